@@ -1,0 +1,32 @@
+// Findings about a policy file: errors and warnings, each at a line and column.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weft::policy {
+
+/// A place in the policy file (1-based; column counts code points). line 0 = whole file.
+struct SourceRef {
+  uint32_t line = 0;
+  uint32_t column = 0;
+};
+
+enum class Severity : uint8_t { kError, kWarning };
+
+struct Diagnostic {
+  Severity severity = Severity::kError;
+  SourceRef at;
+  std::string message;  // no trailing period; may end with "; did you mean \"acls\"?"
+};
+
+using Diagnostics = std::vector<Diagnostic>;
+
+inline bool has_errors(const Diagnostics& d) {
+  for (const auto& x : d)
+    if (x.severity == Severity::kError) return true;
+  return false;
+}
+
+}  // namespace weft::policy
