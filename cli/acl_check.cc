@@ -1,0 +1,218 @@
+// `weft acl check [--format text|json|github] FILE...`: validate policy files and run their
+// tests. Exit 0 all valid, 1 any invalid or failing test, 2 usage or I/O error.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "commands.h"
+#include "policy_file.h"
+
+namespace weft::cli {
+namespace {
+
+using policy::Diagnostic;
+using policy::Severity;
+using policy::SourceRef;
+using policy::TestCaseResult;
+
+std::string location(const std::string& file, SourceRef at) {
+  if (at.line == 0) return file;
+  return file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
+std::string rule_name(const policy::RuleRef& r) {
+  return std::string(r.kind == policy::RuleRef::Kind::kAcl ? "acls" : "grants") + "[" +
+         std::to_string(r.index) + "]";
+}
+
+/// "alice -> tag:prod:80 (tcp): expected deny, but accepted by acls[2] at f:12:5"
+std::string failure_text(const std::string& file, const TestCaseResult& c) {
+  std::string s = "test failed: " + c.description + ": ";
+  if (c.accepted_by) {
+    s += "expected deny, but accepted by " + rule_name(*c.accepted_by) + " at " +
+         location(file, c.accepted_by->at);
+  } else if (!c.message.empty()) {
+    s += c.message;
+  } else {
+    s += c.expect_accept ? "expected accept, but denied" : "expected deny, but accepted";
+  }
+  return s;
+}
+
+struct Totals {
+  std::size_t files = 0, invalid = 0, errors = 0, warnings = 0, passed = 0, failed = 0;
+};
+
+void count(const CheckedFile& f, Totals& t) {
+  ++t.files;
+  if (!f.valid()) ++t.invalid;
+  for (const auto& d : f.load.diagnostics) (d.severity == Severity::kError ? t.errors : t.warnings)++;
+  t.passed += f.tests.passed();
+  t.failed += f.tests.failed();
+}
+
+void print_text(const CheckedFile& f) {
+  for (const Diagnostic& d : f.load.diagnostics) {
+    std::cout << location(f.path, d.at) << ": "
+              << (d.severity == Severity::kError ? "error: " : "warning: ") << d.message << "\n";
+  }
+  for (const TestCaseResult& c : f.tests.cases) {
+    if (!c.passed) std::cout << location(f.path, c.case_at) << ": error: " << failure_text(f.path, c) << "\n";
+  }
+}
+
+std::string github_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '%') out += "%25";
+    else if (ch == '\r') out += "%0D";
+    else if (ch == '\n') out += "%0A";
+    else out += ch;
+  }
+  return out;
+}
+
+std::string github_property(const std::string& s) {
+  std::string out;
+  for (char ch : github_escape(s)) {
+    if (ch == ':') out += "%3A";
+    else if (ch == ',') out += "%2C";
+    else out += ch;
+  }
+  return out;
+}
+
+void print_github_one(const std::string& file, SourceRef at, bool error, const std::string& msg) {
+  std::cout << (error ? "::error " : "::warning ") << "file=" << github_property(file);
+  if (at.line != 0) std::cout << ",line=" << at.line << ",col=" << at.column;
+  std::cout << "::" << github_escape(msg) << "\n";
+}
+
+void print_github(const CheckedFile& f) {
+  for (const Diagnostic& d : f.load.diagnostics)
+    print_github_one(f.path, d.at, d.severity == Severity::kError, d.message);
+  for (const TestCaseResult& c : f.tests.cases)
+    if (!c.passed) print_github_one(f.path, c.case_at, true, failure_text(f.path, c));
+}
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_location(JsonWriter& w, const std::string& file, SourceRef at) {
+  w.Key("file");
+  w.String(file.c_str());
+  w.Key("line");
+  w.Uint(at.line);
+  w.Key("column");
+  w.Uint(at.column);
+}
+
+void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("valid");
+  w.Bool(t.invalid == 0);
+  for (Severity sev : {Severity::kError, Severity::kWarning}) {
+    w.Key(sev == Severity::kError ? "errors" : "warnings");
+    w.StartArray();
+    for (const auto& f : files) {
+      for (const auto& d : f.load.diagnostics) {
+        if (d.severity != sev) continue;
+        w.StartObject();
+        write_location(w, f.path, d.at);
+        w.Key("message");
+        w.String(d.message.c_str());
+        w.EndObject();
+      }
+    }
+    w.EndArray();
+  }
+  w.Key("tests");
+  w.StartObject();
+  w.Key("passed");
+  w.Uint64(t.passed);
+  w.Key("failed");
+  w.Uint64(t.failed);
+  w.Key("failures");
+  w.StartArray();
+  for (const auto& f : files) {
+    for (const auto& c : f.tests.cases) {
+      if (c.passed) continue;
+      w.StartObject();
+      write_location(w, f.path, c.case_at);
+      w.Key("test_line");
+      w.Uint(c.test_at.line);
+      w.Key("case");
+      w.String(c.description.c_str());
+      w.Key("expected");
+      w.String(c.expect_accept ? "accept" : "deny");
+      w.Key("message");
+      w.String(failure_text(f.path, c).c_str());
+      if (c.accepted_by) {
+        w.Key("accepted_by");
+        w.StartObject();
+        w.Key("rule");
+        w.String(rule_name(*c.accepted_by).c_str());
+        write_location(w, f.path, c.accepted_by->at);
+        w.EndObject();
+      }
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  w.Key("files");
+  w.StartArray();
+  for (const auto& f : files) {
+    w.StartObject();
+    w.Key("file");
+    w.String(f.path.c_str());
+    w.Key("valid");
+    w.Bool(f.valid());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  std::cout << buf.GetString() << "\n";
+}
+
+void print_summary(const Totals& t) {
+  std::cout << t.files << (t.files == 1 ? " file" : " files") << " checked: "
+            << (t.files - t.invalid) << " valid, " << t.invalid << " invalid; " << t.errors
+            << (t.errors == 1 ? " error, " : " errors, ") << t.warnings
+            << (t.warnings == 1 ? " warning; " : " warnings; ") << "tests: " << t.passed
+            << " passed, " << t.failed << " failed\n";
+}
+
+}  // namespace
+
+int run_acl_check(const AclCheckOptions& options) {
+  std::vector<CheckedFile> files;
+  bool io_failed = false;
+  for (const std::string& path : options.files) {
+    std::string io_error;
+    auto text = read_policy_text(path, io_error);
+    if (!text) {
+      std::cerr << "weft: " << io_error << "\n";
+      io_failed = true;
+      continue;
+    }
+    files.push_back(check_policy_text(path, *text, /*run_tests=*/true));
+  }
+  Totals totals;
+  for (const auto& f : files) count(f, totals);
+
+  if (options.format == "json") {
+    write_json(files, totals);
+  } else {
+    for (const auto& f : files) (options.format == "github" ? print_github(f) : print_text(f));
+    print_summary(totals);
+  }
+  if (io_failed) return 2;
+  return totals.invalid == 0 ? 0 : 1;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,52 @@
+// Bounded reading of policy files and the load -> compile -> test pipeline shared by the acl
+// subcommands.
+#include "policy_file.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "hujson/parser.h"
+
+namespace weft::cli {
+
+std::optional<std::string> read_policy_text(const std::string& path, std::string& io_error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    io_error = path + ": cannot open: " + std::strerror(errno);
+    return std::nullopt;
+  }
+  const std::size_t cap = hujson::ParseLimits{}.max_bytes + 1;
+  std::string text;
+  std::size_t got = 0;
+  while (got < cap && in) {
+    std::size_t chunk = std::min<std::size_t>(cap - got, 1 << 20);
+    text.resize(got + chunk);
+    in.read(text.data() + got, static_cast<std::streamsize>(chunk));
+    got += static_cast<std::size_t>(in.gcount());
+  }
+  text.resize(got);
+  if (in.bad()) {
+    io_error = path + ": read error: " + std::strerror(errno);
+    return std::nullopt;
+  }
+  return text;
+}
+
+CheckedFile check_policy_text(std::string path, const std::string& text, bool run_tests) {
+  CheckedFile f;
+  f.path = std::move(path);
+  f.load = policy::load_policy(text);
+  if (!f.load.policy) return f;
+  auto compiled = policy::Evaluator::compile(*f.load.policy);
+  if (!compiled) {
+    f.load.diagnostics.push_back(policy::Diagnostic{
+        policy::Severity::kError, {}, "internal error compiling policy: " + compiled.error().detail});
+    return f;
+  }
+  f.evaluator.emplace(std::move(compiled).value());
+  if (run_tests) f.tests = policy::run_tests(*f.load.policy, *f.evaluator);
+  return f;
+}
+
+}  // namespace weft::cli
