@@ -1,0 +1,62 @@
+// Cryptokey routing table (whitepaper section 2): longest-prefix match of IPv4/IPv6 addresses to
+// peers, used to route outgoing packets and to check the source of decrypted ones.
+// C++17-clean: the prefix type is part of the driver-facing peer configuration.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+namespace weft::wg {
+
+using PeerId = uint32_t;
+inline constexpr PeerId kNoPeer = 0xffffffffu;
+
+/// One allowed-IPs entry: an IPv4 (family 4, first 4 bytes) or IPv6 (family 6) prefix.
+struct AllowedIp {
+  uint8_t family = 4;
+  std::array<uint8_t, 16> address{};
+  uint8_t cidr = 0;
+
+  static AllowedIp v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t cidr);
+  static AllowedIp v6(const std::array<uint8_t, 16>& addr, uint8_t cidr);
+  /// The same prefix with host bits cleared and cidr clamped to the family's length.
+  AllowedIp canonical() const;
+};
+
+/// Longest-prefix-match table. Mutations rebuild a compact binary trie (rare: configuration);
+/// lookups walk it without allocating (hot path: every packet).
+class AllowedIps {
+ public:
+  AllowedIps();
+  AllowedIps(const AllowedIps&) = delete;
+  AllowedIps& operator=(const AllowedIps&) = delete;
+
+  /// Maps `prefix` to `peer`, replacing any previous owner of the exact same prefix.
+  void insert(const AllowedIp& prefix, PeerId peer);
+  /// Removes every prefix owned by `peer`.
+  void remove_peer(PeerId peer);
+  /// Prefixes owned by `peer`, in ascending order.
+  std::vector<AllowedIp> prefixes_of(PeerId peer) const;
+  /// The peer owning the longest prefix containing the address (4 or 16 bytes per family),
+  /// or kNoPeer.
+  PeerId lookup(uint8_t family, const uint8_t* address) const;
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Node {
+    uint32_t child[2];
+    PeerId peer;
+  };
+  using Key = std::array<uint8_t, 18>;  // family, cidr, address
+  void rebuild();
+  void add_to_trie(std::vector<Node>& trie, const AllowedIp& p, PeerId peer);
+
+  std::map<Key, PeerId> entries_;
+  std::vector<Node> v4_;
+  std::vector<Node> v6_;
+};
+
+}  // namespace weft::wg
