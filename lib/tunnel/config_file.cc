@@ -1,0 +1,311 @@
+// Parser of the wg(8)/wg-quick(8) configuration file format (wg(8) "CONFIGURATION FILE FORMAT").
+// Every problem is collected as "FILE:LINE: message" so a user can fix a file in one pass.
+#include "tunnel/config_file.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace weft::tunnel {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> items;
+  while (true) {
+    auto comma = value.find(',');
+    items.push_back(trim(value.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+// Decimal without sign; wg(8) also reads ports this way (service names are not supported here).
+std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+    if (v > max) return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<uint64_t> parse_u32_any_base(std::string_view s) {
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s.remove_prefix(2);
+    if (s.empty() || s.size() > 8) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : s) {
+      int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+              : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+              : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
+                                                          : -1;
+      if (d < 0) return std::nullopt;
+      v = v * 16 + static_cast<uint64_t>(d);
+    }
+    return v;
+  }
+  return parse_decimal(s, 0xffffffffu);
+}
+
+std::optional<InterfaceAddress> parse_interface_address(std::string_view text) {
+  auto slash = text.find('/');
+  auto addr = util::IpAddress::parse(text.substr(0, slash));
+  if (!addr) return std::nullopt;
+  int len = addr->bit_length();
+  if (slash != std::string_view::npos) {
+    auto bits = parse_decimal(text.substr(slash + 1), static_cast<uint64_t>(addr->bit_length()));
+    if (!bits || text.size() - slash - 1 > 3) return std::nullopt;
+    len = static_cast<int>(*bits);
+  }
+  return InterfaceAddress{*addr, len};
+}
+
+enum class Section { kNone, kInterface, kPeer, kUnknown };
+
+class Parser {
+ public:
+  explicit Parser(std::string_view file) : file_(file) {}
+
+  ParsedConfig run(std::string_view text) {
+    int line_no = 0;
+    while (!text.empty() || line_no == 0) {
+      ++line_no;
+      auto nl = text.find('\n');
+      std::string_view line = text.substr(0, nl);
+      text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+      line_ = line_no;
+      handle_line(line);
+      if (text.empty()) break;
+    }
+    finish_peer();
+    return std::move(out_);
+  }
+
+ private:
+  void error(const std::string& message) {
+    out_.errors.push_back(file_ + ":" + std::to_string(line_) + ": " + message);
+  }
+  void note(const std::string& message) {
+    out_.notes.push_back(file_ + ":" + std::to_string(line_) + ": " + message);
+  }
+
+  void handle_line(std::string_view line) {
+    auto hash = line.find('#');
+    if (hash != std::string_view::npos) line = line.substr(0, hash);
+    line = trim(line);
+    if (line.empty()) return;
+    if (line.front() == '[') {
+      handle_section(line);
+      return;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      error("line unrecognized: \"" + std::string(line) + "\" (expected Key = Value)");
+      return;
+    }
+    std::string_view key = trim(line.substr(0, eq));
+    std::string_view value = trim(line.substr(eq + 1));
+    if (key.empty()) {
+      error("line unrecognized: missing key before '='");
+      return;
+    }
+    switch (section_) {
+      case Section::kNone:
+        error("\"" + std::string(key) + "\" outside of an [Interface] or [Peer] section");
+        break;
+      case Section::kInterface:
+        handle_interface_key(key, value);
+        break;
+      case Section::kPeer:
+        handle_peer_key(key, value);
+        break;
+      case Section::kUnknown:
+        break;  // the section header was already reported
+    }
+  }
+
+  void handle_section(std::string_view line) {
+    if (line.back() != ']') {
+      error("malformed section header \"" + std::string(line) + "\"");
+      section_ = Section::kUnknown;
+      return;
+    }
+    finish_peer();
+    std::string name = lower(trim(line.substr(1, line.size() - 2)));
+    if (name == "interface") {
+      if (seen_interface_) error("duplicate [Interface] section");
+      seen_interface_ = true;
+      section_ = Section::kInterface;
+    } else if (name == "peer") {
+      section_ = Section::kPeer;
+      peer_ = PeerConfig{};
+      peer_->line = line_;
+      peer_has_key_ = false;
+    } else {
+      error("unknown section \"" + std::string(line) + "\" (expected [Interface] or [Peer])");
+      section_ = Section::kUnknown;
+    }
+  }
+
+  void finish_peer() {
+    if (!peer_) return;
+    if (!peer_has_key_) {
+      out_.errors.push_back(file_ + ":" + std::to_string(peer_->line) +
+                            ": [Peer] section without PublicKey");
+    } else {
+      bool duplicate = std::any_of(out_.config.peers.begin(), out_.config.peers.end(),
+                                   [&](const PeerConfig& p) { return p.public_key == peer_->public_key; });
+      if (duplicate) {
+        out_.errors.push_back(file_ + ":" + std::to_string(peer_->line) +
+                              ": duplicate [Peer] with the same PublicKey");
+      } else {
+        out_.config.peers.push_back(std::move(*peer_));
+      }
+    }
+    peer_.reset();
+  }
+
+  std::optional<KeyBytes> key_value(std::string_view key, std::string_view value) {
+    auto bytes = key_from_base64(value);
+    if (!bytes) error("invalid key \"" + std::string(key) + "\": not 32 bytes of base64");
+    return bytes;
+  }
+
+  void bad_value(std::string_view key, std::string_view value, const std::string& why) {
+    error("invalid value for \"" + std::string(key) + "\": \"" + std::string(value) + "\" " + why);
+  }
+
+  void handle_interface_key(std::string_view key, std::string_view value) {
+    InterfaceConfig& itf = out_.config.interface;
+    std::string k = lower(key);
+    if (k == "privatekey") {
+      if (auto b = key_value(key, value)) itf.private_key = PrivateKey(*b);
+    } else if (k == "listenport") {
+      if (auto p = parse_decimal(value, 65535)) {
+        itf.listen_port = static_cast<uint16_t>(*p);
+      } else {
+        bad_value(key, value, "is not a port number (0-65535)");
+      }
+    } else if (k == "fwmark") {
+      if (lower(value) == "off") {
+        itf.fwmark.reset();
+      } else if (auto m = parse_u32_any_base(value)) {
+        itf.fwmark = static_cast<uint32_t>(*m);
+      } else {
+        bad_value(key, value, "is not \"off\" or a 32-bit number");
+      }
+    } else if (k == "address") {
+      for (std::string_view item : split_list(value)) {
+        if (auto a = parse_interface_address(item)) {
+          itf.addresses.push_back(*a);
+        } else {
+          bad_value(key, item, "is not an IP address with optional /prefix-length");
+        }
+      }
+    } else if (k == "mtu") {
+      auto m = parse_decimal(value, 65535);
+      // 68 is the IPv4 minimum (RFC 791); the kernel refuses smaller TUN MTUs.
+      if (m && *m >= 68) {
+        itf.mtu = static_cast<uint32_t>(*m);
+      } else {
+        bad_value(key, value, "is not an MTU (68-65535)");
+      }
+    } else if (k == "dns" || k == "table" || k == "preup" || k == "postup" || k == "predown" ||
+               k == "postdown" || k == "saveconfig") {
+      note("\"" + std::string(key) + "\" is a wg-quick setting; weft tunnel ignores it");
+    } else {
+      error("unknown key \"" + std::string(key) + "\" in [Interface]");
+    }
+  }
+
+  void handle_peer_key(std::string_view key, std::string_view value) {
+    PeerConfig& peer = *peer_;
+    std::string k = lower(key);
+    if (k == "publickey") {
+      if (auto b = key_value(key, value)) {
+        peer.public_key = PublicKey{*b};
+        peer_has_key_ = true;
+      }
+    } else if (k == "presharedkey") {
+      if (auto b = key_value(key, value)) peer.preshared_key = PresharedKey(*b);
+    } else if (k == "allowedips") {
+      if (value.empty()) return;  // wg(8) accepts an empty list
+      for (std::string_view item : split_list(value)) {
+        if (auto p = util::IpPrefix::parse(item, /*strict=*/false)) {
+          peer.allowed_ips.push_back(*p);
+        } else {
+          bad_value(key, item, "is not an IP prefix (address/length)");
+        }
+      }
+    } else if (k == "endpoint") {
+      if (auto e = Endpoint::parse(value)) {
+        peer.endpoint = *e;
+      } else {
+        bad_value(key, value,
+                  "is not IP:PORT or [IPv6]:PORT (only literal IP addresses are supported)");
+      }
+    } else if (k == "persistentkeepalive") {
+      if (lower(value) == "off") {
+        peer.persistent_keepalive = std::chrono::seconds{0};
+      } else if (auto s = parse_decimal(value, 65535)) {
+        peer.persistent_keepalive = std::chrono::seconds{static_cast<int64_t>(*s)};
+      } else {
+        bad_value(key, value, "is not \"off\" or a number of seconds (0-65535)");
+      }
+    } else {
+      error("unknown key \"" + std::string(key) + "\" in [Peer]");
+    }
+  }
+
+  std::string file_;
+  ParsedConfig out_;
+  Section section_ = Section::kNone;
+  bool seen_interface_ = false;
+  std::optional<PeerConfig> peer_;
+  bool peer_has_key_ = false;
+  int line_ = 0;
+};
+
+}  // namespace
+
+std::string InterfaceAddress::to_string() const {
+  return address.to_string() + "/" + std::to_string(prefix_length);
+}
+
+ParsedConfig parse_config(std::string_view text, std::string_view file_name) {
+  return Parser(file_name).run(text);
+}
+
+Result<ParsedConfig> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("config.io", "cannot read " + path);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return make_error("config.io", "error while reading " + path);
+  ParsedConfig parsed = parse_config(buf.str(), path);
+  if (!parsed.ok()) {
+    std::string detail;
+    for (const auto& e : parsed.errors) detail += (detail.empty() ? "" : "\n") + e;
+    return make_error("config.invalid", detail);
+  }
+  return parsed;
+}
+
+}  // namespace weft::tunnel

@@ -1,0 +1,183 @@
+#define BOOST_TEST_MODULE tunnel_config_file
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <string>
+
+#include "tunnel/config_file.h"
+
+using weft::tunnel::parse_config;
+
+namespace {
+
+constexpr char kPriv[] = "AC52PwHXVOKnjIxLil6317/RDUJlJrj4FWQmpSd82X0=";
+constexpr char kPub1[] = "QWsoKFrUE6eXGKyIQfWRfSwe8+DdljwMyHgFxRgc7ws=";
+constexpr char kPub2[] = "2JIvezuD+NFQjB7Qnp/v1uzIc6f73+zCVbBcIjrdcAs=";
+constexpr char kPsk[] = "o7rXDD71iyeJmLNBJEEhvnEkg/+IvRjx3ONKOW1JqKs=";
+
+std::string full_config() {
+  return std::string("# a wg-quick file\n") +
+         "[Interface]\n"
+         "PrivateKey = " + kPriv + "\n"
+         "ListenPort = 51820\n"
+         "Address = 100.64.0.1/24, fd7a:115c::1/64\n"
+         "Address = 100.64.1.1\n"
+         "MTU = 1380\n"
+         "DNS = 192.0.2.53\n"
+         "PostUp = iptables -A FORWARD -i %i -j ACCEPT\n"
+         "\n"
+         "[Peer]  # first\n"
+         "PublicKey = " + kPub1 + "\n"
+         "PresharedKey = " + kPsk + "\n"
+         "AllowedIPs = 100.64.0.2/32, 198.51.100.0/24,fd7a:115c::2/128\n"
+         "Endpoint = 192.0.2.10:51820\n"
+         "PersistentKeepalive = 25\n"
+         "[peer]\n"
+         "publickey=" + kPub2 + "\n"
+         "endpoint=[2001:db8::7]:4500\n"
+         "allowedips=\n";
+}
+
+bool has_message(const std::vector<std::string>& list, const std::string& text) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& m) { return m == text; });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config_file)
+
+BOOST_AUTO_TEST_CASE(parses_a_complete_wg_quick_file) {
+  auto parsed = parse_config(full_config(), "wg0.conf");
+  BOOST_TEST(parsed.errors.empty());
+  const auto& itf = parsed.config.interface;
+  BOOST_REQUIRE(itf.private_key.has_value());
+  BOOST_TEST(weft::tunnel::key_to_base64(itf.private_key->bytes) == kPriv);
+  BOOST_TEST(itf.listen_port.value_or(0) == 51820);
+  BOOST_TEST(itf.mtu.value_or(0) == 1380u);
+  BOOST_REQUIRE_EQUAL(itf.addresses.size(), 3u);
+  BOOST_TEST(itf.addresses[0].to_string() == "100.64.0.1/24");  // host bits are kept
+  BOOST_TEST(itf.addresses[1].to_string() == "fd7a:115c::1/64");
+  BOOST_TEST(itf.addresses[2].to_string() == "100.64.1.1/32");
+
+  BOOST_REQUIRE_EQUAL(parsed.config.peers.size(), 2u);
+  const auto& p1 = parsed.config.peers[0];
+  BOOST_TEST(weft::tunnel::key_to_base64(p1.public_key.bytes) == kPub1);
+  BOOST_REQUIRE(p1.preshared_key.has_value());
+  BOOST_TEST(weft::tunnel::key_to_base64(p1.preshared_key->bytes) == kPsk);
+  BOOST_REQUIRE_EQUAL(p1.allowed_ips.size(), 3u);
+  BOOST_TEST(p1.allowed_ips[1].to_string() == "198.51.100.0/24");
+  BOOST_TEST(p1.allowed_ips[2].to_string() == "fd7a:115c::2/128");
+  BOOST_REQUIRE(p1.endpoint.has_value());
+  BOOST_TEST(p1.endpoint->to_string() == "192.0.2.10:51820");
+  BOOST_TEST(p1.persistent_keepalive.count() == 25);
+  BOOST_TEST(p1.line == 11);
+
+  const auto& p2 = parsed.config.peers[1];
+  BOOST_TEST(p2.allowed_ips.empty());
+  BOOST_REQUIRE(p2.endpoint.has_value());
+  BOOST_TEST(p2.endpoint->to_string() == "[2001:db8::7]:4500");
+  BOOST_TEST(!p2.preshared_key.has_value());
+  BOOST_TEST(p2.persistent_keepalive.count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(notes_ignored_wg_quick_keys) {
+  auto parsed = parse_config(full_config(), "wg0.conf");
+  BOOST_REQUIRE_EQUAL(parsed.notes.size(), 2u);
+  BOOST_TEST(parsed.notes[0] == "wg0.conf:8: \"DNS\" is a wg-quick setting; weft tunnel ignores it");
+  BOOST_TEST(parsed.notes[1].rfind("wg0.conf:9: \"PostUp\"", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(reports_a_bad_key_with_file_and_line) {
+  std::string text = "[Interface]\nPrivateKey = " + std::string(kPriv) +
+                     "\n\n[Peer]\n# comment\nAllowedIPs = 10.0.0.0/8\nPublicKey = abc=\n";
+  auto parsed = parse_config(text, "wg0.conf");
+  BOOST_TEST(!parsed.ok());
+  BOOST_TEST(has_message(parsed.errors,
+                         "wg0.conf:7: invalid key \"PublicKey\": not 32 bytes of base64"));
+  // The peer has no valid key either, which is reported at its header line.
+  BOOST_TEST(has_message(parsed.errors, "wg0.conf:4: [Peer] section without PublicKey"));
+}
+
+BOOST_AUTO_TEST_CASE(reports_every_error_not_just_the_first) {
+  std::string text =
+      "ListenPort = 1\n"          // 1: outside a section
+      "[Interface]\n"
+      "ListenPort = 70000\n"      // 3
+      "MTU = big\n"               // 4
+      "Address = 10.0.0.1/33\n"   // 5
+      "Bogus = 1\n"               // 6
+      "[Peer]\n"
+      "PublicKey = " + std::string(kPub1) + "\n"
+      "Endpoint = vpn.example.com:51820\n"  // 9
+      "AllowedIPs = 10.0.0.0/8,,\n"         // 10 (two empty items)
+      "PersistentKeepalive = -1\n"          // 11
+      "[Wat]\n"                             // 12
+      "Anything = goes\n"
+      "no equals sign\n";                   // 14: malformed in any section
+  auto parsed = parse_config(text, "x.conf");
+  BOOST_REQUIRE_EQUAL(parsed.errors.size(), 11u);
+  BOOST_TEST(parsed.errors[0].rfind("x.conf:1: ", 0) == 0);
+  BOOST_TEST(parsed.errors[1] ==
+             "x.conf:3: invalid value for \"ListenPort\": \"70000\" is not a port number (0-65535)");
+  BOOST_TEST(parsed.errors[2].rfind("x.conf:4: ", 0) == 0);
+  BOOST_TEST(parsed.errors[3].rfind("x.conf:5: ", 0) == 0);
+  BOOST_TEST(parsed.errors[4] == "x.conf:6: unknown key \"Bogus\" in [Interface]");
+  BOOST_TEST(parsed.errors[5].find("only literal IP addresses") != std::string::npos);
+  BOOST_TEST(parsed.errors[6].rfind("x.conf:10: ", 0) == 0);
+  BOOST_TEST(parsed.errors[7].rfind("x.conf:10: ", 0) == 0);
+  BOOST_TEST(parsed.errors[8].rfind("x.conf:11: ", 0) == 0);
+  BOOST_TEST(parsed.errors[9].rfind("x.conf:12: unknown section", 0) == 0);
+  BOOST_TEST(parsed.errors[10].rfind("x.conf:14: line unrecognized", 0) == 0);
+  // The valid peer is still kept, so callers can show what was understood.
+  BOOST_TEST(parsed.config.peers.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(reports_line_without_equals_sign) {
+  auto parsed = parse_config("[Interface]\nPrivateKey\n", "a.conf");
+  BOOST_REQUIRE_EQUAL(parsed.errors.size(), 1u);
+  BOOST_TEST(parsed.errors[0].rfind("a.conf:2: line unrecognized", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(keys_and_sections_are_case_insensitive_and_crlf_is_accepted) {
+  std::string text = "[INTERFACE]\r\nprivatekey = " + std::string(kPriv) +
+                     "\r\nLISTENPORT=0\r\n[Peer]\r\nPUBLICKEY = " + kPub1 +
+                     "\r\nallowedIPs = 0.0.0.0/0, ::/0\r\n";
+  auto parsed = parse_config(text, "c.conf");
+  BOOST_TEST(parsed.ok());
+  BOOST_TEST(parsed.config.interface.listen_port.value_or(1) == 0);
+  BOOST_REQUIRE_EQUAL(parsed.config.peers.size(), 1u);
+  BOOST_TEST(parsed.config.peers[0].allowed_ips.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(masks_allowed_ips_host_bits_like_the_kernel) {
+  std::string text = "[Peer]\nPublicKey = " + std::string(kPub1) + "\nAllowedIPs = 10.1.2.3/8\n";
+  auto parsed = parse_config(text, "m.conf");
+  BOOST_REQUIRE(parsed.ok());
+  BOOST_TEST(parsed.config.peers[0].allowed_ips[0].to_string() == "10.0.0.0/8");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_duplicate_peers_and_interfaces) {
+  std::string text = "[Interface]\n[Interface]\n[Peer]\nPublicKey = " + std::string(kPub1) +
+                     "\n[Peer]\nPublicKey = " + kPub1 + "\n";
+  auto parsed = parse_config(text, "d.conf");
+  BOOST_TEST(has_message(parsed.errors, "d.conf:2: duplicate [Interface] section"));
+  BOOST_TEST(has_message(parsed.errors, "d.conf:5: duplicate [Peer] with the same PublicKey"));
+  BOOST_TEST(parsed.config.peers.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(accepts_off_for_keepalive_and_fwmark) {
+  std::string text = "[Interface]\nFwMark = 0x10\n[Peer]\nPublicKey = " + std::string(kPub1) +
+                     "\nPersistentKeepalive = off\n";
+  auto parsed = parse_config(text, "o.conf");
+  BOOST_REQUIRE(parsed.ok());
+  BOOST_TEST(parsed.config.interface.fwmark.value_or(0) == 16u);
+  BOOST_TEST(parsed.config.peers[0].persistent_keepalive.count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_reports_missing_file) {
+  auto r = weft::tunnel::load_config_file("/nonexistent/weft-test/wg9.conf");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().code == "config.io");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
