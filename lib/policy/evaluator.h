@@ -26,6 +26,9 @@ struct Identity {
   std::vector<std::string> roles;   // "admin", "owner", ... (for autogroup:admin etc.)
   std::vector<util::IpAddress> addresses;
   std::map<std::string, std::string> posture_attrs;  // "node:os" -> "linux"
+  /// Group memberships known besides the policy's `groups` ("group:eng"), e.g. from the
+  /// identity provider; also how a test src that names a group without members is evaluated.
+  std::vector<std::string> groups;
 };
 
 /// Parses the forms that tests and `acl query` accept for a source or destination host:
@@ -33,9 +36,10 @@ struct Identity {
 /// Errors: unknown group/tag/host, malformed address, a form not allowed there.
 Result<Identity> identity_from_text(const Policy& policy, std::string_view text, bool is_src);
 
-/// Which rule accepted: an ACL or grant by index, with its position in the file.
+/// Which rule accepted: an ACL or grant by index (or, in SSH test results, an `ssh` rule),
+/// with its position in the file.
 struct RuleRef {
-  enum class Kind : uint8_t { kAcl, kGrant } kind = Kind::kAcl;
+  enum class Kind : uint8_t { kAcl, kGrant, kSsh } kind = Kind::kAcl;
   uint32_t index = 0;
   SourceRef at;
 };
@@ -55,6 +59,23 @@ struct Principal {
   bool tagged = false;
   std::vector<util::IpAddress> addresses;
   std::map<std::string, std::string> posture_attrs;
+  /// The subsets of `keys` that some rule names on its src (dst) side; decide() pairs only these.
+  std::vector<uint32_t> src_keys;
+  std::vector<uint32_t> dst_keys;
+  /// Nonzero for a user-owned, untagged node: a 64-bit hash of the user (autogroup:self).
+  uint64_t owner = 0;
+  std::string user;  // the owning user of an untagged node, for SSH "localpart:" users
+  /// Bit i set: the node's posture satisfies the compiled policy's posture requirement i.
+  std::vector<uint64_t> posture_sets;
+};
+
+/// Outcome of a Tailscale SSH connection attempt (`ssh` rules).
+enum class SshAction : uint8_t { kDeny, kAccept, kCheck };
+
+struct SshDecision {
+  SshAction action = SshAction::kDeny;
+  std::optional<uint32_t> rule;  // index into Policy::ssh of the deciding rule
+  SourceRef at;
 };
 
 class Evaluator {
@@ -74,6 +95,10 @@ class Evaluator {
 
   /// Convenience: resolve both sides then decide.
   Decision decide(const Identity& src, const Identity& dst, uint8_t proto, uint16_t port) const;
+
+  /// SSH as `user` from src to dst: the first `ssh` rule (file order) whose src, dst, posture
+  /// and users all match decides (accept or check); none matching = deny.
+  SshDecision decide_ssh(const Principal& src, const Principal& dst, std::string_view user) const;
 
  private:
   explicit Evaluator(std::unique_ptr<CompiledPolicy> impl);

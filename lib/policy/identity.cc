@@ -1,0 +1,62 @@
+// Parses the source/destination forms of policy `tests` and `acl query` into an Identity
+// (Tailscale "ACL tests": users, groups on the src side, tags, host aliases, IP addresses).
+#include <string>
+#include <string_view>
+
+#include "policy/evaluator.h"
+
+namespace weft::policy {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+Result<Identity> identity_from_text(const Policy& policy, std::string_view text, bool is_src) {
+  Identity id;
+  const std::string quoted = "\"" + std::string(text) + "\"";
+  if (text.empty()) return make_error("identity.empty", "empty source or destination");
+  std::string_view addr = text;
+  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+  if (auto a = util::IpAddress::parse(addr)) {
+    id.addresses.push_back(*a);
+    return id;
+  }
+  if (starts_with(text, "tag:")) {
+    for (const auto& t : policy.tag_owners)
+      if (t.tag == text) {
+        id.tags.emplace_back(text);
+        return id;
+      }
+    return make_error("identity.unknown_tag", quoted + " is not in tagOwners");
+  }
+  if (starts_with(text, "group:")) {
+    if (!is_src) return make_error("identity.group_dst", "a group cannot be a destination: " + quoted);
+    for (const auto& g : policy.groups)
+      if (g.name == text) {
+        id.groups.emplace_back(text);
+        return id;
+      }
+    return make_error("identity.unknown_group", "unknown group " + quoted);
+  }
+  if (starts_with(text, "autogroup:") || starts_with(text, "ipset:") || text == "*")
+    return make_error("identity.form", quoted + " names many nodes; use a user, tag, host or address");
+  for (const auto& h : policy.hosts)
+    if (h.name == text) {
+      id.addresses.push_back(h.prefix.address());
+      return id;
+    }
+  if (text.find('@') != std::string_view::npos) {
+    id.user = std::string(text);
+    return id;
+  }
+  if (auto p = util::IpPrefix::parse(addr)) {
+    id.addresses.push_back(p->address());
+    return id;
+  }
+  return make_error("identity.unknown", "unknown host, user or address " + quoted);
+}
+
+}  // namespace weft::policy
