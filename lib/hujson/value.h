@@ -55,6 +55,13 @@ struct Member {
 
 /// Serializes a value back to compact standard JSON (used to keep opaque sections such as
 /// grant `app` capabilities verbatim).
+/// Numbers are written as their source literal when `text` holds one, else in shortest
+/// round-trip form (non-finite numbers, which JSON cannot express, become null). Iterative, so
+/// deep trees cannot overflow the stack. Never fails.
 std::string to_json(const Value& v);
+
+/// Appends `s` as a JSON string literal (quotes, escapes for '"', '\\' and control
+/// characters). Bytes of non-ASCII text are copied unchanged.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace weft::hujson
