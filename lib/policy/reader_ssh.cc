@@ -1,0 +1,196 @@
+// Reading Tailscale SSH rules and the policy's own tests: `ssh`, `sshTests` and `tests`
+// entries (docs/policy.md, "SSH", "Tests").
+#include <array>
+
+#include "policy/evaluator.h"
+#include "policy/reader.h"
+#include "policy/selector.h"
+
+namespace weft::policy {
+namespace {
+
+// Go time.ParseDuration's grammar restricted to non-negative values: ("1h30m", "12h", "90s").
+bool valid_duration(std::string_view s) {
+  if (s.empty()) return false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t digits = 0;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) {
+      ++i;
+      ++digits;
+    }
+    if (digits == 0) return false;
+    std::size_t unit = i;
+    while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    std::string_view u = s.substr(unit, i - unit);
+    if (u != "ns" && u != "us" && u != "µs" && u != "ms" && u != "s" && u != "m" && u != "h")
+      return false;
+  }
+  return true;
+}
+
+// The SSH login names a rule may grant: "root", "autogroup:nonroot", "localpart:*@domain",
+// or a Unix user name.
+void check_ssh_user(Reader& r, const hujson::Value& s) {
+  std::string_view u = s.text;
+  if (u == "autogroup:nonroot") return;
+  if (u.starts_with("autogroup:")) {
+    r.error(source_ref(s.pos), "ssh users may use only autogroup:nonroot, found " + quoted(u));
+    return;
+  }
+  if (u.starts_with("localpart:")) {
+    if (!u.starts_with("localpart:*@") || u.size() == 12)
+      r.error(source_ref(s.pos), "ssh user " + quoted(u) + " must be written \"localpart:*@DOMAIN\"");
+    return;
+  }
+  bool ok = !u.empty() && u.size() <= 64;
+  for (std::size_t i = 0; ok && i < u.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(u[i]);
+    ok = c > ' ' && c != ':' && c != '/' && c != '@' && c != '*';
+  }
+  if (!ok) r.error(source_ref(s.pos), "invalid ssh user " + quoted(u));
+}
+
+void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
+  if (!r.expect(v, hujson::Kind::kObject, "ssh entry")) return;
+  static constexpr std::array<std::string_view, 7> kKeys = {
+      "action", "src", "dst", "users", "checkPeriod", "acceptEnv", "srcPosture"};
+  auto f = r.fields(v, kKeys, "ssh entry");
+  SshRule rule;
+  rule.at = source_ref(v.pos);
+  if (r.require(f[0], v, "action", "ssh entry") && r.expect(*f[0], hujson::Kind::kString, "action")) {
+    rule.action = f[0]->text;
+    if (rule.action != "accept" && rule.action != "check")
+      r.error(source_ref(f[0]->pos),
+              "ssh action must be \"accept\" or \"check\", found " + quoted(rule.action));
+  }
+  if (r.require(f[1], v, "src", "ssh entry")) rule.src = r.selectors(f[1], "src");
+  if (r.require(f[2], v, "dst", "ssh entry")) rule.dst = r.selectors(f[2], "dst");
+  if (r.require(f[3], v, "users", "ssh entry")) {
+    for (const auto* s : r.strings(*f[3], "users")) {
+      check_ssh_user(r, *s);
+      rule.users.push_back(s->text);
+    }
+  }
+  if (f[4] && r.expect(*f[4], hujson::Kind::kString, "checkPeriod")) {
+    if (rule.action != "check")
+      r.error(source_ref(f[4]->pos), "\"checkPeriod\" is only valid with action \"check\"");
+    else if (f[4]->text != "always" && !valid_duration(f[4]->text))
+      r.error(source_ref(f[4]->pos), "invalid checkPeriod " + quoted(f[4]->text) +
+                                         "; expected a duration such as \"12h\" or \"always\"");
+    rule.check_period = f[4]->text;
+  }
+  if (f[5]) {
+    for (const auto* s : r.strings(*f[5], "acceptEnv")) {
+      bool ok = !s->text.empty();
+      for (char c : s->text)
+        ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '*' || c == '?');
+      if (!ok) r.error(source_ref(s->pos), "invalid acceptEnv pattern " + quoted(s->text));
+      rule.accept_env.push_back(s->text);
+    }
+  }
+  rule.src_posture = r.posture_refs(f[6], "srcPosture");
+  policy.ssh.push_back(std::move(rule));
+}
+
+std::vector<std::string> plain_strings(Reader& r, const hujson::Value* v, std::string_view field) {
+  std::vector<std::string> out;
+  if (v == nullptr) return out;
+  for (const auto* s : r.strings(*v, field)) out.push_back(s->text);
+  return out;
+}
+
+void read_ssh_test(Reader& r, const hujson::Value& v, Policy& policy) {
+  if (!r.expect(v, hujson::Kind::kObject, "sshTests entry")) return;
+  static constexpr std::array<std::string_view, 5> kKeys = {"src", "dst", "accept", "check", "deny"};
+  auto f = r.fields(v, kKeys, "sshTests entry");
+  SshTest t;
+  t.at = source_ref(v.pos);
+  bool src_ok = false;
+  if (r.require(f[0], v, "src", "sshTests entry") && r.expect(*f[0], hujson::Kind::kString, "src")) {
+    if (auto s = r.selector(*f[0])) {
+      t.src = std::move(*s);
+      src_ok = true;
+    }
+  }
+  if (r.require(f[1], v, "dst", "sshTests entry")) t.dst = r.selectors(f[1], "dst");
+  t.accept = plain_strings(r, f[2], "accept");
+  t.check = plain_strings(r, f[3], "check");
+  t.deny = plain_strings(r, f[4], "deny");
+  if (!f[2] && !f[3] && !f[4]) r.error(t.at, "sshTests entry needs \"accept\", \"check\" or \"deny\"");
+  if (src_ok) policy.ssh_tests.push_back(std::move(t));
+}
+
+std::vector<TestTarget> test_targets(Reader& r, const hujson::Value* v, std::string_view field) {
+  std::vector<TestTarget> out;
+  if (v == nullptr) return out;
+  for (const auto* s : r.strings(*v, field)) {
+    auto t = parse_test_target(s->text);
+    if (!t) {
+      r.error(Reader::inside(*s, t.error().offset), t.error().message);
+      continue;
+    }
+    t.value().at = source_ref(s->pos);
+    t.value().host.at = t.value().at;
+    out.push_back(std::move(t.value()));
+  }
+  return out;
+}
+
+void read_test(Reader& r, const hujson::Value& v, Policy& policy) {
+  if (!r.expect(v, hujson::Kind::kObject, "tests entry")) return;
+  static constexpr std::array<std::string_view, 5> kKeys = {"src", "proto", "srcPostureAttrs",
+                                                            "accept", "deny"};
+  auto f = r.fields(v, kKeys, "tests entry");
+  AclTest t;
+  t.at = source_ref(v.pos);
+  bool src_ok = false;
+  if (r.require(f[0], v, "src", "tests entry") && r.expect(*f[0], hujson::Kind::kString, "src")) {
+    if (auto s = r.selector(*f[0])) {
+      t.src = std::move(*s);
+      src_ok = true;
+    }
+  }
+  if (f[1] && r.expect(*f[1], hujson::Kind::kString, "proto")) {
+    t.proto = protocol_from_text(f[1]->text);
+    if (!t.proto) r.error(source_ref(f[1]->pos), "unknown protocol " + quoted(f[1]->text));
+  }
+  if (f[2] && r.expect(*f[2], hujson::Kind::kObject, "srcPostureAttrs")) {
+    for (const auto& m : f[2]->members) {
+      const auto& val = m.value;
+      if (val.is_string() || val.is_number())
+        t.src_posture_attrs[m.key] = val.text;
+      else if (val.is_bool())
+        t.src_posture_attrs[m.key] = val.boolean ? "true" : "false";
+      else
+        r.error(source_ref(val.pos), "srcPostureAttrs value " + quoted(m.key) +
+                                         " must be a string, number or boolean, found " +
+                                         hujson::kind_name(val.kind));
+    }
+  }
+  t.accept = test_targets(r, f[3], "accept");
+  t.deny = test_targets(r, f[4], "deny");
+  if (!f[3] && !f[4]) r.error(t.at, "tests entry needs \"accept\" or \"deny\"");
+  if (src_ok) policy.tests.push_back(std::move(t));
+}
+
+}  // namespace
+
+void read_ssh(Reader& r, const hujson::Value& v, Policy& policy) {
+  if (!r.expect(v, hujson::Kind::kArray, "ssh")) return;
+  for (const auto& item : v.items) read_ssh_rule(r, item, policy);
+}
+
+void read_ssh_tests(Reader& r, const hujson::Value& v, Policy& policy) {
+  if (!r.expect(v, hujson::Kind::kArray, "sshTests")) return;
+  for (const auto& item : v.items) read_ssh_test(r, item, policy);
+}
+
+void read_tests(Reader& r, const hujson::Value& v, Policy& policy) {
+  if (!r.expect(v, hujson::Kind::kArray, "tests")) return;
+  policy.tests.reserve(v.items.size());
+  for (const auto& item : v.items) read_test(r, item, policy);
+}
+
+}  // namespace weft::policy

@@ -1,0 +1,286 @@
+// Cross-reference checks of a read Policy: definitions exist, aliases appear only where the
+// language allows them, ipsets have no cycles (docs/policy.md, "Validation").
+#include "policy/validate.h"
+
+#include <functional>
+#include <string_view>
+#include <unordered_map>
+
+#include "policy/selector.h"
+
+namespace weft::policy {
+namespace {
+
+using Kind = SelectorKind;
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// Names defined by one section, for lookups and for "did you mean" candidates.
+class NameTable {
+ public:
+  void add(std::string_view name, std::size_t index) {
+    if (index_.emplace(name, index).second) names_.emplace_back(name);
+  }
+  const std::size_t* find(std::string_view name) const {
+    auto it = index_.find(name);
+    return it == index_.end() ? nullptr : &it->second;
+  }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::unordered_map<std::string_view, std::size_t> index_;
+  std::vector<std::string> names_;
+};
+
+class Validator {
+ public:
+  Validator(Policy& p, Diagnostics& out) : p_(p), out_(out) {
+    for (std::size_t i = 0; i < p.groups.size(); ++i) groups_.add(p.groups[i].name, i);
+    for (std::size_t i = 0; i < p.tag_owners.size(); ++i) tags_.add(p.tag_owners[i].tag, i);
+    for (std::size_t i = 0; i < p.hosts.size(); ++i) hosts_.add(p.hosts[i].name, i);
+    for (std::size_t i = 0; i < p.ipsets.size(); ++i) ipsets_.add(p.ipsets[i].name, i);
+    for (std::size_t i = 0; i < p.postures.size(); ++i) postures_.add(p.postures[i].name, i);
+  }
+
+  void run(const ReadExtras& extras) {
+    check_groups();
+    check_tag_owners();
+    check_ipsets();
+    for (auto& acl : p_.acls) {
+      rule_side(acl.src, true);
+      for (auto& d : acl.dst) {
+        d.target.at = d.at;
+        rule_side_one(d.target, false);
+      }
+    }
+    for (auto& g : p_.grants) {
+      rule_side(g.src, true);
+      rule_side(g.dst, false);
+      for (auto& v : g.via) {
+        if (v.kind != Kind::kTag) {
+          error(v.at, "\"via\" must list tags, found " + quoted(v.name));
+          continue;
+        }
+        exists(v);
+      }
+    }
+    for (auto& r : p_.auto_approvers.routes)
+      for (auto& s : r.approvers) approver(s, "autoApprovers");
+    for (auto& s : p_.auto_approvers.exit_node) approver(s, "autoApprovers");
+    for (const auto& s : extras.service_approvers) {
+      Selector copy = s;
+      approver(copy, "autoApprovers");
+    }
+    for (auto& n : p_.node_attrs) {
+      for (auto& t : n.target) {
+        if (t.kind == Kind::kAutogroupSelf || t.kind == Kind::kAutogroupInternet ||
+            t.kind == Kind::kAutogroupNonroot || t.kind == Kind::kIpSet) {
+          error(t.at, quoted(t.name) + " not valid in nodeAttrs target");
+          continue;
+        }
+        exists(t);
+      }
+    }
+    check_ssh();
+    check_tests();
+    for (const auto& ref : extras.posture_refs) {
+      if (!postures_.find(ref.name))
+        error(ref.at, "posture not found: " + quoted(ref.name) + did_you_mean(ref.name, postures_.names()));
+    }
+  }
+
+ private:
+  void error(SourceRef at, std::string m) { out_.push_back({Severity::kError, at, std::move(m)}); }
+  void warning(SourceRef at, std::string m) { out_.push_back({Severity::kWarning, at, std::move(m)}); }
+
+  // Reports an undefined group, tag, host or ipset; resolves hosts. False when undefined.
+  bool exists(Selector& s) {
+    switch (s.kind) {
+      case Kind::kGroup:
+        if (groups_.find(s.name)) return true;
+        error(s.at, "group not found: " + quoted(s.name) + did_you_mean(s.name, groups_.names()));
+        return false;
+      case Kind::kTag:
+        if (tags_.find(s.name)) return true;
+        error(s.at, "tag not found: " + quoted(s.name) + did_you_mean(s.name, tags_.names()));
+        return false;
+      case Kind::kHost:
+        if (const auto* i = hosts_.find(s.name)) {
+          s.prefix = p_.hosts[*i].prefix;
+          return true;
+        }
+        error(s.at, "host not found: " + quoted(s.name) + did_you_mean(s.name, hosts_.names()));
+        return false;
+      case Kind::kIpSet:
+        if (ipsets_.find(s.name)) return true;
+        error(s.at, "ipset not found: " + quoted(s.name) + did_you_mean(s.name, ipsets_.names()));
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  void rule_side_one(Selector& s, bool src) {
+    if (s.kind == Kind::kAutogroupNonroot) {
+      error(s.at, "\"autogroup:nonroot\" is only valid in ssh \"users\"");
+      return;
+    }
+    if (src && (s.kind == Kind::kAutogroupSelf || s.kind == Kind::kAutogroupInternet)) {
+      error(s.at, quoted(s.name) + " not valid on the src side of a rule");
+      return;
+    }
+    exists(s);
+  }
+
+  void rule_side(std::vector<Selector>& v, bool src) {
+    for (auto& s : v) rule_side_one(s, src);
+  }
+
+  // Who may own tags and approve routes: users, groups, tags and the identity autogroups.
+  bool identity_kind(Kind k) {
+    return k == Kind::kUser || k == Kind::kGroup || k == Kind::kTag || k == Kind::kAutogroupMember ||
+           k == Kind::kAutogroupTagged || k == Kind::kAutogroupAdmin;
+  }
+
+  void approver(Selector& s, const char* where) {
+    if (!identity_kind(s.kind)) {
+      error(s.at, std::string(where) + " entries must be users, groups, tags or autogroups, found " +
+                      quoted(s.name));
+      return;
+    }
+    exists(s);
+  }
+
+  void check_groups() {
+    for (auto& g : p_.groups) {
+      for (auto& m : g.members) {
+        if (m.kind == Kind::kGroup) {
+          error(m.at, "group members cannot be recursive");
+        } else if (m.kind != Kind::kUser) {
+          error(m.at, "group " + quoted(g.name) + " members must be users, found " + quoted(m.name));
+        }
+      }
+    }
+  }
+
+  void check_tag_owners() {
+    for (auto& t : p_.tag_owners) {
+      for (auto& o : t.owners) {
+        if (!identity_kind(o.kind)) {
+          error(o.at, "tag owners must be users, groups, tags or autogroups, found " + quoted(o.name));
+          continue;
+        }
+        exists(o);
+      }
+    }
+  }
+
+  void check_ipsets() {
+    for (auto& set : p_.ipsets)
+      for (auto& e : set.entries) exists(e.selector);
+    // Depth-first search for cycles; state 1 = on the current path, 2 = done.
+    std::vector<uint8_t> state(p_.ipsets.size(), 0);
+    std::vector<std::size_t> path;
+    std::function<void(std::size_t)> visit = [&](std::size_t i) {
+      state[i] = 1;
+      path.push_back(i);
+      for (const auto& e : p_.ipsets[i].entries) {
+        if (e.selector.kind != Kind::kIpSet) continue;
+        const auto* j = ipsets_.find(e.selector.name);
+        if (!j) continue;
+        if (state[*j] == 1) {
+          std::string chain;
+          bool on = false;
+          for (auto k : path) {
+            on = on || k == *j;
+            if (on) chain += p_.ipsets[k].name + " -> ";
+          }
+          error(e.selector.at, "ipsets cannot refer to themselves: " + chain + p_.ipsets[*j].name);
+        } else if (state[*j] == 0) {
+          visit(*j);
+        }
+      }
+      path.pop_back();
+      state[i] = 2;
+    };
+    for (std::size_t i = 0; i < p_.ipsets.size(); ++i)
+      if (state[i] == 0) visit(i);
+  }
+
+  void check_ssh() {
+    for (auto& rule : p_.ssh) {
+      for (auto& s : rule.src) {
+        if (s.kind == Kind::kPrefix || s.kind == Kind::kHost || s.kind == Kind::kIpSet ||
+            s.kind == Kind::kAutogroupSelf || s.kind == Kind::kAutogroupInternet ||
+            s.kind == Kind::kAutogroupNonroot) {
+          error(s.at, "ssh src must be users, groups, tags or autogroups, found " + quoted(s.name));
+          continue;
+        }
+        exists(s);
+      }
+      for (auto& d : rule.dst) {
+        if (d.kind == Kind::kUser) {
+          // A user's own devices are reachable only by that user (Tailscale's rule); anyone
+          // else needs autogroup:self or tags.
+          bool same = rule.src.size() == 1 && rule.src[0].kind == Kind::kUser && rule.src[0].name == d.name;
+          if (!same)
+            error(d.at, "ssh dst " + quoted(d.name) +
+                            " is a user's devices; only that same user may be the src (use "
+                            "\"autogroup:self\")");
+          continue;
+        }
+        if (d.kind != Kind::kTag && d.kind != Kind::kAutogroupSelf && d.kind != Kind::kAutogroupTagged &&
+            d.kind != Kind::kAutogroupMember) {
+          error(d.at, "ssh dst must be tags, autogroup:self, autogroup:tagged, autogroup:member or the "
+                      "src user, found " + quoted(d.name));
+          continue;
+        }
+        exists(d);
+      }
+    }
+  }
+
+  void test_host(Selector& s, bool src) {
+    bool ok = s.kind == Kind::kUser || s.kind == Kind::kTag || s.kind == Kind::kHost ||
+              s.kind == Kind::kPrefix || (src && s.kind == Kind::kGroup);
+    if (!ok) {
+      error(s.at, std::string("test ") + (src ? "src" : "destination") +
+                      " must be a user, " + (src ? "group, " : "") + "tag, host or IP address, found " +
+                      quoted(s.name));
+      return;
+    }
+    if (s.kind == Kind::kPrefix && !s.prefix.is_single_address()) {
+      error(s.at, "test " + std::string(src ? "src" : "destination") + " must be a single IP address, found " +
+                      quoted(s.name));
+      return;
+    }
+    exists(s);
+  }
+
+  void check_tests() {
+    for (auto& t : p_.tests) {
+      test_host(t.src, true);
+      for (auto& a : t.accept) test_host(a.host, false);
+      for (auto& d : t.deny) test_host(d.host, false);
+    }
+    for (auto& t : p_.ssh_tests) {
+      if (t.src.kind != Kind::kUser && t.src.kind != Kind::kTag)
+        error(t.src.at, "sshTests src must be a user or a tag, found " + quoted(t.src.name));
+      else
+        exists(t.src);
+      for (auto& d : t.dst) test_host(d, false);
+    }
+  }
+
+  Policy& p_;
+  Diagnostics& out_;
+  NameTable groups_, tags_, hosts_, ipsets_, postures_;
+};
+
+}  // namespace
+
+void validate(Policy& policy, const ReadExtras& extras, Diagnostics& out) {
+  Validator(policy, out).run(extras);
+}
+
+}  // namespace weft::policy
