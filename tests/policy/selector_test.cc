@@ -1,0 +1,162 @@
+#define BOOST_TEST_MODULE policy_selector
+#include <boost/test/unit_test.hpp>
+
+#include "policy/selector.h"
+
+using namespace weft::policy;
+
+BOOST_AUTO_TEST_SUITE(selector)
+
+BOOST_AUTO_TEST_CASE(classifies_every_selector_form) {
+  struct Case {
+    const char* text;
+    SelectorKind kind;
+  } cases[] = {
+      {"*", SelectorKind::kWildcard},
+      {"alice@example.com", SelectorKind::kUser},
+      {"alice@github", SelectorKind::kUser},
+      {"group:eng", SelectorKind::kGroup},
+      {"tag:prod", SelectorKind::kTag},
+      {"ipset:office", SelectorKind::kIpSet},
+      {"db1", SelectorKind::kHost},
+      {"my-host.corp", SelectorKind::kHost},
+      {"100.64.0.1", SelectorKind::kPrefix},
+      {"10.0.0.0/8", SelectorKind::kPrefix},
+      {"fd7a:115c:a1e0::/48", SelectorKind::kPrefix},
+      {"autogroup:member", SelectorKind::kAutogroupMember},
+      {"autogroup:tagged", SelectorKind::kAutogroupTagged},
+      {"autogroup:self", SelectorKind::kAutogroupSelf},
+      {"autogroup:internet", SelectorKind::kAutogroupInternet},
+      {"autogroup:admin", SelectorKind::kAutogroupAdmin},
+      {"autogroup:it-admin", SelectorKind::kAutogroupAdmin},
+      {"autogroup:nonroot", SelectorKind::kAutogroupNonroot},
+      {"autogroup:danger-all", SelectorKind::kWildcard},
+  };
+  for (const auto& c : cases) {
+    auto s = parse_selector(c.text);
+    BOOST_TEST_REQUIRE(s.ok(), c.text);
+    BOOST_TEST((s.value().kind == c.kind), c.text);
+  }
+  BOOST_TEST(parse_selector("10.0.0.0/8").value().prefix.bits() == 8);
+  BOOST_TEST(parse_selector("tag:prod").value().name == "tag:prod");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_unknown_autogroup_with_suggestion) {
+  auto s = parse_selector("autogroup:members");
+  BOOST_TEST_REQUIRE(!s.ok());
+  BOOST_TEST(s.error().message ==
+             "unknown autogroup \"autogroup:members\"; did you mean \"autogroup:member\"?");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_empty_names_and_bad_characters) {
+  auto empty_tag = parse_selector("tag:");
+  BOOST_TEST_REQUIRE(!empty_tag.ok());
+  BOOST_TEST(empty_tag.error().message == "tag name is empty in \"tag:\"");
+  auto bad = parse_selector("group:e ng");
+  BOOST_TEST_REQUIRE(!bad.ok());
+  BOOST_TEST(bad.error().offset == 7u);
+  BOOST_TEST(!parse_selector("").ok());
+  BOOST_TEST(!parse_selector("@example.com").ok());
+  BOOST_TEST(parse_selector("alice@").error().message == "user \"alice@\" has no domain after '@'");
+  BOOST_TEST(parse_selector("user:alice").error().message.starts_with("unknown selector \"user:alice\""));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_malformed_addresses) {
+  BOOST_TEST(parse_selector("10.0.0").error().message == "invalid IP address \"10.0.0\"");
+  BOOST_TEST(parse_selector("10.0.0.0/33").error().message == "invalid CIDR \"10.0.0.0/33\"");
+}
+
+BOOST_AUTO_TEST_CASE(parses_port_lists_and_ranges) {
+  auto all = parse_ports("*");
+  BOOST_TEST_REQUIRE(all.ok());
+  BOOST_TEST((all.value() == std::vector<PortRange>{{0, 65535}}));
+  auto list = parse_ports("22,80,8000-8099");
+  BOOST_TEST_REQUIRE(list.ok());
+  BOOST_TEST((list.value() == std::vector<PortRange>{{22, 22}, {80, 80}, {8000, 8099}}));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_ports_at_the_offending_item) {
+  auto big = parse_ports("22,99999");
+  BOOST_TEST(big.error().message == "port \"99999\" is out of range 0-65535");
+  BOOST_TEST(big.error().offset == 3u);
+  BOOST_TEST(parse_ports("90-80").error().message ==
+             "invalid port range \"90-80\": first port is greater than last");
+  BOOST_TEST(parse_ports("").error().message == "empty port list");
+  BOOST_TEST(parse_ports("22,").error().message == "empty port in \"22,\"");
+  BOOST_TEST(parse_ports("0").error().message == "port 0 is not a valid port");
+  BOOST_TEST(parse_ports("ssh").error().message ==
+             "invalid port \"ssh\"; expected a number, a range or \"*\"");
+}
+
+BOOST_AUTO_TEST_CASE(splits_destinations_at_the_last_colon_or_bracket) {
+  auto tag = parse_destination("tag:prod:22");
+  BOOST_TEST_REQUIRE(tag.ok());
+  BOOST_TEST(tag.value().target.name == "tag:prod");
+  BOOST_TEST((tag.value().ports == std::vector<PortRange>{{22, 22}}));
+  auto v6 = parse_destination("fd7a:115c:a1e0::1:443");
+  BOOST_TEST_REQUIRE(v6.ok());
+  BOOST_TEST(v6.value().target.prefix.to_string() == "fd7a:115c:a1e0::1/128");
+  auto bracketed = parse_destination("[fd7a::1]:22");
+  BOOST_TEST_REQUIRE(bracketed.ok());
+  BOOST_TEST((bracketed.value().target.kind == SelectorKind::kPrefix));
+  auto any = parse_destination("*:*");
+  BOOST_TEST_REQUIRE(any.ok());
+  BOOST_TEST((any.value().target.kind == SelectorKind::kWildcard));
+}
+
+BOOST_AUTO_TEST_CASE(reports_missing_port_with_a_fix) {
+  auto d = parse_destination("tag:prod");
+  BOOST_TEST_REQUIRE(!d.ok());
+  BOOST_TEST(d.error().message == "missing port in \"tag:prod\"; write \"tag:prod:*\" for every port");
+  BOOST_TEST(!parse_destination("db1").ok());
+}
+
+BOOST_AUTO_TEST_CASE(offsets_errors_inside_the_destination) {
+  auto d = parse_destination("tag:prod:99999");
+  BOOST_TEST_REQUIRE(!d.ok());
+  BOOST_TEST(d.error().offset == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(parses_grant_ip_forms) {
+  auto star = parse_grant_ip("*");
+  BOOST_TEST_REQUIRE(star.ok());
+  BOOST_TEST(star.value().protos.empty());
+  auto tcp = parse_grant_ip("tcp:443");
+  BOOST_TEST_REQUIRE(tcp.ok());
+  BOOST_TEST((tcp.value().protos == std::vector<uint8_t>{kProtoTcp}));
+  BOOST_TEST((tcp.value().ports == std::vector<PortRange>{{443, 443}}));
+  auto icmp = parse_grant_ip("icmp");
+  BOOST_TEST_REQUIRE(icmp.ok());
+  BOOST_TEST((icmp.value().protos == std::vector<uint8_t>{kProtoIcmp}));
+  auto bare = parse_grant_ip("80,443");
+  BOOST_TEST_REQUIRE(bare.ok());
+  BOOST_TEST(bare.value().protos.size() == 3u);
+  BOOST_TEST(bare.value().ports.size() == 2u);
+  auto range = parse_grant_ip("udp:8000-8100");
+  BOOST_TEST_REQUIRE(range.ok());
+  BOOST_TEST((range.value().ports == std::vector<PortRange>{{8000, 8100}}));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_ports_on_portless_protocols_and_unknown_protocols) {
+  auto icmp = parse_grant_ip("icmp:22");
+  BOOST_TEST_REQUIRE(!icmp.ok());
+  BOOST_TEST(icmp.error().message == "protocol \"icmp\" has no ports; use \"icmp\" alone");
+  BOOST_TEST(icmp.error().offset == 5u);
+  BOOST_TEST(parse_grant_ip("bogus:1").error().message == "unknown protocol \"bogus\"");
+}
+
+BOOST_AUTO_TEST_CASE(test_targets_need_exactly_one_port) {
+  auto t = parse_test_target("tag:prod:22");
+  BOOST_TEST_REQUIRE(t.ok());
+  BOOST_TEST(t.value().port == 22);
+  BOOST_TEST(t.value().host.name == "tag:prod");
+  BOOST_TEST(!parse_test_target("tag:prod:22,80").ok());
+  BOOST_TEST(!parse_test_target("tag:prod:*").ok());
+}
+
+BOOST_AUTO_TEST_CASE(counts_code_points_not_bytes) {
+  BOOST_TEST(code_points("é:1", 3) == 2u);
+  BOOST_TEST(code_points("abc", 10) == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
