@@ -1,0 +1,290 @@
+// A policy's own `tests` and `sshTests` run against its compiled form: pass/fail per case, the
+// rule that accepted, group sources, SSH accept/check/deny.
+#define BOOST_TEST_MODULE test_runner
+#include <boost/test/unit_test.hpp>
+
+#include "policy/test_runner.h"
+
+using namespace weft::policy;
+using weft::util::IpPrefix;
+
+namespace {
+
+Selector sel(SelectorKind kind, std::string name) {
+  Selector s;
+  s.kind = kind;
+  s.name = std::move(name);
+  return s;
+}
+Selector user(std::string n) { return sel(SelectorKind::kUser, std::move(n)); }
+Selector tag(std::string n) { return sel(SelectorKind::kTag, std::move(n)); }
+
+TestTarget target(Selector host, uint16_t port, uint32_t line = 0) {
+  TestTarget t;
+  t.text = host.name + ":" + std::to_string(port);
+  t.host = std::move(host);
+  t.port = port;
+  t.at = {line, 1};
+  return t;
+}
+
+// group:eng = alice, bob. acls[0]: group:eng -> tag:prod:22 (line 10).
+// acls[1]: alice -> tag:db:5432 (line 11). grants[0]: * -> tag:web tcp:443 (line 20).
+Policy base() {
+  Policy p;
+  Group g;
+  g.name = "group:eng";
+  g.members = {user("alice@example.com"), user("bob@example.com")};
+  p.groups.push_back(g);
+  Acl a;
+  a.action = "accept";
+  a.src = {sel(SelectorKind::kGroup, "group:eng")};
+  a.dst = {AclDestination{tag("tag:prod"), {{22, 22}}, {}}};
+  a.at = {10, 5};
+  p.acls.push_back(a);
+  Acl b;
+  b.action = "accept";
+  b.src = {user("alice@example.com")};
+  b.dst = {AclDestination{tag("tag:db"), {{5432, 5432}}, {}}};
+  b.at = {11, 5};
+  p.acls.push_back(b);
+  Grant gr;
+  gr.src = {sel(SelectorKind::kWildcard, "*")};
+  gr.dst = {tag("tag:web")};
+  gr.ip = {GrantIp{{kProtoTcp}, {{443, 443}}, {}}};
+  gr.at = {20, 5};
+  p.grants.push_back(gr);
+  Host h;
+  h.name = "printer";
+  h.prefix = *IpPrefix::parse("192.0.2.50");
+  p.hosts.push_back(h);
+  Acl c;
+  c.action = "accept";
+  c.src = {user("bob@example.com")};
+  c.dst = {AclDestination{sel(SelectorKind::kHost, "printer"), {{631, 631}}, {}}};
+  c.at = {12, 5};
+  p.acls.push_back(c);
+  return p;
+}
+
+TestReport run(const Policy& p) {
+  auto ev = Evaluator::compile(p);
+  if (!ev.ok()) BOOST_FAIL(ev.error().detail);
+  return run_tests(p, *ev);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_runner)
+
+BOOST_AUTO_TEST_CASE(passes_when_every_accept_and_deny_holds) {
+  Policy p = base();
+  AclTest t;
+  t.src = user("alice@example.com");
+  t.accept = {target(tag("tag:prod"), 22), target(tag("tag:db"), 5432), target(tag("tag:web"), 443)};
+  t.deny = {target(tag("tag:prod"), 80), target(tag("tag:web"), 80)};
+  p.tests.push_back(t);
+  TestReport r = run(p);
+  BOOST_TEST(r.cases.size() == 5u);
+  BOOST_TEST(r.passed() == 5u);
+  BOOST_TEST(r.failed() == 0u);
+  BOOST_TEST(r.cases[0].expect_accept);
+  BOOST_TEST(!r.cases[3].expect_accept);
+  BOOST_REQUIRE(r.cases[0].accepted_by.has_value());
+  BOOST_TEST(r.cases[0].accepted_by->index == 0u);
+  BOOST_TEST(r.cases[0].description == "alice@example.com -> tag:prod:22 (tcp)");
+  BOOST_TEST((r.cases[2].accepted_by->kind == RuleRef::Kind::kGrant));
+}
+
+BOOST_AUTO_TEST_CASE(failing_deny_reports_the_accepting_rule) {
+  Policy p = base();
+  AclTest t;
+  t.src = user("bob@example.com");
+  t.deny = {target(tag("tag:prod"), 22, 31)};
+  t.at = {30, 3};
+  p.tests.push_back(t);
+  TestReport r = run(p);
+  BOOST_REQUIRE(r.cases.size() == 1u);
+  const auto& c = r.cases[0];
+  BOOST_TEST(!c.passed);
+  BOOST_TEST(r.failed() == 1u);
+  BOOST_REQUIRE(c.accepted_by.has_value());
+  BOOST_TEST((c.accepted_by->kind == RuleRef::Kind::kAcl));
+  BOOST_TEST(c.accepted_by->index == 0u);
+  BOOST_TEST(c.accepted_by->at.line == 10u);
+  BOOST_TEST(c.case_at.line == 31u);
+  BOOST_TEST(c.test_at.line == 30u);
+  BOOST_TEST(c.message.find("acls[0]") != std::string::npos, c.message);
+  BOOST_TEST(c.message.find("line 10") != std::string::npos, c.message);
+}
+
+BOOST_AUTO_TEST_CASE(failing_accept_says_it_was_denied) {
+  Policy p = base();
+  AclTest t;
+  t.src = user("bob@example.com");
+  t.accept = {target(tag("tag:db"), 5432)};
+  p.tests.push_back(t);
+  TestReport r = run(p);
+  BOOST_REQUIRE(r.cases.size() == 1u);
+  BOOST_TEST(!r.cases[0].passed);
+  BOOST_TEST(!r.cases[0].accepted_by.has_value());
+  BOOST_TEST(r.cases[0].message == "expected accept, got deny");
+}
+
+BOOST_AUTO_TEST_CASE(test_proto_defaults_to_tcp_and_can_be_set) {
+  Policy p = base();
+  AclTest t;
+  t.src = user("carol@example.com");
+  t.accept = {target(tag("tag:web"), 443)};
+  p.tests.push_back(t);
+  AclTest u = t;
+  u.proto = kProtoUdp;
+  u.accept.clear();
+  u.deny = {target(tag("tag:web"), 443)};
+  p.tests.push_back(u);
+  TestReport r = run(p);
+  BOOST_TEST(r.passed() == 2u);
+  BOOST_TEST(r.cases[1].description == "carol@example.com -> tag:web:443 (udp)");
+}
+
+BOOST_AUTO_TEST_CASE(group_source_must_hold_for_every_member) {
+  Policy p = base();
+  AclTest ok;
+  ok.src = sel(SelectorKind::kGroup, "group:eng");
+  ok.accept = {target(tag("tag:prod"), 22)};
+  p.tests.push_back(ok);
+  AclTest partial;
+  partial.src = sel(SelectorKind::kGroup, "group:eng");
+  partial.accept = {target(tag("tag:db"), 5432)};  // only alice
+  partial.deny = {target(tag("tag:db"), 5432)};    // alice is accepted
+  p.tests.push_back(partial);
+  TestReport r = run(p);
+  BOOST_REQUIRE(r.cases.size() == 3u);
+  BOOST_TEST(r.cases[0].passed);
+  BOOST_TEST(!r.cases[1].passed);
+  BOOST_TEST(r.cases[1].message.find("bob@example.com") != std::string::npos, r.cases[1].message);
+  BOOST_TEST(!r.cases[2].passed);
+  BOOST_TEST(r.cases[2].message.find("alice@example.com") != std::string::npos, r.cases[2].message);
+}
+
+BOOST_AUTO_TEST_CASE(host_alias_and_address_destinations) {
+  Policy p = base();
+  AclTest t;
+  t.src = user("bob@example.com");
+  t.accept = {target(sel(SelectorKind::kHost, "printer"), 631)};
+  Selector addr = sel(SelectorKind::kPrefix, "192.0.2.50");
+  addr.prefix = *IpPrefix::parse("192.0.2.50");
+  t.accept.push_back(target(addr, 631));
+  Selector other = sel(SelectorKind::kPrefix, "192.0.2.51");
+  other.prefix = *IpPrefix::parse("192.0.2.51");
+  t.deny = {target(other, 631)};
+  p.tests.push_back(t);
+  TestReport r = run(p);
+  BOOST_TEST(r.cases.size() == 3u);
+  BOOST_TEST(r.failed() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(src_posture_attrs_of_a_test_are_used) {
+  Policy p = base();
+  Posture mac;
+  mac.name = "posture:mac";
+  mac.conditions = {PostureCondition{"node:os", PostureOp::kEq, {"macos"}, false, {}}};
+  p.postures.push_back(mac);
+  p.acls[1].src_posture = {"posture:mac"};
+  AclTest without;
+  without.src = user("alice@example.com");
+  without.deny = {target(tag("tag:db"), 5432)};
+  AclTest with = without;
+  with.deny.clear();
+  with.accept = {target(tag("tag:db"), 5432)};
+  with.src_posture_attrs = {{"node:os", "macos"}};
+  p.tests = {without, with};
+  TestReport r = run(p);
+  BOOST_TEST(r.passed() == 2u);
+}
+
+namespace {
+
+SshRule ssh_rule(std::string action, std::vector<Selector> src, std::vector<Selector> dst,
+                 std::vector<std::string> users, uint32_t line) {
+  SshRule r;
+  r.action = std::move(action);
+  r.src = std::move(src);
+  r.dst = std::move(dst);
+  r.users = std::move(users);
+  r.at = {line, 5};
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ssh_tests_distinguish_accept_check_and_deny) {
+  Policy p = base();
+  Selector member = sel(SelectorKind::kAutogroupMember, "autogroup:member");
+  Selector self = sel(SelectorKind::kAutogroupSelf, "autogroup:self");
+  p.ssh.push_back(ssh_rule("accept", {member}, {self}, {"autogroup:nonroot", "root"}, 40));
+  p.ssh.push_back(ssh_rule("check", {sel(SelectorKind::kGroup, "group:eng")}, {tag("tag:prod")},
+                           {"root"}, 41));
+  p.ssh.push_back(ssh_rule("accept", {sel(SelectorKind::kGroup, "group:eng")}, {tag("tag:prod")},
+                           {"autogroup:nonroot"}, 42));
+  SshTest t;
+  t.src = user("alice@example.com");
+  t.dst = {tag("tag:prod")};
+  t.accept = {"ubuntu"};
+  t.check = {"root"};
+  p.ssh_tests.push_back(t);
+  SshTest own;
+  own.src = user("alice@example.com");
+  own.dst = {user("alice@example.com")};
+  own.accept = {"root", "alice"};
+  p.ssh_tests.push_back(own);
+  SshTest other;
+  other.src = user("carol@example.com");
+  other.dst = {tag("tag:prod"), user("alice@example.com")};
+  other.deny = {"root", "carol"};
+  p.ssh_tests.push_back(other);
+  TestReport r = run(p);
+  BOOST_TEST(r.cases.size() == 8u);
+  for (const auto& c : r.cases) BOOST_TEST(c.passed, c.description << ": " << c.message);
+  BOOST_REQUIRE(r.cases[1].accepted_by.has_value());
+  BOOST_TEST((r.cases[1].accepted_by->kind == RuleRef::Kind::kSsh));
+  BOOST_TEST(r.cases[1].accepted_by->index == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(ssh_first_matching_rule_decides) {
+  Policy p = base();
+  Selector eng = sel(SelectorKind::kGroup, "group:eng");
+  p.ssh.push_back(ssh_rule("check", {eng}, {tag("tag:prod")}, {"root"}, 40));
+  p.ssh.push_back(ssh_rule("accept", {eng}, {tag("tag:prod")}, {"root"}, 41));
+  SshTest t;
+  t.src = user("bob@example.com");
+  t.dst = {tag("tag:prod")};
+  t.accept = {"root"};
+  p.ssh_tests.push_back(t);
+  TestReport r = run(p);
+  BOOST_REQUIRE(r.cases.size() == 1u);
+  BOOST_TEST(!r.cases[0].passed);
+  BOOST_TEST(r.cases[0].message.find("expected accept, got check by ssh[0]") == 0u, r.cases[0].message);
+}
+
+BOOST_AUTO_TEST_CASE(ssh_localpart_maps_login_to_local_user) {
+  Policy p = base();
+  p.ssh.push_back(ssh_rule("accept", {sel(SelectorKind::kAutogroupMember, "autogroup:member")},
+                           {tag("tag:prod")}, {"localpart:*@example.com"}, 40));
+  SshTest t;
+  t.src = user("alice@example.com");
+  t.dst = {tag("tag:prod")};
+  t.accept = {"alice"};
+  t.deny = {"bob", "root"};
+  p.ssh_tests.push_back(t);
+  SshTest other_domain;
+  other_domain.src = user("alice@other.org");
+  other_domain.dst = {tag("tag:prod")};
+  other_domain.deny = {"alice"};
+  p.ssh_tests.push_back(other_domain);
+  TestReport r = run(p);
+  BOOST_TEST(r.cases.size() == 4u);
+  BOOST_TEST(r.failed() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
