@@ -1,0 +1,179 @@
+// UDP datagram batches with recvmmsg(2)/sendmmsg(2); dual-stack per ipv6(7) IPV6_V6ONLY=0.
+#include "runtime/udp_socket.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/sys_error.h"
+
+namespace weft::runtime {
+namespace {
+
+bool is_v4_mapped(const in6_addr& a) {
+  static constexpr uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(a.s6_addr, kPrefix, 12) == 0;
+}
+
+Result<uint16_t> bound_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) {
+    return errno_error("udp_bind", "getsockname");
+  }
+  return from_sockaddr(ss).port;
+}
+
+}  // namespace
+
+SocketAddress from_sockaddr(const sockaddr_storage& ss) {
+  SocketAddress out;
+  if (ss.ss_family == AF_INET) {
+    const auto& s4 = reinterpret_cast<const sockaddr_in&>(ss);
+    std::array<uint8_t, 4> b{};
+    std::memcpy(b.data(), &s4.sin_addr, 4);
+    out.address = util::IpAddress::v4(b);
+    out.port = ntohs(s4.sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& s6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    if (is_v4_mapped(s6.sin6_addr)) {
+      std::array<uint8_t, 4> b{};
+      std::memcpy(b.data(), s6.sin6_addr.s6_addr + 12, 4);
+      out.address = util::IpAddress::v4(b);
+    } else {
+      std::array<uint8_t, 16> b{};
+      std::memcpy(b.data(), s6.sin6_addr.s6_addr, 16);
+      out.address = util::IpAddress::v6(b);
+    }
+    out.port = ntohs(s6.sin6_port);
+  }
+  return out;
+}
+
+UdpSocket::UdpSocket(UniqueFd fd, int family, uint16_t port)
+    : fd_(std::move(fd)), family_(family), port_(port), msgs_(kMaxBatch), iovs_(kMaxBatch),
+      addrs_(kMaxBatch) {}
+
+Result<UdpSocket> UdpSocket::bind_any(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd.valid()) {
+    int off = 0;
+    if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0) {
+      return errno_error("udp_socket", "IPV6_V6ONLY=0");
+    }
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_any;
+    a.sin6_port = htons(port);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+      auto p = bound_port(fd.get());
+      if (!p) return p.error();
+      return UdpSocket(std::move(fd), AF_INET6, *p);
+    }
+    // EADDRNOTAVAIL: IPv6 disabled in this namespace; fall back to IPv4 below.
+    if (errno != EADDRNOTAVAIL && errno != EAFNOSUPPORT) {
+      return errno_error("udp_bind", "bind [::]:" + std::to_string(port));
+    }
+  } else if (errno != EAFNOSUPPORT) {
+    return errno_error("udp_socket", "socket(AF_INET6)");
+  }
+  SocketAddress any4{util::IpAddress::v4({0, 0, 0, 0}), port};
+  return bind(any4);
+}
+
+Result<UdpSocket> UdpSocket::bind(const SocketAddress& local) {
+  int family = local.address.is_v4() ? AF_INET : AF_INET6;
+  UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return errno_error("udp_socket", "socket");
+  UdpSocket probe(UniqueFd{}, family, 0);
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  probe.to_sockaddr(local, ss, len);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+    return errno_error("udp_bind", "bind " + local.address.to_string() + " port " +
+                                       std::to_string(local.port));
+  }
+  auto p = bound_port(fd.get());
+  if (!p) return p.error();
+  return UdpSocket(std::move(fd), family, *p);
+}
+
+bool UdpSocket::to_sockaddr(const SocketAddress& a, sockaddr_storage& out, socklen_t& len) const {
+  std::memset(&out, 0, sizeof(out));
+  if (family_ == AF_INET) {
+    if (!a.address.is_v4()) return false;
+    auto& s4 = reinterpret_cast<sockaddr_in&>(out);
+    s4.sin_family = AF_INET;
+    s4.sin_port = htons(a.port);
+    std::memcpy(&s4.sin_addr, a.address.bytes().data(), 4);
+    len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto& s6 = reinterpret_cast<sockaddr_in6&>(out);
+  s6.sin6_family = AF_INET6;
+  s6.sin6_port = htons(a.port);
+  if (a.address.is_v4()) {
+    s6.sin6_addr.s6_addr[10] = 0xff;
+    s6.sin6_addr.s6_addr[11] = 0xff;
+    std::memcpy(s6.sin6_addr.s6_addr + 12, a.address.bytes().data(), 4);
+  } else {
+    std::memcpy(s6.sin6_addr.s6_addr, a.address.bytes().data(), 16);
+  }
+  len = sizeof(sockaddr_in6);
+  return true;
+}
+
+Result<std::size_t> UdpSocket::receive_batch(RecvSlot* slots, std::size_t n) {
+  if (n > kMaxBatch) n = kMaxBatch;
+  for (std::size_t i = 0; i < n; ++i) {
+    iovs_[i] = iovec{slots[i].data, slots[i].capacity};
+    msgs_[i] = mmsghdr{};
+    msgs_[i].msg_hdr.msg_name = &addrs_[i];
+    msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+    msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+  int got;
+  do {
+    got = ::recvmmsg(fd_.get(), msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return errno_error("udp_recv", "recvmmsg");
+  for (int i = 0; i < got; ++i) {
+    slots[i].size = msgs_[i].msg_len;
+    slots[i].from = from_sockaddr(addrs_[i]);
+  }
+  return static_cast<std::size_t>(got);
+}
+
+Result<std::size_t> UdpSocket::send_batch(const SendItem* items, std::size_t n) {
+  if (n > kMaxBatch) n = kMaxBatch;
+  for (std::size_t i = 0; i < n; ++i) {
+    socklen_t len = 0;
+    if (!to_sockaddr(items[i].to, addrs_[i], len)) {
+      return errno_error("udp_send", "IPv6 destination on an IPv4-only socket", EAFNOSUPPORT);
+    }
+    iovs_[i] = iovec{const_cast<uint8_t*>(items[i].data), items[i].size};
+    msgs_[i] = mmsghdr{};
+    msgs_[i].msg_hdr.msg_name = &addrs_[i];
+    msgs_[i].msg_hdr.msg_namelen = len;
+    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+    msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+  int sent;
+  do {
+    sent = ::sendmmsg(fd_.get(), msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) return errno_error("udp_send", "sendmmsg");
+  return static_cast<std::size_t>(sent);
+}
+
+Status UdpSocket::set_mark(uint32_t mark) {
+  if (::setsockopt(fd_.get(), SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
+    return errno_error("udp_mark", "SO_MARK");
+  }
+  return Ok{};
+}
+
+}  // namespace weft::runtime
