@@ -185,7 +185,7 @@ uint32_t code_points(std::string_view text, std::size_t bytes) {
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-  std::size_t max = std::max<std::size_t>(2, word.size() / 3);
+  std::size_t max = std::max<std::size_t>(2, (word.size() + 1) / 3);
   auto match = util::closest_match(word, candidates, max);
   if (!match || *match == word) return "";
   return "; did you mean " + quoted(*match) + "?";
@@ -207,7 +207,11 @@ const std::vector<std::string>& known_autogroups() {
 
 TextResult<Selector> parse_selector(std::string_view text) {
   if (text.empty()) return error_at(text, 0, "empty selector");
-  if (text == "*") return Selector{};
+  if (text == "*") {
+    Selector s;
+    s.name = "*";
+    return s;
+  }
   if (text.starts_with("autogroup:")) return autogroup(text);
   if (text.starts_with("group:")) return named(text, 6, SelectorKind::kGroup, "group");
   if (text.starts_with("tag:")) return named(text, 4, SelectorKind::kTag, "tag");

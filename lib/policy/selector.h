@@ -72,7 +72,7 @@ bool protocol_has_ports(uint8_t proto);
 TextResult<TestTarget> parse_test_target(std::string_view text);
 
 /// "; did you mean \"x\"?" when a candidate is close to `word` (edit distance at most 2, or a
-/// third of the word's length when longer), else "". For appending to a diagnostic.
+/// third of the word's length, rounded, when longer), else "". For appending to a diagnostic.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 /// Number of code points in the first `bytes` bytes of UTF-8 `text` (for column arithmetic).

@@ -1,0 +1,287 @@
+#define BOOST_TEST_MODULE policy_reader
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "policy/load.h"
+
+using namespace weft::policy;
+
+namespace {
+
+// Renders findings the way `weft acl check` prints them, minus the file name.
+std::string render(const LoadResult& r) {
+  std::string out;
+  for (const auto& d : r.diagnostics) {
+    out += std::to_string(d.at.line) + ":" + std::to_string(d.at.column) + ": " +
+           (d.severity == Severity::kError ? "error: " : "warning: ") + d.message + "\n";
+  }
+  return out;
+}
+
+bool has(const LoadResult& r, const std::string& line) {
+  return render(r).find(line + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(reader)
+
+BOOST_AUTO_TEST_CASE(reads_a_complete_policy) {
+  auto r = load_policy(R"({
+  "groups": {"group:eng": ["alice@example.com", "bob@example.com"]},
+  "tagOwners": {"tag:prod": ["group:eng"], "tag:db": ["autogroup:admin", "tag:prod"]},
+  "hosts": {"db1": "100.64.0.5", "corp": "10.0.0.0/8"},
+  "ipsets": {"ipset:office": ["192.0.2.0/24", "remove 192.0.2.7", "host:corp"]},
+  "postures": {"posture:latest": ["node:tsVersion >= '1.40'"]},
+  "defaultSrcPosture": ["posture:latest"],
+  "acls": [
+    {"action": "accept", "src": ["group:eng"], "dst": ["tag:prod:22,80", "db1:*"], "srcPosture": ["posture:latest"]},
+    {"action": "accept", "src": ["*"], "proto": "icmp", "dst": ["corp:*"]},
+  ],
+  "grants": [
+    {"src": ["autogroup:member"], "dst": ["tag:db"], "ip": ["tcp:5432"], "app": {"example.com/cap/db": [{"ro": true}]}, "via": ["tag:prod"]},
+  ],
+  "autoApprovers": {"routes": {"10.0.0.0/8": ["tag:prod"]}, "exitNode": ["group:eng"]},
+  "nodeAttrs": [{"target": ["tag:prod"], "attr": ["funnel"]}],
+  "ssh": [{"action": "check", "src": ["group:eng"], "dst": ["tag:prod"], "users": ["root", "autogroup:nonroot"], "checkPeriod": "12h"}],
+  "sshTests": [{"src": "alice@example.com", "dst": ["tag:prod"], "check": ["root"]}],
+  "tests": [{"src": "alice@example.com", "proto": "tcp", "accept": ["tag:prod:22"], "deny": ["db1:443"]}],
+  "derpMap": {"OmitDefaultRegions": false},
+  "disableIPv4": false,
+  "randomizeClientPort": true,
+})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+  const Policy& p = *r.policy;
+  BOOST_TEST(p.groups.size() == 1u);
+  BOOST_TEST(p.groups[0].members.size() == 2u);
+  BOOST_TEST(p.tag_owners.size() == 2u);
+  BOOST_TEST(p.hosts.size() == 2u);
+  BOOST_TEST(p.ipsets[0].entries.size() == 3u);
+  BOOST_TEST(p.ipsets[0].entries[1].remove);
+  BOOST_TEST((p.ipsets[0].entries[2].selector.kind == SelectorKind::kHost));
+  BOOST_TEST(p.acls.size() == 2u);
+  BOOST_TEST(p.acls[0].dst.size() == 2u);
+  BOOST_TEST(p.acls[0].dst[1].target.prefix.to_string() == "100.64.0.5/32");
+  BOOST_TEST(p.acls[0].src_posture.front() == "posture:latest");
+  BOOST_TEST((p.acls[1].protos == std::vector<uint8_t>{kProtoIcmp}));
+  BOOST_TEST(p.acls[1].at.line == 10u);
+  BOOST_TEST(p.acls[1].at.column == 5u);
+  BOOST_TEST(p.grants[0].app.front().name == "example.com/cap/db");
+  BOOST_TEST(p.grants[0].app.front().json_value == R"([{"ro":true}])");
+  BOOST_TEST(p.grants[0].via.front().name == "tag:prod");
+  BOOST_TEST(p.auto_approvers.routes.front().route.to_string() == "10.0.0.0/8");
+  BOOST_TEST(p.auto_approvers.exit_node.size() == 1u);
+  BOOST_TEST(p.node_attrs.front().attr.front() == "funnel");
+  BOOST_TEST(p.ssh.front().check_period.value() == "12h");
+  BOOST_TEST(p.ssh_tests.front().check.front() == "root");
+  BOOST_TEST(p.tests.front().accept.front().port == 22);
+  BOOST_TEST(p.tests.front().proto.value() == kProtoTcp);
+  BOOST_TEST(p.default_src_posture.size() == 1u);
+  BOOST_TEST(p.postures.front().conditions.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(reports_unknown_top_level_key_with_suggestion) {
+  auto r = load_policy("{\n  \"acl\": [],\n}");
+  BOOST_TEST(has(r, "2:3: error: unknown key \"acl\"; did you mean \"acls\"?"), render(r));
+  BOOST_TEST(!r.policy.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(matches_keys_without_regard_to_case_like_tailscale) {
+  auto r = load_policy(R"({"ACLs": [{"Action": "accept", "Users": ["*"], "Ports": ["*:*"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(r.policy->acls.size() == 1u);
+  BOOST_TEST(r.policy->acls[0].dst.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(reports_the_same_key_in_two_cases) {
+  auto r = load_policy("{\"acls\": [],\n \"ACLS\": []}");
+  BOOST_TEST(has(r, "2:2: error: duplicate key \"ACLS\" (keys are matched without regard to case, as "
+                    "Tailscale does)"),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(accepts_tailnet_options_and_schema) {
+  auto r = load_policy(R"({"OneCGNATRoute": "mac-only", "attrs": {"x": 1}, "$schema": "x"})");
+  BOOST_TEST(r.policy.has_value(), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_wrong_types_with_field_names) {
+  auto r = load_policy(R"({"acls": [
+{"action": "accept", "src": "group:eng", "dst": ["*:*"]},
+{"action": 1, "src": [1], "dst": ["*:*"]},
+],
+"disableIPv4": "yes",
+"groups": []})");
+  BOOST_TEST(has(r, "2:29: error: \"src\" must be an array of strings, found string"), render(r));
+  BOOST_TEST(has(r, "3:12: error: \"action\" must be a string, found number"), render(r));
+  BOOST_TEST(has(r, "3:23: error: \"src\" must be an array of strings, found number in the array"), render(r));
+  BOOST_TEST(has(r, "5:16: error: \"disableIPv4\" must be a boolean, found string"), render(r));
+  BOOST_TEST(has(r, "6:11: error: \"groups\" must be an object, found array"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_non_object_document) {
+  auto r = load_policy("[]");
+  BOOST_TEST(has(r, "1:1: error: policy must be a JSON object, found array"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_missing_required_fields) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"]}],
+"grants": [{"src": ["*"], "dst": ["*"]}]})");
+  BOOST_TEST(has(r, "1:11: error: missing required field \"dst\" in acls entry"), render(r));
+  BOOST_TEST(has(r, "2:12: error: grant needs \"ip\" or \"app\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_bad_action) {
+  auto r = load_policy(R"({"acls": [{"action": "allow", "src": ["*"], "dst": ["*:*"]}]})");
+  BOOST_TEST(has(r, "1:22: error: action must be \"accept\", found \"allow\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_both_src_and_legacy_users) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"], "users": ["*"], "dst": ["*:*"]}]})");
+  BOOST_TEST(has(r, "1:55: error: \"users\" is the legacy name of \"src\"; give only one"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(points_at_the_bad_port_inside_the_string) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"],
+  "dst": ["tag:prod:99999"]}], "tagOwners": {"tag:prod": []}})");
+  // The string starts at column 11 (its quote); "tag:prod:" is 9 code points after it.
+  BOOST_TEST(has(r, "2:21: error: port \"99999\" is out of range 0-65535"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_unknown_protocol_and_ports_on_icmp) {
+  auto r = load_policy(R"({"acls": [
+{"action": "accept", "src": ["*"], "proto": "tcpp", "dst": ["*:*"]},
+{"action": "accept", "src": ["*"], "proto": "icmp", "dst": ["*:22"]},
+{"action": "accept", "src": ["*"], "proto": "17", "dst": ["*:53"]},
+]})");
+  BOOST_TEST(has(r, "2:45: error: unknown protocol \"tcpp\""), render(r));
+  BOOST_TEST(has(r, "3:61: error: protocol \"icmp\" has no ports; use \"*:*\""), render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_missing_port_in_acl_destination) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"], "dst": ["tag:prod"]}],
+"tagOwners": {"tag:prod": []}})");
+  BOOST_TEST(has(r, "1:63: error: missing port in \"tag:prod\"; write \"tag:prod:*\" for every port"),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(accepts_ipv6_destinations_with_and_without_brackets) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"], "dst": ["[fd7a::1]:22", "fd7a::2:80", "fd7a::/48:*"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(r.policy->acls[0].dst[1].target.prefix.to_string() == "fd7a::2/128");
+  BOOST_TEST(r.policy->acls[0].dst[2].target.prefix.bits() == 48);
+}
+
+BOOST_AUTO_TEST_CASE(warns_about_host_bits_and_rules_that_never_match) {
+  auto r = load_policy(R"({"hosts": {"corp": "10.0.0.1/8"},
+"acls": [{"action": "accept", "src": [], "dst": ["*:*"]}]})");
+  BOOST_TEST(has(r, "1:20: warning: \"10.0.0.1/8\" has host bits set; it means \"10.0.0.0/8\""), render(r));
+  BOOST_TEST(has(r, "2:10: warning: rule can never match: \"src\" is empty"), render(r));
+  BOOST_TEST(r.policy.has_value(), "warnings alone keep the policy");
+}
+
+BOOST_AUTO_TEST_CASE(grant_dst_must_not_have_ports) {
+  auto r = load_policy(R"({"grants": [{"src": ["*"], "dst": ["10.0.0.1:22"], "ip": ["*"]}]})");
+  BOOST_TEST(has(r, "1:36: error: grant dst \"10.0.0.1:22\" must not have ports; put them in \"ip\""),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_bad_grant_ip_and_app) {
+  auto r = load_policy(R"({"grants": [
+{"src": ["*"], "dst": ["*"], "ip": ["icmp:22", "tcp:0"]},
+{"src": ["*"], "dst": ["*"], "app": {"example.com/cap/x": {"a": 1}, "nopath": []}},
+]})");
+  BOOST_TEST(has(r, "2:43: error: protocol \"icmp\" has no ports; use \"icmp\" alone"), render(r));
+  BOOST_TEST(has(r, "2:53: error: port 0 is not a valid port"), render(r));
+  BOOST_TEST(has(r, "3:59: error: app capability \"example.com/cap/x\" must be an array of objects, found object"),
+             render(r));
+  BOOST_TEST(has(r, "3:69: error: app capability name \"nopath\" must be a domain and path (\"example.com/cap/name\")"),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_bad_definition_names) {
+  auto r = load_policy(R"({"groups": {"eng": []},
+"tagOwners": {"tag:": []},
+"hosts": {"tag:x": "10.0.0.1", "db": "nope"},
+"ipsets": {"ipset:a": ["tag:x", "remove 10.0.0.300"]},
+"postures": {"latest": []}})");
+  BOOST_TEST(has(r, "1:13: error: group name \"eng\" must start with \"group:\""), render(r));
+  BOOST_TEST(has(r, "2:15: error: tag name \"tag:\" is empty"), render(r));
+  BOOST_TEST(has(r, "3:11: error: host name \"tag:x\" is not a valid alias: it must not look like a "
+                    "user, group, tag, autogroup, IP address or \"*\""),
+             render(r));
+  BOOST_TEST(has(r, "3:38: error: host \"db\": invalid IP address or CIDR \"nope\""), render(r));
+  BOOST_TEST(has(r, "4:24: error: ipsets may contain IP addresses, CIDRs, hosts, other ipsets and "
+                    "autogroup:internet, found \"tag:x\""),
+             render(r));
+  BOOST_TEST(has(r, "4:41: error: invalid IP address \"10.0.0.300\""), render(r));
+  BOOST_TEST(has(r, "5:14: error: posture name \"latest\" must start with \"posture:\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_posture_condition_errors_inside_the_string) {
+  auto r = load_policy(R"({"postures": {"posture:a": ["node:os == linux"]}})");
+  // String at column 29; the value starts 11 code points in.
+  BOOST_TEST(has(r, "1:41: error: value \"linux\" must be quoted ('linux')"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_bad_src_posture_reference_form) {
+  auto r = load_policy(R"({"defaultSrcPosture": ["latest"]})");
+  BOOST_TEST(has(r, "1:24: error: \"defaultSrcPosture\" entries must be \"posture:name\", found \"latest\""),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_bad_auto_approver_routes) {
+  auto r = load_policy(R"({"autoApprovers": {"routes": {"10.0.0.1/8": [], "x": []}, "exitnodes": []}})");
+  BOOST_TEST(has(r, "1:31: error: route \"10.0.0.1/8\" is not a valid CIDR (host bits are set)"), render(r));
+  BOOST_TEST(has(r, "1:49: error: route \"x\" is not a valid CIDR"), render(r));
+  BOOST_TEST(has(r, "1:59: error: unknown key \"exitnodes\" in autoApprovers; did you mean \"exitNode\"?"),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_ssh_rule_mistakes) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "allow", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"]},
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["autogroup:x", "a b"], "checkPeriod": "1h"},
+{"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["localpart:x"], "checkPeriod": "soon"},
+]})");
+  BOOST_TEST(has(r, "2:12: error: ssh action must be \"accept\" or \"check\", found \"allow\""), render(r));
+  BOOST_TEST(has(r, "3:79: error: ssh users may use only autogroup:nonroot, found \"autogroup:x\""), render(r));
+  BOOST_TEST(has(r, "3:94: error: invalid ssh user \"a b\""), render(r));
+  BOOST_TEST(has(r, "3:117: error: \"checkPeriod\" is only valid with action \"check\""), render(r));
+  BOOST_TEST(has(r, "4:78: error: ssh user \"localpart:x\" must be written \"localpart:*@DOMAIN\""), render(r));
+  BOOST_TEST(has(r, "4:109: error: invalid checkPeriod \"soon\"; expected a duration such as \"12h\" or \"always\""),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_test_entry_mistakes) {
+  auto r = load_policy(R"({"tests": [
+{"src": "alice@example.com", "accept": ["10.0.0.1:22,80"]},
+{"src": "alice@example.com", "proto": "bogus", "deny": ["10.0.0.1:22"], "srcPostureAttrs": {"node:os": []}},
+{"src": "alice@example.com"},
+]})");
+  BOOST_TEST(has(r, "2:51: error: test destination \"10.0.0.1:22,80\" needs exactly one port (1-65535)"),
+             render(r));
+  BOOST_TEST(has(r, "3:39: error: unknown protocol \"bogus\""), render(r));
+  BOOST_TEST(has(r, "3:104: error: srcPostureAttrs value \"node:os\" must be a string, number or boolean, found array"),
+             render(r));
+  BOOST_TEST(has(r, "4:1: error: tests entry needs \"accept\" or \"deny\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(keeps_posture_attrs_of_tests_as_text) {
+  auto r = load_policy(R"({"tests": [{"src": "10.0.0.1", "srcPostureAttrs": {"custom:n": 3, "custom:b": true, "node:os": "linux"}, "deny": ["10.0.0.2:22"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  const auto& attrs = r.policy->tests[0].src_posture_attrs;
+  BOOST_TEST(attrs.at("custom:n") == "3");
+  BOOST_TEST(attrs.at("custom:b") == "true");
+  BOOST_TEST(attrs.at("node:os") == "linux");
+}
+
+BOOST_AUTO_TEST_CASE(reports_unknown_keys_inside_entries) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"], "protocol": "tcp"}]})");
+  BOOST_TEST(has(r, "1:62: error: unknown key \"protocol\" in acls entry; did you mean \"proto\"?"), render(r));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
