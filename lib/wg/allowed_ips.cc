@@ -1,0 +1,128 @@
+// Longest-prefix match for cryptokey routing (whitepaper section 2). The authoritative entries
+// live in a map; a binary trie (nodes in a vector, indices as links) is rebuilt from it on each
+// change, so a lookup is at most 32 or 128 branch steps and never allocates.
+#include "wg/allowed_ips.h"
+
+#include <cstring>
+
+namespace weft::wg {
+namespace {
+
+constexpr uint32_t kNil = 0;  // node 0 is the root, so it is never anyone's child
+
+int bit_at(const uint8_t* addr, int i) { return (addr[i / 8] >> (7 - i % 8)) & 1; }
+
+}  // namespace
+
+AllowedIp AllowedIp::v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t cidr) {
+  AllowedIp p;
+  p.family = 4;
+  p.address[0] = a;
+  p.address[1] = b;
+  p.address[2] = c;
+  p.address[3] = d;
+  p.cidr = cidr;
+  return p.canonical();
+}
+
+AllowedIp AllowedIp::v6(const std::array<uint8_t, 16>& addr, uint8_t cidr) {
+  AllowedIp p;
+  p.family = 6;
+  p.address = addr;
+  p.cidr = cidr;
+  return p.canonical();
+}
+
+AllowedIp AllowedIp::canonical() const {
+  AllowedIp p = *this;
+  int max = family == 6 ? 128 : 32;
+  if (p.cidr > max) p.cidr = static_cast<uint8_t>(max);
+  for (int i = 0; i < 128; ++i) {
+    if (i >= p.cidr || i >= max) p.address[i / 8] &= static_cast<uint8_t>(~(0x80 >> (i % 8)));
+  }
+  return p;
+}
+
+AllowedIps::AllowedIps() { rebuild(); }
+
+void AllowedIps::insert(const AllowedIp& prefix, PeerId peer) {
+  AllowedIp p = prefix.canonical();
+  if (p.family != 4 && p.family != 6) return;
+  Key k{};
+  k[0] = p.family;
+  k[1] = p.cidr;
+  std::memcpy(k.data() + 2, p.address.data(), 16);
+  entries_[k] = peer;
+  rebuild();
+}
+
+void AllowedIps::remove_peer(PeerId peer) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->second == peer ? entries_.erase(it) : std::next(it);
+  }
+  rebuild();
+}
+
+std::vector<AllowedIp> AllowedIps::prefixes_of(PeerId peer) const {
+  std::vector<AllowedIp> out;
+  for (const auto& [k, p] : entries_) {
+    if (p != peer) continue;
+    AllowedIp a;
+    a.family = k[0];
+    a.cidr = k[1];
+    std::memcpy(a.address.data(), k.data() + 2, 16);
+    out.push_back(a);
+  }
+  return out;
+}
+
+void AllowedIps::add_to_trie(std::vector<Node>& trie, const AllowedIp& p, PeerId peer) {
+  uint32_t node = 0;
+  for (int i = 0; i < p.cidr; ++i) {
+    int b = bit_at(p.address.data(), i);
+    if (trie[node].child[b] == kNil) {
+      trie[node].child[b] = static_cast<uint32_t>(trie.size());
+      trie.push_back(Node{{kNil, kNil}, kNoPeer});
+    }
+    node = trie[node].child[b];
+  }
+  trie[node].peer = peer;
+}
+
+void AllowedIps::rebuild() {
+  v4_.assign(1, Node{{kNil, kNil}, kNoPeer});
+  v6_.assign(1, Node{{kNil, kNil}, kNoPeer});
+  for (const auto& [k, peer] : entries_) {
+    AllowedIp a;
+    a.family = k[0];
+    a.cidr = k[1];
+    std::memcpy(a.address.data(), k.data() + 2, 16);
+    add_to_trie(a.family == 4 ? v4_ : v6_, a, peer);
+  }
+}
+
+PeerId AllowedIps::lookup(uint8_t family, const uint8_t* address) const {
+  const std::vector<Node>* trie;
+  int bits;
+  if (family == 4) {
+    trie = &v4_;
+    bits = 32;
+  } else if (family == 6) {
+    trie = &v6_;
+    bits = 128;
+  } else {
+    return kNoPeer;
+  }
+  const Node* nodes = trie->data();
+  uint32_t node = 0;
+  PeerId best = nodes[0].peer;
+  for (int i = 0; i < bits; ++i) {
+    uint32_t next = nodes[node].child[bit_at(address, i)];
+    if (next == kNil) break;
+    node = next;
+    if (nodes[node].peer != kNoPeer) best = nodes[node].peer;
+  }
+  return best;
+}
+
+}  // namespace weft::wg
