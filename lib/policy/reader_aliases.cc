@@ -128,7 +128,7 @@ void read_ipsets(Reader& r, const hujson::Value& v, Policy& policy) {
         continue;
       }
       e.selector = std::move(sel.value());
-      e.selector.at = source_ref(s->pos);
+      e.selector.at = Reader::inside(*s, skip);
       set.entries.push_back(std::move(e));
     }
     policy.ipsets.push_back(std::move(set));

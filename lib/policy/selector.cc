@@ -185,7 +185,11 @@ uint32_t code_points(std::string_view text, std::size_t bytes) {
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-  std::size_t max = std::max<std::size_t>(2, (word.size() + 1) / 3);
+  // Judge closeness on the name after its "group:"/"tag:" prefix, so that "group:ops" is not
+  // offered for "group:eng" merely because the prefixes match.
+  auto colon = word.rfind(':');
+  std::size_t n = colon == std::string_view::npos ? word.size() : word.size() - colon - 1;
+  std::size_t max = n <= 3 ? 1 : n <= 5 ? 2 : std::min<std::size_t>(3, (n + 1) / 3);
   auto match = util::closest_match(word, candidates, max);
   if (!match || *match == word) return "";
   return "; did you mean " + quoted(*match) + "?";

@@ -71,8 +71,9 @@ bool protocol_has_ports(uint8_t proto);
 /// Parses a test destination "host:port" with exactly one port ("tag:prod:22", "[fd7a::1]:80").
 TextResult<TestTarget> parse_test_target(std::string_view text);
 
-/// "; did you mean \"x\"?" when a candidate is close to `word` (edit distance at most 2, or a
-/// third of the word's length, rounded, when longer), else "". For appending to a diagnostic.
+/// "; did you mean \"x\"?" when a candidate is close to `word`, else "". Close means an edit
+/// distance of at most 1 for names (the part after the last ':') of up to 3 characters, 2 up to
+/// 5, then a third of the length (at most 3). For appending to a diagnostic.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 /// Number of code points in the first `bytes` bytes of UTF-8 `text` (for column arithmetic).

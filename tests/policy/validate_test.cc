@@ -1,0 +1,175 @@
+#define BOOST_TEST_MODULE policy_validate
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "policy/load.h"
+
+using namespace weft::policy;
+
+namespace {
+
+std::string render(const LoadResult& r) {
+  std::string out;
+  for (const auto& d : r.diagnostics) {
+    out += std::to_string(d.at.line) + ":" + std::to_string(d.at.column) + ": " +
+           (d.severity == Severity::kError ? "error: " : "warning: ") + d.message + "\n";
+  }
+  return out;
+}
+
+bool has(const LoadResult& r, const std::string& line) {
+  return render(r).find(line + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(validate)
+
+BOOST_AUTO_TEST_CASE(reports_unknown_group_with_suggestion) {
+  auto r = load_policy(R"({"groups": {"group:eng": ["a@example.com"]},
+"acls": [{"action": "accept", "src": ["group:engg"], "dst": ["*:*"]}]})");
+  BOOST_TEST(has(r, "2:39: error: group not found: \"group:engg\"; did you mean \"group:eng\"?"), render(r));
+  BOOST_TEST(!r.policy.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reports_unknown_tag_host_and_ipset) {
+  auto r = load_policy(R"({"tagOwners": {"tag:prod": []}, "hosts": {"db1": "10.0.0.1"}, "ipsets": {"ipset:office": ["10.0.0.0/8"]},
+"acls": [{"action": "accept", "src": ["tag:prd"], "dst": ["db2:22", "ipset:ofice:*"]}]})");
+  BOOST_TEST(has(r, "2:39: error: tag not found: \"tag:prd\"; did you mean \"tag:prod\"?"), render(r));
+  BOOST_TEST(has(r, "2:59: error: host not found: \"db2\"; did you mean \"db1\"?"), render(r));
+  BOOST_TEST(has(r, "2:69: error: ipset not found: \"ipset:ofice\"; did you mean \"ipset:office\"?"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(omits_the_suggestion_when_nothing_is_close) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["tag:zzz"], "dst": ["*:*"]}]})");
+  BOOST_TEST(has(r, "1:40: error: tag not found: \"tag:zzz\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(resolves_host_aliases) {
+  auto r = load_policy(R"({"hosts": {"db1": "10.1.2.3"},
+"acls": [{"action": "accept", "src": ["db1"], "dst": ["db1:5432"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(r.policy->acls[0].src[0].prefix.to_string() == "10.1.2.3/32");
+  BOOST_TEST(r.policy->acls[0].dst[0].target.prefix.to_string() == "10.1.2.3/32");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_recursive_and_non_user_group_members) {
+  auto r = load_policy(R"({"tagOwners": {"tag:x": []}, "groups": {"group:a": ["b@example.com"],
+"group:b": ["group:a", "tag:x", "autogroup:member"]}})");
+  BOOST_TEST(has(r, "2:13: error: group members cannot be recursive"), render(r));
+  BOOST_TEST(has(r, "2:24: error: group \"group:b\" members must be users, found \"tag:x\""), render(r));
+  BOOST_TEST(has(r, "2:33: error: group \"group:b\" members must be users, found \"autogroup:member\""),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(warns_about_empty_groups_but_keeps_the_policy) {
+  auto r = load_policy(R"({"groups": {"group:none": []}})");
+  BOOST_TEST(has(r, "1:13: warning: group \"group:none\" has no members"), render(r));
+  BOOST_TEST(r.policy.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(rejects_autogroup_self_and_internet_on_the_src_side) {
+  auto r = load_policy(R"({"acls": [
+{"action": "accept", "src": ["autogroup:self"], "dst": ["autogroup:self:*"]},
+{"action": "accept", "src": ["autogroup:internet"], "dst": ["autogroup:internet:*"]},
+],
+"grants": [{"src": ["autogroup:self"], "dst": ["autogroup:self"], "ip": ["*"]}]})");
+  BOOST_TEST(has(r, "2:30: error: \"autogroup:self\" not valid on the src side of a rule"), render(r));
+  BOOST_TEST(has(r, "3:30: error: \"autogroup:internet\" not valid on the src side of a rule"), render(r));
+  BOOST_TEST(has(r, "5:21: error: \"autogroup:self\" not valid on the src side of a rule"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 3u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_nonroot_outside_ssh_users) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["autogroup:nonroot"], "dst": ["*:*"]}]})");
+  BOOST_TEST(has(r, "1:40: error: \"autogroup:nonroot\" is only valid in ssh \"users\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(checks_tag_owners) {
+  auto r = load_policy(R"({"groups": {"group:eng": ["a@example.com"]},
+"tagOwners": {"tag:a": ["group:eng", "tag:b", "autogroup:admin", "10.0.0.1", "group:ops"]}})");
+  BOOST_TEST(has(r, "2:38: error: tag not found: \"tag:b\"; did you mean \"tag:a\"?"), render(r));
+  BOOST_TEST(has(r, "2:66: error: tag owners must be users, groups, tags or autogroups, found \"10.0.0.1\""),
+             render(r));
+  BOOST_TEST(has(r, "2:78: error: group not found: \"group:ops\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_ipset_cycles) {
+  auto r = load_policy(R"({"ipsets": {
+"ipset:a": ["ipset:b"],
+"ipset:b": ["10.0.0.0/8", "ipset:a"],
+"ipset:c": ["ipset:c"],
+"ipset:d": ["ipset:a", "autogroup:internet", "remove ipset:nope"],
+}})");
+  BOOST_TEST(has(r, "3:27: error: ipsets cannot refer to themselves: ipset:a -> ipset:b -> ipset:a"), render(r));
+  BOOST_TEST(has(r, "4:13: error: ipsets cannot refer to themselves: ipset:c -> ipset:c"), render(r));
+  BOOST_TEST(has(r, "5:54: error: ipset not found: \"ipset:nope\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(via_must_be_tags) {
+  auto r = load_policy(R"({"tagOwners": {"tag:r": []},
+"grants": [{"src": ["*"], "dst": ["10.0.0.0/8"], "ip": ["*"], "via": ["tag:r", "group:x", "tag:q"]}]})");
+  BOOST_TEST(has(r, "2:80: error: \"via\" must list tags, found \"group:x\""), render(r));
+  BOOST_TEST(has(r, "2:91: error: tag not found: \"tag:q\"; did you mean \"tag:r\"?"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reports_unknown_postures) {
+  auto r = load_policy(R"({"postures": {"posture:latest": ["node:os == 'linux'"]},
+"defaultSrcPosture": ["posture:lates"],
+"acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"], "srcPosture": ["posture:other"]}]})");
+  BOOST_TEST(has(r, "2:23: error: posture not found: \"posture:lates\"; did you mean \"posture:latest\"?"),
+             render(r));
+  BOOST_TEST(has(r, "3:76: error: posture not found: \"posture:other\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(applies_ssh_src_and_dst_restrictions) {
+  auto r = load_policy(R"({"groups": {"group:eng": ["a@example.com"]}, "tagOwners": {"tag:s": []}, "ssh": [
+{"action": "accept", "src": ["group:eng"], "dst": ["a@example.com", "autogroup:self", "tag:s"], "users": ["root"]},
+{"action": "accept", "src": ["a@example.com"], "dst": ["a@example.com", "10.0.0.1"], "users": ["root"]},
+{"action": "accept", "src": ["10.0.0.0/8"], "dst": ["tag:s"], "users": ["root"]},
+]})");
+  BOOST_TEST(has(r, "2:52: error: ssh dst \"a@example.com\" is a user's devices; only that same user may be "
+                    "the src (use \"autogroup:self\")"),
+             render(r));
+  BOOST_TEST(has(r, "3:73: error: ssh dst must be tags, autogroup:self, autogroup:tagged, autogroup:member "
+                    "or the src user, found \"10.0.0.1\""),
+             render(r));
+  BOOST_TEST(has(r, "4:30: error: ssh src must be users, groups, tags or autogroups, found \"10.0.0.0/8\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 3u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(checks_tests_identities) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "hosts": {"db": "10.0.0.5"}, "tests": [
+{"src": "tag:t", "accept": ["db:22", "tag:s:22"], "deny": ["nohost:22", "group:x:22"]},
+{"src": "10.0.0.0/8", "accept": ["autogroup:member:80"]},
+]})");
+  BOOST_TEST(has(r, "2:9: error: tag not found: \"tag:t\"; did you mean \"tag:s\"?"), render(r));
+  BOOST_TEST(has(r, "2:60: error: host not found: \"nohost\""), render(r));
+  BOOST_TEST(has(r, "2:73: error: test destination must be a user, tag, host or IP address, found \"group:x\""),
+             render(r));
+  BOOST_TEST(has(r, "3:9: error: test src must be a single IP address, found \"10.0.0.0/8\""), render(r));
+  BOOST_TEST(has(r, "3:34: error: test destination must be a user, tag, host or IP address, found "
+                    "\"autogroup:member\""),
+             render(r));
+}
+
+BOOST_AUTO_TEST_CASE(checks_ssh_tests_identities) {
+  auto r = load_policy(R"({"sshTests": [{"src": "group:x", "dst": ["tag:nope"], "accept": ["root"]}]})");
+  BOOST_TEST(has(r, "1:23: error: sshTests src must be a user or a tag, found \"group:x\""), render(r));
+  BOOST_TEST(has(r, "1:42: error: tag not found: \"tag:nope\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(checks_auto_approvers_and_node_attrs) {
+  auto r = load_policy(R"({"autoApprovers": {"routes": {"10.0.0.0/8": ["tag:r", "*"]}, "exitNode": ["group:x"]},
+"nodeAttrs": [{"target": ["autogroup:self", "tag:r"], "attr": ["x"]}]})");
+  BOOST_TEST(has(r, "1:46: error: tag not found: \"tag:r\""), render(r));
+  BOOST_TEST(has(r, "1:55: error: autoApprovers entries must be users, groups, tags or autogroups, found \"*\""),
+             render(r));
+  BOOST_TEST(has(r, "1:75: error: group not found: \"group:x\""), render(r));
+  BOOST_TEST(has(r, "2:27: error: \"autogroup:self\" not valid in nodeAttrs target"), render(r));
+  BOOST_TEST(has(r, "2:45: error: tag not found: \"tag:r\""), render(r));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
