@@ -50,6 +50,7 @@ UdpCoreApp::UdpCoreApp()
       m_running(false),
       m_wallEpoch(default_wall_epoch()),
       m_timerAt(ns3::Seconds(-1)),
+      m_lastTimerFiring(ns3::Seconds(-1)),
       m_in(kMaxDatagram),
       m_out(wg::output_capacity_for(kMaxDatagram)),
       m_drops{},
@@ -127,6 +128,7 @@ void UdpCoreApp::HandleTimer() {
     return;
   }
   ++m_timerFirings;
+  m_lastTimerFiring = ns3::Simulator::Now();
   const wg::Now now = CoreNow();
   m_core->update_timers(now);
   Drain();

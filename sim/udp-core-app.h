@@ -42,6 +42,8 @@ class UdpCoreApp : public ns3::Application {
     return m_drops[static_cast<std::size_t>(reason)];
   }
   uint64_t GetTimerFirings() const { return m_timerFirings; }
+  /// Simulated time the timer event last fired; negative if it never did.
+  ns3::Time GetLastTimerFiring() const { return m_lastTimerFiring; }
   /// Times update_timers() left the deadline at or before `now` (a core bug; 0 when healthy).
   uint64_t GetStuckDeadlines() const { return m_stuckDeadlines; }
   /// Datagrams the core asked to send to an address the simulation cannot express.
@@ -78,6 +80,7 @@ class UdpCoreApp : public ns3::Application {
   wg::WallTime m_wallEpoch;
   ns3::EventId m_timer;
   ns3::Time m_timerAt;
+  ns3::Time m_lastTimerFiring;
   std::vector<uint8_t> m_in;
   std::vector<uint8_t> m_out;
   std::array<uint64_t, wg::kDropReasonCount> m_drops;
