@@ -185,6 +185,13 @@ stop_process() {
   wait "$pid" 2>/dev/null || true
 }
 
+# stop_tunnel PID IFNAME: stop a WireGuard process and remove what a crash would leave behind
+# (its UAPI socket), so the interface name can be reused in the same run.
+stop_tunnel() {
+  stop_process "$1"
+  rm -f "$WG_UAPI_DIR/$2.sock"
+}
+
 # --- WireGuard ----------------------------------------------------------------------------
 
 # wg_keypair: prints "PRIVATE PUBLIC" (base64). Use: read -r priv pub < <(wg_keypair)
@@ -207,6 +214,11 @@ wg_uapi_ready() {
     wg show "$2" >/dev/null 2>&1
 }
 
+# _wg_ready_or_gone NS IFNAME PID: stop waiting as soon as the process has died.
+_wg_ready_or_gone() {
+  wg_uapi_ready "$1" "$2" || ! proc_alive "$3"
+}
+
 # start_wireguard_go NS IFNAME: wireguard-go in the foreground (-f) inside NS, log in
 # $NETNS_TMP/IFNAME.log, pid in LAST_PID; returns once its UAPI socket answers.
 start_wireguard_go() {
@@ -215,7 +227,8 @@ start_wireguard_go() {
   ns_spawn "$ns" "$NETNS_TMP/$ifname.log" env LOG_LEVEL="${WG_GO_LOG_LEVEL:-error}" \
     wireguard-go -f "$ifname"
   local pid=$LAST_PID
-  if ! wait_for wg_uapi_ready "$ns" "$ifname"; then
+  wait_for _wg_ready_or_gone "$ns" "$ifname" "$pid" || true
+  if ! wg_uapi_ready "$ns" "$ifname"; then
     netns_dump_log "$NETNS_TMP/$ifname.log"
     netns_fail "wireguard-go $ifname did not come up in $ns"
   fi
@@ -231,7 +244,8 @@ start_weft_tunnel() {
   _netns_ifaces+=("$ifname")
   ns_spawn "$ns" "$NETNS_TMP/$ifname.log" "$bin" tunnel --config "$config" --interface "$ifname"
   local pid=$LAST_PID
-  if ! wait_for wg_uapi_ready "$ns" "$ifname"; then
+  wait_for _wg_ready_or_gone "$ns" "$ifname" "$pid" || true
+  if ! wg_uapi_ready "$ns" "$ifname"; then
     netns_dump_log "$NETNS_TMP/$ifname.log"
     echo "e2e: weft tunnel $ifname did not come up in $ns" >&2
     return 1

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Data-plane benchmark between two network namespaces: iperf3 TCP throughput, ping RTT and CPU
+# seconds per gigabit for wireguard-go<->wireguard-go, weft<->weft and weft<->wireguard-go.
+#
+# Every figure is printed with its ratio to the wireguard-go pair measured in the same run, so
+# machines and runs can be compared by ratio. The weft rows need build/cli/weft with a `tunnel`
+# command (override with --weft PATH or WEFT_BIN); this script never builds it, and without it
+# measures the reference pair and the bare veth only, saying so. Timing never makes it fail;
+# it fails only when the reference pair cannot be set up.
+#
+# Usage: bench/tunnel_bench.sh [--seconds N] [--pings N] [--rounds N] [--weft PATH]   (as root)
+# --rounds N repeats every row N times, rows interleaved, and reports medians (noisy machines).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=SCRIPTDIR/../tests/e2e/netns.sh
+source "$root/tests/e2e/netns.sh"
+
+seconds=10
+pings=20
+rounds=1
+weft_bin=${WEFT_BIN:-$root/build/cli/weft}
+while (($#)); do
+  case $1 in
+    --seconds) seconds=$2; shift 2 ;;
+    --pings) pings=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --weft) weft_bin=$2; shift 2 ;;
+    -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "tunnel_bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+need_root
+need_tool ip wg wireguard-go iperf3 ping jq ss awk getconf
+
+clk_tck=$(getconf CLK_TCK)
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+mtu=1420   # wireguard-go's default, used on every tunnel so the rows compare like for like
+
+# Results per row, keyed by row label: space-separated values, one per round.
+rows=()
+declare -A r_gbps=() r_rtt=() r_cpu=() r_note=()
+
+log() { echo "tunnel_bench: $*" >&2; }
+
+# ping_avg_ms NS ADDR: average RTT over $pings echo requests 50 ms apart; fails on any loss.
+ping_avg_ms() {
+  local out
+  out=$(ns_exec "$1" ping -q -n -c "$pings" -i 0.05 -W 1 "$2") || return 1
+  awk -F' = ' '/^rtt|^round-trip/ { split($2, v, "/"); print v[2] }' <<<"$out"
+}
+
+# iperf_run NS ADDR PID...: one iperf3 TCP run of $seconds from NS to ADDR (server in NS_B).
+# Prints "GBIT_PER_S GIGABITS CPU_SECONDS", CPU summed over the PIDs (the tunnel processes);
+# on failure logs iperf3's error and returns 1.
+iperf_run() {
+  local ns=$1 addr=$2
+  shift 2
+  local pid before=0 after=0 json="$NETNS_TMP/iperf3-$addr.json"
+  for pid in "$@"; do before=$((before + $(proc_cpu_ticks "$pid"))); done
+  if ! ns_exec "$ns" timeout $((seconds + 20)) iperf3 -c "$addr" -t "$seconds" -J >"$json"; then
+    log "iperf3 to $addr: $(jq -r '.error // "failed"' "$json" 2>/dev/null || echo failed)"
+    return 1
+  fi
+  for pid in "$@"; do after=$((after + $(proc_cpu_ticks "$pid"))); done
+  jq -r --argjson ticks $((after - before)) --argjson hz "$clk_tck" \
+    '.end.sum_received | "\(.bits_per_second / 1e9) \(.bytes * 8 / 1e9) \($ticks / $hz)"' "$json"
+}
+
+# start_side KIND NS IFNAME CONFIG: a tunnel endpoint from a standard config file; pid in LAST_PID.
+start_side() {
+  local kind=$1 ns=$2 ifname=$3 conf=$4
+  case $kind in
+    wireguard-go)
+      start_wireguard_go "$ns" "$ifname"
+      local pid=$LAST_PID
+      apply_wg_config "$ns" "$ifname" "$conf"
+      LAST_PID=$pid
+      ;;
+    weft)
+      start_weft_tunnel "$ns" "$ifname" "$conf" "$weft_bin" || {
+        stop_tunnel "$LAST_PID" "$ifname"
+        _why="weft tunnel did not come up (its log is printed above)"
+        return 1
+      }
+      ;;
+  esac
+}
+
+# bench_pair ROW INDEX KIND_A KIND_B: a tunnel between NS_A (KIND_A, iperf3 client) and NS_B
+# (KIND_B, server) on 100.64.INDEX.0/24, measured, then torn down. On failure sets _why.
+bench_pair() {
+  local row=$1 idx=$2 kind_a=$3 kind_b=$4
+  local if_a if_b priv_a pub_a priv_b pub_b pid_a pid_b
+  local addr_a=100.64.$idx.1 addr_b=100.64.$idx.2 port=$((51820 + idx))
+  if_a=$(wg_ifname "${idx}a")
+  if_b=$(wg_ifname "${idx}b")
+  read -r priv_a pub_a < <(wg_keypair)
+  read -r priv_b pub_b < <(wg_keypair)
+  write_wg_config "$NETNS_TMP/$if_a.conf" --private-key "$priv_a" --listen-port "$port" \
+    --address "$addr_a/24" --mtu "$mtu" \
+    --peer "$pub_b" --allowed-ips "$addr_b/32" --endpoint "192.0.2.2:$port"
+  write_wg_config "$NETNS_TMP/$if_b.conf" --private-key "$priv_b" --listen-port "$port" \
+    --address "$addr_b/24" --mtu "$mtu" \
+    --peer "$pub_a" --allowed-ips "$addr_a/32" --endpoint "192.0.2.1:$port"
+
+  start_side "$kind_a" "$NS_A" "$if_a" "$NETNS_TMP/$if_a.conf" || return 1
+  pid_a=$LAST_PID
+  start_side "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/$if_b.conf" || {
+    stop_tunnel "$pid_a" "$if_a"
+    return 1
+  }
+  pid_b=$LAST_PID
+
+  local rc=0 rtt result
+  if ! wait_for ns_exec "$NS_A" ping -c 1 -W 1 "$addr_b"; then
+    _why="no ping through the tunnel (no handshake?); logs printed above"
+    netns_dump_log "$NETNS_TMP/$if_a.log"
+    netns_dump_log "$NETNS_TMP/$if_b.log"
+    rc=1
+  elif ! rtt=$(ping_avg_ms "$NS_A" "$addr_b"); then
+    _why="ping lost packets through the tunnel"
+    rc=1
+  elif ! result=$(iperf_run "$NS_A" "$addr_b" "$pid_a" "$pid_b"); then
+    _why="iperf3 through the tunnel failed"
+    rc=1
+  else
+    local gbps gbit cpu
+    read -r gbps gbit cpu <<<"$result"
+    r_gbps[$row]+=" $gbps"
+    r_rtt[$row]+=" $rtt"
+    r_cpu[$row]+=" $(awk -v c="$cpu" -v g="$gbit" 'BEGIN { if (g > 0) print c / g; else print "" }')"
+    log "$row: $(printf '%.3f' "$gbps") Gbit/s, RTT $rtt ms, CPU $cpu s for $(printf '%.2f' "$gbit") Gbit"
+  fi
+  stop_tunnel "$pid_a" "$if_a"
+  stop_tunnel "$pid_b" "$if_b"
+  return "$rc"
+}
+
+# run_row ROW INDEX KIND_A KIND_B: one round of a tunnel row; a failed row is not retried.
+run_row() {
+  local row=$1
+  shift
+  add_row "$row"
+  [[ -z ${r_note[$row]:-} ]] || return 0
+  _why=""
+  log "measuring $row"
+  if ! bench_pair "$row" "$@"; then
+    r_note[$row]="FAILED: ${_why:-see logs}"
+    log "$row: ${r_note[$row]}"
+  fi
+}
+
+add_row() {
+  local r
+  for r in "${rows[@]}"; do [[ $r != "$1" ]] || return 0; done
+  rows+=("$1")
+}
+
+skip_row() {
+  add_row "$1"
+  r_note[$1]="skipped: $2"
+}
+
+# --- the run ------------------------------------------------------------------------------
+
+netns_pair
+ns_spawn "$NS_B" "$NETNS_TMP/iperf3-server.log" iperf3 -s
+wait_for sh -c "ip netns exec '$NS_B' ss -Hltn 'sport = :5201' | grep -q LISTEN" ||
+  netns_fail "iperf3 server did not start"
+
+weft_ok=1
+weft_why=""
+if [[ ! -x $weft_bin ]]; then
+  weft_ok=0
+  weft_why="$weft_bin not found (build it with scripts/build); measuring only the reference pair"
+elif ! "$weft_bin" tunnel --help >/dev/null 2>&1; then
+  weft_ok=0
+  weft_why="$weft_bin has no 'tunnel' command yet; measuring only the reference pair"
+fi
+[[ $weft_ok == 1 ]] || log "$weft_why"
+
+ref="wireguard-go <-> wireguard-go"
+bare="bare veth (no tunnel)"
+for ((round = 1; round <= rounds; round++)); do
+  ((rounds == 1)) || log "round $round of $rounds"
+  # The bare veth: the floor for RTT and the ceiling for throughput (kernel only, no tunnel CPU).
+  add_row "$bare"
+  log "measuring $bare"
+  rtt=$(ping_avg_ms "$NS_A" 192.0.2.2) || netns_fail "ping over the bare veth"
+  result=$(iperf_run "$NS_A" 192.0.2.2) || netns_fail "iperf3 over the bare veth"
+  read -r gbps _ _ <<<"$result"
+  r_rtt[$bare]+=" $rtt"
+  r_gbps[$bare]+=" $gbps"
+
+  run_row "$ref" 1 wireguard-go wireguard-go
+  [[ -z ${r_note[$ref]:-} ]] || netns_fail "the reference pair failed: ${r_note[$ref]}"
+  if [[ $weft_ok == 1 ]]; then
+    run_row "weft <-> weft" 2 weft weft
+    run_row "weft -> wireguard-go" 3 weft wireguard-go
+    run_row "wireguard-go -> weft" 4 wireguard-go weft
+  else
+    skip_row "weft <-> weft" "no weft tunnel"
+    skip_row "weft -> wireguard-go" "no weft tunnel"
+    skip_row "wireguard-go -> weft" "no weft tunnel"
+  fi
+done
+
+# --- the table ----------------------------------------------------------------------------
+
+# median VALUES...: the median of the numbers given (empty when none).
+median() {
+  printf '%s\n' "$@" | sort -g | awk 'NF { v[n++] = $1 } END {
+    if (n == 0) print ""; else if (n % 2) print v[int(n / 2)]; else print (v[n / 2 - 1] + v[n / 2]) / 2 }'
+}
+
+# ratio VALUE REFERENCE: VALUE / REFERENCE to two decimals, "-" when either is missing.
+ratio() {
+  awk -v v="${1:-}" -v r="${2:-}" 'BEGIN {
+    if (v == "" || r == "" || r + 0 == 0) print "-"; else printf "%.2f\n", v / r }'
+}
+# fmt FORMAT VALUE: VALUE printed with FORMAT, "-" when missing.
+fmt() {
+  awk -v f="$1" -v v="${2:-}" 'BEGIN { if (v == "") print "-"; else printf f "\n", v }'
+}
+
+echo
+echo "weft tunnel benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')  $(uname -r)  $(nproc) CPUs" \
+  " load average at start $load_at_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  $(wireguard-go --version 2>/dev/null | head -1)   $(iperf3 --version | head -1)"
+echo "  iperf3 TCP ${seconds} s, namespace a -> b, one stream, tunnel MTU $mtu;" \
+  "ping: $pings x 56 bytes, 50 ms apart"
+echo "  CPU s/Gbit: user+system seconds of both tunnel processes per gigabit received"
+echo "  ratios (x ref) against '$ref' from this run;" \
+  "$( ((rounds == 1)) && echo "one round" || echo "medians of $rounds interleaved rounds")"
+[[ $weft_ok == 1 ]] || echo "  note: $weft_why"
+echo
+# shellcheck disable=SC2086
+ref_gbps=$(median ${r_gbps[$ref]}) ref_rtt=$(median ${r_rtt[$ref]}) ref_cpu=$(median ${r_cpu[$ref]})
+printf '%-30s %9s %7s %9s %7s %11s %7s\n' pair Gbit/s "x ref" "RTT ms" "x ref" "CPU s/Gbit" "x ref"
+printf '%-30s %9s %7s %9s %7s %11s %7s\n' "$(printf '%.0s-' {1..30})" --------- ------- \
+  --------- ------- ----------- -------
+# shellcheck disable=SC2086  # the per-round lists are meant to split into arguments
+for row in "${rows[@]}"; do
+  if [[ -n ${r_note[$row]:-} ]]; then
+    printf '%-30s %s\n' "$row" "${r_note[$row]}"
+    continue
+  fi
+  gbps=$(median ${r_gbps[$row]:-}) rtt=$(median ${r_rtt[$row]:-}) cpu=$(median ${r_cpu[$row]:-})
+  printf '%-30s %9s %7s %9s %7s %11s %7s\n' "$row" \
+    "$(fmt %.3f "$gbps")" "$(ratio "$gbps" "$ref_gbps")" \
+    "$(fmt %.3f "$rtt")" "$(ratio "$rtt" "$ref_rtt")" \
+    "$(fmt %.2f "$cpu")" "$(ratio "$cpu" "$ref_cpu")"
+done
