@@ -39,20 +39,36 @@ class PositionCursor {
       line_ = 1;
       column_ = 1;
     }
-    const auto* s = reinterpret_cast<const unsigned char*>(text_.data());
-    for (; offset_ < target; ++offset_) {
-      const unsigned char b = s[offset_];
-      if (b == '\n') {
-        ++line_;
-        column_ = 1;
-      } else if ((b & 0xC0) != 0x80) {
-        ++column_;  // count code points: continuation bytes do not start a new column
-      }
+    const char* base = text_.data();
+    while (const void* nl = std::memchr(base + offset_, '\n', target - offset_)) {
+      ++line_;
+      column_ = 1;
+      offset_ = static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
     }
+    column_ += static_cast<uint32_t>(count_code_points(offset_, target));
+    offset_ = target;
     return Position{line_, column_, offset_};
   }
 
  private:
+  // Code points in [from, to): every byte that is not a continuation byte (10xxxxxx) starts one.
+  std::size_t count_code_points(std::size_t from, std::size_t to) const {
+    const auto* s = reinterpret_cast<const unsigned char*>(text_.data());
+    std::size_t n = 0;
+    std::size_t i = from;
+    for (; i + 8 <= to; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s + i, 8);
+      if ((w & 0x8080808080808080ull) == 0) {
+        n += 8;
+        continue;
+      }
+      for (std::size_t k = 0; k < 8; ++k) n += (s[i + k] & 0xC0) != 0x80;
+    }
+    for (; i < to; ++i) n += (s[i] & 0xC0) != 0x80;
+    return n;
+  }
+
   std::string_view text_;
   std::size_t origin_;
   std::size_t offset_;
@@ -64,6 +80,10 @@ class PositionCursor {
 class KeyIndex {
  public:
   bool active() const { return !slots_.empty(); }
+  void clear() {
+    slots_.clear();
+    count_ = 0;
+  }
 
   // Index of the member whose key equals `key`, or -1.
   long find(const std::vector<Member>& members, std::string_view key, std::size_t hash) const {
@@ -120,6 +140,17 @@ struct Frame {
 
 enum class Step { kValue, kKey, kAttach, kDone, kError };
 
+// Makes a (possibly moved-from) value a fresh one of kind k without reallocating.
+void reset(Value& v, Kind k, const Position& pos) {
+  v.kind = k;
+  v.pos = pos;
+  v.boolean = false;
+  v.number = 0;
+  v.text.clear();
+  v.items.clear();
+  v.members.clear();
+}
+
 class Parser {
  public:
   Parser(std::string_view text, const ParseLimits& limits, std::size_t origin)
@@ -161,8 +192,8 @@ class Parser {
   // End of input where `expected` was wanted; names the innermost unclosed container.
   Step error_eof(const std::string& expected) {
     std::string message = "unexpected end of input: expected " + expected;
-    if (!stack_.empty()) {
-      const Value& open = stack_.back().value;
+    if (depth_ > 0) {
+      const Value& open = top().value;
       message += open.is_array() ? " (unclosed array at " : " (unclosed object at ";
       message += format_pos(open.pos) + ")";
     }
@@ -215,13 +246,14 @@ class Parser {
   }
 
   Step open_container(Kind kind) {
-    if (stack_.size() >= limits_.max_depth) {
+    if (depth_ >= limits_.max_depth) {
       return error_at(p_, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     }
-    stack_.emplace_back();
-    Value& v = stack_.back().value;
-    v.kind = kind;
-    v.pos = cursor_.at(p_);
+    // Frames are kept for reuse: a policy file opens thousands of small containers.
+    if (depth_ == frames_.size()) frames_.emplace_back();
+    Frame& f = frames_[depth_++];
+    reset(f.value, kind, cursor_.at(p_));
+    f.index.clear();
     ++p_;
     return kind == Kind::kArray ? Step::kValue : Step::kKey;
   }
@@ -229,21 +261,21 @@ class Parser {
   // Pops the innermost container into `cur` (its closing bracket is at p_).
   Step close_container(Value& cur) {
     ++p_;
-    cur = std::move(stack_.back().value);
-    stack_.pop_back();
+    cur = std::move(top().value);
+    --depth_;
     return Step::kAttach;
   }
 
   Step read_value(Value& cur) {
     if (!skip_space()) return Step::kError;
-    if (at_end()) return error_eof(stack_.empty() || !stack_.back().value.is_array() ? "a value" : "a value or ']'");
+    const bool in_array = depth_ > 0 && top().value.is_array();
+    if (at_end()) return error_eof(in_array ? "a value or ']'" : "a value");
     const char c = peek();
     if (c == '[') return open_container(Kind::kArray);
     if (c == '{') return open_container(Kind::kObject);
     // Right after '[' or ',' in an array: an empty array or a trailing comma.
-    if (c == ']' && !stack_.empty() && stack_.back().value.is_array()) return close_container(cur);
-    cur = Value{};
-    cur.pos = cursor_.at(p_);
+    if (c == ']' && in_array) return close_container(cur);
+    reset(cur, Kind::kNull, cursor_.at(p_));
     if (c == '"') {
       cur.kind = Kind::kString;
       return read_string(cur.text, cur.pos) ? Step::kAttach : Step::kError;
@@ -259,7 +291,7 @@ class Parser {
     if (at_end()) return error_eof("a string key or '}'");
     const char c = peek();
     if (c == '}') return close_container(cur);
-    Frame& f = stack_.back();
+    Frame& f = top();
     if (c != '"') {
       std::string found = describe(p_);
       if (is_word_char(c)) found = "'" + std::string(word_at(p_)) + "' (keys must be double-quoted strings)";
@@ -277,10 +309,11 @@ class Parser {
 
   // Adds the finished `cur` to the innermost container, then reads what follows it.
   Step attach(Value& cur) {
-    if (stack_.empty()) return Step::kDone;
-    Frame& f = stack_.back();
+    if (depth_ == 0) return Step::kDone;
+    Frame& f = top();
     const bool array = f.value.is_array();
     if (array) {
+      if (f.value.items.empty()) f.value.items.reserve(4);
       f.value.items.push_back(std::move(cur));
     } else {
       add_member(f, cur);
@@ -326,6 +359,7 @@ class Parser {
       errors_.push_back(ParseError{f.key_pos, std::move(message)});
       return;
     }
+    if (members.empty()) members.reserve(4);
     members.push_back(Member{std::move(f.key), f.key_pos, std::move(cur)});
     if (f.index.active()) f.index.insert(members, members.size() - 1, hash);
   }
@@ -337,6 +371,19 @@ class Parser {
     ++p_;
     for (;;) {
       const std::size_t run = p_;
+      // Eight bytes at a time while none is '"', '\\' or a control character.
+      constexpr uint64_t kOnes = 0x0101010101010101ull;
+      constexpr uint64_t kHigh = 0x8080808080808080ull;
+      while (p_ + 8 <= n) {
+        uint64_t w;
+        std::memcpy(&w, s + p_, 8);
+        const uint64_t quote = w ^ (kOnes * '"');
+        const uint64_t backslash = w ^ (kOnes * '\\');
+        const uint64_t special = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                                 ((w - kOnes * 0x20) & ~w);
+        if (special & kHigh) break;
+        p_ += 8;
+      }
       while (p_ < n && s[p_] >= 0x20 && s[p_] != '"' && s[p_] != '\\') ++p_;
       out.append(text_.data() + run, p_ - run);
       if (p_ >= n) {
@@ -534,7 +581,11 @@ class Parser {
   const ParseLimits& limits_;
   std::size_t p_;
   PositionCursor cursor_;
-  std::vector<Frame> stack_;
+  Frame& top() { return frames_[depth_ - 1]; }
+  const Frame& top() const { return frames_[depth_ - 1]; }
+
+  std::vector<Frame> frames_;  // frames_[0, depth_) are the open containers
+  std::size_t depth_ = 0;
   std::vector<ParseError> errors_;
 };
 
