@@ -113,7 +113,7 @@ bool CookieGenerator::consume_reply(Duration now, const CookieReply& reply) {
 }
 
 bool RateLimiter::allow(Duration now, const Endpoint& source) {
-  constexpr Duration kCost = std::chrono::seconds(1) / kHandshakesPerSecondPerSource;
+  constexpr Duration kCost = Duration(std::chrono::seconds(1)) / kHandshakesPerSecondPerSource;
   constexpr Duration kMaxTokens = kCost * kHandshakeBurstPerSource;
   if (now - last_gc_ > std::chrono::seconds(1)) collect_garbage(now);
   Key key{};
