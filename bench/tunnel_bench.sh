@@ -67,26 +67,6 @@ iperf_run() {
     '.end.sum_received | "\(.bits_per_second / 1e9) \(.bytes * 8 / 1e9) \($ticks / $hz)"' "$json"
 }
 
-# start_side KIND NS IFNAME CONFIG: a tunnel endpoint from a standard config file; pid in LAST_PID.
-start_side() {
-  local kind=$1 ns=$2 ifname=$3 conf=$4
-  case $kind in
-    wireguard-go)
-      start_wireguard_go "$ns" "$ifname"
-      local pid=$LAST_PID
-      apply_wg_config "$ns" "$ifname" "$conf"
-      LAST_PID=$pid
-      ;;
-    weft)
-      start_weft_tunnel "$ns" "$ifname" "$conf" "$weft_bin" || {
-        stop_tunnel "$LAST_PID" "$ifname"
-        _why="weft tunnel did not come up (its log is printed above)"
-        return 1
-      }
-      ;;
-  esac
-}
-
 # bench_pair ROW INDEX KIND_A KIND_B: a tunnel between NS_A (KIND_A, iperf3 client) and NS_B
 # (KIND_B, server) on 100.64.INDEX.0/24, measured, then torn down. On failure sets _why.
 bench_pair() {
@@ -104,9 +84,10 @@ bench_pair() {
     --address "$addr_b/24" --mtu "$mtu" \
     --peer "$pub_a" --allowed-ips "$addr_a/32" --endpoint "192.0.2.1:$port"
 
-  start_side "$kind_a" "$NS_A" "$if_a" "$NETNS_TMP/$if_a.conf" || return 1
+  _why="weft tunnel did not come up (its log is printed above)"
+  start_peer "$kind_a" "$NS_A" "$if_a" "$NETNS_TMP/$if_a.conf" "$weft_bin" || return 1
   pid_a=$LAST_PID
-  start_side "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/$if_b.conf" || {
+  start_peer "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/$if_b.conf" "$weft_bin" || {
     stop_tunnel "$pid_a" "$if_a"
     return 1
   }

@@ -68,6 +68,22 @@ need_tool() {
   done
 }
 
+# check WHAT CMD...: run CMD; print "ok - WHAT" or fail the test with WHAT.
+check() {
+  local what=$1
+  shift
+  if "$@"; then
+    echo "ok - $what"
+  else
+    netns_fail "$what"
+  fi
+}
+
+# quietly CMD...: CMD with its stdout discarded (for check, whose own line must stay visible).
+quietly() {
+  "$@" >/dev/null
+}
+
 # --- waiting ------------------------------------------------------------------------------
 
 # wait_for [-t SECONDS] CMD...: run CMD every 0.1 s until it succeeds; return 1 with a message
@@ -251,6 +267,28 @@ start_weft_tunnel() {
     return 1
   fi
   LAST_PID=$pid
+}
+
+# start_peer KIND NS IFNAME CONFIG [WEFT_BIN]: a WireGuard endpoint of KIND (wireguard-go or
+# weft) configured from a file written by write_wg_config; pid in LAST_PID. Returns 1 if a weft
+# peer does not come up (its log is printed and the process stopped), so callers can go on.
+start_peer() {
+  local kind=$1 ns=$2 ifname=$3 conf=$4 bin=${5:-${WEFT_BIN:-}} pid
+  case $kind in
+    wireguard-go)
+      start_wireguard_go "$ns" "$ifname"
+      pid=$LAST_PID
+      apply_wg_config "$ns" "$ifname" "$conf"
+      LAST_PID=$pid
+      ;;
+    weft)
+      if ! start_weft_tunnel "$ns" "$ifname" "$conf" "$bin"; then
+        stop_tunnel "$LAST_PID" "$ifname"
+        return 1
+      fi
+      ;;
+    *) netns_fail "start_peer: unknown kind '$kind' (wireguard-go or weft)" ;;
+  esac
 }
 
 # Options shared by configure_wg and write_wg_config. Interface options come first, then one

@@ -9,16 +9,6 @@ source "$here/netns.sh"
 need_root
 need_tool ip wg wireguard-go iperf3 ping jq ss
 
-check() {
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok - $what"
-  else
-    netns_fail "$what"
-  fi
-}
-
 netns_pair
 if_a=$(wg_ifname a)
 if_b=$(wg_ifname b)
@@ -39,7 +29,7 @@ check "no handshake before traffic" test "$(wg_latest_handshake "$if_a")" -eq 0
 # The first packet triggers the handshake and may be dropped while it completes.
 check "ping reaches b through the tunnel" \
   wait_for ns_exec "$NS_A" ping -c 1 -W 1 100.64.0.2
-check "ping reaches a through the tunnel" ns_exec "$NS_B" ping -q -c 3 -i 0.2 -W 2 100.64.0.1
+check "ping reaches a through the tunnel" quietly ns_exec "$NS_B" ping -q -c 3 -i 0.2 -W 2 100.64.0.1
 
 ns_spawn "$NS_B" "$NETNS_TMP/iperf3-server.log" iperf3 -s -1 -B 100.64.0.2
 check "iperf3 server listens" \

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Endpoint learning and roaming (WireGuard whitepaper §2.1 "built-in roaming") with peers
+# configured from standard config files: b has no Endpoint for a and must learn it, then follow
+# a when a moves from the 192.0.2.0/24 link to the 198.51.100.0/24 link.
+#
+# The peers are wireguard-go by default; WEFT_E2E_PEER_A / WEFT_E2E_PEER_B = weft runs the same
+# checks against `weft tunnel` (WEFT_BIN), for interop.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/netns.sh
+source "$here/netns.sh"
+
+kind_a=${WEFT_E2E_PEER_A:-wireguard-go}
+kind_b=${WEFT_E2E_PEER_B:-wireguard-go}
+need_root
+need_tool ip wg wireguard-go ping
+
+# endpoint_is IFNAME PUBKEY HOST:PORT: wg show reports that endpoint for the peer.
+endpoint_is() {
+  [[ $(wg show "$1" endpoints | awk -v k="$2" '$1 == k { print $2 }') == "$3" ]]
+}
+
+netns_pair
+netns_second_network
+if_a=$(wg_ifname a)
+if_b=$(wg_ifname b)
+read -r priv_a pub_a < <(wg_keypair)
+read -r priv_b pub_b < <(wg_keypair)
+write_wg_config "$NETNS_TMP/a.conf" --private-key "$priv_a" --listen-port 51820 \
+  --address 100.64.0.1/24 --mtu 1420 \
+  --peer "$pub_b" --allowed-ips 100.64.0.2/32 --endpoint 192.0.2.2:51821
+write_wg_config "$NETNS_TMP/b.conf" --private-key "$priv_b" --listen-port 51821 \
+  --address 100.64.0.2/24 --mtu 1420 \
+  --peer "$pub_a" --allowed-ips 100.64.0.1/32
+
+start_peer "$kind_a" "$NS_A" "$if_a" "$NETNS_TMP/a.conf" || netns_fail "$kind_a peer a did not start"
+start_peer "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/b.conf" || netns_fail "$kind_b peer b did not start"
+echo "# a: $kind_a, b: $kind_b"
+
+check "a's config file gave it its address" \
+  sh -c "ip -n '$NS_A' -4 addr show dev '$if_a' | grep -q 'inet 100.64.0.1/24'"
+check "b starts without an endpoint for a" endpoint_is "$if_b" "$pub_a" "(none)"
+check "b cannot reach a before a has spoken" \
+  sh -c "! ip netns exec '$NS_B' ping -c 1 -W 1 100.64.0.1 >/dev/null"
+check "a reaches b over the first link" wait_for ns_exec "$NS_A" ping -c 1 -W 1 100.64.0.2
+check "b learned a's endpoint on the first link" endpoint_is "$if_b" "$pub_a" 192.0.2.1:51820
+check "b reaches a at the learned endpoint" quietly ns_exec "$NS_B" ping -q -c 2 -i 0.2 -W 2 100.64.0.1
+
+# a moves: the first link goes dead and a points at b's address on the second network.
+ip -n "$NS_A" link set veth0 down
+ns_exec "$NS_A" wg set "$if_a" peer "$pub_b" endpoint 198.51.100.2:51821
+check "a reaches b over the second link" wait_for ns_exec "$NS_A" ping -c 1 -W 1 100.64.0.2
+check "b followed a to the second link" endpoint_is "$if_b" "$pub_a" 198.51.100.1:51820
+check "b reaches a after the move" quietly ns_exec "$NS_B" ping -q -c 2 -i 0.2 -W 2 100.64.0.1
+
+echo "e2e: roaming ($kind_a, $kind_b): all checks passed"
