@@ -113,6 +113,7 @@ void Device::set_private_key(const PrivateKey& key) {
     if (!p) continue;
     d.clear_sessions(*p);
     precompute_static_static(d.identity, p->handshake);
+    p->last_initiation_sent.reset();  // the new identity may handshake at once
   }
 }
 
