@@ -1,5 +1,5 @@
-// Internal to lib/crypto: process-wide, lazily fetched OpenSSL 3 algorithm handles. Fetching by name
-// per call costs microseconds in OpenSSL 3 (provider lookup), so each handle is fetched once.
+// Internal to lib/crypto: process-wide, lazily fetched OpenSSL 3 algorithm handles. Fetching by
+// name per call costs microseconds in OpenSSL 3 (provider lookup), so each handle is fetched once.
 #pragma once
 
 #include <openssl/evp.h>

@@ -2,7 +2,6 @@
 // reference keyed vectors (testvectors/blake2s-test.txt) and WireGuard's construction hashes.
 #define BOOST_TEST_MODULE blake2s
 #include <boost/test/unit_test.hpp>
-
 #include <cstring>
 #include <string>
 #include <vector>

@@ -2,14 +2,13 @@
 // round trips, tamper detection, in-place use, and AeadContext agreeing with the one-shot calls.
 #define BOOST_TEST_MODULE chacha20_poly1305
 #include <boost/test/unit_test.hpp>
-
 #include <vector>
 
 #include "crypto/crypto.h"
 #include "crypto/hex.h"
 
-using weft::crypto::Key32;
 using weft::crypto::kAeadTagSize;
+using weft::crypto::Key32;
 using weft::crypto::Nonce12;
 using weft::crypto::test::hex;
 using weft::crypto::test::hex_array;
@@ -120,8 +119,8 @@ BOOST_AUTO_TEST_CASE(round_trips_lengths_around_block_and_tag_sizes) {
     auto sealed = seal(key, len, plain, ad);
     BOOST_TEST(sealed.size() == len + kAeadTagSize);
     std::vector<uint8_t> back(len + 1, 0xee);
-    BOOST_TEST(weft::crypto::aead_open(key, len, sealed.data(), sealed.size(), ad.data(),
-                                       ad.size(), back.data()));
+    BOOST_TEST(weft::crypto::aead_open(key, len, sealed.data(), sealed.size(), ad.data(), ad.size(),
+                                       back.data()));
     back.resize(len);
     BOOST_TEST(back == plain, boost::test_tools::per_element());
   }

@@ -2,7 +2,6 @@
 // from blake2s256(), against OpenSSL's own EVP_MAC HMAC, and against fixed vectors.
 #define BOOST_TEST_MODULE hmac_blake2s
 #include <boost/test/unit_test.hpp>
-
 #include <vector>
 
 #include "crypto/crypto.h"
@@ -63,9 +62,8 @@ BOOST_AUTO_TEST_CASE(agrees_with_openssl_evp_mac_hmac) {
   for (std::size_t key_len : {0u, 32u, 65u}) {
     auto key = pattern(key_len, 5);
     auto msg = pattern(148, 9);
-    BOOST_TEST(bytes(hmac(key, msg)) ==
-                   bytes(weft::crypto::detail::hmac_blake2s_evp_mac(key.data(), key.size(),
-                                                                    msg.data(), msg.size())),
+    BOOST_TEST(bytes(hmac(key, msg)) == bytes(weft::crypto::detail::hmac_blake2s_evp_mac(
+                                            key.data(), key.size(), msg.data(), msg.size())),
                boost::test_tools::per_element());
   }
 }

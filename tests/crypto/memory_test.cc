@@ -1,8 +1,7 @@
 // secure_zero and constant_time_equal: the secret-hygiene helpers of the crypto facade.
 #define BOOST_TEST_MODULE memory
-#include <boost/test/unit_test.hpp>
-
 #include <array>
+#include <boost/test/unit_test.hpp>
 #include <cstdint>
 
 #include "crypto/crypto.h"

@@ -2,7 +2,6 @@
 // known answer, round trip in place, tamper detection.
 #define BOOST_TEST_MODULE xchacha20_poly1305
 #include <boost/test/unit_test.hpp>
-
 #include <vector>
 
 #include "crypto/crypto.h"
@@ -57,8 +56,8 @@ BOOST_AUTO_TEST_CASE(round_trips_a_cookie_sized_message_in_place) {
   weft::crypto::xaead_seal(key, nonce, buf.data(), cookie.size(), mac1.data(), mac1.size(),
                            buf.data());
   BOOST_TEST(buf != std::vector<uint8_t>(buf.size(), 0));
-  BOOST_TEST(weft::crypto::xaead_open(key, nonce, buf.data(), buf.size(), mac1.data(),
-                                      mac1.size(), buf.data()));
+  BOOST_TEST(weft::crypto::xaead_open(key, nonce, buf.data(), buf.size(), mac1.data(), mac1.size(),
+                                      buf.data()));
   buf.resize(cookie.size());
   BOOST_TEST(buf == cookie, boost::test_tools::per_element());
 }
