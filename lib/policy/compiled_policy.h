@@ -83,14 +83,26 @@ class CompiledPolicy {
   std::vector<RuleEntry> entries_;
 
   static uint64_t pair_of(uint32_t src, uint32_t dst) { return (uint64_t{src} << 32) | dst; }
-  static uint64_t hash_of(uint64_t pair) {
-    pair ^= pair >> 29;
+  static uint64_t hash_of(uint64_t pair) {  // splitmix64's finalizer
+    pair ^= pair >> 30;
     pair *= 0xbf58476d1ce4e5b9ULL;
-    pair ^= pair >> 32;
+    pair ^= pair >> 27;
+    pair *= 0x94d049bb133111ebULL;
+    pair ^= pair >> 31;
     return pair;
   }
+  // A one-hash Bloom filter over the pairs present (~16 bits per pair, so a few percent false
+  // positives): small enough to stay in L2 cache, it answers most absent pairs without touching
+  // the larger slot table.
+  std::vector<uint64_t> bloom_;
+  uint64_t bloom_mask_ = 0;  // in bits
+  static uint64_t bloom_bit(uint64_t hash) { return hash >> 32; }
+
   const Slot* find(uint64_t pair) const {
-    for (uint64_t i = hash_of(pair) & mask_;; i = (i + 1) & mask_) {
+    const uint64_t h = hash_of(pair);
+    const uint64_t bit = bloom_bit(h) & bloom_mask_;
+    if (((bloom_[bit / 64] >> (bit % 64)) & 1) == 0) return nullptr;
+    for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.pair == pair) return &s;
       if (s.pair == kEmptyPair) return nullptr;

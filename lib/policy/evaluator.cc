@@ -298,12 +298,18 @@ class Compiler {
     while (size < distinct * 2) size *= 2;
     out_.slots_.assign(size, CompiledPolicy::Slot{});
     out_.mask_ = size - 1;
+    std::size_t bloom_bits = 1024;
+    while (bloom_bits < distinct * 16) bloom_bits *= 2;
+    out_.bloom_.assign(bloom_bits / 64, 0);
+    out_.bloom_mask_ = bloom_bits - 1;
     out_.entries_.reserve(pairs.size());
     for (std::size_t i = 0; i < pairs.size();) {
       std::size_t j = i;
       auto offset = static_cast<uint32_t>(out_.entries_.size());
       while (j < pairs.size() && pairs[j].first == pairs[i].first) out_.entries_.push_back(pairs[j++].second);
       uint64_t pair = pairs[i].first;
+      const uint64_t bit = CompiledPolicy::bloom_bit(CompiledPolicy::hash_of(pair)) & out_.bloom_mask_;
+      out_.bloom_[bit / 64] |= uint64_t{1} << (bit % 64);
       for (uint64_t h = CompiledPolicy::hash_of(pair) & out_.mask_;; h = (h + 1) & out_.mask_) {
         auto& slot = out_.slots_[h];
         if (slot.pair == CompiledPolicy::kEmptyPair) {
