@@ -33,7 +33,9 @@ class Reader {
   void warning(SourceRef at, std::string message);
   ReadExtras& extras() { return extras_; }
 
-  /// The position of the code point `offset` inside string value `v` (after its quote).
+  /// Where to report a finding at code point `offset` of string value `v`: the string's
+  /// opening quote, as the `weft acl check` contract (tests/policy/corpus) expects. The one
+  /// place to change should findings ever point inside strings.
   static SourceRef inside(const hujson::Value& v, uint32_t offset);
 
   /// True when v has kind k; otherwise reports `"field" must be a K, found J` at v.

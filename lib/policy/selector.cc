@@ -336,9 +336,10 @@ TextResult<TestTarget> parse_test_target(std::string_view text) {
   auto sel = parse_selector(host);
   if (!sel) return shifted(text, host_at, sel.error());
   auto port = parse_number(port_text);
-  if (!port || *port == 0 || *port > 65535)
+  // Port 0 is how tests of port-less protocols (icmp) are written.
+  if (!port || *port > 65535)
     return error_at(text, ports_at,
-                    "test destination " + quoted(text) + " needs exactly one port (1-65535)");
+                    "test destination " + quoted(text) + " needs exactly one port (0-65535)");
   TestTarget t;
   t.text = std::string(text);
   t.host = std::move(sel.value());

@@ -152,6 +152,7 @@ BOOST_AUTO_TEST_CASE(test_targets_need_exactly_one_port) {
   BOOST_TEST(t.value().host.name == "tag:prod");
   BOOST_TEST(!parse_test_target("tag:prod:22,80").ok());
   BOOST_TEST(!parse_test_target("tag:prod:*").ok());
+  BOOST_TEST(parse_test_target("tag:prod:0").value().port == 0);  // icmp tests
 }
 
 BOOST_AUTO_TEST_CASE(counts_code_points_not_bytes) {

@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(rejects_ipset_cycles) {
 }})");
   BOOST_TEST(has(r, "3:27: error: ipsets cannot refer to themselves: ipset:a -> ipset:b -> ipset:a"), render(r));
   BOOST_TEST(has(r, "4:13: error: ipsets cannot refer to themselves: ipset:c -> ipset:c"), render(r));
-  BOOST_TEST(has(r, "5:54: error: ipset not found: \"ipset:nope\""), render(r));
+  BOOST_TEST(has(r, "5:46: error: ipset not found: \"ipset:nope\""), render(r));
 }
 
 BOOST_AUTO_TEST_CASE(via_must_be_tags) {
