@@ -346,30 +346,4 @@ BOOST_AUTO_TEST_CASE(round_trips_through_to_json) {
   BOOST_TEST(to_json(parse_ok(json)) == json);
 }
 
-BOOST_AUTO_TEST_CASE(serializes_hand_built_values) {
-  Value v;
-  v.kind = Kind::kArray;
-  Value n;
-  n.kind = Kind::kNumber;
-  n.number = 0.1;
-  v.items.push_back(n);
-  n.number = INFINITY;
-  v.items.push_back(n);
-  Value s;
-  s.kind = Kind::kString;
-  s.text = std::string("a\"\n\x1f", 4);
-  v.items.push_back(s);
-  BOOST_TEST(to_json(v) == R"([0.1,null,"a\"\n\u001f"])");
-  BOOST_TEST(to_json(Value{}) == "null");
-}
-
-BOOST_AUTO_TEST_CASE(names_kinds_for_messages) {
-  BOOST_TEST(std::string(kind_name(Kind::kNull)) == "null");
-  BOOST_TEST(std::string(kind_name(Kind::kBool)) == "boolean");
-  BOOST_TEST(std::string(kind_name(Kind::kNumber)) == "number");
-  BOOST_TEST(std::string(kind_name(Kind::kString)) == "string");
-  BOOST_TEST(std::string(kind_name(Kind::kArray)) == "array");
-  BOOST_TEST(std::string(kind_name(Kind::kObject)) == "object");
-}
-
 BOOST_AUTO_TEST_SUITE_END()
