@@ -12,10 +12,9 @@
 namespace weft::policy {
 namespace {
 
-constexpr std::array<std::string_view, 7> kRoleAutogroups = {
+constexpr std::array<std::string_view, 6> kRoleAutogroups = {
     "autogroup:admin",         "autogroup:owner",         "autogroup:it-admin",
     "autogroup:network-admin", "autogroup:billing-admin", "autogroup:auditor",
-    "autogroup:user-admin",
 };
 
 TextError error_at(std::string_view text, std::size_t byte_offset, std::string message) {
