@@ -133,9 +133,10 @@ void UdpCoreApp::HandleTimer() {
   m_core->update_timers(now);
   Drain();
   const std::optional<wg::Duration> next = m_core->next_deadline();
-  if (next && *next <= now.mono) {
-    // The core claims work is still due right after doing it; counting it (the harness
-    // asserts zero) and backing off keeps the simulation from spinning at one instant.
+  if (next && (*next <= now.mono || to_ns3_time(*next) <= ns3::Simulator::Now())) {
+    // The core claims work is still due right after doing it (or its deadline is not on the
+    // clock it was handed): counting it (the harness asserts zero) and backing off keeps the
+    // simulation from spinning at one instant.
     ++m_stuckDeadlines;
     m_timerAt = ns3::Simulator::Now() + kStuckDeadlineBackoff;
     m_timer = ns3::Simulator::Schedule(kStuckDeadlineBackoff, &UdpCoreApp::HandleTimer, this);

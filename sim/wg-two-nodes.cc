@@ -26,7 +26,9 @@ const ns3::Time kStopB = ns3::Seconds(200.2);
 const ns3::Time kEnd = ns3::Seconds(2000);
 constexpr std::size_t kMaxPayload = 1200;
 
-double secs(ns3::Time t) { return t.GetSeconds(); }
+// Via integer nanoseconds: ns-3 3.37's int64x64 double conversion left-shifts negative values,
+// which UBSan rejects.
+double secs(ns3::Time t) { return static_cast<double>(t.GetNanoSeconds()) / 1e9; }
 ns3::Time to_time(wg::Duration d) { return ns3::NanoSeconds(static_cast<int64_t>(d.count())); }
 
 uint32_t le32(const std::vector<uint8_t>& b, std::size_t at) {
