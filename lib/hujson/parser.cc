@@ -135,6 +135,8 @@ struct Frame {
   Value value;
   std::string key;
   Position key_pos;
+  std::size_t key_hash = 0;  // of `key`, once the object is big enough to be indexed
+  bool duplicate = false;    // `key` repeats an earlier key: drop its member
   KeyIndex index;
 };
 
@@ -300,6 +302,7 @@ class Parser {
     f.key_pos = cursor_.at(p_);
     f.key.clear();
     if (!read_string(f.key, f.key_pos)) return Step::kError;
+    check_duplicate(f);
     if (!skip_space()) return Step::kError;
     if (at_end()) return error_eof("':' after object key");
     if (peek() != ':') return error_at(p_, "expected ':' after object key, found " + describe(p_));
@@ -330,12 +333,13 @@ class Parser {
     return error_at(p_, std::string("expected ") + expected + ", found " + describe(p_));
   }
 
-  // Duplicates are reported and dropped (not a syntax error: parsing goes on), so keys stay
-  // unique and every duplicate in the file can be listed at once.
-  void add_member(Frame& f, Value& cur) {
-    auto& members = f.value.members;
+  // Checks the key just read against the object's earlier keys. A duplicate is reported here,
+  // in source order, and its member dropped when its value arrives: duplicates are not syntax
+  // errors, so parsing goes on, every one in the file is listed, and keys stay unique.
+  void check_duplicate(Frame& f) {
+    const auto& members = f.value.members;
     long first = -1;
-    std::size_t hash = 0;
+    f.key_hash = 0;
     if (members.size() < kLinearKeyScan) {
       for (std::size_t i = 0; i < members.size(); ++i) {
         if (members[i].key == f.key) {
@@ -344,24 +348,28 @@ class Parser {
         }
       }
     } else {
-      hash = std::hash<std::string_view>{}(f.key);
       if (!f.index.active()) {
         for (std::size_t i = 0; i < members.size(); ++i) {
           f.index.insert(members, i, std::hash<std::string_view>{}(members[i].key));
         }
       }
-      first = f.index.find(members, f.key, hash);
+      f.key_hash = std::hash<std::string_view>{}(f.key);
+      first = f.index.find(members, f.key, f.key_hash);
     }
-    if (first >= 0) {
-      std::string message = "duplicate key ";
-      append_json_string(message, f.key);
-      message += " (first defined at " + format_pos(members[static_cast<std::size_t>(first)].key_pos) + ")";
-      errors_.push_back(ParseError{f.key_pos, std::move(message)});
-      return;
-    }
+    f.duplicate = first >= 0;
+    if (!f.duplicate) return;
+    std::string message = "duplicate key ";
+    append_json_string(message, f.key);
+    message += " (first defined at " + format_pos(members[static_cast<std::size_t>(first)].key_pos) + ")";
+    errors_.push_back(ParseError{f.key_pos, std::move(message)});
+  }
+
+  void add_member(Frame& f, Value& cur) {
+    if (f.duplicate) return;
+    auto& members = f.value.members;
     if (members.empty()) members.reserve(4);
     members.push_back(Member{std::move(f.key), f.key_pos, std::move(cur)});
-    if (f.index.active()) f.index.insert(members, members.size() - 1, hash);
+    if (f.index.active()) f.index.insert(members, members.size() - 1, f.key_hash);
   }
 
   // Reads a string literal starting at the '"' at p_ into `out` (decoded).

@@ -237,6 +237,14 @@ BOOST_AUTO_TEST_CASE(reports_duplicates_before_a_later_syntax_error) {
   BOOST_TEST(out.errors[1].message == "expected ':' after object key, found '3'");
 }
 
+BOOST_AUTO_TEST_CASE(reports_duplicates_in_source_order_when_nested) {
+  ParseOutcome out = parse(R"({"a": 1, "a": {"b": 1, "b": 2}, "c": {"d": [], "d": 0}})");
+  BOOST_REQUIRE(out.errors.size() == 3u);
+  BOOST_TEST(at(out.errors[0].pos) + " " + out.errors[0].message == "1:10 duplicate key \"a\" (first defined at 1:2)");
+  BOOST_TEST(at(out.errors[1].pos) + " " + out.errors[1].message == "1:24 duplicate key \"b\" (first defined at 1:16)");
+  BOOST_TEST(at(out.errors[2].pos) + " " + out.errors[2].message == "1:48 duplicate key \"d\" (first defined at 1:39)");
+}
+
 BOOST_AUTO_TEST_CASE(finds_duplicates_in_large_objects) {
   std::string text = "{";
   for (int i = 0; i < 2000; ++i) text += "\"host" + std::to_string(i) + "\": " + std::to_string(i) + ",\n";
