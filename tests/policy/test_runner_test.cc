@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE test_runner
 #include <boost/test/unit_test.hpp>
 
+#include "policy/load.h"
 #include "policy/test_runner.h"
 
 using namespace weft::policy;
@@ -285,6 +286,48 @@ BOOST_AUTO_TEST_CASE(ssh_localpart_maps_login_to_local_user) {
   TestReport r = run(p);
   BOOST_TEST(r.cases.size() == 4u);
   BOOST_TEST(r.failed() == 0u);
+}
+
+// The one test through the front end: a HuJSON policy with tests of every verdict kind.
+BOOST_AUTO_TEST_CASE(runs_the_tests_of_a_loaded_policy) {
+  const char* text = R"({
+    "groups": {"group:eng": ["alice@example.com", "bob@example.com"]},
+    "tagOwners": {"tag:prod": ["group:eng"], "tag:db": ["group:eng"]},
+    "hosts": {"wiki": "100.101.102.103"},
+    "acls": [
+      {"action": "accept", "src": ["autogroup:member"], "dst": ["autogroup:self:*"]},
+      {"action": "accept", "src": ["group:eng"], "dst": ["tag:prod:22,443", "wiki:443"]},
+      {"action": "accept", "src": ["tag:prod"], "proto": "tcp", "dst": ["tag:db:5432"]},
+    ],
+    "grants": [
+      {"src": ["alice@example.com"], "dst": ["tag:db"], "ip": ["tcp:5432", "icmp"]},
+    ],
+    "ssh": [
+      {"action": "check", "src": ["group:eng"], "dst": ["tag:prod"], "users": ["root"]},
+      {"action": "accept", "src": ["group:eng"], "dst": ["tag:prod"], "users": ["autogroup:nonroot"]},
+    ],
+    "tests": [
+      {"src": "alice@example.com", "accept": ["tag:prod:22", "wiki:443", "tag:db:5432", "alice@example.com:8080"],
+       "deny": ["tag:prod:80", "bob@example.com:22"]},
+      {"src": "group:eng", "accept": ["tag:prod:443"], "deny": ["tag:db:5432"]},
+      {"src": "tag:prod", "proto": "udp", "deny": ["tag:db:5432"]},
+    ],
+    "sshTests": [
+      {"src": "bob@example.com", "dst": ["tag:prod"], "check": ["root"], "accept": ["ubuntu"]},
+    ],
+  })";
+  auto loaded = load_policy(text);
+  for (const auto& d : loaded.diagnostics) BOOST_TEST_MESSAGE(d.at.line << ":" << d.at.column << ": " << d.message);
+  BOOST_REQUIRE(loaded.policy.has_value());
+  TestReport r = run(*loaded.policy);
+  BOOST_TEST(r.cases.size() == 11u);
+  // Case 7, "group:eng" -> deny tag:db:5432, fails on purpose: alice is accepted by grants[0].
+  for (std::size_t i = 0; i < r.cases.size(); ++i)
+    if (i != 7) BOOST_TEST(r.cases[i].passed, r.cases[i].description << ": " << r.cases[i].message);
+  BOOST_TEST(r.failed() == 1u);
+  BOOST_TEST(!r.cases[7].passed);
+  BOOST_TEST(r.cases[7].message.find("grants[0] at line 11") != std::string::npos, r.cases[7].message);
+  BOOST_TEST(r.cases[7].message.find("alice@example.com") != std::string::npos, r.cases[7].message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
