@@ -260,6 +260,31 @@ struct Harness {
                       secs(ns3::Simulator::Now() - session2_at)));
   }
 
+  // Every datagram either side sent has a WireGuard size (whitepaper 5.4): initiation 148,
+  // response 92, transport data 16-byte header + plaintext padded to 16 + 16-byte tag.
+  void CheckWireSizes() {
+    bool ok = true;
+    std::size_t n = 0;
+    for (const Side& s : side) {
+      for (const WireMessage& m : s.tx) {
+        ++n;
+        switch (m.type) {
+          case wg::kMessageHandshakeInitiation: ok = ok && m.size == wg::kHandshakeInitiationSize; break;
+          case wg::kMessageHandshakeResponse: ok = ok && m.size == wg::kHandshakeResponseSize; break;
+          case wg::kMessageTransportData:
+            ok = ok && m.size >= wg::kTransportMinSize &&
+                 (m.size - wg::kTransportMinSize) % wg::kPaddingMultiple == 0;
+            break;
+          default: ok = false;
+        }
+      }
+    }
+    checks.Expect(ok && n > 0, fmt("all %.0f datagrams sent have WireGuard message sizes", n));
+    std::printf("  datagrams sent: A %zu, B %zu; timer events: A %llu, B %llu\n", side[0].tx.size(),
+                side[1].tx.size(), static_cast<unsigned long long>(net.app[0]->GetTimerFirings()),
+                static_cast<unsigned long long>(net.app[1]->GetTimerFirings()));
+  }
+
   // Key zeroing is internal to the core; what is observable is that its last timer (zeroing,
   // 3 x RejectAfterTime after the last session or failed attempt) ran and nothing is left.
   void CheckZeroing() {
@@ -313,6 +338,7 @@ int main(int argc, char** argv) {
   ns3::Simulator::Stop(kEnd);
   ns3::Simulator::Run();
   h.CheckZeroing();
+  h.CheckWireSizes();
   h.checks.Expect(h.side[1].sink->HasExactly(kBurst + kSteady),
                   "B's tunnel got nothing after it stopped");
   std::printf("wire digest %016llx\n", static_cast<unsigned long long>(g_wire_digest));
