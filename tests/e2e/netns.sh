@@ -33,6 +33,7 @@ _netns_ifaces=()      # WireGuard interfaces whose UAPI socket this run may have
 _netns_cleanup_hooks=()
 _netns_cleaned=0
 LAST_PID=""           # pid of the last process started by ns_spawn and the start_* helpers
+LAST_EXIT=0           # exit status of the last process stopped by stop_process
 NETNS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/weft-e2e-$WEFT_NETNS_ID.XXXXXX")
 
 # --- failing loudly ------------------------------------------------------------------------
@@ -186,19 +187,37 @@ proc_cpu_ticks() {
 }
 
 # stop_process PID: SIGTERM, up to 3 s for a clean exit (wireguard-go removes its UAPI socket),
-# then SIGKILL.
+# then SIGKILL. The exit status is left in LAST_EXIT (143: died of the SIGTERM, 137: SIGKILL).
 stop_process() {
   local pid=$1 i
-  proc_alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do
-    proc_alive "$pid" || break
-    sleep 0.1
-  done
+  LAST_EXIT=0
   if proc_alive "$pid"; then
-    kill -KILL "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 30; i++)); do
+      proc_alive "$pid" || break
+      sleep 0.1
+    done
+    if proc_alive "$pid"; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
-  wait "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || LAST_EXIT=$?
+}
+
+# stopped_cleanly NAME LOG: after stop_process, true when the process exited on its own (0) or of
+# the SIGTERM (143) and its log holds no sanitizer report; otherwise prints the log tail.
+stopped_cleanly() {
+  local name=$1 log=$2
+  if [[ $LAST_EXIT != 0 && $LAST_EXIT != 143 ]]; then
+    echo "e2e: $name exited with status $LAST_EXIT after SIGTERM" >&2
+    netns_dump_log "$log"
+    return 1
+  fi
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" 2>/dev/null; then
+    echo "e2e: $name reported a sanitizer error" >&2
+    netns_dump_log "$log"
+    return 1
+  fi
 }
 
 # stop_tunnel PID IFNAME: stop a WireGuard process and remove what a crash would leave behind

@@ -34,7 +34,9 @@ write_wg_config "$NETNS_TMP/b.conf" --private-key "$priv_b" --listen-port 51821 
   --peer "$pub_a" --allowed-ips 100.64.0.1/32
 
 start_peer "$kind_a" "$NS_A" "$if_a" "$NETNS_TMP/a.conf" || netns_fail "$kind_a peer a did not start"
+pid_a=$LAST_PID
 start_peer "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/b.conf" || netns_fail "$kind_b peer b did not start"
+pid_b=$LAST_PID
 echo "# a: $kind_a, b: $kind_b"
 
 check "a's config file gave it its address" \
@@ -66,5 +68,13 @@ read -r _ sent < <(wg_transfer "$if_a")
 read -r got _ < <(wg_transfer "$if_b")
 check "1 s of TCP after the move: a sent and b received at least the payload ($sent, $got >= $received > 0)" \
   test "$received" -gt 0 -a "$sent" -ge "$received" -a "$got" -ge "$received"
+
+# Shutting down is part of the contract: a clean exit, the UAPI socket gone, no sanitizer report.
+stop_process "$pid_a"
+check "a ($kind_a) stops cleanly on SIGTERM (status $LAST_EXIT)" stopped_cleanly a "$NETNS_TMP/$if_a.log"
+check "a removed its UAPI socket" test ! -e "$WG_UAPI_DIR/$if_a.sock"
+stop_process "$pid_b"
+check "b ($kind_b) stops cleanly on SIGTERM (status $LAST_EXIT)" stopped_cleanly b "$NETNS_TMP/$if_b.log"
+check "b removed its UAPI socket" test ! -e "$WG_UAPI_DIR/$if_b.sock"
 
 echo "e2e: roaming ($kind_a, $kind_b): all checks passed"
