@@ -21,4 +21,11 @@ struct AclQueryOptions {
 };
 int run_acl_query(const AclQueryOptions& options);
 
+struct TunnelOptions {
+  std::string config;      // wg(8)/wg-quick config file
+  std::string interface;   // empty: the file name without ".conf"
+  std::string socket_dir;  // empty: /var/run/wireguard
+};
+int run_tunnel(const TunnelOptions& options);
+
 }  // namespace weft::cli

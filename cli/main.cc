@@ -30,6 +30,16 @@ int main(int argc, char** argv) {
   query_cmd->add_option("--dst", query.dst, "Destination HOST:PORT")->required();
   query_cmd->add_option("--proto", query.proto, "Protocol name or IANA number (default tcp)");
 
+  weft::cli::TunnelOptions tunnel;
+  auto* tunnel_cmd = app.add_subcommand(
+      "tunnel", "Run the WireGuard data plane alone from a wg(8) config file (needs root)");
+  tunnel_cmd->add_option("--config", tunnel.config, "WireGuard config file (wg-quick format)")
+      ->required();
+  tunnel_cmd->add_option("--interface", tunnel.interface,
+                         "Interface name (default: config file name without .conf)");
+  tunnel_cmd->add_option("--socket-dir", tunnel.socket_dir,
+                         "Directory of the UAPI socket (default /var/run/wireguard)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -41,6 +51,7 @@ int main(int argc, char** argv) {
 
   if (check_cmd->parsed()) return weft::cli::run_acl_check(check);
   if (query_cmd->parsed()) return weft::cli::run_acl_query(query);
+  if (tunnel_cmd->parsed()) return weft::cli::run_tunnel(tunnel);
   std::cerr << app.help();
   return 2;
 }

@@ -1,0 +1,52 @@
+// `weft tunnel --config FILE [--interface NAME]`: the WireGuard data plane alone, from a wg(8)
+// config file. Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the tunnel failed while running,
+// 2 invalid config or setup error (not root, name taken, port in use).
+#include <iostream>
+#include <string>
+
+#include "commands.h"
+#include "tunnel/config_file.h"
+#include "tunnel/tunnel.h"
+
+namespace weft::cli {
+namespace {
+
+// wg-quick names the interface after the file: /etc/wireguard/wg0.conf -> wg0.
+std::string interface_from_path(const std::string& path) {
+  std::string name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0) {
+    name.resize(name.size() - 5);
+  }
+  return name;
+}
+
+}  // namespace
+
+int run_tunnel(const TunnelOptions& options) {
+  auto parsed = tunnel::load_config_file(options.config);
+  if (!parsed.ok()) {
+    std::cerr << parsed.error().detail << "\n";
+    return 2;
+  }
+  for (const auto& note : parsed->notes) std::cerr << note << "\n";
+
+  tunnel::TunnelSettings settings;
+  settings.interface_name =
+      options.interface.empty() ? interface_from_path(options.config) : options.interface;
+  if (!options.socket_dir.empty()) settings.socket_dir = options.socket_dir;
+  settings.log = [](std::string_view line) { std::cerr << "weft tunnel: " << line << "\n"; };
+
+  auto t = tunnel::Tunnel::start(parsed->config, settings);
+  if (!t.ok()) {
+    std::cerr << "weft tunnel: " << t.error().detail << "\n";
+    return 2;
+  }
+  auto status = (*t)->run();
+  if (!status.ok()) {
+    std::cerr << "weft tunnel: " << status.error().detail << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,13 @@
+// The kernel CSPRNG (getrandom(2)), the randomness the cores are handed outside tests.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace weft::runtime {
+
+/// Fills `out` from getrandom(2), blocking only until the pool is initialised at boot.
+/// Aborts if the kernel refuses: continuing without randomness would make keys predictable.
+void fill_random(uint8_t* out, std::size_t n);
+
+}  // namespace weft::runtime

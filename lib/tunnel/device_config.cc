@@ -1,0 +1,174 @@
+// Applies wg(8) configuration and UAPI set requests (wireguard.com/xplatform) to the sans-IO
+// WireGuard core, and reads its state back for UAPI get.
+#include "tunnel/device_config.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace weft::tunnel {
+
+wg::Endpoint to_wg(const Endpoint& e) {
+  wg::Endpoint out;
+  out.family = e.address.is_v4() ? 4 : 6;
+  std::memcpy(out.address.data(), e.address.bytes().data(), e.address.is_v4() ? 4 : 16);
+  out.port = e.port;
+  return out;
+}
+
+std::optional<Endpoint> from_wg(const wg::Endpoint& e) {
+  if (e.family == 4) {
+    return Endpoint{util::IpAddress::v4({e.address[0], e.address[1], e.address[2], e.address[3]}),
+                    e.port};
+  }
+  if (e.family == 6) return Endpoint{util::IpAddress::v6(e.address), e.port};
+  return std::nullopt;
+}
+
+wg::AllowedIp to_wg(const util::IpPrefix& p) {
+  wg::AllowedIp out;
+  out.family = p.address().is_v4() ? 4 : 6;
+  std::memcpy(out.address.data(), p.address().bytes().data(), p.address().is_v4() ? 4 : 16);
+  out.cidr = static_cast<uint8_t>(p.bits());
+  return out;
+}
+
+util::IpPrefix from_wg(const wg::AllowedIp& a) {
+  if (a.family == 4) {
+    return util::IpPrefix(
+        util::IpAddress::v4({a.address[0], a.address[1], a.address[2], a.address[3]}), a.cidr);
+  }
+  return util::IpPrefix(util::IpAddress::v6(a.address), a.cidr);
+}
+
+wg::PublicKey to_wg(const PublicKey& k) {
+  wg::PublicKey out;
+  out.bytes = k.bytes;
+  return out;
+}
+
+wg::PrivateKey to_wg(const PrivateKey& k) {
+  wg::PrivateKey out;
+  out.bytes = k.bytes;
+  return out;
+}
+
+wg::PresharedKey to_wg(const PresharedKey& k) {
+  wg::PresharedKey out;
+  out.bytes = k.bytes;
+  return out;
+}
+
+Result<wg::DeviceConfig> device_config_from(const TunnelConfig& config, std::size_t mtu) {
+  if (!config.interface.private_key || config.interface.private_key->is_zero()) {
+    return make_error("config.invalid", "[Interface] has no PrivateKey");
+  }
+  wg::DeviceConfig out;
+  out.private_key = to_wg(*config.interface.private_key);
+  out.mtu = mtu;
+  return out;
+}
+
+Status add_configured_peers(wg::Device& device, wg::Now now, const TunnelConfig& config,
+                            InterfaceSettings& settings) {
+  for (const PeerConfig& p : config.peers) {
+    wg::PeerConfig pc;
+    pc.public_key = to_wg(p.public_key);
+    if (p.preshared_key) pc.preshared_key = to_wg(*p.preshared_key);
+    if (p.endpoint) pc.endpoint = to_wg(*p.endpoint);
+    for (const auto& a : p.allowed_ips) pc.allowed_ips.push_back(to_wg(a));
+    wg::PeerId id = device.add_peer(pc);
+    if (id == wg::kNoPeer) {
+      return make_error("config.invalid", "[Peer] at line " + std::to_string(p.line) +
+                                              " has the interface's own public key");
+    }
+    if (p.preshared_key) settings.preshared_keys[pc.public_key] = *p.preshared_key;
+    // Through the setter, so the first keepalive goes out right away as wg(8) does.
+    if (p.persistent_keepalive.count() > 0) {
+      device.set_persistent_keepalive(now, id, p.persistent_keepalive);
+    }
+  }
+  return Ok{};
+}
+
+DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& request,
+                        InterfaceSettings& settings) {
+  DriverChanges changes;
+  if (request.private_key) {
+    settings.private_key = *request.private_key;
+    device.set_private_key(to_wg(*request.private_key));
+  }
+  if (request.listen_port && *request.listen_port != settings.listen_port) {
+    changes.listen_port = request.listen_port;
+  }
+  if (request.fwmark && *request.fwmark != settings.fwmark) {
+    settings.fwmark = *request.fwmark;
+    changes.fwmark = request.fwmark;
+  }
+  if (request.replace_peers) {
+    for (wg::PeerId id : device.peers()) device.remove_peer(id);
+    settings.preshared_keys.clear();
+  }
+  const wg::PublicKey own = device.public_key();
+  for (const UapiPeerUpdate& u : request.peers) {
+    wg::PublicKey key = to_wg(u.public_key);
+    if (key == own) continue;  // wireguard-go treats our own key as a no-op peer
+    wg::PeerId id = device.find_peer(key);
+    if (u.remove) {
+      if (id != wg::kNoPeer) device.remove_peer(id);
+      settings.preshared_keys.erase(key);
+      continue;
+    }
+    if (id == wg::kNoPeer) {
+      if (u.update_only) continue;
+      wg::PeerConfig pc;
+      pc.public_key = key;
+      id = device.add_peer(pc);
+      if (id == wg::kNoPeer) continue;
+    }
+    if (u.preshared_key) {
+      device.set_preshared_key(id, to_wg(*u.preshared_key));
+      if (u.preshared_key->is_zero()) {
+        settings.preshared_keys.erase(key);
+      } else {
+        settings.preshared_keys[key] = *u.preshared_key;
+      }
+    }
+    if (u.endpoint) device.set_endpoint(id, to_wg(*u.endpoint));
+    if (u.replace_allowed_ips || !u.allowed_ips.empty()) {
+      std::vector<wg::AllowedIp> ips;
+      if (!u.replace_allowed_ips) ips = device.allowed_ips(id);
+      for (const auto& a : u.allowed_ips) ips.push_back(to_wg(a));
+      device.set_allowed_ips(id, ips);
+    }
+    if (u.persistent_keepalive) {
+      auto before = device.peer_stats(id).persistent_keepalive;
+      wg::Duration after = *u.persistent_keepalive;
+      if (after != before) device.set_persistent_keepalive(now, id, after);
+    }
+  }
+  return changes;
+}
+
+UapiDeviceState snapshot(const wg::Device& device, const InterfaceSettings& settings) {
+  UapiDeviceState s;
+  if (!settings.private_key.is_zero()) s.private_key = settings.private_key;
+  s.listen_port = settings.listen_port;
+  s.fwmark = settings.fwmark;
+  for (wg::PeerId id : device.peers()) {
+    wg::PeerStats st = device.peer_stats(id);
+    UapiPeerState p;
+    p.public_key = PublicKey{st.public_key.bytes};
+    auto psk = settings.preshared_keys.find(st.public_key);
+    if (psk != settings.preshared_keys.end()) p.preshared_key = psk->second;
+    p.endpoint = from_wg(st.endpoint);
+    p.last_handshake = st.last_handshake;
+    p.rx_bytes = st.rx_bytes;
+    p.tx_bytes = st.tx_bytes;
+    p.persistent_keepalive = std::chrono::duration_cast<std::chrono::seconds>(st.persistent_keepalive);
+    for (const auto& a : device.allowed_ips(id)) p.allowed_ips.push_back(from_wg(a));
+    s.peers.push_back(std::move(p));
+  }
+  return s;
+}
+
+}  // namespace weft::tunnel

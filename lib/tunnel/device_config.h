@@ -1,0 +1,57 @@
+// The bridge between weft tunnel's declarative inputs (wg(8) config file, UAPI set requests)
+// and the live WireGuard core (weft::wg::Device), plus the UAPI get snapshot of the core.
+// No OS calls: the driver owns sockets; this file only decides what to change.
+#pragma once
+
+#include <map>
+#include <optional>
+
+#include "tunnel/config_file.h"
+#include "tunnel/uapi.h"
+#include "util/result.h"
+#include "wg/device.h"
+
+namespace weft::tunnel {
+
+/// Interface settings the core does not hold (the socket's port and mark) and secrets the
+/// core does not give back (our private key, peers' preshared keys) but `wg show` prints.
+struct InterfaceSettings {
+  PrivateKey private_key;
+  uint16_t listen_port = 0;  // the bound port
+  uint32_t fwmark = 0;
+  std::map<wg::PublicKey, PresharedKey> preshared_keys;
+};
+
+/// What a set request asks of the driver beyond the core.
+struct DriverChanges {
+  std::optional<uint16_t> listen_port;  // rebind the UDP socket to this port
+  std::optional<uint32_t> fwmark;       // set SO_MARK to this value
+};
+
+wg::Endpoint to_wg(const Endpoint& e);
+std::optional<Endpoint> from_wg(const wg::Endpoint& e);
+wg::AllowedIp to_wg(const util::IpPrefix& p);
+util::IpPrefix from_wg(const wg::AllowedIp& a);
+wg::PublicKey to_wg(const PublicKey& k);
+wg::PrivateKey to_wg(const PrivateKey& k);
+wg::PresharedKey to_wg(const PresharedKey& k);
+
+/// Device configuration (private key, padding MTU) from the file's [Interface].
+/// Errors: "config.invalid" when the file has no PrivateKey (a tunnel cannot run without one).
+Result<wg::DeviceConfig> device_config_from(const TunnelConfig& config, std::size_t mtu);
+
+/// Adds the file's peers to a fresh device and records their preshared keys in `settings`.
+/// Errors: "config.invalid" when a peer uses the interface's own public key.
+Status add_configured_peers(wg::Device& device, wg::Now now, const TunnelConfig& config,
+                            InterfaceSettings& settings);
+
+/// Applies a parsed UAPI set request to the core, with wireguard-go's semantics (replace_peers,
+/// remove, update_only, replace_allowed_ips; a peer with our own public key is ignored).
+/// Socket-level changes are returned for the driver to carry out.
+DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& request,
+                        InterfaceSettings& settings);
+
+/// The UAPI get view of the device.
+UapiDeviceState snapshot(const wg::Device& device, const InterfaceSettings& settings);
+
+}  // namespace weft::tunnel
