@@ -5,9 +5,7 @@
 
 namespace weft::sim {
 
-wg::WallTime default_wall_epoch() {
-  return wg::WallTime(std::chrono::seconds(1767225600));
-}
+wg::WallTime default_wall_epoch() { return wg::WallTime(std::chrono::seconds(1767225600)); }
 
 wg::Now to_core_now(ns3::Time t, wg::WallTime wall_epoch) {
   wg::Now now;
@@ -30,8 +28,8 @@ bool to_inet_address(const wg::Endpoint& endpoint, ns3::InetSocketAddress* out) 
   if (endpoint.family != 4) {
     return false;
   }
-  *out = ns3::InetSocketAddress(ns3::Ipv4Address::Deserialize(endpoint.address.data()),
-                                endpoint.port);
+  *out =
+      ns3::InetSocketAddress(ns3::Ipv4Address::Deserialize(endpoint.address.data()), endpoint.port);
   return true;
 }
 

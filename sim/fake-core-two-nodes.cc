@@ -54,7 +54,8 @@ int main() {
     auto core = std::make_unique<FakeCore>(net.endpoint[1 - i], kKeepalive);
     side[i].core = core.get();
     net.app[i]->SetCore(std::move(core));
-    net.app[i]->TraceConnectWithoutContext("TunnelRx", ns3::MakeBoundCallback(&OnTunnelRx, &side[i]));
+    net.app[i]->TraceConnectWithoutContext("TunnelRx",
+                                           ns3::MakeBoundCallback(&OnTunnelRx, &side[i]));
   }
   side[0].sink = std::make_unique<TrafficSink>(pattern_ba);
   side[1].sink = std::make_unique<TrafficSink>(pattern_ab);
@@ -69,15 +70,18 @@ int main() {
   ns3::Simulator::Stop(ns3::Seconds(65));
   ns3::Simulator::Run();
 
-  checks.Expect(side[1].sink->HasExactly(kPackets), "B received A's 100 packets exactly once, intact");
-  checks.Expect(side[0].sink->HasExactly(kPackets), "A received B's 100 packets exactly once, intact");
+  checks.Expect(side[1].sink->HasExactly(kPackets),
+                "B received A's 100 packets exactly once, intact");
+  checks.Expect(side[0].sink->HasExactly(kPackets),
+                "A received B's 100 packets exactly once, intact");
   checks.Expect(side[0].clock_mismatches == 0 && side[1].clock_mismatches == 0,
                 "every delivery came from a call handed Simulator::Now()");
   bool wall_ok = true;
   for (const Side& s : side) {
     for (const weft::wg::Now& now : s.core->Calls()) {
-      wall_ok = wall_ok && now.wall == default_wall_epoch() +
-                                           std::chrono::duration_cast<weft::wg::WallTime::duration>(now.mono);
+      wall_ok = wall_ok &&
+                now.wall == default_wall_epoch() +
+                                std::chrono::duration_cast<weft::wg::WallTime::duration>(now.mono);
     }
   }
   checks.Expect(wall_ok, "wall clock is the fixed epoch plus simulated time on every call");

@@ -69,8 +69,8 @@ std::vector<uint8_t> build_ipv4_udp(const UdpFlow& flow, uint16_t identification
     udp[kUdpHeaderSize + i] = payload[i];
   }
   uint16_t c = internet_checksum(
-      udp, udp_length, pseudo_header_sum(flow.source, flow.destination,
-                                         static_cast<uint16_t>(udp_length)));
+      udp, udp_length,
+      pseudo_header_sum(flow.source, flow.destination, static_cast<uint16_t>(udp_length)));
   put16(udp + 6, c == 0 ? 0xffff : c);  // RFC 768: a computed zero is sent as all ones
   return p;
 }

@@ -6,8 +6,8 @@
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
-#include "ns3/uinteger.h"
 #include "ns3/udp-socket-factory.h"
+#include "ns3/uinteger.h"
 
 namespace weft::sim {
 
@@ -30,8 +30,7 @@ ns3::TypeId UdpCoreApp::GetTypeId() {
           .SetGroupName("Weft")
           .AddConstructor<UdpCoreApp>()
           .AddAttribute("Port", "UDP port the core's socket is bound to.",
-                        ns3::UintegerValue(51820),
-                        ns3::MakeUintegerAccessor(&UdpCoreApp::m_port),
+                        ns3::UintegerValue(51820), ns3::MakeUintegerAccessor(&UdpCoreApp::m_port),
                         ns3::MakeUintegerChecker<uint16_t>())
           .AddTraceSource("TunnelRx", "An IP packet the core delivered to the tunnel.",
                           ns3::MakeTraceSourceAccessor(&UdpCoreApp::m_tunnelRxTrace),

@@ -158,17 +158,19 @@ struct Harness {
     Side& a = side[0];
     Side& b = side[1];
     checks.Expect(a.peer != wg::kNoPeer && b.peer != wg::kNoPeer, "both peers configured");
-    checks.Expect(a.Of(a.tx, 1).size() == 1 && b.Of(b.tx, 2).size() == 1 &&
-                      b.Of(b.tx, 1).empty(),
+    checks.Expect(a.Of(a.tx, 1).size() == 1 && b.Of(b.tx, 2).size() == 1 && b.Of(b.tx, 1).empty(),
                   "one handshake: A sent 1 initiation, B 1 response and no initiation");
-    checks.Expect(b.sink->HasExactly(kBurst), "B's tunnel got A's 1,000 packets, exact bytes, once");
-    checks.Expect(a.sink->HasExactly(kBurst), "A's tunnel got B's 1,000 packets, exact bytes, once");
+    checks.Expect(b.sink->HasExactly(kBurst),
+                  "B's tunnel got A's 1,000 packets, exact bytes, once");
+    checks.Expect(a.sink->HasExactly(kBurst),
+                  "A's tunnel got B's 1,000 packets, exact bytes, once");
     checks.Expect(a.core->GetDevice().peer_stats(a.peer).has_session &&
                       b.core->GetDevice().peer_stats(b.peer).has_session,
                   "both peers report a current session");
     checks.Expect(a.TotalDrops() == 0 && b.TotalDrops() == 0, "no datagram or packet dropped");
     std::printf("  handshake: A initiation at %.6f s, response received at %.6f s\n",
-                secs(a.Of(a.tx, 1).at(0).at), a.Of(a.rx, 2).empty() ? -1.0 : secs(a.Of(a.rx, 2)[0].at));
+                secs(a.Of(a.tx, 1).at(0).at),
+                a.Of(a.rx, 2).empty() ? -1.0 : secs(a.Of(a.rx, 2)[0].at));
   }
 
   // Just before B stops: a second handshake right after RekeyAfterTime, new indices, no loss.
@@ -190,11 +192,10 @@ struct Harness {
                       secs(rekey - session1)));
     session2_at = responses[1].at;
     session2_index = responses[1].sender;
-    ns3::Simulator::Schedule(session2_at + to_time(wg::kZeroKeyMaterialAfter) + ns3::MilliSeconds(1) -
-                                 ns3::Simulator::Now(),
+    ns3::Simulator::Schedule(session2_at + to_time(wg::kZeroKeyMaterialAfter) +
+                                 ns3::MilliSeconds(1) - ns3::Simulator::Now(),
                              [this] { CheckKeysErased(); });
-    checks.Expect(responses[1].sender != responses[0].sender &&
-                      inits[1].sender != inits[0].sender,
+    checks.Expect(responses[1].sender != responses[0].sender && inits[1].sender != inits[0].sender,
                   "the new session has new receiver indices on both sides");
     bool a_uses_new = true;
     bool a_used_new = false;
@@ -237,12 +238,14 @@ struct Harness {
     for (const WireMessage& m : a.Of(a.tx, 1)) {
       if (m.at > kStopB) inits.push_back(m.at);
     }
-    const bool rehandshake = std::any_of(inits.begin(), inits.end(),
-                                         [&](ns3::Time t) { return t > reject_at; });
+    const bool rehandshake =
+        std::any_of(inits.begin(), inits.end(), [&](ns3::Time t) { return t > reject_at; });
     checks.Expect(rehandshake, fmt("A tried to re-handshake after the rejection (%.0f initiations "
-                                   "since B stopped)", static_cast<double>(inits.size())));
+                                   "since B stopped)",
+                                   static_cast<double>(inits.size())));
     ns3::Time min_gap = ns3::Seconds(1e6);
-    for (std::size_t i = 1; i < inits.size(); ++i) min_gap = std::min(min_gap, inits[i] - inits[i - 1]);
+    for (std::size_t i = 1; i < inits.size(); ++i)
+      min_gap = std::min(min_gap, inits[i] - inits[i - 1]);
     checks.Expect(inits.size() >= 2 && min_gap >= to_time(wg::kRekeyTimeout),
                   fmt("initiations at least RekeyTimeout apart (min gap %.3f s)", secs(min_gap)));
     // PeerStats::has_session is documented as "usable for sending", but peer_stats() takes no
@@ -269,13 +272,18 @@ struct Harness {
       for (const WireMessage& m : s.tx) {
         ++n;
         switch (m.type) {
-          case wg::kMessageHandshakeInitiation: ok = ok && m.size == wg::kHandshakeInitiationSize; break;
-          case wg::kMessageHandshakeResponse: ok = ok && m.size == wg::kHandshakeResponseSize; break;
+          case wg::kMessageHandshakeInitiation:
+            ok = ok && m.size == wg::kHandshakeInitiationSize;
+            break;
+          case wg::kMessageHandshakeResponse:
+            ok = ok && m.size == wg::kHandshakeResponseSize;
+            break;
           case wg::kMessageTransportData:
             ok = ok && m.size >= wg::kTransportMinSize &&
                  (m.size - wg::kTransportMinSize) % wg::kPaddingMultiple == 0;
             break;
-          default: ok = false;
+          default:
+            ok = false;
         }
       }
     }
@@ -297,8 +305,9 @@ struct Harness {
                   "A's core is idle at the end: no timer left armed");
     for (int i = 0; i < 2; ++i) {
       checks.Expect(net.app[i]->GetStuckDeadlines() == 0 && net.app[i]->GetUnsendable() == 0,
-                    std::string(i == 0 ? "A" : "B") + ": no deadline in the past after "
-                    "update_timers, no unsendable endpoint");
+                    std::string(i == 0 ? "A" : "B") +
+                        ": no deadline in the past after "
+                        "update_timers, no unsendable endpoint");
     }
   }
 };
@@ -334,7 +343,8 @@ int main(int argc, char** argv) {
   for (uint32_t k = 0; k < kSilentSends; ++k) {
     ns3::Simulator::Schedule(ns3::Seconds(201 + k), &Inject, a, &pattern_ab, kBurst + kSteady + k);
   }
-  ns3::Simulator::Schedule(ns3::Seconds(201 + kSilentSends + 1), [&h] { h.CheckRejectAfterSilence(); });
+  ns3::Simulator::Schedule(ns3::Seconds(201 + kSilentSends + 1),
+                           [&h] { h.CheckRejectAfterSilence(); });
   ns3::Simulator::Stop(kEnd);
   ns3::Simulator::Run();
   h.CheckZeroing();

@@ -2,7 +2,6 @@
 // the traffic pattern/sink built on them (sim/tunnel-traffic.h).
 #define BOOST_TEST_MODULE sim_ipv4_packet
 #include <boost/test/unit_test.hpp>
-
 #include <cstdint>
 #include <vector>
 

@@ -14,7 +14,15 @@ a=$(digest_of 1)
 b=$(digest_of 1)
 c=$(digest_of 7)
 passed=0 failed=0
-check() { if eval "$1"; then echo "PASS $2"; passed=$((passed + 1)); else echo "FAIL $2"; failed=$((failed + 1)); fi; }
+check() {
+  if eval "$1"; then
+    echo "PASS $2"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $2"
+    failed=$((failed + 1))
+  fi
+}
 check '[[ -n $a ]]' "the run prints a wire digest"
 check '[[ $a == "$b" ]]' "seed 1 twice: identical wire traffic ($a)"
 check '[[ -n $c && $c != "$a" ]]' "seed 7: different wire traffic ($c), all checks still pass"
