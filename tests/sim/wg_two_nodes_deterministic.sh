@@ -6,7 +6,7 @@ bin=${1:?usage: wg_two_nodes_deterministic.sh PATH_TO_sim_wg_two_nodes}
 
 digest_of() {
   local out
-  out=$("$bin" "$1") || { echo "FAIL: seed $1 run failed:"; echo "$out"; exit 1; }
+  out=$("$bin" "$1") || { echo "FAIL: seed $1 run failed:" >&2; echo "$out" >&2; exit 1; }
   sed -n 's/^wire digest \([0-9a-f]\{16\}\)$/\1/p' <<<"$out"
 }
 
