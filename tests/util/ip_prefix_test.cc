@@ -2,6 +2,11 @@
 #define BOOST_TEST_MODULE ip_prefix
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -205,6 +210,81 @@ BOOST_AUTO_TEST_CASE(orders_v4_before_v6_and_by_bytes) {
   BOOST_TEST((prefix("10.0.0.0/8") < prefix("10.0.0.0/16")));
   BOOST_TEST((prefix("10.0.0.0/16") < prefix("11.0.0.0/8")));
   BOOST_TEST((prefix("10.1.2.3/8") == prefix("10.0.0.0/8")));
+}
+
+// Random addresses biased towards zero groups (so "::" runs and ties occur), written in
+// assorted valid and almost-valid ways; glibc's inet_pton/inet_ntop serve as the oracle.
+BOOST_AUTO_TEST_CASE(agrees_with_inet_pton_and_inet_ntop) {
+  std::mt19937 rng(20260101);
+  const char* alphabet = "0123456789abcdefABCDEF:.%/x ";
+  int accepted = 0;
+  for (int i = 0; i < 60000; ++i) {
+    std::array<uint8_t, 16> bytes{};
+    for (int g = 0; g < 8; ++g) {
+      const unsigned v = rng() % 3 == 0 ? rng() & 0xFFFF : (rng() % 4 == 0 ? 1 : 0);
+      bytes[static_cast<std::size_t>(2 * g)] = static_cast<uint8_t>(v >> 8);
+      bytes[static_cast<std::size_t>(2 * g + 1)] = static_cast<uint8_t>(v);
+    }
+    char ntop[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, bytes.data(), ntop, sizeof ntop) == nullptr) BOOST_FAIL("inet_ntop failed");
+    const IpAddress a = IpAddress::v6(bytes);
+    // glibc writes IPv4-compatible addresses (::/96, deprecated by RFC 4291) in mixed notation;
+    // RFC 5952 §5 only asks that of IPv4-mapped ones.
+    const bool compat = std::all_of(bytes.begin(), bytes.begin() + 12, [](uint8_t b) { return b == 0; });
+    // Checks inside `if` so that 10^5 agreeing cases do not each log an assertion.
+    if (!compat && a.to_string() != ntop) BOOST_TEST(a.to_string() == std::string(ntop));
+    if (IpAddress::parse(a.to_string()) != a) BOOST_TEST(false, "no round trip for " << ntop);
+
+    // Mutate the text a little and check that both parsers agree on accept/reject and value.
+    std::string text = ntop;
+    const int edits = static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = rng() % (text.size() + 1);
+      const char c = alphabet[rng() % std::strlen(alphabet)];
+      switch (rng() % 3) {
+        case 0: text.insert(at, 1, c); break;
+        case 1: if (at < text.size()) text.erase(at, 1); break;
+        default: if (at < text.size()) text[at] = c; break;
+      }
+    }
+    std::array<uint8_t, 16> expect{};
+    const bool theirs = inet_pton(AF_INET6, text.c_str(), expect.data()) == 1;
+    auto ours = IpAddress::parse(text);
+    if (ours && ours->is_v4()) ours.reset();  // edits can leave plain dotted-quad text
+    if (ours.has_value() != theirs) BOOST_TEST(ours.has_value() == theirs, "text " << text);
+    if (ours && theirs) {
+      if (ours->bytes() != expect) BOOST_TEST(false, "different bytes for " << text);
+      ++accepted;
+    }
+  }
+  BOOST_TEST(accepted > 15000);  // the comparison must have covered many valid inputs  // the comparison must have covered many valid inputs
+}
+
+BOOST_AUTO_TEST_CASE(agrees_with_inet_pton_on_ipv4_text) {
+  std::mt19937 rng(7);
+  const char* alphabet = "0123456789.";
+  int accepted = 0;
+  for (int i = 0; i < 60000; ++i) {
+    std::string text;
+    const int octets = 3 + static_cast<int>(rng() % 3);
+    for (int o = 0; o < octets; ++o) {
+      if (o) text.push_back('.');
+      text += std::to_string(rng() % 300);
+    }
+    if (rng() % 4 == 0) text[rng() % text.size()] = alphabet[rng() % std::strlen(alphabet)];
+    if (rng() % 8 == 0) text.insert(rng() % text.size(), "0");
+    std::array<uint8_t, 4> expect{};
+    const bool theirs = inet_pton(AF_INET, text.c_str(), expect.data()) == 1;
+    const auto ours = IpAddress::parse(text);
+    if (ours.has_value() != theirs) BOOST_TEST(ours.has_value() == theirs, "text " << text);
+    if (ours && theirs) {
+      const uint32_t want = uint32_t{expect[0]} << 24 | uint32_t{expect[1]} << 16 |
+                            uint32_t{expect[2]} << 8 | expect[3];
+      if (ours->to_string() != text || ours->v4_u32() != want) BOOST_TEST(false, "mismatch for " << text);
+      ++accepted;
+    }
+  }
+  BOOST_TEST(accepted > 5000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
