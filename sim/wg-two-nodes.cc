@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ns3/simulator.h"
+#include "ns3/udp-socket-factory.h"
 #include "scenario-checks.h"
 #include "tunnel-traffic.h"
 #include "two-node-network.h"
@@ -173,6 +174,39 @@ struct Harness {
                 a.Of(a.rx, 2).empty() ? -1.0 : secs(a.Of(a.rx, 2)[0].at));
   }
 
+  // Untrusted datagrams from a stranger's socket on B's node: each is dropped for the reason
+  // device.h documents and counted; the session carries on.
+  ns3::Ptr<ns3::Socket> stranger;
+  static constexpr uint64_t kJunkDatagrams = 4;
+  void SendJunk() {
+    stranger = ns3::Socket::CreateSocket(net.nodes.Get(1), ns3::UdpSocketFactory::GetTypeId());
+    stranger->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), 9999));
+    std::vector<std::vector<uint8_t>> junk;
+    junk.push_back(std::vector<uint8_t>(7, 0xee));  // unknown type
+    junk.push_back(std::vector<uint8_t>(100, 0));   // initiation of the wrong size
+    junk.back()[0] = wg::kMessageHandshakeInitiation;
+    junk.push_back(std::vector<uint8_t>(wg::kTransportMinSize, 0x22));  // unknown receiver index
+    junk.back()[0] = wg::kMessageTransportData;
+    junk.push_back(std::vector<uint8_t>(wg::kHandshakeInitiationSize, 0x33));  // mac1 is wrong
+    junk.back()[0] = wg::kMessageHandshakeInitiation;
+    for (std::vector<uint8_t>& j : junk) {
+      j[1] = j[2] = j[3] = 0;  // reserved bytes
+      stranger->SendTo(ns3::Create<ns3::Packet>(j.data(), static_cast<uint32_t>(j.size())), 0,
+                       ns3::InetSocketAddress(net.address[0], kPort));
+    }
+  }
+  void CheckJunkDropped() {
+    const wg::DeviceStats stats = side[0].core->GetDevice().stats();
+    checks.Expect(stats.drops_of(wg::DropReason::kMalformed) == 2 &&
+                      stats.drops_of(wg::DropReason::kNoSession) == 1 &&
+                      stats.drops_of(wg::DropReason::kBadMac1) == 1 &&
+                      side[0].TotalDrops() == kJunkDatagrams,
+                  "A dropped the stranger's junk as 2 malformed, 1 no-session, 1 bad-mac1");
+    checks.Expect(side[0].core->GetDevice().peer_stats(side[0].peer).has_session,
+                  "A's session survived the junk");
+    stranger->Close();
+  }
+
   // Just before B stops: a second handshake right after RekeyAfterTime, new indices, no loss.
   void CheckRekey() {
     Side& a = side[0];
@@ -213,7 +247,8 @@ struct Harness {
     checks.Expect(b_uses_new, "B moved to the new keypair too");
     checks.Expect(b.sink->HasExactly(kBurst + kSteady) && a.sink->HasExactly(kBurst + kSteady),
                   "traffic continued across the rekey: every packet delivered, in both directions");
-    checks.Expect(a.TotalDrops() == 0 && b.TotalDrops() == 0, "still nothing dropped");
+    checks.Expect(a.TotalDrops() == kJunkDatagrams && b.TotalDrops() == 0,
+                  "nothing dropped but the junk");
   }
 
   // After B went silent: old session unused past RejectAfterTime, re-handshakes instead.
@@ -334,6 +369,8 @@ int main(int argc, char** argv) {
     ns3::Simulator::Schedule(ns3::Seconds(1.5) + ns3::MilliSeconds(s), &Inject, b, &pattern_ba, s);
   }
   ns3::Simulator::Schedule(ns3::Seconds(4), [&h] { h.CheckHandshakeAndBurst(); });
+  ns3::Simulator::Schedule(ns3::Seconds(4.5), [&h] { h.SendJunk(); });
+  ns3::Simulator::Schedule(ns3::Seconds(4.9), [&h] { h.CheckJunkDropped(); });
   for (uint32_t k = 0; k < kSteady; ++k) {
     ns3::Simulator::Schedule(ns3::Seconds(5 + k), &Inject, a, &pattern_ab, kBurst + k);
     ns3::Simulator::Schedule(ns3::Seconds(5.5 + k), &Inject, b, &pattern_ba, kBurst + k);
