@@ -10,6 +10,17 @@
 
 namespace weft::policy {
 
+namespace {
+
+void sort_by_position(Diagnostics& d) {
+  std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.at.line != b.at.line) return a.at.line < b.at.line;
+    return a.at.column < b.at.column;
+  });
+}
+
+}  // namespace
+
 LoadResult load_policy(std::string_view text) {
   LoadResult result;
   auto parsed = hujson::parse(text);
@@ -19,6 +30,8 @@ LoadResult load_policy(std::string_view text) {
       result.diagnostics.push_back({Severity::kError, source_ref(e.pos), e.message});
     if (result.diagnostics.empty())
       result.diagnostics.push_back({Severity::kError, SourceRef{}, "policy could not be parsed"});
+    // The parser reports a duplicate key when its object closes, so inner ones come first.
+    sort_by_position(result.diagnostics);
     return result;
   }
   Policy policy;
@@ -26,11 +39,7 @@ LoadResult load_policy(std::string_view text) {
   Reader reader(result.diagnostics, extras);
   read_document(reader, *parsed.value, policy);
   validate(policy, extras, result.diagnostics);
-  std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     if (a.at.line != b.at.line) return a.at.line < b.at.line;
-                     return a.at.column < b.at.column;
-                   });
+  sort_by_position(result.diagnostics);
   if (!has_errors(result.diagnostics)) result.policy = std::move(policy);
   return result;
 }

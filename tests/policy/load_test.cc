@@ -73,6 +73,15 @@ BOOST_AUTO_TEST_CASE(reports_duplicate_keys_from_the_parser) {
   BOOST_TEST(r.diagnostics[0].at.line == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(sorts_parser_findings_by_position) {
+  // The parser reports a duplicate key after reading its value, so a duplicate inside that
+  // value comes out first.
+  auto r = load_policy("{\"grants\": [],\n \"grants\": {\n \"a\": 1, \"a\": 2}}");
+  BOOST_TEST_REQUIRE(r.diagnostics.size() == 2u, render(r));
+  BOOST_TEST(r.diagnostics[0].at.line == 2u, render(r));
+  BOOST_TEST(r.diagnostics[1].at.line == 3u, render(r));
+}
+
 BOOST_AUTO_TEST_CASE(accepts_comments_and_trailing_commas) {
   auto r = load_policy(R"({
   // Everyone may reach everything.
