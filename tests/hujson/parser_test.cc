@@ -269,6 +269,24 @@ BOOST_AUTO_TEST_CASE(compares_keys_after_unescaping) {
   BOOST_TEST(out.errors[0].message == "duplicate key \"ab\" (first defined at 1:2)");
 }
 
+BOOST_AUTO_TEST_CASE(keeps_positions_exact_across_a_large_document) {
+  std::string text = "{\n";
+  for (int i = 0; i < 20000; ++i) {
+    text += "  /* \xC3\xA9 */ \"k" + std::to_string(i) + "\": [" + std::to_string(i) + ", \"\xC3\xA9\xE2\x82\xAC\", true], // \xF0\x9F\x98\x80\n";
+  }
+  text += "}";
+  Value v = parse_ok(text);
+  BOOST_REQUIRE(v.members.size() == 20000u);
+  const Member& last = v.members.back();
+  BOOST_TEST(last.key == "k19999");
+  BOOST_TEST(at(last.key_pos) == "20001:11");
+  // '[' after `"k19999": `; then 19999, the string, true.
+  BOOST_TEST(at(last.value.pos) == "20001:21");
+  BOOST_TEST(at(last.value.items[1].pos) == "20001:29");
+  BOOST_TEST(at(last.value.items[2].pos) == "20001:35");
+  BOOST_TEST(last.value.items[1].text == "\xC3\xA9\xE2\x82\xAC");
+}
+
 BOOST_AUTO_TEST_CASE(stops_deep_nesting_at_the_limit) {
   // 10^6 brackets: the error comes at the 257th, without recursion or a huge stack.
   const std::string deep(1'000'000, '[');
