@@ -210,6 +210,7 @@ class Parser {
     if (b < 0x20 || b == 0x7F) {
       return std::string("control character U+00") + kHex[b >> 4] + kHex[b & 0xF];
     }
+    if (b == '\'') return "\"'\" (strings use double quotes)";
     if (b < 0x80) return std::string("'") + static_cast<char>(b) + "'";
     std::size_t len = 0;
     const char32_t cp = util::decode_utf8(text_, offset, &len);
@@ -284,7 +285,6 @@ class Parser {
     }
     if (c == '-' || (c >= '0' && c <= '9')) return read_number(cur);
     if (is_word_char(c)) return read_literal(cur);
-    if (c == '\'') return error_at(p_, "expected a value, found \"'\" (strings use double quotes)");
     return error_at(p_, "expected a value, found " + describe(p_));
   }
 

@@ -196,6 +196,7 @@ BOOST_AUTO_TEST_CASE(names_what_was_expected_and_found) {
   BOOST_TEST(error_of("[True]") == "1:2 expected a value, found 'True' (JSON literals are lowercase: true)");
   BOOST_TEST(error_of("{acls: []}") == "1:2 expected a string key or '}', found 'acls' (keys must be double-quoted strings)");
   BOOST_TEST(error_of("['a']") == "1:2 expected a value, found \"'\" (strings use double quotes)");
+  BOOST_TEST(error_of("{'a': 1}") == "1:2 expected a string key or '}', found \"'\" (strings use double quotes)");
   BOOST_TEST(error_of("[\x01]") == "1:2 expected a value, found control character U+0001");
   BOOST_TEST(error_of("[é]") == "1:2 expected a value, found 'é' (U+00E9)");
   BOOST_TEST(error_of("[1]]") == "1:4 trailing content after the value, found ']'");
