@@ -503,8 +503,12 @@ SshDecision Evaluator::decide_ssh(const Principal& src, const Principal& dst,
                                   std::string_view user) const {
   const CompiledPolicy& c = *impl_;
   const bool same_owner = src.owner != 0 && src.owner == dst.owner && !src.tagged && !dst.tagged;
-  for (std::size_t i = 0; i < c.ssh_.size(); ++i) {
+  // Check rules come first, then accept rules, each in file order: Tailscale's control server
+  // emits the SSH policy in that order and the node takes the first rule that matches.
+  for (std::size_t n = 0; n < 2 * c.ssh_.size(); ++n) {
+    const std::size_t i = n % c.ssh_.size();
     const CompiledSshRule& r = c.ssh_[i];
+    if (r.check != (n < c.ssh_.size())) continue;
     bool src_ok = false;
     for (uint32_t k : r.src_keys)
       if (contains_sorted(src.keys, k)) {

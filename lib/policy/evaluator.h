@@ -96,8 +96,9 @@ class Evaluator {
   /// Convenience: resolve both sides then decide.
   Decision decide(const Identity& src, const Identity& dst, uint8_t proto, uint16_t port) const;
 
-  /// SSH as `user` from src to dst: the first `ssh` rule (file order) whose src, dst, posture
-  /// and users all match decides (accept or check); none matching = deny.
+  /// SSH as `user` from src to dst: the first `ssh` rule whose src, dst, posture and users all
+  /// match decides, "check" rules before "accept" rules, each in file order (as Tailscale orders
+  /// the SSH policy it sends to nodes); none matching = deny.
   SshDecision decide_ssh(const Principal& src, const Principal& dst, std::string_view user) const;
 
  private:

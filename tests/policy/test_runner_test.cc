@@ -268,6 +268,24 @@ BOOST_AUTO_TEST_CASE(ssh_first_matching_rule_decides) {
   BOOST_TEST(r.cases[0].message.find("expected accept, got check by ssh[0]") == 0u, r.cases[0].message);
 }
 
+BOOST_AUTO_TEST_CASE(ssh_check_rule_wins_over_an_earlier_accept_rule) {
+  Policy p = base();
+  Selector eng = sel(SelectorKind::kGroup, "group:eng");
+  p.ssh.push_back(ssh_rule("accept", {eng}, {tag("tag:prod")}, {"root", "ubuntu"}, 40));
+  p.ssh.push_back(ssh_rule("check", {eng}, {tag("tag:prod")}, {"root"}, 41));
+  SshTest t;
+  t.src = user("bob@example.com");
+  t.dst = {tag("tag:prod")};
+  t.check = {"root"};
+  t.accept = {"ubuntu"};
+  p.ssh_tests.push_back(t);
+  TestReport r = run(p);
+  BOOST_REQUIRE(r.cases.size() == 2u);
+  for (const auto& c : r.cases) BOOST_TEST(c.passed, c.description << ": " << c.message);
+  BOOST_REQUIRE(r.cases[1].accepted_by.has_value());
+  BOOST_TEST(r.cases[1].accepted_by->index == 1u);  // the check rule, ssh[1]
+}
+
 BOOST_AUTO_TEST_CASE(ssh_localpart_maps_login_to_local_user) {
   Policy p = base();
   p.ssh.push_back(ssh_rule("accept", {sel(SelectorKind::kAutogroupMember, "autogroup:member")},
