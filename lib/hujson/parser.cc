@@ -21,6 +21,16 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // ones get a hash index (a "hosts" table can hold thousands of names).
 constexpr std::size_t kLinearKeyScan = 16;
 
+// A key for a message: long keys are cut (on a code point boundary) so one message stays
+// readable and the error list cannot grow far beyond the input.
+std::string shorten(std::string_view key) {
+  constexpr std::size_t kMax = 64;
+  if (key.size() <= kMax) return std::string(key);
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(key.substr(0, cut)) + "...";
+}
+
 std::string format_pos(const Position& p) {
   return std::to_string(p.line) + ":" + std::to_string(p.column);
 }
@@ -359,7 +369,7 @@ class Parser {
     f.duplicate = first >= 0;
     if (!f.duplicate) return;
     std::string message = "duplicate key ";
-    append_json_string(message, f.key);
+    append_json_string(message, shorten(f.key));
     message += " (first defined at " + format_pos(members[static_cast<std::size_t>(first)].key_pos) + ")";
     errors_.push_back(ParseError{f.key_pos, std::move(message)});
   }

@@ -246,6 +246,13 @@ BOOST_AUTO_TEST_CASE(reports_duplicates_in_source_order_when_nested) {
   BOOST_TEST(at(out.errors[2].pos) + " " + out.errors[2].message == "1:48 duplicate key \"d\" (first defined at 1:39)");
 }
 
+BOOST_AUTO_TEST_CASE(shortens_long_duplicate_keys_in_messages) {
+  const std::string key = std::string(63, 'k') + "\xC3\xA9" + std::string(100, 'z');
+  ParseOutcome out = parse("{\"" + key + "\": 1, \"" + key + "\": 2}");
+  BOOST_REQUIRE(out.errors.size() == 1u);
+  BOOST_TEST(out.errors[0].message == "duplicate key \"" + std::string(63, 'k') + "...\" (first defined at 1:2)");
+}
+
 BOOST_AUTO_TEST_CASE(finds_duplicates_in_large_objects) {
   std::string text = "{";
   for (int i = 0; i < 2000; ++i) text += "\"host" + std::to_string(i) + "\": " + std::to_string(i) + ",\n";
