@@ -50,19 +50,33 @@ ping_avg_ms() {
   awk -F' = ' '/^rtt|^round-trip/ { split($2, v, "/"); print v[2] }' <<<"$out"
 }
 
+iperf3_listening() {
+  ip netns exec "$NS_B" ss -Hltn 'sport = :5201' | grep -q LISTEN
+}
+
 # iperf_run NS ADDR PID...: one iperf3 TCP run of $seconds from NS to ADDR (server in NS_B).
 # Prints "GBIT_PER_S GIGABITS CPU_SECONDS", CPU summed over the PIDs (the tunnel processes);
 # on failure logs iperf3's error and returns 1.
 iperf_run() {
   local ns=$1 addr=$2
   shift 2
-  local pid before=0 after=0 json="$NETNS_TMP/iperf3-$addr.json"
+  local pid before=0 after=0 json="$NETNS_TMP/iperf3-$addr.json" server
+  # A one-off server per run: a client that failed half-way cannot leave it busy for later rows.
+  ns_spawn "$NS_B" "$NETNS_TMP/iperf3-server.log" iperf3 -s -1
+  server=$LAST_PID
+  if ! wait_for iperf3_listening; then
+    log "iperf3 server did not start"
+    stop_process "$server"
+    return 1
+  fi
   for pid in "$@"; do before=$((before + $(proc_cpu_ticks "$pid"))); done
   if ! ns_exec "$ns" timeout $((seconds + 20)) iperf3 -c "$addr" -t "$seconds" -J >"$json"; then
     log "iperf3 to $addr: $(jq -r '.error // "failed"' "$json" 2>/dev/null || echo failed)"
+    stop_process "$server"
     return 1
   fi
   for pid in "$@"; do after=$((after + $(proc_cpu_ticks "$pid"))); done
+  stop_process "$server"
   jq -r --argjson ticks $((after - before)) --argjson hz "$clk_tck" \
     '.end.sum_received | "\(.bits_per_second / 1e9) \(.bytes * 8 / 1e9) \($ticks / $hz)"' "$json"
 }
@@ -146,9 +160,6 @@ skip_row() {
 # --- the run ------------------------------------------------------------------------------
 
 netns_pair
-ns_spawn "$NS_B" "$NETNS_TMP/iperf3-server.log" iperf3 -s
-wait_for sh -c "ip netns exec '$NS_B' ss -Hltn 'sport = :5201' | grep -q LISTEN" ||
-  netns_fail "iperf3 server did not start"
 
 weft_ok=1
 weft_why=""
