@@ -2,10 +2,12 @@
 // ways, `now` is the simulator's clock, and the one timer event follows next_deadline().
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "core-conversions.h"
 #include "fake-core.h"
 #include "ns3/simulator.h"
+#include "ns3/uinteger.h"
 #include "scenario-checks.h"
 #include "tunnel-traffic.h"
 #include "two-node-network.h"
@@ -32,6 +34,23 @@ void OnTunnelRx(Side* side, ns3::Ptr<const ns3::Packet> packet) {
     ++side->clock_mismatches;
   }
 }
+
+// A broken core whose deadline stays at 5 s whatever update_timers() does.
+class StuckCore final : public SansIoCore {
+ public:
+  weft::wg::Output receive_datagram(weft::wg::Now, const weft::wg::Endpoint&, weft::wg::ByteView,
+                                    weft::wg::MutableBytes) override {
+    return {};
+  }
+  weft::wg::Output send_packet(weft::wg::Now, weft::wg::ByteView, weft::wg::MutableBytes) override {
+    return {};
+  }
+  weft::wg::Output poll_transmit(weft::wg::Now, weft::wg::MutableBytes) override { return {}; }
+  void update_timers(weft::wg::Now) override {}
+  std::optional<weft::wg::Duration> next_deadline() const override {
+    return std::chrono::seconds(5);
+  }
+};
 
 void Inject(ns3::Ptr<UdpCoreApp> app, const TrafficPattern* pattern, uint32_t seq) {
   const std::vector<uint8_t> packet = pattern->Make(seq);
@@ -67,6 +86,14 @@ int main() {
                              &pattern_ba, s);
   }
   net.app[1]->SetStopTime(ns3::Seconds(30));
+  // A third app, on A's node, with a core whose deadline never moves: from 5 s to its stop at
+  // 10 s the adapter must back off 1 ms per firing instead of spinning at one instant.
+  ns3::Ptr<UdpCoreApp> stuck = ns3::CreateObject<UdpCoreApp>();
+  stuck->SetAttribute("Port", ns3::UintegerValue(51821));
+  stuck->SetCore(std::make_unique<StuckCore>());
+  net.nodes.Get(0)->AddApplication(stuck);
+  stuck->SetStartTime(ns3::Seconds(0));
+  stuck->SetStopTime(ns3::Seconds(10));
   ns3::Simulator::Stop(ns3::Seconds(65));
   ns3::Simulator::Run();
 
@@ -98,6 +125,10 @@ int main() {
   checks.Expect(net.app[0]->GetStuckDeadlines() == 0 && net.app[1]->GetStuckDeadlines() == 0,
                 "no deadline stuck in the past");
   checks.Expect(net.app[1]->GetArmedDeadline().IsNegative(), "stopped B has no timer armed");
+  checks.Expect(stuck->GetStuckDeadlines() == stuck->GetTimerFirings() &&
+                    stuck->GetTimerFirings() >= 4990 && stuck->GetTimerFirings() <= 5001,
+                "a deadline stuck in the past is counted and retried every 1 ms, not spun on (" +
+                    std::to_string(stuck->GetTimerFirings()) + " firings in 5 s)");
 
   ns3::Simulator::Destroy();
   return checks.Finish();
