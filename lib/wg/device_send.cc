@@ -17,14 +17,18 @@ std::size_t padded_size(std::size_t len, std::size_t mtu) {
 }  // namespace
 
 Output Device::Impl::send(Now now, ByteView packet, MutableBytes out) {
+  // The header's own length must fit in what we got: the receiver trims padding by it, so a
+  // longer claim would hand it our zero padding as packet bytes.
   const uint8_t* dst = nullptr;
   uint8_t family = 0;
-  if (packet.size >= 20 && packet.data[0] >> 4 == 4) {
+  const uint8_t* ip = packet.data;
+  if (packet.size >= 20 && ip[0] >> 4 == 4 && std::size_t(ip[2] << 8 | ip[3]) <= packet.size) {
     family = 4;
-    dst = packet.data + 16;
-  } else if (packet.size >= 40 && packet.data[0] >> 4 == 6) {
+    dst = ip + 16;
+  } else if (packet.size >= 40 && ip[0] >> 4 == 6 &&
+             40 + std::size_t(ip[4] << 8 | ip[5]) <= packet.size) {
     family = 6;
-    dst = packet.data + 24;
+    dst = ip + 24;
   } else {
     return drop(DropReason::kMalformed);
   }

@@ -68,9 +68,17 @@ BOOST_AUTO_TEST_CASE(drops_decrypted_garbage_that_is_not_ip) {
   Output o = net.a.device.send_packet(net.now(), ByteView{junk.data(), junk.size()},
                                       MutableBytes{net.buf, sizeof net.buf});
   BOOST_TEST(static_cast<int>(o.drop) == static_cast<int>(DropReason::kMalformed));
-  // ...and an IPv4 header with a bogus total length is rejected after decryption.
+  // ...as is a header claiming more bytes than the packet has (the receiver would otherwise
+  // take padding for data)...
+  auto longer = ipv4_packet(1, 2, 10);
+  longer[2] = 0x05;
+  o = net.a.device.send_packet(net.now(), ByteView{longer.data(), longer.size()},
+                               MutableBytes{net.buf, sizeof net.buf});
+  BOOST_TEST(static_cast<int>(o.drop) == static_cast<int>(DropReason::kMalformed));
+  // ...and an IPv4 header with an impossible total length is rejected after decryption.
   auto bad = ipv4_packet(1, 2, 10);
-  bad[2] = 0x05;  // total length 1280+ > actual
+  bad[2] = 0;
+  bad[3] = 10;  // shorter than an IPv4 header
   std::size_t delivered = net.b.inbox.size();
   net.send(net.a, bad);
   BOOST_TEST(net.b.inbox.size() == delivered);
