@@ -36,7 +36,7 @@ LoadResult load_policy(std::string_view text) {
   }
   Policy policy;
   ReadExtras extras;
-  Reader reader(result.diagnostics, extras);
+  Reader reader(text, result.diagnostics, extras);
   read_document(reader, *parsed.value, policy);
   validate(policy, extras, result.diagnostics);
   sort_by_position(result.diagnostics);

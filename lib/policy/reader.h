@@ -25,7 +25,9 @@ bool equal_fold(std::string_view a, std::string_view b);
 /// keep positions for.
 class Reader {
  public:
-  Reader(Diagnostics& out, ReadExtras& extras) : out_(out), extras_(extras) {}
+  /// `source` is the document text, used to tell whether a string was written with escapes.
+  Reader(std::string_view source, Diagnostics& out, ReadExtras& extras)
+      : source_(source), out_(out), extras_(extras) {}
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
@@ -33,10 +35,10 @@ class Reader {
   void warning(SourceRef at, std::string message);
   ReadExtras& extras() { return extras_; }
 
-  /// Where to report a finding at code point `offset` of string value `v`: the string's
-  /// opening quote, as the `weft acl check` contract (tests/policy/corpus) expects. The one
-  /// place to change should findings ever point inside strings.
-  static SourceRef inside(const hujson::Value& v, uint32_t offset);
+  /// Where to report a finding at code point `offset` of string value `v`: that character
+  /// (the `weft acl check` contract, tests/policy/corpus), or the opening quote when the
+  /// string holds escapes, whose written length differs from the decoded text.
+  SourceRef inside(const hujson::Value& v, uint32_t offset) const;
 
   /// True when v has kind k; otherwise reports `"field" must be a K, found J` at v.
   bool expect(const hujson::Value& v, hujson::Kind k, std::string_view field);
@@ -72,6 +74,7 @@ class Reader {
   void match_fields(const hujson::Value& obj, const std::string_view* known, std::size_t n,
                     const hujson::Value** out, std::string_view what);
 
+  std::string_view source_;
   Diagnostics& out_;
   ReadExtras& extras_;
 };

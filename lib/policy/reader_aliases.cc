@@ -116,19 +116,19 @@ void read_ipsets(Reader& r, const hujson::Value& v, Policy& policy) {
       }
       auto sel = parse_selector(text);
       if (!sel) {
-        r.error(Reader::inside(*s, skip + sel.error().offset), sel.error().message);
+        r.error(r.inside(*s, skip + sel.error().offset), sel.error().message);
         continue;
       }
       auto k = sel.value().kind;
       if (k != SelectorKind::kPrefix && k != SelectorKind::kHost && k != SelectorKind::kIpSet &&
           k != SelectorKind::kAutogroupInternet) {
-        r.error(Reader::inside(*s, skip), "ipsets may contain IP addresses, CIDRs, hosts, other "
+        r.error(r.inside(*s, skip), "ipsets may contain IP addresses, CIDRs, hosts, other "
                                           "ipsets and autogroup:internet, found " +
                                               quoted(text));
         continue;
       }
       e.selector = std::move(sel.value());
-      e.selector.at = Reader::inside(*s, skip);
+      e.selector.at = r.inside(*s, skip);
       set.entries.push_back(std::move(e));
     }
     policy.ipsets.push_back(std::move(set));
@@ -172,7 +172,7 @@ void read_postures(Reader& r, const hujson::Value& v, Policy& policy) {
     for (const auto* s : r.strings(m.value, m.key)) {
       auto c = parse_posture_condition(s->text);
       if (!c) {
-        r.error(Reader::inside(*s, c.error().offset), c.error().message);
+        r.error(r.inside(*s, c.error().offset), c.error().message);
         continue;
       }
       c.value().at = source_ref(s->pos);

@@ -41,11 +41,16 @@ void Reader::warning(SourceRef at, std::string message) {
   out_.push_back(Diagnostic{Severity::kWarning, at, std::move(message)});
 }
 
-SourceRef Reader::inside(const hujson::Value& v, uint32_t offset) {
-  // The `weft acl check` contract (tests/policy/corpus) reports a finding inside a string at
-  // the string's opening quote; the message quotes the offending part instead.
-  (void)offset;
-  return source_ref(v.pos);
+SourceRef Reader::inside(const hujson::Value& v, uint32_t offset) const {
+  SourceRef at = source_ref(v.pos);
+  if (v.kind != hujson::Kind::kString || offset == 0) return at;
+  // Only when the written string equals its decoded text (no escapes) do code-point offsets
+  // in the text match columns in the file; otherwise the opening quote is the honest answer.
+  if (v.pos.offset + 1 + v.text.size() >= source_.size()) return at;
+  if (source_.substr(v.pos.offset + 1, v.text.size()) != v.text) return at;
+  if (source_[v.pos.offset + 1 + v.text.size()] != '"') return at;
+  at.column += 1 + offset;
+  return at;
 }
 
 bool Reader::expect(const hujson::Value& v, hujson::Kind k, std::string_view field) {

@@ -86,7 +86,7 @@ void read_acl(Reader& r, const hujson::Value& v, Policy& policy) {
     for (const auto* s : r.strings(*dst, dst_name)) {
       auto d = parse_destination(s->text);
       if (!d) {
-        r.error(Reader::inside(*s, d.error().offset), d.error().message);
+        r.error(r.inside(*s, d.error().offset), d.error().message);
         continue;
       }
       AclDestination dest = std::move(d.value());
@@ -130,7 +130,7 @@ void read_grant(Reader& r, const hujson::Value& v, Policy& policy) {
           r.error(source_ref(s->pos), "grant dst " + quoted(s->text) +
                                           " must not have ports; put them in \"ip\"");
         else
-          r.error(Reader::inside(*s, sel.error().offset), sel.error().message);
+          r.error(r.inside(*s, sel.error().offset), sel.error().message);
         continue;
       }
       sel.value().at = source_ref(s->pos);
@@ -141,7 +141,7 @@ void read_grant(Reader& r, const hujson::Value& v, Policy& policy) {
     for (const auto* s : r.strings(*f[2], "ip")) {
       auto ip = parse_grant_ip(s->text);
       if (!ip) {
-        r.error(Reader::inside(*s, ip.error().offset), ip.error().message);
+        r.error(r.inside(*s, ip.error().offset), ip.error().message);
         continue;
       }
       ip.value().at = source_ref(s->pos);

@@ -128,7 +128,7 @@ std::vector<TestTarget> test_targets(Reader& r, const hujson::Value* v, std::str
   for (const auto* s : r.strings(*v, field)) {
     auto t = parse_test_target(s->text);
     if (!t) {
-      r.error(Reader::inside(*s, t.error().offset), t.error().message);
+      r.error(r.inside(*s, t.error().offset), t.error().message);
       continue;
     }
     t.value().at = source_ref(s->pos);

@@ -218,7 +218,16 @@ class Validator {
         }
         exists(s);
       }
+      // autogroup:self means "the source user's own devices", which a tagged source lacks.
+      const Selector* tagged_src = nullptr;
+      for (const auto& s : rule.src)
+        if (s.kind == Kind::kTag || s.kind == Kind::kAutogroupTagged) tagged_src = &s;
       for (auto& d : rule.dst) {
+        if (d.kind == Kind::kAutogroupSelf && tagged_src != nullptr) {
+          error(d.at, "ssh dst \"autogroup:self\" needs a src of users, groups or autogroup:member, "
+                      "found " + quoted(tagged_src->name));
+          continue;
+        }
         if (d.kind == Kind::kUser) {
           // A user's own devices are reachable only by that user (Tailscale's rule); anyone
           // else needs autogroup:self or tags.

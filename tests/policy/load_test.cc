@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(reports_every_finding_sorted_by_position) {
                  "2:21: error: tag not found: \"tag:b\"\n"
                  "2:41: error: tag not found: \"tag:a\"\n"
                  "3:41: error: group not found: \"group:x\"\n"
-                 "3:61: error: port \"99999\" is out of range 0-65535\n"
+                 "3:68: error: port \"99999\" is out of range 0-65535\n"
                  "4:3: error: unknown key \"acl\"; did you mean \"acls\"?\n",
              render(r));
 }
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(keeps_the_policy_when_there_are_only_warnings) {
 BOOST_AUTO_TEST_CASE(counts_columns_in_code_points) {
   // "é" is two bytes but one column.
   auto r = load_policy("{\"hosts\": {\"é\": \"10.0.0.1\"}, \"acls\": [{\"action\": \"accept\", \"src\": [\"*\"], \"dst\": [\"é:0\"]}]}");
-  BOOST_TEST(render(r) == "1:82: error: port 0 is not a valid port\n", render(r));
+  BOOST_TEST(render(r) == "1:85: error: port 0 is not a valid port\n", render(r));
 }
 
 BOOST_AUTO_TEST_CASE(loads_a_large_generated_policy_without_findings) {

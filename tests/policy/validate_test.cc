@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(rejects_ipset_cycles) {
 }})");
   BOOST_TEST(has(r, "3:27: error: ipsets cannot refer to themselves: ipset:a -> ipset:b -> ipset:a"), render(r));
   BOOST_TEST(has(r, "4:13: error: ipsets cannot refer to themselves: ipset:c -> ipset:c"), render(r));
-  BOOST_TEST(has(r, "5:46: error: ipset not found: \"ipset:nope\""), render(r));
+  BOOST_TEST(has(r, "5:54: error: ipset not found: \"ipset:nope\""), render(r));
 }
 
 BOOST_AUTO_TEST_CASE(via_must_be_tags) {
@@ -138,6 +138,17 @@ BOOST_AUTO_TEST_CASE(applies_ssh_src_and_dst_restrictions) {
   BOOST_TEST(has(r, "4:30: error: ssh src must be users, groups, tags or autogroups, found \"10.0.0.0/8\""),
              render(r));
   BOOST_TEST(r.diagnostics.size() == 3u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_autogroup_self_for_tagged_ssh_sources) {
+  auto r = load_policy(R"({"tagOwners": {"tag:ci": []}, "ssh": [
+{"action": "accept", "src": ["tag:ci"], "dst": ["autogroup:self"], "users": ["root"]},
+{"action": "accept", "src": ["autogroup:member"], "dst": ["autogroup:self"], "users": ["root"]},
+]})");
+  BOOST_TEST(has(r, "2:49: error: ssh dst \"autogroup:self\" needs a src of users, groups or "
+                    "autogroup:member, found \"tag:ci\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
 }
 
 BOOST_AUTO_TEST_CASE(checks_tests_identities) {
