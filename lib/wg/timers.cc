@@ -6,16 +6,22 @@
 
 namespace weft::wg {
 
-Duration rekey_jitter(Random& random) {
-  uint8_t b[4];
-  random.fill(b, sizeof b);
-  uint32_t r = uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+Duration PeerTimers::jitter(Random& random) {
+  while (jitter_state_ == 0) {
+    uint8_t b[8];
+    random.fill(b, sizeof b);
+    for (uint8_t x : b) jitter_state_ = jitter_state_ << 8 | x;
+  }
+  // xorshift64: jitter only spreads retries out; it protects no secret.
+  jitter_state_ ^= jitter_state_ << 13;
+  jitter_state_ ^= jitter_state_ >> 7;
+  jitter_state_ ^= jitter_state_ << 17;
   auto max = std::chrono::duration_cast<Duration>(kRekeyTimeoutJitterMax).count();
-  return Duration(static_cast<Duration::rep>(r % static_cast<uint64_t>(max)));
+  return Duration(static_cast<Duration::rep>(jitter_state_ % static_cast<uint64_t>(max)));
 }
 
 void PeerTimers::data_sent(Duration now, Random& random) {
-  if (!new_handshake) new_handshake = now + kKeepaliveTimeout + kRekeyTimeout + rekey_jitter(random);
+  if (!new_handshake) new_handshake = now + kKeepaliveTimeout + kRekeyTimeout + jitter(random);
 }
 
 void PeerTimers::data_received(Duration now) {
@@ -35,7 +41,7 @@ void PeerTimers::any_authenticated_packet_traversal(Duration now, Duration persi
 }
 
 void PeerTimers::handshake_initiated(Duration now, Random& random) {
-  retransmit_handshake = now + kRekeyTimeout + rekey_jitter(random);
+  retransmit_handshake = now + kRekeyTimeout + jitter(random);
 }
 
 void PeerTimers::handshake_complete() {

@@ -41,9 +41,12 @@ class PeerTimers {
   std::optional<Duration> persistent_keepalive;
   int handshake_attempts = 0;
   bool need_another_keepalive = false;
-};
 
-/// Uniform jitter in [0, RekeyTimeoutJitterMax) from the injected randomness.
-Duration rekey_jitter(Random& random);
+ private:
+  /// Jitter in [0, RekeyTimeoutJitterMax). Drawn from a small generator seeded once from the
+  /// injected randomness: data_sent() runs per packet, and a driver's RNG may be a syscall.
+  Duration jitter(Random& random);
+  uint64_t jitter_state_ = 0;
+};
 
 }  // namespace weft::wg
