@@ -168,6 +168,15 @@ TextResult<std::pair<std::string_view, std::string_view>> split_host_ports(std::
   return std::pair{host, text.substr(colon + 1)};
 }
 
+// "fd7a::1" split at its last ':' leaves a broken host; say what was probably meant.
+std::optional<TextError> ipv6_without_port(std::string_view text) {
+  auto addr = util::IpPrefix::parse(text);
+  if (!addr || addr->address().is_v4()) return std::nullopt;
+  return error_at(text, text.size(),
+                  "missing port in " + quoted(text) + "; write " +
+                      quoted("[" + std::string(text) + "]:*") + " for every port");
+}
+
 // Re-bases an error found in a part of `whole` that starts at byte `byte_base`.
 TextError shifted(std::string_view whole, std::size_t byte_base, const TextError& e) {
   return TextError{code_points(whole, byte_base) + e.offset, e.message};
@@ -275,7 +284,10 @@ TextResult<AclDestination> parse_destination(std::string_view text) {
   auto [host, ports_text] = split.value();
   std::size_t host_at = (!text.empty() && text[0] == '[') ? 1 : 0;
   auto sel = parse_selector(host);
-  if (!sel) return shifted(text, host_at, sel.error());
+  if (!sel) {
+    if (auto e = ipv6_without_port(text)) return *e;
+    return shifted(text, host_at, sel.error());
+  }
   auto ports = parse_ports(ports_text);
   if (!ports) return shifted(text, ports_at, ports.error());
   AclDestination d;
@@ -333,7 +345,10 @@ TextResult<TestTarget> parse_test_target(std::string_view text) {
   auto [host, port_text] = split.value();
   std::size_t host_at = (!text.empty() && text[0] == '[') ? 1 : 0;
   auto sel = parse_selector(host);
-  if (!sel) return shifted(text, host_at, sel.error());
+  if (!sel) {
+    if (auto e = ipv6_without_port(text)) return *e;
+    return shifted(text, host_at, sel.error());
+  }
   auto port = parse_number(port_text);
   // Port 0 is how tests of port-less protocols (icmp) are written.
   if (!port || *port > 65535)

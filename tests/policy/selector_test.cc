@@ -109,6 +109,9 @@ BOOST_AUTO_TEST_CASE(reports_missing_port_with_a_fix) {
   BOOST_TEST_REQUIRE(!d.ok());
   BOOST_TEST(d.error().message == "missing port in \"tag:prod\"; write \"tag:prod:*\" for every port");
   BOOST_TEST(!parse_destination("db1").ok());
+  auto v6 = parse_destination("fd7a::1");
+  BOOST_TEST_REQUIRE(!v6.ok());
+  BOOST_TEST(v6.error().message == "missing port in \"fd7a::1\"; write \"[fd7a::1]:*\" for every port");
 }
 
 BOOST_AUTO_TEST_CASE(offsets_errors_inside_the_destination) {
