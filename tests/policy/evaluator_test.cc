@@ -3,8 +3,24 @@
 #define BOOST_TEST_MODULE evaluator
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
 #include "policy/compiled_policy.h"
 #include "policy/evaluator.h"
+
+// Counts allocations so a test can show decide(Principal, Principal, ...) makes none.
+namespace {
+std::atomic<long> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace weft::policy;
 using weft::util::IpAddress;
@@ -402,6 +418,80 @@ BOOST_AUTO_TEST_CASE(resolved_principals_decide_like_identities) {
     BOOST_TEST(ev.decide(a, t, kProtoTcp, port).accept ==
                ev.decide(user_node("alice@example.com"), tag_node("tag:t"), kProtoTcp, port).accept);
   BOOST_TEST(ev.decide(a, t, kProtoTcp, 1500).accept);
+}
+
+BOOST_AUTO_TEST_CASE(decide_on_principals_does_not_allocate) {
+  Policy p = eng_policy();
+  p.acls.push_back(acl({group("group:eng")}, {dst(tag("tag:t"), {port(22)}),
+                                             dst(sel(SelectorKind::kAutogroupSelf, "autogroup:self"), {all_ports()})}));
+  Grant g;
+  g.src = {any()};
+  g.dst = {prefix("10.0.0.0/8")};
+  g.ip.push_back(GrantIp{{kProtoUdp}, {port(53)}, {}});
+  p.grants.push_back(g);
+  auto ev = compile(p);
+  Principal a = ev.resolve(user_node("alice@example.com", {"100.64.0.1"}));
+  Principal t = ev.resolve(tag_node("tag:t", {"10.0.0.5"}));
+  long before = g_allocations.load();
+  int accepted = 0;
+  for (uint16_t port = 0; port < 1000; ++port) {
+    accepted += ev.decide(a, t, kProtoTcp, port).accept;
+    accepted += ev.decide(a, t, kProtoUdp, port).accept;
+    accepted += ev.decide(a, a, kProtoTcp, port).accept;
+    accepted += ev.decide(t, a, kProtoTcp, port).accept;
+  }
+  BOOST_TEST(g_allocations.load() == before);
+  // tcp/22 and udp/22 (ACL, default protocols), udp/53 (grant), 1000 ports to self.
+  BOOST_TEST(accepted == 2 + 1 + 1000);
+}
+
+BOOST_AUTO_TEST_CASE(sctp_ports_are_checked_and_gre_ignores_them) {
+  Policy p;
+  p.acls.push_back(acl({any()}, {dst(tag("tag:t"), {port(9)})}, {kProtoSctp, 47}));
+  auto ev = compile(p);
+  BOOST_TEST(allows(ev, Identity{}, tag_node("tag:t"), 9, kProtoSctp));
+  BOOST_TEST(!allows(ev, Identity{}, tag_node("tag:t"), 10, kProtoSctp));
+  BOOST_TEST(allows(ev, Identity{}, tag_node("tag:t"), 10, 47));
+}
+
+BOOST_AUTO_TEST_CASE(self_with_group_src_needs_membership_and_same_owner) {
+  Policy p = eng_policy();
+  p.acls.push_back(acl({group("group:eng")}, {dst(sel(SelectorKind::kAutogroupSelf, "autogroup:self"), {port(22)})}));
+  auto ev = compile(p);
+  BOOST_TEST(allows(ev, user_node("alice@example.com"), user_node("alice@example.com"), 22));
+  BOOST_TEST(!allows(ev, user_node("alice@example.com"), user_node("bob@example.com"), 22));
+  BOOST_TEST(!allows(ev, user_node("carol@example.com"), user_node("carol@example.com"), 22));
+  BOOST_TEST(!allows(ev, user_node("alice@example.com"), user_node("alice@example.com"), 23));
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_prefix_on_src_side) {
+  Policy p;
+  p.acls.push_back(acl({prefix("fd7a:115c:a1e0::/48")}, {dst(tag("tag:t"), {port(80)})}));
+  auto ev = compile(p);
+  BOOST_TEST(allows(ev, addr_node("fd7a:115c:a1e0::42"), tag_node("tag:t"), 80));
+  BOOST_TEST(!allows(ev, addr_node("fd7a:115c:a1e1::42"), tag_node("tag:t"), 80));
+  BOOST_TEST(!allows(ev, addr_node("100.64.0.42"), tag_node("tag:t"), 80));
+}
+
+BOOST_AUTO_TEST_CASE(ssh_decision_needs_src_dst_and_user) {
+  Policy p = eng_policy();
+  SshRule r;
+  r.action = "accept";
+  r.src = {group("group:eng")};
+  r.dst = {tag("tag:prod")};
+  r.users = {"deploy"};
+  p.ssh.push_back(r);
+  auto ev = compile(p);
+  Principal alice = ev.resolve(user_node("alice@example.com"));
+  Principal carol = ev.resolve(user_node("carol@example.com"));
+  Principal prod = ev.resolve(tag_node("tag:prod"));
+  Principal dev = ev.resolve(tag_node("tag:dev"));
+  BOOST_TEST((ev.decide_ssh(alice, prod, "deploy").action == SshAction::kAccept));
+  BOOST_TEST(*ev.decide_ssh(alice, prod, "deploy").rule == 0u);
+  BOOST_TEST((ev.decide_ssh(alice, prod, "root").action == SshAction::kDeny));
+  BOOST_TEST((ev.decide_ssh(carol, prod, "deploy").action == SshAction::kDeny));
+  BOOST_TEST((ev.decide_ssh(alice, dev, "deploy").action == SshAction::kDeny));
+  BOOST_TEST(!ev.decide_ssh(alice, dev, "deploy").rule.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(reports_unknown_references_as_errors) {
