@@ -124,6 +124,9 @@ Output Device::Impl::on_initiation(Now now, const Endpoint& from, ByteView dg, M
                                                keys.local_index, keys.remote_index));
   p.timers.session_derived(now.mono);
   p.timers.any_authenticated_packet_sent();
+  // Counts as our handshake for the RekeyTimeout spacing: while the initiator has not yet
+  // confirmed the new session, our own traffic must not start a competing handshake.
+  p.last_initiation_sent = now.mono;
   return send_to(p, kHandshakeResponseSize);
 }
 

@@ -103,6 +103,23 @@ BOOST_AUTO_TEST_CASE(re_handshakes_on_receive_near_reject_after_time) {
   BOOST_TEST(net.a.inbox.size() == before + 1);
 }
 
+BOOST_AUTO_TEST_CASE(responder_waits_for_confirmation_instead_of_dueling) {
+  Pair net;
+  Endpoint a_ep = net.a.ep;
+  net.loss = [a_ep](const Datagram& d) { return d.from == a_ep && d.type() == kMessageTransportData; };
+  net.a.device.initiate_handshake(net.now(), net.a.peer);
+  net.pump();
+  BOOST_TEST(!net.b.device.peer_stats(net.b.peer).has_session);  // next, not yet current
+  net.t += std::chrono::milliseconds(100);
+  net.send(net.b, ipv4_packet(2, 1, 10));
+  BOOST_TEST(net.sent_of_type(kMessageHandshakeInitiation) == 1);  // B did not start its own
+  net.loss = nullptr;
+  net.send(net.a, ipv4_packet(1, 2, 10));  // confirms B's session; B's staged packet follows
+  BOOST_TEST(net.b.device.peer_stats(net.b.peer).has_session);
+  BOOST_TEST(net.a.inbox.size() == 1u);
+  BOOST_TEST(net.sent_of_type(kMessageHandshakeInitiation) == 1);
+}
+
 BOOST_AUTO_TEST_CASE(reports_the_earliest_deadline) {
   Pair net;
   net.handshake();
