@@ -1,0 +1,29 @@
+// Fuzz target: the wg(8) config file parser (lib/tunnel/config_file) on arbitrary bytes.
+// Properties: never crashes; every message is "fuzz.conf:LINE: ..." with LINE within the input.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "tunnel/config_file.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto parsed = weft::tunnel::parse_config(text, "fuzz.conf");
+  std::size_t lines = 1;
+  for (char c : text) lines += c == '\n';
+  for (const auto* list : {&parsed.errors, &parsed.notes}) {
+    for (const std::string& m : *list) {
+      if (m.rfind("fuzz.conf:", 0) != 0) std::abort();
+      std::size_t line = std::strtoul(m.c_str() + 10, nullptr, 10);
+      if (line == 0 || line > lines) std::abort();
+    }
+  }
+  for (const auto& peer : parsed.config.peers) {
+    for (const auto& p : peer.allowed_ips) {
+      if (p.bits() > p.address().bit_length()) std::abort();
+    }
+  }
+  return 0;
+}
