@@ -121,6 +121,19 @@ BOOST_AUTO_TEST_CASE(rejects_session_after_reject_after_time) {
   BOOST_TEST(static_cast<int>(s.action) == static_cast<int>(Action::kNone));
 }
 
+BOOST_AUTO_TEST_CASE(rejects_counters_past_reject_after_messages) {
+  Pair net;
+  net.handshake();
+  net.send(net.a, ipv4_packet(1, 2, 30));
+  Datagram d = *last_data_from(net, net.a.ep);
+  store_le64(d.bytes.data() + 8, kRejectAfterMessages);
+  Output o = net.deliver(d);
+  BOOST_TEST(static_cast<int>(o.drop) == static_cast<int>(DropReason::kExpiredSession));
+  store_le64(d.bytes.data() + 8, kRejectAfterMessages - 1);  // allowed, but not authentic
+  o = net.deliver(d);
+  BOOST_TEST(static_cast<int>(o.drop) == static_cast<int>(DropReason::kBadAead));
+}
+
 BOOST_AUTO_TEST_CASE(roams_to_the_endpoint_of_the_last_authenticated_packet) {
   Pair net;
   net.handshake();
