@@ -2,7 +2,6 @@
 // language allows them, ipsets have no cycles (docs/policy.md, "Validation").
 #include "policy/validate.h"
 
-#include <functional>
 #include <string_view>
 #include <unordered_map>
 
@@ -178,33 +177,55 @@ class Validator {
   void check_ipsets() {
     for (auto& set : p_.ipsets)
       for (auto& e : set.entries) exists(e.selector);
-    // Depth-first search for cycles; state 1 = on the current path, 2 = done.
+    // Depth-first search for cycles with an explicit stack (a long chain of ipsets must not
+    // exhaust the call stack); state 1 = on the current path, 2 = done.
     std::vector<uint8_t> state(p_.ipsets.size(), 0);
-    std::vector<std::size_t> path;
-    std::function<void(std::size_t)> visit = [&](std::size_t i) {
-      state[i] = 1;
-      path.push_back(i);
-      for (const auto& e : p_.ipsets[i].entries) {
-        if (e.selector.kind != Kind::kIpSet) continue;
-        const auto* j = ipsets_.find(e.selector.name);
+    struct Frame {
+      std::size_t set;
+      std::size_t next_entry;
+    };
+    std::vector<Frame> path;
+    for (std::size_t root = 0; root < p_.ipsets.size(); ++root) {
+      if (state[root] != 0) continue;
+      state[root] = 1;
+      path.push_back({root, 0});
+      while (!path.empty()) {
+        Frame& f = path.back();
+        const auto& entries = p_.ipsets[f.set].entries;
+        if (f.next_entry == entries.size()) {
+          state[f.set] = 2;
+          path.pop_back();
+          continue;
+        }
+        const Selector& e = entries[f.next_entry++].selector;
+        if (e.kind != Kind::kIpSet) continue;
+        const auto* j = ipsets_.find(e.name);
         if (!j) continue;
         if (state[*j] == 1) {
-          std::string chain;
+          std::vector<std::size_t> cycle;
           bool on = false;
-          for (auto k : path) {
-            on = on || k == *j;
-            if (on) chain += p_.ipsets[k].name + " -> ";
+          for (const auto& k : path) {
+            on = on || k.set == *j;
+            if (on) cycle.push_back(k.set);
           }
-          error(e.selector.at, "ipsets cannot refer to themselves: " + chain + p_.ipsets[*j].name);
+          cycle.push_back(*j);
+          // Long cycles keep their ends; the middle would drown the message.
+          std::string chain;
+          for (std::size_t k = 0; k < cycle.size(); ++k) {
+            if (cycle.size() > 8 && k == 3) {
+              chain += "... (" + std::to_string(cycle.size() - 6) + " more) -> ";
+              k = cycle.size() - 3;
+            }
+            chain += p_.ipsets[cycle[k]].name;
+            if (k + 1 < cycle.size()) chain += " -> ";
+          }
+          error(e.at, "ipsets cannot refer to themselves: " + chain);
         } else if (state[*j] == 0) {
-          visit(*j);
+          state[*j] = 1;
+          path.push_back({*j, 0});
         }
       }
-      path.pop_back();
-      state[i] = 2;
-    };
-    for (std::size_t i = 0; i < p_.ipsets.size(); ++i)
-      if (state[i] == 0) visit(i);
+    }
   }
 
   void check_ssh() {

@@ -107,6 +107,22 @@ BOOST_AUTO_TEST_CASE(rejects_ipset_cycles) {
   BOOST_TEST(has(r, "5:54: error: ipset not found: \"ipset:nope\""), render(r));
 }
 
+BOOST_AUTO_TEST_CASE(follows_long_ipset_chains_without_recursion) {
+  std::string text = "{\"ipsets\": {\n";
+  const int n = 20000;
+  for (int i = 0; i < n; ++i)
+    text += "\"ipset:s" + std::to_string(i) + "\": [\"ipset:s" + std::to_string((i + 1) % n) + "\"],\n";
+  text += "}}";
+  auto r = load_policy(text);
+  std::size_t cycles = 0;
+  for (const auto& d : r.diagnostics)
+    if (d.message == "ipsets cannot refer to themselves: ipset:s0 -> ipset:s1 -> ipset:s2 -> ... "
+                     "(19995 more) -> ipset:s19998 -> ipset:s19999 -> ipset:s0")
+      ++cycles;
+  BOOST_TEST(cycles == 1u, r.diagnostics.front().message.substr(0, 300));
+  BOOST_TEST(r.diagnostics.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(via_must_be_tags) {
   auto r = load_policy(R"({"tagOwners": {"tag:r": []},
 "grants": [{"src": ["*"], "dst": ["10.0.0.0/8"], "ip": ["*"], "via": ["tag:r", "group:x", "tag:q"]}]})");
