@@ -84,7 +84,7 @@ class Validator {
     check_tests();
     for (const auto& ref : extras.posture_refs) {
       if (!postures_.find(ref.name))
-        error(ref.at, "posture not found: " + quoted(ref.name) + did_you_mean(ref.name, postures_.names()));
+        error(ref.at, "posture not found: " + quoted(ref.name) + suggest(ref.name, postures_));
     }
   }
 
@@ -92,27 +92,40 @@ class Validator {
   void error(SourceRef at, std::string m) { out_.push_back({Severity::kError, at, std::move(m)}); }
   void warning(SourceRef at, std::string m) { out_.push_back({Severity::kWarning, at, std::move(m)}); }
 
+  // "did you mean" for an undefined name, remembered per name and bounded in total: a file
+  // with thousands of distinct undefined names against thousands of definitions must not cost
+  // millions of edit distances.
+  std::string suggest(const std::string& name, const NameTable& table) {
+    auto [it, fresh] = suggestions_.try_emplace(name);
+    if (!fresh) return it->second;
+    std::size_t cost = table.names().size();
+    if (cost > suggestion_budget_) return it->second;
+    suggestion_budget_ -= cost;
+    it->second = did_you_mean(name, table.names());
+    return it->second;
+  }
+
   // Reports an undefined group, tag, host or ipset; resolves hosts. False when undefined.
   bool exists(Selector& s) {
     switch (s.kind) {
       case Kind::kGroup:
         if (groups_.find(s.name)) return true;
-        error(s.at, "group not found: " + quoted(s.name) + did_you_mean(s.name, groups_.names()));
+        error(s.at, "group not found: " + quoted(s.name) + suggest(s.name, groups_));
         return false;
       case Kind::kTag:
         if (tags_.find(s.name)) return true;
-        error(s.at, "tag not found: " + quoted(s.name) + did_you_mean(s.name, tags_.names()));
+        error(s.at, "tag not found: " + quoted(s.name) + suggest(s.name, tags_));
         return false;
       case Kind::kHost:
         if (const auto* i = hosts_.find(s.name)) {
           s.prefix = p_.hosts[*i].prefix;
           return true;
         }
-        error(s.at, "host not found: " + quoted(s.name) + did_you_mean(s.name, hosts_.names()));
+        error(s.at, "host not found: " + quoted(s.name) + suggest(s.name, hosts_));
         return false;
       case Kind::kIpSet:
         if (ipsets_.find(s.name)) return true;
-        error(s.at, "ipset not found: " + quoted(s.name) + did_you_mean(s.name, ipsets_.names()));
+        error(s.at, "ipset not found: " + quoted(s.name) + suggest(s.name, ipsets_));
         return false;
       default:
         return true;
@@ -304,6 +317,8 @@ class Validator {
 
   Policy& p_;
   Diagnostics& out_;
+  std::unordered_map<std::string, std::string> suggestions_;
+  std::size_t suggestion_budget_ = 1'000'000;  // candidate comparisons
   NameTable groups_, tags_, hosts_, ipsets_, postures_;
 };
 
