@@ -96,4 +96,16 @@ check "the interface is gone" bash -c "! ip -n '$NS_A' link show dev '$if_a' >/d
 check "no sanitizer report" bash -c "! grep -q 'Sanitizer' '$NETNS_TMP/$if_a.log'"
 stop_tunnel "$pid_b" "$if_b"
 
+# xplatform: a userspace implementation must exit when its interface is deleted underneath it.
+if_c=$(wg_ifname c)
+sed "s/^ListenPort.*/ListenPort = 51830/" "$NETNS_TMP/a.conf" >"$NETNS_TMP/c.conf"
+start_peer weft "$NS_A" "$if_c" "$NETNS_TMP/c.conf" "$bin" || netns_fail "second weft tunnel did not start"
+pid_c=$LAST_PID
+ip -n "$NS_A" link del "$if_c"
+gone() { ! proc_alive "$1"; }
+check "weft exits after its interface is deleted" wait_for gone "$pid_c"
+stop_process "$pid_c"
+check "... with status 1 (got $LAST_EXIT)" test "$LAST_EXIT" -eq 1
+check "... and removes its UAPI socket" test ! -e "$WG_UAPI_DIR/$if_c.sock"
+
 echo "e2e: weft tunnel <-> wireguard-go: all checks passed"
