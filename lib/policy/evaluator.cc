@@ -3,7 +3,6 @@
 #include "policy/evaluator.h"
 
 #include <algorithm>
-#include <cassert>
 #include <limits>
 #include <utility>
 
