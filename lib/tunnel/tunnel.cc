@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runtime/netlink.h"
+#include "runtime/path_watch.h"
 #include "runtime/sys_error.h"
 #include "runtime/system_random.h"
 #include "runtime/tun_device.h"
@@ -69,6 +70,7 @@ struct Tunnel::Impl {
   std::optional<runtime::TunDevice> tun;
   std::optional<runtime::UdpSocket> udp;
   std::optional<runtime::UnixListener> uapi;
+  std::optional<runtime::PathWatch> uapi_watch;  // the socket file's deletion stops us
   runtime::UniqueFd epoll;
   runtime::UniqueFd signals;
   sigset_t old_mask{};
@@ -397,6 +399,9 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   auto uapi = runtime::UnixListener::listen(options.socket_dir + "/" + d.tun->name() + ".sock");
   if (!uapi.ok()) return uapi.error();
   d.uapi = std::move(*uapi);
+  auto watch = runtime::PathWatch::create(d.uapi->path());
+  if (!watch.ok()) return watch.error();
+  d.uapi_watch = std::move(*watch);
 
   d.device = std::make_unique<wg::Device>(*dev_config, d.random);
   if (auto s = add_configured_peers(*d.device, d.now(), config, d.settings); !s.ok()) {
@@ -409,7 +414,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   d.send_bufs.assign(kBatch, std::vector<uint8_t>(kDatagramCapacity));
   d.send_queue.reserve(kBatch);
 
-  for (int fd : {d.signals.get(), d.tun->fd(), d.udp->fd(), d.uapi->fd()}) {
+  for (int fd : {d.signals.get(), d.tun->fd(), d.udp->fd(), d.uapi->fd(), d.uapi_watch->fd()}) {
     if (auto s = d.watch(fd, EPOLLIN); !s.ok()) return s.error();
   }
   d.log("interface " + d.tun->name() + " up (mtu " + std::to_string(mtu) + "), UDP port " +
@@ -447,6 +452,11 @@ Status Tunnel::run() {
         d.on_udp_readable();
       } else if (fd == d.uapi->fd()) {
         d.on_uapi_listener();
+      } else if (fd == d.uapi_watch->fd()) {
+        if (d.uapi_watch->consume_removed()) {
+          d.log("UAPI socket " + d.uapi->path() + " was deleted, shutting down");
+          return Ok{};
+        }
       } else {
         d.on_client(fd, ev);
       }

@@ -46,7 +46,8 @@ class Tunnel {
   Tunnel(const Tunnel&) = delete;
   Tunnel& operator=(const Tunnel&) = delete;
 
-  /// Runs the loop until SIGINT/SIGTERM (then Ok) or a fatal error: "runtime.tun_read" when
+  /// Runs the loop until SIGINT/SIGTERM or the deletion of the UAPI socket file (then Ok, as
+  /// wireguard.com/xplatform asks) or a fatal error: "runtime.tun_read" when
   /// the interface was deleted underneath us, "runtime.epoll" on loop failure.
   Status run();
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `weft tunnel` against stock wireguard-go in two namespaces: handshake with a preshared key,
 # IPv4 and IPv6 inside the tunnel, the UAPI (wg show / showconf / set on weft's socket), a
-# listen-port change at runtime, config errors as FILE:LINE with exit 2, and cleanup on SIGTERM
-# (interface and UAPI socket gone). Needs WEFT_BIN (set by ctest) and root.
+# listen-port change at runtime, config errors as FILE:LINE with exit 2, cleanup on SIGTERM
+# (interface and UAPI socket gone), and exit when the interface or the UAPI socket is deleted.
+# Needs WEFT_BIN (set by ctest) and root.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/netns.sh
@@ -107,5 +108,15 @@ check "weft exits after its interface is deleted" wait_for gone "$pid_c"
 stop_process "$pid_c"
 check "... with status 1 (got $LAST_EXIT)" test "$LAST_EXIT" -eq 1
 check "... and removes its UAPI socket" test ! -e "$WG_UAPI_DIR/$if_c.sock"
+
+# ... and when its UAPI socket file is deleted (then cleanly, taking the interface with it).
+if_d=$(wg_ifname d)
+start_peer weft "$NS_A" "$if_d" "$NETNS_TMP/c.conf" "$bin" || netns_fail "third weft tunnel did not start"
+pid_d=$LAST_PID
+rm -f "$WG_UAPI_DIR/$if_d.sock"
+check "weft exits after its UAPI socket is deleted" wait_for gone "$pid_d"
+stop_process "$pid_d"
+check "... with status 0 (got $LAST_EXIT)" test "$LAST_EXIT" -eq 0
+check "... and its interface is gone" bash -c "! ip -n '$NS_A' link show dev '$if_d' >/dev/null 2>&1"
 
 echo "e2e: weft tunnel <-> wireguard-go: all checks passed"
