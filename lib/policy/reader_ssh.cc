@@ -103,8 +103,11 @@ std::vector<std::string> plain_strings(Reader& r, const hujson::Value* v, std::s
 
 void read_ssh_test(Reader& r, const hujson::Value& v, Policy& policy) {
   if (!r.expect(v, hujson::Kind::kObject, "sshTests entry")) return;
-  static constexpr std::array<std::string_view, 5> kKeys = {"src", "dst", "accept", "check", "deny"};
+  static constexpr std::array<std::string_view, 6> kKeys = {"src",   "dst",  "accept",
+                                                            "check", "deny", "srcPostureAttrs"};
   auto f = r.fields(v, kKeys, "sshTests entry");
+  // Accepted for compatibility; weft's SSH tests do not evaluate postures yet.
+  if (f[5]) r.expect(*f[5], hujson::Kind::kObject, "srcPostureAttrs");
   SshTest t;
   t.at = source_ref(v.pos);
   bool src_ok = false;

@@ -274,6 +274,15 @@ BOOST_AUTO_TEST_CASE(reports_test_entry_mistakes) {
   BOOST_TEST(has(r, "4:1: error: tests entry needs \"accept\" or \"deny\""), render(r));
 }
 
+BOOST_AUTO_TEST_CASE(accepts_posture_attrs_in_ssh_tests) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "sshTests": [
+{"src": "a@example.com", "dst": ["tag:s"], "deny": ["root"], "srcPostureAttrs": {"node:os": "linux"}},
+{"src": "a@example.com", "dst": ["tag:s"], "deny": ["root"], "srcPostureAttrs": []},
+]})");
+  BOOST_TEST(has(r, "3:81: error: \"srcPostureAttrs\" must be an object, found array"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
+}
+
 BOOST_AUTO_TEST_CASE(keeps_posture_attrs_of_tests_as_text) {
   auto r = load_policy(R"({"tests": [{"src": "10.0.0.1", "srcPostureAttrs": {"custom:n": 3, "custom:b": true, "node:os": "linux"}, "deny": ["10.0.0.2:22"]}]})");
   BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
