@@ -37,6 +37,7 @@ class Validator {
     for (std::size_t i = 0; i < p.groups.size(); ++i) groups_.add(p.groups[i].name, i);
     for (std::size_t i = 0; i < p.tag_owners.size(); ++i) tags_.add(p.tag_owners[i].tag, i);
     for (std::size_t i = 0; i < p.hosts.size(); ++i) hosts_.add(p.hosts[i].name, i);
+    host_used_.assign(p.hosts.size(), false);
     for (std::size_t i = 0; i < p.ipsets.size(); ++i) ipsets_.add(p.ipsets[i].name, i);
     for (std::size_t i = 0; i < p.postures.size(); ++i) postures_.add(p.postures[i].name, i);
   }
@@ -82,6 +83,8 @@ class Validator {
     }
     check_ssh();
     check_tests();
+    for (std::size_t i = 0; i < p_.hosts.size(); ++i)
+      if (!host_used_[i]) warning(p_.hosts[i].at, "host " + quoted(p_.hosts[i].name) + " is never used");
     for (const auto& ref : extras.posture_refs) {
       if (!postures_.find(ref.name))
         error(ref.at, "posture not found: " + quoted(ref.name) + suggest(ref.name, postures_));
@@ -119,6 +122,7 @@ class Validator {
       case Kind::kHost:
         if (const auto* i = hosts_.find(s.name)) {
           s.prefix = p_.hosts[*i].prefix;
+          host_used_[*i] = true;
           return true;
         }
         error(s.at, "host not found: " + quoted(s.name) + suggest(s.name, hosts_));
@@ -317,6 +321,7 @@ class Validator {
 
   Policy& p_;
   Diagnostics& out_;
+  std::vector<bool> host_used_;
   std::unordered_map<std::string, std::string> suggestions_;
   std::size_t suggestion_budget_ = 1'000'000;  // candidate comparisons
   NameTable groups_, tags_, hosts_, ipsets_, postures_;

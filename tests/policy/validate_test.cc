@@ -54,6 +54,15 @@ BOOST_AUTO_TEST_CASE(resolves_host_aliases) {
   BOOST_TEST(r.policy->acls[0].dst[0].target.prefix.to_string() == "10.1.2.3/32");
 }
 
+BOOST_AUTO_TEST_CASE(warns_about_hosts_never_used) {
+  auto r = load_policy(R"({"hosts": {"db": "10.0.0.1", "old": "10.0.0.2", "lan": "10.1.0.0/16"},
+"ipsets": {"ipset:x": ["host:lan"]},
+"acls": [{"action": "accept", "src": ["*"], "dst": ["db:22", "ipset:x:*"]}]})");
+  BOOST_TEST(has(r, "1:30: warning: host \"old\" is never used"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
+  BOOST_TEST(r.policy.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(rejects_recursive_and_non_user_group_members) {
   auto r = load_policy(R"({"tagOwners": {"tag:x": []}, "groups": {"group:a": ["b@example.com"],
 "group:b": ["group:a", "tag:x", "autogroup:member"]}})");
