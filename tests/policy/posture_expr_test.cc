@@ -84,4 +84,26 @@ BOOST_AUTO_TEST_CASE(names_operators) {
   BOOST_TEST(std::string(posture_op_text(PostureOp::kLe)) == "<=");
 }
 
+BOOST_AUTO_TEST_CASE(reports_every_malformed_form) {
+  BOOST_TEST(parse_posture_condition("").error().message == "expected an attribute such as \"node:os\"");
+  BOOST_TEST(parse_posture_condition("custom:x IS 'a'").error().message == "expected SET after IS");
+  BOOST_TEST(parse_posture_condition("custom:x NOT 'a'").error().message == "expected IN or SET after NOT");
+  BOOST_TEST(parse_posture_condition("custom:x IN []").error().message == "empty list after IN");
+  BOOST_TEST(parse_posture_condition("custom:x IN ['a' 'b']").error().message == "expected ',' or ']' in list");
+  BOOST_TEST(parse_posture_condition("custom:x ==").error().message == "missing value after ==");
+  BOOST_TEST(parse_posture_condition("custom:x == ,").error().message ==
+             "expected a value ('text', a number, true or false)");
+  BOOST_TEST(parse_posture_condition("custom:x IS SET 'a'").error().message ==
+             "unexpected text after posture condition");
+}
+
+BOOST_AUTO_TEST_CASE(accepts_provider_attributes_and_double_quotes) {
+  auto c = parse_posture_condition("intune:complianceState == \"compliant\"");
+  BOOST_TEST_REQUIRE(c.ok());
+  BOOST_TEST(c.value().values.front() == "compliant");
+  auto n = parse_posture_condition("falcon:ztaScore >= 70");
+  BOOST_TEST_REQUIRE(n.ok());
+  BOOST_TEST(n.value().numeric);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

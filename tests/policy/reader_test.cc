@@ -297,4 +297,18 @@ BOOST_AUTO_TEST_CASE(reports_unknown_keys_inside_entries) {
   BOOST_TEST(has(r, "1:62: error: unknown key \"protocol\" in acls entry; did you mean \"proto\"?"), render(r));
 }
 
+BOOST_AUTO_TEST_CASE(reports_node_attr_ssh_and_approver_shape_mistakes) {
+  auto r = load_policy(R"({"nodeAttrs": [{"target": ["*"]}, {"target": ["*"], "ipPool": ["x"]}],
+"ssh": [{"action": "accept", "src": ["autogroup:member"], "dst": ["autogroup:self"], "users": ["root"], "acceptEnv": ["GIT-*"]}],
+"sshTests": [{"src": "a@example.com", "dst": ["autogroup:self"]}],
+"autoApprovers": {"services": {"web": []}},
+"hosts": {"db": 1}})");
+  BOOST_TEST(has(r, "1:16: error: nodeAttrs entry needs \"attr\" or \"app\""), render(r));
+  BOOST_TEST(has(r, "1:64: error: invalid CIDR \"x\" in \"ipPool\""), render(r));
+  BOOST_TEST(has(r, "2:119: error: invalid acceptEnv pattern \"GIT-*\""), render(r));
+  BOOST_TEST(has(r, "3:14: error: sshTests entry needs \"accept\", \"check\" or \"deny\""), render(r));
+  BOOST_TEST(has(r, "4:32: error: service \"web\" must start with \"svc:\""), render(r));
+  BOOST_TEST(has(r, "5:17: error: host \"db\" must be a string (an IP or CIDR), found number"), render(r));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

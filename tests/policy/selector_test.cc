@@ -163,4 +163,32 @@ BOOST_AUTO_TEST_CASE(counts_code_points_not_bytes) {
   BOOST_TEST(code_points("abc", 10) == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(reports_malformed_host_port_splits) {
+  BOOST_TEST(parse_destination(":22").error().message == "missing host before ':' in \":22\"");
+  BOOST_TEST(parse_destination("[fd7a::1:22").error().message == "unterminated '[' in \"[fd7a::1:22\"");
+  auto no_port = parse_destination("[fd7a::1]");
+  BOOST_TEST(no_port.error().message == "expected ':' and ports after ']' in \"[fd7a::1]\"");
+  BOOST_TEST(no_port.error().offset == 9u);
+  BOOST_TEST(parse_grant_ip("").error().message == "empty ip entry");
+}
+
+BOOST_AUTO_TEST_CASE(reports_malformed_users_at_the_offending_character) {
+  auto two = parse_selector("a@b@c");
+  BOOST_TEST(two.error().message == "user \"a@b@c\" has more than one '@'");
+  BOOST_TEST(two.error().offset == 3u);
+  auto space = parse_selector("a b@example.com");
+  BOOST_TEST(space.error().message == "invalid character in user \"a b@example.com\"");
+  BOOST_TEST(space.error().offset == 1u);
+  BOOST_TEST(parse_selector("db/1").error().message == "invalid character \"/\" in host alias \"db/1\"");
+  BOOST_TEST(parse_selector("").error().message == "empty selector");
+}
+
+BOOST_AUTO_TEST_CASE(suggests_only_close_names) {
+  std::vector<std::string> groups = {"group:eng", "group:ops"};
+  BOOST_TEST(did_you_mean("group:engg", groups) == "; did you mean \"group:eng\"?");
+  BOOST_TEST(did_you_mean("group:dev", groups) == "");
+  BOOST_TEST(did_you_mean("protocol", {"proto", "src"}) == "; did you mean \"proto\"?");
+  BOOST_TEST(did_you_mean("x", {}) == "");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
