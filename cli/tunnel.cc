@@ -25,6 +25,8 @@ std::string interface_from_path(const std::string& path) {
 int run_tunnel(const TunnelOptions& options) {
   auto parsed = tunnel::load_config_file(options.config);
   if (!parsed.ok()) {
+    // config.invalid details are already "FILE:LINE: message" lines, like a compiler's.
+    if (parsed.error().code != "config.invalid") std::cerr << "weft tunnel: ";
     std::cerr << parsed.error().detail << "\n";
     return 2;
   }
@@ -42,6 +44,12 @@ int run_tunnel(const TunnelOptions& options) {
     return 2;
   }
   auto status = (*t)->run();
+  const auto& c = (*t)->counters();
+  std::cerr << "weft tunnel: udp in " << c.udp_datagrams_in << " (" << c.udp_batches
+            << " batches), udp out " << c.udp_datagrams_out << ", udp send dropped "
+            << c.udp_send_dropped << ", tun in " << c.tun_packets_in << ", tun out "
+            << c.tun_packets_out << ", tun write dropped " << c.tun_write_dropped
+            << ", uapi requests " << c.uapi_requests << "\n";
   if (!status.ok()) {
     std::cerr << "weft tunnel: " << status.error().detail << "\n";
     return 1;

@@ -169,6 +169,16 @@ Result<std::size_t> UdpSocket::send_batch(const SendItem* items, std::size_t n) 
   return static_cast<std::size_t>(sent);
 }
 
+Status UdpSocket::set_buffer_sizes(int bytes) {
+  for (auto [force, capped] : {std::pair{SO_SNDBUFFORCE, SO_SNDBUF}, {SO_RCVBUFFORCE, SO_RCVBUF}}) {
+    if (::setsockopt(fd_.get(), SOL_SOCKET, force, &bytes, sizeof(bytes)) == 0) continue;
+    if (::setsockopt(fd_.get(), SOL_SOCKET, capped, &bytes, sizeof(bytes)) < 0) {
+      return errno_error("udp_buffers", "SO_SNDBUF/SO_RCVBUF");
+    }
+  }
+  return Ok{};
+}
+
 Status UdpSocket::set_mark(uint32_t mark) {
   if (::setsockopt(fd_.get(), SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
     return errno_error("udp_mark", "SO_MARK");

@@ -74,6 +74,11 @@ class UdpSocket {
   /// socket). sendmmsg reports an error only for the first datagram of the batch, so on an
   /// error the caller drops items[0] and retries from items[1].
   Result<std::size_t> send_batch(const SendItem* items, std::size_t n);
+  /// Kernel send and receive buffers of `bytes` each: SO_SNDBUFFORCE/SO_RCVBUFFORCE (root may
+  /// exceed net.core.*mem_max), else the capped SO_SNDBUF/SO_RCVBUF. Bursts of a fast tunnel
+  /// overflow the ~200 KiB defaults. Errors: "runtime.udp_buffers" when even the capped
+  /// request fails.
+  Status set_buffer_sizes(int bytes);
   /// SO_MARK for policy routing (wg's fwmark). Errors: "runtime.udp_mark".
   Status set_mark(uint32_t mark);
 

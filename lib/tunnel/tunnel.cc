@@ -36,6 +36,10 @@ constexpr std::size_t kBatch = 64;
 // cannot truncate packets.
 constexpr std::size_t kMaxPacket = 65535;
 constexpr std::size_t kDatagramCapacity = wg::output_capacity_for(kMaxPacket);
+// UDP socket buffers: the 7 MiB newer wireguard-go requests (conn/controlfns.go).
+constexpr int kSocketBufferBytes = 7 << 20;
+// Concurrent UAPI connections; more are refused so a local client cannot exhaust descriptors.
+constexpr std::size_t kMaxUapiClients = 32;
 // Bound on poll_transmit() calls per drain, in case a core bug keeps returning datagrams.
 constexpr int kMaxPollsPerDrain = 4 * static_cast<int>(wg::kMaxStagedPackets) + 64;
 
@@ -229,8 +233,9 @@ struct Tunnel::Impl {
     while (true) {
       auto c = uapi->accept();
       if (!c.ok()) return;
+      if (clients.size() >= kMaxUapiClients) continue;  // closed by the UniqueFd
       int fd = c->get();
-      if (!watch(fd, EPOLLIN).ok()) continue;  // the UniqueFd closes it
+      if (!watch(fd, EPOLLIN).ok()) continue;
       clients[fd].fd = std::move(*c);
     }
   }
@@ -254,6 +259,7 @@ struct Tunnel::Impl {
       if (s.ok()) {
         unwatch(udp->fd());
         udp = std::move(*s);
+        (void)udp->set_buffer_sizes(kSocketBufferBytes);
         settings.listen_port = udp->local_port();
         if (settings.fwmark != 0) (void)udp->set_mark(settings.fwmark);
         if (!watch(udp->fd(), EPOLLIN).ok()) err = EIO;
@@ -392,6 +398,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   if (!udp.ok()) return udp.error();
   d.udp = std::move(*udp);
   d.settings.listen_port = d.udp->local_port();
+  (void)d.udp->set_buffer_sizes(kSocketBufferBytes);  // best effort: defaults still work
   if (d.settings.fwmark != 0) {
     if (auto s = d.udp->set_mark(d.settings.fwmark); !s.ok()) return s.error();
   }
