@@ -2,6 +2,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <string>
@@ -106,6 +108,25 @@ BOOST_AUTO_TEST_CASE(refuses_a_port_in_use) {
   auto b = UdpSocket::bind(loopback4(a->local_port()));
   BOOST_REQUIRE(!b.ok());
   BOOST_TEST(b.error().code == "runtime.udp_bind");
+}
+
+BOOST_AUTO_TEST_CASE(enlarges_kernel_buffers) {
+  auto a = UdpSocket::bind(loopback4(0));
+  BOOST_REQUIRE(a.ok());
+  int before = 0;
+  socklen_t len = sizeof(before);
+  BOOST_REQUIRE(::getsockopt(a->fd(), SOL_SOCKET, SO_RCVBUF, &before, &len) == 0);
+  BOOST_REQUIRE(a->set_buffer_sizes(7 << 20).ok());
+  int rcv = 0;
+  int snd = 0;
+  BOOST_REQUIRE(::getsockopt(a->fd(), SOL_SOCKET, SO_RCVBUF, &rcv, &len) == 0);
+  BOOST_REQUIRE(::getsockopt(a->fd(), SOL_SOCKET, SO_SNDBUF, &snd, &len) == 0);
+  BOOST_TEST(rcv >= before);
+  if (::geteuid() == 0) {
+    // The FORCE variants ignore net.core.rmem_max; the kernel reports twice the request.
+    BOOST_TEST(rcv >= (7 << 20));
+    BOOST_TEST(snd >= (7 << 20));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
