@@ -1,5 +1,5 @@
 // Parsing of device posture conditions: ATTRIBUTE OPERATOR [VALUE | ['V1', 'V2']]
-// (Tailscale "Device posture" conditions; docs/policy.md, "Postures").
+// (Tailscale "Device posture" conditions; docs/policy.md, "Device posture").
 #include "policy/posture_expr.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // Parsing of device posture conditions ("node:os IN ['macos', 'linux']", "node:tsVersion >=
-// '1.40'", "custom:risk < 50", "falcon:ztaScore IS SET"); docs/policy.md, "Postures".
+// '1.40'", "custom:risk < 50", "falcon:ztaScore IS SET"); docs/policy.md, "Device posture".
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // Reading the named definitions of a policy: `groups`, `tagOwners`, `hosts`, `ipsets`,
-// `autoApprovers` and `postures` (docs/policy.md, "Groups" ... "Postures").
+// `autoApprovers` and `postures` (docs/policy.md, "Sections").
 #include <array>
 
 #include "policy/posture_expr.h"

@@ -1,5 +1,5 @@
 // Reading a HuJSON policy document: the top-level keys and the typed helpers every section
-// reader uses (docs/policy.md, "File structure").
+// reader uses (docs/policy.md, "Top-level keys", "Key matching").
 #include <algorithm>
 #include <array>
 

@@ -1,5 +1,5 @@
 // Reading the access rules of a policy: `acls`, `grants` and `nodeAttrs` entries
-// (docs/policy.md, "ACLs", "Grants", "Node attributes").
+// (docs/policy.md, "Sections").
 #include <array>
 
 #include "policy/evaluator.h"

@@ -1,5 +1,5 @@
 // Reading Tailscale SSH rules and the policy's own tests: `ssh`, `sshTests` and `tests`
-// entries (docs/policy.md, "SSH", "Tests").
+// entries (docs/policy.md, "Sections").
 #include <array>
 
 #include "policy/evaluator.h"

@@ -1,5 +1,5 @@
 // Cross-reference checks of a read Policy: definitions exist, aliases appear only where the
-// language allows them, ipsets have no cycles (docs/policy.md, "Validation").
+// language allows them, ipsets have no cycles (docs/policy.md, "Where each kind may appear").
 #include "policy/validate.h"
 
 #include <string_view>
@@ -41,6 +41,9 @@ class Validator {
     for (std::size_t i = 0; i < p.ipsets.size(); ++i) ipsets_.add(p.ipsets[i].name, i);
     for (std::size_t i = 0; i < p.postures.size(); ++i) postures_.add(p.postures[i].name, i);
   }
+
+  Validator(const Validator&) = delete;
+  Validator& operator=(const Validator&) = delete;
 
   void run(const ReadExtras& extras) {
     check_groups();

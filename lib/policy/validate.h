@@ -1,5 +1,5 @@
 // Cross-reference checks of a read Policy: every group, tag, host, ipset and posture used is
-// defined, aliases appear only where the language allows them (docs/policy.md, "Validation").
+// defined, aliases appear only where the language allows them (docs/policy.md, "Selectors").
 #pragma once
 
 #include <string>
