@@ -125,6 +125,26 @@ BOOST_AUTO_TEST_CASE(counts_columns_in_code_points) {
              render(r));
 }
 
+BOOST_AUTO_TEST_CASE(loads_the_shape_of_a_new_tailnets_default_policy) {
+  // The sections a freshly created Tailscale tailnet starts with, as users bring them over.
+  auto r = load_policy(R"({
+  "tagOwners": {"tag:example": ["autogroup:admin"]},
+  "grants": [{"src": ["*"], "dst": ["*"], "ip": ["*"]}],
+  "acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}],
+  "ssh": [
+    {"action": "check", "src": ["autogroup:member"], "dst": ["autogroup:self"], "users": ["autogroup:nonroot", "root"]},
+  ],
+  "nodeAttrs": [{"target": ["autogroup:member"], "attr": ["funnel"]}],
+  "postures": {"posture:autoUpdateMac": ["node:os == 'macos'", "node:tsAutoUpdate == true"]},
+  "defaultSrcPosture": [],
+  "tests": [{"src": "user1@example.com", "accept": ["tag:example:443"]}],
+  "sshTests": [{"src": "user1@example.com", "dst": ["tag:example"], "deny": ["root"]}],
+})");
+  BOOST_TEST(r.policy.has_value(), render(r));
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+  BOOST_TEST(r.policy->postures[0].conditions.size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(loads_a_large_generated_policy_without_findings) {
   auto text = generated_policy(10000, 2000, 500, 1000);
   auto r = load_policy(text);
