@@ -166,6 +166,16 @@ BOOST_AUTO_TEST_CASE(points_at_the_string_start_when_it_holds_escapes) {
   BOOST_TEST(has(r, "1:85: error: port \"99999\" is out of range 0-65535"), render(r));
 }
 
+BOOST_AUTO_TEST_CASE(accepts_protocol_numbers_as_strings_or_json_numbers) {
+  auto r = load_policy(R"({"acls": [
+{"action": "accept", "src": ["*"], "proto": 17, "dst": ["*:53"]},
+{"action": "accept", "src": ["*"], "proto": "6", "dst": ["*:22"]},
+{"action": "accept", "src": ["*"], "proto": true, "dst": ["*:22"]},
+]})");
+  BOOST_TEST(has(r, "4:45: error: \"proto\" must be a string, found boolean"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
+}
+
 BOOST_AUTO_TEST_CASE(reports_missing_port_in_acl_destination) {
   auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"], "dst": ["tag:prod"]}],
 "tagOwners": {"tag:prod": []}})");
