@@ -38,13 +38,13 @@ Output Device::Impl::send_to(Peer& p, std::size_t size) {
 }
 
 uint32_t Device::Impl::allocate_index(PeerId id) {
-  for (;;) {
+  for (int attempt = 0; attempt < 64; ++attempt) {
     uint8_t b[4];
     random.fill(b, sizeof b);
     uint32_t idx = uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
-    if (idx == 0) continue;
-    if (index_table.emplace(idx, id).second) return idx;
+    if (idx != 0 && index_table.emplace(idx, id).second) return idx;
   }
+  return 0;
 }
 
 void Device::Impl::free_index(uint32_t index) {

@@ -102,8 +102,9 @@ inline constexpr std::size_t output_capacity_for(std::size_t n) {
 ///  - when next_deadline() passes -> update_timers()
 ///  - after ANY of the above, call poll_transmit() until it returns Action::kNone: it emits
 ///    handshake initiations, staged packets released by a new session, and keepalives.
-/// Output buffers are the caller's; no call keeps a pointer to them. The data path (encrypt,
-/// decrypt) does not allocate. Never throws.
+/// Output buffers are the caller's; no call keeps a pointer to them, and an output buffer must
+/// not overlap the call's input. The data path (encrypt, decrypt) does not allocate. Never
+/// throws.
 class Device {
  public:
   /// `random` must outlive the device.

@@ -36,6 +36,8 @@ struct Device::Impl {
   Output send_to(Peer& p, std::size_t size);
 
   // Index table (whitepaper 5.4.1: random 32-bit indices, 0 reserved here as "none").
+  /// A fresh index mapped to `id`, or 0 when the injected randomness keeps colliding (a broken
+  /// RNG must not hang the core).
   uint32_t allocate_index(PeerId id);
   void free_index(uint32_t index);
   /// Clears a peer's handshake, releasing its index.

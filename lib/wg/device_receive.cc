@@ -108,7 +108,7 @@ Output Device::Impl::on_initiation(Now now, const Endpoint& from, ByteView dg, M
   HandshakeResponse resp;
   uint32_t local = allocate_index(p.id);
   crypto::Key32 eph = random_key(random);
-  bool made = create_response(p.handshake, eph, local, resp);
+  bool made = local != 0 && create_response(p.handshake, eph, local, resp);
   crypto::secure_zero(eph.data(), eph.size());
   if (!made) {
     free_index(local);

@@ -92,7 +92,8 @@ Output Device::Impl::write_initiation(Now now, Peer& p, MutableBytes out) {
   crypto::Key32 eph;
   random.fill(eph.data(), eph.size());
   HandshakeInitiation msg;
-  bool made = create_initiation(identity, p.handshake, eph, local, tai64n(now.wall), msg);
+  bool made =
+      local != 0 && create_initiation(identity, p.handshake, eph, local, tai64n(now.wall), msg);
   crypto::secure_zero(eph.data(), eph.size());
   if (!made) {
     free_index(local);

@@ -7,10 +7,12 @@
 namespace weft::wg {
 
 Duration PeerTimers::jitter(Random& random) {
-  while (jitter_state_ == 0) {
+  if (jitter_state_ == 0) {
     uint8_t b[8];
     random.fill(b, sizeof b);
     for (uint8_t x : b) jitter_state_ = jitter_state_ << 8 | x;
+    // xorshift's one forbidden state; a broken RNG must not hang the core.
+    if (jitter_state_ == 0) jitter_state_ = 0x9e3779b97f4a7c15ull;
   }
   // xorshift64: jitter only spreads retries out; it protects no secret.
   jitter_state_ ^= jitter_state_ << 13;

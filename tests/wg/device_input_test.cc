@@ -6,6 +6,7 @@
 
 #include <numeric>
 
+#include "crypto/crypto.h"
 #include "harness.h"
 
 using namespace weft::wg;
@@ -119,6 +120,25 @@ BOOST_AUTO_TEST_CASE(routes_and_checks_ipv6) {
   BOOST_REQUIRE(net.b.inbox.size() == 1u);
   BOOST_TEST(net.b.inbox[0] == pkt);
   BOOST_TEST(net.a.device.allowed_ips(net.a.peer).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(survives_a_randomness_source_that_always_repeats) {
+  struct Stuck : Random {
+    void fill(uint8_t* out, std::size_t n) override { std::fill(out, out + n, uint8_t{0}); }
+  } stuck;
+  DeviceConfig config;
+  config.private_key = make_private(5);
+  Device d(config, stuck);
+  PeerConfig pc;
+  pc.public_key.bytes = weft::crypto::x25519_public(make_private(6).bytes);
+  pc.endpoint = Endpoint::v4(192, 0, 2, 9, 1);
+  PeerId p = d.add_peer(pc);
+  d.initiate_handshake(Now{}, p);
+  uint8_t buf[256];
+  Output o = d.poll_transmit(Now{}, MutableBytes{buf, sizeof buf});
+  BOOST_TEST(static_cast<int>(o.drop) == static_cast<int>(DropReason::kBadHandshake));
+  BOOST_TEST(static_cast<int>(d.poll_transmit(Now{}, MutableBytes{buf, sizeof buf}).action) ==
+             static_cast<int>(Action::kNone));
 }
 
 BOOST_AUTO_TEST_CASE(refuses_duplicate_and_self_peers) {
