@@ -61,7 +61,8 @@ struct UapiClient {
   runtime::UniqueFd fd;
   UapiRequestReader reader;
   std::string out;
-  bool want_write = false;
+  uint32_t events = EPOLLIN;  // the current epoll interest set
+  bool eof = false;           // the client shut down its side; answer, then close
 };
 
 }  // namespace
@@ -279,8 +280,8 @@ struct Tunnel::Impl {
     auto it = clients.find(fd);
     if (it == clients.end()) return;
     UapiClient& c = it->second;
-    bool eof = (events & (EPOLLHUP | EPOLLERR)) != 0;
-    if (events & EPOLLIN) {
+    if (events & (EPOLLHUP | EPOLLERR)) c.eof = true;
+    if ((events & EPOLLIN) && !c.eof) {
       char buf[4096];
       while (true) {
         ssize_t n = ::read(fd, buf, sizeof(buf));
@@ -288,7 +289,7 @@ struct Tunnel::Impl {
           c.reader.feed(std::string_view(buf, static_cast<std::size_t>(n)));
           continue;
         }
-        if (n == 0 || (errno != EAGAIN && errno != EINTR)) eof = true;
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) c.eof = true;
         if (n < 0 && errno == EINTR) continue;
         break;
       }
@@ -319,15 +320,19 @@ struct Tunnel::Impl {
       close_client(fd);  // the client went away
       return;
     }
-    bool want_write = !c.out.empty();
-    if (want_write != c.want_write) {
+    if (c.eof && c.out.empty()) {
+      close_client(fd);
+      return;
+    }
+    // After EOF the socket stays readable forever; watching EPOLLIN then would spin.
+    uint32_t wanted = (c.eof ? 0u : uint32_t{EPOLLIN}) | (c.out.empty() ? 0u : uint32_t{EPOLLOUT});
+    if (wanted != c.events) {
       epoll_event ev{};
-      ev.events = EPOLLIN | (want_write ? EPOLLOUT : 0u);
+      ev.events = wanted;
       ev.data.fd = fd;
       ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, fd, &ev);
-      c.want_write = want_write;
+      c.events = wanted;
     }
-    if (eof && c.out.empty()) close_client(fd);
   }
 
   // ---- setup ----

@@ -73,10 +73,12 @@ check "wg show reports the new port" test "$(wg show "$if_a" listen-port)" = 519
 check "traffic still flows from the new port" wait_for ns_exec "$NS_A" ping -c 1 -W 1 100.64.0.2
 check "wireguard-go learned weft's new endpoint" \
   sh -c "wg show '$if_b' endpoints | grep -qF '192.0.2.1:51999'"
-# wg(8) validates its own input, so speak the protocol directly for a request weft must refuse.
+# wg(8) validates its own input, so speak the protocol directly for a request weft must refuse
+# (from a client that half-closes its side after writing, which wg(8) never does).
 uapi_raw() {
   python3 -c 'import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode())
+s.shutdown(socket.SHUT_WR)  # half-close: the answer must still come back
 out = b""
 while not out.endswith(b"\n\n"):
     chunk = s.recv(65536)
@@ -87,6 +89,9 @@ sys.stdout.write(out.decode())' "$WG_UAPI_DIR/$if_a.sock" "$1"
 if command -v python3 >/dev/null 2>&1; then
   check "UAPI refuses an unknown key with errno=22" \
     test "$(uapi_raw $'set=1\nlisten_port=51999\nfrobnicate=1\n\n')" = "errno=22"
+  check "UAPI answers a half-closed get" sh -c "uapi_out=\$(python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b\"get=1\\n\\n\"); s.shutdown(socket.SHUT_WR)
+sys.stdout.write(s.makefile().read())' '$WG_UAPI_DIR/$if_a.sock'); case \"\$uapi_out\" in *errno=0*) exit 0;; *) exit 1;; esac"
   check "wg show dump lists the interface and one peer" sh -c "test \"\$(wg show '$if_a' dump | wc -l)\" -eq 2"
 fi
 
