@@ -62,6 +62,24 @@ BOOST_AUTO_TEST_CASE(mac2_is_valid_only_after_a_cookie_reply) {
   BOOST_TEST(!f.checker.check_mac2(2s, other, f.msg.data(), kInitiationMac2Offset));
 }
 
+BOOST_AUTO_TEST_CASE(cookies_bind_ipv6_sources_too) {
+  Fixture f;
+  Endpoint v6;
+  v6.family = 6;
+  v6.address[0] = 0x20;
+  v6.address[1] = 0x01;
+  v6.address[15] = 1;
+  v6.port = 51820;
+  f.gen.add_macs(0s, f.msg.data(), kInitiationMac1Offset);
+  CookieReply reply = f.checker.make_reply(0s, f.rng, 1, mac1_of(f.msg), v6);
+  BOOST_REQUIRE(f.gen.consume_reply(0s, reply));
+  f.gen.add_macs(1s, f.msg.data(), kInitiationMac1Offset);
+  BOOST_TEST(f.checker.check_mac2(1s, v6, f.msg.data(), kInitiationMac2Offset));
+  Endpoint near = v6;
+  near.address[15] = 2;
+  BOOST_TEST(!f.checker.check_mac2(1s, near, f.msg.data(), kInitiationMac2Offset));
+}
+
 BOOST_AUTO_TEST_CASE(cookie_secret_and_cookie_expire_after_refresh_time) {
   Fixture f;
   f.gen.add_macs(0s, f.msg.data(), kInitiationMac1Offset);

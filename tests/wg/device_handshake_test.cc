@@ -115,6 +115,21 @@ BOOST_AUTO_TEST_CASE(answers_with_cookie_reply_under_load_then_accepts_mac2) {
   BOOST_TEST(drop_of(net.deliver(reply)) != reason(DropReason::kNone));
 }
 
+BOOST_AUTO_TEST_CASE(initiator_under_load_demands_mac2_on_the_response) {
+  Pair net;
+  net.a.device.set_under_load(true);
+  net.send(net.a, ipv4_packet(1, 2, 10));
+  // A answered B's response with a cookie reply, so no session yet.
+  BOOST_TEST(net.sent_of_type(kMessageCookieReply) == 1);
+  BOOST_TEST(!net.a.device.peer_stats(net.a.peer).has_session);
+  BOOST_TEST(net.a.device.stats().drops_of(DropReason::kCookieRequired) == 1u);
+  // A's retransmission draws a new response, now carrying mac2.
+  net.advance(6s);
+  BOOST_TEST(net.a.device.peer_stats(net.a.peer).has_session);
+  BOOST_TEST(net.b.inbox.size() == 1u);
+  BOOST_TEST(net.sent_of_type(kMessageCookieReply) == 1);
+}
+
 BOOST_AUTO_TEST_CASE(cookie_expires_after_cookie_refresh_time) {
   Pair net;
   net.b.device.set_under_load(true);
