@@ -250,7 +250,7 @@ struct Tunnel::Impl {
     auto req = parse_set_body(body);
     if (!req.ok()) {
       log("uapi: set refused: " + req.error().detail);
-      return format_errno_response(uapi_errno_for(req.error()));
+      return format_set_response(uapi_errno_for(req.error()));
     }
     wg::Now t = now();
     DriverChanges ch = apply_set(*device, t, *req, settings);
@@ -273,7 +273,7 @@ struct Tunnel::Impl {
     if (ch.fwmark && !udp->set_mark(*ch.fwmark).ok()) err = EIO;
     drain_transmits(t);
     flush_sends();
-    return format_errno_response(err);
+    return format_set_response(err);
   }
 
   void on_client(int fd, uint32_t events) {

@@ -68,6 +68,10 @@ std::string format_get_response(const UapiDeviceState& state) {
 
 std::string format_errno_response(int err) { return "errno=" + std::to_string(err) + "\n\n"; }
 
+std::string format_set_response(int positive_errno) {
+  return format_errno_response(-positive_errno);
+}
+
 int uapi_errno_for(const Error& error) {
   if (error.code == kUapiErrorProtocol) return EPROTO;
   if (error.code == kUapiErrorInvalid) return EINVAL;

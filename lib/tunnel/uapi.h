@@ -41,9 +41,13 @@ struct UapiDeviceState {
 
 /// The full get response, "key=value\n" lines then "errno=0\n\n".
 std::string format_get_response(const UapiDeviceState& state);
-/// The response to a failed request or a set: "errno=N\n\n" with N a positive errno.h value
-/// (0 for success), as the xplatform document specifies.
+/// "errno=N\n\n" with N exactly as given.
 std::string format_errno_response(int err);
+/// The response to a set request: "errno=0\n\n", or the negated errno.h value on failure
+/// ("errno=-22" for EINVAL). The xplatform document only says "errno"; the negative sign is
+/// what wireguard-go sends and what wg(8) expects (it sets errno = -N, so a positive N would
+/// print as "Unknown error -22").
+std::string format_set_response(int positive_errno);
 
 // ---- set ----
 

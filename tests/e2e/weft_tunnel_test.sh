@@ -87,11 +87,21 @@ while not out.endswith(b"\n\n"):
 sys.stdout.write(out.decode())' "$WG_UAPI_DIR/$if_a.sock" "$1"
 }
 if command -v python3 >/dev/null 2>&1; then
-  check "UAPI refuses an unknown key with errno=22" \
-    test "$(uapi_raw $'set=1\nlisten_port=51999\nfrobnicate=1\n\n')" = "errno=22"
+  check "UAPI refuses an unknown key with errno=-22 (EINVAL, negated as wg(8) expects)" \
+    test "$(uapi_raw $'set=1\nlisten_port=51999\nfrobnicate=1\n\n')" = "errno=-22"
   check "UAPI answers a half-closed get" sh -c "uapi_out=\$(python3 -c 'import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b\"get=1\\n\\n\"); s.shutdown(socket.SHUT_WR)
 sys.stdout.write(s.makefile().read())' '$WG_UAPI_DIR/$if_a.sock'); case \"\$uapi_out\" in *errno=0*) exit 0;; *) exit 1;; esac"
+  # A port held by another socket: wg(8) must print the kernel's message for EADDRINUSE.
+  ns_spawn "$NS_A" "$NETNS_TMP/holder.log" python3 -c 'import signal, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51831))
+print("bound", flush=True); signal.pause()'
+  holder=$LAST_PID
+  check "port holder is up" wait_for grep -q bound "$NETNS_TMP/holder.log"
+  check "wg set reports a port in use as 'Address already in use'" sh -c \
+    "ip netns exec '$NS_A' wg set '$if_a' listen-port 51831 2>&1 | grep -q 'Address already in use'"
+  check "the old port stays in use" test "$(wg show "$if_a" listen-port)" = 51999
+  stop_process "$holder"
   check "wg show dump lists the interface and one peer" sh -c "test \"\$(wg show '$if_a' dump | wc -l)\" -eq 2"
 fi
 

@@ -138,6 +138,9 @@ BOOST_AUTO_TEST_CASE(formats_never_handshaken_peer_as_zero_time) {
   BOOST_TEST(out.find("private_key=") == std::string::npos);
   BOOST_TEST(out.find("endpoint=") == std::string::npos);
   BOOST_TEST(format_errno_response(EINVAL) == "errno=22\n\n");
+  // Set failures carry the negated errno, as wg(8) reads them.
+  BOOST_TEST(format_set_response(EINVAL) == "errno=-22\n\n");
+  BOOST_TEST(format_set_response(0) == "errno=0\n\n");
 }
 
 BOOST_AUTO_TEST_CASE(frames_requests_arriving_in_pieces) {
