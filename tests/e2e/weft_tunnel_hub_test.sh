@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # `weft tunnel` as a hub with two wireguard-go spokes in their own namespaces: cryptokey routing
 # picks the peer by destination (WireGuard whitepaper §2), the hub forwards spoke-to-spoke
-# traffic (in through one peer, out through the other), and one sendmmsg batch can carry
-# datagrams to different endpoints. Needs WEFT_BIN (set by ctest) and root.
+# traffic (in through one peer, out through the other). Needs WEFT_BIN (set by ctest) and root.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/netns.sh
