@@ -48,7 +48,7 @@ inline PrivateKey make_private(uint64_t seed) {
 inline std::vector<uint8_t> ipv4_packet(uint8_t src, uint8_t dst, std::size_t payload,
                                         uint8_t fill = 0xab) {
   std::vector<uint8_t> p(20 + payload, fill);
-  std::memset(p.data(), 0, 20);
+  for (std::size_t i = 0; i < 20; ++i) p[i] = 0;
   p[0] = 0x45;
   p[2] = static_cast<uint8_t>(p.size() >> 8);
   p[3] = static_cast<uint8_t>(p.size());
