@@ -178,8 +178,11 @@ TextResult<PostureCondition> parse_posture_condition(std::string_view text) {
       return s.error("expected IN or SET after NOT");
     }
   } else if (s.done()) {
-    return s.error("missing operator after " + quoted(attr) +
-                   " (==, !=, <, <=, >, >=, IN, NOT IN, IS SET, NOT SET)");
+    // A bare boolean attribute ("node:tsAutoUpdate", as in Tailscale's default policy) means
+    // the attribute is true.
+    c.op = PostureOp::kEq;
+    c.values.push_back("true");
+    wants_value = false;
   } else {
     return s.error_at(op_at, "unknown posture operator; expected ==, !=, <, <=, >, >=, IN, NOT IN, "
                              "IS SET or NOT SET");

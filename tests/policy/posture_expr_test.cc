@@ -73,8 +73,10 @@ BOOST_AUTO_TEST_CASE(rejects_bad_operators_and_values_at_their_offset) {
   BOOST_TEST(open.error().message == "unterminated string in posture condition");
   auto trailing = parse_posture_condition("node:os == 'linux' extra");
   BOOST_TEST(trailing.error().message == "unexpected text after posture condition");
-  auto missing = parse_posture_condition("node:os");
-  BOOST_TEST(missing.error().message.starts_with("missing operator after \"node:os\""));
+  auto bare_bool = parse_posture_condition("node:tsAutoUpdate");
+  BOOST_REQUIRE(bare_bool.ok());
+  BOOST_TEST((bare_bool.value().op == PostureOp::kEq));
+  BOOST_TEST(bare_bool.value().values == std::vector<std::string>{"true"}, boost::test_tools::per_element());
   auto bare = parse_posture_condition("os == 'linux'");
   BOOST_TEST(bare.error().message == "posture attribute \"os\" must be written namespace:name (\"node:os\")");
 }
