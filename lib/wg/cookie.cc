@@ -4,7 +4,6 @@
 
 #include <cstring>
 
-#include "wg/blake2s_mac.h"
 
 namespace weft::wg {
 namespace {
@@ -52,7 +51,9 @@ bool CookieChecker::check_mac2(Duration now, const Endpoint& source, const uint8
   if (!secret_born_ || now - *secret_born_ > kCookieRefreshTime) return false;
   Mac cookie = cookie_for(source);
   Mac expect;
-  blake2s_keyed(cookie.data(), cookie.size(), msg, mac2_offset, expect.data(), expect.size());
+  // mac2 is keyed with the 16-byte cookie itself (whitepaper 5.4.4), not a padded 32-byte key.
+  crypto::blake2s_keyed(cookie.data(), cookie.size(), msg, mac2_offset, expect.data(),
+                        expect.size());
   return crypto::constant_time_equal(expect.data(), msg + mac2_offset, expect.size());
 }
 
@@ -91,7 +92,7 @@ void CookieGenerator::add_macs(Duration now, uint8_t* msg, std::size_t mac1_offs
   have_last_mac1_ = true;
   std::size_t mac2_offset = mac1_offset + mac1.size();
   if (has_valid_cookie(now)) {
-    blake2s_keyed(cookie_.data(), cookie_.size(), msg, mac2_offset, msg + mac2_offset, 16);
+    crypto::blake2s_keyed(cookie_.data(), cookie_.size(), msg, mac2_offset, msg + mac2_offset, 16);
   } else {
     std::memset(msg + mac2_offset, 0, 16);
   }

@@ -1,9 +1,12 @@
-// Noise_IKpsk2 message processing for WireGuard (whitepaper 5.4.2-5.4.5). Each step works on
-// local copies of the chaining key and hash and commits them only when the step succeeded, so a
-// forged message never disturbs a handshake in progress.
+// Noise_IKpsk2 message processing for WireGuard (whitepaper 5.4.2-5.4.5) as token sequences over
+// SymmetricState. Each step works on a local SymmetricState and commits ck and h only when the
+// step succeeded, so a forged message never disturbs a handshake in progress.
 #include "wg/noise.h"
 
 #include <cstring>
+#include <string_view>
+
+#include "wg/noise_symmetric.h"
 
 namespace weft::wg {
 namespace {
@@ -15,42 +18,18 @@ struct Wipe {
   ~Wipe() { crypto::secure_zero(k.data(), k.size()); }
 };
 
-void mix_hash(Key32& h, const uint8_t* data, std::size_t len) {
-  h = crypto::blake2s256(h.data(), h.size(), data, len);
+// Ci = HASH(Construction), Hi = HASH(HASH(Ci || Identifier) || responder static public key):
+// Noise's InitializeSymmetric, MixHash(prologue) and the "<- s" pre-message.
+void initial_chain(const PublicKey& responder_static, SymmetricState& ss) {
+  ss.initialize(std::string_view(kConstruction, sizeof(kConstruction) - 1));
+  ss.mix_hash(reinterpret_cast<const uint8_t*>(kIdentifier), sizeof(kIdentifier) - 1);
+  ss.mix_hash(responder_static.bytes.data(), responder_static.bytes.size());
 }
 
-// Ci = HASH(Construction), Hi = HASH(HASH(Ci || Identifier) || responder static public key).
-void initial_chain(const PublicKey& responder_static, Key32& ck, Key32& h) {
-  ck = crypto::blake2s256(reinterpret_cast<const uint8_t*>(kConstruction),
-                          sizeof(kConstruction) - 1);
-  h = crypto::blake2s256(ck.data(), ck.size(), reinterpret_cast<const uint8_t*>(kIdentifier),
-                         sizeof(kIdentifier) - 1);
-  mix_hash(h, responder_static.bytes.data(), responder_static.bytes.size());
-}
-
-void kdf1(Key32& ck, const uint8_t* input, std::size_t len) {
-  Key32 next;
-  crypto::wg_kdf(ck, input, len, &next, nullptr, nullptr);
-  ck = next;
-  crypto::secure_zero(next.data(), next.size());
-}
-
-void kdf2(Key32& ck, const uint8_t* input, std::size_t len, Key32& key) {
-  Key32 next;
-  crypto::wg_kdf(ck, input, len, &next, &key, nullptr);
-  ck = next;
-  crypto::secure_zero(next.data(), next.size());
-}
-
-// The pre-shared-key step common to both sides of the response (whitepaper 5.4.3).
-void mix_psk(Key32& ck, Key32& h, const PresharedKey& psk, Key32& key) {
-  Key32 next;
-  Key32 tau;
-  crypto::wg_kdf(ck, psk.bytes.data(), psk.bytes.size(), &next, &tau, &key);
-  ck = next;
-  mix_hash(h, tau.data(), tau.size());
-  crypto::secure_zero(next.data(), next.size());
-  crypto::secure_zero(tau.data(), tau.size());
+// The "e" token with a psk modifier: the ephemeral goes into both h and ck (Noise 9.2).
+void mix_ephemeral(SymmetricState& ss, const Key32& e) {
+  ss.mix_hash(e.data(), e.size());
+  ss.mix_key(e.data(), e.size());
 }
 
 }  // namespace
@@ -107,74 +86,62 @@ void precompute_static_static(const StaticIdentity& id, Handshake& hs) {
 bool create_initiation(const StaticIdentity& id, Handshake& hs, const Key32& ephemeral_random,
                        uint32_t local_index, const Tai64n& timestamp, HandshakeInitiation& out) {
   if (!id.has_key || !hs.static_static_ok) return false;
-  Key32 ck, h, key, dh;
-  Wipe w1{ck}, w2{key}, w3{dh};
-  initial_chain(hs.remote_static, ck, h);
-
+  SymmetricState ss;
+  Key32 dh;
   Key32 eph_private = crypto::x25519_private_from_random(ephemeral_random);
-  Key32 eph_public = crypto::x25519_public(eph_private);
-  out.unencrypted_ephemeral = eph_public;
-  kdf1(ck, eph_public.data(), eph_public.size());
-  mix_hash(h, eph_public.data(), eph_public.size());
+  Wipe w1{dh}, w2{eph_private};
+  initial_chain(hs.remote_static, ss);
 
-  if (!crypto::x25519(eph_private, hs.remote_static.bytes, dh)) {
-    crypto::secure_zero(eph_private.data(), eph_private.size());
-    return false;
-  }
-  kdf2(ck, dh.data(), dh.size(), key);
-  crypto::aead_seal(key, 0, id.public_key.bytes.data(), id.public_key.bytes.size(), h.data(),
-                    h.size(), out.encrypted_static.data());
-  mix_hash(h, out.encrypted_static.data(), out.encrypted_static.size());
-
-  kdf2(ck, hs.static_static.data(), hs.static_static.size(), key);
-  crypto::aead_seal(key, 0, timestamp.data(), timestamp.size(), h.data(), h.size(),
-                    out.encrypted_timestamp.data());
-  mix_hash(h, out.encrypted_timestamp.data(), out.encrypted_timestamp.size());
+  out.unencrypted_ephemeral = crypto::x25519_public(eph_private);
+  mix_ephemeral(ss, out.unencrypted_ephemeral);
+  if (!crypto::x25519(eph_private, hs.remote_static.bytes, dh)) return false;  // es
+  ss.mix_key(dh.data(), dh.size());
+  ss.encrypt_and_hash(id.public_key.bytes.data(), id.public_key.bytes.size(),
+                      out.encrypted_static.data());
+  ss.mix_key(hs.static_static.data(), hs.static_static.size());  // ss
+  ss.encrypt_and_hash(timestamp.data(), timestamp.size(), out.encrypted_timestamp.data());
 
   out.sender_index = local_index;
-  hs.hash = h;
-  hs.chaining_key = ck;
+  hs.hash = ss.hash();
+  hs.chaining_key = ss.chaining_key();
   hs.local_ephemeral_private = eph_private;
   hs.local_index = local_index;
   hs.state = Handshake::State::kInitiationCreated;
-  crypto::secure_zero(eph_private.data(), eph_private.size());
   return true;
 }
 
 bool decrypt_initiation_static(const StaticIdentity& id, const HandshakeInitiation& msg,
                                InitiationScratch& scratch) {
   if (!id.has_key) return false;
-  Key32 ck, h, key, dh;
-  Wipe w1{ck}, w2{key}, w3{dh};
-  initial_chain(id.public_key, ck, h);
-  kdf1(ck, msg.unencrypted_ephemeral.data(), msg.unencrypted_ephemeral.size());
-  mix_hash(h, msg.unencrypted_ephemeral.data(), msg.unencrypted_ephemeral.size());
-  if (!crypto::x25519(id.private_key.bytes, msg.unencrypted_ephemeral, dh)) return false;
-  kdf2(ck, dh.data(), dh.size(), key);
-  if (!crypto::aead_open(key, 0, msg.encrypted_static.data(), msg.encrypted_static.size(),
-                         h.data(), h.size(), scratch.remote_static.bytes.data())) {
+  SymmetricState ss;
+  Key32 dh;
+  Wipe w1{dh};
+  initial_chain(id.public_key, ss);
+  mix_ephemeral(ss, msg.unencrypted_ephemeral);
+  if (!crypto::x25519(id.private_key.bytes, msg.unencrypted_ephemeral, dh)) return false;  // es
+  ss.mix_key(dh.data(), dh.size());
+  if (!ss.decrypt_and_hash(msg.encrypted_static.data(), msg.encrypted_static.size(),
+                           scratch.remote_static.bytes.data())) {
     return false;
   }
-  mix_hash(h, msg.encrypted_static.data(), msg.encrypted_static.size());
-  scratch.hash = h;
-  scratch.chaining_key = ck;
+  scratch.hash = ss.hash();
+  scratch.chaining_key = ss.chaining_key();
   return true;
 }
 
 std::optional<Tai64n> decrypt_initiation_timestamp(const Handshake& hs, InitiationScratch& scratch,
                                                    const HandshakeInitiation& msg) {
   if (!hs.static_static_ok) return std::nullopt;
-  Key32 ck = scratch.chaining_key;
-  Key32 key;
-  Wipe w1{ck}, w2{key};
-  kdf2(ck, hs.static_static.data(), hs.static_static.size(), key);
+  SymmetricState ss;
+  ss.resume(scratch.chaining_key, scratch.hash);
+  ss.mix_key(hs.static_static.data(), hs.static_static.size());  // ss
   Tai64n ts;
-  if (!crypto::aead_open(key, 0, msg.encrypted_timestamp.data(), msg.encrypted_timestamp.size(),
-                         scratch.hash.data(), scratch.hash.size(), ts.data())) {
+  if (!ss.decrypt_and_hash(msg.encrypted_timestamp.data(), msg.encrypted_timestamp.size(),
+                           ts.data())) {
     return std::nullopt;
   }
-  mix_hash(scratch.hash, msg.encrypted_timestamp.data(), msg.encrypted_timestamp.size());
-  scratch.chaining_key = ck;
+  scratch.hash = ss.hash();
+  scratch.chaining_key = ss.chaining_key();
   return ts;
 }
 
@@ -193,29 +160,25 @@ void accept_initiation(Handshake& hs, const InitiationScratch& scratch,
 bool create_response(Handshake& hs, const Key32& ephemeral_random, uint32_t local_index,
                      HandshakeResponse& out) {
   if (hs.state != Handshake::State::kInitiationConsumed) return false;
-  Key32 ck = hs.chaining_key;
-  Key32 h = hs.hash;
-  Key32 key, dh;
-  Wipe w1{ck}, w2{key}, w3{dh};
+  SymmetricState ss;
+  ss.resume(hs.chaining_key, hs.hash);
+  Key32 dh;
   Key32 eph_private = crypto::x25519_private_from_random(ephemeral_random);
-  Wipe w4{eph_private};
-  Key32 eph_public = crypto::x25519_public(eph_private);
-  out.unencrypted_ephemeral = eph_public;
-  kdf1(ck, eph_public.data(), eph_public.size());
-  mix_hash(h, eph_public.data(), eph_public.size());
-  if (!crypto::x25519(eph_private, hs.remote_ephemeral, dh)) return false;
-  kdf1(ck, dh.data(), dh.size());
-  if (!crypto::x25519(eph_private, hs.remote_static.bytes, dh)) return false;
-  kdf1(ck, dh.data(), dh.size());
-  mix_psk(ck, h, hs.preshared_key, key);
+  Wipe w1{dh}, w2{eph_private};
+  out.unencrypted_ephemeral = crypto::x25519_public(eph_private);
+  mix_ephemeral(ss, out.unencrypted_ephemeral);
+  if (!crypto::x25519(eph_private, hs.remote_ephemeral, dh)) return false;  // ee
+  ss.mix_key(dh.data(), dh.size());
+  if (!crypto::x25519(eph_private, hs.remote_static.bytes, dh)) return false;  // se
+  ss.mix_key(dh.data(), dh.size());
+  ss.mix_key_and_hash(hs.preshared_key.bytes.data(), hs.preshared_key.bytes.size());  // psk
   uint8_t nothing = 0;
-  crypto::aead_seal(key, 0, &nothing, 0, h.data(), h.size(), out.encrypted_nothing.data());
-  mix_hash(h, out.encrypted_nothing.data(), out.encrypted_nothing.size());
+  ss.encrypt_and_hash(&nothing, 0, out.encrypted_nothing.data());
   out.sender_index = local_index;
   out.receiver_index = hs.remote_index;
   hs.local_index = local_index;
-  hs.chaining_key = ck;
-  hs.hash = h;
+  hs.chaining_key = ss.chaining_key();
+  hs.hash = ss.hash();
   return true;
 }
 
@@ -224,33 +187,33 @@ bool consume_response(const StaticIdentity& id, Handshake& hs, const HandshakeRe
       !id.has_key) {
     return false;
   }
-  Key32 ck = hs.chaining_key;
-  Key32 h = hs.hash;
-  Key32 key, dh;
-  Wipe w1{ck}, w2{key}, w3{dh};
-  kdf1(ck, msg.unencrypted_ephemeral.data(), msg.unencrypted_ephemeral.size());
-  mix_hash(h, msg.unencrypted_ephemeral.data(), msg.unencrypted_ephemeral.size());
+  SymmetricState ss;
+  ss.resume(hs.chaining_key, hs.hash);
+  Key32 dh;
+  Wipe w1{dh};
+  mix_ephemeral(ss, msg.unencrypted_ephemeral);
   if (!crypto::x25519(hs.local_ephemeral_private, msg.unencrypted_ephemeral, dh)) return false;
-  kdf1(ck, dh.data(), dh.size());
+  ss.mix_key(dh.data(), dh.size());  // ee
   if (!crypto::x25519(id.private_key.bytes, msg.unencrypted_ephemeral, dh)) return false;
-  kdf1(ck, dh.data(), dh.size());
-  mix_psk(ck, h, hs.preshared_key, key);
+  ss.mix_key(dh.data(), dh.size());  // se
+  ss.mix_key_and_hash(hs.preshared_key.bytes.data(), hs.preshared_key.bytes.size());  // psk
   uint8_t nothing = 0;
-  if (!crypto::aead_open(key, 0, msg.encrypted_nothing.data(), msg.encrypted_nothing.size(),
-                         h.data(), h.size(), &nothing)) {
+  if (!ss.decrypt_and_hash(msg.encrypted_nothing.data(), msg.encrypted_nothing.size(),
+                           &nothing)) {
     return false;
   }
-  mix_hash(h, msg.encrypted_nothing.data(), msg.encrypted_nothing.size());
-  hs.chaining_key = ck;
-  hs.hash = h;
+  hs.chaining_key = ss.chaining_key();
+  hs.hash = ss.hash();
   hs.remote_ephemeral = msg.unencrypted_ephemeral;
   hs.remote_index = msg.sender_index;
   return true;
 }
 
 void derive_session(Handshake& hs, bool initiator, SessionKeys& out) {
+  SymmetricState ss;
+  ss.resume(hs.chaining_key, hs.hash);
   Key32 first, second;
-  crypto::wg_kdf(hs.chaining_key, nullptr, 0, &first, &second, nullptr);
+  ss.split(first, second);
   out.send = initiator ? first : second;
   out.recv = initiator ? second : first;
   out.local_index = hs.local_index;

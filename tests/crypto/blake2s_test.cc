@@ -99,4 +99,33 @@ BOOST_AUTO_TEST_CASE(keyed_hash_rejects_out_of_range_key_and_output_lengths) {
   BOOST_TEST(out[0] == 0xaa);
 }
 
+BOOST_AUTO_TEST_CASE(keyed_hash_with_16_byte_key_matches_reference_as_mac2_needs) {
+  // WireGuard's mac2 is keyed with the 16-byte cookie; the key length is a parameter-block field.
+  // Expected values from CPython's hashlib.blake2s(00..(n-1), key=00..0f, digest_size=16).
+  const std::pair<std::size_t, const char*> vectors[] = {
+      {0, "af4e5d3bb230e9ff9096ca6f7c501f76"},
+      {3, "a63420ca605c6a6d122381a74bde7c9c"},
+      {64, "dd55c51c98f8ab96ed272882941f0b6a"},
+      {65, "9018c671bb7e94a6d540a91765bbecad"},
+  };
+  auto key = counting(16);
+  for (const auto& [n, expected] : vectors) {
+    auto in = counting(n);
+    std::vector<uint8_t> out(16);
+    BOOST_REQUIRE(weft::crypto::blake2s_keyed(key.data(), key.size(), in.data(), in.size(),
+                                              out.data(), out.size()));
+    BOOST_TEST(out == hex(expected), boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(short_key_differs_from_the_same_key_zero_padded_to_32_bytes) {
+  weft::crypto::Key32 key32{};
+  key32[0] = 1, key32[1] = 2, key32[2] = 3;
+  const uint8_t msg[] = {9, 9, 9};
+  std::vector<uint8_t> short_mac(16);
+  BOOST_REQUIRE(weft::crypto::blake2s_keyed(key32.data(), 16, msg, 3, short_mac.data(), 16));
+  auto padded = weft::crypto::blake2s_mac16(key32, msg, 3);
+  BOOST_TEST(short_mac != bytes(padded), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
