@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/decimal.h"
+
 namespace weft::tunnel {
 namespace {
 
@@ -34,17 +36,8 @@ std::vector<std::string_view> split_list(std::string_view value) {
   return items;
 }
 
-// Decimal without sign; wg(8) also reads ports this way (service names are not supported here).
-std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-    if (v > max) return std::nullopt;
-  }
-  return v;
-}
+// Decimal without sign; wg(8) also reads ports this way (no service names).
+using util::parse_decimal;
 
 std::optional<uint64_t> parse_u32_any_base(std::string_view s) {
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {

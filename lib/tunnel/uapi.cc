@@ -4,19 +4,12 @@
 
 #include <cerrno>
 
+#include "util/decimal.h"
+
 namespace weft::tunnel {
 namespace {
 
-std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-    if (v > max) return std::nullopt;
-  }
-  return v;
-}
+using util::parse_decimal;
 
 Error invalid(std::string_view key, std::string_view value, std::string_view why) {
   return make_error(kUapiErrorInvalid,

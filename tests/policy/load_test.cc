@@ -4,19 +4,13 @@
 #include <string>
 
 #include "policy/load.h"
+#include "support/policy_findings.h"
 
 using namespace weft::policy;
+using weft::test::has;
+using weft::test::render;
 
 namespace {
-
-std::string render(const LoadResult& r) {
-  std::string out;
-  for (const auto& d : r.diagnostics) {
-    out += std::to_string(d.at.line) + ":" + std::to_string(d.at.column) + ": " +
-           (d.severity == Severity::kError ? "error: " : "warning: ") + d.message + "\n";
-  }
-  return out;
-}
 
 // A policy of the size the front end is bounded for: `rules` ACLs, `users` users spread over
 // groups, `tags` tags and `tests` tests.

@@ -4,26 +4,11 @@
 #include <string>
 
 #include "policy/load.h"
+#include "support/policy_findings.h"
 
 using namespace weft::policy;
-
-namespace {
-
-// Renders findings the way `weft acl check` prints them, minus the file name.
-std::string render(const LoadResult& r) {
-  std::string out;
-  for (const auto& d : r.diagnostics) {
-    out += std::to_string(d.at.line) + ":" + std::to_string(d.at.column) + ": " +
-           (d.severity == Severity::kError ? "error: " : "warning: ") + d.message + "\n";
-  }
-  return out;
-}
-
-bool has(const LoadResult& r, const std::string& line) {
-  return render(r).find(line + "\n") != std::string::npos;
-}
-
-}  // namespace
+using weft::test::has;
+using weft::test::render;
 
 BOOST_AUTO_TEST_SUITE(reader)
 
