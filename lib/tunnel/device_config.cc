@@ -1,5 +1,5 @@
 // Applies wg(8) configuration and UAPI set requests (wireguard.com/xplatform) to the sans-IO
-// WireGuard core, and reads its state back for UAPI get.
+// WireGuard core, and reads its state back for UAPI get and the drop-counter log line.
 #include "tunnel/device_config.h"
 
 #include <algorithm>
@@ -169,6 +169,48 @@ UapiDeviceState snapshot(const wg::Device& device, const InterfaceSettings& sett
     s.peers.push_back(std::move(p));
   }
   return s;
+}
+
+std::string_view drop_reason_name(wg::DropReason reason) {
+  switch (reason) {
+    case wg::DropReason::kNone: return "none";
+    case wg::DropReason::kMalformed: return "malformed";
+    case wg::DropReason::kBadMac1: return "bad_mac1";
+    case wg::DropReason::kCookieRequired: return "cookie_required";
+    case wg::DropReason::kRateLimited: return "rate_limited";
+    case wg::DropReason::kUnknownPeer: return "unknown_peer";
+    case wg::DropReason::kBadHandshake: return "bad_handshake";
+    case wg::DropReason::kReplayedInitiation: return "replayed_initiation";
+    case wg::DropReason::kNoSession: return "no_session";
+    case wg::DropReason::kExpiredSession: return "expired_session";
+    case wg::DropReason::kBadAead: return "bad_aead";
+    case wg::DropReason::kReplay: return "replay";
+    case wg::DropReason::kSourceNotAllowed: return "source_not_allowed";
+    case wg::DropReason::kNoRoute: return "no_route";
+    case wg::DropReason::kNoEndpoint: return "no_endpoint";
+    case wg::DropReason::kQueueFull: return "queue_full";
+    case wg::DropReason::kBufferTooSmall: return "buffer_too_small";
+    case wg::DropReason::kCount: break;
+  }
+  return "unknown";
+}
+
+uint64_t total_drops(const wg::DeviceStats& stats) {
+  uint64_t total = 0;
+  for (uint64_t n : stats.drops) total += n;
+  return total;
+}
+
+std::string format_drops(const wg::DeviceStats& stats) {
+  std::string line = "drops total=" + std::to_string(total_drops(stats));
+  for (std::size_t i = 0; i < stats.drops.size(); ++i) {
+    if (stats.drops[i] == 0) continue;
+    line += ' ';
+    line += drop_reason_name(static_cast<wg::DropReason>(i));
+    line += '=';
+    line += std::to_string(stats.drops[i]);
+  }
+  return line;
 }
 
 }  // namespace weft::tunnel

@@ -3,8 +3,11 @@
 // No OS calls: the driver owns sockets; this file only decides what to change.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "tunnel/config_file.h"
 #include "tunnel/uapi.h"
@@ -53,5 +56,15 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
 
 /// The UAPI get view of the device.
 UapiDeviceState snapshot(const wg::Device& device, const InterfaceSettings& settings);
+
+/// Snake-case name of a drop reason ("bad_mac1", "no_session"), for logs. Never fails.
+std::string_view drop_reason_name(wg::DropReason reason);
+
+/// Sum of the core's drop counters over all reasons.
+uint64_t total_drops(const wg::DeviceStats& stats);
+
+/// One log line of the core's drop counters: "drops total=N reason=N ..." listing only the
+/// non-zero reasons in enum order (docs/dataplane.md, "Drop counters"). Never fails.
+std::string format_drops(const wg::DeviceStats& stats);
 
 }  // namespace weft::tunnel

@@ -40,6 +40,9 @@ constexpr std::size_t kDatagramCapacity = wg::output_capacity_for(kMaxPacket);
 constexpr int kSocketBufferBytes = 7 << 20;
 // Concurrent UAPI connections; more are refused so a local client cannot exhaust descriptors.
 constexpr std::size_t kMaxUapiClients = 32;
+// The drop-counter line is logged when the counters changed, at most this often, so a flood of
+// junk cannot turn into a flood of log lines; SIGUSR1 logs it at once.
+constexpr std::chrono::seconds kDropLogInterval{10};
 // Bound on poll_transmit() calls per drain, in case a core bug keeps returning datagrams.
 constexpr int kMaxPollsPerDrain = 4 * static_cast<int>(wg::kMaxStagedPackets) + 64;
 
@@ -83,6 +86,8 @@ struct Tunnel::Impl {
   std::map<int, UapiClient> clients;
   std::chrono::steady_clock::time_point epoch = std::chrono::steady_clock::now();
   TunnelCounters counters;
+  uint64_t logged_drops = 0;  // total_drops() when the drop line was last logged
+  std::chrono::steady_clock::time_point last_drop_log = epoch;
 
   // Receive slots for UDP, one packet buffer for TUN, and a pool of datagram buffers that
   // the core writes into directly; queued sends point into that pool until flushed.
@@ -216,6 +221,21 @@ struct Tunnel::Impl {
     device->update_timers(t);
     drain_transmits(t);
     flush_sends();
+  }
+
+  // The core's drop counters leave the process only through this log line (docs/dataplane.md,
+  // "Drop counters"); UAPI get stays exactly what wg(8) knows.
+  void log_drops() {
+    wg::DeviceStats st = device->stats();
+    logged_drops = total_drops(st);
+    last_drop_log = std::chrono::steady_clock::now();
+    log(format_drops(st));
+  }
+
+  void maybe_log_drops() {
+    if (total_drops(device->stats()) == logged_drops) return;
+    if (std::chrono::steady_clock::now() - last_drop_log < kDropLogInterval) return;
+    log_drops();
   }
 
   int epoll_timeout_ms() const {
@@ -383,6 +403,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGUSR1);  // log the drop counters
   if (::sigprocmask(SIG_BLOCK, &mask, &d.old_mask) < 0) {
     return runtime::errno_error("signals", "sigprocmask");
   }
@@ -454,8 +475,13 @@ Status Tunnel::run() {
       if (fd == d.signals.get()) {
         signalfd_siginfo info{};
         if (::read(fd, &info, sizeof(info)) == sizeof(info)) {
+          if (info.ssi_signo == SIGUSR1) {
+            d.log_drops();
+            continue;
+          }
           d.log(std::string("received ") + (info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM") +
                 ", shutting down");
+          d.log_drops();
           return Ok{};
         }
       } else if (fd == d.tun->fd()) {
@@ -467,6 +493,7 @@ Status Tunnel::run() {
       } else if (fd == d.uapi_watch->fd()) {
         if (d.uapi_watch->consume_removed()) {
           d.log("UAPI socket " + d.uapi->path() + " was deleted, shutting down");
+          d.log_drops();
           return Ok{};
         }
       } else {
@@ -474,6 +501,7 @@ Status Tunnel::run() {
       }
     }
     d.on_timer();
+    d.maybe_log_drops();
   }
 }
 
