@@ -23,7 +23,8 @@ using Bytes = std::vector<uint8_t>;
 
 // Data of the "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s" entry of cacophony's vectors/cacophony.txt
 // (haskell-cryptography/cacophony). Messages 0-1 are the handshake; after it the initiator sends
-// the even-numbered and the responder the odd-numbered transport messages.
+// the even-numbered and the responder the odd-numbered transport messages. The handshake hash is
+// the entry's "handshake_hash" field in the later revision of that file (also used by snow).
 struct Vector {
   std::string_view protocol_name = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
   Bytes prologue = hex("4a6f686e2047616c74");
@@ -38,6 +39,8 @@ struct Vector {
       "4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893");
   Key32 resp_ephemeral = hex_array<32>(
       "bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b");
+  Key32 handshake_hash = hex_array<32>(
+      "f5191b875290abcd41347ac3622d9679688a7e980229cb937ef748336cfde0e5");
   std::vector<Bytes> payloads = {
       hex("4c756477696720766f6e204d69736573"),
       hex("4d757272617920526f746862617264"),
@@ -212,11 +215,12 @@ BOOST_AUTO_TEST_CASE(initiator_reads_the_published_second_message) {
   BOOST_TEST(payload == v.payloads[1], boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(both_sides_end_with_the_same_handshake_hash) {
+BOOST_AUTO_TEST_CASE(both_sides_end_with_the_published_handshake_hash) {
   Handshaken hs;
-  BOOST_TEST(key_bytes(hs.initiator.ss.hash()) == key_bytes(hs.responder.ss.hash()),
+  BOOST_TEST(key_bytes(hs.initiator.ss.hash()) == key_bytes(hs.v.handshake_hash),
              boost::test_tools::per_element());
-  BOOST_TEST(key_bytes(hs.initiator.ss.hash()) != Bytes(32, 0), boost::test_tools::per_element());
+  BOOST_TEST(key_bytes(hs.responder.ss.hash()) == key_bytes(hs.v.handshake_hash),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(transport_messages_after_split_match_the_vector) {
