@@ -164,4 +164,17 @@ BOOST_AUTO_TEST_CASE(set_private_key_changes_the_public_key) {
   BOOST_TEST(key_to_base64(device.public_key().bytes) == kPubB);
 }
 
+BOOST_AUTO_TEST_CASE(formats_only_nonzero_drop_reasons_in_enum_order) {
+  wg::DeviceStats stats;
+  BOOST_TEST(total_drops(stats) == 0u);
+  BOOST_TEST(format_drops(stats) == "drops total=0");
+  stats.drops[static_cast<std::size_t>(wg::DropReason::kNoSession)] = 7;
+  stats.drops[static_cast<std::size_t>(wg::DropReason::kMalformed)] = 2;
+  stats.drops[static_cast<std::size_t>(wg::DropReason::kBadMac1)] = 40;
+  BOOST_TEST(total_drops(stats) == 49u);
+  BOOST_TEST(format_drops(stats) == "drops total=49 malformed=2 bad_mac1=40 no_session=7");
+  for (std::size_t i = 1; i < wg::kDropReasonCount; ++i)
+    BOOST_TEST(!drop_reason_name(static_cast<wg::DropReason>(i)).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
