@@ -116,10 +116,16 @@ struct DevicePair {
     ++attempted;
     a.initiate_handshake(now(), a_peer);
     wg::Output init = a.poll_transmit(now(), out_a());
-    if (init.action != wg::Action::kSendDatagram || init.size != wg::kHandshakeInitiationSize) return;
-    wg::Output resp = b.receive_datagram(now(), ep_a, wg::ByteView{buf_a.data(), init.size}, out_b());
-    if (resp.action != wg::Action::kSendDatagram || resp.size != wg::kHandshakeResponseSize) return;
-    wg::Output fin = a.receive_datagram(now(), ep_b, wg::ByteView{buf_b.data(), resp.size}, out_a());
+    if (init.action != wg::Action::kSendDatagram || init.size != wg::kHandshakeInitiationSize) {
+      return;
+    }
+    wg::Output resp =
+        b.receive_datagram(now(), ep_a, wg::ByteView{buf_a.data(), init.size}, out_b());
+    if (resp.action != wg::Action::kSendDatagram || resp.size != wg::kHandshakeResponseSize) {
+      return;
+    }
+    wg::Output fin =
+        a.receive_datagram(now(), ep_b, wg::ByteView{buf_b.data(), resp.size}, out_a());
     if (fin.action == wg::Action::kDrop) return;
     // The new session releases a keepalive from a; drain it (it is not part of the handshake).
     while (a.poll_transmit(now(), out_a()).action != wg::Action::kNone) {
