@@ -8,6 +8,8 @@
 
 #include "crypto/crypto.h"
 #include "crypto/hex.h"
+#include "wg/constants.h"
+#include "wg/noise.h"
 #include "wg/noise_symmetric.h"
 
 using weft::crypto::Key32;
@@ -285,6 +287,65 @@ BOOST_AUTO_TEST_CASE(rejects_a_tampered_transport_message_without_advancing_the_
   BOOST_TEST(recv.nonce() == 0u);
   BOOST_TEST(recv.decrypt_with_ad(nullptr, 0, hs.v.ciphertexts[2].data(),
                                   hs.v.ciphertexts[2].size(), out.data()));
+}
+
+BOOST_AUTO_TEST_CASE(wireguard_handshake_is_this_ikpsk2_run_with_the_identifier_as_prologue) {
+  // The same token sequence, with WireGuard's prologue and payloads (initiator: TAI64N;
+  // responder: empty), must give the bytes of the wg::create_initiation / create_response.
+  Vector v;
+  std::string_view identifier = weft::wg::kIdentifier;
+  v.prologue = Bytes(identifier.begin(), identifier.end());
+  weft::wg::Tai64n ts = weft::wg::tai64n(weft::wg::WallTime(std::chrono::seconds(1700000000)));
+  v.payloads = {Bytes(ts.begin(), ts.end()), Bytes{}};
+
+  weft::wg::StaticIdentity ia, ib;
+  ia.private_key.bytes = v.init_static;
+  ia.public_key.bytes = wc::x25519_public(v.init_static);
+  ia.has_key = true;
+  ib.private_key.bytes = v.resp_static;
+  ib.public_key.bytes = wc::x25519_public(v.resp_static);
+  ib.has_key = true;
+  weft::wg::Handshake ha, hb;
+  ha.remote_static = ib.public_key;
+  hb.remote_static = ia.public_key;
+  ha.preshared_key.bytes = v.psk;
+  hb.preshared_key.bytes = v.psk;
+  weft::wg::precompute_static_static(ia, ha);
+  weft::wg::precompute_static_static(ib, hb);
+
+  weft::wg::HandshakeInitiation init;
+  BOOST_REQUIRE(weft::wg::create_initiation(ia, ha, v.init_ephemeral, 1, ts, init));
+  Party i;
+  Bytes first = initiator_write_first(v, i);
+  Bytes wg_first = append(append(key_bytes(init.unencrypted_ephemeral),
+                                 Bytes(init.encrypted_static.begin(), init.encrypted_static.end())),
+                          Bytes(init.encrypted_timestamp.begin(), init.encrypted_timestamp.end()));
+  BOOST_TEST(wg_first == first, boost::test_tools::per_element());
+
+  weft::wg::InitiationScratch scratch;
+  BOOST_REQUIRE(weft::wg::decrypt_initiation_static(ib, init, scratch));
+  auto got = weft::wg::decrypt_initiation_timestamp(hb, scratch, init);
+  BOOST_REQUIRE(got.has_value());
+  weft::wg::accept_initiation(hb, scratch, init, *got, weft::wg::Duration{});
+  weft::wg::HandshakeResponse resp;
+  BOOST_REQUIRE(weft::wg::create_response(hb, v.resp_ephemeral, 2, resp));
+  Party r;
+  bool ok = false;
+  responder_read_first(v, r, first, ok);
+  BOOST_REQUIRE(ok);
+  Bytes second = responder_write_second(v, r);
+  Bytes wg_second = append(key_bytes(resp.unencrypted_ephemeral),
+                           Bytes(resp.encrypted_nothing.begin(), resp.encrypted_nothing.end()));
+  BOOST_TEST(wg_second == second, boost::test_tools::per_element());
+
+  BOOST_REQUIRE(weft::wg::consume_response(ia, ha, resp));
+  BOOST_TEST(key_bytes(ha.hash) == key_bytes(r.ss.hash()), boost::test_tools::per_element());
+  weft::wg::SessionKeys keys;
+  weft::wg::derive_session(ha, true, keys);
+  Key32 k1, k2;
+  r.ss.split(k1, k2);
+  BOOST_TEST(key_bytes(keys.send) == key_bytes(k1), boost::test_tools::per_element());
+  BOOST_TEST(key_bytes(keys.recv) == key_bytes(k2), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(short_protocol_names_are_zero_padded_not_hashed) {
