@@ -8,8 +8,11 @@
 # measures the reference pair and the bare veth only, saying so. Timing never makes it fail;
 # it fails only when the reference pair cannot be set up.
 #
-# Usage: bench/tunnel_bench.sh [--seconds N] [--pings N] [--rounds N] [--weft PATH]   (as root)
+# Usage: bench/tunnel_bench.sh [--seconds N] [--pings N] [--rounds N] [--weft PATH]
+#                              [--threads LIST]   (as root)
 # --rounds N repeats every row N times, rows interleaved, and reports medians (noisy machines).
+# --threads 1,2 measures the weft rows once per `weft tunnel --threads` value (default 1);
+# rows of 2 threads are labelled weft(2t).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/../tests/e2e/netns.sh
@@ -18,6 +21,7 @@ source "$root/tests/e2e/netns.sh"
 seconds=10
 pings=20
 rounds=1
+thread_list=1
 weft_bin=${WEFT_BIN:-$root/build/cli/weft}
 while (($#)); do
   case $1 in
@@ -25,7 +29,8 @@ while (($#)); do
     --pings) pings=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --weft) weft_bin=$2; shift 2 ;;
-    -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --threads) thread_list=$2; shift 2 ;;
+    -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tunnel_bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -188,9 +193,15 @@ for ((round = 1; round <= rounds; round++)); do
   run_row "$ref" 1 wireguard-go wireguard-go
   [[ -z ${r_note[$ref]:-} ]] || netns_fail "the reference pair failed: ${r_note[$ref]}"
   if [[ $weft_ok == 1 ]]; then
-    run_row "weft <-> weft" 2 weft weft
-    run_row "weft -> wireguard-go" 3 weft wireguard-go
-    run_row "wireguard-go -> weft" 4 wireguard-go weft
+    for threads in ${thread_list//,/ }; do
+      w=weft
+      ((threads == 1)) || w="weft(${threads}t)"
+      export WEFT_TUNNEL_ARGS="--threads $threads"  # read by netns.sh's start_weft_tunnel
+      run_row "$w <-> $w" 2 weft weft
+      run_row "$w -> wireguard-go" 3 weft wireguard-go
+      run_row "wireguard-go -> $w" 4 wireguard-go weft
+    done
+    unset WEFT_TUNNEL_ARGS
   else
     skip_row "weft <-> weft" "no weft tunnel"
     skip_row "weft -> wireguard-go" "no weft tunnel"

@@ -25,6 +25,7 @@ struct TunnelOptions {
   std::string config;      // wg(8)/wg-quick config file
   std::string interface;   // empty: the file name without ".conf"
   std::string socket_dir;  // empty: /var/run/wireguard
+  int threads = 1;         // 1 or 2 (docs/dataplane.md, "Driver")
 };
 int run_tunnel(const TunnelOptions& options);
 

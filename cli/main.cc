@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
                          "Interface name (default: config file name without .conf)");
   tunnel_cmd->add_option("--socket-dir", tunnel.socket_dir,
                          "Directory of the UAPI socket (default /var/run/wireguard)");
+  tunnel_cmd->add_option("--threads", tunnel.threads,
+                         "1: one event loop; 2: UDP receive path in its own thread")
+      ->check(CLI::Range(1, 2))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

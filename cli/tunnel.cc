@@ -1,6 +1,6 @@
-// `weft tunnel --config FILE [--interface NAME]`: the WireGuard data plane alone, from a wg(8)
-// config file. Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the tunnel failed while running,
-// 2 invalid config or setup error (not root, name taken, port in use).
+// `weft tunnel --config FILE [--interface NAME] [--threads 1|2]`: the WireGuard data plane
+// alone, from a wg(8) config file. Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the tunnel failed
+// while running, 2 invalid config or setup error (not root, name taken, port in use).
 #include <iostream>
 #include <string>
 
@@ -36,6 +36,7 @@ int run_tunnel(const TunnelOptions& options) {
   settings.interface_name =
       options.interface.empty() ? interface_from_path(options.config) : options.interface;
   if (!options.socket_dir.empty()) settings.socket_dir = options.socket_dir;
+  settings.threads = options.threads;
   settings.log = [](std::string_view line) { std::cerr << "weft tunnel: " << line << "\n"; };
 
   auto t = tunnel::Tunnel::start(parsed->config, settings);

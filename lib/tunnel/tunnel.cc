@@ -1,9 +1,11 @@
 // The Linux driver of the WireGuard core: epoll over TUN, UDP (recvmmsg/sendmmsg batches), the
-// UAPI unix socket and a signalfd; the core's next_deadline() is the epoll timeout.
+// UAPI unix socket and a signalfd; the core's next_deadline() is the epoll timeout. With
+// threads = 2 the UDP receive path runs in a ReceiveThread (docs/dataplane.md, "Driver").
 #include "tunnel/tunnel.h"
 
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <vector>
@@ -23,6 +26,7 @@
 #include "runtime/udp_socket.h"
 #include "runtime/unix_listener.h"
 #include "tunnel/device_config.h"
+#include "tunnel/receive_thread.h"
 #include "tunnel/uapi.h"
 #include "wg/device.h"
 
@@ -74,6 +78,10 @@ struct Tunnel::Impl {
   TunnelSettings options;
   KernelRandom random;
   std::unique_ptr<wg::Device> device;
+  // Every device call holds core.mu, also with one thread (uncontended, so nearly free).
+  SharedCore core;
+  std::unique_ptr<ReceiveThread> receiver;  // threads == 2 only
+  runtime::UniqueFd wake;                   // eventfd the receive thread writes
   InterfaceSettings settings;
   std::optional<runtime::TunDevice> tun;
   std::optional<runtime::UdpSocket> udp;
@@ -150,29 +158,74 @@ struct Tunnel::Impl {
   void drain_transmits(wg::Now t) {
     for (int i = 0; i < kMaxPollsPerDrain; ++i) {
       wg::MutableBytes out = next_send_buffer();
-      wg::Output o = device->poll_transmit(t, out);
+      wg::Output o;
+      {
+        std::lock_guard<std::mutex> lock(core.mu);
+        o = device->poll_transmit(t, out);
+      }
       if (o.action == wg::Action::kNone) return;
       handle(o, out);
     }
   }
 
   void flush_sends() {
+    send_items(send_queue.data(), send_queue.size());
+    send_queue.clear();
+  }
+
+  void send_items(const runtime::SendItem* items, std::size_t n) {
     std::size_t at = 0;
-    while (at < send_queue.size()) {
-      auto r = udp->send_batch(send_queue.data() + at, send_queue.size() - at);
+    while (at < n) {
+      auto r = udp->send_batch(items + at, n - at);
       if (r.ok()) {
         at += *r;
         counters.udp_datagrams_out += *r;
       } else if (runtime::is_would_block(r.error())) {
         // The socket buffer is full: drop the rest, as a congested link would.
-        counters.udp_send_dropped += send_queue.size() - at;
+        counters.udp_send_dropped += n - at;
         break;
       } else {
         ++counters.udp_send_dropped;  // only the first datagram failed (sendmmsg semantics)
         ++at;
       }
     }
-    send_queue.clear();
+  }
+
+  // The receive thread queued datagrams for us (we own UDP sends: runtime::UdpSocket's
+  // scratch is not shared) and/or moved a deadline earlier (the caller's loop re-arms).
+  void on_wake() {
+    uint64_t value = 0;
+    (void)!::read(wake.get(), &value, sizeof(value));
+    std::vector<SharedCore::Pending> pending;
+    {
+      std::lock_guard<std::mutex> lock(core.mu);
+      pending.swap(core.pending);
+    }
+    if (pending.empty()) return;
+    std::vector<runtime::SendItem> items;
+    items.reserve(pending.size());
+    for (const auto& p : pending) {
+      items.push_back(runtime::SendItem{p.bytes.data(), p.bytes.size(), p.to});
+    }
+    send_items(items.data(), items.size());
+  }
+
+  Status start_receiver() {
+    if (options.threads < 2) return Ok{};
+    receiver = std::make_unique<ReceiveThread>(core, *tun, wake.get(), epoch);
+    return receiver->start(udp->fd());
+  }
+
+  // Joins the receive thread and folds its counters into ours.
+  void stop_receiver() {
+    if (!receiver) return;
+    receiver->stop();
+    const ReceiveCounters& rc = receiver->counters();
+    counters.udp_batches += rc.udp_batches;
+    counters.udp_datagrams_in += rc.udp_datagrams_in;
+    counters.tun_packets_out += rc.tun_packets_out;
+    counters.tun_write_dropped += rc.tun_write_dropped;
+    receiver.reset();
   }
 
   void on_udp_readable() {
@@ -188,8 +241,12 @@ struct Tunnel::Impl {
       for (std::size_t i = 0; i < *r; ++i) {
         const auto& s = recv_slots[i];
         wg::MutableBytes out = next_send_buffer();
-        handle(device->receive_datagram(t, from_socket(s.from), wg::ByteView{s.data, s.size}, out),
-               out);
+        wg::Output o;
+        {
+          std::lock_guard<std::mutex> lock(core.mu);
+          o = device->receive_datagram(t, from_socket(s.from), wg::ByteView{s.data, s.size}, out);
+        }
+        handle(o, out);
       }
       drain_transmits(t);
       flush_sends();
@@ -207,7 +264,12 @@ struct Tunnel::Impl {
       }
       ++counters.tun_packets_in;
       wg::MutableBytes out = next_send_buffer();
-      handle(device->send_packet(t, wg::ByteView{tun_buf.data(), *r}, out), out);
+      wg::Output o;
+      {
+        std::lock_guard<std::mutex> lock(core.mu);
+        o = device->send_packet(t, wg::ByteView{tun_buf.data(), *r}, out);
+      }
+      handle(o, out);
     }
     drain_transmits(t);
     flush_sends();
@@ -216,9 +278,12 @@ struct Tunnel::Impl {
 
   void on_timer() {
     wg::Now t = now();
-    auto deadline = device->next_deadline();
-    if (!deadline || *deadline > t.mono) return;
-    device->update_timers(t);
+    {
+      std::lock_guard<std::mutex> lock(core.mu);
+      auto deadline = device->next_deadline();
+      if (!deadline || *deadline > t.mono) return;
+      device->update_timers(t);
+    }
     drain_transmits(t);
     flush_sends();
   }
@@ -226,20 +291,32 @@ struct Tunnel::Impl {
   // The core's drop counters leave the process only through this log line (docs/dataplane.md,
   // "Drop counters"); UAPI get stays exactly what wg(8) knows.
   void log_drops() {
-    wg::DeviceStats st = device->stats();
+    wg::DeviceStats st = stats();
     logged_drops = total_drops(st);
     last_drop_log = std::chrono::steady_clock::now();
     log(format_drops(st));
   }
 
   void maybe_log_drops() {
-    if (total_drops(device->stats()) == logged_drops) return;
+    if (total_drops(stats()) == logged_drops) return;
     if (std::chrono::steady_clock::now() - last_drop_log < kDropLogInterval) return;
     log_drops();
   }
 
-  int epoll_timeout_ms() const {
-    auto deadline = device->next_deadline();
+  wg::DeviceStats stats() {
+    std::lock_guard<std::mutex> lock(core.mu);
+    return device->stats();
+  }
+
+  // Also records the deadline as armed, under the lock, so that the receive thread, which
+  // compares against it under the same lock, wakes us when it moves a deadline earlier.
+  int epoll_timeout_ms() {
+    std::optional<wg::Duration> deadline;
+    {
+      std::lock_guard<std::mutex> lock(core.mu);
+      deadline = device->next_deadline();
+      core.armed_deadline = deadline;
+    }
     if (!deadline) return -1;
     auto left = *deadline - now().mono;
     if (left <= wg::Duration::zero()) return 0;
@@ -273,17 +350,30 @@ struct Tunnel::Impl {
       return format_set_response(uapi_errno_for(req.error()));
     }
     wg::Now t = now();
-    DriverChanges ch = apply_set(*device, t, *req, settings);
+    DriverChanges ch;
+    {
+      std::lock_guard<std::mutex> lock(core.mu);
+      ch = apply_set(*device, t, *req, settings);
+    }
     int err = 0;
     if (ch.listen_port) {
       auto s = runtime::UdpSocket::bind_any(*ch.listen_port);
       if (s.ok()) {
-        unwatch(udp->fd());
+        // The receive thread reads the old descriptor until joined; stop it before closing.
+        if (receiver) {
+          receiver->stop();
+        } else {
+          unwatch(udp->fd());
+        }
         udp = std::move(*s);
         (void)udp->set_buffer_sizes(kSocketBufferBytes);
         settings.listen_port = udp->local_port();
         if (settings.fwmark != 0) (void)udp->set_mark(settings.fwmark);
-        if (!watch(udp->fd(), EPOLLIN).ok()) err = EIO;
+        if (receiver) {
+          if (!receiver->start(udp->fd()).ok()) err = EIO;
+        } else if (!watch(udp->fd(), EPOLLIN).ok()) {
+          err = EIO;
+        }
         log("uapi: now listening on UDP port " + std::to_string(settings.listen_port));
       } else {
         log("uapi: cannot rebind: " + s.error().detail);
@@ -323,7 +413,12 @@ struct Tunnel::Impl {
         }
         ++counters.uapi_requests;
         if (st == UapiRequestReader::Status::kGet) {
-          c.out += format_get_response(snapshot(*device, settings));
+          std::string got;
+          {
+            std::lock_guard<std::mutex> lock(core.mu);
+            got = format_get_response(snapshot(*device, settings));
+          }
+          c.out += got;
         } else {
           c.out += answer_set(body);
         }
@@ -393,6 +488,9 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   auto impl = std::make_unique<Impl>();
   Impl& d = *impl;
   d.options = options;
+  if (options.threads != 1 && options.threads != 2) {
+    return Error{"config.invalid", "threads must be 1 or 2"};
+  }
   uint32_t mtu = config.interface.mtu.value_or(static_cast<uint32_t>(wg::kDefaultMtu));
   auto dev_config = device_config_from(config, mtu);
   if (!dev_config.ok()) return dev_config.error();
@@ -437,6 +535,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   d.uapi_watch = std::move(*watch);
 
   d.device = std::make_unique<wg::Device>(*dev_config, d.random);
+  d.core.device = d.device.get();
   if (auto s = add_configured_peers(*d.device, d.now(), config, d.settings); !s.ok()) {
     return s.error();
   }
@@ -447,10 +546,18 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   d.send_bufs.assign(kBatch, std::vector<uint8_t>(kDatagramCapacity));
   d.send_queue.reserve(kBatch);
 
-  for (int fd : {d.signals.get(), d.tun->fd(), d.udp->fd(), d.uapi->fd(), d.uapi_watch->fd()}) {
+  if (options.threads == 2) {
+    d.wake = runtime::UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!d.wake.valid()) return runtime::errno_error("eventfd", "eventfd");
+  }
+  // With two threads the receive thread watches UDP and the main loop watches the eventfd.
+  int udp_or_wake = options.threads == 2 ? d.wake.get() : d.udp->fd();
+  for (int fd : {d.signals.get(), d.tun->fd(), udp_or_wake, d.uapi->fd(), d.uapi_watch->fd()}) {
     if (auto s = d.watch(fd, EPOLLIN); !s.ok()) return s.error();
   }
-  d.log("interface " + d.tun->name() + " up (mtu " + std::to_string(mtu) + "), UDP port " +
+  d.log("interface " + d.tun->name() + " up (mtu " + std::to_string(mtu) + ", " +
+        std::to_string(options.threads) + (options.threads == 1 ? " thread" : " threads") +
+        "), UDP port " +
         std::to_string(d.settings.listen_port) + ", public key " +
         key_to_base64(d.device->public_key().bytes) + ", UAPI " + d.uapi->path());
   return tunnel;
@@ -458,6 +565,12 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
 
 Status Tunnel::run() {
   Impl& d = *impl_;
+  if (auto s = d.start_receiver(); !s.ok()) return s;
+  // Every return below joins the receive thread first.
+  struct JoinReceiver {
+    Impl& d;
+    ~JoinReceiver() { d.stop_receiver(); }
+  } join{d};
   // The configured peers' first keepalives/initiations were queued by start().
   d.drain_transmits(d.now());
   d.flush_sends();
@@ -486,7 +599,9 @@ Status Tunnel::run() {
         }
       } else if (fd == d.tun->fd()) {
         if (auto s = d.on_tun_readable(); !s.ok()) return s;
-      } else if (fd == d.udp->fd()) {
+      } else if (d.wake.valid() && fd == d.wake.get()) {
+        d.on_wake();
+      } else if (!d.receiver && fd == d.udp->fd()) {
         d.on_udp_readable();
       } else if (fd == d.uapi->fd()) {
         d.on_uapi_listener();

@@ -1,5 +1,5 @@
 // `weft tunnel`: the WireGuard core driven by a Linux TUN device, a UDP socket and the UAPI
-// socket in one single-threaded epoll loop (docs/dataplane.md, "Driver").
+// socket in one epoll loop, optionally with a receive thread (docs/dataplane.md, "Driver").
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@ struct TunnelSettings {
   std::string interface_name;                      // at most 15 bytes
   std::string socket_dir = "/var/run/wireguard";   // UAPI socket: <dir>/<interface>.sock
   std::function<void(std::string_view)> log;       // one line per call; null = silent
+  int threads = 1;  // 1: one epoll loop; 2: UDP receive path in its own thread (1 or 2 only)
 };
 
 /// Interface-level counters of the driver itself (the core counts protocol drops).
@@ -36,6 +37,7 @@ class Tunnel {
   /// Creates and configures the interface (TUN, MTU, addresses, link up, routes to the peers'
   /// allowed IPs except default routes), binds UDP, opens the UAPI socket, adds the peers.
   /// SIGINT and SIGTERM are blocked from here on and consumed by run().
+  /// Errors also: "config.invalid" when settings.threads is not 1 or 2.
   /// Errors: "config.invalid" (no private key, own key as a peer), any runtime.* error of the
   /// OS boundary (see lib/runtime), e.g. "runtime.tun_open" when not root.
   static Result<std::unique_ptr<Tunnel>> start(const TunnelConfig& config,

@@ -271,13 +271,15 @@ start_wireguard_go() {
 }
 
 # start_weft_tunnel NS IFNAME CONFIG [WEFT_BIN]: `weft tunnel --config CONFIG --interface IFNAME`
-# inside NS, log in $NETNS_TMP/IFNAME.log, pid in LAST_PID. Returns 1 (not exit) if its UAPI
+# (plus the words of $WEFT_TUNNEL_ARGS, e.g. "--threads 2") inside NS, log in $NETNS_TMP/IFNAME.log, pid in LAST_PID. Returns 1 (not exit) if its UAPI
 # socket does not answer, so a benchmark can report the failure and go on.
 start_weft_tunnel() {
   local ns=$1 ifname=$2 config=$3 bin=${4:-${WEFT_BIN:-}}
   [[ -x $bin ]] || netns_fail "start_weft_tunnel: no weft binary (WEFT_BIN='$bin')"
   _netns_ifaces+=("$ifname")
-  ns_spawn "$ns" "$NETNS_TMP/$ifname.log" "$bin" tunnel --config "$config" --interface "$ifname"
+  # shellcheck disable=SC2086  # WEFT_TUNNEL_ARGS is a list of words
+  ns_spawn "$ns" "$NETNS_TMP/$ifname.log" "$bin" tunnel --config "$config" --interface "$ifname" \
+    ${WEFT_TUNNEL_ARGS:-}
   local pid=$LAST_PID
   wait_for _wg_ready_or_gone "$ns" "$ifname" "$pid" || true
   if ! wg_uapi_ready "$ns" "$ifname"; then
