@@ -370,7 +370,10 @@ struct Tunnel::Impl {
         settings.listen_port = udp->local_port();
         if (settings.fwmark != 0) (void)udp->set_mark(settings.fwmark);
         if (receiver) {
-          if (!receiver->start(udp->fd()).ok()) err = EIO;
+          if (auto r = receiver->start(udp->fd()); !r.ok()) {
+            log("uapi: cannot restart the receive thread: " + r.error().detail);
+            err = EIO;
+          }
         } else if (!watch(udp->fd(), EPOLLIN).ok()) {
           err = EIO;
         }
