@@ -271,8 +271,9 @@ start_wireguard_go() {
 }
 
 # start_weft_tunnel NS IFNAME CONFIG [WEFT_BIN]: `weft tunnel --config CONFIG --interface IFNAME`
-# (plus the words of $WEFT_TUNNEL_ARGS, e.g. "--threads 2") inside NS, log in $NETNS_TMP/IFNAME.log, pid in LAST_PID. Returns 1 (not exit) if its UAPI
-# socket does not answer, so a benchmark can report the failure and go on.
+# plus the words of $WEFT_TUNNEL_ARGS (e.g. "--threads=2") inside NS, log in
+# $NETNS_TMP/IFNAME.log, pid in LAST_PID. Returns 1 (not exit) if its UAPI socket does not
+# answer, so a benchmark can report the failure and go on.
 start_weft_tunnel() {
   local ns=$1 ifname=$2 config=$3 bin=${4:-${WEFT_BIN:-}}
   [[ -x $bin ]] || netns_fail "start_weft_tunnel: no weft binary (WEFT_BIN='$bin')"
