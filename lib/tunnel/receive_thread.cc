@@ -23,13 +23,19 @@ constexpr std::size_t kMaxPacket = 65535;
 constexpr std::size_t kOutCapacity = wg::output_capacity_for(kMaxPacket);
 // Bound on poll_transmit() calls per batch, in case a core bug keeps returning datagrams.
 constexpr int kMaxPolls = 4 * static_cast<int>(wg::kMaxStagedPackets) + 64;
+// Bound on datagrams waiting for the main thread (a flood of valid handshakes must not grow
+// memory without limit); beyond it they are dropped as a full socket buffer would drop them.
+constexpr std::size_t kMaxPending = 4096;
 
-void queue_pending(SharedCore& core, const uint8_t* data, std::size_t size,
+// Returns false when the datagram was dropped.
+bool queue_pending(SharedCore& core, const uint8_t* data, std::size_t size,
                    const wg::Endpoint& to) {
   auto ep = from_wg(to);
-  if (!ep) return;  // the core never asks to send to an unset endpoint
+  if (!ep) return true;  // the core never asks to send to an unset endpoint
+  if (core.pending.size() >= kMaxPending) return false;
   core.pending.push_back(SharedCore::Pending{std::vector<uint8_t>(data, data + size),
                                              runtime::SocketAddress{ep->address, ep->port}});
+  return true;
 }
 
 }  // namespace
@@ -139,16 +145,18 @@ void ReceiveThread::on_readable() {
     {
       std::lock_guard<std::mutex> lock(core_.mu);
       for (std::size_t i = 0; i < count; ++i) {
-        if (outs_[i].action == wg::Action::kSendDatagram) {
-          queue_pending(core_, out_bufs_[i].data(), outs_[i].size, outs_[i].endpoint);
+        if (outs_[i].action == wg::Action::kSendDatagram &&
+            !queue_pending(core_, out_bufs_[i].data(), outs_[i].size, outs_[i].endpoint)) {
+          ++counters_.pending_dropped;
         }
       }
       wg::MutableBytes scratch{out_bufs_[0].data(), out_bufs_[0].size()};
       for (int p = 0; p < kMaxPolls; ++p) {
         wg::Output o = core_.device->poll_transmit(t, scratch);
         if (o.action == wg::Action::kNone) break;
-        if (o.action == wg::Action::kSendDatagram) {
-          queue_pending(core_, scratch.data, o.size, o.endpoint);
+        if (o.action == wg::Action::kSendDatagram &&
+            !queue_pending(core_, scratch.data, o.size, o.endpoint)) {
+          ++counters_.pending_dropped;
         }
       }
       auto deadline = core_.device->next_deadline();

@@ -41,6 +41,7 @@ struct ReceiveCounters {
   uint64_t udp_datagrams_in = 0;
   uint64_t tun_packets_out = 0;
   uint64_t tun_write_dropped = 0;
+  uint64_t pending_dropped = 0;  // datagrams to send dropped because the hand-off queue was full
 };
 
 /// Receives on `udp_fd` with its own recvmmsg scratch (runtime::UdpSocket's scratch belongs to

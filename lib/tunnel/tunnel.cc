@@ -225,6 +225,7 @@ struct Tunnel::Impl {
     counters.udp_datagrams_in += rc.udp_datagrams_in;
     counters.tun_packets_out += rc.tun_packets_out;
     counters.tun_write_dropped += rc.tun_write_dropped;
+    counters.udp_send_dropped += rc.pending_dropped;
     receiver.reset();
   }
 
