@@ -73,7 +73,7 @@ struct PeerStats {
   uint64_t tx_bytes = 0;                     ///< all datagram bytes sent to the peer
   std::optional<WallTime> last_handshake;    ///< when the current session was established
   Duration persistent_keepalive{0};
-  bool has_session = false;                  ///< a current keypair usable for sending exists
+  bool has_session = false;                  ///< a current keypair exists (it may be past RejectAfterTime until key zeroing)
 };
 
 struct DeviceStats {
