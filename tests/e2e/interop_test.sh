@@ -40,16 +40,7 @@ weft_side_ok() {
 }
 
 netns_pair
-if_a=$(wg_ifname a)
-if_b=$(wg_ifname b)
-read -r priv_a pub_a < <(wg_keypair)
-read -r priv_b pub_b < <(wg_keypair)
-write_wg_config "$NETNS_TMP/a.conf" --private-key "$priv_a" --listen-port 51820 \
-  --address 100.64.0.1/24 --mtu 1420 \
-  --peer "$pub_b" --allowed-ips 100.64.0.2/32 --endpoint 192.0.2.2:51821
-write_wg_config "$NETNS_TMP/b.conf" --private-key "$priv_b" --listen-port 51821 \
-  --address 100.64.0.2/24 --mtu 1420 \
-  --peer "$pub_a" --allowed-ips 100.64.0.1/32
+wg_pair_configs
 
 # The responder comes up first and, without an endpoint, can send nothing to a.
 start_peer "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/b.conf" "$bin" || netns_fail "$kind_b b did not start"

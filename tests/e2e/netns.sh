@@ -407,6 +407,26 @@ write_wg_config() {
   )
 }
 
+# wg_pair_configs [--b-knows-a]: the standard two-peer tunnel between $NS_A and $NS_B. Sets
+# if_a/if_b (interface names) and priv_a/pub_a/priv_b/pub_b (fresh keys), and writes
+# $NETNS_TMP/a.conf (100.64.0.1, port 51820, endpoint of b 192.0.2.2:51821) and
+# $NETNS_TMP/b.conf (100.64.0.2, port 51821; a's endpoint 192.0.2.1:51820 only with
+# --b-knows-a, otherwise b learns it when a speaks first).
+wg_pair_configs() {
+  local b_endpoint=()
+  [[ ${1:-} == --b-knows-a ]] && b_endpoint=(--endpoint 192.0.2.1:51820)
+  if_a=$(wg_ifname a)
+  if_b=$(wg_ifname b)
+  read -r priv_a pub_a < <(wg_keypair)
+  read -r priv_b pub_b < <(wg_keypair)
+  write_wg_config "$NETNS_TMP/a.conf" --private-key "$priv_a" --listen-port 51820 \
+    --address 100.64.0.1/24 --mtu 1420 \
+    --peer "$pub_b" --allowed-ips 100.64.0.2/32 --endpoint 192.0.2.2:51821
+  write_wg_config "$NETNS_TMP/b.conf" --private-key "$priv_b" --listen-port 51821 \
+    --address 100.64.0.2/24 --mtu 1420 \
+    --peer "$pub_a" --allowed-ips 100.64.0.1/32 "${b_endpoint[@]}"
+}
+
 # apply_wg_config NS IFNAME FILE: configure a running wireguard-go interface from a config file
 # written by write_wg_config, as wg-quick would: `wg setconf` with the wg-quick-only keys
 # stripped, then the Address and MTU lines applied with ip.

@@ -20,17 +20,8 @@ endpoint_is() {
 }
 
 netns_pair
-if_a=$(wg_ifname a)
-if_b=$(wg_ifname b)
-read -r priv_a pub_a < <(wg_keypair)
-read -r priv_b pub_b < <(wg_keypair)
-write_wg_config "$NETNS_TMP/a.conf" --private-key "$priv_a" --listen-port 51820 \
-  --address 100.64.0.1/24 --mtu 1420 \
-  --peer "$pub_b" --allowed-ips 100.64.0.2/32 --endpoint 192.0.2.2:51821
 # b has no Endpoint for a: after its restart only weft can start the handshake.
-write_wg_config "$NETNS_TMP/b.conf" --private-key "$priv_b" --listen-port 51821 \
-  --address 100.64.0.2/24 --mtu 1420 \
-  --peer "$pub_a" --allowed-ips 100.64.0.1/32
+wg_pair_configs
 
 start_peer weft "$NS_A" "$if_a" "$NETNS_TMP/a.conf" "$bin" || netns_fail "weft tunnel did not start"
 pid_a=$LAST_PID

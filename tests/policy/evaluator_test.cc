@@ -9,6 +9,7 @@
 
 #include "policy/compiled_policy.h"
 #include "policy/evaluator.h"
+#include "support/policy_builders.h"
 
 // Counts allocations so a test can show decide(Principal, Principal, ...) makes none.
 namespace {
@@ -28,16 +29,11 @@ using weft::util::IpPrefix;
 
 namespace {
 
-Selector sel(SelectorKind kind, std::string name) {
-  Selector s;
-  s.kind = kind;
-  s.name = std::move(name);
-  return s;
-}
-Selector user(std::string n) { return sel(SelectorKind::kUser, std::move(n)); }
-Selector group(std::string n) { return sel(SelectorKind::kGroup, std::move(n)); }
-Selector tag(std::string n) { return sel(SelectorKind::kTag, std::move(n)); }
-Selector any() { return sel(SelectorKind::kWildcard, "*"); }
+using weft::test::any;
+using weft::test::group;
+using weft::test::sel;
+using weft::test::tag;
+using weft::test::user;
 Selector prefix(const std::string& text) {
   Selector s = sel(SelectorKind::kPrefix, text);
   s.prefix = *IpPrefix::parse(text);

@@ -5,20 +5,16 @@
 
 #include "policy/load.h"
 #include "policy/test_runner.h"
+#include "support/policy_builders.h"
 
 using namespace weft::policy;
 using weft::util::IpPrefix;
 
 namespace {
 
-Selector sel(SelectorKind kind, std::string name) {
-  Selector s;
-  s.kind = kind;
-  s.name = std::move(name);
-  return s;
-}
-Selector user(std::string n) { return sel(SelectorKind::kUser, std::move(n)); }
-Selector tag(std::string n) { return sel(SelectorKind::kTag, std::move(n)); }
+using weft::test::sel;
+using weft::test::tag;
+using weft::test::user;
 
 TestTarget target(Selector host, uint16_t port, uint32_t line = 0) {
   TestTarget t;
