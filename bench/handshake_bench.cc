@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "crypto/crypto.h"
+#include "core/random.h"
 #include "wg/constants.h"
 #include "wg/device.h"
 #include "wg/messages.h"
@@ -44,30 +45,8 @@ double ns_per_op(const std::function<void()>& op, double min_seconds) {
   return elapsed * 1e9 / static_cast<double>(iters);
 }
 
-// splitmix64: the devices' injected randomness (ephemeral keys, indices, cookie nonces).
-class FastRandom : public wg::Random {
- public:
-  explicit FastRandom(uint64_t seed) : state_(seed) {}
-  void fill(uint8_t* out, std::size_t n) override {
-    uint64_t word = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i % 8 == 0) word = next();
-      out[i] = static_cast<uint8_t>(word >> (8 * (i % 8)));
-    }
-  }
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-};
-
 wg::PrivateKey private_key(uint64_t seed) {
-  FastRandom r(seed);
+  weft::core::SeededRandom r(seed);
   wc::Key32 raw;
   r.fill(raw.data(), raw.size());
   wg::PrivateKey k;
@@ -77,11 +56,12 @@ wg::PrivateKey private_key(uint64_t seed) {
 
 // Two devices, each with the other as its only peer, joined by direct calls.
 struct DevicePair {
-  FastRandom rng_a{11}, rng_b{22};
+  weft::core::SeededRandom rng_a{11};
+  weft::core::SeededRandom rng_b{22};
   wg::Device a, b;
   wg::PeerId a_peer, b_peer;  // b as seen by a, a as seen by b
-  wg::Endpoint ep_a = wg::Endpoint::v4(192, 0, 2, 1, 51820);
-  wg::Endpoint ep_b = wg::Endpoint::v4(192, 0, 2, 2, 51820);
+  wg::Path ep_a = wg::Path::v4(192, 0, 2, 1, 51820);
+  wg::Path ep_b = wg::Path::v4(192, 0, 2, 2, 51820);
   wg::WallTime wall0{std::chrono::seconds(1700000000)};
   wg::Duration t{std::chrono::seconds(1)};
   std::array<uint8_t, 2048> buf_a{}, buf_b{};
@@ -138,7 +118,7 @@ struct DevicePair {
 struct NoisePair {
   wg::StaticIdentity ia, ib;
   wg::Handshake ha, hb;
-  FastRandom rng{33};
+  weft::core::SeededRandom rng{33};
   uint32_t index = 1;
   uint64_t completed = 0, attempted = 0;
 

@@ -18,18 +18,18 @@ ns3::Time to_ns3_time(wg::Duration mono) {
   return ns3::NanoSeconds(static_cast<int64_t>(mono.count()));
 }
 
-wg::Endpoint to_endpoint(const ns3::InetSocketAddress& address) {
+wg::Path to_endpoint(const ns3::InetSocketAddress& address) {
   uint8_t bytes[4];
   address.GetIpv4().Serialize(bytes);
-  return wg::Endpoint::v4(bytes[0], bytes[1], bytes[2], bytes[3], address.GetPort());
+  return wg::Path::v4(bytes[0], bytes[1], bytes[2], bytes[3], address.GetPort());
 }
 
-bool to_inet_address(const wg::Endpoint& endpoint, ns3::InetSocketAddress* out) {
-  if (endpoint.family != 4) {
+bool to_inet_address(const wg::Path& endpoint, ns3::InetSocketAddress* out) {
+  if (!endpoint.is_udp() || !endpoint.udp.address.is_v4()) {
     return false;
   }
-  *out =
-      ns3::InetSocketAddress(ns3::Ipv4Address::Deserialize(endpoint.address.data()), endpoint.port);
+  *out = ns3::InetSocketAddress(ns3::Ipv4Address::Deserialize(endpoint.udp.address.bytes().data()),
+                                endpoint.udp.port);
   return true;
 }
 

@@ -18,8 +18,8 @@ wg::Now to_core_now(ns3::Time t, wg::WallTime wall_epoch);
 /// Simulated time of a core deadline on the `mono` clock.
 ns3::Time to_ns3_time(wg::Duration mono);
 
-wg::Endpoint to_endpoint(const ns3::InetSocketAddress& address);
+wg::Path to_endpoint(const ns3::InetSocketAddress& address);
 /// Only IPv4 endpoints exist in the simulation; anything else yields false.
-bool to_inet_address(const wg::Endpoint& endpoint, ns3::InetSocketAddress* out);
+bool to_inet_address(const wg::Path& endpoint, ns3::InetSocketAddress* out);
 
 }  // namespace weft::sim

@@ -38,7 +38,7 @@ void OnTunnelRx(Side* side, ns3::Ptr<const ns3::Packet> packet) {
 // A broken core whose deadline stays at 5 s whatever update_timers() does.
 class StuckCore final : public SansIoCore {
  public:
-  weft::wg::Output receive_datagram(weft::wg::Now, const weft::wg::Endpoint&, weft::wg::ByteView,
+  weft::wg::Output receive_datagram(weft::wg::Now, const weft::wg::Path&, weft::wg::ByteView,
                                     weft::wg::MutableBytes) override {
     return {};
   }

@@ -17,7 +17,7 @@ wg::Output drop(wg::DropReason reason) {
 }
 }  // namespace
 
-FakeCore::FakeCore(const wg::Endpoint& peer, wg::Duration keepalive)
+FakeCore::FakeCore(const wg::Path& peer, wg::Duration keepalive)
     : m_peer(peer), m_keepalive(keepalive) {}
 
 wg::Output FakeCore::Emit(wg::Now now, uint8_t type, const uint8_t* body, std::size_t size,
@@ -37,7 +37,7 @@ wg::Output FakeCore::Emit(wg::Now now, uint8_t type, const uint8_t* body, std::s
   return o;
 }
 
-wg::Output FakeCore::receive_datagram(wg::Now now, const wg::Endpoint& from, wg::ByteView datagram,
+wg::Output FakeCore::receive_datagram(wg::Now now, const wg::Path& from, wg::ByteView datagram,
                                       wg::MutableBytes out) {
   m_calls.push_back(now);
   if (datagram.size == 0 || from != m_peer) {

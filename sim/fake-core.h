@@ -16,9 +16,9 @@ namespace weft::sim {
 /// exists; so every send moves the deadline and the adapter must re-arm its one event.
 class FakeCore final : public SansIoCore {
  public:
-  FakeCore(const wg::Endpoint& peer, wg::Duration keepalive);
+  FakeCore(const wg::Path& peer, wg::Duration keepalive);
 
-  wg::Output receive_datagram(wg::Now now, const wg::Endpoint& from, wg::ByteView datagram,
+  wg::Output receive_datagram(wg::Now now, const wg::Path& from, wg::ByteView datagram,
                               wg::MutableBytes out) override;
   wg::Output send_packet(wg::Now now, wg::ByteView ip_packet, wg::MutableBytes out) override;
   wg::Output poll_transmit(wg::Now now, wg::MutableBytes out) override;
@@ -36,7 +36,7 @@ class FakeCore final : public SansIoCore {
   wg::Output Emit(wg::Now now, uint8_t type, const uint8_t* body, std::size_t size,
                   wg::MutableBytes out);
 
-  wg::Endpoint m_peer;
+  wg::Path m_peer;
   wg::Duration m_keepalive;
   bool m_session = false;
   bool m_helloPending = false;

@@ -18,7 +18,7 @@ class SansIoCore {
   virtual ~SansIoCore() = default;
 
   /// A datagram arrived on the core's UDP socket from `from`.
-  virtual wg::Output receive_datagram(wg::Now now, const wg::Endpoint& from, wg::ByteView datagram,
+  virtual wg::Output receive_datagram(wg::Now now, const wg::Path& from, wg::ByteView datagram,
                                       wg::MutableBytes out) = 0;
   /// The tunnel handed the core an IP packet to send.
   virtual wg::Output send_packet(wg::Now now, wg::ByteView ip_packet, wg::MutableBytes out) = 0;

@@ -16,7 +16,7 @@ namespace weft::sim {
 struct TwoNodeNetwork {
   ns3::NodeContainer nodes;
   ns3::Ipv4Address address[2];
-  wg::Endpoint endpoint[2];  ///< each node's core socket, as the cores see it
+  wg::Path endpoint[2];  ///< each node's core socket, as the cores see it
   ns3::Ptr<UdpCoreApp> app[2];
 };
 

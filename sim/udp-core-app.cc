@@ -114,7 +114,7 @@ void UdpCoreApp::HandleRead(ns3::Ptr<ns3::Socket> socket) {
     }
     m_datagramRxTrace(packet, from);
     const std::size_t size = packet->CopyData(m_in.data(), static_cast<uint32_t>(m_in.size()));
-    const wg::Endpoint endpoint = to_endpoint(ns3::InetSocketAddress::ConvertFrom(from));
+    const wg::Path endpoint = to_endpoint(ns3::InetSocketAddress::ConvertFrom(from));
     Execute(m_core->receive_datagram(CoreNow(), endpoint, wg::ByteView{m_in.data(), size},
                                      OutBuffer()));
     Drain();

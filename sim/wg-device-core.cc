@@ -7,7 +7,7 @@ WgDeviceCore::WgDeviceCore(const wg::DeviceConfig& config, uint64_t seed)
     : m_random(seed), m_device(config, m_random) {}
 
 wg::PrivateKey seeded_private_key(uint64_t seed) {
-  SeededRandom random(seed);
+  core::SeededRandom random(seed);
   wg::PrivateKey key;
   random.fill(key.bytes.data(), key.bytes.size());
   return key;

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "sans-io-core.h"
-#include "seeded-random.h"
+#include "core/random.h"
 #include "wg/device.h"
 
 namespace weft::sim {
@@ -18,7 +18,7 @@ class WgDeviceCore final : public SansIoCore {
   wg::Device& GetDevice() { return m_device; }
   const wg::Device& GetDevice() const { return m_device; }
 
-  wg::Output receive_datagram(wg::Now now, const wg::Endpoint& from, wg::ByteView datagram,
+  wg::Output receive_datagram(wg::Now now, const wg::Path& from, wg::ByteView datagram,
                               wg::MutableBytes out) override {
     return m_device.receive_datagram(now, from, datagram, out);
   }
@@ -32,7 +32,7 @@ class WgDeviceCore final : public SansIoCore {
   std::optional<wg::Duration> next_deadline() const override { return m_device.next_deadline(); }
 
  private:
-  SeededRandom m_random;  // declared first: the device keeps a reference to it
+  core::SeededRandom m_random;  // declared first: the device keeps a reference to it
   wg::Device m_device;
 };
 

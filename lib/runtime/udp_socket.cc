@@ -28,8 +28,8 @@ Result<uint16_t> bound_port(int fd) {
 
 }  // namespace
 
-SocketAddress from_sockaddr(const sockaddr_storage& ss) {
-  SocketAddress out;
+core::SocketAddress from_sockaddr(const sockaddr_storage& ss) {
+  core::SocketAddress out;
   if (ss.ss_family == AF_INET) {
     const auto& s4 = reinterpret_cast<const sockaddr_in&>(ss);
     std::array<uint8_t, 4> b{};
@@ -79,11 +79,11 @@ Result<UdpSocket> UdpSocket::bind_any(uint16_t port) {
   } else if (errno != EAFNOSUPPORT) {
     return errno_error("udp_socket", "socket(AF_INET6)");
   }
-  SocketAddress any4{util::IpAddress::v4({0, 0, 0, 0}), port};
+  core::SocketAddress any4{util::IpAddress::v4({0, 0, 0, 0}), port};
   return bind(any4);
 }
 
-Result<UdpSocket> UdpSocket::bind(const SocketAddress& local) {
+Result<UdpSocket> UdpSocket::bind(const core::SocketAddress& local) {
   int family = local.address.is_v4() ? AF_INET : AF_INET6;
   UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return errno_error("udp_socket", "socket");
@@ -100,7 +100,7 @@ Result<UdpSocket> UdpSocket::bind(const SocketAddress& local) {
   return UdpSocket(std::move(fd), family, *p);
 }
 
-bool UdpSocket::to_sockaddr(const SocketAddress& a, sockaddr_storage& out, socklen_t& len) const {
+bool UdpSocket::to_sockaddr(const core::SocketAddress& a, sockaddr_storage& out, socklen_t& len) const {
   std::memset(&out, 0, sizeof(out));
   if (family_ == AF_INET) {
     if (!a.address.is_v4()) return false;

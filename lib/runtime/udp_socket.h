@@ -9,27 +9,19 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "core/path.h"
 #include "runtime/unique_fd.h"
 #include "util/ip_prefix.h"
 #include "util/result.h"
 
 namespace weft::runtime {
 
-/// An IPv4 or IPv6 address and port (IPv4-mapped IPv6 never appears here).
-struct SocketAddress {
-  util::IpAddress address;
-  uint16_t port = 0;
-  friend bool operator==(const SocketAddress& a, const SocketAddress& b) {
-    return a.address == b.address && a.port == b.port;
-  }
-};
-
 /// One receive buffer of a batch: the caller sets data/capacity, receive_batch fills the rest.
 struct RecvSlot {
   uint8_t* data = nullptr;
   std::size_t capacity = 0;
   std::size_t size = 0;     // out: datagram length (truncated to capacity)
-  SocketAddress from;       // out
+  core::SocketAddress from;       // out
 
   static RecvSlot over(uint8_t* data, std::size_t capacity) {
     RecvSlot s;
@@ -43,7 +35,7 @@ struct RecvSlot {
 struct SendItem {
   const uint8_t* data = nullptr;
   std::size_t size = 0;
-  SocketAddress to;
+  core::SocketAddress to;
 };
 
 class UdpSocket {
@@ -56,7 +48,7 @@ class UdpSocket {
   /// (EADDRINUSE when the port is taken).
   static Result<UdpSocket> bind_any(uint16_t port);
   /// Binds one specific local address (tests use 127.0.0.1 / ::1). Same errors.
-  static Result<UdpSocket> bind(const SocketAddress& local);
+  static Result<UdpSocket> bind(const core::SocketAddress& local);
 
   UdpSocket(UdpSocket&&) = default;
   UdpSocket& operator=(UdpSocket&&) = default;
@@ -84,7 +76,7 @@ class UdpSocket {
 
  private:
   UdpSocket(UniqueFd fd, int family, uint16_t port);
-  bool to_sockaddr(const SocketAddress& a, sockaddr_storage& out, socklen_t& len) const;
+  bool to_sockaddr(const core::SocketAddress& a, sockaddr_storage& out, socklen_t& len) const;
 
   UniqueFd fd_;
   int family_ = AF_INET6;
@@ -95,7 +87,7 @@ class UdpSocket {
   std::vector<sockaddr_storage> addrs_;
 };
 
-/// Converts a kernel socket address (v4, v6 or v4-mapped v6) to a SocketAddress.
-SocketAddress from_sockaddr(const sockaddr_storage& ss);
+/// Converts a kernel socket address (v4, v6 or v4-mapped v6) to a core::SocketAddress.
+core::SocketAddress from_sockaddr(const sockaddr_storage& ss);
 
 }  // namespace weft::runtime

@@ -175,8 +175,8 @@ class Parser {
     peer_.reset();
   }
 
-  std::optional<KeyBytes> key_value(std::string_view key, std::string_view value) {
-    auto bytes = key_from_base64(value);
+  std::optional<core::KeyBytes> key_value(std::string_view key, std::string_view value) {
+    auto bytes = core::key_from_base64(value);
     if (!bytes) error("invalid key \"" + std::string(key) + "\": not 32 bytes of base64");
     return bytes;
   }
@@ -189,7 +189,7 @@ class Parser {
     InterfaceConfig& itf = out_.config.interface;
     std::string k = lower(key);
     if (k == "privatekey") {
-      if (auto b = key_value(key, value)) itf.private_key = PrivateKey(*b);
+      if (auto b = key_value(key, value)) itf.private_key = wg::PrivateKey(*b);
     } else if (k == "listenport") {
       if (auto p = parse_decimal(value, 65535)) {
         itf.listen_port = static_cast<uint16_t>(*p);
@@ -233,11 +233,11 @@ class Parser {
     std::string k = lower(key);
     if (k == "publickey") {
       if (auto b = key_value(key, value)) {
-        peer.public_key = PublicKey{*b};
+        peer.public_key = wg::PublicKey{*b};
         peer_has_key_ = true;
       }
     } else if (k == "presharedkey") {
-      if (auto b = key_value(key, value)) peer.preshared_key = PresharedKey(*b);
+      if (auto b = key_value(key, value)) peer.preshared_key = wg::PresharedKey(*b);
     } else if (k == "allowedips") {
       if (value.empty()) return;  // wg(8) accepts an empty list
       for (std::string_view item : split_list(value)) {
@@ -248,7 +248,7 @@ class Parser {
         }
       }
     } else if (k == "endpoint") {
-      if (auto e = Endpoint::parse(value)) {
+      if (auto e = core::SocketAddress::parse(value)) {
         peer.endpoint = *e;
       } else {
         bad_value(key, value,

@@ -9,8 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "tunnel/endpoint.h"
-#include "tunnel/keys.h"
+#include "core/key_text.h"
+#include "core/path.h"
+#include "wg/types.h"
 #include "util/ip_prefix.h"
 #include "util/result.h"
 
@@ -26,7 +27,7 @@ struct InterfaceAddress {
 };
 
 struct InterfaceConfig {
-  std::optional<PrivateKey> private_key;
+  std::optional<wg::PrivateKey> private_key;
   std::optional<uint16_t> listen_port;  // absent: pick a random port
   std::optional<uint32_t> fwmark;       // absent or 0: off
   std::vector<InterfaceAddress> addresses;
@@ -34,10 +35,10 @@ struct InterfaceConfig {
 };
 
 struct PeerConfig {
-  PublicKey public_key;
-  std::optional<PresharedKey> preshared_key;
+  wg::PublicKey public_key;
+  std::optional<wg::PresharedKey> preshared_key;
   std::vector<util::IpPrefix> allowed_ips;  // masked to their prefix length
-  std::optional<Endpoint> endpoint;
+  std::optional<core::SocketAddress> endpoint;
   std::chrono::seconds persistent_keepalive{0};  // 0: off
   int line = 0;  // line of the [Peer] header, for later diagnostics
 };

@@ -7,23 +7,6 @@
 
 namespace weft::tunnel {
 
-wg::Endpoint to_wg(const Endpoint& e) {
-  wg::Endpoint out;
-  out.family = e.address.is_v4() ? 4 : 6;
-  std::memcpy(out.address.data(), e.address.bytes().data(), e.address.is_v4() ? 4 : 16);
-  out.port = e.port;
-  return out;
-}
-
-std::optional<Endpoint> from_wg(const wg::Endpoint& e) {
-  if (e.family == 4) {
-    return Endpoint{util::IpAddress::v4({e.address[0], e.address[1], e.address[2], e.address[3]}),
-                    e.port};
-  }
-  if (e.family == 6) return Endpoint{util::IpAddress::v6(e.address), e.port};
-  return std::nullopt;
-}
-
 wg::AllowedIp to_wg(const util::IpPrefix& p) {
   wg::AllowedIp out;
   out.family = p.address().is_v4() ? 4 : 6;
@@ -40,30 +23,12 @@ util::IpPrefix from_wg(const wg::AllowedIp& a) {
   return util::IpPrefix(util::IpAddress::v6(a.address), a.cidr);
 }
 
-wg::PublicKey to_wg(const PublicKey& k) {
-  wg::PublicKey out;
-  out.bytes = k.bytes;
-  return out;
-}
-
-wg::PrivateKey to_wg(const PrivateKey& k) {
-  wg::PrivateKey out;
-  out.bytes = k.bytes;
-  return out;
-}
-
-wg::PresharedKey to_wg(const PresharedKey& k) {
-  wg::PresharedKey out;
-  out.bytes = k.bytes;
-  return out;
-}
-
 Result<wg::DeviceConfig> device_config_from(const TunnelConfig& config, std::size_t mtu) {
   if (!config.interface.private_key || config.interface.private_key->is_zero()) {
     return make_error("config.invalid", "[Interface] has no PrivateKey");
   }
   wg::DeviceConfig out;
-  out.private_key = to_wg(*config.interface.private_key);
+  out.private_key = *config.interface.private_key;
   out.mtu = mtu;
   return out;
 }
@@ -72,9 +37,9 @@ Status add_configured_peers(wg::Device& device, wg::Now now, const TunnelConfig&
                             InterfaceSettings& settings) {
   for (const PeerConfig& p : config.peers) {
     wg::PeerConfig pc;
-    pc.public_key = to_wg(p.public_key);
-    if (p.preshared_key) pc.preshared_key = to_wg(*p.preshared_key);
-    if (p.endpoint) pc.endpoint = to_wg(*p.endpoint);
+    pc.public_key = p.public_key;
+    if (p.preshared_key) pc.preshared_key = *p.preshared_key;
+    if (p.endpoint) pc.endpoint = core::Path::to_udp(*p.endpoint);
     for (const auto& a : p.allowed_ips) pc.allowed_ips.push_back(to_wg(a));
     wg::PeerId id = device.add_peer(pc);
     if (id == wg::kNoPeer) {
@@ -95,7 +60,7 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
   DriverChanges changes;
   if (request.private_key) {
     settings.private_key = *request.private_key;
-    device.set_private_key(to_wg(*request.private_key));
+    device.set_private_key(*request.private_key);
   }
   if (request.listen_port && *request.listen_port != settings.listen_port) {
     changes.listen_port = request.listen_port;
@@ -110,7 +75,7 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
   }
   const wg::PublicKey own = device.public_key();
   for (const UapiPeerUpdate& u : request.peers) {
-    wg::PublicKey key = to_wg(u.public_key);
+    const wg::PublicKey& key = u.public_key;
     if (key == own) continue;  // wireguard-go treats our own key as a no-op peer
     wg::PeerId id = device.find_peer(key);
     if (u.remove) {
@@ -126,14 +91,14 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
       if (id == wg::kNoPeer) continue;
     }
     if (u.preshared_key) {
-      device.set_preshared_key(id, to_wg(*u.preshared_key));
+      device.set_preshared_key(id, *u.preshared_key);
       if (u.preshared_key->is_zero()) {
         settings.preshared_keys.erase(key);
       } else {
         settings.preshared_keys[key] = *u.preshared_key;
       }
     }
-    if (u.endpoint) device.set_endpoint(id, to_wg(*u.endpoint));
+    if (u.endpoint) device.set_endpoint(id, core::Path::to_udp(*u.endpoint));
     if (u.replace_allowed_ips || !u.allowed_ips.empty()) {
       std::vector<wg::AllowedIp> ips;
       if (!u.replace_allowed_ips) ips = device.allowed_ips(id);
@@ -157,10 +122,11 @@ UapiDeviceState snapshot(const wg::Device& device, const InterfaceSettings& sett
   for (wg::PeerId id : device.peers()) {
     wg::PeerStats st = device.peer_stats(id);
     UapiPeerState p;
-    p.public_key = PublicKey{st.public_key.bytes};
+    p.public_key = wg::PublicKey{st.public_key.bytes};
     auto psk = settings.preshared_keys.find(st.public_key);
     if (psk != settings.preshared_keys.end()) p.preshared_key = psk->second;
-    p.endpoint = from_wg(st.endpoint);
+    // A relayed path has no wg(8) spelling; `wg show` then prints no endpoint.
+    if (st.endpoint.is_udp()) p.endpoint = st.endpoint.udp;
     p.last_handshake = st.last_handshake;
     p.rx_bytes = st.rx_bytes;
     p.tx_bytes = st.tx_bytes;

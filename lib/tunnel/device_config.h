@@ -19,10 +19,10 @@ namespace weft::tunnel {
 /// Interface settings the core does not hold (the socket's port and mark) and secrets the
 /// core does not give back (our private key, peers' preshared keys) but `wg show` prints.
 struct InterfaceSettings {
-  PrivateKey private_key;
+  wg::PrivateKey private_key;
   uint16_t listen_port = 0;  // the bound port
   uint32_t fwmark = 0;
-  std::map<wg::PublicKey, PresharedKey> preshared_keys;
+  std::map<wg::PublicKey, wg::PresharedKey> preshared_keys;
 };
 
 /// What a set request asks of the driver beyond the core.
@@ -31,13 +31,8 @@ struct DriverChanges {
   std::optional<uint32_t> fwmark;       // set SO_MARK to this value
 };
 
-wg::Endpoint to_wg(const Endpoint& e);
-std::optional<Endpoint> from_wg(const wg::Endpoint& e);
 wg::AllowedIp to_wg(const util::IpPrefix& p);
 util::IpPrefix from_wg(const wg::AllowedIp& a);
-wg::PublicKey to_wg(const PublicKey& k);
-wg::PrivateKey to_wg(const PrivateKey& k);
-wg::PresharedKey to_wg(const PresharedKey& k);
 
 /// Device configuration (private key, padding MTU) from the file's [Interface].
 /// Errors: "config.invalid" when the file has no PrivateKey (a tunnel cannot run without one).

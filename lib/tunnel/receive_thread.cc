@@ -12,7 +12,7 @@
 
 #include "runtime/sys_error.h"
 #include "tunnel/device_config.h"
-#include "tunnel/endpoint.h"
+#include "core/path.h"
 
 namespace weft::tunnel {
 namespace {
@@ -29,12 +29,11 @@ constexpr std::size_t kMaxPending = 4096;
 
 // Returns false when the datagram was dropped.
 bool queue_pending(SharedCore& core, const uint8_t* data, std::size_t size,
-                   const wg::Endpoint& to) {
-  auto ep = from_wg(to);
-  if (!ep) return true;  // the core never asks to send to an unset endpoint
+                   const wg::Path& to) {
+  if (!to.is_udp()) return true;  // the core never asks to send to an unset endpoint
   if (core.pending.size() >= kMaxPending) return false;
   core.pending.push_back(SharedCore::Pending{std::vector<uint8_t>(data, data + size),
-                                             runtime::SocketAddress{ep->address, ep->port}});
+                                             to.udp});
   return true;
 }
 
@@ -126,8 +125,7 @@ void ReceiveThread::on_readable() {
     wg::Now t = now();
     // One lock per datagram, not per batch, so the send path can interleave.
     for (std::size_t i = 0; i < count; ++i) {
-      runtime::SocketAddress sa = runtime::from_sockaddr(addrs_[i]);
-      wg::Endpoint from = to_wg(Endpoint{sa.address, sa.port});
+      wg::Path from = core::Path::to_udp(runtime::from_sockaddr(addrs_[i]));
       wg::ByteView in{recv_bufs_[i].data(), msgs_[i].msg_len};
       wg::MutableBytes out{out_bufs_[i].data(), out_bufs_[i].size()};
       std::lock_guard<std::mutex> lock(core_.mu);

@@ -30,7 +30,7 @@ struct SharedCore {
   /// sends them. Rare next to data, so they are copied.
   struct Pending {
     std::vector<uint8_t> bytes;
-    runtime::SocketAddress to;
+    core::SocketAddress to;
   };
   std::vector<Pending> pending;
 };

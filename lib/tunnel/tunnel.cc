@@ -55,14 +55,9 @@ class KernelRandom : public wg::Random {
   void fill(uint8_t* out, std::size_t n) override { runtime::fill_random(out, n); }
 };
 
-runtime::SocketAddress to_socket(const wg::Endpoint& e) {
-  auto ep = from_wg(e);
-  return runtime::SocketAddress{ep->address, ep->port};
-}
+core::SocketAddress to_socket(const wg::Path& e) { return e.udp; }
 
-wg::Endpoint from_socket(const runtime::SocketAddress& a) {
-  return to_wg(Endpoint{a.address, a.port});
-}
+wg::Path from_socket(const core::SocketAddress& a) { return core::Path::to_udp(a); }
 
 struct UapiClient {
   runtime::UniqueFd fd;
@@ -563,7 +558,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
         std::to_string(options.threads) + (options.threads == 1 ? " thread" : " threads") +
         "), UDP port " +
         std::to_string(d.settings.listen_port) + ", public key " +
-        key_to_base64(d.device->public_key().bytes) + ", UAPI " + d.uapi->path());
+        core::key_to_base64(d.device->public_key().bytes) + ", UAPI " + d.uapi->path());
   return tunnel;
 }
 

@@ -28,13 +28,13 @@ void line(std::string& out, std::string_view key, std::string_view value) {
 std::string format_get_response(const UapiDeviceState& state) {
   std::string out;
   if (state.private_key && !state.private_key->is_zero()) {
-    line(out, "private_key", key_to_hex(state.private_key->bytes));
+    line(out, "private_key", core::key_to_hex(state.private_key->bytes));
   }
   if (state.listen_port != 0) line(out, "listen_port", std::to_string(state.listen_port));
   if (state.fwmark != 0) line(out, "fwmark", std::to_string(state.fwmark));
   for (const auto& peer : state.peers) {
-    line(out, "public_key", key_to_hex(peer.public_key.bytes));
-    line(out, "preshared_key", key_to_hex(peer.preshared_key.bytes));
+    line(out, "public_key", core::key_to_hex(peer.public_key.bytes));
+    line(out, "preshared_key", core::key_to_hex(peer.preshared_key.bytes));
     line(out, "protocol_version", "1");
     if (peer.endpoint) line(out, "endpoint", peer.endpoint->to_string());
     int64_t sec = 0;
@@ -88,19 +88,19 @@ Result<UapiSetRequest> parse_set_body(std::string_view body) {
     std::string_view value = text.substr(eq + 1);
 
     if (key == "public_key") {
-      auto k = key_from_hex(value);
+      auto k = core::key_from_hex(value);
       if (!k) return invalid(key, value, "not 64 hex digits");
       req.peers.push_back(UapiPeerUpdate{});
       peer = &req.peers.back();
-      peer->public_key = PublicKey{*k};
+      peer->public_key = wg::PublicKey{*k};
       continue;
     }
 
     if (peer == nullptr) {  // device-level keys come before the first public_key
       if (key == "private_key") {
-        auto k = key_from_hex(value);
+        auto k = core::key_from_hex(value);
         if (!k) return invalid(key, value, "not 64 hex digits");
-        req.private_key = PrivateKey(*k);
+        req.private_key = wg::PrivateKey(*k);
       } else if (key == "listen_port") {
         auto p = parse_decimal(value, 65535);
         if (!p) return invalid(key, value, "not a port number");
@@ -126,11 +126,11 @@ Result<UapiSetRequest> parse_set_body(std::string_view body) {
       if (value != "true") return invalid(key, value, "only \"true\" is valid");
       peer->update_only = true;
     } else if (key == "preshared_key") {
-      auto k = key_from_hex(value);
+      auto k = core::key_from_hex(value);
       if (!k) return invalid(key, value, "not 64 hex digits");
-      peer->preshared_key = PresharedKey(*k);
+      peer->preshared_key = wg::PresharedKey(*k);
     } else if (key == "endpoint") {
-      auto e = Endpoint::parse(value);
+      auto e = core::SocketAddress::parse(value);
       if (!e) return invalid(key, value, "not IP:PORT or [IPv6]:PORT");
       peer->endpoint = *e;
     } else if (key == "persistent_keepalive_interval") {

@@ -9,8 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "tunnel/endpoint.h"
-#include "tunnel/keys.h"
+#include "core/key_text.h"
+#include "core/path.h"
+#include "wg/types.h"
 #include "util/ip_prefix.h"
 #include "util/result.h"
 
@@ -20,9 +21,9 @@ namespace weft::tunnel {
 
 /// One peer as a get response reports it.
 struct UapiPeerState {
-  PublicKey public_key;
-  PresharedKey preshared_key;  // all zero when unused, printed anyway (as wg(8) expects)
-  std::optional<Endpoint> endpoint;
+  wg::PublicKey public_key;
+  wg::PresharedKey preshared_key;  // all zero when unused, printed anyway (as wg(8) expects)
+  std::optional<core::SocketAddress> endpoint;
   /// Wall-clock time of the last completed handshake; nullopt prints 0/0 ("never").
   std::optional<std::chrono::system_clock::time_point> last_handshake;
   uint64_t rx_bytes = 0;
@@ -33,7 +34,7 @@ struct UapiPeerState {
 
 /// A snapshot of the whole interface, produced by the driver for one get request.
 struct UapiDeviceState {
-  std::optional<PrivateKey> private_key;
+  std::optional<wg::PrivateKey> private_key;
   uint16_t listen_port = 0;  // 0: not printed
   uint32_t fwmark = 0;       // 0: not printed
   std::vector<UapiPeerState> peers;
@@ -53,11 +54,11 @@ std::string format_set_response(int positive_errno);
 
 /// Changes to one peer, in the order wg(8) sends them (public_key starts a peer).
 struct UapiPeerUpdate {
-  PublicKey public_key;
+  wg::PublicKey public_key;
   bool remove = false;              // remove=true: delete the peer; other fields are moot
   bool update_only = false;         // update_only=true: do not create the peer if absent
-  std::optional<PresharedKey> preshared_key;  // all zero clears it
-  std::optional<Endpoint> endpoint;
+  std::optional<wg::PresharedKey> preshared_key;  // all zero clears it
+  std::optional<core::SocketAddress> endpoint;
   std::optional<std::chrono::seconds> persistent_keepalive;
   bool replace_allowed_ips = false;  // drop existing allowed IPs before adding these
   std::vector<util::IpPrefix> allowed_ips;
@@ -65,7 +66,7 @@ struct UapiPeerUpdate {
 
 /// A parsed set request, applied all-or-nothing by the driver.
 struct UapiSetRequest {
-  std::optional<PrivateKey> private_key;  // all zero removes the key
+  std::optional<wg::PrivateKey> private_key;  // all zero removes the key
   std::optional<uint16_t> listen_port;
   std::optional<uint32_t> fwmark;         // 0 clears it
   bool replace_peers = false;             // remove every peer not re-listed below first

@@ -7,10 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/time.h"
+
 namespace weft::wg {
 
 /// The core's monotonic time: a duration since an arbitrary epoch chosen by the driver.
-using Duration = std::chrono::nanoseconds;
+using core::Duration;
 
 // ---- Whitepaper section 6.1 ----
 inline constexpr uint64_t kRekeyAfterMessages = uint64_t{1} << 60;

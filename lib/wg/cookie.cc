@@ -13,15 +13,6 @@ crypto::Key32 label_hash(const char* label, const PublicKey& key) {
                             key.bytes.data(), key.bytes.size());
 }
 
-// The bytes a cookie binds to: the source address and port (only ever checked by us).
-std::size_t source_bytes(const Endpoint& e, uint8_t* out) {
-  std::size_t n = e.family == 6 ? 16 : 4;
-  std::memcpy(out, e.address.data(), n);
-  out[n] = static_cast<uint8_t>(e.port >> 8);
-  out[n + 1] = static_cast<uint8_t>(e.port);
-  return n + 2;
-}
-
 }  // namespace
 
 CookieChecker::~CookieChecker() {
@@ -40,13 +31,14 @@ bool CookieChecker::check_mac1(const uint8_t* msg, std::size_t mac1_offset) cons
   return crypto::constant_time_equal(expect.data(), msg + mac1_offset, expect.size());
 }
 
-Mac CookieChecker::cookie_for(const Endpoint& source) const {
-  uint8_t src[18];
-  std::size_t n = source_bytes(source, src);
+Mac CookieChecker::cookie_for(const Path& source) const {
+  // The bytes a cookie binds to (only ever checked by us): the path's source identity.
+  uint8_t src[Path::kMaxCookieSource];
+  std::size_t n = source.cookie_source(src);
   return crypto::blake2s_mac16(secret_, src, n);
 }
 
-bool CookieChecker::check_mac2(Duration now, const Endpoint& source, const uint8_t* msg,
+bool CookieChecker::check_mac2(Duration now, const Path& source, const uint8_t* msg,
                                std::size_t mac2_offset) const {
   if (!secret_born_ || now - *secret_born_ > kCookieRefreshTime) return false;
   Mac cookie = cookie_for(source);
@@ -58,7 +50,7 @@ bool CookieChecker::check_mac2(Duration now, const Endpoint& source, const uint8
 }
 
 CookieReply CookieChecker::make_reply(Duration now, Random& random, uint32_t receiver_index,
-                                      const Mac& mac1, const Endpoint& source) {
+                                      const Mac& mac1, const Path& source) {
   if (!secret_born_ || now - *secret_born_ > kCookieRefreshTime) {
     random.fill(secret_.data(), secret_.size());
     secret_born_ = now;
@@ -113,13 +105,11 @@ bool CookieGenerator::consume_reply(Duration now, const CookieReply& reply) {
   return true;
 }
 
-bool RateLimiter::allow(Duration now, const Endpoint& source) {
+bool RateLimiter::allow(Duration now, const Path& source) {
   constexpr Duration kCost = Duration(std::chrono::seconds(1)) / kHandshakesPerSecondPerSource;
   constexpr Duration kMaxTokens = kCost * kHandshakeBurstPerSource;
   if (now - last_gc_ > std::chrono::seconds(1)) collect_garbage(now);
-  Key key{};
-  key[0] = source.family;
-  std::memcpy(key.data() + 1, source.address.data(), 16);
+  core::PathKey key = source.host_key();
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     buckets_.emplace(key, Bucket{kMaxTokens - kCost, now});

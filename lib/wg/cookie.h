@@ -32,14 +32,14 @@ class CookieChecker {
   bool check_mac1(const uint8_t* msg, std::size_t mac1_offset) const;
   /// True when mac2 (right after mac1) matches the cookie we would give `source` now. Always
   /// false once the secret is stale, so the sender has to fetch a fresh cookie.
-  bool check_mac2(Duration now, const Endpoint& source, const uint8_t* msg,
+  bool check_mac2(Duration now, const Path& source, const uint8_t* msg,
                   std::size_t mac2_offset) const;
   /// A cookie_reply for the message whose mac1 is `mac1`, to be sent to `source`.
   CookieReply make_reply(Duration now, Random& random, uint32_t receiver_index, const Mac& mac1,
-                         const Endpoint& source);
+                         const Path& source);
 
  private:
-  Mac cookie_for(const Endpoint& source) const;
+  Mac cookie_for(const Path& source) const;
   crypto::Key32 mac1_key_{};
   crypto::Key32 cookie_key_{};
   crypto::Key32 secret_{};
@@ -73,12 +73,13 @@ class CookieGenerator {
   bool have_last_mac1_ = false;
 };
 
-/// Token bucket per source address (the port is ignored), applied to handshakes under load.
+/// Token bucket per source (Path::host_key: a UDP source's address without its port, a relayed
+/// path's relay and far node), applied to handshakes under load.
 class RateLimiter {
  public:
   /// True when a handshake from `source` may be processed at `now`.
-  bool allow(Duration now, const Endpoint& source);
-  /// Number of source addresses currently tracked.
+  bool allow(Duration now, const Path& source);
+  /// Number of sources currently tracked.
   std::size_t tracked() const { return buckets_.size(); }
 
  private:
@@ -86,9 +87,8 @@ class RateLimiter {
     Duration tokens;
     Duration last;
   };
-  using Key = std::array<uint8_t, 17>;
   void collect_garbage(Duration now);
-  std::map<Key, Bucket> buckets_;
+  std::map<core::PathKey, Bucket> buckets_;
   Duration last_gc_{0};
 };
 

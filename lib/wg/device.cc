@@ -172,7 +172,7 @@ std::vector<AllowedIp> Device::allowed_ips(PeerId id) const {
   return impl_->allowed.prefixes_of(id);
 }
 
-void Device::set_endpoint(PeerId id, const Endpoint& endpoint) {
+void Device::set_endpoint(PeerId id, const Path& endpoint) {
   if (Peer* p = impl_->peer(id)) p->endpoint = endpoint;
 }
 
@@ -212,7 +212,7 @@ DeviceStats Device::stats() const { return impl_->stats; }
 
 void Device::set_under_load(bool under_load) { impl_->under_load = under_load; }
 
-Output Device::receive_datagram(Now now, const Endpoint& from, ByteView datagram,
+Output Device::receive_datagram(Now now, const Path& from, ByteView datagram,
                                 MutableBytes out) {
   return impl_->receive(now, from, datagram, out);
 }

@@ -52,15 +52,19 @@ struct Output {
   Action action = Action::kNone;
   std::size_t size = 0;
   PeerId peer = kNoPeer;
-  Endpoint endpoint{};
+  Path endpoint{};
   DropReason drop = DropReason::kNone;
 };
+
+/// True when the output asks nothing of the driver: poll_transmit() has nothing more to emit
+/// (core/drive.h's contract).
+inline bool is_idle(const Output& o) { return o.action == Action::kNone; }
 
 /// Static configuration of one peer (as in a wg(8) config file's [Peer] section).
 struct PeerConfig {
   PublicKey public_key{};
   PresharedKey preshared_key{};
-  Endpoint endpoint{};                       ///< initial endpoint; unset = learn by roaming
+  Path endpoint{};                       ///< initial endpoint; unset = learn by roaming
   Duration persistent_keepalive{0};          ///< 0 = off
   std::vector<AllowedIp> allowed_ips;
 };
@@ -68,7 +72,7 @@ struct PeerConfig {
 /// Counters and state of one peer, for `wg show` / the UAPI.
 struct PeerStats {
   PublicKey public_key{};
-  Endpoint endpoint{};
+  Path endpoint{};
   uint64_t rx_bytes = 0;                     ///< all datagram bytes received from the peer
   uint64_t tx_bytes = 0;                     ///< all datagram bytes sent to the peer
   std::optional<WallTime> last_handshake;    ///< when the current session was established
@@ -128,7 +132,7 @@ class Device {
   /// Replaces the peer's allowed IPs. A prefix owned by another peer moves to this one.
   void set_allowed_ips(PeerId peer, const std::vector<AllowedIp>& prefixes);
   std::vector<AllowedIp> allowed_ips(PeerId peer) const;
-  void set_endpoint(PeerId peer, const Endpoint& endpoint);
+  void set_endpoint(PeerId peer, const Path& endpoint);
   void set_preshared_key(PeerId peer, const PresharedKey& key);
   void set_persistent_keepalive(Now now, PeerId peer, Duration interval);
   /// Stats of a peer; a default value for an unknown id.
@@ -143,7 +147,7 @@ class Device {
   /// reply, to `endpoint`), kDeliverToTunnel (decrypted IP packet from `peer`), kNone (handshake
   /// response, cookie reply or keepalive consumed) or kDrop (reason counted). `out` should hold
   /// output_capacity_for(datagram.size) bytes.
-  Output receive_datagram(Now now, const Endpoint& from, ByteView datagram, MutableBytes out);
+  Output receive_datagram(Now now, const Path& from, ByteView datagram, MutableBytes out);
 
   /// Handles one IP packet read from the tunnel: routes it by destination through allowed IPs
   /// and encrypts it (kSendDatagram), or stages it while a handshake runs (kNone; poll next),

@@ -55,14 +55,14 @@ struct Device::Impl {
   Keypair* sendable_keypair(Peer& p, Duration now) const;
 
   // device_receive.cc
-  Output receive(Now now, const Endpoint& from, ByteView dg, MutableBytes out);
-  Output on_initiation(Now now, const Endpoint& from, ByteView dg, MutableBytes out);
-  Output on_response(Now now, const Endpoint& from, ByteView dg, MutableBytes out);
+  Output receive(Now now, const Path& from, ByteView dg, MutableBytes out);
+  Output on_initiation(Now now, const Path& from, ByteView dg, MutableBytes out);
+  Output on_response(Now now, const Path& from, ByteView dg, MutableBytes out);
   Output on_cookie_reply(Now now, ByteView dg);
-  Output on_data(Now now, const Endpoint& from, ByteView dg, MutableBytes out);
+  Output on_data(Now now, const Path& from, ByteView dg, MutableBytes out);
   /// Under load: answers with a cookie reply (returned) when mac2 is bad, or drops when the
   /// source is over its rate. nullopt when the message may proceed.
-  std::optional<Output> load_gate(Now now, const Endpoint& from, ByteView dg,
+  std::optional<Output> load_gate(Now now, const Path& from, ByteView dg,
                                   std::size_t mac2_offset, uint32_t sender_index,
                                   MutableBytes out);
 

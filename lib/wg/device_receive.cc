@@ -38,7 +38,7 @@ std::size_t inner_packet(const uint8_t* p, std::size_t len, uint8_t& family, con
 
 }  // namespace
 
-Output Device::Impl::receive(Now now, const Endpoint& from, ByteView dg, MutableBytes out) {
+Output Device::Impl::receive(Now now, const Path& from, ByteView dg, MutableBytes out) {
   switch (message_type(dg.data, dg.size)) {
     case kMessageHandshakeInitiation:
       return on_initiation(now, from, dg, out);
@@ -53,7 +53,7 @@ Output Device::Impl::receive(Now now, const Endpoint& from, ByteView dg, Mutable
   }
 }
 
-std::optional<Output> Device::Impl::load_gate(Now now, const Endpoint& from, ByteView dg,
+std::optional<Output> Device::Impl::load_gate(Now now, const Path& from, ByteView dg,
                                               std::size_t mac2_offset, uint32_t sender_index,
                                               MutableBytes out) {
   if (!under_load) return std::nullopt;
@@ -74,7 +74,7 @@ std::optional<Output> Device::Impl::load_gate(Now now, const Endpoint& from, Byt
   return std::nullopt;
 }
 
-Output Device::Impl::on_initiation(Now now, const Endpoint& from, ByteView dg, MutableBytes out) {
+Output Device::Impl::on_initiation(Now now, const Path& from, ByteView dg, MutableBytes out) {
   auto msg = parse_initiation(dg.data, dg.size);
   if (!msg) return drop(DropReason::kMalformed);
   if (!checker.check_mac1(dg.data, kInitiationMac1Offset)) return drop(DropReason::kBadMac1);
@@ -130,7 +130,7 @@ Output Device::Impl::on_initiation(Now now, const Endpoint& from, ByteView dg, M
   return send_to(p, kHandshakeResponseSize);
 }
 
-Output Device::Impl::on_response(Now now, const Endpoint& from, ByteView dg, MutableBytes out) {
+Output Device::Impl::on_response(Now now, const Path& from, ByteView dg, MutableBytes out) {
   auto msg = parse_response(dg.data, dg.size);
   if (!msg) return drop(DropReason::kMalformed);
   if (!checker.check_mac1(dg.data, kResponseMac1Offset)) return drop(DropReason::kBadMac1);
@@ -170,7 +170,7 @@ Output Device::Impl::on_cookie_reply(Now now, ByteView dg) {
   return Output{};
 }
 
-Output Device::Impl::on_data(Now now, const Endpoint& from, ByteView dg, MutableBytes out) {
+Output Device::Impl::on_data(Now now, const Path& from, ByteView dg, MutableBytes out) {
   auto hdr = parse_transport_header(dg.data, dg.size);
   if (!hdr) return drop(DropReason::kMalformed);
   auto it = index_table.find(hdr->receiver_index);

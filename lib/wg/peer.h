@@ -22,7 +22,7 @@ struct Peer {
 
   PeerId id = kNoPeer;
   PublicKey public_key{};
-  Endpoint endpoint{};
+  Path endpoint{};
   Duration persistent_keepalive{0};
   Handshake handshake;
   CookieGenerator cookies;

@@ -59,10 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto req = weft::tunnel::parse_set_body(std::string_view(r).substr(4));
     if (!req.ok()) continue;
     for (const auto& p : req->peers) {
-      std::string hex = weft::tunnel::key_to_hex(p.public_key.bytes);
+      std::string hex = weft::core::key_to_hex(p.public_key.bytes);
       if (hex.size() != 64 || r.find(hex) == std::string::npos) {
         // The body spelled the key in some case; it must at least decode back to the same key.
-        auto again = weft::tunnel::key_from_hex(hex);
+        auto again = weft::core::key_from_hex(hex);
         if (!again || *again != p.public_key.bytes) std::abort();
       }
     }

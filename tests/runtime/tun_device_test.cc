@@ -105,11 +105,11 @@ BOOST_AUTO_TEST_CASE(carries_packets_between_the_kernel_and_the_tun_fd) {
   }
 
   // Kernel -> TUN: a datagram to a peer address in the tunnel subnet comes out of the fd.
-  auto sock = UdpSocket::bind(SocketAddress{*IpAddress::parse("100.64.0.1"), 0});
+  auto sock = UdpSocket::bind(weft::core::SocketAddress{*IpAddress::parse("100.64.0.1"), 0});
   BOOST_REQUIRE(sock.ok());
   const char payload[] = "hello tun";
   SendItem item{reinterpret_cast<const uint8_t*>(payload), sizeof(payload),
-                SocketAddress{*IpAddress::parse("100.64.0.2"), 4000}};
+                weft::core::SocketAddress{*IpAddress::parse("100.64.0.2"), 4000}};
   BOOST_REQUIRE(sock->send_batch(&item, 1).ok());
   bool found = false;
   for (int attempts = 0; attempts < 20 && !found; ++attempts) {

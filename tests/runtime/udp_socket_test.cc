@@ -22,10 +22,10 @@ bool wait_readable(int fd) {
   return ::poll(&p, 1, 5000) == 1;
 }
 
-SocketAddress loopback4(uint16_t port) { return {*IpAddress::parse("127.0.0.1"), port}; }
+weft::core::SocketAddress loopback4(uint16_t port) { return {*IpAddress::parse("127.0.0.1"), port}; }
 
 // Receives until `want` datagrams arrived (a batch may return fewer than were sent).
-std::vector<std::string> receive(UdpSocket& s, std::size_t want, std::vector<SocketAddress>* from) {
+std::vector<std::string> receive(UdpSocket& s, std::size_t want, std::vector<weft::core::SocketAddress>* from) {
   std::vector<std::string> out;
   std::vector<std::array<uint8_t, 256>> bufs(UdpSocket::kMaxBatch);
   while (out.size() < want) {
@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(sends_and_receives_a_batch_on_loopback) {
   BOOST_REQUIRE(sent.ok());
   BOOST_TEST(*sent == items.size());
 
-  std::vector<SocketAddress> from;
+  std::vector<weft::core::SocketAddress> from;
   auto got = receive(*b, payloads.size(), &from);
   BOOST_TEST(got == payloads, boost::test_tools::per_element());
   for (const auto& f : from) BOOST_TEST((f == loopback4(a->local_port())));
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(dual_stack_socket_reports_ipv4_peers_as_ipv4) {
   SendItem item{reinterpret_cast<const uint8_t*>(msg.data()), msg.size(),
                 loopback4(any->local_port())};
   BOOST_REQUIRE(v4->send_batch(&item, 1).ok());
-  std::vector<SocketAddress> from;
+  std::vector<weft::core::SocketAddress> from;
   auto got = receive(*any, 1, &from);
   BOOST_TEST(got[0] == msg);
   BOOST_TEST(from[0].address.is_v4());  // not ::ffff:127.0.0.1

@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(parses_a_complete_wg_quick_file) {
   BOOST_TEST(parsed.errors.empty());
   const auto& itf = parsed.config.interface;
   BOOST_REQUIRE(itf.private_key.has_value());
-  BOOST_TEST(weft::tunnel::key_to_base64(itf.private_key->bytes) == kPriv);
+  BOOST_TEST(weft::core::key_to_base64(itf.private_key->bytes) == kPriv);
   BOOST_TEST(itf.listen_port.value_or(0) == 51820);
   BOOST_TEST(itf.mtu.value_or(0) == 1380u);
   BOOST_REQUIRE_EQUAL(itf.addresses.size(), 3u);
@@ -61,9 +61,9 @@ BOOST_AUTO_TEST_CASE(parses_a_complete_wg_quick_file) {
 
   BOOST_REQUIRE_EQUAL(parsed.config.peers.size(), 2u);
   const auto& p1 = parsed.config.peers[0];
-  BOOST_TEST(weft::tunnel::key_to_base64(p1.public_key.bytes) == kPub1);
+  BOOST_TEST(weft::core::key_to_base64(p1.public_key.bytes) == kPub1);
   BOOST_REQUIRE(p1.preshared_key.has_value());
-  BOOST_TEST(weft::tunnel::key_to_base64(p1.preshared_key->bytes) == kPsk);
+  BOOST_TEST(weft::core::key_to_base64(p1.preshared_key->bytes) == kPsk);
   BOOST_REQUIRE_EQUAL(p1.allowed_ips.size(), 3u);
   BOOST_TEST(p1.allowed_ips[1].to_string() == "198.51.100.0/24");
   BOOST_TEST(p1.allowed_ips[2].to_string() == "fd7a:115c::2/128");

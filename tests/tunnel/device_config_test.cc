@@ -27,13 +27,13 @@ class CountingRandom : public wg::Random {
   uint64_t counter_ = 1;
 };
 
-std::string hex_of(const char* b64) { return key_to_hex(*key_from_base64(b64)); }
+std::string hex_of(const char* b64) { return weft::core::key_to_hex(*weft::core::key_from_base64(b64)); }
 
 struct Fixture {
-  Fixture() : device(config(), random) { settings.private_key = PrivateKey(*key_from_base64(kPrivA)); }
+  Fixture() : device(config(), random) { settings.private_key = wg::PrivateKey(*weft::core::key_from_base64(kPrivA)); }
   static wg::DeviceConfig config() {
     TunnelConfig c;
-    c.interface.private_key = PrivateKey(*key_from_base64(kPrivA));
+    c.interface.private_key = wg::PrivateKey(*weft::core::key_from_base64(kPrivA));
     return device_config_from(c, 1420).value();
   }
   UapiSetRequest set(const std::string& body) {
@@ -52,7 +52,7 @@ struct Fixture {
 BOOST_FIXTURE_TEST_SUITE(device_config, Fixture)
 
 BOOST_AUTO_TEST_CASE(device_key_matches_wg_pubkey) {
-  BOOST_TEST(key_to_base64(device.public_key().bytes) == kPubA);
+  BOOST_TEST(weft::core::key_to_base64(device.public_key().bytes) == kPubA);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_config_without_private_key) {
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(set_creates_updates_and_appends_allowed_ips) {
             set("public_key=" + hex_of(kPubB) + "\nendpoint=[2001:db8::2]:4000\n"
                 "allowed_ip=100.64.0.2/32\n"),
             settings);
-  wg::PeerId id = device.find_peer(to_wg(PublicKey{*key_from_base64(kPubB)}));
+  wg::PeerId id = device.find_peer(wg::PublicKey{*weft::core::key_from_base64(kPubB)});
   BOOST_REQUIRE(id != wg::kNoPeer);
   apply_set(device, now, set("public_key=" + hex_of(kPubB) + "\nallowed_ip=100.64.1.0/24\n"),
             settings);
@@ -122,11 +122,11 @@ BOOST_AUTO_TEST_CASE(set_honours_update_only_remove_and_replace_peers) {
   BOOST_TEST(device.peers().size() == 2u);
   apply_set(device, now, set("public_key=" + hex_of(kPubB) + "\nremove=true\n"), settings);
   BOOST_REQUIRE_EQUAL(device.peers().size(), 1u);
-  BOOST_TEST(key_to_base64(device.peer_stats(device.peers()[0]).public_key.bytes) == kPubC);
+  BOOST_TEST(weft::core::key_to_base64(device.peer_stats(device.peers()[0]).public_key.bytes) == kPubC);
 
   apply_set(device, now, set("replace_peers=true\npublic_key=" + hex_of(kPubB) + "\n"), settings);
   BOOST_REQUIRE_EQUAL(device.peers().size(), 1u);
-  BOOST_TEST(key_to_base64(device.peer_stats(device.peers()[0]).public_key.bytes) == kPubB);
+  BOOST_TEST(weft::core::key_to_base64(device.peer_stats(device.peers()[0]).public_key.bytes) == kPubB);
 }
 
 BOOST_AUTO_TEST_CASE(set_ignores_our_own_public_key_as_a_peer) {
@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(set_tracks_and_clears_preshared_keys) {
 BOOST_AUTO_TEST_CASE(set_private_key_changes_the_public_key) {
   apply_set(device, now, set("private_key=" + hex_of("yMefr+dNCTB4BJwvGvNQZrO9fqYVCbnu/dyKoLnb63c=") + "\n"),
             settings);
-  BOOST_TEST(key_to_base64(device.public_key().bytes) == kPubB);
+  BOOST_TEST(weft::core::key_to_base64(device.public_key().bytes) == kPubB);
 }
 
 BOOST_AUTO_TEST_CASE(formats_only_nonzero_drop_reasons_in_enum_order) {

@@ -13,7 +13,7 @@ namespace {
 constexpr char kPubHex[] = "416b28285ad413a79718ac8841f5917d2c1ef3e0dd963c0cc87805c5181cef0b";
 constexpr char kPub2Hex[] = "68e0bc7c4114fb0ebffabc2a6a5f710f94d4d3f1fbf8655b9c42e45cb8ba7260";
 
-KeyBytes hex(const char* h) { return *key_from_hex(h); }
+weft::core::KeyBytes hex(const char* h) { return *weft::core::key_from_hex(h); }
 
 }  // namespace
 
@@ -100,11 +100,11 @@ BOOST_AUTO_TEST_CASE(rejects_malformed_values) {
 
 BOOST_AUTO_TEST_CASE(formats_get_response_in_wg_order) {
   UapiDeviceState s;
-  s.private_key = PrivateKey(hex(kPub2Hex));
+  s.private_key = weft::wg::PrivateKey(hex(kPub2Hex));
   s.listen_port = 51820;
   UapiPeerState p;
-  p.public_key = PublicKey{hex(kPubHex)};
-  p.endpoint = Endpoint::parse("192.0.2.9:4000");
+  p.public_key = weft::wg::PublicKey{hex(kPubHex)};
+  p.endpoint = weft::core::SocketAddress::parse("192.0.2.9:4000");
   p.last_handshake = std::chrono::system_clock::time_point(
       std::chrono::seconds(1700000000) + std::chrono::nanoseconds(123));
   p.rx_bytes = 1000;

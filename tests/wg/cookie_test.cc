@@ -20,12 +20,12 @@ struct Fixture {
     gen.init(responder);
     msg.assign(kHandshakeInitiationSize, 0x3c);
   }
-  SeqRandom rng;
+  weft::core::SeededRandom rng;
   PublicKey responder;
   CookieChecker checker;
   CookieGenerator gen;
   std::vector<uint8_t> msg;
-  Endpoint src = Endpoint::v4(192, 0, 2, 1, 51820);
+  Path src = Path::v4(192, 0, 2, 1, 51820);
 };
 
 Mac mac1_of(const std::vector<uint8_t>& m) {
@@ -57,26 +57,23 @@ BOOST_AUTO_TEST_CASE(mac2_is_valid_only_after_a_cookie_reply) {
   f.gen.add_macs(2s, f.msg.data(), kInitiationMac1Offset);
   BOOST_TEST(f.checker.check_mac2(2s, f.src, f.msg.data(), kInitiationMac2Offset));
   // Bound to the source address and port.
-  Endpoint other = f.src;
-  other.port = 1;
+  Path other = f.src;
+  other.udp.port = 1;
   BOOST_TEST(!f.checker.check_mac2(2s, other, f.msg.data(), kInitiationMac2Offset));
 }
 
 BOOST_AUTO_TEST_CASE(cookies_bind_ipv6_sources_too) {
   Fixture f;
-  Endpoint v6;
-  v6.family = 6;
-  v6.address[0] = 0x20;
-  v6.address[1] = 0x01;
-  v6.address[15] = 1;
-  v6.port = 51820;
+  std::array<uint8_t, 16> v6_bytes{0x20, 0x01};
+  v6_bytes[15] = 1;
+  Path v6 = Path::to_udp(weft::core::SocketAddress{weft::util::IpAddress::v6(v6_bytes), 51820});
   f.gen.add_macs(0s, f.msg.data(), kInitiationMac1Offset);
   CookieReply reply = f.checker.make_reply(0s, f.rng, 1, mac1_of(f.msg), v6);
   BOOST_REQUIRE(f.gen.consume_reply(0s, reply));
   f.gen.add_macs(1s, f.msg.data(), kInitiationMac1Offset);
   BOOST_TEST(f.checker.check_mac2(1s, v6, f.msg.data(), kInitiationMac2Offset));
-  Endpoint near = v6;
-  near.address[15] = 2;
+  v6_bytes[15] = 2;
+  Path near = Path::to_udp(weft::core::SocketAddress{weft::util::IpAddress::v6(v6_bytes), 51820});
   BOOST_TEST(!f.checker.check_mac2(1s, near, f.msg.data(), kInitiationMac2Offset));
 }
 
@@ -111,9 +108,9 @@ BOOST_AUTO_TEST_CASE(rejects_cookie_reply_for_another_message_or_forged) {
 
 BOOST_AUTO_TEST_CASE(rate_limiter_allows_a_burst_then_the_sustained_rate) {
   RateLimiter rl;
-  Endpoint a = Endpoint::v4(192, 0, 2, 1, 1);
-  Endpoint a_other_port = Endpoint::v4(192, 0, 2, 1, 2);
-  Endpoint b = Endpoint::v4(192, 0, 2, 2, 1);
+  Path a = Path::v4(192, 0, 2, 1, 1);
+  Path a_other_port = Path::v4(192, 0, 2, 1, 2);
+  Path b = Path::v4(192, 0, 2, 2, 1);
   int allowed = 0;
   for (int i = 0; i < 20; ++i) allowed += rl.allow(10s, i % 2 ? a : a_other_port);
   BOOST_TEST(allowed == kHandshakeBurstPerSource);
@@ -124,6 +121,30 @@ BOOST_AUTO_TEST_CASE(rate_limiter_allows_a_burst_then_the_sustained_rate) {
   BOOST_TEST(rl.tracked() == 2u);
   BOOST_TEST(rl.allow(20s, b));
   BOOST_TEST(rl.tracked() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(relayed_peers_are_keyed_by_relay_and_far_node_not_by_the_relay) {
+  weft::core::NodePublicKey n1;
+  weft::core::NodePublicKey n2;
+  n1.bytes[0] = 1;
+  n2.bytes[0] = 2;
+  Path r1 = Path::via_relay(7, n1);
+  Path r2 = Path::via_relay(7, n2);
+  Path r1_other_relay = Path::via_relay(8, n1);
+  RateLimiter rl;
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += rl.allow(10s, r1);
+  BOOST_TEST(allowed == kHandshakeBurstPerSource);
+  BOOST_TEST(rl.allow(10s, r2));              // another node behind the same relay
+  BOOST_TEST(rl.allow(10s, r1_other_relay));  // the same node through another relay
+  Fixture f;
+  f.gen.add_macs(0s, f.msg.data(), kInitiationMac1Offset);
+  CookieReply reply = f.checker.make_reply(0s, f.rng, 1, mac1_of(f.msg), r1);
+  BOOST_REQUIRE(f.gen.consume_reply(0s, reply));
+  f.gen.add_macs(1s, f.msg.data(), kInitiationMac1Offset);
+  BOOST_TEST(f.checker.check_mac2(1s, r1, f.msg.data(), kInitiationMac2Offset));
+  BOOST_TEST(!f.checker.check_mac2(1s, r2, f.msg.data(), kInitiationMac2Offset));
+  BOOST_TEST(!f.checker.check_mac2(1s, r1_other_relay, f.msg.data(), kInitiationMac2Offset));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

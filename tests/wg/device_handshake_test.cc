@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(rate_limits_handshakes_per_source_under_load) {
 
 BOOST_AUTO_TEST_CASE(drops_initiation_from_unknown_peer_and_bad_mac1) {
   Pair net;
-  Node stranger(9, Endpoint::v4(203, 0, 113, 5, 1));
+  Node stranger(9, Path::v4(203, 0, 113, 5, 1));
   PeerConfig pc;
   pc.public_key = net.b.device.public_key();
   pc.endpoint = net.b.ep;

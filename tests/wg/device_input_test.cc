@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(survives_a_randomness_source_that_always_repeats) {
   Device d(config, stuck);
   PeerConfig pc;
   pc.public_key.bytes = weft::crypto::x25519_public(make_private(6).bytes);
-  pc.endpoint = Endpoint::v4(192, 0, 2, 9, 1);
+  pc.endpoint = Path::v4(192, 0, 2, 9, 1);
   PeerId p = d.add_peer(pc);
   d.initiate_handshake(Now{}, p);
   uint8_t buf[256];

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const Datagram* last_data_from(const Pair& net, const Endpoint& from) {
+const Datagram* last_data_from(const Pair& net, const Path& from) {
   for (auto it = net.log.rbegin(); it != net.log.rend(); ++it) {
     if (it->from == from && it->type() == kMessageTransportData && it->bytes.size() > 32) return &*it;
   }
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(rejects_counters_past_reject_after_messages) {
 BOOST_AUTO_TEST_CASE(roams_to_the_endpoint_of_the_last_authenticated_packet) {
   Pair net;
   net.handshake();
-  Endpoint moved = Endpoint::v4(198, 51, 100, 7, 40000);
+  Path moved = Path::v4(198, 51, 100, 7, 40000);
   net.a.ep = moved;
   net.send(net.a, ipv4_packet(1, 2, 20));
   BOOST_TEST((net.b.device.peer_stats(net.b.peer).endpoint == moved));
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(does_not_roam_on_unauthenticated_packets) {
   net.send(net.a, ipv4_packet(1, 2, 20));
   Datagram forged = *last_data_from(net, net.a.ep);
   forged.bytes[40] ^= 1;
-  forged.from = Endpoint::v4(203, 0, 113, 9, 1);
+  forged.from = Path::v4(203, 0, 113, 9, 1);
   Output o = net.deliver(forged);
   BOOST_TEST(static_cast<int>(o.drop) == static_cast<int>(DropReason::kBadAead));
   BOOST_TEST((net.b.device.peer_stats(net.b.peer).endpoint == net.a.ep));

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int keepalives_from(const Pair& net, const Endpoint& from) {
+int keepalives_from(const Pair& net, const Path& from) {
   int n = 0;
   for (const auto& d : net.log) {
     n += d.from == from && d.type() == kMessageTransportData && d.bytes.size() == kTransportMinSize;
@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(starts_new_handshake_when_data_gets_no_reply) {
   net.handshake();
   net.advance(1s);
   // B goes silent: drop everything it sends.
-  Endpoint b_ep = net.b.ep;
+  Path b_ep = net.b.ep;
   net.loss = [b_ep](const Datagram& d) { return d.from == b_ep; };
   net.send(net.a, ipv4_packet(1, 2, 10));
   net.advance(14s);
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(re_handshakes_on_receive_near_reject_after_time) {
 
 BOOST_AUTO_TEST_CASE(responder_waits_for_confirmation_instead_of_dueling) {
   Pair net;
-  Endpoint a_ep = net.a.ep;
+  Path a_ep = net.a.ep;
   net.loss = [a_ep](const Datagram& d) { return d.from == a_ep && d.type() == kMessageTransportData; };
   net.a.device.initiate_handshake(net.now(), net.a.peer);
   net.pump();

@@ -7,35 +7,14 @@
 #include <functional>
 #include <vector>
 
+#include "core/random.h"
 #include "wg/device.h"
 #include "wg/messages.h"
 
 namespace weft::wg::test {
 
-/// splitmix64: deterministic, seeded, good enough to make keys and indices distinct.
-class SeqRandom : public Random {
- public:
-  explicit SeqRandom(uint64_t seed) : state_(seed) {}
-  void fill(uint8_t* out, std::size_t n) override {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i % 8 == 0) word_ = next();
-      out[i] = static_cast<uint8_t>(word_ >> (8 * (i % 8)));
-    }
-  }
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_;
-  uint64_t word_ = 0;
-};
-
 inline PrivateKey make_private(uint64_t seed) {
-  SeqRandom r(seed);
+  core::SeededRandom r(seed);
   PrivateKey k;
   r.fill(k.bytes.data(), k.bytes.size());
   k.bytes[0] &= 248;
@@ -60,23 +39,23 @@ inline std::vector<uint8_t> ipv4_packet(uint8_t src, uint8_t dst, std::size_t pa
 }
 
 struct Datagram {
-  Endpoint from;
-  Endpoint to;
+  Path from;
+  Path to;
   std::vector<uint8_t> bytes;
   uint8_t type() const { return bytes.empty() ? 0 : bytes[0]; }
 };
 
 struct Node {
-  Node(uint64_t seed, Endpoint endpoint)
+  Node(uint64_t seed, Path endpoint)
       : rng(seed), device(config(seed), rng), ep(endpoint) {}
   static DeviceConfig config(uint64_t seed) {
     DeviceConfig c;
     c.private_key = make_private(seed * 7 + 1);
     return c;
   }
-  SeqRandom rng;
+  core::SeededRandom rng;
   Device device;
-  Endpoint ep;
+  Path ep;
   PeerId peer = kNoPeer;                    // the other node
   std::vector<std::vector<uint8_t>> inbox;  // delivered to the tunnel
   std::vector<Output> results;              // every receive_datagram result
@@ -85,7 +64,7 @@ struct Node {
 /// Two nodes: A = 100.64.0.1 at 192.0.2.1:51820, B = 100.64.0.2 at 192.0.2.2:51820.
 class Pair {
  public:
-  Pair() : a(1, Endpoint::v4(192, 0, 2, 1, 51820)), b(2, Endpoint::v4(192, 0, 2, 2, 51820)) {
+  Pair() : a(1, Path::v4(192, 0, 2, 1, 51820)), b(2, Path::v4(192, 0, 2, 2, 51820)) {
     wall0 = WallTime(std::chrono::seconds(1700000000));
     a.peer = a.device.add_peer(peer_config(b, 2));
     b.peer = b.device.add_peer(peer_config(a, 1));

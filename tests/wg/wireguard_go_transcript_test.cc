@@ -84,7 +84,7 @@ struct Recorded {
     PeerConfig pc;
     pc.public_key.bytes = weft::crypto::x25519_public(pattern(13, 5));
     pc.preshared_key.bytes = pattern(29, 11);
-    pc.endpoint = Endpoint::v4(127, 0, 0, 1, 51820);
+    pc.endpoint = Path::v4(127, 0, 0, 1, 51820);
     pc.allowed_ips.push_back(AllowedIp::v4(100, 64, 0, 1, 32));
     peer = device.add_peer(pc);
   }
@@ -94,7 +94,7 @@ struct Recorded {
     return c;
   }
   Now now() const { return Now{Duration(1000000), WallTime(std::chrono::seconds(1700000000))}; }
-  SeqRandom rng{42};
+  weft::core::SeededRandom rng{42};
   Device device;
   PeerId peer;
   uint8_t buf[2048];
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(reproduces_our_initiation_and_data_and_accepts_theirs) {
   BOOST_TEST(std::vector<uint8_t>(r.buf, r.buf + init.size) == unhex(kOurInitiation));
 
   auto response = unhex(kTheirResponse);
-  Endpoint them = Endpoint::v4(127, 0, 0, 1, 51820);
+  Path them = Path::v4(127, 0, 0, 1, 51820);
   Output consumed = r.device.receive_datagram(r.now(), them, ByteView{response.data(), response.size()},
                                               MutableBytes{r.buf, sizeof r.buf});
   BOOST_TEST(static_cast<int>(consumed.action) == static_cast<int>(Action::kNone));
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(rejects_their_response_with_a_wrong_preshared_key) {
   r.device.send_packet(r.now(), ByteView{ping.data(), ping.size()}, MutableBytes{r.buf, sizeof r.buf});
   r.device.poll_transmit(r.now(), MutableBytes{r.buf, sizeof r.buf});
   auto response = unhex(kTheirResponse);
-  Output o = r.device.receive_datagram(r.now(), Endpoint::v4(127, 0, 0, 1, 51820),
+  Output o = r.device.receive_datagram(r.now(), Path::v4(127, 0, 0, 1, 51820),
                                        ByteView{response.data(), response.size()},
                                        MutableBytes{r.buf, sizeof r.buf});
   BOOST_TEST(static_cast<int>(o.drop) == static_cast<int>(DropReason::kBadHandshake));

@@ -1,5 +1,6 @@
 // Build-time guard: the driver-facing header must compile as C++17, because ns-3 3.37 headers
 // need C++17 under g++ 12 and sim/ includes device.h. Compiled with CXX_STANDARD 17.
+#include "core/drive.h"
 #include "wg/device.h"
 
 namespace weft::wg {

@@ -1,7 +1,7 @@
-// Base64 (RFC 4648 §4) and hex codecs for 32-byte WireGuard keys, strict in what they accept.
-#include "tunnel/keys.h"
+// Base64 (RFC 4648 §4) and hex codecs for 32-byte keys, strict in what they accept.
+#include "core/key_text.h"
 
-namespace weft::tunnel {
+namespace weft::core {
 namespace {
 
 constexpr char kBase64Alphabet[] =
@@ -23,25 +23,7 @@ int hex_value(char c) {
   return -1;
 }
 
-// Local wipe so this declarative layer does not link the crypto library; volatile stores are
-// not elided by the optimizer.
-void wipe(KeyBytes& k) {
-  volatile uint8_t* p = k.data();
-  for (std::size_t i = 0; i < k.size(); ++i) p[i] = 0;
-}
-
-bool all_zero(const KeyBytes& k) {
-  uint8_t acc = 0;
-  for (uint8_t b : k) acc |= b;
-  return acc == 0;
-}
-
 }  // namespace
-
-PrivateKey::~PrivateKey() { wipe(bytes); }
-bool PrivateKey::is_zero() const { return all_zero(bytes); }
-PresharedKey::~PresharedKey() { wipe(bytes); }
-bool PresharedKey::is_zero() const { return all_zero(bytes); }
 
 std::optional<KeyBytes> key_from_base64(std::string_view text) {
   // 32 bytes = 10 full 3-byte groups + 2 bytes, i.e. 43 symbols and one '='.
@@ -85,9 +67,9 @@ std::string key_to_base64(const KeyBytes& key) {
 }
 
 std::optional<KeyBytes> key_from_hex(std::string_view text) {
-  if (text.size() != 2 * kWgKeySize) return std::nullopt;
+  if (text.size() != 2 * kKeySize) return std::nullopt;
   KeyBytes out{};
-  for (std::size_t i = 0; i < kWgKeySize; ++i) {
+  for (std::size_t i = 0; i < kKeySize; ++i) {
     int hi = hex_value(text[2 * i]);
     int lo = hex_value(text[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
@@ -99,7 +81,7 @@ std::optional<KeyBytes> key_from_hex(std::string_view text) {
 std::string key_to_hex(const KeyBytes& key) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * kWgKeySize);
+  out.reserve(2 * kKeySize);
   for (uint8_t b : key) {
     out += kHex[b >> 4];
     out += kHex[b & 15];
@@ -107,4 +89,4 @@ std::string key_to_hex(const KeyBytes& key) {
   return out;
 }
 
-}  // namespace weft::tunnel
+}  // namespace weft::core
