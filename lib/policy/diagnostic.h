@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weft::policy {
@@ -22,6 +23,15 @@ struct Diagnostic {
 };
 
 using Diagnostics = std::vector<Diagnostic>;
+
+/// `s` between double quotes, as names and values appear in messages: "unknown group \"x\"".
+/// No escaping: the text is shown as written.
+inline std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  out.append(s);
+  out += '"';
+  return out;
+}
 
 inline bool has_errors(const Diagnostics& d) {
   for (const auto& x : d)

@@ -16,7 +16,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 Result<Identity> identity_from_text(const Policy& policy, std::string_view text, bool is_src) {
   Identity id;
-  const std::string quoted = "\"" + std::string(text) + "\"";
   if (text.empty()) return make_error("identity.empty", "empty source or destination");
   std::string_view addr = text;
   if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
@@ -30,19 +29,21 @@ Result<Identity> identity_from_text(const Policy& policy, std::string_view text,
         id.tags.emplace_back(text);
         return id;
       }
-    return make_error("identity.unknown_tag", quoted + " is not in tagOwners");
+    return make_error("identity.unknown_tag", quoted(text) + " is not in tagOwners");
   }
   if (starts_with(text, "group:")) {
-    if (!is_src) return make_error("identity.group_dst", "a group cannot be a destination: " + quoted);
+    if (!is_src)
+      return make_error("identity.group_dst", "a group cannot be a destination: " + quoted(text));
     for (const auto& g : policy.groups)
       if (g.name == text) {
         id.groups.emplace_back(text);
         return id;
       }
-    return make_error("identity.unknown_group", "unknown group " + quoted);
+    return make_error("identity.unknown_group", "unknown group " + quoted(text));
   }
   if (starts_with(text, "autogroup:") || starts_with(text, "ipset:") || text == "*")
-    return make_error("identity.form", quoted + " names many nodes; use a user, tag, host or address");
+    return make_error("identity.form",
+                      quoted(text) + " names many nodes; use a user, tag, host or address");
   for (const auto& h : policy.hosts)
     if (h.name == text) {
       id.addresses.push_back(h.prefix.address());
@@ -56,7 +57,7 @@ Result<Identity> identity_from_text(const Policy& policy, std::string_view text,
     id.addresses.push_back(p->address());
     return id;
   }
-  return make_error("identity.unknown", "unknown host, user or address " + quoted);
+  return make_error("identity.unknown", "unknown host, user or address " + quoted(text));
 }
 
 }  // namespace weft::policy

@@ -7,8 +7,6 @@
 namespace weft::policy {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 bool is_attr_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||

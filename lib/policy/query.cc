@@ -13,14 +13,14 @@ Result<QueryTarget> target_from_text(const Policy& policy, std::string_view host
     auto close = host_port.find(']');
     if (close == std::string_view::npos || close + 1 >= host_port.size() ||
         host_port[close + 1] != ':') {
-      return make_error("query.target", "expected \"[IPv6]:PORT\", got \"" + std::string(host_port) + "\"");
+      return make_error("query.target", "expected \"[IPv6]:PORT\", got " + quoted(host_port));
     }
     host = host_port.substr(1, close - 1);
     port = host_port.substr(close + 2);
   } else {
     auto colon = host_port.rfind(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return make_error("query.target", "expected HOST:PORT, got \"" + std::string(host_port) + "\"");
+      return make_error("query.target", "expected HOST:PORT, got " + quoted(host_port));
     }
     host = host_port.substr(0, colon);
     port = host_port.substr(colon + 1);
@@ -28,7 +28,7 @@ Result<QueryTarget> target_from_text(const Policy& policy, std::string_view host
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
-    return make_error("query.port", "invalid port \"" + std::string(port) + "\": expected a number from 0 to 65535");
+    return make_error("query.port", "invalid port " + quoted(port) + ": expected a number from 0 to 65535");
   }
   auto identity = identity_from_text(policy, host, /*is_src=*/false);
   if (!identity) return identity.error();

@@ -79,8 +79,6 @@ class Reader {
   ReadExtras& extras_;
 };
 
-std::string quoted(std::string_view s);
-
 /// Reads the whole document (must be an object) into `policy`.
 void read_document(Reader& r, const hujson::Value& root, Policy& policy);
 

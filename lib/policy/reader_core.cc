@@ -19,13 +19,6 @@ std::string kind_article(hujson::Kind k) {
 
 }  // namespace
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  out.append(s);
-  out += '"';
-  return out;
-}
-
 bool equal_fold(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)

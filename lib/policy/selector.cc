@@ -21,13 +21,6 @@ TextError error_at(std::string_view text, std::size_t byte_offset, std::string m
   return TextError{code_points(text, byte_offset), std::move(message)};
 }
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  out.append(s);
-  out += '"';
-  return out;
-}
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');

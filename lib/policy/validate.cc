@@ -12,8 +12,6 @@ namespace {
 
 using Kind = SelectorKind;
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 // Names defined by one section, for lookups and for "did you mean" candidates.
 class NameTable {
  public:
