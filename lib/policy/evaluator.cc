@@ -14,10 +14,6 @@ namespace {
 
 constexpr int kMaxIpSetDepth = 16;
 
-bool is_port_bearing(uint8_t proto) {
-  return proto == kProtoTcp || proto == kProtoUdp || proto == kProtoSctp;
-}
-
 bool in_default_protos(uint8_t proto) {
   return proto == kProtoTcp || proto == kProtoUdp || proto == kProtoIcmp ||
          proto == kProtoIcmpV6;
@@ -464,7 +460,7 @@ Principal Evaluator::resolve(const Identity& id) const {
 Decision Evaluator::decide(const Principal& src, const Principal& dst, uint8_t proto,
                            uint16_t port) const {
   const CompiledPolicy& c = *impl_;
-  const bool check_port = is_port_bearing(proto);
+  const bool check_port = protocol_has_ports(proto);
   const bool default_proto = in_default_protos(proto);
   const bool same_owner = src.owner != 0 && src.owner == dst.owner && !src.tagged && !dst.tagged;
   uint32_t best = std::numeric_limits<uint32_t>::max();

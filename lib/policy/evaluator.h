@@ -12,29 +12,13 @@
 #include <vector>
 
 #include "policy/diagnostic.h"
+#include "policy/identity.h"
 #include "policy/model.h"
+#include "policy/protocol.h"
 #include "util/ip_prefix.h"
 #include "util/result.h"
 
 namespace weft::policy {
-
-/// Who a packet's source or destination is: what the coordination server (or a test) knows of
-/// a node. A user-owned node has `user`; a tagged node has `tags` and no user.
-struct Identity {
-  std::optional<std::string> user;  // "alice@example.com"
-  std::vector<std::string> tags;    // "tag:prod"
-  std::vector<std::string> roles;   // "admin", "owner", ... (for autogroup:admin etc.)
-  std::vector<util::IpAddress> addresses;
-  std::map<std::string, std::string> posture_attrs;  // "node:os" -> "linux"
-  /// Group memberships known besides the policy's `groups` ("group:eng"), e.g. from the
-  /// identity provider; also how a test src that names a group without members is evaluated.
-  std::vector<std::string> groups;
-};
-
-/// Parses the forms that tests and `acl query` accept for a source or destination host:
-/// "alice@example.com", "tag:prod", "group:eng" (not for dst), a host alias, an IP address.
-/// Errors: unknown group/tag/host, malformed address, a form not allowed there.
-Result<Identity> identity_from_text(const Policy& policy, std::string_view text, bool is_src);
 
 /// Which rule accepted: an ACL or grant by index (or, in SSH test results, an `ssh` rule),
 /// with its position in the file.
@@ -90,7 +74,8 @@ class Evaluator {
 
   Principal resolve(const Identity& id) const;
 
-  /// The decision for `proto`/`port` from src to dst (port ignored for port-less protocols).
+  /// The decision for `proto`/`port` from src to dst (port ignored unless
+  /// protocol_has_ports(proto)).
   Decision decide(const Principal& src, const Principal& dst, uint8_t proto, uint16_t port) const;
 
   /// Convenience: resolve both sides then decide.
@@ -105,11 +90,5 @@ class Evaluator {
   explicit Evaluator(std::unique_ptr<CompiledPolicy> impl);
   std::unique_ptr<CompiledPolicy> impl_;
 };
-
-/// Parses a protocol as written in policies: a name ("tcp", "udp", "icmp", "ipv6-icmp", "sctp",
-/// "igmp", "gre", "esp", "ah", ...) or an IANA number ("17"). nullopt when unknown.
-std::optional<uint8_t> protocol_from_text(std::string_view text);
-/// The canonical name of a protocol number ("tcp"), or its number as text.
-std::string protocol_name(uint8_t proto);
 
 }  // namespace weft::policy

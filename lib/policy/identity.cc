@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "policy/evaluator.h"
+#include "policy/identity.h"
 
 namespace weft::policy {
 namespace {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/diagnostic.h"
+#include "policy/protocol.h"
 #include "util/ip_prefix.h"
 
 namespace weft::policy {
@@ -47,13 +48,6 @@ struct PortRange {
     return a.first == b.first && a.last == b.last;
   }
 };
-
-/// IANA protocol numbers used by the defaults.
-inline constexpr uint8_t kProtoIcmp = 1;
-inline constexpr uint8_t kProtoTcp = 6;
-inline constexpr uint8_t kProtoUdp = 17;
-inline constexpr uint8_t kProtoIcmpV6 = 58;
-inline constexpr uint8_t kProtoSctp = 132;
 
 /// One `host:ports` entry of an ACL's dst.
 struct AclDestination {

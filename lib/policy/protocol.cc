@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "policy/evaluator.h"
+#include "policy/protocol.h"
 
 namespace weft::policy {
 namespace {
@@ -63,6 +63,10 @@ std::string protocol_name(uint8_t proto) {
   for (const auto& p : kNamedProtocols)
     if (p.number == proto) return std::string(p.name);
   return std::to_string(proto);
+}
+
+bool protocol_has_ports(uint8_t proto) {
+  return proto == kProtoTcp || proto == kProtoUdp || proto == kProtoSctp;
 }
 
 }  // namespace weft::policy

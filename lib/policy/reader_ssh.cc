@@ -2,7 +2,7 @@
 // entries (docs/policy.md, "Sections").
 #include <array>
 
-#include "policy/evaluator.h"
+#include "policy/protocol.h"
 #include "policy/reader.h"
 #include "policy/selector.h"
 

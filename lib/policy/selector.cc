@@ -6,7 +6,7 @@
 #include <array>
 #include <charconv>
 
-#include "policy/evaluator.h"
+#include "policy/protocol.h"
 #include "util/edit_distance.h"
 
 namespace weft::policy {
@@ -287,10 +287,6 @@ TextResult<AclDestination> parse_destination(std::string_view text) {
   d.target = std::move(sel.value());
   d.ports = std::move(ports.value());
   return d;
-}
-
-bool protocol_has_ports(uint8_t proto) {
-  return proto == kProtoTcp || proto == kProtoUdp || proto == kProtoSctp;
 }
 
 TextResult<GrantIp> parse_grant_ip(std::string_view text) {

@@ -64,10 +64,6 @@ TextResult<AclDestination> parse_destination(std::string_view text);
 /// protocol ("icmp:22").
 TextResult<GrantIp> parse_grant_ip(std::string_view text);
 
-/// Whether a protocol number carries ports (TCP, UDP, SCTP). Rules naming another protocol
-/// must use the port "*".
-bool protocol_has_ports(uint8_t proto);
-
 /// Parses a test destination "host:port" with exactly one port ("tag:prod:22", "[fd7a::1]:80").
 TextResult<TestTarget> parse_test_target(std::string_view text);
 

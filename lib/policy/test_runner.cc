@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "policy/identity.h"
+
 namespace weft::policy {
 namespace {
 

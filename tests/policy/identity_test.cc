@@ -2,7 +2,7 @@
 #define BOOST_TEST_MODULE identity
 #include <boost/test/unit_test.hpp>
 
-#include "policy/evaluator.h"
+#include "policy/identity.h"
 
 using namespace weft::policy;
 using weft::util::IpAddress;

@@ -2,7 +2,7 @@
 #define BOOST_TEST_MODULE protocol
 #include <boost/test/unit_test.hpp>
 
-#include "policy/evaluator.h"
+#include "policy/protocol.h"
 
 using namespace weft::policy;
 
@@ -48,6 +48,13 @@ BOOST_AUTO_TEST_CASE(names_known_protocols_and_numbers_the_rest) {
   BOOST_TEST(protocol_name(200) == "200");
   for (int n = 0; n <= 255; ++n)
     BOOST_TEST(int{*protocol_from_text(protocol_name(static_cast<uint8_t>(n)))} == n);
+}
+
+BOOST_AUTO_TEST_CASE(only_tcp_udp_and_sctp_carry_ports) {
+  for (int n = 0; n <= 255; ++n) {
+    const auto proto = static_cast<uint8_t>(n);
+    BOOST_TEST(protocol_has_ports(proto) == (n == 6 || n == 17 || n == 132), n);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
