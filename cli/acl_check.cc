@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "commands.h"
+#include "policy/pipeline.h"
 #include "policy_file.h"
 
 namespace weft::cli {
@@ -17,6 +18,12 @@ using policy::Diagnostic;
 using policy::Severity;
 using policy::SourceRef;
 using policy::TestCaseResult;
+
+/// One file as reported: its path and what the policy pipeline found in it.
+struct CheckedFile {
+  std::string path;
+  policy::CheckedPolicy check;
+};
 
 std::string location(const std::string& file, SourceRef at) {
   if (at.line == 0) return file;
@@ -48,18 +55,19 @@ struct Totals {
 
 void count(const CheckedFile& f, Totals& t) {
   ++t.files;
-  if (!f.valid()) ++t.invalid;
-  for (const auto& d : f.load.diagnostics) (d.severity == Severity::kError ? t.errors : t.warnings)++;
-  t.passed += f.tests.passed();
-  t.failed += f.tests.failed();
+  if (!f.check.valid()) ++t.invalid;
+  for (const auto& d : f.check.diagnostics)
+    (d.severity == Severity::kError ? t.errors : t.warnings)++;
+  t.passed += f.check.tests.passed();
+  t.failed += f.check.tests.failed();
 }
 
 void print_text(const CheckedFile& f) {
-  for (const Diagnostic& d : f.load.diagnostics) {
+  for (const Diagnostic& d : f.check.diagnostics) {
     std::cout << location(f.path, d.at) << ": "
               << (d.severity == Severity::kError ? "error: " : "warning: ") << d.message << "\n";
   }
-  for (const TestCaseResult& c : f.tests.cases) {
+  for (const TestCaseResult& c : f.check.tests.cases) {
     if (!c.passed) std::cout << location(f.path, c.case_at) << ": error: " << failure_text(f.path, c) << "\n";
   }
 }
@@ -92,9 +100,9 @@ void print_github_one(const std::string& file, SourceRef at, bool error, const s
 }
 
 void print_github(const CheckedFile& f) {
-  for (const Diagnostic& d : f.load.diagnostics)
+  for (const Diagnostic& d : f.check.diagnostics)
     print_github_one(f.path, d.at, d.severity == Severity::kError, d.message);
-  for (const TestCaseResult& c : f.tests.cases)
+  for (const TestCaseResult& c : f.check.tests.cases)
     if (!c.passed) print_github_one(f.path, c.case_at, true, failure_text(f.path, c));
 }
 
@@ -119,7 +127,7 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
     w.Key(sev == Severity::kError ? "errors" : "warnings");
     w.StartArray();
     for (const auto& f : files) {
-      for (const auto& d : f.load.diagnostics) {
+      for (const auto& d : f.check.diagnostics) {
         if (d.severity != sev) continue;
         w.StartObject();
         write_location(w, f.path, d.at);
@@ -139,7 +147,7 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
   w.Key("failures");
   w.StartArray();
   for (const auto& f : files) {
-    for (const auto& c : f.tests.cases) {
+    for (const auto& c : f.check.tests.cases) {
       if (c.passed) continue;
       w.StartObject();
       write_location(w, f.path, c.case_at);
@@ -171,7 +179,7 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
     w.Key("file");
     w.String(f.path.c_str());
     w.Key("valid");
-    w.Bool(f.valid());
+    w.Bool(f.check.valid());
     w.EndObject();
   }
   w.EndArray();
@@ -200,7 +208,7 @@ int run_acl_check(const AclCheckOptions& options) {
       io_failed = true;
       continue;
     }
-    files.push_back(check_policy_text(path, *text, /*run_tests=*/true));
+    files.push_back(CheckedFile{path, policy::check_policy(*text, policy::RunTests::kYes)});
   }
   Totals totals;
   for (const auto& f : files) count(f, totals);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "policy/pipeline.h"
 #include "policy/query.h"
 #include "policy_file.h"
 
@@ -15,16 +16,16 @@ int run_acl_query(const AclQueryOptions& options) {
     std::cerr << "weft: " << io_error << "\n";
     return 2;
   }
-  CheckedFile f = check_policy_text(options.file, *text, /*run_tests=*/false);
-  if (!f.evaluator) {
-    for (const auto& d : f.load.diagnostics) {
+  policy::CheckedPolicy checked = policy::check_policy(*text, policy::RunTests::kNo);
+  if (!checked.evaluator) {
+    for (const auto& d : checked.diagnostics) {
       if (d.severity != policy::Severity::kError) continue;
       std::cerr << options.file << ":" << d.at.line << ":" << d.at.column << ": error: " << d.message << "\n";
     }
     std::cerr << "weft: " << options.file << " is not a valid policy\n";
     return 2;
   }
-  const policy::Policy& pol = *f.load.policy;
+  const policy::Policy& pol = *checked.policy;
 
   auto src = policy::identity_from_text(pol, options.src, /*is_src=*/true);
   if (!src) {
@@ -46,7 +47,7 @@ int run_acl_query(const AclQueryOptions& options) {
     proto = *p;
   }
 
-  policy::Decision d = f.evaluator->decide(*src, dst->identity, proto, dst->port);
+  policy::Decision d = checked.evaluator->decide(*src, dst->identity, proto, dst->port);
   if (!d.accept) {
     std::cout << "deny\n";
     return 1;

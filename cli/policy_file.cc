@@ -1,7 +1,7 @@
-// Bounded reading of policy files and the load -> compile -> test pipeline shared by the acl
-// subcommands.
+// Bounded reading of policy files for the acl subcommands.
 #include "policy_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -31,22 +31,6 @@ std::optional<std::string> read_policy_text(const std::string& path, std::string
     return std::nullopt;
   }
   return text;
-}
-
-CheckedFile check_policy_text(std::string path, const std::string& text, bool run_tests) {
-  CheckedFile f;
-  f.path = std::move(path);
-  f.load = policy::load_policy(text);
-  if (!f.load.policy) return f;
-  auto compiled = policy::Evaluator::compile(*f.load.policy);
-  if (!compiled) {
-    f.load.diagnostics.push_back(policy::Diagnostic{
-        policy::Severity::kError, {}, "internal error compiling policy: " + compiled.error().detail});
-    return f;
-  }
-  f.evaluator.emplace(std::move(compiled).value());
-  if (run_tests) f.tests = policy::run_tests(*f.load.policy, *f.evaluator);
-  return f;
 }
 
 }  // namespace weft::cli
