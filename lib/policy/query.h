@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "policy/evaluator.h"
+#include "policy/identity.h"
 #include "util/result.h"
 
 namespace weft::policy {
