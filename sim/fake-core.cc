@@ -9,39 +9,53 @@ constexpr uint8_t kData = 4;
 constexpr uint8_t kKeepalive = 5;
 constexpr uint8_t kXor = 0x5a;
 
-wg::Output drop(wg::DropReason reason) {
-  wg::Output o;
-  o.action = wg::Action::kDrop;
+FakeOutput drop(FakeDrop reason) {
+  FakeOutput o;
+  o.kind = FakeOutput::Kind::kDrop;
   o.drop = reason;
   return o;
 }
 }  // namespace
 
-FakeCore::FakeCore(const wg::Path& peer, wg::Duration keepalive)
+Effect FakeOutputTraits::effect(const FakeOutput& output) {
+  switch (output.kind) {
+    case FakeOutput::Kind::kSend:
+      return Effect::Send(output.size, output.to);
+    case FakeOutput::Kind::kDeliver:
+      return Effect::Deliver(output.size);
+    case FakeOutput::Kind::kDrop:
+      return Effect::Drop(output.drop);
+    case FakeOutput::Kind::kIdle:
+      break;
+  }
+  return Effect{};
+}
+
+FakeCore::FakeCore(const core::Path& peer, core::Duration keepalive)
     : m_peer(peer), m_keepalive(keepalive) {}
 
-wg::Output FakeCore::Emit(wg::Now now, uint8_t type, const uint8_t* body, std::size_t size,
-                          wg::MutableBytes out) {
+FakeOutput FakeCore::Emit(core::Now now, uint8_t type, const uint8_t* body, std::size_t size,
+                          core::MutableBytes out) {
   if (out.size < size + 1) {
-    return drop(wg::DropReason::kBufferTooSmall);
+    return drop(FakeDrop::kBufferTooSmall);
   }
   out.data[0] = type;
   for (std::size_t i = 0; i < size; ++i) {
     out.data[1 + i] = static_cast<uint8_t>(body[i] ^ kXor);
   }
   m_lastSent = now.mono;
-  wg::Output o;
-  o.action = wg::Action::kSendDatagram;
+  FakeOutput o;
+  o.kind = FakeOutput::Kind::kSend;
   o.size = size + 1;
-  o.endpoint = m_peer;
+  o.to = m_peer;
   return o;
 }
 
-wg::Output FakeCore::receive_datagram(wg::Now now, const wg::Path& from, wg::ByteView datagram,
-                                      wg::MutableBytes out) {
+FakeOutput FakeCore::receive_datagram(core::Now now, const core::Path& from,
+                                      core::ByteView datagram, core::MutableBytes out) {
   m_calls.push_back(now);
   if (datagram.size == 0 || from != m_peer) {
-    return drop(wg::DropReason::kMalformed);
+    return drop(FakeDrop::kMalformed);
   }
   switch (datagram.data[0]) {
     case kHello:
@@ -49,38 +63,38 @@ wg::Output FakeCore::receive_datagram(wg::Now now, const wg::Path& from, wg::Byt
       return Emit(now, kHelloAck, nullptr, 0, out);
     case kHelloAck:
       m_session = true;
-      return wg::Output{};  // staged packets leave through poll_transmit
+      return FakeOutput{};  // staged packets leave through poll_transmit
     case kKeepalive:
       ++m_keepalivesReceived;
-      return wg::Output{};
+      return FakeOutput{};
     case kData: {
       if (!m_session || out.size < datagram.size - 1) {
-        return drop(wg::DropReason::kNoSession);
+        return drop(FakeDrop::kNoSession);
       }
       for (std::size_t i = 1; i < datagram.size; ++i) {
         out.data[i - 1] = static_cast<uint8_t>(datagram.data[i] ^ kXor);
       }
-      wg::Output o;
-      o.action = wg::Action::kDeliverToTunnel;
+      FakeOutput o;
+      o.kind = FakeOutput::Kind::kDeliver;
       o.size = datagram.size - 1;
       return o;
     }
     default:
-      return drop(wg::DropReason::kMalformed);
+      return drop(FakeDrop::kMalformed);
   }
 }
 
-wg::Output FakeCore::send_packet(wg::Now now, wg::ByteView ip_packet, wg::MutableBytes out) {
+FakeOutput FakeCore::send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out) {
   m_calls.push_back(now);
   if (!m_session) {
     m_staged.emplace_back(ip_packet.data, ip_packet.data + ip_packet.size);
     m_helloPending = m_staged.size() == 1;
-    return wg::Output{};
+    return FakeOutput{};
   }
   return Emit(now, kData, ip_packet.data, ip_packet.size, out);
 }
 
-wg::Output FakeCore::poll_transmit(wg::Now now, wg::MutableBytes out) {
+FakeOutput FakeCore::poll_transmit(core::Now now, core::MutableBytes out) {
   m_calls.push_back(now);
   if (m_helloPending) {
     m_helloPending = false;
@@ -96,12 +110,12 @@ wg::Output FakeCore::poll_transmit(wg::Now now, wg::MutableBytes out) {
     ++m_keepalivesSent;
     return Emit(now, kKeepalive, nullptr, 0, out);
   }
-  return wg::Output{};
+  return FakeOutput{};
 }
 
-void FakeCore::update_timers(wg::Now now) {
+void FakeCore::update_timers(core::Now now) {
   m_calls.push_back(now);
-  const std::optional<wg::Duration> due = next_deadline();
+  const std::optional<core::Duration> due = next_deadline();
   if (due && *due <= now.mono) {
     m_keepalivePending = true;
     m_lastSent = now.mono;  // the deadline moves on now, not when the keepalive is polled
@@ -110,7 +124,7 @@ void FakeCore::update_timers(wg::Now now) {
   }
 }
 
-std::optional<wg::Duration> FakeCore::next_deadline() const {
+std::optional<core::Duration> FakeCore::next_deadline() const {
   if (!m_session || !m_lastSent || m_keepalivePending) {
     return std::nullopt;
   }

@@ -32,6 +32,10 @@ std::vector<uint8_t> TrafficPattern::Make(uint32_t seq) const {
   return build_ipv4_udp(m_flow, static_cast<uint16_t>(seq), payload);
 }
 
+TwoWayTraffic::TwoWayTraffic(std::size_t max_payload)
+    : ab(UdpFlow{make_ipv4(100, 64, 0, 1), make_ipv4(100, 64, 0, 2), 40000, 7}, max_payload),
+      ba(UdpFlow{make_ipv4(100, 64, 0, 2), make_ipv4(100, 64, 0, 1), 7, 40000}, max_payload) {}
+
 void TrafficSink::Receive(const uint8_t* data, std::size_t size) {
   std::optional<ParsedUdp> parsed = parse_ipv4_udp(data, size);
   if (!parsed || parsed->payload.size() < kSeqBytes) {

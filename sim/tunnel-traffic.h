@@ -24,6 +24,14 @@ class TrafficPattern {
   std::size_t m_maxPayload;
 };
 
+/// The harness's usual pair of flows between tunnel addresses A (100.64.0.1, port 40000) and
+/// B (100.64.0.2, port 7), one pattern each way.
+struct TwoWayTraffic {
+  explicit TwoWayTraffic(std::size_t max_payload = 1200);
+  TrafficPattern ab;
+  TrafficPattern ba;
+};
+
 /// Counts what a tunnel delivered: packets that equal the pattern's packet byte for byte,
 /// duplicates, and anything else.
 class TrafficSink {

@@ -1,10 +1,21 @@
-// The unchanged WireGuard core behind the simulator's SansIoCore interface (see wg-device-core.h).
+// The unchanged WireGuard core as a simulator core (see wg-device-core.h).
 #include "wg-device-core.h"
 
 namespace weft::sim {
 
-WgDeviceCore::WgDeviceCore(const wg::DeviceConfig& config, uint64_t seed)
-    : m_random(seed), m_device(config, m_random) {}
+Effect CoreTraits<WgDeviceCore>::effect(const wg::Output& output) {
+  switch (output.action) {
+    case wg::Action::kSendDatagram:
+      return Effect::Send(output.size, output.endpoint);
+    case wg::Action::kDeliverToTunnel:
+      return Effect::Deliver(output.size);
+    case wg::Action::kDrop:
+      return Effect::Drop(output.drop);
+    case wg::Action::kNone:
+      break;
+  }
+  return Effect{};
+}
 
 wg::PrivateKey seeded_private_key(uint64_t seed) {
   core::SeededRandom random(seed);
