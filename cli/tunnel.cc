@@ -1,8 +1,11 @@
 // `weft tunnel --config FILE [--interface NAME] [--threads 1|2]`: the WireGuard data plane
 // alone, from a wg(8) config file. Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the tunnel failed
 // while running, 2 invalid config or setup error (not root, name taken, port in use).
+#include <csignal>
 #include <iostream>
 #include <string>
+
+#include <boost/asio/signal_set.hpp>
 
 #include "commands.h"
 #include "tunnel/config_file.h"
@@ -18,6 +21,20 @@ std::string interface_from_path(const std::string& path) {
     name.resize(name.size() - 5);
   }
   return name;
+}
+
+// SIGINT and SIGTERM stop the tunnel; SIGUSR1 logs its drop counters (docs/dataplane.md).
+void handle_signals(boost::asio::signal_set& signals, tunnel::Tunnel& t) {
+  signals.async_wait([&signals, &t](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGUSR1) {
+      t.log_drops();
+      handle_signals(signals, t);
+      return;
+    }
+    t.stop(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+           ", shutting down");
+  });
 }
 
 }  // namespace
@@ -44,12 +61,15 @@ int run_tunnel(const TunnelOptions& options) {
     std::cerr << "weft tunnel: " << t.error().detail << "\n";
     return 2;
   }
+  boost::asio::signal_set signals((*t)->loop().io(), SIGINT, SIGTERM, SIGUSR1);
+  handle_signals(signals, **t);
   auto status = (*t)->run();
-  const auto& c = (*t)->counters();
-  std::cerr << "weft tunnel: udp in " << c.udp_datagrams_in << " (" << c.udp_batches
-            << " batches), udp out " << c.udp_datagrams_out << ", udp send dropped "
-            << c.udp_send_dropped << ", tun in " << c.tun_packets_in << ", tun out "
-            << c.tun_packets_out << ", tun write dropped " << c.tun_write_dropped
+  signals.cancel();
+  const auto c = (*t)->counters();
+  std::cerr << "weft tunnel: udp in " << c.path.udp_datagrams_in << " (" << c.path.udp_batches
+            << " batches), udp out " << c.path.udp_datagrams_out << ", udp send dropped "
+            << c.path.udp_send_dropped << ", tun in " << c.path.tun_packets_in << ", tun out "
+            << c.path.tun_packets_out << ", tun write dropped " << c.path.tun_write_dropped
             << ", uapi requests " << c.uapi_requests << "\n";
   if (!status.ok()) {
     std::cerr << "weft tunnel: " << status.error().detail << "\n";

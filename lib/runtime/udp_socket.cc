@@ -53,8 +53,7 @@ core::SocketAddress from_sockaddr(const sockaddr_storage& ss) {
 }
 
 UdpSocket::UdpSocket(UniqueFd fd, int family, uint16_t port)
-    : fd_(std::move(fd)), family_(family), port_(port), msgs_(kMaxBatch), iovs_(kMaxBatch),
-      addrs_(kMaxBatch) {}
+    : fd_(std::move(fd)), family_(family), port_(port) {}
 
 Result<UdpSocket> UdpSocket::bind_any(uint16_t port) {
   UniqueFd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -125,45 +124,52 @@ bool UdpSocket::to_sockaddr(const core::SocketAddress& a, sockaddr_storage& out,
   return true;
 }
 
-Result<std::size_t> UdpSocket::receive_batch(RecvSlot* slots, std::size_t n) {
-  if (n > kMaxBatch) n = kMaxBatch;
+BatchScratch::BatchScratch()
+    : msgs(UdpSocket::kMaxBatch), iovs(UdpSocket::kMaxBatch), addrs(UdpSocket::kMaxBatch) {}
+
+Result<std::size_t> receive_batch(int fd, BatchScratch& scratch, RecvSlot* slots, std::size_t n) {
+  if (n > UdpSocket::kMaxBatch) n = UdpSocket::kMaxBatch;
   for (std::size_t i = 0; i < n; ++i) {
-    iovs_[i] = iovec{slots[i].data, slots[i].capacity};
-    msgs_[i] = mmsghdr{};
-    msgs_[i].msg_hdr.msg_name = &addrs_[i];
-    msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
-    msgs_[i].msg_hdr.msg_iovlen = 1;
+    scratch.iovs[i] = iovec{slots[i].data, slots[i].capacity};
+    scratch.msgs[i] = mmsghdr{};
+    scratch.msgs[i].msg_hdr.msg_name = &scratch.addrs[i];
+    scratch.msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    scratch.msgs[i].msg_hdr.msg_iov = &scratch.iovs[i];
+    scratch.msgs[i].msg_hdr.msg_iovlen = 1;
   }
   int got;
   do {
-    got = ::recvmmsg(fd_.get(), msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+    got = ::recvmmsg(fd, scratch.msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
   } while (got < 0 && errno == EINTR);
   if (got < 0) return errno_error("udp_recv", "recvmmsg");
   for (int i = 0; i < got; ++i) {
-    slots[i].size = msgs_[i].msg_len;
-    slots[i].from = from_sockaddr(addrs_[i]);
+    slots[i].size = scratch.msgs[i].msg_len;
+    slots[i].from = from_sockaddr(scratch.addrs[i]);
   }
   return static_cast<std::size_t>(got);
+}
+
+Result<std::size_t> UdpSocket::receive_batch(RecvSlot* slots, std::size_t n) {
+  return runtime::receive_batch(fd_.get(), scratch_, slots, n);
 }
 
 Result<std::size_t> UdpSocket::send_batch(const SendItem* items, std::size_t n) {
   if (n > kMaxBatch) n = kMaxBatch;
   for (std::size_t i = 0; i < n; ++i) {
     socklen_t len = 0;
-    if (!to_sockaddr(items[i].to, addrs_[i], len)) {
+    if (!to_sockaddr(items[i].to, scratch_.addrs[i], len)) {
       return errno_error("udp_send", "IPv6 destination on an IPv4-only socket", EAFNOSUPPORT);
     }
-    iovs_[i] = iovec{const_cast<uint8_t*>(items[i].data), items[i].size};
-    msgs_[i] = mmsghdr{};
-    msgs_[i].msg_hdr.msg_name = &addrs_[i];
-    msgs_[i].msg_hdr.msg_namelen = len;
-    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
-    msgs_[i].msg_hdr.msg_iovlen = 1;
+    scratch_.iovs[i] = iovec{const_cast<uint8_t*>(items[i].data), items[i].size};
+    scratch_.msgs[i] = mmsghdr{};
+    scratch_.msgs[i].msg_hdr.msg_name = &scratch_.addrs[i];
+    scratch_.msgs[i].msg_hdr.msg_namelen = len;
+    scratch_.msgs[i].msg_hdr.msg_iov = &scratch_.iovs[i];
+    scratch_.msgs[i].msg_hdr.msg_iovlen = 1;
   }
   int sent;
   do {
-    sent = ::sendmmsg(fd_.get(), msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    sent = ::sendmmsg(fd_.get(), scratch_.msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) return errno_error("udp_send", "sendmmsg");
   return static_cast<std::size_t>(sent);

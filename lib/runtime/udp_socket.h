@@ -38,6 +38,20 @@ struct SendItem {
   core::SocketAddress to;
 };
 
+/// The kernel-facing arrays of one batch (recvmmsg/sendmmsg), reused so the data path does
+/// not allocate. One per thread that receives or sends.
+struct BatchScratch {
+  BatchScratch();
+  std::vector<mmsghdr> msgs;
+  std::vector<iovec> iovs;
+  std::vector<sockaddr_storage> addrs;
+};
+
+/// Receives up to `n` (at most UdpSocket::kMaxBatch) datagrams from the nonblocking UDP socket
+/// `fd` in one recvmmsg, using `scratch`. For a thread that receives on a socket another
+/// thread sends on. Errors: kWouldBlock when none is queued; "runtime.udp_recv" otherwise.
+Result<std::size_t> receive_batch(int fd, BatchScratch& scratch, RecvSlot* slots, std::size_t n);
+
 class UdpSocket {
  public:
   /// Largest batch one call handles; larger spans are cut to this.
@@ -81,10 +95,7 @@ class UdpSocket {
   UniqueFd fd_;
   int family_ = AF_INET6;
   uint16_t port_ = 0;
-  // Scratch arrays reused by every batch so the data path does not allocate.
-  std::vector<mmsghdr> msgs_;
-  std::vector<iovec> iovs_;
-  std::vector<sockaddr_storage> addrs_;
+  BatchScratch scratch_;
 };
 
 /// Converts a kernel socket address (v4, v6 or v4-mapped v6) to a core::SocketAddress.

@@ -25,6 +25,8 @@ class UniqueFd {
   bool valid() const { return fd_ >= 0; }
   /// Closes the descriptor now (if any).
   void reset();
+  /// Gives up ownership: returns the descriptor (or -1) without closing it.
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_ = -1;

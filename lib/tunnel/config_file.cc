@@ -57,7 +57,7 @@ std::optional<uint64_t> parse_u32_any_base(std::string_view s) {
   return parse_decimal(s, 0xffffffffu);
 }
 
-std::optional<InterfaceAddress> parse_interface_address(std::string_view text) {
+std::optional<util::InterfaceAddress> parse_interface_address(std::string_view text) {
   auto slash = text.find('/');
   auto addr = util::IpAddress::parse(text.substr(0, slash));
   if (!addr) return std::nullopt;
@@ -67,7 +67,7 @@ std::optional<InterfaceAddress> parse_interface_address(std::string_view text) {
     if (!bits || text.size() - slash - 1 > 3) return std::nullopt;
     len = static_cast<int>(*bits);
   }
-  return InterfaceAddress{*addr, len};
+  return util::InterfaceAddress{*addr, len};
 }
 
 enum class Section { kNone, kInterface, kPeer, kUnknown };
@@ -277,10 +277,6 @@ class Parser {
 };
 
 }  // namespace
-
-std::string InterfaceAddress::to_string() const {
-  return address.to_string() + "/" + std::to_string(prefix_length);
-}
 
 ParsedConfig parse_config(std::string_view text, std::string_view file_name) {
   return Parser(file_name).run(text);

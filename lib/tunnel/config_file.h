@@ -17,20 +17,11 @@
 
 namespace weft::tunnel {
 
-/// An address assigned to the interface. Unlike an IpPrefix, the host bits are kept
-/// ("10.0.0.1/24" is the address 10.0.0.1 on the 10.0.0.0/24 network).
-struct InterfaceAddress {
-  util::IpAddress address;
-  int prefix_length = 0;
-  std::string to_string() const;
-  friend bool operator==(const InterfaceAddress&, const InterfaceAddress&) = default;
-};
-
 struct InterfaceConfig {
   std::optional<wg::PrivateKey> private_key;
   std::optional<uint16_t> listen_port;  // absent: pick a random port
   std::optional<uint32_t> fwmark;       // absent or 0: off
-  std::vector<InterfaceAddress> addresses;
+  std::vector<util::InterfaceAddress> addresses;
   std::optional<uint32_t> mtu;          // absent: the driver's default
 };
 

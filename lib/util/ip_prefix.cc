@@ -289,4 +289,8 @@ std::string IpPrefix::to_string() const {
   return addr_.to_string() + "/" + std::to_string(bits_);
 }
 
+std::string InterfaceAddress::to_string() const {
+  return address.to_string() + "/" + std::to_string(prefix_length);
+}
+
 }  // namespace weft::util

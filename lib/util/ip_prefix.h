@@ -76,4 +76,16 @@ class IpPrefix {
   int bits_ = 0;
 };
 
+/// An address assigned to an interface. Unlike an IpPrefix, the host bits are kept
+/// ("10.0.0.1/24" is the address 10.0.0.1 on the 10.0.0.0/24 network).
+struct InterfaceAddress {
+  IpAddress address;
+  int prefix_length = 0;
+  /// "10.0.0.1/24".
+  std::string to_string() const;
+  friend bool operator==(const InterfaceAddress& a, const InterfaceAddress& b) {
+    return a.address == b.address && a.prefix_length == b.prefix_length;
+  }
+};
+
 }  // namespace weft::util

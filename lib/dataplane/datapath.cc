@@ -1,0 +1,308 @@
+// The data path on the node loop (see datapath.h): one wake-up per readable descriptor, then up
+// to a batch per system call; every core call goes through core/drive.h and holds the core lock
+// (uncontended with one thread, so nearly free).
+#include "dataplane/datapath.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/drive.h"
+#include "dataplane/limits.h"
+#include "runtime/sys_error.h"
+
+namespace weft::dataplane {
+
+// The core as core/drive.h sees it: every call under the lock, none of it across a syscall.
+struct DataPath::LockedDevice {
+  SharedCore& core;
+  wg::Output poll_transmit(core::Now now, core::MutableBytes out) {
+    std::lock_guard<std::mutex> lock(core.mu);
+    return core.device->poll_transmit(now, out);
+  }
+  void update_timers(core::Now now) {
+    std::lock_guard<std::mutex> lock(core.mu);
+    core.device->update_timers(now);
+  }
+  std::optional<core::Duration> next_deadline() const {
+    std::lock_guard<std::mutex> lock(core.mu);
+    return core.device->next_deadline();
+  }
+};
+
+// Outputs land in the send pool (datagrams) or go straight to the TUN device (packets).
+struct DataPath::Sink {
+  DataPath& path;
+  core::MutableBytes buffer() { return path.next_send_buffer(); }
+  void execute(const wg::Output& o, core::MutableBytes buf) { path.execute(o, buf); }
+};
+
+DataPath::DataPath(Loop& loop, wg::Device& device, runtime::TunDevice& tun,
+                   runtime::UdpSocket udp, int threads)
+    : loop_(loop),
+      tun_(tun),
+      udp_(std::move(udp)),
+      threads_(threads),
+      timer_(loop, [this] { on_timer(); }),
+      recv_bufs_(kBatch, std::vector<uint8_t>(kMaxPacket)),
+      recv_slots_(kBatch),
+      tun_buf_(kMaxPacket),
+      send_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)) {
+  core_.device = &device;
+  send_queue_.reserve(kBatch);
+  (void)udp_.set_buffer_sizes(kSocketBufferBytes);  // best effort: defaults still work
+}
+
+DataPath::~DataPath() { stop(); }
+
+void DataPath::set_handler(DatagramClass kind, DatagramHandler* handler) {
+  handlers_[static_cast<std::size_t>(kind)] = handler;
+  std::lock_guard<std::mutex> lock(core_.mu);
+  core_.handled[static_cast<std::size_t>(kind)] = handler != nullptr;
+}
+
+Status DataPath::start() {
+  if (running_) return Ok{};
+  tun_watch_.emplace(loop_, tun_.fd(), [this] { return on_tun_readable(); });
+  if (threads_ >= 2) {
+    wake_ = runtime::UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wake_.valid()) return runtime::errno_error("eventfd", "eventfd");
+    receiver_ = std::make_unique<ReceiveThread>(core_, tun_, wake_.get(), loop_.clock());
+    if (auto s = receiver_->start(udp_.fd()); !s.ok()) return s;
+    wake_watch_.emplace(loop_, wake_.get(), [this] {
+      on_wake();
+      return false;
+    });
+    wake_watch_->start();
+  } else {
+    udp_watch_.emplace(loop_, udp_.fd(), [this] { return on_udp_readable(); });
+    udp_watch_->start();
+  }
+  tun_watch_->start();
+  running_ = true;
+  // The configured peers' first keepalives/initiations are queued already.
+  finish_event(loop_.clock().now());
+  return Ok{};
+}
+
+void DataPath::stop() {
+  if (!running_) return;
+  running_ = false;
+  timer_.cancel();
+  udp_watch_.reset();
+  tun_watch_.reset();
+  wake_watch_.reset();
+  if (receiver_) {
+    receiver_->stop();
+    fold_receiver_counters();
+    receiver_.reset();
+  }
+}
+
+void DataPath::fold_receiver_counters() {
+  const ReceiveCounters& rc = receiver_->counters();
+  counters_.udp_batches += rc.udp_batches;
+  counters_.udp_datagrams_in += rc.udp_datagrams_in;
+  counters_.tun_packets_out += rc.tun_packets_out;
+  counters_.tun_write_dropped += rc.tun_write_dropped;
+  counters_.udp_send_dropped += rc.hand_off_dropped;
+  for (std::size_t i = 0; i < kDatagramClassCount; ++i) counters_.by_class[i] += rc.by_class[i];
+}
+
+core::MutableBytes DataPath::next_send_buffer() {
+  if (send_queue_.size() == send_bufs_.size()) flush_sends();
+  auto& b = send_bufs_[send_queue_.size()];
+  return core::MutableBytes{b.data(), b.size()};
+}
+
+void DataPath::execute(const wg::Output& o, core::MutableBytes buf) {
+  switch (o.action) {
+    case wg::Action::kSendDatagram:
+      if (!o.endpoint.is_udp()) {
+        ++counters_.udp_send_dropped;  // relayed paths arrive with the relays issue
+        break;
+      }
+      send_queue_.push_back(runtime::SendItem{buf.data, o.size, o.endpoint.udp});
+      break;
+    case wg::Action::kDeliverToTunnel:
+      if (tun_.write(buf.data, o.size).ok()) {
+        ++counters_.tun_packets_out;
+      } else {
+        ++counters_.tun_write_dropped;  // full queue or a packet the kernel refuses
+      }
+      break;
+    case wg::Action::kNone:
+    case wg::Action::kDrop:
+      break;
+  }
+}
+
+void DataPath::flush_sends() {
+  send_items(send_queue_.data(), send_queue_.size());
+  send_queue_.clear();
+}
+
+void DataPath::send_items(const runtime::SendItem* items, std::size_t n) {
+  std::size_t at = 0;
+  while (at < n) {
+    auto r = udp_.send_batch(items + at, n - at);
+    if (r.ok()) {
+      at += *r;
+      counters_.udp_datagrams_out += *r;
+    } else if (runtime::is_would_block(r.error())) {
+      // The socket buffer is full: drop the rest, as a congested link would.
+      counters_.udp_send_dropped += n - at;
+      break;
+    } else {
+      ++counters_.udp_send_dropped;  // only the first datagram failed (sendmmsg semantics)
+      ++at;
+    }
+  }
+}
+
+void DataPath::send(const core::SocketAddress& to, core::ByteView datagram) {
+  if (datagram.size > kDatagramCapacity) {
+    ++counters_.udp_send_dropped;
+    return;
+  }
+  core::MutableBytes buf = next_send_buffer();
+  std::copy(datagram.data, datagram.data + datagram.size, buf.data);
+  send_queue_.push_back(runtime::SendItem{buf.data, datagram.size, to});
+  flush_sends();
+}
+
+void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::ByteView datagram) {
+  DatagramClass kind = classify(datagram);
+  ++counters_.by_class[static_cast<std::size_t>(kind)];
+  if (DatagramHandler* h = handlers_[static_cast<std::size_t>(kind)]) {
+    h->on_datagram(now, from, datagram);
+    return;
+  }
+  core::MutableBytes out = next_send_buffer();
+  wg::Output o;
+  {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    o = core_.device->receive_datagram(now, core::Path::to_udp(from), datagram, out);
+  }
+  execute(o, out);
+}
+
+bool DataPath::on_udp_readable() {
+  for (int round = 0; round < kUdpRoundsPerWake; ++round) {
+    for (std::size_t i = 0; i < recv_slots_.size(); ++i) {
+      recv_slots_[i] = runtime::RecvSlot::over(recv_bufs_[i].data(), recv_bufs_[i].size());
+    }
+    auto r = udp_.receive_batch(recv_slots_.data(), recv_slots_.size());
+    if (!r.ok()) return false;  // would block, or a transient ICMP error on the socket
+    ++counters_.udp_batches;
+    counters_.udp_datagrams_in += *r;
+    core::Now t = loop_.clock().now();
+    for (std::size_t i = 0; i < *r; ++i) {
+      const auto& s = recv_slots_[i];
+      dispatch(t, s.from, core::ByteView{s.data, s.size});
+    }
+    finish_event(t);
+    if (*r < recv_slots_.size()) return false;
+  }
+  return true;  // still full after every round: come back after the other sources
+}
+
+bool DataPath::on_tun_readable() {
+  core::Now t = loop_.clock().now();
+  std::size_t n = 0;
+  for (; n < kBatch; ++n) {
+    auto r = tun_.read(tun_buf_.data(), tun_buf_.size());
+    if (!r.ok()) {
+      if (runtime::is_would_block(r.error())) break;
+      tun_watch_->stop();
+      if (on_fatal_) on_fatal_(r.error());
+      return false;
+    }
+    ++counters_.tun_packets_in;
+    Sink sink{*this};
+    LockedDevice core{core_};
+    core::handle_input(core, t, sink, [&](core::MutableBytes out) {
+      std::lock_guard<std::mutex> lock(core_.mu);
+      return core_.device->send_packet(t, core::ByteView{tun_buf_.data(), *r}, out);
+    });
+  }
+  finish_event(t);
+  return n == kBatch;
+}
+
+// The receive thread queued datagrams for us (we own UDP sends: runtime::UdpSocket's scratch is
+// not shared), received some for a handler, and/or moved a deadline earlier.
+void DataPath::on_wake() {
+  uint64_t value = 0;
+  (void)!::read(wake_.get(), &value, sizeof(value));
+  std::vector<SharedCore::Datagram> to_send;
+  std::vector<SharedCore::Datagram> received;
+  {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    to_send.swap(core_.to_send);
+    received.swap(core_.received);
+  }
+  core::Now t = loop_.clock().now();
+  for (const auto& d : received) {
+    if (DatagramHandler* h = handlers_[static_cast<std::size_t>(d.kind)]) {
+      h->on_datagram(t, d.peer, core::ByteView{d.bytes.data(), d.bytes.size()});
+    }
+  }
+  if (!to_send.empty()) {
+    std::vector<runtime::SendItem> items;
+    items.reserve(to_send.size());
+    for (const auto& d : to_send) {
+      items.push_back(runtime::SendItem{d.bytes.data(), d.bytes.size(), d.peer});
+    }
+    send_items(items.data(), items.size());
+  }
+  finish_event(t);
+}
+
+void DataPath::on_timer() {
+  core::Now t = loop_.clock().now();
+  Sink sink{*this};
+  LockedDevice core{core_};
+  core::on_deadline(core, t, sink);
+  flush_sends();
+  rearm();
+}
+
+void DataPath::after_device_change() { finish_event(loop_.clock().now()); }
+
+void DataPath::finish_event(core::Now now) {
+  Sink sink{*this};
+  LockedDevice core{core_};
+  core::drain_transmits(core, now, sink);
+  flush_sends();
+  rearm();
+}
+
+void DataPath::rearm() {
+  std::lock_guard<std::mutex> lock(core_.mu);
+  timer_.arm(core_.device->next_deadline());
+  // The receive thread compares against this (under the same lock) to decide whether to wake
+  // us for an earlier deadline.
+  core_.armed_deadline = timer_.armed();
+}
+
+Status DataPath::rebind(uint16_t port) {
+  auto s = runtime::UdpSocket::bind_any(port);
+  if (!s.ok()) return s.error();
+  (void)s->set_buffer_sizes(kSocketBufferBytes);
+  if (mark_ != 0) (void)s->set_mark(mark_);
+  // The receive thread reads the old descriptor until joined; stop it before replacing it.
+  if (receiver_) receiver_->stop();
+  flush_sends();
+  udp_ = std::move(*s);
+  if (receiver_) return receiver_->start(udp_.fd());
+  if (udp_watch_) udp_watch_->rewatch(udp_.fd());
+  return Ok{};
+}
+
+Status DataPath::set_mark(uint32_t mark) {
+  if (auto s = udp_.set_mark(mark); !s.ok()) return s;
+  mark_ = mark;
+  return Ok{};
+}
+
+}  // namespace weft::dataplane

@@ -1,0 +1,144 @@
+// The Linux data path of a node: a TUN device and one UDP socket driving the WireGuard core on
+// the node loop, in batches (recvmmsg/sendmmsg), with a demultiplexer in front of the core so
+// STUN and discovery datagrams on the same socket reach their own handlers. Used by `weft
+// tunnel` and, next, by `weft up` (docs/dataplane.md, "Driver").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/path.h"
+#include "dataplane/demux.h"
+#include "dataplane/loop.h"
+#include "dataplane/receive_thread.h"
+#include "runtime/tun_device.h"
+#include "runtime/udp_socket.h"
+#include "runtime/unique_fd.h"
+#include "util/result.h"
+#include "wg/device.h"
+
+namespace weft::dataplane {
+
+/// Counters of the driver itself (the core counts protocol drops).
+struct DataPathCounters {
+  uint64_t udp_batches = 0;         // recvmmsg calls that returned datagrams
+  uint64_t udp_datagrams_in = 0;
+  uint64_t udp_datagrams_out = 0;
+  uint64_t udp_send_dropped = 0;    // datagrams the socket refused (full buffer, unreachable)
+  uint64_t tun_packets_in = 0;
+  uint64_t tun_packets_out = 0;
+  uint64_t tun_write_dropped = 0;
+  /// Datagrams received per demultiplexer class (kUnknown ones go to the WireGuard core, which
+  /// counts them as malformed).
+  std::array<uint64_t, kDatagramClassCount> by_class{};
+};
+
+/// Receives the datagrams of one class from the shared socket: the driver of a STUN or
+/// discovery core. Called on the loop's thread.
+class DatagramHandler {
+ public:
+  virtual ~DatagramHandler() = default;
+  virtual void on_datagram(core::Now now, const core::SocketAddress& from,
+                           core::ByteView datagram) = 0;
+};
+
+class DataPath {
+ public:
+  /// threads: 1 = everything on the loop; 2 = UDP receive in a ReceiveThread.
+  DataPath(Loop& loop, wg::Device& device, runtime::TunDevice& tun, runtime::UdpSocket udp,
+           int threads);
+  /// Stops (joins the receive thread) if running.
+  ~DataPath();
+  DataPath(const DataPath&) = delete;
+  DataPath& operator=(const DataPath&) = delete;
+
+  /// Routes datagrams of `kind` (kStun or kDisco) to `handler` (null: back to the WireGuard
+  /// core, which drops them as malformed). Set before start(); the handler outlives the path.
+  void set_handler(DatagramClass kind, DatagramHandler* handler);
+  /// Called once if the TUN device fails (e.g. the interface was deleted underneath us); the
+  /// path has stopped reading it by then.
+  void on_fatal(std::function<void(const Error&)> callback) { on_fatal_ = std::move(callback); }
+
+  /// Starts watching TUN and UDP (and the receive thread), and sends what the core has queued.
+  /// Errors: "runtime.eventfd", "runtime.epoll" (receive thread descriptors).
+  Status start();
+  /// Stops watching and joins the receive thread; counters are final afterwards. Idempotent.
+  void stop();
+
+  /// Runs `f(device)` with the core locked (the receive thread may be using it).
+  template <class F>
+  auto with_device(F&& f) {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    return f(*core_.device);
+  }
+  /// After changing the device outside the data path (UAPI set, netmap): sends what the core
+  /// queued and re-arms the timer.
+  void after_device_change();
+
+  /// Sends one datagram on the shared socket (a handler's reply). Dropped and counted when the
+  /// socket refuses it.
+  void send(const core::SocketAddress& to, core::ByteView datagram);
+
+  /// Moves to a new socket bound to `port` (0: any), keeping the mark. Errors as
+  /// runtime::UdpSocket::bind_any; the old socket stays in use on error.
+  Status rebind(uint16_t port);
+  /// SO_MARK on the socket. Errors: "runtime.udp_mark".
+  Status set_mark(uint32_t mark);
+  uint16_t listen_port() const { return udp_.local_port(); }
+
+  /// Final after stop(); the receive thread's share is merged in then.
+  const DataPathCounters& counters() const { return counters_; }
+  wg::DeviceStats device_stats() {
+    return with_device([](wg::Device& d) { return d.stats(); });
+  }
+
+ private:
+  struct Sink;
+  struct LockedDevice;
+
+  bool on_udp_readable();
+  bool on_tun_readable();
+  void on_wake();
+  void on_timer();
+  void dispatch(core::Now now, const core::SocketAddress& from, core::ByteView datagram);
+  void execute(const wg::Output& o, core::MutableBytes buf);
+  core::MutableBytes next_send_buffer();
+  void flush_sends();
+  void send_items(const runtime::SendItem* items, std::size_t n);
+  /// Drains the core and re-arms the timer: the end of every event.
+  void finish_event(core::Now now);
+  void rearm();
+  void fold_receiver_counters();
+
+  Loop& loop_;
+  runtime::TunDevice& tun_;
+  runtime::UdpSocket udp_;
+  int threads_;
+  SharedCore core_;
+  std::array<DatagramHandler*, kDatagramClassCount> handlers_{};
+  std::function<void(const Error&)> on_fatal_;
+  std::unique_ptr<ReceiveThread> receiver_;  // threads == 2 only
+  runtime::UniqueFd wake_;                    // eventfd the receive thread writes
+  std::optional<ReadWatch> udp_watch_;
+  std::optional<ReadWatch> tun_watch_;
+  std::optional<ReadWatch> wake_watch_;
+  DeadlineTimer timer_;
+  uint32_t mark_ = 0;
+  bool running_ = false;
+  DataPathCounters counters_;
+
+  // Receive slots for UDP, one packet buffer for TUN, and a pool of datagram buffers that the
+  // core writes into directly; queued sends point into that pool until flushed.
+  std::vector<std::vector<uint8_t>> recv_bufs_;
+  std::vector<runtime::RecvSlot> recv_slots_;
+  std::vector<uint8_t> tun_buf_;
+  std::vector<std::vector<uint8_t>> send_bufs_;
+  std::vector<runtime::SendItem> send_queue_;
+};
+
+}  // namespace weft::dataplane

@@ -1,0 +1,27 @@
+// Implementation limits of the Linux data path, shared by its main loop and receive thread
+// (protocol constants stay in lib/wg/constants.h).
+#pragma once
+
+#include <cstddef>
+
+#include "runtime/udp_socket.h"
+#include "wg/device.h"
+
+namespace weft::dataplane {
+
+/// Datagrams per recvmmsg/sendmmsg and TUN packets per wake-up: large enough to amortise the
+/// system calls, small enough that UDP and TUN take turns (fairness between directions).
+inline constexpr std::size_t kBatch = runtime::UdpSocket::kMaxBatch;
+/// Receive rounds of kBatch per wake-up before yielding to the other sources.
+inline constexpr int kUdpRoundsPerWake = 4;
+/// A TUN read or UDP datagram never exceeds 64 KiB; buffers are sized for it so a later
+/// `ip link set mtu` cannot truncate packets.
+inline constexpr std::size_t kMaxPacket = 65535;
+inline constexpr std::size_t kDatagramCapacity = wg::output_capacity_for(kMaxPacket);
+/// UDP socket buffers: the 7 MiB newer wireguard-go requests (conn/controlfns.go).
+inline constexpr int kSocketBufferBytes = 7 << 20;
+/// Datagrams waiting between the receive thread and the main thread, each way. A flood must
+/// not grow memory without limit; beyond it they are dropped as a full socket buffer would.
+inline constexpr std::size_t kMaxHandOff = 4096;
+
+}  // namespace weft::dataplane

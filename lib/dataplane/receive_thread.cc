@@ -1,0 +1,164 @@
+// The receive thread of the data path with threads = 2 (docs/dataplane.md, "Driver"): recvmmsg
+// on its own scratch, one core call per datagram under SharedCore::mu, TUN writes outside it.
+#include "dataplane/receive_thread.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/drive.h"
+#include "dataplane/limits.h"
+#include "runtime/sys_error.h"
+
+namespace weft::dataplane {
+namespace {
+
+// The core as drain_transmits sees it, for a caller that already holds SharedCore::mu.
+struct HeldDevice {
+  wg::Device& device;
+  wg::Output poll_transmit(core::Now now, core::MutableBytes out) {
+    return device.poll_transmit(now, out);
+  }
+};
+
+}  // namespace
+
+ReceiveThread::ReceiveThread(SharedCore& core, runtime::TunDevice& tun, int wake_fd,
+                             const runtime::MonotonicClock& clock)
+    : core_(core),
+      tun_(tun),
+      wake_fd_(wake_fd),
+      clock_(clock),
+      recv_bufs_(kBatch, std::vector<uint8_t>(kMaxPacket)),
+      slots_(kBatch),
+      out_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)),
+      outs_(kBatch),
+      classes_(kBatch) {}
+
+ReceiveThread::~ReceiveThread() { stop(); }
+
+Status ReceiveThread::start(int udp_fd) {
+  stop();
+  udp_fd_ = udp_fd;
+  epoll_ = runtime::UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) return runtime::errno_error("epoll", "epoll_create1");
+  stop_fd_ = runtime::UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!stop_fd_.valid()) return runtime::errno_error("eventfd", "eventfd");
+  for (int fd : {udp_fd_, stop_fd_.get()}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) {
+      return runtime::errno_error("epoll", "EPOLL_CTL_ADD");
+    }
+  }
+  thread_ = std::thread([this] { loop(); });
+  return Ok{};
+}
+
+void ReceiveThread::stop() {
+  if (!thread_.joinable()) return;
+  uint64_t one = 1;
+  // An eventfd write of 1 cannot fail short of overflow; the thread exits on the next wakeup.
+  (void)!::write(stop_fd_.get(), &one, sizeof(one));
+  thread_.join();
+}
+
+void ReceiveThread::loop() {
+  epoll_event events[2];
+  while (true) {
+    int n = ::epoll_wait(epoll_.get(), events, 2, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // only EBADF/EINVAL, i.e. a bug; the main thread still answers signals
+    }
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == stop_fd_.get()) return;
+      on_readable();
+    }
+  }
+}
+
+void ReceiveThread::hand_off(std::vector<SharedCore::Datagram>& queue, const uint8_t* data,
+                             std::size_t size, const core::SocketAddress& peer,
+                             DatagramClass kind) {
+  if (queue.size() >= kMaxHandOff) {
+    ++counters_.hand_off_dropped;
+    return;
+  }
+  queue.push_back(SharedCore::Datagram{std::vector<uint8_t>(data, data + size), peer, kind});
+}
+
+void ReceiveThread::on_readable() {
+  for (int round = 0; round < kUdpRoundsPerWake; ++round) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      slots_[i] = runtime::RecvSlot::over(recv_bufs_[i].data(), recv_bufs_[i].size());
+    }
+    auto got = runtime::receive_batch(udp_fd_, scratch_, slots_.data(), kBatch);
+    if (!got.ok() || *got == 0) return;  // would block, or a transient ICMP error
+    std::size_t count = *got;
+    ++counters_.udp_batches;
+    counters_.udp_datagrams_in += count;
+    core::Now t = clock_.now();
+    // One lock per datagram, not per batch, so the send path can interleave.
+    for (std::size_t i = 0; i < count; ++i) {
+      core::ByteView in{slots_[i].data, slots_[i].size};
+      classes_[i] = classify(in);
+      ++counters_.by_class[static_cast<std::size_t>(classes_[i])];
+      core::MutableBytes out{out_bufs_[i].data(), out_bufs_[i].size()};
+      std::lock_guard<std::mutex> lock(core_.mu);
+      if (core_.handled[static_cast<std::size_t>(classes_[i])]) {
+        outs_[i] = wg::Output{};  // for a main-thread handler; queued below
+        continue;
+      }
+      outs_[i] = core_.device->receive_datagram(t, core::Path::to_udp(slots_[i].from), in, out);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      if (outs_[i].action != wg::Action::kDeliverToTunnel) continue;
+      if (tun_.write(out_bufs_[i].data(), outs_[i].size).ok()) {
+        ++counters_.tun_packets_out;
+      } else {
+        ++counters_.tun_write_dropped;  // full queue or a packet the kernel refuses
+      }
+    }
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(core_.mu);
+      for (std::size_t i = 0; i < count; ++i) {
+        if (core_.handled[static_cast<std::size_t>(classes_[i])]) {
+          hand_off(core_.received, slots_[i].data, slots_[i].size, slots_[i].from, classes_[i]);
+        } else if (outs_[i].action == wg::Action::kSendDatagram && outs_[i].endpoint.is_udp()) {
+          hand_off(core_.to_send, out_bufs_[i].data(), outs_[i].size, outs_[i].endpoint.udp,
+                   DatagramClass::kWireGuard);
+        }
+      }
+      // Released staged packets, keepalives: through the shared helper, into the hand-off.
+      struct HandOffSink {
+        ReceiveThread& self;
+        core::MutableBytes scratch;
+        core::MutableBytes buffer() { return scratch; }
+        void execute(const wg::Output& o, core::MutableBytes buf) {
+          if (o.action != wg::Action::kSendDatagram || !o.endpoint.is_udp()) return;
+          self.hand_off(self.core_.to_send, buf.data, o.size, o.endpoint.udp,
+                        DatagramClass::kWireGuard);
+        }
+      } sink{*this, core::MutableBytes{out_bufs_[0].data(), out_bufs_[0].size()}};
+      HeldDevice held{*core_.device};
+      core::drain_transmits(held, t, sink);
+      auto deadline = core_.device->next_deadline();
+      bool earlier = deadline && (!core_.armed_deadline || *deadline < *core_.armed_deadline);
+      wake = !core_.to_send.empty() || !core_.received.empty() || earlier;
+      // The main thread re-arms when woken; until then, do not wake it again for this.
+      if (earlier) core_.armed_deadline = deadline;
+    }
+    if (wake) {
+      uint64_t one = 1;
+      (void)!::write(wake_fd_, &one, sizeof(one));
+    }
+    if (count < kBatch) return;
+  }
+}
+
+}  // namespace weft::dataplane

@@ -1,0 +1,100 @@
+// The receive path of the data path with threads = 2: a thread of its own for UDP recvmmsg ->
+// demultiplexer -> wg::Device::receive_datagram -> TUN writes (docs/dataplane.md, "Driver").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/path.h"
+#include "dataplane/demux.h"
+#include "runtime/clock.h"
+#include "runtime/tun_device.h"
+#include "runtime/udp_socket.h"
+#include "runtime/unique_fd.h"
+#include "util/result.h"
+#include "wg/device.h"
+
+namespace weft::dataplane {
+
+/// What both threads share. Every call into `device` and every access to the other fields is
+/// made with `mu` held; no system call is made with it held.
+struct SharedCore {
+  std::mutex mu;
+  wg::Device* device = nullptr;
+  /// The deadline the main thread's timer is armed for (nullopt: none). The receive thread
+  /// wakes the main thread when the core's next_deadline() moved before it.
+  std::optional<core::Duration> armed_deadline;
+  /// A datagram crossing threads: to send (the main thread owns UDP sends), or received for a
+  /// handler that lives on the main thread (STUN, discovery). Rare next to data, so copied.
+  struct Datagram {
+    std::vector<uint8_t> bytes;
+    core::SocketAddress peer;
+    DatagramClass kind = DatagramClass::kWireGuard;
+  };
+  std::vector<Datagram> to_send;
+  std::vector<Datagram> received;
+  /// Classes whose datagrams go to the main thread instead of the WireGuard core.
+  bool handled[kDatagramClassCount] = {};
+};
+
+/// Counters of the receive path (merged into the data path's when it stops).
+struct ReceiveCounters {
+  uint64_t udp_batches = 0;
+  uint64_t udp_datagrams_in = 0;
+  uint64_t tun_packets_out = 0;
+  uint64_t tun_write_dropped = 0;
+  uint64_t hand_off_dropped = 0;  // datagrams dropped because a hand-off queue was full
+  std::array<uint64_t, kDatagramClassCount> by_class{};  // as DataPathCounters::by_class
+};
+
+/// Receives on `udp_fd` with its own recvmmsg scratch (runtime::UdpSocket's scratch belongs to
+/// the main thread, which sends), decrypts under `core.mu`, writes to `tun` without the lock,
+/// and writes `wake_fd` (an eventfd of the main loop) when it queued datagrams for the main
+/// thread or moved the core's next deadline earlier.
+class ReceiveThread {
+ public:
+  /// `clock` is the main loop's: both threads hand the core the same monotonic clock.
+  ReceiveThread(SharedCore& core, runtime::TunDevice& tun, int wake_fd,
+                const runtime::MonotonicClock& clock);
+  /// Joins the thread if it runs.
+  ~ReceiveThread();
+  ReceiveThread(const ReceiveThread&) = delete;
+  ReceiveThread& operator=(const ReceiveThread&) = delete;
+
+  /// Starts receiving on `udp_fd` (which must stay open until stop()). Errors: "runtime.epoll"
+  /// or "runtime.eventfd" when the thread's own descriptors cannot be made.
+  Status start(int udp_fd);
+  /// Stops and joins the thread; the counters are final afterwards. Idempotent.
+  void stop();
+  /// Only meaningful after stop().
+  const ReceiveCounters& counters() const { return counters_; }
+
+ private:
+  void loop();
+  void on_readable();
+  /// Queues a copy for the main thread (caller holds core_.mu); counts a full queue.
+  void hand_off(std::vector<SharedCore::Datagram>& queue, const uint8_t* data, std::size_t size,
+                const core::SocketAddress& peer, DatagramClass kind);
+
+  SharedCore& core_;
+  runtime::TunDevice& tun_;
+  int wake_fd_;
+  const runtime::MonotonicClock& clock_;
+  int udp_fd_ = -1;
+  runtime::UniqueFd epoll_;
+  runtime::UniqueFd stop_fd_;
+  std::thread thread_;
+  ReceiveCounters counters_;
+  runtime::BatchScratch scratch_;  // runtime::UdpSocket's belongs to the main thread
+  std::vector<std::vector<uint8_t>> recv_bufs_;
+  std::vector<runtime::RecvSlot> slots_;
+  std::vector<std::vector<uint8_t>> out_bufs_;
+  std::vector<wg::Output> outs_;
+  std::vector<DatagramClass> classes_;
+};
+
+}  // namespace weft::dataplane
