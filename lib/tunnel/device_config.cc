@@ -2,6 +2,8 @@
 // WireGuard core, and reads its state back for UAPI get and the drop-counter log line.
 #include "tunnel/device_config.h"
 
+#include "wg/peer_reconcile.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -69,46 +71,31 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
     settings.fwmark = *request.fwmark;
     changes.fwmark = request.fwmark;
   }
+  // The core applies the peer changes (wg/peer_reconcile), one update at a time so that the
+  // secrets `wg showconf` prints, kept here beside it, follow exactly what it did.
   if (request.replace_peers) {
-    for (wg::PeerId id : device.peers()) device.remove_peer(id);
+    wg::PeerChanges all;
+    all.replace_peers = true;
+    wg::apply_peer_changes(device, now, all);
     settings.preshared_keys.clear();
   }
-  const wg::PublicKey own = device.public_key();
   for (const UapiPeerUpdate& u : request.peers) {
-    const wg::PublicKey& key = u.public_key;
-    if (key == own) continue;  // wireguard-go treats our own key as a no-op peer
-    wg::PeerId id = device.find_peer(key);
-    if (u.remove) {
-      if (id != wg::kNoPeer) device.remove_peer(id);
-      settings.preshared_keys.erase(key);
-      continue;
-    }
-    if (id == wg::kNoPeer) {
-      if (u.update_only) continue;
-      wg::PeerConfig pc;
-      pc.public_key = key;
-      id = device.add_peer(pc);
-      if (id == wg::kNoPeer) continue;
-    }
-    if (u.preshared_key) {
-      device.set_preshared_key(id, *u.preshared_key);
-      if (u.preshared_key->is_zero()) {
-        settings.preshared_keys.erase(key);
-      } else {
-        settings.preshared_keys[key] = *u.preshared_key;
-      }
-    }
-    if (u.endpoint) device.set_endpoint(id, core::Path::to_udp(*u.endpoint));
-    if (u.replace_allowed_ips || !u.allowed_ips.empty()) {
-      std::vector<wg::AllowedIp> ips;
-      if (!u.replace_allowed_ips) ips = device.allowed_ips(id);
-      for (const auto& a : u.allowed_ips) ips.push_back(to_wg(a));
-      device.set_allowed_ips(id, ips);
-    }
-    if (u.persistent_keepalive) {
-      auto before = device.peer_stats(id).persistent_keepalive;
-      wg::Duration after = *u.persistent_keepalive;
-      if (after != before) device.set_persistent_keepalive(now, id, after);
+    wg::PeerChanges one;
+    wg::PeerUpdate& w = one.peers.emplace_back();
+    w.public_key = u.public_key;
+    w.remove = u.remove;
+    w.update_only = u.update_only;
+    w.preshared_key = u.preshared_key;
+    if (u.endpoint) w.endpoint = core::Path::to_udp(*u.endpoint);
+    if (u.persistent_keepalive) w.persistent_keepalive = *u.persistent_keepalive;
+    w.replace_allowed_ips = u.replace_allowed_ips;
+    for (const auto& a : u.allowed_ips) w.allowed_ips.push_back(to_wg(a));
+    wg::apply_peer_changes(device, now, one);
+    bool present = device.find_peer(u.public_key) != wg::kNoPeer;
+    if (!present || (u.preshared_key && u.preshared_key->is_zero())) {
+      settings.preshared_keys.erase(u.public_key);
+    } else if (u.preshared_key) {
+      settings.preshared_keys[u.public_key] = *u.preshared_key;
     }
   }
   return changes;
