@@ -201,9 +201,11 @@ bool DataPath::on_udp_readable() {
       dispatch(t, s.from, core::ByteView{s.data, s.size});
     }
     finish_event(t);
-    if (*r < recv_slots_.size()) return false;
+    // A short batch does not mean the queue is empty now: datagrams keep arriving while the
+    // core works. Reading again until the kernel says "would block" costs one system call;
+    // going back to the loop and being woken costs more.
   }
-  return true;  // still full after every round: come back after the other sources
+  return true;  // still busy after every round: come back after the other sources
 }
 
 bool DataPath::on_tun_readable() {
@@ -218,12 +220,15 @@ bool DataPath::on_tun_readable() {
       return false;
     }
     ++counters_.tun_packets_in;
-    Sink sink{*this};
-    LockedDevice core{core_};
-    core::handle_input(core, t, sink, [&](core::MutableBytes out) {
+    // One input after another, then one drain for the batch (finish_event): the core contract
+    // asks for a drain after any input, not after each one.
+    core::MutableBytes out = next_send_buffer();
+    wg::Output o;
+    {
       std::lock_guard<std::mutex> lock(core_.mu);
-      return core_.device->send_packet(t, core::ByteView{tun_buf_.data(), *r}, out);
-    });
+      o = core_.device->send_packet(t, core::ByteView{tun_buf_.data(), *r}, out);
+    }
+    execute(o, out);
   }
   finish_event(t);
   return n == kBatch;

@@ -12,7 +12,8 @@ namespace weft::dataplane {
 /// Datagrams per recvmmsg/sendmmsg and TUN packets per wake-up: large enough to amortise the
 /// system calls, small enough that UDP and TUN take turns (fairness between directions).
 inline constexpr std::size_t kBatch = runtime::UdpSocket::kMaxBatch;
-/// Receive rounds of kBatch per wake-up before yielding to the other sources.
+/// Receive rounds (recvmmsg calls that returned datagrams) per wake-up before yielding to the
+/// other sources.
 inline constexpr int kUdpRoundsPerWake = 4;
 /// A TUN read or UDP datagram never exceeds 64 KiB; buffers are sized for it so a later
 /// `ip link set mtu` cannot truncate packets.

@@ -8,9 +8,11 @@
 
 namespace weft::dataplane {
 
-// Concurrency hint 1: the io_context is only ever run by one thread, so Asio may skip locking
-// in its scheduler.
-Loop::Loop() : io_(1), work_(boost::asio::make_work_guard(io_)) {}
+// The io_context is only ever used from the thread that runs it (the receive thread talks to
+// the loop through an eventfd, signals arrive through Asio's self-pipe), so Asio may drop every
+// lock in its scheduler and reactor.
+Loop::Loop()
+    : io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE), work_(boost::asio::make_work_guard(io_)) {}
 
 void Loop::run() {
   io_.restart();
