@@ -9,10 +9,12 @@
 # it fails only when the reference pair cannot be set up.
 #
 # Usage: bench/tunnel_bench.sh [--seconds N] [--pings N] [--rounds N] [--weft PATH]
-#                              [--threads LIST]   (as root)
+#                              [--threads LIST] [--baseline PATH]   (as root)
 # --rounds N repeats every row N times, rows interleaved, and reports medians (noisy machines).
 # --threads 1,2 measures the weft rows once per `weft tunnel --threads` value (default 1);
 # rows of 2 threads are labelled weft(2t).
+# --baseline PATH measures a second weft binary (e.g. an earlier commit's build) in the same run,
+# interleaved with the first; its rows are labelled base.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/../tests/e2e/netns.sh
@@ -23,6 +25,7 @@ pings=20
 rounds=1
 thread_list=1
 weft_bin=${WEFT_BIN:-$root/build/cli/weft}
+base_bin=""
 while (($#)); do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
@@ -30,7 +33,8 @@ while (($#)); do
     --rounds) rounds=$2; shift 2 ;;
     --weft) weft_bin=$2; shift 2 ;;
     --threads) thread_list=$2; shift 2 ;;
-    -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --baseline) base_bin=$2; shift 2 ;;
+    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tunnel_bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -104,9 +108,9 @@ bench_pair() {
     --peer "$pub_a" --allowed-ips "$addr_a/32" --endpoint "192.0.2.1:$port"
 
   _why="weft tunnel did not come up (its log is printed above)"
-  start_peer "$kind_a" "$NS_A" "$if_a" "$NETNS_TMP/$if_a.conf" "$weft_bin" || return 1
+  start_peer "$kind_a" "$NS_A" "$if_a" "$NETNS_TMP/$if_a.conf" "$cur_bin" || return 1
   pid_a=$LAST_PID
-  start_peer "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/$if_b.conf" "$weft_bin" || {
+  start_peer "$kind_b" "$NS_B" "$if_b" "$NETNS_TMP/$if_b.conf" "$cur_bin" || {
     stop_tunnel "$pid_a" "$if_a"
     return 1
   }
@@ -176,6 +180,14 @@ elif ! "$weft_bin" tunnel --help >/dev/null 2>&1; then
   weft_why="$weft_bin has no 'tunnel' command yet; measuring only the reference pair"
 fi
 [[ $weft_ok == 1 ]] || log "$weft_why"
+if [[ -n $base_bin && ! -x $base_bin ]]; then
+  log "baseline $base_bin not found; measuring without it"
+  base_bin=""
+fi
+# The binaries measured, "label=path" each.
+binaries=("weft=$weft_bin")
+[[ -z $base_bin ]] || binaries+=("base=$base_bin")
+cur_bin=$weft_bin
 
 ref="wireguard-go <-> wireguard-go"
 bare="bare veth (no tunnel)"
@@ -194,12 +206,15 @@ for ((round = 1; round <= rounds; round++)); do
   [[ -z ${r_note[$ref]:-} ]] || netns_fail "the reference pair failed: ${r_note[$ref]}"
   if [[ $weft_ok == 1 ]]; then
     for threads in ${thread_list//,/ }; do
-      w=weft
-      ((threads == 1)) || w="weft(${threads}t)"
-      export WEFT_TUNNEL_ARGS="--threads $threads"  # read by netns.sh's start_weft_tunnel
-      run_row "$w <-> $w" 2 weft weft
-      run_row "$w -> wireguard-go" 3 weft wireguard-go
-      run_row "wireguard-go -> $w" 4 wireguard-go weft
+      for binary in "${binaries[@]}"; do
+        w=${binary%%=*}
+        cur_bin=${binary#*=}
+        ((threads == 1)) || w="$w(${threads}t)"
+        export WEFT_TUNNEL_ARGS="--threads $threads"  # read by netns.sh's start_weft_tunnel
+        run_row "$w <-> $w" 2 weft weft
+        run_row "$w -> wireguard-go" 3 weft wireguard-go
+        run_row "wireguard-go -> $w" 4 wireguard-go weft
+      done
     done
     unset WEFT_TUNNEL_ARGS
   else
@@ -237,6 +252,7 @@ echo "  CPU s/Gbit: user+system seconds of both tunnel processes per gigabit rec
 echo "  ratios (x ref) against '$ref' from this run;" \
   "$( ((rounds == 1)) && echo "one round" || echo "medians of $rounds interleaved rounds")"
 [[ $weft_ok == 1 ]] || echo "  note: $weft_why"
+[[ -z $base_bin ]] || echo "  weft = $weft_bin, base = $base_bin"
 echo
 # shellcheck disable=SC2086
 ref_gbps=$(median ${r_gbps[$ref]}) ref_rtt=$(median ${r_rtt[$ref]}) ref_cpu=$(median ${r_cpu[$ref]})
