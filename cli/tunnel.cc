@@ -47,7 +47,10 @@ int run_tunnel(const TunnelOptions& options) {
     std::cerr << parsed.error().detail << "\n";
     return 2;
   }
-  for (const auto& note : parsed->notes) std::cerr << note << "\n";
+  for (const auto& warning : parsed->warnings) std::cerr << "weft tunnel: " << warning << "\n";
+  if (parsed->note_count > 0) {
+    std::cerr << tunnel::format_messages(parsed->notes, parsed->note_count, "notes") << "\n";
+  }
 
   tunnel::TunnelSettings settings;
   settings.interface_name =

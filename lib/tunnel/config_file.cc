@@ -1,12 +1,14 @@
 // Parser of the wg(8)/wg-quick(8) configuration file format (wg(8) "CONFIGURATION FILE FORMAT").
-// Every problem is collected as "FILE:LINE: message" so a user can fix a file in one pass.
+// Every problem is counted and the first screenful kept as "FILE:LINE: message"; files are read
+// within kMaxConfigFileBytes.
 #include "tunnel/config_file.h"
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+#include <set>
 
+#include "runtime/bounded_read.h"
 #include "util/decimal.h"
 
 namespace weft::tunnel {
@@ -22,6 +24,33 @@ std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Text from the file as it appears in a message: between double quotes, cut to kMaxQuoted bytes
+// (at a UTF-8 boundary) and with control bytes as \xHH, so junk cannot flood or drive a terminal.
+constexpr std::size_t kMaxQuoted = 64;
+
+std::string quote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  bool cut = s.size() > kMaxQuoted;
+  if (cut) {
+    std::size_t end = kMaxQuoted;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    s = s.substr(0, end);
+  }
+  std::string out = "\"";
+  for (char c : s) {
+    auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += cut ? "\"..." : "\"";
   return out;
 }
 
@@ -74,7 +103,7 @@ enum class Section { kNone, kInterface, kPeer, kUnknown };
 
 class Parser {
  public:
-  explicit Parser(std::string_view file) : file_(file) {}
+  Parser(std::string_view file, std::size_t max_kept) : file_(file), max_kept_(max_kept) {}
 
   ParsedConfig run(std::string_view text) {
     int line_no = 0;
@@ -92,12 +121,14 @@ class Parser {
   }
 
  private:
-  void error(const std::string& message) {
-    out_.errors.push_back(file_ + ":" + std::to_string(line_) + ": " + message);
+  void error(const std::string& message) { error_at(line_, message); }
+  void error_at(int line, const std::string& message) {
+    if (out_.error_count++ < max_kept_) out_.errors.push_back(at(line) + message);
   }
   void note(const std::string& message) {
-    out_.notes.push_back(file_ + ":" + std::to_string(line_) + ": " + message);
+    if (out_.note_count++ < max_kept_) out_.notes.push_back(at(line_) + message);
   }
+  std::string at(int line) const { return file_ + ":" + std::to_string(line) + ": "; }
 
   void handle_line(std::string_view line) {
     auto hash = line.find('#');
@@ -110,7 +141,7 @@ class Parser {
     }
     auto eq = line.find('=');
     if (eq == std::string_view::npos) {
-      error("line unrecognized: \"" + std::string(line) + "\" (expected Key = Value)");
+      error("line unrecognized: " + quote(line) + " (expected Key = Value)");
       return;
     }
     std::string_view key = trim(line.substr(0, eq));
@@ -121,7 +152,7 @@ class Parser {
     }
     switch (section_) {
       case Section::kNone:
-        error("\"" + std::string(key) + "\" outside of an [Interface] or [Peer] section");
+        error(quote(key) + " outside of an [Interface] or [Peer] section");
         break;
       case Section::kInterface:
         handle_interface_key(key, value);
@@ -136,7 +167,7 @@ class Parser {
 
   void handle_section(std::string_view line) {
     if (line.back() != ']') {
-      error("malformed section header \"" + std::string(line) + "\"");
+      error("malformed section header " + quote(line));
       section_ = Section::kUnknown;
       return;
     }
@@ -152,7 +183,7 @@ class Parser {
       peer_->line = line_;
       peer_has_key_ = false;
     } else {
-      error("unknown section \"" + std::string(line) + "\" (expected [Interface] or [Peer])");
+      error("unknown section " + quote(line) + " (expected [Interface] or [Peer])");
       section_ = Section::kUnknown;
     }
   }
@@ -160,29 +191,23 @@ class Parser {
   void finish_peer() {
     if (!peer_) return;
     if (!peer_has_key_) {
-      out_.errors.push_back(file_ + ":" + std::to_string(peer_->line) +
-                            ": [Peer] section without PublicKey");
+      error_at(peer_->line, "[Peer] section without PublicKey");
+    } else if (!peer_keys_.insert(peer_->public_key.bytes).second) {
+      error_at(peer_->line, "duplicate [Peer] with the same PublicKey");
     } else {
-      bool duplicate = std::any_of(out_.config.peers.begin(), out_.config.peers.end(),
-                                   [&](const PeerConfig& p) { return p.public_key == peer_->public_key; });
-      if (duplicate) {
-        out_.errors.push_back(file_ + ":" + std::to_string(peer_->line) +
-                              ": duplicate [Peer] with the same PublicKey");
-      } else {
-        out_.config.peers.push_back(std::move(*peer_));
-      }
+      out_.config.peers.push_back(std::move(*peer_));
     }
     peer_.reset();
   }
 
   std::optional<core::KeyBytes> key_value(std::string_view key, std::string_view value) {
     auto bytes = core::key_from_base64(value);
-    if (!bytes) error("invalid key \"" + std::string(key) + "\": not 32 bytes of base64");
+    if (!bytes) error("invalid key " + quote(key) + ": not 32 bytes of base64");
     return bytes;
   }
 
   void bad_value(std::string_view key, std::string_view value, const std::string& why) {
-    error("invalid value for \"" + std::string(key) + "\": \"" + std::string(value) + "\" " + why);
+    error("invalid value for " + quote(key) + ": " + quote(value) + " " + why);
   }
 
   void handle_interface_key(std::string_view key, std::string_view value) {
@@ -222,9 +247,9 @@ class Parser {
       }
     } else if (k == "dns" || k == "table" || k == "preup" || k == "postup" || k == "predown" ||
                k == "postdown" || k == "saveconfig") {
-      note("\"" + std::string(key) + "\" is a wg-quick setting; weft tunnel ignores it");
+      note(quote(key) + " is a wg-quick setting; weft tunnel ignores it");
     } else {
-      error("unknown key \"" + std::string(key) + "\" in [Interface]");
+      error("unknown key " + quote(key) + " in [Interface]");
     }
   }
 
@@ -263,12 +288,14 @@ class Parser {
         bad_value(key, value, "is not \"off\" or a number of seconds (0-65535)");
       }
     } else {
-      error("unknown key \"" + std::string(key) + "\" in [Peer]");
+      error("unknown key " + quote(key) + " in [Peer]");
     }
   }
 
   std::string file_;
+  std::size_t max_kept_;
   ParsedConfig out_;
+  std::set<core::KeyBytes> peer_keys_;  // of the peers kept, to find duplicates in O(log n)
   Section section_ = Section::kNone;
   bool seen_interface_ = false;
   std::optional<PeerConfig> peer_;
@@ -278,21 +305,42 @@ class Parser {
 
 }  // namespace
 
-ParsedConfig parse_config(std::string_view text, std::string_view file_name) {
-  return Parser(file_name).run(text);
+ParsedConfig parse_config(std::string_view text, std::string_view file_name,
+                          std::size_t max_kept) {
+  return Parser(file_name, max_kept).run(text);
+}
+
+std::string format_messages(const std::vector<std::string>& kept, std::size_t total,
+                            std::string_view noun) {
+  std::string out;
+  for (const auto& m : kept) out += (out.empty() ? "" : "\n") + m;
+  if (total > kept.size()) {
+    out += (out.empty() ? "" : "\n") + std::string("\u2026 and ") +
+           std::to_string(total - kept.size()) + " more " + std::string(noun);
+  }
+  return out;
 }
 
 Result<ParsedConfig> load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("config.io", "cannot read " + path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return make_error("config.io", "error while reading " + path);
-  ParsedConfig parsed = parse_config(buf.str(), path);
+  auto file = runtime::read_bounded_file(path, kMaxConfigFileBytes);
+  if (!file.ok()) {
+    const std::string& code = file.error().code;
+    return make_error(code == "runtime.file_type"   ? "config.file_type"
+                      : code == "runtime.file_size" ? "config.too_large"
+                                                    : "config.io",
+                      file.error().detail);
+  }
+  ParsedConfig parsed = parse_config(file->bytes, path);
   if (!parsed.ok()) {
-    std::string detail;
-    for (const auto& e : parsed.errors) detail += (detail.empty() ? "" : "\n") + e;
-    return make_error("config.invalid", detail);
+    return make_error("config.invalid",
+                      format_messages(parsed.errors, parsed.error_count, "errors"));
+  }
+  // wg-quick(8) warns about a "world accessible" file; group access exposes the key as well.
+  if ((file->mode & 066) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(file->mode));
+    parsed.warnings.push_back("warning: `" + path + "' is readable or writable by group or " +
+                              "others (mode " + mode + "); it holds a private key: chmod 600 it");
   }
   return parsed;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,21 +40,44 @@ struct TunnelConfig {
   std::vector<PeerConfig> peers;
 };
 
-/// Outcome of parsing one file: the config as far as it could be read, every error, and notes
+/// Messages kept per list: a screenful, enough to fix a file in a few passes. The rest are only
+/// counted, so a junk file costs neither memory nor a terminal full of lines.
+inline constexpr std::size_t kMaxMessagesKept = 20;
+
+/// The largest config file read, 16 MiB: a peer written out in full (PublicKey, PresharedKey,
+/// a few AllowedIPs, Endpoint, PersistentKeepalive, a comment) takes 200-300 bytes, so this
+/// holds 50,000-80,000 peers, above the largest hub we plan for (tens of thousands), and the
+/// whole file plus what is parsed from it stays well under 100 MB of memory.
+inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{16} << 20;
+
+/// Outcome of parsing one file: the config as far as it could be read, its errors, and notes
 /// about keys that were accepted but ignored (wg-quick's DNS, Table, PreUp, ...).
 struct ParsedConfig {
   TunnelConfig config;
-  std::vector<std::string> errors;  // "FILE:LINE: message", in file order
-  std::vector<std::string> notes;   // same form
-  bool ok() const { return errors.empty(); }
+  std::vector<std::string> errors;  // "FILE:LINE: message", in file order; the first few only
+  std::size_t error_count = 0;      // all errors, including those not kept in `errors`
+  std::vector<std::string> notes;   // same form and bound
+  std::size_t note_count = 0;
+  std::vector<std::string> warnings;  // about the file itself (load_config_file): its mode
+  bool ok() const { return error_count == 0; }
 };
 
 /// Parses the text of a config file; `file_name` prefixes every message. Never fails as a
-/// whole: problems are listed in `errors` (keys are case-insensitive, '#' starts a comment).
-ParsedConfig parse_config(std::string_view text, std::string_view file_name);
+/// whole: problems are counted, and the first `max_kept` of each kind listed (keys are
+/// case-insensitive, '#' starts a comment). Values quoted in messages are cut to 64 bytes and
+/// control characters shown as \xHH, so a binary file prints readable, short lines.
+ParsedConfig parse_config(std::string_view text, std::string_view file_name,
+                          std::size_t max_kept = kMaxMessagesKept);
 
-/// Reads and parses `path`. Errors: "config.io" when the file cannot be read; "config.invalid"
-/// with every error message, one per line, in the detail.
+/// The kept messages, one per line, then "… and N more <noun>" when `total` is larger.
+std::string format_messages(const std::vector<std::string>& kept, std::size_t total,
+                            std::string_view noun);
+
+/// Reads (at most kMaxConfigFileBytes, see runtime::read_bounded_file) and parses `path`.
+/// A file readable or writable by group or others gets a warning in `warnings` (wg-quick(8)
+/// warns too): it holds a private key. Errors: "config.io" when the file cannot be opened or read;
+/// "config.file_type" for a directory, device, FIFO or socket; "config.too_large" beyond the
+/// limit; "config.invalid" with format_messages() of the errors in the detail.
 Result<ParsedConfig> load_config_file(const std::string& path);
 
 }  // namespace weft::tunnel

@@ -1,9 +1,13 @@
 #define BOOST_TEST_MODULE tunnel_config_file
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <string>
 
+#include "support/temp_dir.h"
 #include "tunnel/config_file.h"
 
 using weft::tunnel::parse_config;
@@ -178,6 +182,123 @@ BOOST_AUTO_TEST_CASE(load_config_file_reports_missing_file) {
   auto r = weft::tunnel::load_config_file("/nonexistent/weft-test/wg9.conf");
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().code == "config.io");
+  BOOST_TEST(r.error().detail == "/nonexistent/weft-test/wg9.conf: No such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(keeps_a_screenful_of_messages_and_counts_the_rest) {
+  std::string text = "[Interface]\n";
+  for (int i = 0; i < 1000; ++i) text += "junk\nDNS = 192.0.2.53\n";
+  auto parsed = parse_config(text, "j.conf");
+  BOOST_TEST(!parsed.ok());
+  BOOST_TEST(parsed.error_count == 1000u);
+  BOOST_REQUIRE_EQUAL(parsed.errors.size(), weft::tunnel::kMaxMessagesKept);
+  BOOST_TEST(parsed.errors[0] == "j.conf:2: line unrecognized: \"junk\" (expected Key = Value)");
+  BOOST_TEST(parsed.errors.back().rfind("j.conf:40: ", 0) == 0);  // the first 20, in order
+  BOOST_TEST(parsed.note_count == 1000u);
+  BOOST_TEST(parsed.notes.size() == weft::tunnel::kMaxMessagesKept);
+  // The bound is a parameter; 0 keeps nothing but still counts.
+  auto none = parse_config(text, "j.conf", 0);
+  BOOST_TEST(none.errors.empty());
+  BOOST_TEST(none.error_count == 1000u);
+  BOOST_TEST(!none.ok());
+}
+
+BOOST_AUTO_TEST_CASE(formats_kept_messages_then_how_many_more) {
+  using weft::tunnel::format_messages;
+  BOOST_TEST(format_messages({"a:1: x", "a:2: y"}, 2, "errors") == "a:1: x\na:2: y");
+  BOOST_TEST(format_messages({"a:1: x"}, 500001, "errors") ==
+             "a:1: x\n\u2026 and 500000 more errors");
+  BOOST_TEST(format_messages({}, 3, "notes") == "\u2026 and 3 more notes");
+}
+
+BOOST_AUTO_TEST_CASE(quotes_long_and_binary_text_short_and_readable) {
+  std::string long_line(100000, 'A');
+  auto parsed = parse_config("[Interface]\n" + long_line + "\nx\x1b[2Jy = 1\n", "b.conf");
+  BOOST_REQUIRE_EQUAL(parsed.errors.size(), 2u);
+  BOOST_TEST(parsed.errors[0] == "b.conf:2: line unrecognized: \"" + std::string(64, 'A') +
+                                     "\"... (expected Key = Value)");
+  BOOST_TEST(parsed.errors[1] == "b.conf:3: unknown key \"x\\x1b[2Jy\" in [Interface]");
+  // A cut never splits a UTF-8 sequence: 63 ASCII bytes, then a 2-byte character across 64.
+  auto utf8 = parse_config("[Interface]\n" + std::string(63, 'a') + "\xc3\xa9tail\n", "u.conf");
+  BOOST_REQUIRE_EQUAL(utf8.errors.size(), 1u);
+  BOOST_TEST(utf8.errors[0] == "u.conf:2: line unrecognized: \"" + std::string(63, 'a') +
+                                   "\"... (expected Key = Value)");
+}
+
+BOOST_AUTO_TEST_CASE(finds_duplicates_among_many_peers_without_comparing_all_pairs) {
+  // 50,000 peers with distinct keys, then one repeat of the first: the old pairwise check took
+  // over a minute here; the time is printed, not asserted.
+  std::string text = "[Interface]\nPrivateKey = " + std::string(kPriv) + "\n";
+  auto key_of = [](int i) {
+    weft::core::KeyBytes b{};
+    b[0] = static_cast<uint8_t>(i);
+    b[1] = static_cast<uint8_t>(i >> 8);
+    b[2] = static_cast<uint8_t>(i >> 16);
+    return weft::core::key_to_base64(b);
+  };
+  for (int i = 0; i < 50000; ++i) text += "[Peer]\nPublicKey = " + key_of(i) + "\n";
+  text += "[Peer]\nPublicKey = " + key_of(0) + "\n";
+  auto start = std::chrono::steady_clock::now();
+  auto parsed = parse_config(text, "many.conf");
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  BOOST_TEST_MESSAGE("parsed 50,001 peers in " << ms.count() << " ms");
+  BOOST_TEST(parsed.config.peers.size() == 50000u);
+  BOOST_REQUIRE_EQUAL(parsed.errors.size(), 1u);
+  BOOST_TEST(parsed.errors[0] == "many.conf:100003: duplicate [Peer] with the same PublicKey");
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_refuses_what_is_not_a_regular_file) {
+  TempDir dir;
+  auto r = weft::tunnel::load_config_file(dir.path());
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().code == "config.file_type");
+  BOOST_TEST(r.error().detail == dir.path() + " is a directory, not a regular file");
+  auto zero = weft::tunnel::load_config_file("/dev/zero");
+  BOOST_REQUIRE(!zero.ok());
+  BOOST_TEST(zero.error().code == "config.file_type");
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_refuses_a_file_over_16_mib) {
+  TempDir dir;
+  std::string path = dir.write_file("big.conf", "");
+  BOOST_REQUIRE(::truncate(path.c_str(), weft::tunnel::kMaxConfigFileBytes + 1) == 0);  // sparse
+  auto r = weft::tunnel::load_config_file(path);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().code == "config.too_large");
+  BOOST_TEST(r.error().detail == path + " is 16777217 bytes; the limit is 16777216 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_lists_a_screenful_of_errors_then_the_count) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 500; ++i) text += "junk\n";
+  auto r = weft::tunnel::load_config_file(dir.write_file("junk.conf", text));
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().code == "config.invalid");
+  const std::string& d = r.error().detail;
+  BOOST_TEST(std::count(d.begin(), d.end(), '\n') == 20);  // 20 errors + the count line
+  BOOST_TEST(d.substr(d.rfind('\n') + 1) == "\u2026 and 480 more errors");
+}
+
+BOOST_AUTO_TEST_CASE(load_config_file_warns_when_group_or_others_can_read_the_key) {
+  TempDir dir;
+  std::string text = "[Interface]\nPrivateKey = " + std::string(kPriv) + "\n";
+  auto loose = weft::tunnel::load_config_file(dir.write_file("loose.conf", text, 0644));
+  BOOST_REQUIRE(loose.ok());
+  BOOST_REQUIRE_EQUAL(loose->warnings.size(), 1u);
+  BOOST_TEST(loose->warnings[0] == "warning: `" + dir.file("loose.conf") +
+                                       "' is readable or writable by group or others (mode "
+                                       "0644); it holds a private key: chmod 600 it");
+  auto group = weft::tunnel::load_config_file(dir.write_file("group.conf", text, 0620));
+  BOOST_REQUIRE(group.ok());
+  BOOST_TEST(group->warnings.size() == 1u);
+  auto tight = weft::tunnel::load_config_file(dir.write_file("tight.conf", text, 0600));
+  BOOST_REQUIRE(tight.ok());
+  BOOST_TEST(tight->warnings.empty());
+  auto read_only = weft::tunnel::load_config_file(dir.write_file("ro.conf", text, 0400));
+  BOOST_REQUIRE(read_only.ok());
+  BOOST_TEST(read_only->warnings.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
