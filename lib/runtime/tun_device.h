@@ -14,9 +14,12 @@ namespace weft::runtime {
 
 class TunDevice {
  public:
-  /// Creates the interface `name` (at most 15 bytes; "%d" lets the kernel pick a number) with
-  /// IFF_TUN | IFF_NO_PI. Errors: "runtime.tun_open" (no /dev/net/tun, or not permitted),
-  /// "runtime.tun_create" (TUNSETIFF refused, e.g. the name is taken by a non-TUN link),
+  /// Creates the interface `name` (at most 15 bytes) with IFF_TUN | IFF_NO_PI. A name with
+  /// "%d" is a template: the kernel picks the first free number ("pw%d" -> "pw0"), and name()
+  /// reports it. Never adopts an existing link, not even a persistent TUN (`ip tuntap add`),
+  /// which would keep our addresses and routes after we close it. Errors: "runtime.tun_exists"
+  /// (a link of that name exists), "runtime.tun_open" (no /dev/net/tun, or not permitted),
+  /// "runtime.tun_create" (TUNSETIFF refused otherwise, e.g. an invalid template),
   /// "runtime.tun_name" (name too long or empty).
   static Result<TunDevice> create(const std::string& name);
 

@@ -2,9 +2,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -16,6 +20,7 @@
 #include "runtime/sys_error.h"
 #include "runtime/tun_device.h"
 #include "runtime/udp_socket.h"
+#include "runtime/unique_fd.h"
 
 using namespace weft::runtime;
 using weft::util::IpAddress;
@@ -149,6 +154,49 @@ BOOST_AUTO_TEST_CASE(carries_packets_between_the_kernel_and_the_tun_fd) {
   BOOST_TEST(std::memcmp(rbuf.data(), "ping", 4) == 0);
   BOOST_TEST(slot.from.address.to_string() == "100.64.0.2");
   BOOST_TEST(slot.from.port == 4000);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_an_existing_persistent_tun_and_leaves_it_as_it_was) {
+  ScopedNetns ns;
+  // What `ip tuntap add mode tun name weftkeep0` makes: a TUN that outlives its descriptor.
+  {
+    UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    BOOST_REQUIRE(fd.valid());
+    struct ifreq ifr {};
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    std::strcpy(ifr.ifr_name, "weftkeep0");
+    BOOST_REQUIRE(::ioctl(fd.get(), TUNSETIFF, &ifr) == 0);
+    BOOST_REQUIRE(::ioctl(fd.get(), TUNSETPERSIST, 1) == 0);
+  }
+  unsigned index = ::if_nametoindex("weftkeep0");
+  BOOST_REQUIRE(index != 0);
+
+  auto tun = TunDevice::create("weftkeep0");
+  BOOST_REQUIRE(!tun.ok());
+  BOOST_TEST(tun.error().code == "runtime.tun_exists");
+  BOOST_TEST(tun.error().detail.find("interface weftkeep0 already exists") == 0u,
+             tun.error().detail);
+  BOOST_TEST(tun.error().detail.find("ip link del weftkeep0") != std::string::npos);
+  BOOST_TEST(::if_nametoindex("weftkeep0") == index);  // the same link, still there
+  std::string link = run("ip -o link show dev weftkeep0");
+  BOOST_TEST(link.find(",UP") == std::string::npos, link);
+  BOOST_TEST(run("ip -o addr show dev weftkeep0").empty());
+
+  // Any other kind of link is refused the same way, before TUNSETIFF.
+  auto lo = TunDevice::create("lo");
+  BOOST_REQUIRE(!lo.ok());
+  BOOST_TEST(lo.error().code == "runtime.tun_exists");
+}
+
+BOOST_AUTO_TEST_CASE(names_a_template_with_the_first_free_number) {
+  ScopedNetns ns;
+  auto first = TunDevice::create("pw%d");
+  BOOST_REQUIRE_MESSAGE(first.ok(), (first.ok() ? std::string() : first.error().detail));
+  BOOST_TEST(first->name() == "pw0");
+  BOOST_TEST(first->ifindex() == static_cast<int>(::if_nametoindex("pw0")));
+  auto second = TunDevice::create("pw%d");
+  BOOST_REQUIRE(second.ok());
+  BOOST_TEST(second->name() == "pw1");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_an_overlong_interface_name) {
