@@ -6,6 +6,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
+
 #include "core/drive.h"
 #include "dataplane/limits.h"
 #include "runtime/sys_error.h"
@@ -87,6 +89,8 @@ Status DataPath::start() {
 void DataPath::stop() {
   if (!running_) return;
   running_ = false;
+  ++generation_;
+  handshake_turn_posted_ = false;
   timer_.cancel();
   udp_watch_.reset();
   tun_watch_.reset();
@@ -96,6 +100,7 @@ void DataPath::stop() {
     fold_receiver_counters();
     receiver_.reset();
   }
+  counters_.handshake_queue_full = handshake_queue_full();
 }
 
 void DataPath::fold_receiver_counters() {
@@ -177,6 +182,12 @@ void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::By
     h->on_datagram(now, from, datagram);
     return;
   }
+  if (kind == DatagramClass::kWireGuard && is_handshake_message(datagram)) {
+    // Handshakes wait apart, so that data is never queued behind their Diffie-Hellmans.
+    std::lock_guard<std::mutex> lock(core_.mu);
+    core_.handshakes.push(now.mono, from, datagram);  // a full queue counts the drop
+    return;
+  }
   core::MutableBytes out = next_send_buffer();
   wg::Output o;
   {
@@ -184,6 +195,44 @@ void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::By
     o = core_.device->receive_datagram(now, core::Path::to_udp(from), datagram, out);
   }
   execute(o, out);
+}
+
+void DataPath::schedule_handshakes() {
+  if (handshake_turn_posted_ || !running_) return;
+  {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    if (core_.handshakes.empty()) return;
+  }
+  handshake_turn_posted_ = true;
+  uint64_t gen = generation_;
+  boost::asio::post(loop_.io(), [this, gen] {
+    if (gen != generation_) return;
+    handshake_turn_posted_ = false;
+    on_handshake_turn();
+  });
+}
+
+void DataPath::on_handshake_turn() {
+  core::Now t = loop_.clock().now();
+  HandshakeQueue::Message m;
+  for (std::size_t i = 0; i < kHandshakesPerTurn; ++i) {
+    core::MutableBytes out = next_send_buffer();
+    wg::Output o;
+    {
+      std::lock_guard<std::mutex> lock(core_.mu);
+      const HandshakeQueue::Message* front = core_.handshakes.front();
+      if (front == nullptr) break;
+      m = *front;
+      core_.handshakes.pop();
+      // WireGuard's load signal (whitepaper 5.3): cookies and per-source rate limits while
+      // handshakes back up, and for a second after.
+      core_.device->set_under_load(core_.handshakes.under_load(t.mono));
+      o = core_.device->receive_datagram(t, core::Path::to_udp(m.from),
+                                         core::ByteView{m.bytes.data(), m.size}, out);
+    }
+    execute(o, out);
+  }
+  finish_event(t);
 }
 
 bool DataPath::on_udp_readable() {
@@ -280,6 +329,7 @@ void DataPath::finish_event(core::Now now) {
   core::drain_transmits(core, now, sink);
   flush_sends();
   rearm();
+  schedule_handshakes();
 }
 
 void DataPath::rearm() {

@@ -36,6 +36,8 @@ struct DataPathCounters {
   /// Datagrams received per demultiplexer class (kUnknown ones go to the WireGuard core, which
   /// counts them as malformed).
   std::array<uint64_t, kDatagramClassCount> by_class{};
+  /// Handshake messages dropped because the handshake queue was full (a flood).
+  uint64_t handshake_queue_full = 0;
 };
 
 /// Receives the datagrams of one class from the shared socket: the driver of a STUN or
@@ -93,6 +95,11 @@ class DataPath {
 
   /// Final after stop(); the receive thread's share is merged in then.
   const DataPathCounters& counters() const { return counters_; }
+  /// Handshake messages dropped so far because the handshake queue was full.
+  uint64_t handshake_queue_full() {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    return core_.handshakes.dropped();
+  }
   wg::DeviceStats device_stats() {
     return with_device([](wg::Device& d) { return d.stats(); });
   }
@@ -105,6 +112,10 @@ class DataPath {
   bool on_tun_readable();
   void on_wake();
   void on_timer();
+  /// Hands up to kHandshakesPerTurn queued handshake messages to the core, telling it whether
+  /// it is under load; posts another turn while messages remain.
+  void on_handshake_turn();
+  void schedule_handshakes();
   void dispatch(core::Now now, const core::SocketAddress& from, core::ByteView datagram);
   void execute(const wg::Output& o, core::MutableBytes buf);
   core::MutableBytes next_send_buffer();
@@ -130,6 +141,9 @@ class DataPath {
   DeadlineTimer timer_;
   uint32_t mark_ = 0;
   bool running_ = false;
+  bool handshake_turn_posted_ = false;
+  // Bumped by stop(): a posted handshake turn of an earlier run is ignored.
+  uint64_t generation_ = 0;
   DataPathCounters counters_;
 
   // Receive slots for UDP, one packet buffer for TUN, and a pool of datagram buffers that the

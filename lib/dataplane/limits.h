@@ -21,6 +21,9 @@ inline constexpr std::size_t kMaxPacket = 65535;
 inline constexpr std::size_t kDatagramCapacity = wg::output_capacity_for(kMaxPacket);
 /// UDP socket buffers: the 7 MiB newer wireguard-go requests (conn/controlfns.go).
 inline constexpr int kSocketBufferBytes = 7 << 20;
+/// Handshake messages the core handles per turn of the loop before data gets its turn again;
+/// each may cost a Diffie-Hellman (~30-270 us), so a turn stays in the low milliseconds.
+inline constexpr std::size_t kHandshakesPerTurn = 16;
 /// Datagrams waiting between the receive thread and the main thread, each way. A flood must
 /// not grow memory without limit; beyond it they are dropped as a full socket buffer would.
 inline constexpr std::size_t kMaxHandOff = 4096;

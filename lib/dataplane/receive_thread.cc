@@ -113,6 +113,11 @@ void ReceiveThread::on_readable() {
         outs_[i] = wg::Output{};  // for a main-thread handler; queued below
         continue;
       }
+      if (classes_[i] == DatagramClass::kWireGuard && is_handshake_message(in)) {
+        core_.handshakes.push(t.mono, slots_[i].from, in);  // a full queue counts the drop
+        outs_[i] = wg::Output{};
+        continue;
+      }
       outs_[i] = core_.device->receive_datagram(t, core::Path::to_udp(slots_[i].from), in, out);
     }
     for (std::size_t i = 0; i < count; ++i) {
@@ -149,7 +154,8 @@ void ReceiveThread::on_readable() {
       core::drain_transmits(held, t, sink);
       auto deadline = core_.device->next_deadline();
       bool earlier = deadline && (!core_.armed_deadline || *deadline < *core_.armed_deadline);
-      wake = !core_.to_send.empty() || !core_.received.empty() || earlier;
+      wake = !core_.to_send.empty() || !core_.received.empty() || !core_.handshakes.empty() ||
+             earlier;
       // The main thread re-arms when woken; until then, do not wake it again for this.
       if (earlier) core_.armed_deadline = deadline;
     }

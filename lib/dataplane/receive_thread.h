@@ -11,6 +11,7 @@
 
 #include "core/path.h"
 #include "dataplane/demux.h"
+#include "dataplane/handshake_queue.h"
 #include "runtime/clock.h"
 #include "runtime/tun_device.h"
 #include "runtime/udp_socket.h"
@@ -39,6 +40,9 @@ struct SharedCore {
   std::vector<Datagram> received;
   /// Classes whose datagrams go to the main thread instead of the WireGuard core.
   bool handled[kDatagramClassCount] = {};
+  /// WireGuard handshake messages, apart from data, for the main thread to hand to the core a
+  /// few at a time; its fill is the core's load signal.
+  HandshakeQueue handshakes;
 };
 
 /// Counters of the receive path (merged into the data path's when it stops).
@@ -53,8 +57,8 @@ struct ReceiveCounters {
 
 /// Receives on `udp_fd` with its own recvmmsg scratch (runtime::UdpSocket's scratch belongs to
 /// the main thread, which sends), decrypts under `core.mu`, writes to `tun` without the lock,
-/// and writes `wake_fd` (an eventfd of the main loop) when it queued datagrams for the main
-/// thread or moved the core's next deadline earlier.
+/// queues handshake messages for the main thread, and writes `wake_fd` (an eventfd of the main
+/// loop) when it queued anything for the main thread or moved the core's deadline earlier.
 class ReceiveThread {
  public:
   /// `clock` is the main loop's: both threads hand the core the same monotonic clock.

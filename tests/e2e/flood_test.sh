@@ -23,9 +23,7 @@ flood_rate=$((flood_count / 2))
 
 netns_pair
 # The attacker: namespace c on its own link to a (203.0.113.0/24, documentation addresses).
-netns_create c
-NS_C=$(ns_name c)
-netns_connect "$NS_A" veth2 203.0.113.1/24 "$NS_C" veth0 203.0.113.2/24
+netns_attacker
 
 wg_pair_configs --b-knows-a
 start_peer weft "$NS_A" "$if_a" "$NETNS_TMP/a.conf" "$bin" || netns_fail "weft tunnel did not start"
@@ -34,20 +32,8 @@ log_a="$NETNS_TMP/$if_a.log"
 start_peer wireguard-go "$NS_B" "$if_b" "$NETNS_TMP/b.conf"
 check "tunnel up before the flood" wait_for ns_exec "$NS_A" ping -c 1 -W 1 100.64.0.2
 
-# drop_count REASON: REASON's count in the newest drop line of weft's log (0 when not listed).
-drop_count() {
-  grep 'drops total=' "$log_a" | tail -n 1 | tr ' ' '\n' | awk -F= -v r="$1" '$1 == r { n = $2 }
-    END { print n + 0 }'
-}
-drop_lines() { grep -c 'drops total=' "$log_a" || true; }
-more_lines() { test "$(drop_lines)" -gt "$1"; }
-# request_drops: SIGUSR1, then wait for the new line, so drop_count reads a fresh snapshot.
-request_drops() {
-  local before
-  before=$(drop_lines)
-  kill -USR1 "$pid_a"
-  wait_for more_lines "$before"
-}
+drop_count() { weft_drop_count "$log_a" "$1"; }
+request_drops() { weft_request_drops "$pid_a" "$log_a"; }
 check "SIGUSR1 makes weft log its drop counters" request_drops
 declare -A before
 for r in malformed bad_mac1 no_session; do before[$r]=$(drop_count "$r"); done

@@ -520,3 +520,30 @@ _netns_on_signal() {
 trap _netns_on_exit EXIT
 trap '_netns_on_signal INT' INT
 trap '_netns_on_signal TERM' TERM
+
+# weft_drop_count LOG REASON: REASON's count in the newest "drops total=" line that `weft tunnel`
+# wrote to LOG (docs/dataplane.md, "Drop counters"); 0 when the reason is not listed.
+weft_drop_count() {
+  grep 'drops total=' "$1" | tail -n 1 | tr ' ' '\n' | awk -F= -v r="$2" '$1 == r { n = $2 }
+    END { print n + 0 }'
+}
+
+_weft_drop_lines() { grep -c 'drops total=' "$1" || true; }
+_weft_more_drop_lines() { test "$(_weft_drop_lines "$1")" -gt "$2"; }
+
+# weft_request_drops PID LOG: SIGUSR1 to a `weft tunnel`, then wait for the new drop line in LOG,
+# so weft_drop_count reads a fresh snapshot.
+weft_request_drops() {
+  local before
+  before=$(_weft_drop_lines "$2")
+  kill -USR1 "$1"
+  wait_for _weft_more_drop_lines "$2" "$before"
+}
+
+# netns_attacker: a third namespace c on its own link to a (203.0.113.0/24, documentation
+# addresses: a is 203.0.113.1, c is 203.0.113.2), for floods; sets NS_C. After netns_pair.
+netns_attacker() {
+  netns_create c
+  NS_C=$(ns_name c)
+  netns_connect "$NS_A" veth2 203.0.113.1/24 "$NS_C" veth0 203.0.113.2/24
+}

@@ -1,6 +1,7 @@
-// weft_udp_flood: a bounded flood of junk UDP datagrams for tests/e2e/flood_test.sh: random
-// garbage, forged WireGuard handshake initiations (type 1, 148 bytes, bad mac1) and transport data
-// (type 4) for unknown receiver indexes (WireGuard whitepaper §5.4), sent with sendmmsg.
+// weft_udp_flood: a bounded flood of junk UDP datagrams for the e2e flood tests: random garbage,
+// forged WireGuard handshake initiations (type 1, 148 bytes, bad mac1, or a valid mac1 for a
+// given public key, as anyone who knows a node's key can make), and transport data (type 4) for
+// unknown receiver indexes (WireGuard whitepaper §5.4), sent with sendmmsg.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,10 +16,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "core/key_text.h"
+#include "crypto/crypto.h"
+#include "wg/messages.h"
 
 namespace {
 
@@ -30,7 +36,7 @@ constexpr std::size_t kMinDataSize = 32;      // transport header (16) + empty A
 constexpr uint64_t kMaxCount = 10'000'000;
 constexpr double kMaxSeconds = 60;
 
-enum class Mode { kGarbage, kInitiation, kData, kMix };
+enum class Mode { kGarbage, kInitiation, kValidMac1, kData, kMix };
 
 struct Options {
   sockaddr_in target{};
@@ -39,13 +45,17 @@ struct Options {
   double seconds = 5;
   uint64_t rate = 0;  // datagrams per second; 0 = as fast as the socket takes them
   uint64_t seed = 1;
+  std::optional<weft::core::KeyBytes> public_key;  // valid-mac1: the target's public key
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "weft_udp_flood: %s\n"
                "usage: weft_udp_flood --target IPV4:PORT --count N [--seconds S] [--rate PPS]\n"
-               "                      [--mode garbage|initiation|data|mix] [--seed N]\n"
+               "                      [--mode garbage|initiation|valid-mac1|data|mix]\n"
+               "                      [--public-key BASE64] [--seed N]\n"
+               "valid-mac1 sends initiations whose mac1 is valid for --public-key (the\n"
+               "target's): they pass the cheap check and cost the target a Diffie-Hellman.\n"
                "Sends at most N datagrams and stops after S seconds (default 5), whichever\n"
                "comes first; prints 'sent N refused R seconds T' and exits 0, or 1 on a\n"
                "socket error.\n",
@@ -100,18 +110,24 @@ Options parse(int argc, char** argv) {
         o.mode = Mode::kGarbage;
       } else if (m == "initiation") {
         o.mode = Mode::kInitiation;
+      } else if (m == "valid-mac1") {
+        o.mode = Mode::kValidMac1;
       } else if (m == "data") {
         o.mode = Mode::kData;
       } else if (m == "mix") {
         o.mode = Mode::kMix;
       } else {
-        usage("--mode must be garbage, initiation, data or mix");
+        usage("--mode must be garbage, initiation, valid-mac1, data or mix");
       }
+    } else if (arg == "--public-key") {
+      o.public_key = weft::core::key_from_base64(value);
+      if (!o.public_key) usage("--public-key must be a base64 WireGuard key");
     } else {
       usage("unknown option");
     }
   }
   if (!have_target) usage("--target is required");
+  if (o.mode == Mode::kValidMac1 && !o.public_key) usage("valid-mac1 needs --public-key");
   if (o.count == 0 || o.count > kMaxCount) usage("--count must be 1..10000000");
   if (o.seconds > kMaxSeconds) usage("--seconds must be at most 60");
   return o;
@@ -119,7 +135,15 @@ Options parse(int argc, char** argv) {
 
 class Generator {
  public:
-  explicit Generator(uint64_t seed) : rng_(seed) {}
+  Generator(uint64_t seed, const std::optional<weft::core::KeyBytes>& public_key) : rng_(seed) {
+    if (public_key) {
+      // mac1's key: HASH(LABEL_MAC1 || the responder's static public key), whitepaper 5.4.4.
+      static constexpr char kLabel[] = "mac1----";
+      mac1_key_ = weft::crypto::blake2s256(reinterpret_cast<const uint8_t*>(kLabel),
+                                           sizeof kLabel - 1, public_key->data(),
+                                           public_key->size());
+    }
+  }
 
   // Fills `buf` with one datagram of `mode` and returns its size.
   std::size_t make(Mode mode, uint8_t* buf) {
@@ -135,6 +159,14 @@ class Generator {
         fill(buf, kInitiationSize);
         set_type(buf, 1);
         return kInitiationSize;
+      case Mode::kValidMac1: {
+        fill(buf, kInitiationSize);
+        set_type(buf, 1);
+        auto mac1 = weft::crypto::blake2s_mac16(mac1_key_, buf, weft::wg::kInitiationMac1Offset);
+        std::memcpy(buf + weft::wg::kInitiationMac1Offset, mac1.data(), mac1.size());
+        std::memset(buf + weft::wg::kInitiationMac2Offset, 0, 16);  // no cookie
+        return kInitiationSize;
+      }
       case Mode::kData: {
         std::size_t n = kMinDataSize + rng_() % (kMaxDatagram - kMinDataSize + 1);
         fill(buf, n);
@@ -144,7 +176,8 @@ class Generator {
       case Mode::kMix:
         break;
     }
-    return make(static_cast<Mode>(rng_() % 3), buf);
+    static constexpr Mode kJunk[] = {Mode::kGarbage, Mode::kInitiation, Mode::kData};
+    return make(kJunk[rng_() % 3], buf);
   }
 
  private:
@@ -162,6 +195,7 @@ class Generator {
   }
 
   std::mt19937_64 rng_;
+  weft::crypto::Key32 mac1_key_{};
 };
 
 }  // namespace
@@ -173,7 +207,7 @@ int main(int argc, char** argv) {
     std::perror("weft_udp_flood: socket");
     return 1;
   }
-  Generator gen(o.seed);
+  Generator gen(o.seed, o.public_key);
   std::vector<std::array<uint8_t, kMaxDatagram>> bufs(kBatch);
   std::array<iovec, kBatch> iov{};
   std::array<mmsghdr, kBatch> msgs{};
