@@ -1,6 +1,6 @@
 // Longest-prefix match for cryptokey routing (whitepaper section 2). The authoritative entries
-// live in a map; a binary trie (nodes in a vector, indices as links) is rebuilt from it on each
-// change, so a lookup is at most 32 or 128 branch steps and never allocates.
+// live in a map (and by owner); a binary trie (nodes in a vector, indices as links) follows each
+// change in place, so a lookup is at most 32 or 128 branch steps and never allocates.
 #include "wg/allowed_ips.h"
 
 #include <cstring>
@@ -45,38 +45,63 @@ AllowedIp AllowedIp::canonical() const {
 
 AllowedIps::AllowedIps() { rebuild(); }
 
-void AllowedIps::insert(const AllowedIp& prefix, PeerId peer) {
-  AllowedIp p = prefix.canonical();
-  if (p.family != 4 && p.family != 6) return;
+AllowedIps::Key AllowedIps::key_of(const AllowedIp& p) {
   Key k{};
   k[0] = p.family;
   k[1] = p.cidr;
   std::memcpy(k.data() + 2, p.address.data(), 16);
-  entries_[k] = peer;
-  rebuild();
+  return k;
+}
+
+AllowedIp AllowedIps::prefix_of(const Key& k) {
+  AllowedIp a;
+  a.family = k[0];
+  a.cidr = k[1];
+  std::memcpy(a.address.data(), k.data() + 2, 16);
+  return a;
+}
+
+void AllowedIps::insert(const AllowedIp& prefix, PeerId peer) {
+  AllowedIp p = prefix.canonical();
+  if (p.family != 4 && p.family != 6) return;
+  Key k = key_of(p);
+  auto [it, added] = entries_.emplace(k, peer);
+  if (!added) {
+    if (it->second == peer) return;
+    // The prefix moves from its previous owner.
+    auto owner = by_peer_.find(it->second);
+    owner->second.erase(k);
+    if (owner->second.empty()) by_peer_.erase(owner);
+    it->second = peer;
+  }
+  by_peer_[peer].insert(k);
+  mark(p.family == 4 ? v4_ : v6_, p, peer);
 }
 
 void AllowedIps::remove_peer(PeerId peer) {
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    it = it->second == peer ? entries_.erase(it) : std::next(it);
+  auto owned = by_peer_.find(peer);
+  if (owned == by_peer_.end()) return;
+  for (const Key& k : owned->second) {
+    entries_.erase(k);
+    AllowedIp p = prefix_of(k);
+    mark(p.family == 4 ? v4_ : v6_, p, kNoPeer);
+    ++cleared_;
   }
-  rebuild();
+  by_peer_.erase(owned);
+  // Unowned nodes only cost memory and a few lookup steps; compact once they could outnumber
+  // the live entries, which keeps removals amortized O(log entries + prefix length).
+  if (cleared_ > entries_.size() + 64) rebuild();
 }
 
 std::vector<AllowedIp> AllowedIps::prefixes_of(PeerId peer) const {
   std::vector<AllowedIp> out;
-  for (const auto& [k, p] : entries_) {
-    if (p != peer) continue;
-    AllowedIp a;
-    a.family = k[0];
-    a.cidr = k[1];
-    std::memcpy(a.address.data(), k.data() + 2, 16);
-    out.push_back(a);
-  }
+  auto owned = by_peer_.find(peer);
+  if (owned == by_peer_.end()) return out;
+  for (const Key& k : owned->second) out.push_back(prefix_of(k));
   return out;
 }
 
-void AllowedIps::add_to_trie(std::vector<Node>& trie, const AllowedIp& p, PeerId peer) {
+void AllowedIps::mark(std::vector<Node>& trie, const AllowedIp& p, PeerId peer) {
   uint32_t node = 0;
   for (int i = 0; i < p.cidr; ++i) {
     int b = bit_at(p.address.data(), i);
@@ -93,12 +118,10 @@ void AllowedIps::rebuild() {
   v4_.assign(1, Node{{kNil, kNil}, kNoPeer});
   v6_.assign(1, Node{{kNil, kNil}, kNoPeer});
   for (const auto& [k, peer] : entries_) {
-    AllowedIp a;
-    a.family = k[0];
-    a.cidr = k[1];
-    std::memcpy(a.address.data(), k.data() + 2, 16);
-    add_to_trie(a.family == 4 ? v4_ : v6_, a, peer);
+    AllowedIp a = prefix_of(k);
+    mark(a.family == 4 ? v4_ : v6_, a, peer);
   }
+  cleared_ = 0;
 }
 
 PeerId AllowedIps::lookup(uint8_t family, const uint8_t* address) const {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <vector>
 
 namespace weft::wg {
@@ -26,8 +27,9 @@ struct AllowedIp {
   AllowedIp canonical() const;
 };
 
-/// Longest-prefix-match table. Mutations rebuild a compact binary trie (rare: configuration);
-/// lookups walk it without allocating (hot path: every packet).
+/// Longest-prefix-match table. Mutations change a binary trie in place, O(log entries + prefix
+/// length) each, so configuring N peers costs O(N log N), not O(N^2); lookups walk it without
+/// allocating (hot path: every packet).
 class AllowedIps {
  public:
   AllowedIps();
@@ -36,7 +38,7 @@ class AllowedIps {
 
   /// Maps `prefix` to `peer`, replacing any previous owner of the exact same prefix.
   void insert(const AllowedIp& prefix, PeerId peer);
-  /// Removes every prefix owned by `peer`.
+  /// Removes every prefix owned by `peer`. O(its prefixes), not O(all entries).
   void remove_peer(PeerId peer);
   /// Prefixes owned by `peer`, in ascending order.
   std::vector<AllowedIp> prefixes_of(PeerId peer) const;
@@ -51,12 +53,18 @@ class AllowedIps {
     PeerId peer;
   };
   using Key = std::array<uint8_t, 18>;  // family, cidr, address
+  static Key key_of(const AllowedIp& p);
+  static AllowedIp prefix_of(const Key& k);
+  /// Rebuilds both tries from entries_, dropping the nodes that removals left behind.
   void rebuild();
-  void add_to_trie(std::vector<Node>& trie, const AllowedIp& p, PeerId peer);
+  /// Sets the owner of the prefix's node (kNoPeer clears it), creating the path if needed.
+  void mark(std::vector<Node>& trie, const AllowedIp& p, PeerId peer);
 
   std::map<Key, PeerId> entries_;
+  std::map<PeerId, std::set<Key>> by_peer_;
   std::vector<Node> v4_;
   std::vector<Node> v6_;
+  std::size_t cleared_ = 0;  // trie nodes unowned by removals since the last rebuild
 };
 
 }  // namespace weft::wg

@@ -13,10 +13,35 @@ Device::Impl::Impl(const DeviceConfig& config, Random& rng) : random(rng), mtu(c
   identity.public_key.bytes = crypto::x25519_public(config.private_key.bytes);
   identity.has_key = true;
   checker.init(identity.public_key);
+  // Typical calls touch one peer; update_timers a few. Later growth is rare and amortized.
+  touched.reserve(16);
+  due.reserve(16);
 }
 
 Peer* Device::Impl::peer(PeerId id) const {
   return id < peers.size() ? peers[id].get() : nullptr;
+}
+
+void Device::Impl::touch(Peer& p) {
+  if (p.touched) return;
+  p.touched = true;
+  touched.push_back(p.id);
+}
+
+void Device::Impl::refile_touched() {
+  for (PeerId id : touched) {
+    Peer* p = peer(id);
+    if (p == nullptr) continue;  // removed meanwhile; remove_peer took it out
+    p->touched = false;
+    deadlines.set(id, p->timers.next_deadline());
+  }
+  touched.clear();
+}
+
+void Device::Impl::ensure_static_static(Peer& p) {
+  if (!p.static_static_stale) return;
+  precompute_static_static(identity, p.handshake);
+  p.static_static_stale = false;
 }
 
 Output Device::Impl::drop(DropReason reason) {
@@ -112,7 +137,7 @@ void Device::set_private_key(const PrivateKey& key) {
   for (auto& p : d.peers) {
     if (!p) continue;
     d.clear_sessions(*p);
-    precompute_static_static(d.identity, p->handshake);
+    p->static_static_stale = true;
     p->last_initiation_sent.reset();  // the new identity may handshake at once
   }
 }
@@ -129,9 +154,9 @@ PeerId Device::add_peer(const PeerConfig& config) {
   p->persistent_keepalive = config.persistent_keepalive;
   p->handshake.remote_static = config.public_key;
   p->handshake.preshared_key = config.preshared_key;
-  precompute_static_static(d.identity, p->handshake);
   p->cookies.init(config.public_key);
   d.by_key[config.public_key] = p->id;
+  d.deadlines.track(p->id);
   for (const auto& a : config.allowed_ips) d.allowed.insert(a, p->id);
   d.peers.push_back(std::move(p));
   return d.peers.back()->id;
@@ -142,6 +167,7 @@ void Device::remove_peer(PeerId id) {
   Peer* p = d.peer(id);
   if (p == nullptr) return;
   d.clear_sessions(*p);
+  d.deadlines.set(id, std::nullopt);
   d.allowed.remove_peer(id);
   d.by_key.erase(p->public_key);
   d.pending.erase(std::remove(d.pending.begin(), d.pending.end(), id), d.pending.end());
@@ -183,6 +209,7 @@ void Device::set_preshared_key(PeerId id, const PresharedKey& key) {
 void Device::set_persistent_keepalive(Now now, PeerId id, Duration interval) {
   Peer* p = impl_->peer(id);
   if (p == nullptr) return;
+  impl_->touch(*p);
   p->persistent_keepalive = interval;
   if (interval > Duration::zero()) {
     // As wg(8) does on configuration: one keepalive right away opens NAT state (and starts a
@@ -192,6 +219,7 @@ void Device::set_persistent_keepalive(Now now, PeerId id, Duration interval) {
   } else {
     p->timers.persistent_keepalive.reset();
   }
+  impl_->refile_touched();
 }
 
 PeerStats Device::peer_stats(PeerId id) const {
@@ -214,26 +242,29 @@ void Device::set_under_load(bool under_load) { impl_->under_load = under_load; }
 
 Output Device::receive_datagram(Now now, const Path& from, ByteView datagram,
                                 MutableBytes out) {
-  return impl_->receive(now, from, datagram, out);
+  Output o = impl_->receive(now, from, datagram, out);
+  impl_->refile_touched();
+  return o;
 }
 
 Output Device::send_packet(Now now, ByteView ip_packet, MutableBytes out) {
-  return impl_->send(now, ip_packet, out);
+  Output o = impl_->send(now, ip_packet, out);
+  impl_->refile_touched();
+  return o;
 }
 
-Output Device::poll_transmit(Now now, MutableBytes out) { return impl_->poll(now, out); }
-
-void Device::update_timers(Now now) { impl_->update_timers(now); }
-
-std::optional<Duration> Device::next_deadline() const {
-  std::optional<Duration> best;
-  for (const auto& p : impl_->peers) {
-    if (!p) continue;
-    auto t = p->timers.next_deadline();
-    if (t && (!best || *t < *best)) best = t;
-  }
-  return best;
+Output Device::poll_transmit(Now now, MutableBytes out) {
+  Output o = impl_->poll(now, out);
+  impl_->refile_touched();
+  return o;
 }
+
+void Device::update_timers(Now now) {
+  impl_->update_timers(now);
+  impl_->refile_touched();
+}
+
+std::optional<Duration> Device::next_deadline() const { return impl_->deadlines.earliest(); }
 
 std::optional<Duration> Device::next_deadline(PeerId id) const {
   const Peer* p = impl_->peer(id);

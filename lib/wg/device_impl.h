@@ -10,6 +10,7 @@
 
 #include "wg/allowed_ips.h"
 #include "wg/cookie.h"
+#include "wg/deadline_queue.h"
 #include "wg/device.h"
 #include "wg/peer.h"
 
@@ -30,8 +31,19 @@ struct Device::Impl {
   bool under_load = false;
   DeviceStats stats;
   std::deque<PeerId> pending;  // peers with something for poll_transmit
+  DeadlineQueue deadlines;     // each peer's earliest timer
+  std::vector<PeerId> touched;  // peers to re-file in `deadlines` before the call returns
+  std::vector<PeerId> due;      // update_timers' scratch list
 
   Peer* peer(PeerId id) const;
+  /// Notes that the peer's timers may change during this call. Every path that arms or
+  /// disarms a peer timer goes through it; refile_touched() then updates the schedule.
+  void touch(Peer& p);
+  /// Re-files every touched peer under its earliest deadline. The public entry points call it
+  /// before returning, so next_deadline() is always current.
+  void refile_touched();
+  /// Computes DH(our static, peer static) if the peer's copy is stale.
+  void ensure_static_static(Peer& p);
   Output drop(DropReason reason);
   Output send_to(Peer& p, std::size_t size);
 

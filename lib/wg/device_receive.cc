@@ -88,6 +88,8 @@ Output Device::Impl::on_initiation(Now now, const Path& from, ByteView dg, Mutab
   auto it = by_key.find(scratch.remote_static);
   if (it == by_key.end()) return drop(DropReason::kUnknownPeer);
   Peer& p = *peers[it->second];
+  touch(p);
+  ensure_static_static(p);
   auto ts = decrypt_initiation_timestamp(p.handshake, scratch, *msg);
   if (!ts) return drop(DropReason::kBadHandshake);
   // Replay guard (whitepaper 5.1): strictly increasing TAI64N per peer, and no more than one
@@ -140,6 +142,7 @@ Output Device::Impl::on_response(Now now, const Path& from, ByteView dg, Mutable
   auto it = index_table.find(msg->receiver_index);
   if (it == index_table.end()) return drop(DropReason::kNoSession);
   Peer& p = *peers[it->second];
+  touch(p);
   if (!consume_response(identity, p.handshake, *msg)) return drop(DropReason::kBadHandshake);
 
   SessionKeys keys;
@@ -176,6 +179,7 @@ Output Device::Impl::on_data(Now now, const Path& from, ByteView dg, MutableByte
   auto it = index_table.find(hdr->receiver_index);
   if (it == index_table.end()) return drop(DropReason::kNoSession);
   Peer& p = *peers[it->second];
+  touch(p);
   Keypair* kp = p.keypairs.find(hdr->receiver_index);
   if (kp == nullptr) return drop(DropReason::kNoSession);
   if (!kp->fresh(now.mono) || hdr->counter >= kRejectAfterMessages) {

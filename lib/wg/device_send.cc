@@ -56,6 +56,7 @@ Output Device::Impl::send(Now now, ByteView packet, MutableBytes out) {
 
 Output Device::Impl::encrypt(Now now, Peer& p, Keypair& kp, const uint8_t* packet, std::size_t len,
                              MutableBytes out) {
+  touch(p);
   std::size_t padded = padded_size(len, mtu);
   std::size_t total = kTransportHeaderSize + padded + kAeadTagSize;
   if (out.size < total) return drop(DropReason::kBufferTooSmall);
@@ -82,12 +83,14 @@ Output Device::Impl::encrypt(Now now, Peer& p, Keypair& kp, const uint8_t* packe
 
 Output Device::Impl::write_initiation(Now now, Peer& p, MutableBytes out) {
   p.initiation_pending = false;
+  touch(p);
   // Retransmission is armed even when this attempt cannot go out (no endpoint yet, tiny
   // buffer): the timer keeps trying, and roaming may supply an endpoint meanwhile.
   p.timers.handshake_initiated(now.mono, random);
   if (!p.endpoint.is_set()) return drop(DropReason::kNoEndpoint);
   if (out.size < kHandshakeInitiationSize) return drop(DropReason::kBufferTooSmall);
   clear_handshake(p);
+  ensure_static_static(p);
   uint32_t local = allocate_index(p.id);
   crypto::Key32 eph;
   random.fill(eph.data(), eph.size());

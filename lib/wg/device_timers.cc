@@ -1,14 +1,21 @@
 // What each expired per-peer deadline does (whitepaper 6.2-6.5; wireguard-go timers.go
 // "expired*" functions): retransmit or give up, keepalives, new handshake, key zeroing.
+#include <algorithm>
+
 #include "wg/device_impl.h"
 
 namespace weft::wg {
 
 void Device::Impl::update_timers(Now now) {
   const Duration t = now.mono;
-  for (auto& owned : peers) {
-    if (!owned) continue;
-    Peer& p = *owned;
+  // Only the peers with a deadline at or before `now`, taken from the schedule; in id order,
+  // so what they queue for poll_transmit does not depend on how the schedule was built.
+  due.clear();
+  deadlines.take_due(t, due);
+  std::sort(due.begin(), due.end());
+  for (PeerId id : due) {
+    Peer& p = *peers[id];
+    touch(p);  // taken out of the schedule: refile_touched() files it again
     PeerTimers& tm = p.timers;
     if (PeerTimers::due(tm.retransmit_handshake, t)) {
       tm.retransmit_handshake.reset();

@@ -36,6 +36,11 @@ struct Peer {
   bool initiation_pending = false;
   bool flush_pending = false;
   bool in_pending_list = false;
+  /// Listed in Device::Impl::touched: its timers may have moved since it was last filed.
+  bool touched = false;
+  /// DH(our static, its static) is computed at the first handshake that needs it, not when the
+  /// peer is added: adding ten thousand peers must not cost ten thousand X25519 operations.
+  bool static_static_stale = true;
   /// An initiator's "last minute" re-handshake (on receive, near RejectAfterTime) went out.
   bool sent_last_minute_handshake = false;
 
