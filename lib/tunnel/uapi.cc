@@ -2,6 +2,7 @@
 // order of get lines follow what wg(8) parses in wireguard-tools' ipc-uapi.h.
 #include "tunnel/uapi.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "util/decimal.h"
@@ -155,18 +156,59 @@ Result<UapiSetRequest> parse_set_body(std::string_view body) {
   return req;
 }
 
+std::string format_refusal(UapiRequestReader::Status status) {
+  return format_set_response(status == UapiRequestReader::Status::kTooLarge ? EMSGSIZE : EPROTO);
+}
+
 void UapiRequestReader::feed(std::string_view bytes) {
-  if (invalid_) return;
+  if (finished_) return;
+  if (discarding_) {
+    discard(bytes);
+    return;
+  }
   buffer_.append(bytes);
 }
 
+// Drops bytes of an oversized request up to and including the blank line that ends it; what
+// follows is the next request. A "\n\n" may straddle two feeds, hence last_was_newline_.
+void UapiRequestReader::discard(std::string_view bytes) {
+  std::size_t end = std::string_view::npos;  // index of the blank line's '\n' in `bytes`
+  if (last_was_newline_ && !bytes.empty() && bytes[0] == '\n') {
+    end = 0;
+  } else if (auto p = bytes.find("\n\n"); p != std::string_view::npos) {
+    end = p + 1;
+  }
+  std::size_t dropped = end == std::string_view::npos ? bytes.size() : end + 1;
+  discarded_ += dropped;
+  if (discarded_ > max_discard_) {
+    discarding_ = false;
+    too_large_ = true;
+    finished_ = true;
+    return;
+  }
+  if (end == std::string_view::npos) {
+    if (!bytes.empty()) last_was_newline_ = bytes.back() == '\n';
+    return;
+  }
+  discarding_ = false;
+  too_large_ = true;
+  buffer_.append(bytes.substr(dropped));
+}
+
+UapiRequestReader::Status UapiRequestReader::fail() {
+  finished_ = true;
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  return Status::kInvalid;
+}
+
 UapiRequestReader::Status UapiRequestReader::next(std::string* set_body) {
-  if (invalid_) return Status::kInvalid;
-  auto fail = [this] {
-    invalid_ = true;
-    buffer_.clear();
-    return Status::kInvalid;
-  };
+  if (too_large_) {
+    too_large_ = false;
+    return Status::kTooLarge;
+  }
+  if (finished_) return Status::kInvalid;
+  if (discarding_) return Status::kNeedMore;
   auto nl = buffer_.find('\n');
   if (nl == std::string::npos) {
     // "get=1" and "set=1" are short; a long first line is not this protocol.
@@ -180,20 +222,38 @@ UapiRequestReader::Status UapiRequestReader::next(std::string* set_body) {
     return Status::kGet;
   }
   if (op != "set=1") return fail();
-  // The body ends at the first empty line: "\n\n" after the op line, or right after it.
-  std::size_t end;
-  if (buffer_.size() > nl + 1 && buffer_[nl + 1] == '\n') {
-    end = nl + 1;
-  } else {
-    end = buffer_.find("\n\n", nl + 1);
-    if (end == std::string::npos) {
-      return buffer_.size() > kMaxRequestSize ? fail() : Status::kNeedMore;
+  // The request ends at the first "\n\n" from the operation line's own '\n' on (an empty body
+  // is "set=1\n\n"). The search resumes where the last one stopped, so a request arriving in
+  // many small reads is scanned once, not once per read.
+  auto blank = buffer_.find("\n\n", std::max(nl, scan_from_));
+  if (blank == std::string::npos) {
+    if (buffer_.size() <= max_request_) {
+      scan_from_ = buffer_.size() - 1;  // the last '\n' may pair with the next byte
+      return Status::kNeedMore;
     }
-    end += 1;  // the body keeps its last line's '\n'
+    // Over the cap with no end in sight: keep nothing more of it.
+    discarded_ = buffer_.size();
+    last_was_newline_ = buffer_.back() == '\n';
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+    scan_from_ = 0;
+    if (discarded_ > max_discard_) {
+      finished_ = true;
+      return Status::kTooLarge;
+    }
+    discarding_ = true;
+    return Status::kNeedMore;
   }
-  if (end > kMaxRequestSize) return fail();
-  if (set_body) set_body->assign(buffer_, nl + 1, end - (nl + 1));
-  buffer_.erase(0, end + 1);
+  std::size_t size = blank + 2;  // operation line through the blank line
+  scan_from_ = 0;
+  if (size > max_request_) {
+    // Fed in one piece; the same outcome as dropping it while it arrived.
+    buffer_.erase(0, size);
+    if (size > max_discard_) finished_ = true;
+    return Status::kTooLarge;
+  }
+  if (set_body) set_body->assign(buffer_, nl + 1, blank + 1 - (nl + 1));
+  buffer_.erase(0, size);
   return Status::kSet;
 }
 

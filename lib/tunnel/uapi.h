@@ -88,22 +88,61 @@ int uapi_errno_for(const Error& error);
 // ---- framing ----
 
 /// Splits the byte stream of one UAPI connection into requests. A connection may carry several
-/// requests in a row; a malformed one means the peer is not speaking the protocol, and the
-/// driver closes the connection (as wireguard-go does).
+/// requests in a row, each answered in order. Memory stays bounded while reading: the bytes of
+/// an oversized set request past kMaxRequestSize are dropped as they are fed, up to the blank
+/// line that ends it, so the client can finish writing and read its error answer (wg(8) writes
+/// its whole request before it reads).
 class UapiRequestReader {
  public:
-  enum class Status { kNeedMore, kGet, kSet, kInvalid };
-  /// Requests larger than this are refused (kInvalid), bounding memory per connection.
+  enum class Status {
+    kNeedMore,  // no complete request buffered: feed more bytes
+    kGet,       // "get=1\n\n"
+    kSet,       // "set=1\n" + body + "\n"
+    kTooLarge,  // a set request over kMaxRequestSize, now skipped: answer it EMSGSIZE
+    kInvalid,   // not this protocol: answer EPROTO and close (sticky)
+  };
+  /// Requests (operation line to blank line) larger than this are answered kTooLarge.
   static constexpr std::size_t kMaxRequestSize = 1 << 20;
+  /// Bytes of one oversized request dropped while waiting for its end; past this the reader
+  /// gives up (kTooLarge, then finished()), so a client streaming forever is cut off.
+  static constexpr std::size_t kMaxDiscard = 64 << 20;
 
+  UapiRequestReader() = default;
+  /// Other limits than the defaults, for tests and fuzzing of the oversized path.
+  UapiRequestReader(std::size_t max_request, std::size_t max_discard)
+      : max_request_(max_request), max_discard_(max_discard) {}
+
+  /// Appends bytes read from the connection. Call next() until kNeedMore after every feed:
+  /// the reader then holds at most kMaxRequestSize plus the last fed chunk.
   void feed(std::string_view bytes);
   /// Takes the next complete request off the buffer. For kSet, `set_body` receives the body
-  /// (see parse_set_body). kInvalid is sticky.
+  /// (see parse_set_body); other results leave it alone.
   Status next(std::string* set_body);
+  /// True once next() has returned the last request this stream can carry: after kInvalid, or
+  /// after a kTooLarge whose end did not come within kMaxDiscard. Answer, then close.
+  bool finished() const { return finished_ && !too_large_; }
+  /// Bytes held for requests not yet taken.
+  std::size_t buffered() const { return buffer_.size(); }
 
  private:
+  Status fail();
+  void discard(std::string_view bytes);
+
+  std::size_t max_request_ = kMaxRequestSize;
+  std::size_t max_discard_ = kMaxDiscard;
   std::string buffer_;
-  bool invalid_ = false;
+  std::size_t scan_from_ = 0;  // where the search for the head request's end resumes
+  std::size_t discarded_ = 0;  // bytes of the oversized request dropped so far
+  bool discarding_ = false;    // inside an oversized request: drop bytes up to its end
+  bool last_was_newline_ = false;  // while discarding: the last dropped byte was '\n'
+  bool too_large_ = false;     // an oversized request ended: next() reports kTooLarge
+  bool finished_ = false;
 };
+
+/// The answer to a request the reader refused, negated like set answers: kTooLarge gives
+/// "errno=-90" (EMSGSIZE; wg(8) prints "Message too long"), kInvalid "errno=-71" (EPROTO,
+/// "Protocol error"). wireguard-go closes silently on an unknown operation instead; an answer
+/// tells the client why.
+std::string format_refusal(UapiRequestReader::Status status);
 
 }  // namespace weft::tunnel

@@ -1,6 +1,7 @@
 // Fuzz target: UAPI framing and set parsing (lib/tunnel/uapi) on arbitrary connection bytes.
 // Properties: never crashes; framing does not depend on how the bytes were split into reads
-// (all at once vs. one byte at a time give the same requests); parsed keys re-format to hex.
+// (all at once vs. one byte at a time give the same requests, oversized ones included); the
+// reader holds no more than the cap plus one read; parsed keys re-format to hex.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,8 +15,11 @@ namespace {
 
 using weft::tunnel::UapiRequestReader;
 
-std::vector<std::string> frame(std::string_view bytes, bool bytewise) {
-  UapiRequestReader reader;
+// Small limits so inputs of a few KiB reach the oversized path: `limit` bytes per request and
+// four times that dropped before giving up.
+std::vector<std::string> frame(std::string_view bytes, bool bytewise, std::size_t limit) {
+  UapiRequestReader reader(limit, 4 * limit);
+  std::size_t size = bytes.size();
   std::vector<std::string> out;
   auto drain = [&] {
     std::string body;
@@ -26,7 +30,16 @@ std::vector<std::string> frame(std::string_view bytes, bool bytewise) {
         out.push_back("<invalid>");
         return false;
       }
-      out.push_back(st == UapiRequestReader::Status::kGet ? "<get>" : "set:" + body);
+      if (st == UapiRequestReader::Status::kTooLarge) {
+        out.push_back("<too large>");
+      } else {
+        out.push_back(st == UapiRequestReader::Status::kGet ? "<get>" : "set:" + body);
+      }
+      if (reader.finished()) return false;
+      // Memory stays bounded however the bytes arrive (see UapiRequestReader::feed).
+      if (reader.buffered() > limit + (bytewise ? 1 : size)) {
+        std::abort();
+      }
     }
   };
   if (bytewise) {
@@ -45,8 +58,9 @@ std::vector<std::string> frame(std::string_view bytes, bool bytewise) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  auto whole = frame(bytes, false);
-  auto pieces = frame(bytes, true);
+  std::size_t limit = size == 0 ? 64 : 8 + data[0] * 8;  // 8 .. 2048
+  auto whole = frame(bytes, false, limit);
+  auto pieces = frame(bytes, true, limit);
   // Byte-wise feeding may see a long garbage first line earlier, but never different requests.
   std::size_t common = whole.size() < pieces.size() ? whole.size() : pieces.size();
   for (std::size_t i = 0; i < common; ++i) {

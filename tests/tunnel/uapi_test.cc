@@ -1,7 +1,9 @@
 #define BOOST_TEST_MODULE tunnel_uapi
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <string>
 
 #include "tunnel/uapi.h"
 
@@ -178,15 +180,84 @@ BOOST_AUTO_TEST_CASE(refuses_unknown_operations_for_good) {
   BOOST_TEST((garbage.next(nullptr) == UapiRequestReader::Status::kInvalid));
 }
 
-BOOST_AUTO_TEST_CASE(bounds_the_size_of_a_set_request) {
+// An oversized set request arriving in reads: nothing past the cap is kept, the rest of it is
+// dropped up to its blank line, it is answered EMSGSIZE, and the next request is served.
+BOOST_AUTO_TEST_CASE(skips_an_oversized_set_request_and_serves_the_next) {
   UapiRequestReader reader;
   reader.feed("set=1\n");
-  std::string chunk(4096, 'a');
-  chunk.back() = '\n';
-  for (std::size_t n = 0; n <= UapiRequestReader::kMaxRequestSize / chunk.size(); ++n) {
+  std::string line = std::string("public_key=") + kPubHex + "\n";
+  std::string chunk;
+  while (chunk.size() < 16 * 1024) chunk += line;
+  std::size_t most = 0;
+  for (std::size_t sent = 0; sent < 3 * UapiRequestReader::kMaxRequestSize; sent += chunk.size()) {
     reader.feed(chunk);
+    BOOST_TEST((reader.next(nullptr) == UapiRequestReader::Status::kNeedMore));
+    most = std::max(most, reader.buffered());
   }
+  BOOST_TEST(most <= UapiRequestReader::kMaxRequestSize + chunk.size());
+  BOOST_TEST(reader.buffered() == 0u);  // past the cap: dropped as fed
+  // The blank line straddles two reads (the last one ended with a line's '\n'), and the next
+  // request follows in the same read.
+  reader.feed("\nget=1\n\n");
+  BOOST_TEST((reader.next(nullptr) == UapiRequestReader::Status::kTooLarge));
+  BOOST_TEST(!reader.finished());
+  BOOST_TEST((reader.next(nullptr) == UapiRequestReader::Status::kGet));
+  BOOST_TEST((reader.next(nullptr) == UapiRequestReader::Status::kNeedMore));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_an_oversized_request_fed_at_once_the_same_way) {
+  UapiRequestReader reader;
+  std::string body;
+  reader.feed("set=1\n" + std::string(UapiRequestReader::kMaxRequestSize, 'a') + "\n\n" +
+              "set=1\nlisten_port=5\n\n");
+  BOOST_TEST((reader.next(&body) == UapiRequestReader::Status::kTooLarge));
+  BOOST_TEST((reader.next(&body) == UapiRequestReader::Status::kSet));
+  BOOST_TEST(body == "listen_port=5\n");
+  // Exactly at the cap is still served.
+  std::string at_cap = "set=1\n";
+  at_cap += std::string(UapiRequestReader::kMaxRequestSize - at_cap.size() - 2, 'b') + "\n\n";
+  reader.feed(at_cap);
+  BOOST_TEST((reader.next(&body) == UapiRequestReader::Status::kSet));
+}
+
+BOOST_AUTO_TEST_CASE(gives_up_on_a_request_that_never_ends) {
+  UapiRequestReader reader;
+  reader.feed("set=1\n");
+  std::string chunk(64 * 1024, 'x');
+  chunk.back() = '\n';
+  std::size_t sent = 0;
+  auto st = UapiRequestReader::Status::kNeedMore;
+  while (st == UapiRequestReader::Status::kNeedMore && sent <= 2 * UapiRequestReader::kMaxDiscard) {
+    reader.feed(chunk);
+    sent += chunk.size();
+    st = reader.next(nullptr);
+  }
+  BOOST_TEST((st == UapiRequestReader::Status::kTooLarge));
+  BOOST_TEST(sent >= UapiRequestReader::kMaxDiscard);  // plus the 6 bytes of "set=1\n"
+  BOOST_TEST(sent <= UapiRequestReader::kMaxDiscard + chunk.size());
+  BOOST_TEST(reader.finished());
+  reader.feed("get=1\n\n");
   BOOST_TEST((reader.next(nullptr) == UapiRequestReader::Status::kInvalid));
+}
+
+// Complete requests before garbage are still served, in order; then the stream is finished.
+BOOST_AUTO_TEST_CASE(serves_a_set_before_garbage_then_finishes) {
+  UapiRequestReader reader;
+  std::string body;
+  reader.feed("set=1\nlisten_port=7\n\nhello there\n");
+  BOOST_TEST((reader.next(&body) == UapiRequestReader::Status::kSet));
+  BOOST_TEST(body == "listen_port=7\n");
+  BOOST_TEST(!reader.finished());
+  BOOST_TEST((reader.next(&body) == UapiRequestReader::Status::kInvalid));
+  BOOST_TEST(reader.finished());
+  BOOST_TEST(reader.buffered() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(refusals_carry_negated_errno_values) {
+  BOOST_TEST(format_refusal(UapiRequestReader::Status::kTooLarge) ==
+             "errno=-" + std::to_string(EMSGSIZE) + "\n\n");
+  BOOST_TEST(format_refusal(UapiRequestReader::Status::kInvalid) ==
+             "errno=-" + std::to_string(EPROTO) + "\n\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
