@@ -59,6 +59,13 @@ Status add_configured_peers(wg::Device& device, wg::Now now, const TunnelConfig&
 
 DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& request,
                         InterfaceSettings& settings) {
+  DriverChanges changes = apply_set_interface(device, now, request, settings);
+  apply_set_peers(device, now, request, 0, request.peers.size(), settings);
+  return changes;
+}
+
+DriverChanges apply_set_interface(wg::Device& device, wg::Now now, const UapiSetRequest& request,
+                                  InterfaceSettings& settings) {
   DriverChanges changes;
   if (request.private_key) {
     settings.private_key = *request.private_key;
@@ -79,7 +86,14 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
     wg::apply_peer_changes(device, now, all);
     settings.preshared_keys.clear();
   }
-  for (const UapiPeerUpdate& u : request.peers) {
+  return changes;
+}
+
+void apply_set_peers(wg::Device& device, wg::Now now, const UapiSetRequest& request,
+                     std::size_t first, std::size_t last, InterfaceSettings& settings) {
+  last = std::min(last, request.peers.size());
+  for (std::size_t i = first; i < last; ++i) {
+    const UapiPeerUpdate& u = request.peers[i];
     wg::PeerChanges one;
     wg::PeerUpdate& w = one.peers.emplace_back();
     w.public_key = u.public_key;
@@ -98,7 +112,6 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
       settings.preshared_keys[u.public_key] = *u.preshared_key;
     }
   }
-  return changes;
 }
 
 UapiDeviceState snapshot(const wg::Device& device, const InterfaceSettings& settings) {

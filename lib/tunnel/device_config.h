@@ -3,6 +3,7 @@
 // No OS calls: the driver owns sockets; this file only decides what to change.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,9 +46,20 @@ Status add_configured_peers(wg::Device& device, wg::Now now, const TunnelConfig&
 
 /// Applies a parsed UAPI set request to the core, with wireguard-go's semantics (replace_peers,
 /// remove, update_only, replace_allowed_ips; a peer with our own public key is ignored).
-/// Socket-level changes are returned for the driver to carry out.
+/// Socket-level changes are returned for the driver to carry out. Equivalent to
+/// apply_set_interface followed by apply_set_peers over all of request.peers. Never fails.
 DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& request,
                         InterfaceSettings& settings);
+
+/// The part of a set request that comes before its peers: private key, listen port, fwmark and
+/// replace_peers. Never fails.
+DriverChanges apply_set_interface(wg::Device& device, wg::Now now, const UapiSetRequest& request,
+                                  InterfaceSettings& settings);
+
+/// Applies request.peers[first, last) in order (last is clamped to the number of peers), so a
+/// driver can spread a large request over several turns of its loop. Never fails.
+void apply_set_peers(wg::Device& device, wg::Now now, const UapiSetRequest& request,
+                     std::size_t first, std::size_t last, InterfaceSettings& settings);
 
 /// The UAPI get view of the device.
 UapiDeviceState snapshot(const wg::Device& device, const InterfaceSettings& settings);

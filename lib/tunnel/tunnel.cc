@@ -2,9 +2,12 @@
 // the UAPI server and the drop-counter log, all on one node loop (docs/dataplane.md, "Driver").
 #include "tunnel/tunnel.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <optional>
+
+#include <boost/asio/post.hpp>
 
 #include "dataplane/interface_setup.h"
 #include "runtime/system_random.h"
@@ -20,6 +23,10 @@ namespace {
 // The drop-counter line is logged when the counters changed, at most this often, so a flood of
 // junk cannot turn into a flood of log lines; SIGUSR1 (cli/) logs it at once.
 constexpr std::chrono::seconds kDropLogInterval{10};
+
+// Peer updates of a UAPI set applied per turn of the loop: a few milliseconds of work, so a
+// 10,000-peer set holds the data path for a slice at a time instead of for the whole request.
+constexpr std::size_t kApplySlice = 500;
 
 class KernelRandom : public wg::Random {
  public:
@@ -41,6 +48,10 @@ struct Tunnel::Impl final : UapiHandler {
   std::optional<boost::asio::steady_timer> drop_log_timer;
   Status result = Ok{};
   uint64_t logged_drops = 0;  // total_drops() when the drop line was last logged
+  // The set request whose peer updates from `pending_next` on are still to be applied.
+  std::optional<UapiSetRequest> pending;
+  std::size_t pending_next = 0;
+  bool slice_posted = false;
 
   void log(const std::string& line) const {
     if (options.log) options.log(line);
@@ -69,19 +80,25 @@ struct Tunnel::Impl final : UapiHandler {
   }
 
   std::string get() override {
+    finish_pending();
     return format_get_response(
         path->with_device([&](wg::Device& d) { return snapshot(d, settings); }));
   }
 
+  // A set is answered once its interface part and first slice of peers are applied; the other
+  // slices follow on later turns of the loop, with the data path served in between. Applying
+  // peer updates cannot fail, so the answer is already final then, and every later request
+  // (get or set) first applies what is left, so no client can see the request half done.
   std::string set(const std::string& body) override {
+    finish_pending();
     auto req = parse_set_body(body);
     if (!req.ok()) {
       log("uapi: set refused: " + req.error().detail);
       return format_set_response(uapi_errno_for(req.error()));
     }
     core::Now t = loop.clock().now();
-    DriverChanges ch =
-        path->with_device([&](wg::Device& d) { return apply_set(d, t, *req, settings); });
+    DriverChanges ch = path->with_device(
+        [&](wg::Device& d) { return apply_set_interface(d, t, *req, settings); });
     int err = 0;
     if (ch.listen_port) {
       if (auto s = path->rebind(*ch.listen_port); s.ok()) {
@@ -96,8 +113,43 @@ struct Tunnel::Impl final : UapiHandler {
       }
     }
     if (ch.fwmark && !path->set_mark(*ch.fwmark).ok()) err = EIO;
-    path->after_device_change();
+    pending = std::move(*req);
+    pending_next = 0;
+    apply_slice();
     return format_set_response(err);
+  }
+
+  // Applies the next kApplySlice peer updates of the pending request; posts the next slice to
+  // the loop while more remain.
+  void apply_slice() {
+    if (!pending) return;
+    core::Now t = loop.clock().now();
+    std::size_t first = pending_next;
+    pending_next = std::min(first + kApplySlice, pending->peers.size());
+    path->with_device([&](wg::Device& d) {
+      apply_set_peers(d, t, *pending, first, pending_next, settings);
+    });
+    path->after_device_change();
+    if (pending_next < pending->peers.size()) {
+      post_slice();
+    } else {
+      pending.reset();
+    }
+  }
+
+  // At most one slice is posted at a time, whichever request it ends up serving.
+  void post_slice() {
+    if (slice_posted) return;
+    slice_posted = true;
+    boost::asio::post(loop.io(), [this] {
+      slice_posted = false;
+      apply_slice();
+    });
+  }
+
+  // Applies all that is left of the pending request now (its posted slices then find nothing).
+  void finish_pending() {
+    while (pending) apply_slice();
   }
 };
 

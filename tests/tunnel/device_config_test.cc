@@ -129,6 +129,32 @@ BOOST_AUTO_TEST_CASE(set_honours_update_only_remove_and_replace_peers) {
   BOOST_TEST(weft::core::key_to_base64(device.peer_stats(device.peers()[0]).public_key.bytes) == kPubB);
 }
 
+BOOST_AUTO_TEST_CASE(set_applied_in_slices_ends_as_when_applied_at_once) {
+  // weft tunnel applies a large set a slice of peers per loop turn (tunnel.cc).
+  apply_set(device, now, set("public_key=" + hex_of(kPubC) + "\nallowed_ip=10.9.0.0/16\n"),
+            settings);
+  CountingRandom other_random;
+  wg::Device other(config(), other_random);
+  InterfaceSettings other_settings = settings;
+  apply_set(other, now, set("public_key=" + hex_of(kPubC) + "\nallowed_ip=10.9.0.0/16\n"),
+            other_settings);
+  UapiSetRequest req = set("fwmark=9\nreplace_peers=true\npublic_key=" + hex_of(kPubB) +
+                           "\npreshared_key=" + hex_of(kPsk) + "\nallowed_ip=100.64.0.2/32\n"
+                           "public_key=" + hex_of(kPubC) + "\nallowed_ip=10.9.0.0/16\n"
+                           "public_key=" + hex_of(kPubB) + "\nallowed_ip=100.64.9.0/24\n"
+                           "public_key=" + hex_of(kPubC) + "\nremove=true\n");
+  DriverChanges at_once = apply_set(device, now, req, settings);
+  DriverChanges sliced = apply_set_interface(other, now, req, other_settings);
+  for (std::size_t first = 0; first < req.peers.size(); first += 3) {
+    apply_set_peers(other, now, req, first, first + 3, other_settings);
+  }
+  BOOST_TEST((sliced.fwmark == at_once.fwmark));
+  BOOST_TEST(format_get_response(snapshot(other, other_settings)) ==
+             format_get_response(snapshot(device, settings)));
+  BOOST_TEST(other.peers().size() == 1u);
+  BOOST_TEST(other_settings.preshared_keys.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(set_ignores_our_own_public_key_as_a_peer) {
   apply_set(device, now, set("public_key=" + hex_of(kPubA) + "\nallowed_ip=10.0.0.0/8\n"),
             settings);
