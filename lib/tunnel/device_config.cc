@@ -179,4 +179,13 @@ std::string format_drops(const wg::DeviceStats& stats) {
   return line;
 }
 
+std::string format_drops(const wg::DeviceStats& stats, uint64_t handshake_queue_full) {
+  std::string line = format_drops(stats);
+  if (handshake_queue_full == 0) return line;
+  std::string total = std::to_string(total_drops(stats));
+  std::string with = std::to_string(total_drops(stats) + handshake_queue_full);
+  line.replace(0, std::string("drops total=").size() + total.size(), "drops total=" + with);
+  return line + " handshake_queue_full=" + std::to_string(handshake_queue_full);
+}
+
 }  // namespace weft::tunnel

@@ -73,5 +73,9 @@ uint64_t total_drops(const wg::DeviceStats& stats);
 /// One log line of the core's drop counters: "drops total=N reason=N ..." listing only the
 /// non-zero reasons in enum order (docs/dataplane.md, "Drop counters"). Never fails.
 std::string format_drops(const wg::DeviceStats& stats);
+/// The same line with the driver's own drops appended (counted in the total):
+/// "handshake_queue_full=N" when handshake messages were dropped because the data path's
+/// handshake queue was full (a flood). Never fails.
+std::string format_drops(const wg::DeviceStats& stats, uint64_t handshake_queue_full);
 
 }  // namespace weft::tunnel

@@ -59,8 +59,9 @@ struct Tunnel::Impl final : UapiHandler {
 
   void log_drops() {
     wg::DeviceStats st = path->device_stats();
-    logged_drops = total_drops(st);
-    log(format_drops(st));
+    uint64_t queue_full = path->handshake_queue_full();
+    logged_drops = total_drops(st) + queue_full;
+    log(format_drops(st, queue_full));
   }
 
   // Logs the counters when they changed since the last line, at most every kDropLogInterval.
@@ -68,7 +69,9 @@ struct Tunnel::Impl final : UapiHandler {
     drop_log_timer->expires_after(kDropLogInterval);
     drop_log_timer->async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      if (total_drops(path->device_stats()) != logged_drops) log_drops();
+      if (total_drops(path->device_stats()) + path->handshake_queue_full() != logged_drops) {
+        log_drops();
+      }
       schedule_drop_log();
     });
   }

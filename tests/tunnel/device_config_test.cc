@@ -199,6 +199,9 @@ BOOST_AUTO_TEST_CASE(formats_only_nonzero_drop_reasons_in_enum_order) {
   stats.drops[static_cast<std::size_t>(wg::DropReason::kBadMac1)] = 40;
   BOOST_TEST(total_drops(stats) == 49u);
   BOOST_TEST(format_drops(stats) == "drops total=49 malformed=2 bad_mac1=40 no_session=7");
+  BOOST_TEST(format_drops(stats, 0) == "drops total=49 malformed=2 bad_mac1=40 no_session=7");
+  BOOST_TEST(format_drops(stats, 11) ==
+             "drops total=60 malformed=2 bad_mac1=40 no_session=7 handshake_queue_full=11");
   for (std::size_t i = 1; i < wg::kDropReasonCount; ++i)
     BOOST_TEST(!drop_reason_name(static_cast<wg::DropReason>(i)).empty());
 }
