@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
+#include <vector>
 
 namespace weft::tunnel {
 
@@ -87,6 +89,37 @@ DriverChanges apply_set_interface(wg::Device& device, wg::Now now, const UapiSet
     settings.preshared_keys.clear();
   }
   return changes;
+}
+
+void spell_out_replace_peers(const wg::Device& device, UapiSetRequest& request) {
+  if (!request.replace_peers) return;
+  request.replace_peers = false;
+  auto removal = [](const wg::PublicKey& key) {
+    UapiPeerUpdate u;
+    u.public_key = key;
+    u.remove = true;
+    return u;
+  };
+  std::set<wg::PublicKey> named;
+  for (const UapiPeerUpdate& u : request.peers) named.insert(u.public_key);
+  // Peers the request does not name go first; a named one is removed just before its first
+  // update, so it keeps routing until then. Peers are independent (a prefix another peer takes
+  // moves either way), so this ends where removing all of them first would.
+  std::set<wg::PublicKey> to_remove;
+  std::vector<UapiPeerUpdate> updates;
+  for (wg::PeerId id : device.peers()) {
+    wg::PublicKey key = device.peer_stats(id).public_key;
+    if (named.count(key) != 0) {
+      to_remove.insert(key);
+    } else {
+      updates.push_back(removal(key));
+    }
+  }
+  for (UapiPeerUpdate& u : request.peers) {
+    if (to_remove.erase(u.public_key) != 0) updates.push_back(removal(u.public_key));
+    updates.push_back(std::move(u));
+  }
+  request.peers = std::move(updates);
 }
 
 void apply_set_peers(wg::Device& device, wg::Now now, const UapiSetRequest& request,

@@ -56,6 +56,12 @@ DriverChanges apply_set(wg::Device& device, wg::Now now, const UapiSetRequest& r
 DriverChanges apply_set_interface(wg::Device& device, wg::Now now, const UapiSetRequest& request,
                                   InterfaceSettings& settings);
 
+/// Rewrites replace_peers as one removal per peer the device has now (a peer the request names
+/// is removed just before its first update), so that a driver slicing the peer updates slices
+/// the removals too. apply_set ends in the same state with the rewritten request as with the
+/// original one. Never fails.
+void spell_out_replace_peers(const wg::Device& device, UapiSetRequest& request);
+
 /// Applies request.peers[first, last) in order (last is clamped to the number of peers), so a
 /// driver can spread a large request over several turns of its loop. Never fails.
 void apply_set_peers(wg::Device& device, wg::Now now, const UapiSetRequest& request,

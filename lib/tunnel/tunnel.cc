@@ -100,8 +100,10 @@ struct Tunnel::Impl final : UapiHandler {
       return format_set_response(uapi_errno_for(req.error()));
     }
     core::Now t = loop.clock().now();
-    DriverChanges ch = path->with_device(
-        [&](wg::Device& d) { return apply_set_interface(d, t, *req, settings); });
+    DriverChanges ch = path->with_device([&](wg::Device& d) {
+      spell_out_replace_peers(d, *req);  // wg setconf's removals are sliced too
+      return apply_set_interface(d, t, *req, settings);
+    });
     int err = 0;
     if (ch.listen_port) {
       if (auto s = path->rebind(*ch.listen_port); s.ok()) {

@@ -138,12 +138,16 @@ BOOST_AUTO_TEST_CASE(set_applied_in_slices_ends_as_when_applied_at_once) {
   InterfaceSettings other_settings = settings;
   apply_set(other, now, set("public_key=" + hex_of(kPubC) + "\nallowed_ip=10.9.0.0/16\n"),
             other_settings);
+  // B takes C's prefix before C is re-created with another one, as after replace_peers.
   UapiSetRequest req = set("fwmark=9\nreplace_peers=true\npublic_key=" + hex_of(kPubB) +
-                           "\npreshared_key=" + hex_of(kPsk) + "\nallowed_ip=100.64.0.2/32\n"
-                           "public_key=" + hex_of(kPubC) + "\nallowed_ip=10.9.0.0/16\n"
-                           "public_key=" + hex_of(kPubB) + "\nallowed_ip=100.64.9.0/24\n"
-                           "public_key=" + hex_of(kPubC) + "\nremove=true\n");
+                           "\npreshared_key=" + hex_of(kPsk) + "\nallowed_ip=10.9.0.0/16\n"
+                           "public_key=" + hex_of(kPubC) + "\nallowed_ip=10.8.0.0/16\n"
+                           "public_key=" + hex_of(kPubB) + "\nallowed_ip=100.64.9.0/24\n");
   DriverChanges at_once = apply_set(device, now, req, settings);
+  spell_out_replace_peers(other, req);
+  BOOST_TEST(!req.replace_peers);
+  BOOST_REQUIRE(req.peers.size() == 4u);  // C's removal just before C's update
+  BOOST_TEST((req.peers[1].remove && req.peers[1].public_key == req.peers[2].public_key));
   DriverChanges sliced = apply_set_interface(other, now, req, other_settings);
   for (std::size_t first = 0; first < req.peers.size(); first += 3) {
     apply_set_peers(other, now, req, first, first + 3, other_settings);
@@ -151,8 +155,15 @@ BOOST_AUTO_TEST_CASE(set_applied_in_slices_ends_as_when_applied_at_once) {
   BOOST_TEST((sliced.fwmark == at_once.fwmark));
   BOOST_TEST(format_get_response(snapshot(other, other_settings)) ==
              format_get_response(snapshot(device, settings)));
-  BOOST_TEST(other.peers().size() == 1u);
+  BOOST_TEST(other.peers().size() == 2u);
   BOOST_TEST(other_settings.preshared_keys.size() == 1u);
+  // A peer the request does not name is removed up front.
+  UapiSetRequest only_b = set("replace_peers=true\npublic_key=" + hex_of(kPubB) + "\n");
+  spell_out_replace_peers(other, only_b);
+  BOOST_REQUIRE(only_b.peers.size() == 3u);
+  BOOST_TEST((only_b.peers[0].remove && only_b.peers[1].remove && !only_b.peers[2].remove));
+  apply_set_peers(other, now, only_b, 0, 3, other_settings);
+  BOOST_TEST(other.peers().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(set_ignores_our_own_public_key_as_a_peer) {
