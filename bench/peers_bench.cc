@@ -126,7 +126,7 @@ double ns_per_op(F&& op, double min_seconds) {
 int main(int argc, char** argv) {
   double seconds = argc > 1 ? std::atof(argv[1]) : 0.3;
   std::vector<std::size_t> counts = {1, 1000, 10000, 40000};
-  std::printf("%8s %12s %12s %14s %14s %14s\n", "peers", "add ms", "add us/peer",
+  std::printf("%8s %10s %10s %10s %12s %12s %10s\n", "peers", "add ms", "us/peer", "remove ms",
               "ping rt ns", "deadline ns", "timers ns");
   double base_rt = 0;
   for (std::size_t n : counts) {
@@ -145,11 +145,17 @@ int main(int argc, char** argv) {
     double deadline = ns_per_op([&] { bench.finish(bench.a); }, seconds);
     double timers = ns_per_op([&] { bench.a.device.update_timers(bench.now()); }, seconds);
     if (n == 1) base_rt = rt;
-    std::printf("%8zu %12.1f %12.2f %14.0f %14.0f %14.0f   rt x%.2f\n", n,
+    const double start = thread_cpu_seconds();
+    for (wg::PeerId id : bench.a.device.peers()) {
+      if (id != bench.a.peer) bench.a.device.remove_peer(id);
+    }
+    double remove_seconds = thread_cpu_seconds() - start;
+    std::printf("%8zu %10.1f %10.2f %10.1f %12.0f %12.0f %10.0f   rt x%.2f\n", n,
                 bench.add_seconds * 1e3, n > 1 ? bench.add_seconds * 1e6 / double(n - 1) : 0.0,
-                rt, deadline, timers, rt / base_rt);
+                remove_seconds * 1e3, rt, deadline, timers, rt / base_rt);
   }
-  std::printf("\nadd: adding the idle peers (one /32 each) to a device; ping rt: one 84-byte\n"
+  std::printf("\nadd: adding the idle peers (one /32 each) to a device; remove: removing them\n"
+              "all (as replace_peers does); ping rt: one 84-byte\n"
               "packet A->B and its answer B->A through both cores, each event followed by the\n"
               "driver's drain and next_deadline(); deadline: a drain + next_deadline() on A;\n"
               "timers: update_timers() on A with nothing due. CPU time of this thread.\n");

@@ -48,16 +48,22 @@ fi
 
 log() { echo "peers_bench: $*" >&2; }
 
-# uapi_add_peers IFNAME FIRST COUNT: adds idle peers FIRST..FIRST+COUNT-1 (a key derived from
-# the number, allowed IP 10.x.y.z/32 = the number) in requests of at most $stall_peers peers,
-# each under the UAPI's 1 MiB request cap. Prints the seconds the slowest request took.
+# uapi_add_peers IFNAME FIRST COUNT [KEEP]: adds idle peers FIRST..FIRST+COUNT-1 (a key derived
+# from the number, allowed IP 10.x.y.z/32 = the number) in requests of at most $stall_peers
+# peers, each under the UAPI's 1 MiB request cap. With KEEP (b's public key), the first request
+# is what `wg setconf` sends: replace_peers=true, then b as in b.conf, then the idle peers.
+# Prints the seconds the slowest request took.
 uapi_add_peers() {
-  python3 - "$WG_UAPI_DIR/$1.sock" "$2" "$3" "$stall_peers" <<'EOF'
-import hashlib, socket, sys, time
+  python3 - "$WG_UAPI_DIR/$1.sock" "$2" "$3" "$stall_peers" "${4:-}" <<'EOF'
+import base64, hashlib, socket, sys, time
 path, first, count, per_request = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+keep = sys.argv[5]
 slowest = 0.0
 for start in range(first, first + count, per_request):
     lines = ["set=1"]
+    if keep and start == first:
+        lines += ["replace_peers=true", "public_key=" + base64.b64decode(keep).hex(),
+                  "endpoint=192.0.2.2:51821", "allowed_ip=100.64.0.2/32"]
     for n in range(start, min(start + per_request, first + count)):
         lines.append("public_key=" + hashlib.sha256(b"peers_bench %d" % n).hexdigest())
         lines.append("allowed_ip=10.%d.%d.%d/32" % (n >> 16 & 255, n >> 8 & 255, n & 255))
@@ -128,10 +134,48 @@ stop_pair() {
 }
 
 # Results keyed "label count": RTT ms, Gbit/s, seconds of the slowest UAPI request that got
-# there; stall rows keyed by label.
+# there; stall rows keyed by "label what".
 declare -A r_rtt=() r_gbps=() r_apply=() r_stall=() r_gap=() r_lost=() r_answer=()
+stall_rows=()
 
-# measure_counts LABEL BIN: the RTT and throughput rows, growing a's peers through $counts.
+# stall_during KEY CMD...: a ping every 10 ms from a to b (timestamped replies) while CMD (a UAPI
+# request that prints its duration) runs. The stall is the longest RTT and the longest gap
+# between replies: a ping sent while the loop is held waits for the whole hold.
+stall_during() {
+  local key=$1 ping_log="$NETNS_TMP/stall-ping.log" ping_pid
+  shift
+  stall_rows+=("$key")
+  ns_spawn "$NS_A" "$ping_log" ping -n -D -i 0.01 -W 5 100.64.0.2
+  ping_pid=$LAST_PID
+  sleep 1
+  r_answer[$key]=$("$@") || netns_fail "$key: the UAPI request failed"
+  sleep 1
+  kill -INT "$ping_pid" 2>/dev/null || true
+  stop_process "$ping_pid"
+  read -r "r_stall[$key]" "r_gap[$key]" "r_lost[$key]" < <(awk '
+    /bytes from/ {
+      t = substr($1, 2, length($1) - 2) + 0
+      for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { rtt = substr($i, 6) + 0 }
+      if (rtt > max_rtt) max_rtt = rtt
+      if (last > 0 && (t - last) * 1000 > max_gap) max_gap = (t - last) * 1000
+      last = t
+      got++
+    }
+    /packets transmitted/ { sent = $1 }
+    END { printf "%.1f %.1f %d\n", max_rtt, max_gap, sent - got }' "$ping_log")
+  log "$key: longest ping RTT ${r_stall[$key]} ms, longest reply gap ${r_gap[$key]} ms" \
+    "(answered in ${r_answer[$key]} s)"
+}
+
+# expect_peers LABEL N: a get after a set must see all of it (weft applies sets in slices).
+expect_peers() {
+  local listed
+  listed=$(ns_exec "$NS_A" wg show "$if_a" peers | wc -l)
+  ((listed == $2)) || netns_fail "$1: wg show lists $listed peers after the set, expected $2"
+}
+
+# measure_counts LABEL BIN: the RTT and throughput rows, growing a's peers through $counts;
+# then, from the largest count, the stall of a `wg setconf`-style set down to $stall_peers.
 measure_counts() {
   local label=$1 bin=$2 have=1 n add
   start_pair "$bin"
@@ -148,41 +192,20 @@ measure_counts() {
     r_gbps["$label $n"]=$(iperf_gbps) || r_gbps["$label $n"]="failed"
     log "$label $n peers: RTT ${r_rtt["$label $n"]} ms, ${r_gbps["$label $n"]} Gbit/s"
   done
+  if ((have > stall_peers)); then
+    stall_during "$label: replace $have peers by $stall_peers + b" \
+      uapi_add_peers "$if_a" 1 "$stall_peers" "$pub_b"
+    expect_peers "$label" $((stall_peers + 1))
+  fi
   stop_pair
 }
 
-# measure_stall LABEL BIN: a ping every 10 ms from a to b (timestamped replies) while one UAPI
-# request adds $stall_peers peers to a. The stall is the longest RTT and the longest gap between
-# replies; a ping sent while the loop is held waits for the whole hold.
+# measure_stall LABEL BIN: the stall while one UAPI request adds $stall_peers peers to a fresh a.
 measure_stall() {
-  local label=$1 bin=$2 ping_log="$NETNS_TMP/stall-ping.log" ping_pid
+  local label=$1 bin=$2
   start_pair "$bin"
-  ns_spawn "$NS_A" "$ping_log" ping -n -D -i 0.01 -W 5 100.64.0.2
-  ping_pid=$LAST_PID
-  sleep 1
-  r_answer[$label]=$(uapi_add_peers "$if_a" 1 "$stall_peers") ||
-    netns_fail "$label: the $stall_peers-peer set failed"
-  sleep 1
-  kill -INT "$ping_pid" 2>/dev/null || true
-  stop_process "$ping_pid"
-  # A get after the set must see all of it (weft applies it in slices, tunnel.cc).
-  local listed
-  listed=$(ns_exec "$NS_A" wg show "$if_a" peers | wc -l)
-  ((listed == stall_peers + 1)) ||
-    netns_fail "$label: wg show lists $listed peers after the set, expected $((stall_peers + 1))"
-  read -r "r_stall[$label]" "r_gap[$label]" "r_lost[$label]" < <(awk '
-    /bytes from/ {
-      t = substr($1, 2, length($1) - 2) + 0
-      for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { rtt = substr($i, 6) + 0 }
-      if (rtt > max_rtt) max_rtt = rtt
-      if (last > 0 && (t - last) * 1000 > max_gap) max_gap = (t - last) * 1000
-      last = t
-      got++
-    }
-    /packets transmitted/ { sent = $1 }
-    END { printf "%.1f %.1f %d\n", max_rtt, max_gap, sent - got }' "$ping_log")
-  log "$label: longest ping RTT ${r_stall[$label]} ms, longest reply gap ${r_gap[$label]} ms" \
-    "while applying $stall_peers peers (answered in ${r_answer[$label]} s)"
+  stall_during "$label: add $stall_peers peers to 1" uapi_add_peers "$if_a" 1 "$stall_peers"
+  expect_peers "$label" $((stall_peers + 1))
   stop_pair
 }
 
@@ -214,12 +237,12 @@ for binary in "${binaries[@]}"; do
   done
 done
 echo
-echo "Applying $stall_peers peers in one UAPI request while a pings b every 10 ms:"
-printf '%-6s %16s %18s %12s %16s\n' binary "longest RTT ms" "longest gap ms" "lost pings" "answered in s"
-for binary in "${binaries[@]}"; do
-  label=${binary%%=*}
-  printf '%-6s %16s %18s %12s %16s\n' "$label" "${r_stall[$label]}" "${r_gap[$label]}" \
-    "${r_lost[$label]}" "${r_answer[$label]}"
+echo "One UAPI set of $stall_peers idle peers while a pings b every 10 ms:"
+printf '%-40s %10s %10s %6s %12s\n' "binary: set" "longest" "longest" "lost" "answered"
+printf '%-40s %10s %10s %6s %12s\n' "" "RTT ms" "gap ms" "pings" "in s"
+for key in "${stall_rows[@]}"; do
+  printf '%-40s %10s %10s %6s %12s\n' "$key" "${r_stall[$key]}" "${r_gap[$key]}" \
+    "${r_lost[$key]}" "${r_answer[$key]}"
 done
 echo
 echo "  RTT: median of $pings pings 50 ms apart; Gbit/s: iperf3 TCP a->b for $seconds s;" \
