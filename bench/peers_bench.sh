@@ -150,9 +150,12 @@ stall_during() {
   sleep 1
   r_answer[$key]=$("$@") || netns_fail "$key: the UAPI request failed"
   sleep 1
+  local stopped
+  stopped=$(date +%s.%N)
   kill -INT "$ping_pid" 2>/dev/null || true
   stop_process "$ping_pid"
-  read -r "r_stall[$key]" "r_gap[$key]" "r_lost[$key]" < <(awk '
+  # The last gap runs to the stop: replies that never resumed are a stall too.
+  read -r "r_stall[$key]" "r_gap[$key]" "r_lost[$key]" < <(awk -v stop="$stopped" '
     /bytes from/ {
       t = substr($1, 2, length($1) - 2) + 0
       for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { rtt = substr($i, 6) + 0 }
@@ -162,7 +165,10 @@ stall_during() {
       got++
     }
     /packets transmitted/ { sent = $1 }
-    END { printf "%.1f %.1f %d\n", max_rtt, max_gap, sent - got }' "$ping_log")
+    END {
+      if (last > 0 && (stop - last) * 1000 > max_gap) max_gap = (stop - last) * 1000
+      printf "%.1f %.1f %d\n", max_rtt, max_gap, sent - got
+    }' "$ping_log")
   log "$key: longest ping RTT ${r_stall[$key]} ms, longest reply gap ${r_gap[$key]} ms" \
     "(answered in ${r_answer[$key]} s)"
 }
