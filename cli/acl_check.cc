@@ -19,10 +19,14 @@ using policy::Severity;
 using policy::SourceRef;
 using policy::TestCaseResult;
 
-/// One file as reported: its path and what the policy pipeline found in it.
+/// One file as reported: its path and what the policy pipeline found in it, or why it could not
+/// be read (then `check` is empty and the file counts as invalid).
 struct CheckedFile {
   std::string path;
   policy::CheckedPolicy check;
+  std::string io_error;
+
+  bool valid() const { return io_error.empty() && check.valid(); }
 };
 
 std::string location(const std::string& file, SourceRef at) {
@@ -55,7 +59,8 @@ struct Totals {
 
 void count(const CheckedFile& f, Totals& t) {
   ++t.files;
-  if (!f.check.valid()) ++t.invalid;
+  if (!f.valid()) ++t.invalid;
+  if (!f.io_error.empty()) ++t.errors;
   for (const auto& d : f.check.diagnostics)
     (d.severity == Severity::kError ? t.errors : t.warnings)++;
   t.passed += f.check.tests.passed();
@@ -100,6 +105,7 @@ void print_github_one(const std::string& file, SourceRef at, bool error, const s
 }
 
 void print_github(const CheckedFile& f) {
+  if (!f.io_error.empty()) print_github_one(f.path, SourceRef{}, true, f.io_error);
   for (const Diagnostic& d : f.check.diagnostics)
     print_github_one(f.path, d.at, d.severity == Severity::kError, d.message);
   for (const TestCaseResult& c : f.check.tests.cases)
@@ -127,6 +133,13 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
     w.Key(sev == Severity::kError ? "errors" : "warnings");
     w.StartArray();
     for (const auto& f : files) {
+      if (sev == Severity::kError && !f.io_error.empty()) {
+        w.StartObject();
+        write_location(w, f.path, SourceRef{});
+        w.Key("message");
+        w.String(f.io_error.c_str());
+        w.EndObject();
+      }
       for (const auto& d : f.check.diagnostics) {
         if (d.severity != sev) continue;
         w.StartObject();
@@ -179,7 +192,11 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
     w.Key("file");
     w.String(f.path.c_str());
     w.Key("valid");
-    w.Bool(f.check.valid());
+    w.Bool(f.valid());
+    if (!f.io_error.empty()) {
+      w.Key("io_error");
+      w.String(f.io_error.c_str());
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -204,11 +221,14 @@ int run_acl_check(const AclCheckOptions& options) {
     std::string io_error;
     auto text = read_policy_text(path, io_error);
     if (!text) {
-      std::cerr << "weft: " << io_error << "\n";
+      // The text format reports it on stderr; json and github carry it in their output, so a
+      // consumer reading only stdout still sees the file as invalid.
+      if (options.format == "text") std::cerr << "weft: " << io_error << "\n";
       io_failed = true;
+      files.push_back(CheckedFile{path, {}, io_error});
       continue;
     }
-    files.push_back(CheckedFile{path, policy::check_policy(*text, policy::RunTests::kYes)});
+    files.push_back(CheckedFile{path, policy::check_policy(*text, policy::RunTests::kYes), {}});
   }
   Totals totals;
   for (const auto& f : files) count(f, totals);

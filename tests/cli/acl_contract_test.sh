@@ -65,6 +65,23 @@ PY
 expect_rc 0 "$weft" acl check --format json "$example"
 expect_out '"valid":true'
 
+# --- an I/O error: exit 2, and json/github say so on stdout (never "valid": true)
+expect_rc 2 "$weft" acl check --format json "$example" "$tmp/missing.hujson"
+checks=$((checks + 1))
+python3 - "$out" <<'PY' || fail "json output for a missing file must be invalid and carry the I/O error"
+import json, sys
+o = json.loads(sys.argv[1])
+assert o["valid"] is False
+assert any(e["file"].endswith("missing.hujson") and "cannot open" in e["message"] for e in o["errors"])
+files = {f["file"].rsplit("/", 1)[-1]: f for f in o["files"]}
+assert files["missing.hujson"]["valid"] is False and "cannot open" in files["missing.hujson"]["io_error"]
+assert files["policy.hujson"]["valid"] is True
+PY
+mkdir "$tmp/dir.hujson"
+expect_rc 2 "$weft" acl check --format json "$tmp/dir.hujson" && expect_out '"valid":false'
+expect_rc 2 "$weft" acl check --format github "$tmp/missing.hujson"
+expect_out "^::error file=[^:]*missing.hujson::.*cannot open"
+
 # --- acl query
 expect_rc 0 "$weft" acl query "$example" --src alice@example.com --dst tag:prod:22
 expect_out "^accept $example:[0-9]+ \(acls\[[0-9]+\]\)"
