@@ -143,7 +143,8 @@ class Compiler {
     return index;
   }
 
-  // The key a selector matches; nullopt for selectors that name no node (autogroup:nonroot).
+  // The key a selector matches; nullopt for selectors that name no node (autogroup:nonroot,
+  // autogroup:shared).
   Result<std::optional<uint32_t>> key_of(const Selector& s) {
     switch (s.kind) {
       case SelectorKind::kWildcard: return std::optional<uint32_t>(kWildcardKey);
@@ -151,7 +152,8 @@ class Compiler {
       case SelectorKind::kAutogroupTagged: return std::optional<uint32_t>(kTaggedKey);
       case SelectorKind::kAutogroupSelf: return std::optional<uint32_t>(kSelfKey);
       case SelectorKind::kAutogroupInternet: return std::optional<uint32_t>(kInternetKey);
-      case SelectorKind::kAutogroupNonroot: return std::optional<uint32_t>();
+      case SelectorKind::kAutogroupNonroot:
+      case SelectorKind::kAutogroupShared: return std::optional<uint32_t>();
       case SelectorKind::kUser:
       case SelectorKind::kGroup:
       case SelectorKind::kTag:

@@ -31,6 +31,7 @@ enum class SelectorKind : uint8_t {
   kAutogroupInternet,  // autogroup:internet (dst only)
   kAutogroupAdmin,     // autogroup:admin (and the other role autogroups, see `name`)
   kAutogroupNonroot,   // autogroup:nonroot (ssh users only)
+  kAutogroupShared,    // autogroup:shared: users a device is shared with (nobody in weft)
 };
 
 struct Selector {

@@ -70,7 +70,8 @@ TextResult<Selector> named(std::string_view text, std::size_t prefix_len, Select
 TextResult<Selector> autogroup(std::string_view text) {
   Selector s;
   s.name = std::string(text);
-  if (text == "autogroup:member") {
+  // "autogroup:members" is Tailscale's older spelling, which its policy files still use.
+  if (text == "autogroup:member" || text == "autogroup:members") {
     s.kind = SelectorKind::kAutogroupMember;
   } else if (text == "autogroup:tagged") {
     s.kind = SelectorKind::kAutogroupTagged;
@@ -80,6 +81,8 @@ TextResult<Selector> autogroup(std::string_view text) {
     s.kind = SelectorKind::kAutogroupInternet;
   } else if (text == "autogroup:nonroot") {
     s.kind = SelectorKind::kAutogroupNonroot;
+  } else if (text == "autogroup:shared") {
+    s.kind = SelectorKind::kAutogroupShared;
   } else if (text == "autogroup:danger-all") {
     // Tailscale's "everyone, including users from other tailnets"; weft has no sharing, so it
     // is the wildcard.
@@ -203,7 +206,8 @@ bool is_role_autogroup(std::string_view name) {
 const std::vector<std::string>& known_autogroups() {
   static const std::vector<std::string> all = [] {
     std::vector<std::string> v = {"autogroup:member",   "autogroup:tagged",  "autogroup:self",
-                                  "autogroup:internet", "autogroup:nonroot", "autogroup:danger-all"};
+                                  "autogroup:internet", "autogroup:nonroot", "autogroup:danger-all",
+                                  "autogroup:shared"};
     for (auto r : kRoleAutogroups) v.emplace_back(r);
     return v;
   }();

@@ -132,6 +132,9 @@ class Validator {
         if (ipsets_.find(s.name)) return true;
         error(s.at, "ipset not found: " + quoted(s.name) + suggest(s.name, ipsets_));
         return false;
+      case Kind::kAutogroupShared:
+        warning(s.at, "\"autogroup:shared\" matches nobody offline (weft has no device sharing)");
+        return true;
       default:
         return true;
     }

@@ -31,6 +31,8 @@ BOOST_AUTO_TEST_CASE(classifies_every_selector_form) {
       {"autogroup:it-admin", SelectorKind::kAutogroupAdmin},
       {"autogroup:nonroot", SelectorKind::kAutogroupNonroot},
       {"autogroup:danger-all", SelectorKind::kWildcard},
+      {"autogroup:members", SelectorKind::kAutogroupMember},
+      {"autogroup:shared", SelectorKind::kAutogroupShared},
   };
   for (const auto& c : cases) {
     auto s = parse_selector(c.text);
@@ -42,10 +44,16 @@ BOOST_AUTO_TEST_CASE(classifies_every_selector_form) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_unknown_autogroup_with_suggestion) {
-  auto s = parse_selector("autogroup:members");
+  auto s = parse_selector("autogroup:membr");
   BOOST_TEST_REQUIRE(!s.ok());
   BOOST_TEST(s.error().message ==
-             "unknown autogroup \"autogroup:members\"; did you mean \"autogroup:member\"?");
+             "unknown autogroup \"autogroup:membr\"; did you mean \"autogroup:member\"?");
+}
+
+BOOST_AUTO_TEST_CASE(keeps_the_legacy_autogroup_spelling_as_written) {
+  auto s = parse_selector("autogroup:members");
+  BOOST_TEST_REQUIRE(s.ok());
+  BOOST_TEST(s.value().name == "autogroup:members");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_empty_names_and_bad_characters) {

@@ -76,6 +76,27 @@ BOOST_AUTO_TEST_CASE(rejects_autogroup_self_and_internet_on_the_src_side) {
   BOOST_TEST(r.diagnostics.size() == 3u, render(r));
 }
 
+BOOST_AUTO_TEST_CASE(accepts_autogroup_members_as_the_legacy_member) {
+  auto r = load_policy(R"({"tagOwners": {"tag:prod": ["autogroup:members"]},
+"acls": [{"action": "accept", "src": ["autogroup:members"], "dst": ["tag:prod:22"]}],
+"ssh": [{"action": "accept", "src": ["autogroup:members"], "dst": ["tag:prod"], "users": ["root"]}]})");
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+  BOOST_TEST_REQUIRE(r.policy.has_value());
+  BOOST_TEST((r.policy->acls[0].src[0].kind == SelectorKind::kAutogroupMember));
+}
+
+BOOST_AUTO_TEST_CASE(warns_that_autogroup_shared_matches_nobody_offline) {
+  auto r = load_policy(R"({"tagOwners": {"tag:prod": []},
+"acls": [{"action": "accept", "src": ["autogroup:shared"], "dst": ["tag:prod:22"]}],
+"ssh": [{"action": "accept", "src": ["autogroup:shared"], "dst": ["tag:prod"], "users": ["root"]}]})");
+  BOOST_TEST(has(r, "2:39: warning: \"autogroup:shared\" matches nobody offline (weft has no device sharing)"),
+             render(r));
+  BOOST_TEST(has(r, "3:38: warning: \"autogroup:shared\" matches nobody offline (weft has no device sharing)"),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, render(r));
+  BOOST_TEST(r.policy.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(rejects_nonroot_outside_ssh_users) {
   auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["autogroup:nonroot"], "dst": ["*:*"]}]})");
   BOOST_TEST(has(r, "1:40: error: \"autogroup:nonroot\" is only valid in ssh \"users\""), render(r));
