@@ -74,6 +74,9 @@ class ServerHandshake {
   Accepted accept(core::ByteView input, core::Random& rng, core::MutableBytes out,
                   Transport& transport);
 
+  /// Channel binding: equal to the node's after a successful accept.
+  const crypto::Key32& handshake_hash() const { return ik_.handshake_hash(); }
+
  private:
   uint16_t version_;
   IkResponder ik_;
