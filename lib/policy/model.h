@@ -164,6 +164,8 @@ struct SshRule {
   std::optional<std::string> check_period;
   std::vector<std::string> accept_env;
   std::vector<std::string> src_posture;
+  std::vector<Selector> recorder;  // tags of the session recorder nodes (Tailscale kb/1246)
+  bool enforce_recorder = false;   // refuse the session when no recorder can be reached
   SourceRef at;
 };
 

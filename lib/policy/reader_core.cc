@@ -143,11 +143,11 @@ void read_document(Reader& r, const hujson::Value& root, Policy& policy) {
             std::string("policy must be a JSON object, found ") + hujson::kind_name(root.kind));
     return;
   }
-  static constexpr std::array<std::string_view, 19> kKeys = {
+  static constexpr std::array<std::string_view, 20> kKeys = {
       "acls",      "grants",        "groups",   "tagOwners",  "hosts",     "ipsets",
       "autoApprovers", "nodeAttrs", "postures", "defaultSrcPosture", "ssh", "sshTests",
       "tests",     "derpMap",       "disableIPv4", "OneCGNATRoute", "randomizeClientPort",
-      "attrs",     "$schema",
+      "attrs",     "$schema",       "attrConfig",
   };
   auto f = r.fields(root, kKeys, "policy");
   if (f[0]) read_acls(r, *f[0], policy);

@@ -53,8 +53,9 @@ void check_ssh_user(Reader& r, const hujson::Value& s) {
 
 void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
   if (!r.expect(v, hujson::Kind::kObject, "ssh entry")) return;
-  static constexpr std::array<std::string_view, 7> kKeys = {
-      "action", "src", "dst", "users", "checkPeriod", "acceptEnv", "srcPosture"};
+  static constexpr std::array<std::string_view, 9> kKeys = {
+      "action",     "src",        "dst",      "users",          "checkPeriod",
+      "acceptEnv",  "srcPosture", "recorder", "enforceRecorder"};
   auto f = r.fields(v, kKeys, "ssh entry");
   SshRule rule;
   rule.at = source_ref(v.pos);
@@ -91,6 +92,9 @@ void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
     }
   }
   rule.src_posture = r.posture_refs(f[6], "srcPosture");
+  if (f[7]) rule.recorder = r.selectors(f[7], "recorder");
+  if (f[8] && r.expect(*f[8], hujson::Kind::kBool, "enforceRecorder"))
+    rule.enforce_recorder = f[8]->boolean;
   policy.ssh.push_back(std::move(rule));
 }
 

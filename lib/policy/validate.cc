@@ -288,6 +288,14 @@ class Validator {
         }
         exists(d);
       }
+      // Recorders are nodes chosen by tag (Tailscale kb/1246, kb/1262).
+      for (auto& rec : rule.recorder) {
+        if (rec.kind != Kind::kTag) {
+          error(rec.at, "ssh recorder must be tags, found " + quoted(rec.name));
+          continue;
+        }
+        exists(rec);
+      }
     }
   }
 

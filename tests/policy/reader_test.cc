@@ -92,6 +92,33 @@ BOOST_AUTO_TEST_CASE(accepts_tailnet_options_and_schema) {
   BOOST_TEST(r.policy.has_value(), render(r));
 }
 
+BOOST_AUTO_TEST_CASE(keeps_attr_config_beside_node_attrs) {
+  auto r = load_policy(R"({"attrConfig": {"funnel": {"x": 1}},
+"nodeAttrs": [{"target": ["*"], "attr": ["funnel"]}]})");
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+  BOOST_TEST(r.policy.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reads_ssh_session_recording) {
+  auto r = load_policy(R"({"tagOwners": {"tag:rec": [], "tag:s": []}, "ssh": [
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "recorder": ["tag:rec"], "enforceRecorder": true},
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "recorder": ["tag:rec"]}]})");
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+  BOOST_TEST_REQUIRE(r.policy.has_value());
+  BOOST_TEST_REQUIRE(r.policy->ssh.size() == 2u);
+  BOOST_TEST(r.policy->ssh[0].recorder.size() == 1u);
+  BOOST_TEST(r.policy->ssh[0].recorder[0].name == "tag:rec");
+  BOOST_TEST(r.policy->ssh[0].enforce_recorder);
+  BOOST_TEST(!r.policy->ssh[1].enforce_recorder);
+}
+
+BOOST_AUTO_TEST_CASE(reports_bad_ssh_recorder_types) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "accept", "src": ["*"], "dst": ["tag:s"], "users": ["root"], "recorder": "tag:rec", "enforceRecorder": "yes"}]})");
+  BOOST_TEST(has(r, "2:85: error: \"recorder\" must be an array of strings, found string"), render(r));
+  BOOST_TEST(has(r, "2:115: error: \"enforceRecorder\" must be a boolean, found string"), render(r));
+}
+
 BOOST_AUTO_TEST_CASE(reports_wrong_types_with_field_names) {
   auto r = load_policy(R"({"acls": [
 {"action": "accept", "src": "group:eng", "dst": ["*:*"]},

@@ -186,6 +186,15 @@ BOOST_AUTO_TEST_CASE(applies_ssh_src_and_dst_restrictions) {
   BOOST_TEST(r.diagnostics.size() == 3u, render(r));
 }
 
+BOOST_AUTO_TEST_CASE(ssh_recorders_must_be_defined_tags) {
+  auto r = load_policy(R"({"tagOwners": {"tag:rec": [], "tag:s": []}, "ssh": [
+{"action": "accept", "src": ["*"], "dst": ["tag:s"], "users": ["root"], "recorder": ["tag:recc", "group:x", "100.64.0.1"]}]})");
+  BOOST_TEST(has(r, "2:86: error: tag not found: \"tag:recc\"; did you mean \"tag:rec\"?"), render(r));
+  BOOST_TEST(has(r, "2:98: error: ssh recorder must be tags, found \"group:x\""), render(r));
+  BOOST_TEST(has(r, "2:109: error: ssh recorder must be tags, found \"100.64.0.1\""), render(r));
+  BOOST_TEST(r.diagnostics.size() == 3u, render(r));
+}
+
 BOOST_AUTO_TEST_CASE(rejects_autogroup_self_for_tagged_ssh_sources) {
   auto r = load_policy(R"({"tagOwners": {"tag:ci": []}, "ssh": [
 {"action": "accept", "src": ["tag:ci"], "dst": ["autogroup:self"], "users": ["root"]},
