@@ -56,7 +56,16 @@ class Validator {
     }
     for (auto& g : p_.grants) {
       rule_side(g.src, true);
-      rule_side(g.dst, false);
+      for (auto& d : g.dst) {
+        // Tailscale refuses a grant to every address written as a prefix: "*" or
+        // autogroup:internet say which of the two was meant.
+        if (d.kind == Kind::kPrefix && d.prefix.bits() == 0) {
+          error(d.at, quoted(d.name) + " is not a valid grant destination: to allow all IP "
+                      "addresses, use \"*\" or \"autogroup:internet\"");
+          continue;
+        }
+        rule_side_one(d, false);
+      }
       for (auto& v : g.via) {
         if (v.kind != Kind::kTag) {
           error(v.at, "\"via\" must list tags, found " + quoted(v.name));
@@ -147,6 +156,11 @@ class Validator {
     }
     if (src && (s.kind == Kind::kAutogroupSelf || s.kind == Kind::kAutogroupInternet)) {
       error(s.at, quoted(s.name) + " not valid on the src side of a rule");
+      return;
+    }
+    // "Everyone, even outside the tailnet" names people, not places (Tailscale kb/1396).
+    if (!src && s.name == "autogroup:danger-all") {
+      error(s.at, "\"autogroup:danger-all\" not valid on the dst side of a rule; use \"*\"");
       return;
     }
     exists(s);

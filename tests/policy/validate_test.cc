@@ -97,6 +97,32 @@ BOOST_AUTO_TEST_CASE(warns_that_autogroup_shared_matches_nobody_offline) {
   BOOST_TEST(r.policy.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(refuses_all_addresses_as_a_grant_destination) {
+  auto r = load_policy(R"({"grants": [{"src": ["*"], "dst": ["0.0.0.0/0", "::/0", "10.0.0.0/8"], "ip": ["*"]}]})");
+  BOOST_TEST(has(r, "1:36: error: \"0.0.0.0/0\" is not a valid grant destination: to allow all IP addresses, "
+                    "use \"*\" or \"autogroup:internet\""),
+             render(r));
+  BOOST_TEST(has(r, "1:49: error: \"::/0\" is not a valid grant destination: to allow all IP addresses, use "
+                    "\"*\" or \"autogroup:internet\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(keeps_all_addresses_as_an_acl_destination) {
+  auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["*"], "dst": ["0.0.0.0/0:*", "[::/0]:*"]}]})");
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_autogroup_danger_all_as_a_destination) {
+  auto r = load_policy(R"({"grants": [{"src": ["autogroup:danger-all"], "dst": ["autogroup:danger-all"], "ip": ["*"]}],
+"acls": [{"action": "accept", "src": ["autogroup:danger-all"], "dst": ["autogroup:danger-all:443"]}]})");
+  BOOST_TEST(has(r, "1:55: error: \"autogroup:danger-all\" not valid on the dst side of a rule; use \"*\""),
+             render(r));
+  BOOST_TEST(has(r, "2:72: error: \"autogroup:danger-all\" not valid on the dst side of a rule; use \"*\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, render(r));
+}
+
 BOOST_AUTO_TEST_CASE(rejects_nonroot_outside_ssh_users) {
   auto r = load_policy(R"({"acls": [{"action": "accept", "src": ["autogroup:nonroot"], "dst": ["*:*"]}]})");
   BOOST_TEST(has(r, "1:40: error: \"autogroup:nonroot\" is only valid in ssh \"users\""), render(r));
