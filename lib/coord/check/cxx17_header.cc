@@ -1,0 +1,19 @@
+// Build-time guard: the coordinator headers must compile as C++17, because ns-3 units will drive
+// the coordinator. Compiled with CXX_STANDARD 17.
+#include "coord/address_pool.h"
+#include "coord/auth_key.h"
+#include "coord/ids.h"
+
+namespace weft::coord {
+
+// Touch the API so a C++20-only construct in an inline function or default argument shows up.
+[[maybe_unused]] static bool cxx17_probe(AddressPool& pool, AuthKeys& keys, core::Random& rng) {
+  auto a = pool.assign(DeviceId{1}, core::WallTime{}, rng);
+  AuthKeyRequest request;
+  auto k = keys.create(request, core::WallTime{}, rng, [](UserId, std::string_view) { return true; });
+  AuthKeyCheck c = keys.check(k ? k->text : std::string(), core::WallTime{});
+  return a.ok() && c.ok() && AddressPoolConfig::defaults().v4.bits() == 10 &&
+         kAuthKeyTextSize == 89;
+}
+
+}  // namespace weft::coord
