@@ -149,7 +149,13 @@ void read_grant(Reader& r, const hujson::Value& v, Policy& policy) {
     }
   }
   if (f[3]) g.app = read_app(r, *f[3]);
-  if (!f[2] && !f[3]) r.error(g.at, "grant needs \"ip\" or \"app\"");
+  // Tailscale refuses a grant that gives nothing: "ip": [] with "app": {} is as empty as neither.
+  bool no_ip = !f[2] || (f[2]->is_array() && f[2]->items.empty());
+  bool no_app = !f[3] || (f[3]->is_object() && f[3]->members.empty());
+  if (!f[2] && !f[3])
+    r.error(g.at, "grant needs \"ip\" or \"app\"");
+  else if (no_ip && no_app)
+    r.error(g.at, "grant gives nothing: \"ip\" and \"app\" are both empty");
   g.via = r.selectors(f[4], "via");
   g.src_posture = r.posture_refs(f[5], "srcPosture");
   if (f[0] && f[0]->is_array() && f[0]->items.empty())

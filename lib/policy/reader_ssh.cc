@@ -1,6 +1,8 @@
 // Reading Tailscale SSH rules and the policy's own tests: `ssh`, `sshTests` and `tests`
 // entries (docs/policy.md, "Sections").
 #include <array>
+#include <chrono>
+#include <optional>
 
 #include "policy/protocol.h"
 #include "policy/reader.h"
@@ -9,25 +11,50 @@
 namespace weft::policy {
 namespace {
 
-// Go time.ParseDuration's grammar restricted to non-negative values: ("1h30m", "12h", "90s").
-bool valid_duration(std::string_view s) {
-  if (s.empty()) return false;
+// Go time.ParseDuration's grammar restricted to non-negative values ("1h30m", "12h", "90s");
+// nullopt when the text is not such a duration.
+std::optional<std::chrono::duration<double>> parse_duration(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  std::chrono::duration<double> total{0};
   std::size_t i = 0;
+  auto number_char = [](char c) { return (c >= '0' && c <= '9') || c == '.'; };
   while (i < s.size()) {
-    std::size_t digits = 0;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) {
-      ++i;
-      ++digits;
+    std::size_t start = i;
+    while (i < s.size() && number_char(s[i])) ++i;
+    std::string_view num = s.substr(start, i - start);
+    if (num.empty() || num == "." || num.find('.') != num.rfind('.')) return std::nullopt;
+    double value = 0;
+    double scale = 1;
+    bool fraction = false;
+    for (char c : num) {
+      if (c == '.') {
+        fraction = true;
+      } else if (fraction) {
+        scale /= 10;
+        value += (c - '0') * scale;
+      } else {
+        value = value * 10 + (c - '0');
+      }
     }
-    if (digits == 0) return false;
     std::size_t unit = i;
-    while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    while (i < s.size() && !number_char(s[i])) ++i;
     std::string_view u = s.substr(unit, i - unit);
-    if (u != "ns" && u != "us" && u != "µs" && u != "ms" && u != "s" && u != "m" && u != "h")
-      return false;
+    double seconds = 0;
+    if (u == "ns") seconds = 1e-9;
+    else if (u == "us" || u == "µs") seconds = 1e-6;
+    else if (u == "ms") seconds = 1e-3;
+    else if (u == "s") seconds = 1;
+    else if (u == "m") seconds = 60;
+    else if (u == "h") seconds = 3600;
+    else return std::nullopt;
+    total += std::chrono::duration<double>(value * seconds);
   }
-  return true;
+  return total;
 }
+
+// The longest check period Tailscale's policy API accepts (one week; headscale's port of check
+// mode uses the same bound).
+constexpr std::chrono::hours kMaxCheckPeriod{168};
 
 // The SSH login names a rule may grant: "root", "autogroup:nonroot", "localpart:*@domain",
 // or a Unix user name.
@@ -72,13 +99,23 @@ void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
       check_ssh_user(r, *s);
       rule.users.push_back(s->text);
     }
+    // Tailscale refuses a rule that grants no login at all.
+    if (f[3]->is_array() && f[3]->items.empty())
+      r.error(source_ref(f[3]->pos), "ssh \"users\" is empty; list at least one login such as "
+                                     "\"autogroup:nonroot\"");
   }
   if (f[4] && r.expect(*f[4], hujson::Kind::kString, "checkPeriod")) {
     if (rule.action != "check")
       r.error(source_ref(f[4]->pos), "\"checkPeriod\" is only valid with action \"check\"");
-    else if (f[4]->text != "always" && !valid_duration(f[4]->text))
-      r.error(source_ref(f[4]->pos), "invalid checkPeriod " + quoted(f[4]->text) +
-                                         "; expected a duration such as \"12h\" or \"always\"");
+    else if (f[4]->text != "always") {
+      auto period = parse_duration(f[4]->text);
+      if (!period)
+        r.error(source_ref(f[4]->pos), "invalid checkPeriod " + quoted(f[4]->text) +
+                                           "; expected a duration such as \"12h\" or \"always\"");
+      else if (*period > kMaxCheckPeriod)
+        r.error(source_ref(f[4]->pos), "checkPeriod " + quoted(f[4]->text) +
+                                           " is longer than 168h (one week), the most Tailscale allows");
+    }
     rule.check_period = f[4]->text;
   }
   if (f[5]) {

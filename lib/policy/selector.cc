@@ -57,6 +57,11 @@ TextResult<Selector> named(std::string_view text, std::size_t prefix_len, Select
   std::string_view name = text.substr(prefix_len);
   if (name.empty())
     return error_at(text, prefix_len, std::string(what) + " name is empty in " + quoted(text));
+  // Tailscale's tag names start with an ASCII letter ("tag:1st-floor" is refused).
+  if (kind == SelectorKind::kTag && !((name[0] >= 'a' && name[0] <= 'z') ||
+                                      (name[0] >= 'A' && name[0] <= 'Z')))
+    return error_at(text, prefix_len,
+                    "tag name " + quoted(text) + " must start with a letter after \"tag:\"");
   if (auto bad = bad_name_char(name); bad != std::string_view::npos)
     return error_at(text, prefix_len + bad,
                     "invalid character " + quoted(name.substr(bad, 1)) + " in " + what + " name " +
@@ -310,8 +315,9 @@ TextResult<GrantIp> parse_grant_ip(std::string_view text) {
   } else if (is_digit(text[0])) {
     ports_text = text;
   } else {
-    proto_text = text;
-    ports_text = "*";
+    // Tailscale refuses a protocol without ports in grants; "icmp:*" is how it is written.
+    return error_at(text, 0, "grant ip " + quoted(text) + " must be written proto:ports; use " +
+                                 quoted(std::string(text) + ":*"));
   }
   if (proto_text.empty() || proto_text == "*") {
     g.protos = {kProtoTcp, kProtoUdp, kProtoSctp};
@@ -322,7 +328,7 @@ TextResult<GrantIp> parse_grant_ip(std::string_view text) {
     if (!protocol_has_ports(*proto) && ports_text != "*")
       return error_at(text, ports_at,
                       "protocol " + quoted(proto_text) + " has no ports; use " +
-                          quoted(std::string(proto_text)) + " alone");
+                          quoted(std::string(proto_text) + ":*"));
     g.protos = {*proto};
   }
   auto ports = parse_ports(ports_text);

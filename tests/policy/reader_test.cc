@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(reports_bad_grant_ip_and_app) {
 {"src": ["*"], "dst": ["*"], "ip": ["icmp:22", "tcp:0"]},
 {"src": ["*"], "dst": ["*"], "app": {"example.com/cap/x": {"a": 1}, "nopath": []}},
 ]})");
-  BOOST_TEST(has(r, "2:43: error: protocol \"icmp\" has no ports; use \"icmp\" alone"), render(r));
+  BOOST_TEST(has(r, "2:43: error: protocol \"icmp\" has no ports; use \"icmp:*\""), render(r));
   BOOST_TEST(has(r, "2:53: error: port 0 is not a valid port"), render(r));
   BOOST_TEST(has(r, "3:59: error: app capability \"example.com/cap/x\" must be an array of objects, found object"),
              render(r));
@@ -280,6 +280,43 @@ BOOST_AUTO_TEST_CASE(reports_ssh_rule_mistakes) {
   BOOST_TEST(has(r, "4:78: error: ssh user \"localpart:x\" must be written \"localpart:*@DOMAIN\""), render(r));
   BOOST_TEST(has(r, "4:109: error: invalid checkPeriod \"soon\"; expected a duration such as \"12h\" or \"always\""),
              render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_check_periods_over_a_week) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "checkPeriod": "169h"},
+{"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "checkPeriod": "167h60m0.5s"},
+{"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "checkPeriod": "168h"},
+{"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "checkPeriod": "1.5h"},
+{"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "checkPeriod": "always"},
+]})");
+  BOOST_TEST(has(r, "2:102: error: checkPeriod \"169h\" is longer than 168h (one week), the most Tailscale allows"),
+             render(r));
+  BOOST_TEST(has(r, "3:102: error: checkPeriod \"167h60m0.5s\" is longer than 168h (one week), the most Tailscale allows"),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_ssh_rules_without_users) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": []}]})");
+  BOOST_TEST(has(r, "2:78: error: ssh \"users\" is empty; list at least one login such as \"autogroup:nonroot\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_grants_with_empty_ip_and_app) {
+  auto r = load_policy(R"({"grants": [
+{"src": ["*"], "dst": ["*"], "ip": []},
+{"src": ["*"], "dst": ["*"], "ip": [], "app": {}},
+{"src": ["*"], "dst": ["*"], "app": {}},
+{"src": ["*"], "dst": ["*"], "ip": [], "app": {"example.com/cap/x": []}},
+{"src": ["*"], "dst": ["*"], "ip": ["icmp:*"], "app": {}},
+]})");
+  BOOST_TEST(has(r, "2:1: error: grant gives nothing: \"ip\" and \"app\" are both empty"), render(r));
+  BOOST_TEST(has(r, "3:1: error: grant gives nothing: \"ip\" and \"app\" are both empty"), render(r));
+  BOOST_TEST(has(r, "4:1: error: grant gives nothing: \"ip\" and \"app\" are both empty"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 3u, render(r));
 }
 
 BOOST_AUTO_TEST_CASE(reports_test_entry_mistakes) {

@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(parses_grant_ip_forms) {
   BOOST_TEST_REQUIRE(tcp.ok());
   BOOST_TEST((tcp.value().protos == std::vector<uint8_t>{kProtoTcp}));
   BOOST_TEST((tcp.value().ports == std::vector<PortRange>{{443, 443}}));
-  auto icmp = parse_grant_ip("icmp");
+  auto icmp = parse_grant_ip("icmp:*");
   BOOST_TEST_REQUIRE(icmp.ok());
   BOOST_TEST((icmp.value().protos == std::vector<uint8_t>{kProtoIcmp}));
   auto bare = parse_grant_ip("80,443");
@@ -148,10 +148,31 @@ BOOST_AUTO_TEST_CASE(parses_grant_ip_forms) {
   BOOST_TEST((range.value().ports == std::vector<PortRange>{{8000, 8100}}));
 }
 
+BOOST_AUTO_TEST_CASE(refuses_a_grant_protocol_without_ports) {
+  auto icmp = parse_grant_ip("icmp");
+  BOOST_TEST_REQUIRE(!icmp.ok());
+  BOOST_TEST(icmp.error().message == "grant ip \"icmp\" must be written proto:ports; use \"icmp:*\"");
+  BOOST_TEST(icmp.error().offset == 0u);
+  BOOST_TEST(!parse_grant_ip("tcp").ok());
+  BOOST_TEST(parse_grant_ip("443").ok());
+}
+
+BOOST_AUTO_TEST_CASE(tag_names_start_with_an_ascii_letter) {
+  for (const char* bad : {"tag:1st-floor", "tag:_x", "tag:-x", "tag:.x", "tag:\xc3\xa9t\xc3\xa9"}) {
+    auto t = parse_selector(bad);
+    BOOST_TEST_REQUIRE(!t.ok(), bad);
+    BOOST_TEST(t.error().message == "tag name \"" + std::string(bad) + "\" must start with a letter after \"tag:\"");
+    BOOST_TEST(t.error().offset == 4u);
+  }
+  BOOST_TEST(parse_selector("tag:Prod-1").ok());
+  BOOST_TEST(parse_selector("tag:x1").ok());
+  BOOST_TEST(parse_selector("group:1st").ok());
+}
+
 BOOST_AUTO_TEST_CASE(rejects_ports_on_portless_protocols_and_unknown_protocols) {
   auto icmp = parse_grant_ip("icmp:22");
   BOOST_TEST_REQUIRE(!icmp.ok());
-  BOOST_TEST(icmp.error().message == "protocol \"icmp\" has no ports; use \"icmp\" alone");
+  BOOST_TEST(icmp.error().message == "protocol \"icmp\" has no ports; use \"icmp:*\"");
   BOOST_TEST(icmp.error().offset == 5u);
   BOOST_TEST(parse_grant_ip("bogus:1").error().message == "unknown protocol \"bogus\"");
 }

@@ -314,7 +314,7 @@ BOOST_AUTO_TEST_CASE(runs_the_tests_of_a_loaded_policy) {
       {"action": "accept", "src": ["tag:prod"], "proto": "tcp", "dst": ["tag:db:5432"]},
     ],
     "grants": [
-      {"src": ["alice@example.com"], "dst": ["tag:db"], "ip": ["tcp:5432", "icmp"]},
+      {"src": ["alice@example.com"], "dst": ["tag:db"], "ip": ["tcp:5432", "icmp:*"]},
     ],
     "ssh": [
       {"action": "check", "src": ["group:eng"], "dst": ["tag:prod"], "users": ["root"]},
