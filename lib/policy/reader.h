@@ -21,6 +21,9 @@ inline SourceRef source_ref(const hujson::Position& p) { return SourceRef{p.line
 /// which matches field names that way ("ACLs" is "acls").
 bool equal_fold(std::string_view a, std::string_view b);
 
+/// s without leading and trailing ASCII whitespace (space, tab, CR, LF).
+std::string_view trim_space(std::string_view s);
+
 /// Shared state of one read: the findings and the side table of references the model does not
 /// keep positions for.
 class Reader {
@@ -63,7 +66,16 @@ class Reader {
   bool require(const hujson::Value* v, const hujson::Value& obj, std::string_view field,
                std::string_view what);
 
-  /// Parses a selector from a string value, reporting errors inside the string.
+  /// The text of an `action` value with surrounding whitespace removed, which Tailscale's API
+  /// ignores; warns when there was any (`action " accept" has surrounding whitespace; ...`).
+  std::string trimmed_action(const hujson::Value& str);
+
+  /// True when v is absent or JSON null: Tailscale's API reads `"checkPeriod": null` as absent.
+  static bool absent(const hujson::Value* v) { return v == nullptr || v->kind == hujson::Kind::kNull; }
+
+  /// Parses a selector from a string value, reporting errors inside the string. A tag or user
+  /// written with surrounding whitespace is accepted trimmed, as Tailscale's API accepts it,
+  /// with a warning that suggests the trimmed text.
   std::optional<Selector> selector(const hujson::Value& str);
   /// Every selector of an array-of-strings field (absent field: empty).
   std::vector<Selector> selectors(const hujson::Value* v, std::string_view field);

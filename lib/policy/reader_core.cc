@@ -19,6 +19,13 @@ std::string kind_article(hujson::Kind k) {
 
 }  // namespace
 
+std::string_view trim_space(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 bool equal_fold(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -101,7 +108,27 @@ bool Reader::require(const hujson::Value* v, const hujson::Value& obj, std::stri
   return false;
 }
 
+std::string Reader::trimmed_action(const hujson::Value& str) {
+  std::string_view t = trim_space(str.text);
+  if (t.size() != str.text.size())
+    warning(source_ref(str.pos), "action " + quoted(str.text) +
+                                     " has surrounding whitespace; Tailscale ignores it: write " +
+                                     quoted(t));
+  return std::string(t);
+}
+
 std::optional<Selector> Reader::selector(const hujson::Value& str) {
+  if (std::string_view t = trim_space(str.text); t.size() != str.text.size() && !t.empty()) {
+    auto trimmed = parse_selector(t);
+    if (trimmed && (trimmed.value().kind == SelectorKind::kTag ||
+                    trimmed.value().kind == SelectorKind::kUser)) {
+      warning(source_ref(str.pos), quoted(str.text) + " has surrounding whitespace; Tailscale "
+                                   "ignores it: write " + quoted(t));
+      Selector s = std::move(trimmed.value());
+      s.at = source_ref(str.pos);
+      return s;
+    }
+  }
   auto parsed = parse_selector(str.text);
   if (!parsed) {
     error(inside(str, parsed.error().offset), parsed.error().message);

@@ -72,7 +72,7 @@ void read_acl(Reader& r, const hujson::Value& v, Policy& policy) {
     else dst = f[5];
   }
   if (r.require(f[0], v, "action", "acls entry") && r.expect(*f[0], hujson::Kind::kString, "action")) {
-    acl.action = f[0]->text;
+    acl.action = r.trimmed_action(*f[0]);
     if (acl.action != "accept")
       r.error(source_ref(f[0]->pos), "action must be \"accept\", found " + quoted(acl.action));
   }
@@ -180,7 +180,10 @@ void read_node_attr(Reader& r, const hujson::Value& v, Policy& policy) {
       if (!util::IpPrefix::parse(s->text))
         r.error(source_ref(s->pos), "invalid CIDR " + quoted(s->text) + " in \"ipPool\"");
   }
-  if (!f[1] && !f[2] && !f[3]) r.error(n.at, "nodeAttrs entry needs \"attr\" or \"app\"");
+  // Tailscale's API accepts an entry with only "target"; it gives its nodes nothing.
+  if (!f[1] && !f[2] && !f[3] && f[0])
+    r.warning(n.at, "nodeAttrs entry gives its targets nothing; add \"attr\" (such as "
+                    "[\"funnel\"]), \"app\" or \"ipPool\", or remove it");
   policy.node_attrs.push_back(std::move(n));
 }
 

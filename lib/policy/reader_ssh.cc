@@ -58,16 +58,15 @@ constexpr std::chrono::hours kMaxCheckPeriod{168};
 
 // The SSH login names a rule may grant: "root", "autogroup:nonroot", "localpart:*@domain",
 // or a Unix user name.
-void check_ssh_user(Reader& r, const hujson::Value& s) {
-  std::string_view u = s.text;
+void check_ssh_user(Reader& r, std::string_view u, SourceRef at) {
   if (u == "autogroup:nonroot") return;
   if (u.starts_with("autogroup:")) {
-    r.error(source_ref(s.pos), "ssh users may use only autogroup:nonroot, found " + quoted(u));
+    r.error(at, "ssh users may use only autogroup:nonroot, found " + quoted(u));
     return;
   }
   if (u.starts_with("localpart:")) {
     if (!u.starts_with("localpart:*@") || u.size() == 12)
-      r.error(source_ref(s.pos), "ssh user " + quoted(u) + " must be written \"localpart:*@DOMAIN\"");
+      r.error(at, "ssh user " + quoted(u) + " must be written \"localpart:*@DOMAIN\"");
     return;
   }
   bool ok = !u.empty() && u.size() <= 64;
@@ -75,7 +74,7 @@ void check_ssh_user(Reader& r, const hujson::Value& s) {
     unsigned char c = static_cast<unsigned char>(u[i]);
     ok = c > ' ' && c != ':' && c != '/' && c != '@' && c != '*';
   }
-  if (!ok) r.error(source_ref(s.pos), "invalid ssh user " + quoted(u));
+  if (!ok) r.error(at, "invalid ssh user " + quoted(u));
 }
 
 void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
@@ -87,24 +86,37 @@ void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
   SshRule rule;
   rule.at = source_ref(v.pos);
   if (r.require(f[0], v, "action", "ssh entry") && r.expect(*f[0], hujson::Kind::kString, "action")) {
-    rule.action = f[0]->text;
+    rule.action = r.trimmed_action(*f[0]);
     if (rule.action != "accept" && rule.action != "check")
       r.error(source_ref(f[0]->pos),
               "ssh action must be \"accept\" or \"check\", found " + quoted(rule.action));
   }
-  if (r.require(f[1], v, "src", "ssh entry")) rule.src = r.selectors(f[1], "src");
-  if (r.require(f[2], v, "dst", "ssh entry")) rule.dst = r.selectors(f[2], "dst");
+  // Tailscale's API accepts a rule without "src" or "dst"; such a rule matches no connection.
+  rule.src = r.selectors(f[1], "src");
+  rule.dst = r.selectors(f[2], "dst");
+  if (!f[1])
+    r.warning(rule.at, "ssh rule can never match: it has no \"src\"; add one such as "
+                       "[\"autogroup:member\"]");
+  if (!f[2])
+    r.warning(rule.at, "ssh rule can never match: it has no \"dst\"; add one such as "
+                       "[\"autogroup:self\"]");
   if (r.require(f[3], v, "users", "ssh entry")) {
     for (const auto* s : r.strings(*f[3], "users")) {
-      check_ssh_user(r, *s);
-      rule.users.push_back(s->text);
+      std::string_view login = trim_space(s->text);
+      if (login.size() != s->text.size() && !login.empty())
+        r.warning(source_ref(s->pos), "ssh user " + quoted(s->text) + " has surrounding "
+                                      "whitespace; Tailscale ignores it: write " + quoted(login));
+      if (login.empty()) login = s->text;
+      check_ssh_user(r, login, source_ref(s->pos));
+      rule.users.emplace_back(login);
     }
     // Tailscale refuses a rule that grants no login at all.
     if (f[3]->is_array() && f[3]->items.empty())
       r.error(source_ref(f[3]->pos), "ssh \"users\" is empty; list at least one login such as "
                                      "\"autogroup:nonroot\"");
   }
-  if (f[4] && r.expect(*f[4], hujson::Kind::kString, "checkPeriod")) {
+  // `null` is how some generators write an absent checkPeriod or acceptEnv; the API agrees.
+  if (!Reader::absent(f[4]) && r.expect(*f[4], hujson::Kind::kString, "checkPeriod")) {
     if (rule.action != "check")
       r.error(source_ref(f[4]->pos), "\"checkPeriod\" is only valid with action \"check\"");
     else if (f[4]->text != "always") {
@@ -118,7 +130,7 @@ void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
     }
     rule.check_period = f[4]->text;
   }
-  if (f[5]) {
+  if (!Reader::absent(f[5])) {
     for (const auto* s : r.strings(*f[5], "acceptEnv")) {
       bool ok = !s->text.empty();
       for (char c : s->text)

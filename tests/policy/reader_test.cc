@@ -319,6 +319,61 @@ BOOST_AUTO_TEST_CASE(refuses_grants_with_empty_ip_and_app) {
   BOOST_TEST(r.diagnostics.size() == 3u, render(r));
 }
 
+BOOST_AUTO_TEST_CASE(accepts_node_attrs_with_only_a_target_with_a_warning) {
+  auto r = load_policy(R"({"nodeAttrs": [{"target": ["*"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(r.policy->node_attrs.size() == 1u);
+  BOOST_TEST(has(r, "1:16: warning: nodeAttrs entry gives its targets nothing; add \"attr\" (such as [\"funnel\"]), \"app\" or \"ipPool\", or remove it"),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(accepts_ssh_rules_without_src_or_dst_with_a_warning) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "accept", "dst": ["tag:s"], "users": ["root"]},
+{"action": "accept", "src": ["autogroup:member"], "users": ["root"]}],
+"sshTests": [{"src": "a@example.com", "dst": ["tag:s"], "deny": ["root"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(r.policy->ssh.size() == 2u);
+  BOOST_TEST(has(r, "2:1: warning: ssh rule can never match: it has no \"src\"; add one such as [\"autogroup:member\"]"),
+             render(r));
+  BOOST_TEST(has(r, "3:1: warning: ssh rule can never match: it has no \"dst\"; add one such as [\"autogroup:self\"]"),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(reads_null_check_period_and_accept_env_as_absent) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["root"], "checkPeriod": null, "acceptEnv": null}]})");
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+  BOOST_TEST_REQUIRE(r.policy.has_value());
+  BOOST_TEST(!r.policy->ssh[0].check_period.has_value());
+  BOOST_TEST(r.policy->ssh[0].accept_env.empty());
+}
+
+BOOST_AUTO_TEST_CASE(trims_whitespace_around_actions_tags_and_users_with_warnings) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "acls": [
+{"action": " accept", "src": ["alice@example.com "], "dst": ["tag:s:22"]}],
+"ssh": [{"action": "check ", "src": [" alice@example.com"], "dst": ["tag:s "], "users": [" root"]}],
+"grants": [{"src": [" group:x"], "dst": ["*"], "ip": ["*"]}]})");
+  BOOST_TEST(has(r, "2:12: warning: action \" accept\" has surrounding whitespace; Tailscale ignores it: write \"accept\""),
+             render(r));
+  BOOST_TEST(has(r, "2:31: warning: \"alice@example.com \" has surrounding whitespace; Tailscale ignores it: write \"alice@example.com\""),
+             render(r));
+  BOOST_TEST(has(r, "3:20: warning: action \"check \" has surrounding whitespace; Tailscale ignores it: write \"check\""),
+             render(r));
+  BOOST_TEST(has(r, "3:38: warning: \" alice@example.com\" has surrounding whitespace; Tailscale ignores it: write \"alice@example.com\""),
+             render(r));
+  BOOST_TEST(has(r, "3:69: warning: \"tag:s \" has surrounding whitespace; Tailscale ignores it: write \"tag:s\""),
+             render(r));
+  BOOST_TEST(has(r, "3:90: warning: ssh user \" root\" has surrounding whitespace; Tailscale ignores it: write \"root\""),
+             render(r));
+  // Groups are not trimmed: the API's treatment of them is not recorded.
+  BOOST_TEST(has(r, "4:21: error: unknown selector \" group:x\"; expected \"*\", a user, group:, tag:, autogroup:, ipset:, a host alias or an IP address"),
+             render(r));
+  BOOST_TEST_REQUIRE(r.diagnostics.size() == 7u, render(r));
+}
+
 BOOST_AUTO_TEST_CASE(reports_test_entry_mistakes) {
   auto r = load_policy(R"({"tests": [
 {"src": "alice@example.com", "accept": ["10.0.0.1:22,80"]},
@@ -362,7 +417,8 @@ BOOST_AUTO_TEST_CASE(reports_node_attr_ssh_and_approver_shape_mistakes) {
 "sshTests": [{"src": "a@example.com", "dst": ["autogroup:self"]}],
 "autoApprovers": {"services": {"web": []}},
 "hosts": {"db": 1}})");
-  BOOST_TEST(has(r, "1:16: error: nodeAttrs entry needs \"attr\" or \"app\""), render(r));
+  BOOST_TEST(has(r, "1:16: warning: nodeAttrs entry gives its targets nothing; add \"attr\" (such as [\"funnel\"]), \"app\" or \"ipPool\", or remove it"),
+             render(r));
   BOOST_TEST(has(r, "1:64: error: invalid CIDR \"x\" in \"ipPool\""), render(r));
   BOOST_TEST(has(r, "2:119: error: invalid acceptEnv pattern \"GIT-*\""), render(r));
   BOOST_TEST(has(r, "3:14: error: sshTests entry needs \"accept\", \"check\" or \"deny\""), render(r));
