@@ -156,8 +156,9 @@ std::vector<std::string> plain_strings(Reader& r, const hujson::Value* v, std::s
 
 void read_ssh_test(Reader& r, const hujson::Value& v, Policy& policy) {
   if (!r.expect(v, hujson::Kind::kObject, "sshTests entry")) return;
-  static constexpr std::array<std::string_view, 6> kKeys = {"src",   "dst",  "accept",
-                                                            "check", "deny", "srcPostureAttrs"};
+  // "allow" is the legacy name of "accept", still accepted by Tailscale; both may be given.
+  static constexpr std::array<std::string_view, 7> kKeys = {
+      "src", "dst", "accept", "check", "deny", "srcPostureAttrs", "allow"};
   auto f = r.fields(v, kKeys, "sshTests entry");
   // Accepted for compatibility; weft's SSH tests do not evaluate postures yet.
   if (f[5]) r.expect(*f[5], hujson::Kind::kObject, "srcPostureAttrs");
@@ -172,9 +173,10 @@ void read_ssh_test(Reader& r, const hujson::Value& v, Policy& policy) {
   }
   if (r.require(f[1], v, "dst", "sshTests entry")) t.dst = r.selectors(f[1], "dst");
   t.accept = plain_strings(r, f[2], "accept");
+  for (auto& login : plain_strings(r, f[6], "allow")) t.accept.push_back(std::move(login));
   t.check = plain_strings(r, f[3], "check");
   t.deny = plain_strings(r, f[4], "deny");
-  if (!f[2] && !f[3] && !f[4]) r.error(t.at, "sshTests entry needs \"accept\", \"check\" or \"deny\"");
+  if (!f[2] && !f[3] && !f[4] && !f[6]) r.error(t.at, "sshTests entry needs \"accept\", \"check\" or \"deny\"");
   if (src_ok) policy.ssh_tests.push_back(std::move(t));
 }
 
@@ -196,8 +198,9 @@ std::vector<TestTarget> test_targets(Reader& r, const hujson::Value* v, std::str
 
 void read_test(Reader& r, const hujson::Value& v, Policy& policy) {
   if (!r.expect(v, hujson::Kind::kObject, "tests entry")) return;
-  static constexpr std::array<std::string_view, 5> kKeys = {"src", "proto", "srcPostureAttrs",
-                                                            "accept", "deny"};
+  // "allow" is the legacy name of "accept", still accepted by Tailscale; both may be given.
+  static constexpr std::array<std::string_view, 6> kKeys = {"src",    "proto", "srcPostureAttrs",
+                                                            "accept", "deny",  "allow"};
   auto f = r.fields(v, kKeys, "tests entry");
   AclTest t;
   t.at = source_ref(v.pos);
@@ -227,7 +230,8 @@ void read_test(Reader& r, const hujson::Value& v, Policy& policy) {
   }
   t.accept = test_targets(r, f[3], "accept");
   t.deny = test_targets(r, f[4], "deny");
-  if (!f[3] && !f[4]) r.error(t.at, "tests entry needs \"accept\" or \"deny\"");
+  for (auto& target : test_targets(r, f[5], "allow")) t.accept.push_back(std::move(target));
+  if (!f[3] && !f[4] && !f[5]) r.error(t.at, "tests entry needs \"accept\" or \"deny\"");
   if (src_ok) policy.tests.push_back(std::move(t));
 }
 

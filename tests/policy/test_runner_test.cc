@@ -344,4 +344,35 @@ BOOST_AUTO_TEST_CASE(runs_the_tests_of_a_loaded_policy) {
   BOOST_TEST(r.cases[7].message.find("alice@example.com") != std::string::npos, r.cases[7].message);
 }
 
+BOOST_AUTO_TEST_CASE(legacy_allow_key_is_read_as_accept) {
+  const char* text = R"({
+    "tagOwners": {"tag:prod": []},
+    "acls": [{"action": "accept", "src": ["alice@example.com"], "dst": ["tag:prod:22,443"]}],
+    "ssh": [{"action": "accept", "src": ["alice@example.com"], "dst": ["tag:prod"], "users": ["root", "ubuntu"]}],
+    "tests": [
+      {"src": "alice@example.com", "allow": ["tag:prod:22"]},
+      {"src": "alice@example.com", "accept": ["tag:prod:443"], "allow": ["tag:prod:80"]},
+    ],
+    "sshTests": [
+      {"src": "alice@example.com", "dst": ["tag:prod"], "allow": ["root"]},
+      {"src": "alice@example.com", "dst": ["tag:prod"], "accept": ["ubuntu"], "allow": ["admin"]},
+    ],
+  })";
+  auto loaded = load_policy(text);
+  BOOST_TEST(loaded.diagnostics.empty());
+  BOOST_REQUIRE(loaded.policy.has_value());
+  BOOST_TEST_REQUIRE(loaded.policy->tests.size() == 2u);
+  BOOST_TEST(loaded.policy->tests[1].accept.size() == 2u);
+  BOOST_TEST_REQUIRE(loaded.policy->ssh_tests.size() == 2u);
+  BOOST_TEST((loaded.policy->ssh_tests[1].accept == std::vector<std::string>{"ubuntu", "admin"}));
+  TestReport r = run(*loaded.policy);
+  BOOST_TEST_REQUIRE(r.cases.size() == 6u);
+  // "allow" cases are judged as "accept" cases: tag:prod:80 and login admin are not allowed.
+  BOOST_TEST(r.failed() == 2u);
+  for (const auto& c : r.cases)
+    BOOST_TEST(c.passed == (c.description.find(":80") == std::string::npos &&
+                            c.description.find("admin") == std::string::npos),
+               c.description << ": " << c.message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
