@@ -51,6 +51,7 @@ class Validator {
       rule_side(acl.src, true);
       for (auto& d : acl.dst) {
         d.target.at = d.at;
+        if (d.target.kind == Kind::kAutogroupSelf && !self_sources_ok(d.target, acl.src, false)) continue;
         rule_side_one(d.target, false);
       }
     }
@@ -62,6 +63,14 @@ class Validator {
         if (d.kind == Kind::kPrefix && d.prefix.bits() == 0) {
           error(d.at, quoted(d.name) + " is not a valid grant destination: to allow all IP "
                       "addresses, use \"*\" or \"autogroup:internet\"");
+          continue;
+        }
+        if (d.kind == Kind::kAutogroupSelf && !self_sources_ok(d, g.src, true)) continue;
+        // Application capabilities are delivered to the destination's tailnet nodes; the
+        // internet has none to receive them (Tailscale refuses the combination).
+        if (d.kind == Kind::kAutogroupInternet && !g.app.empty()) {
+          error(d.at, "\"autogroup:internet\" is not a valid destination for \"app\" "
+                      "capabilities: they go to tailnet devices; grant \"ip\" instead");
           continue;
         }
         rule_side_one(d, false);
@@ -164,6 +173,26 @@ class Validator {
       return;
     }
     exists(s);
+  }
+
+  // autogroup:self is "the source user's own devices": every source must be a person or a set
+  // of people. Tags, autogroup:tagged, addresses, hosts and ipsets own no devices; in grants
+  // Tailscale refuses even "*" (which includes tagged devices), while ACLs keep "*" as
+  // "every user". Reports the first offending source at the destination; false when refused.
+  bool self_sources_ok(const Selector& dst, const std::vector<Selector>& src, bool grant) {
+    for (const auto& s : src) {
+      bool person = s.kind == Kind::kUser || s.kind == Kind::kGroup || s.kind == Kind::kAutogroupMember ||
+                    s.kind == Kind::kAutogroupAdmin || s.kind == Kind::kAutogroupShared ||
+                    (!grant && s.kind == Kind::kWildcard);
+      // Already refused on the src side; one message is enough.
+      bool reported = s.kind == Kind::kAutogroupSelf || s.kind == Kind::kAutogroupInternet;
+      if (person || reported) continue;
+      error(dst.at, std::string(grant ? "grant" : "acl") + " dst \"autogroup:self\" needs sources that are "
+                    "users, groups or autogroup:member" + (grant ? "" : " (or \"*\")") + ", found " +
+                    quoted(s.name));
+      return false;
+    }
+    return true;
   }
 
   void rule_side(std::vector<Selector>& v, bool src) {
@@ -327,7 +356,11 @@ class Validator {
                       quoted(s.name));
       return;
     }
-    exists(s);
+    // A test names one address and port; a host alias of a prefix names many (Tailscale
+    // refuses it like the prefix written out).
+    if (exists(s) && s.kind == Kind::kHost && !s.prefix.is_single_address())
+      error(s.at, "test " + std::string(src ? "src" : "destination") + " must be a single IP address, found " +
+                      "host " + quoted(s.name) + " = " + quoted(s.prefix.to_string()));
   }
 
   void check_tests() {

@@ -264,4 +264,63 @@ BOOST_AUTO_TEST_CASE(checks_auto_approvers_and_node_attrs) {
   BOOST_TEST(has(r, "2:45: error: tag not found: \"tag:r\""), render(r));
 }
 
+BOOST_AUTO_TEST_CASE(refuses_autogroup_self_for_sources_that_own_no_devices) {
+  auto r = load_policy(R"({"tagOwners": {"tag:ci": []}, "hosts": {"db": "10.0.0.5"},
+"groups": {"group:eng": ["a@x.com"]},
+"acls": [
+{"action": "accept", "src": ["tag:ci"], "dst": ["autogroup:self:*"]},
+{"action": "accept", "src": ["a@x.com", "db"], "dst": ["autogroup:self:22"]},
+{"action": "accept", "src": ["*", "group:eng", "autogroup:member", "autogroup:admin"], "dst": ["autogroup:self:*"]},
+],
+"grants": [
+{"src": ["*"], "dst": ["autogroup:self"], "ip": ["*"]},
+{"src": ["autogroup:tagged"], "dst": ["autogroup:self"], "ip": ["*"]},
+{"src": ["10.0.0.0/8"], "dst": ["autogroup:self"], "ip": ["*"]},
+{"src": ["a@x.com", "group:eng", "autogroup:member"], "dst": ["autogroup:self"], "ip": ["*"]},
+]})");
+  BOOST_TEST(has(r, "4:49: error: acl dst \"autogroup:self\" needs sources that are users, groups or "
+                    "autogroup:member (or \"*\"), found \"tag:ci\""),
+             render(r));
+  BOOST_TEST(has(r, "5:56: error: acl dst \"autogroup:self\" needs sources that are users, groups or "
+                    "autogroup:member (or \"*\"), found \"db\""),
+             render(r));
+  BOOST_TEST(has(r, "9:24: error: grant dst \"autogroup:self\" needs sources that are users, groups or "
+                    "autogroup:member, found \"*\""),
+             render(r));
+  BOOST_TEST(has(r, "10:39: error: grant dst \"autogroup:self\" needs sources that are users, groups or "
+                    "autogroup:member, found \"autogroup:tagged\""),
+             render(r));
+  BOOST_TEST(has(r, "11:33: error: grant dst \"autogroup:self\" needs sources that are users, groups or "
+                    "autogroup:member, found \"10.0.0.0/8\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 5u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_app_grants_to_autogroup_internet) {
+  auto r = load_policy(R"({"grants": [
+{"src": ["*"], "dst": ["autogroup:internet"], "app": {"example.com/cap/x": [{}]}},
+{"src": ["*"], "dst": ["autogroup:internet"], "ip": ["tcp:443"]},
+]})");
+  BOOST_TEST(has(r, "2:24: error: \"autogroup:internet\" is not a valid destination for \"app\" capabilities: "
+                    "they go to tailnet devices; grant \"ip\" instead"),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_test_destinations_that_name_a_prefix) {
+  auto r = load_policy(R"({"hosts": {"one": "10.0.0.5", "net": "10.0.0.0/24"},
+"acls": [{"action": "accept", "src": ["*"], "dst": ["net:22"]}],
+"tests": [{"src": "a@x.com", "accept": ["one:22", "net:22", "10.1.0.0/16:22"]}],
+"sshTests": [{"src": "a@x.com", "dst": ["net"], "accept": ["root"]}]})");
+  BOOST_TEST(has(r, "3:51: error: test destination must be a single IP address, found host \"net\" = "
+                    "\"10.0.0.0/24\""),
+             render(r));
+  BOOST_TEST(has(r, "3:61: error: test destination must be a single IP address, found \"10.1.0.0/16\""),
+             render(r));
+  BOOST_TEST(has(r, "4:41: error: test destination must be a single IP address, found host \"net\" = "
+                    "\"10.0.0.0/24\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 3u, render(r));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
