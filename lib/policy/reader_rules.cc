@@ -165,6 +165,18 @@ void read_grant(Reader& r, const hujson::Value& v, Policy& policy) {
   policy.grants.push_back(std::move(g));
 }
 
+// Ranges Tailscale keeps for itself and refuses in an IP pool (Tailscale kb/1610, "Reserved IP
+// addresses"): device addresses are never drawn from them.
+struct ReservedRange {
+  std::string_view prefix;
+  std::string_view why;
+};
+constexpr std::array<ReservedRange, 3> kIpPoolReserved = {{
+    {"100.100.0.0/24", "Tailscale internal use"},
+    {"100.100.100.0/24", "Tailscale services such as the 100.100.100.100 resolver"},
+    {"100.115.92.0/23", "Tailscale internal use; ChromeOS VMs use it"},
+}};
+
 void read_node_attr(Reader& r, const hujson::Value& v, Policy& policy) {
   if (!r.expect(v, hujson::Kind::kObject, "nodeAttrs entry")) return;
   static constexpr std::array<std::string_view, 4> kKeys = {"target", "attr", "app", "ipPool"};
@@ -176,9 +188,21 @@ void read_node_attr(Reader& r, const hujson::Value& v, Policy& policy) {
     for (const auto* s : r.strings(*f[1], "attr")) n.attr.push_back(s->text);
   if (f[2]) n.app = read_app(r, *f[2]);
   if (f[3]) {
-    for (const auto* s : r.strings(*f[3], "ipPool"))
-      if (!util::IpPrefix::parse(s->text))
+    for (const auto* s : r.strings(*f[3], "ipPool")) {
+      auto pool = util::IpPrefix::parse(s->text);
+      if (!pool) {
         r.error(source_ref(s->pos), "invalid CIDR " + quoted(s->text) + " in \"ipPool\"");
+        continue;
+      }
+      for (const auto& [range, why] : kIpPoolReserved) {
+        auto reserved = util::IpPrefix::parse(range);
+        if (reserved && pool->overlaps(*reserved)) {
+          r.error(source_ref(s->pos), "\"ipPool\" " + quoted(s->text) + " overlaps the reserved " +
+                                          std::string(range) + " (" + std::string(why) + "); pick a range without it");
+          break;
+        }
+      }
+    }
   }
   // Tailscale's API accepts an entry with only "target"; it gives its nodes nothing.
   if (!f[1] && !f[2] && !f[3] && f[0])

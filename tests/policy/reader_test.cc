@@ -426,4 +426,23 @@ BOOST_AUTO_TEST_CASE(reports_node_attr_ssh_and_approver_shape_mistakes) {
   BOOST_TEST(has(r, "5:17: error: host \"db\" must be a string (an IP or CIDR), found number"), render(r));
 }
 
+BOOST_AUTO_TEST_CASE(refuses_ip_pools_inside_tailscale_reserved_ranges) {
+  auto r = load_policy(R"({"nodeAttrs": [{"target": ["*"], "ipPool": [
+"100.100.100.0/24", "100.100.0.128/25", "100.115.0.0/16", "100.64.0.0/10", "100.80.0.0/16"]}]})");
+  BOOST_TEST(has(r, "2:1: error: \"ipPool\" \"100.100.100.0/24\" overlaps the reserved 100.100.100.0/24 "
+                    "(Tailscale services such as the 100.100.100.100 resolver); pick a range without it"),
+             render(r));
+  BOOST_TEST(has(r, "2:21: error: \"ipPool\" \"100.100.0.128/25\" overlaps the reserved 100.100.0.0/24 "
+                    "(Tailscale internal use); pick a range without it"),
+             render(r));
+  BOOST_TEST(has(r, "2:41: error: \"ipPool\" \"100.115.0.0/16\" overlaps the reserved 100.115.92.0/23 "
+                    "(Tailscale internal use; ChromeOS VMs use it); pick a range without it"),
+             render(r));
+  // The whole CGNAT range contains every reserved range: one message, for the first.
+  BOOST_TEST(has(r, "2:59: error: \"ipPool\" \"100.64.0.0/10\" overlaps the reserved 100.100.0.0/24 "
+                    "(Tailscale internal use); pick a range without it"),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 4u, render(r));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
