@@ -33,7 +33,8 @@ AddressPoolConfig AddressPoolConfig::defaults() {
   AddressPoolConfig c;
   c.v4 = *util::IpPrefix::parse("100.64.0.0/10");
   c.v6 = *util::IpPrefix::parse("fd7a:115c:a1e0::/48");
-  c.reserved = {*util::IpPrefix::parse("100.100.100.0/24"),
+  c.reserved = {*util::IpPrefix::parse("100.100.0.0/24"),
+                *util::IpPrefix::parse("100.100.100.0/24"),
                 *util::IpPrefix::parse("100.115.92.0/23"),
                 *util::IpPrefix::parse("fd7a:115c:a1e0::53/128")};
   return c;

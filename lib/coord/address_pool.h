@@ -51,7 +51,8 @@ struct AddressPoolConfig {
   std::vector<util::IpPrefix> reserved;
   core::Duration quarantine = kDefaultAddressQuarantine;
 
-  /// 100.64.0.0/10 and fd7a:115c:a1e0::/48, reserving 100.100.100.0/24 (the quad-100 service
+  /// 100.64.0.0/10 and fd7a:115c:a1e0::/48, reserving 100.100.0.0/24 (Tailscale internal use,
+  /// kb/1610), 100.100.100.0/24 (the quad-100 service
   /// address 100.100.100.100 and room for more service addresses beside it), 100.115.92.0/23
   /// (ChromeOS VMs use it, Tailscale avoids it too) and fd7a:115c:a1e0::53 (the IPv6 service
   /// address), with the default quarantine.

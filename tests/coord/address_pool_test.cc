@@ -154,7 +154,8 @@ BOOST_AUTO_TEST_CASE(skips_the_ends_of_the_range_and_reserved_prefixes) {
 
 BOOST_AUTO_TEST_CASE(the_default_pool_reserves_the_service_addresses) {
   auto pool = make(AddressPoolConfig::defaults());
-  for (const char* reserved : {"100.100.100.100", "100.100.100.1", "100.115.92.7", "100.64.0.0",
+  for (const char* reserved : {"100.100.100.100", "100.100.100.1", "100.115.92.7", "100.100.0.9",
+                               "100.64.0.0",
                                "100.127.255.255"}) {
     auto s = pool->restore(DeviceId{1}, {ip(reserved), ip("fd7a:115c:a1e0::1")});
     BOOST_TEST(s.error().code == "coord.address_reserved", reserved);
@@ -163,8 +164,8 @@ BOOST_AUTO_TEST_CASE(the_default_pool_reserves_the_service_addresses) {
     auto s = pool->restore(DeviceId{1}, {ip("100.64.0.1"), ip(reserved)});
     BOOST_TEST(s.error().code == "coord.address_reserved", reserved);
   }
-  // 2^22 - 2 ends - 256 (quad-100 /24) - 512 (ChromeOS /23).
-  BOOST_TEST(pool->free_count(util::IpFamily::kV4) == (uint64_t{1} << 22) - 2 - 256 - 512);
+  // 2^22 - 2 ends - 256 (internal /24) - 256 (quad-100 /24) - 512 (ChromeOS /23).
+  BOOST_TEST(pool->free_count(util::IpFamily::kV4) == (uint64_t{1} << 22) - 2 - 256 - 256 - 512);
 }
 
 BOOST_AUTO_TEST_CASE(fails_clearly_when_a_pool_is_exhausted) {
