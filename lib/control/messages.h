@@ -1,0 +1,178 @@
+// The messages of weft's control protocol (docs/control-plane.md, "Messages"): what a node and the
+// coordination server say to each other inside the Noise channel. Plain values; their byte form
+// is in codec.h / message_codec.cc. C++17-clean: ns-3 drives both ends.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/key.h"
+#include "core/path.h"
+#include "core/time.h"
+#include "util/ip_prefix.h"
+
+namespace weft::control {
+
+/// The capability version a node or server states in its first message: what it understands
+/// inside the channel (kProtocolVersion, in the handshake, changes only with the channel itself).
+/// A server answers a capability version it does not support with Refused{"control.capability"}.
+/// History (dated; never edit a released line):
+///   1  2026-12-02  first: register, map (full + deltas), endpoint updates, key rotation,
+///                  keepalive, errors.
+inline constexpr uint32_t kCapabilityVersion = 1;
+inline constexpr uint32_t kMinCapabilityVersion = 1;
+
+/// Limits every decoder enforces (untrusted input): a larger value is malformed.
+inline constexpr std::size_t kMaxHostnameBytes = 63;   // one DNS label
+inline constexpr std::size_t kMaxNameBytes = 255;      // DNS names, e-mails, OS, versions
+inline constexpr std::size_t kMaxTagsPerNode = 64;
+inline constexpr std::size_t kMaxEndpoints = 32;
+inline constexpr std::size_t kMaxRoutes = 1024;
+inline constexpr std::size_t kMaxAuthKeyBytes = 128;
+inline constexpr std::size_t kMaxErrorBytes = 1024;
+/// A whole message after reassembly (a full map of 10,000 peers is about 2 MiB).
+inline constexpr std::size_t kMaxMessageBytes = 16u << 20;
+
+/// A device's stable id in the tailnet (the server's registry id).
+struct NodeId {
+  uint64_t value = 0;
+  friend bool operator==(NodeId a, NodeId b) { return a.value == b.value; }
+  friend bool operator!=(NodeId a, NodeId b) { return a.value != b.value; }
+  friend bool operator<(NodeId a, NodeId b) { return a.value < b.value; }
+};
+
+/// What a node says about itself.
+struct Hostinfo {
+  std::string hostname;        // requested; the server makes it unique (≤ kMaxHostnameBytes)
+  std::string os;              // "linux"
+  std::string client_version;  // "weft 0.4.0"
+  std::vector<util::IpPrefix> advertised_routes;  // stored by the server, acted on later
+};
+
+// ---------------------------------------------------------------- node -> server
+
+/// First message after the handshake on a new connection. With `old_node_key` set, a key
+/// rotation of the device this machine key already holds (no auth key needed).
+struct RegisterRequest {
+  uint32_t capability_version = kCapabilityVersion;
+  core::NodePublicKey node_key{};
+  std::optional<core::NodePublicKey> old_node_key;
+  core::DiscoPublicKey disco_key{};
+  std::string auth_key;  // empty when the machine is already registered and not expired
+  Hostinfo hostinfo;
+  bool ephemeral_hint = false;  // reserved: the key decides; ignored by version 1 servers
+};
+
+/// Opens the map stream (after RegisterResponse{kAuthorized}): a full MapResponse follows, then
+/// MapDeltas as long as the connection lives. `endpoints` / `home_region` as in EndpointUpdate.
+struct MapRequest {
+  core::NodePublicKey node_key{};
+  std::vector<core::SocketAddress> endpoints;
+  uint16_t home_region = 0;  // 0 = none yet
+  /// The last policy version the node applied (0 = none), reported back to the server.
+  uint64_t policy_version = 0;
+};
+
+/// The node's endpoints or home relay region changed (connectivity issues fill these).
+struct EndpointUpdate {
+  std::vector<core::SocketAddress> endpoints;
+  uint16_t home_region = 0;
+};
+
+/// Either side, when nothing else was sent for a keepalive interval.
+struct KeepAlive {};
+
+// ---------------------------------------------------------------- server -> node
+
+enum class RegisterStatus : uint8_t {
+  kAuthorized = 1,
+  kPendingApproval = 2,  // --require-approval: the node waits on this connection
+  kRefused = 3,          // see `error_code` / `error_message`
+};
+
+struct RegisterResponse {
+  RegisterStatus status = RegisterStatus::kRefused;
+  NodeId node{};
+  std::string error_code;     // kRefused: "auth_key.expired", "control.removed", ...
+  std::string error_message;  // for people
+  std::optional<core::WallTime> key_expiry;  // nullopt: does not expire (tagged devices)
+};
+
+/// One entry of a node's inbound packet filter: traffic from `sources` to `destinations`
+/// (the node's own addresses; routed prefixes later) with one protocol and port range.
+struct FilterRule {
+  std::vector<util::IpPrefix> sources;
+  std::vector<util::IpPrefix> destinations;
+  uint16_t protocol = 0;  // IANA number; 256 = any protocol
+  uint16_t port_first = 0;
+  uint16_t port_last = 65535;
+};
+
+/// A device as another node sees it (and, in MapResponse::self, as it sees itself).
+struct Peer {
+  NodeId id{};
+  std::string name;      // unique hostname
+  std::string dns_name;  // "name.<tailnet domain>"
+  std::string user;      // owner's e-mail; empty for tagged devices
+  std::vector<std::string> tags;
+  core::NodePublicKey node_key{};
+  core::DiscoPublicKey disco_key{};
+  std::vector<util::IpAddress> addresses;  // IPv4 then IPv6
+  std::vector<util::IpPrefix> allowed_ips;  // addresses as /32 and /128 (+ approved routes later)
+  std::vector<core::SocketAddress> endpoints;
+  uint16_t home_region = 0;
+  bool online = false;
+  std::optional<core::WallTime> key_expiry;
+};
+
+struct DnsConfig {
+  std::string domain;  // "weft.internal"
+};
+
+/// A relay region (filled by the relays issue; empty until then).
+struct RelayRegion {
+  uint16_t id = 0;
+  std::string code;
+  std::vector<std::string> hosts;  // "host:port"
+};
+
+/// The node's whole view on connect (and after any gap the server cannot express as a delta).
+struct MapResponse {
+  uint64_t seq = 0;  // deltas follow with seq+1, seq+2, ...
+  Peer self;
+  std::vector<Peer> peers;  // sorted by id
+  std::vector<FilterRule> filter;
+  DnsConfig dns;
+  std::vector<RelayRegion> relays;
+  uint64_t policy_version = 0;
+};
+
+/// A change to the last map: applied in order; a gap in `seq` means reconnect for a full map.
+struct MapDelta {
+  uint64_t seq = 0;
+  std::vector<Peer> upserted;     // new or changed peers, whole
+  std::vector<NodeId> removed;    // peers the node may no longer know about
+  std::optional<std::vector<FilterRule>> filter;  // replaces the filter when set
+  std::optional<Peer> self;
+  std::optional<uint64_t> policy_version;
+};
+
+/// The operator asked this device to rotate its node key (`weft admin nodes rotate`): the node
+/// answers with RegisterRequest{old_node_key = current} on this or a new connection.
+struct RotateKey {};
+
+/// The server closes the stream: the device was removed, its key expired, the machine key is
+/// unknown, a message was malformed... `code` is stable ("control.removed").
+struct ErrorMessage {
+  std::string code;
+  std::string message;
+};
+
+using NodeMessage = std::variant<RegisterRequest, MapRequest, EndpointUpdate, KeepAlive>;
+using ServerMessage =
+    std::variant<RegisterResponse, MapResponse, MapDelta, RotateKey, KeepAlive, ErrorMessage>;
+
+}  // namespace weft::control
