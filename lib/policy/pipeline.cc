@@ -10,7 +10,7 @@ namespace weft::policy {
 
 bool CheckedPolicy::valid() const { return !has_errors(diagnostics) && tests.failed() == 0; }
 
-CheckedPolicy check_policy(std::string_view text, RunTests run) {
+CheckedPolicy check_policy(std::string_view text, RunTests run, const IdentityEnricher& enrich) {
   CheckedPolicy result;
   LoadResult loaded = load_policy(text);
   result.policy = std::move(loaded.policy);
@@ -23,7 +23,7 @@ CheckedPolicy check_policy(std::string_view text, RunTests run) {
     return result;
   }
   result.evaluator.emplace(std::move(compiled).value());
-  if (run == RunTests::kYes) result.tests = run_tests(*result.policy, *result.evaluator);
+  if (run == RunTests::kYes) result.tests = run_tests(*result.policy, *result.evaluator, enrich);
   return result;
 }
 

@@ -36,6 +36,8 @@ struct CheckedPolicy {
 ///    "internal error compiling policy: DETAIL" at line 0 after the sorted findings; `policy`
 ///    stays set, `evaluator` is unset;
 ///  - failing tests: in `tests`, each with its position and the rule that decided.
-CheckedPolicy check_policy(std::string_view text, RunTests run = RunTests::kYes);
+/// `enrich` completes the identities tests name (see IdentityEnricher); empty for files alone.
+CheckedPolicy check_policy(std::string_view text, RunTests run = RunTests::kYes,
+                           const IdentityEnricher& enrich = {});
 
 }  // namespace weft::policy

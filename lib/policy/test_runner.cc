@@ -18,6 +18,17 @@ std::string rule_text(const RuleRef& r) {
 
 // The nodes a test names: one per group member for a group (or one carrying the group when it
 // has no members), otherwise a single node.
+std::vector<std::pair<std::string, Identity>> identities_of(const Policy& policy, const Selector& s);
+
+// identities_of, completed by the caller's enricher (the server's registry).
+std::vector<std::pair<std::string, Identity>> enriched(const Policy& policy, const Selector& s,
+                                                       const IdentityEnricher& enrich) {
+  auto out = identities_of(policy, s);
+  if (enrich)
+    for (auto& x : out) enrich(x.second);
+  return out;
+}
+
 std::vector<std::pair<std::string, Identity>> identities_of(const Policy& policy, const Selector& s) {
   std::vector<std::pair<std::string, Identity>> out;
   Identity id;
@@ -58,8 +69,9 @@ std::vector<std::pair<std::string, Identity>> identities_of(const Policy& policy
   return out;
 }
 
-void run_acl_test(const Policy& policy, const Evaluator& ev, const AclTest& t, TestReport& report) {
-  auto srcs = identities_of(policy, t.src);
+void run_acl_test(const Policy& policy, const Evaluator& ev, const AclTest& t,
+                  const IdentityEnricher& enrich, TestReport& report) {
+  auto srcs = enriched(policy, t.src, enrich);
   std::vector<std::pair<std::string, Principal>> src_principals;
   for (auto& [name, id] : srcs) {
     id.posture_attrs = t.src_posture_attrs;
@@ -73,7 +85,7 @@ void run_acl_test(const Policy& policy, const Evaluator& ev, const AclTest& t, T
     r.case_at = target.at;
     r.description = t.src.name + " -> " + target.text + " (" + protocol_name(proto) + ")";
     r.passed = true;
-    for (const auto& [dst_name, dst_id] : identities_of(policy, target.host)) {
+    for (const auto& [dst_name, dst_id] : enriched(policy, target.host, enrich)) {
       Principal dst = ev.resolve(dst_id);
       for (const auto& [src_name, src] : src_principals) {
         Decision d = ev.decide(src, dst, proto, target.port);
@@ -100,12 +112,13 @@ const char* action_name(SshAction a) {
   return "deny";
 }
 
-void run_ssh_test(const Policy& policy, const Evaluator& ev, const SshTest& t, TestReport& report) {
+void run_ssh_test(const Policy& policy, const Evaluator& ev, const SshTest& t,
+                  const IdentityEnricher& enrich, TestReport& report) {
   std::vector<std::pair<std::string, Principal>> srcs;
-  for (const auto& [name, id] : identities_of(policy, t.src)) srcs.emplace_back(name, ev.resolve(id));
+  for (const auto& [name, id] : enriched(policy, t.src, enrich)) srcs.emplace_back(name, ev.resolve(id));
   for (const auto& dst_sel : t.dst) {
     std::vector<Principal> dsts;
-    for (const auto& x : identities_of(policy, dst_sel)) dsts.push_back(ev.resolve(x.second));
+    for (const auto& x : enriched(policy, dst_sel, enrich)) dsts.push_back(ev.resolve(x.second));
     auto run = [&](const std::string& user, SshAction want) {
       TestCaseResult r;
       r.expect_accept = want != SshAction::kDeny;
@@ -141,10 +154,11 @@ std::size_t TestReport::passed() const {
 
 std::size_t TestReport::failed() const { return cases.size() - passed(); }
 
-TestReport run_tests(const Policy& policy, const Evaluator& evaluator) {
+TestReport run_tests(const Policy& policy, const Evaluator& evaluator,
+                     const IdentityEnricher& enrich) {
   TestReport report;
-  for (const auto& t : policy.tests) run_acl_test(policy, evaluator, t, report);
-  for (const auto& t : policy.ssh_tests) run_ssh_test(policy, evaluator, t, report);
+  for (const auto& t : policy.tests) run_acl_test(policy, evaluator, t, enrich, report);
+  for (const auto& t : policy.ssh_tests) run_ssh_test(policy, evaluator, t, enrich, report);
   return report;
 }
 

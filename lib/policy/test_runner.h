@@ -1,11 +1,13 @@
 // Runs the `tests` and `sshTests` written inside a policy against its compiled form.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "policy/evaluator.h"
+#include "policy/identity.h"
 #include "policy/model.h"
 
 namespace weft::policy {
@@ -26,8 +28,14 @@ struct TestReport {
   std::size_t failed() const;
 };
 
+/// Completes the identity a test names with what is known outside the policy: the coordination
+/// server adds a user's roles and, for an address that a device holds, that device's user and
+/// tags, so tests are decided against its registry (`weft admin policy set`).
+using IdentityEnricher = std::function<void(Identity&)>;
+
 /// Evaluates every case. Never throws; identities that cannot be resolved were already
-/// reported by load_policy.
-TestReport run_tests(const Policy& policy, const Evaluator& evaluator);
+/// reported by load_policy. `enrich`, when set, is applied to every identity a test names.
+TestReport run_tests(const Policy& policy, const Evaluator& evaluator,
+                     const IdentityEnricher& enrich = {});
 
 }  // namespace weft::policy

@@ -376,3 +376,36 @@ BOOST_AUTO_TEST_CASE(legacy_allow_key_is_read_as_accept) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(enricher_decides_tests_against_what_the_server_knows) {
+  // autogroup:admin reaches tag:prod; the policy alone cannot know that alice is an admin, the
+  // coordination server's registry can.
+  Policy p;
+  TagOwner owner;
+  owner.tag = "tag:prod";
+  owner.owners = {user("alice@example.com")};
+  p.tag_owners.push_back(owner);
+  Acl a;
+  a.action = "accept";
+  a.src = {sel(SelectorKind::kAutogroupAdmin, "autogroup:admin")};
+  a.dst = {AclDestination{tag("tag:prod"), {{22, 22}}, {}}};
+  a.at = {3, 5};
+  p.acls.push_back(a);
+  AclTest t;
+  t.src = user("alice@example.com");
+  t.accept = {target(tag("tag:prod"), 22, 7)};
+  t.at = {6, 5};
+  p.tests.push_back(t);
+  auto ev = Evaluator::compile(p);
+  BOOST_REQUIRE(ev.ok());
+
+  BOOST_TEST(run_tests(p, *ev).failed() == 1u);
+  int calls = 0;
+  IdentityEnricher admin_alice = [&](Identity& id) {
+    ++calls;
+    if (id.user && *id.user == "alice@example.com") id.roles.push_back("admin");
+  };
+  TestReport report = run_tests(p, *ev, admin_alice);
+  BOOST_TEST(report.failed() == 0u);
+  BOOST_TEST(calls == 2);  // the source and the destination
+}
