@@ -1,5 +1,7 @@
 // Schema steps of the server database. History:
 //   1 (2026-12-02): secrets, auth_keys + auth_key_tags, device_addresses, quarantined_addresses.
+//   2 (2026-12-03): the registry: users, devices + device_tags / device_endpoints /
+//                   device_routes, policy_history.
 #include "store/migrations.h"
 
 namespace weft::store {
@@ -43,6 +45,90 @@ CREATE TABLE device_addresses (
 CREATE TABLE quarantined_addresses (
   address  TEXT PRIMARY KEY,
   until_ns INTEGER NOT NULL
+) STRICT;
+)sql"},
+      // The registry. A device row copies its addresses from device_addresses (the pool's
+      // record) and a deferred foreign key makes the copies agree at every COMMIT: the pool's
+      // put_device_addresses / put_released and put_device go in one transaction. Device rows
+      // are never deleted and a removed device never comes back: its keys stay refused (UNIQUE)
+      // and its id retired. devices.user_id has no foreign key: a removed device keeps its row
+      // after its user is deleted.
+      {2, R"sql(
+-- Roles as coord::role_name spells them; a new role is a new step (a CHECK cannot be altered).
+CREATE TABLE users (
+  id         INTEGER PRIMARY KEY,
+  email      TEXT NOT NULL UNIQUE,
+  role       TEXT NOT NULL CHECK (role IN ('member', 'owner', 'admin', 'network-admin',
+                                          'it-admin', 'billing-admin', 'auditor')),
+  created_ns INTEGER NOT NULL
+) STRICT;
+
+CREATE UNIQUE INDEX device_addresses_whole_row ON device_addresses(device_id, v4, v6);
+
+CREATE TABLE devices (
+  id                 INTEGER PRIMARY KEY,
+  hostname           TEXT NOT NULL,
+  requested_hostname TEXT NOT NULL,
+  os                 TEXT NOT NULL,
+  client_version     TEXT NOT NULL,
+  machine_key        BLOB NOT NULL UNIQUE CHECK (length(machine_key) = 32),
+  node_key           BLOB NOT NULL UNIQUE CHECK (length(node_key) = 32),
+  disco_key          BLOB NOT NULL CHECK (length(disco_key) = 32),
+  v4                 TEXT,
+  v6                 TEXT,
+  home_region        INTEGER NOT NULL CHECK (home_region BETWEEN 0 AND 65535),
+  user_id            INTEGER NOT NULL,
+  created_ns         INTEGER NOT NULL,
+  last_seen_ns       INTEGER NOT NULL,
+  online             INTEGER NOT NULL CHECK (online IN (0, 1)),
+  key_expiry_ns      INTEGER,
+  state              INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),
+  ephemeral          INTEGER NOT NULL CHECK (ephemeral IN (0, 1)),
+  offline_since_ns   INTEGER,
+  auth_key_id        BLOB CHECK (auth_key_id IS NULL OR length(auth_key_id) = 8),
+  policy_version     INTEGER NOT NULL CHECK (policy_version >= 0),
+  CHECK ((v4 IS NULL) = (v6 IS NULL)),
+  FOREIGN KEY (id, v4, v6) REFERENCES device_addresses(device_id, v4, v6)
+    DEFERRABLE INITIALLY DEFERRED
+) STRICT;
+
+-- Hostnames are unique among the devices that still count; a removed one frees its name.
+CREATE UNIQUE INDEX devices_hostname ON devices(hostname) WHERE state <> 3;
+
+CREATE TRIGGER devices_never_deleted BEFORE DELETE ON devices BEGIN
+  SELECT RAISE(ABORT, 'devices rows are never deleted: a removed device keeps its row');
+END;
+
+CREATE TRIGGER devices_removed_stays_removed BEFORE UPDATE OF state ON devices
+  WHEN OLD.state = 3 AND NEW.state <> 3 BEGIN
+  SELECT RAISE(ABORT, 'a removed device never comes back');
+END;
+
+CREATE TABLE device_tags (
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  position  INTEGER NOT NULL,
+  tag       TEXT NOT NULL,
+  PRIMARY KEY (device_id, position)
+) STRICT;
+
+CREATE TABLE device_endpoints (
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  position  INTEGER NOT NULL,
+  endpoint  TEXT NOT NULL,
+  PRIMARY KEY (device_id, position)
+) STRICT;
+
+CREATE TABLE device_routes (
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  position  INTEGER NOT NULL,
+  prefix    TEXT NOT NULL,
+  PRIMARY KEY (device_id, position)
+) STRICT;
+
+CREATE TABLE policy_history (
+  version    INTEGER PRIMARY KEY CHECK (version >= 1),
+  text       TEXT NOT NULL,
+  applied_ns INTEGER NOT NULL
 ) STRICT;
 )sql"},
   };
