@@ -2,7 +2,10 @@
 // the coordinator. Compiled with CXX_STANDARD 17.
 #include "coord/address_pool.h"
 #include "coord/auth_key.h"
+#include "coord/device.h"
 #include "coord/ids.h"
+#include "coord/names.h"
+#include "coord/registry.h"
 
 namespace weft::coord {
 
@@ -14,6 +17,17 @@ namespace weft::coord {
   AuthKeyCheck c = keys.check(k ? k->text : std::string(), core::WallTime{});
   return a.ok() && c.ok() && AddressPoolConfig::defaults().v4.bits() == 10 &&
          kAuthKeyTextSize == 89;
+}
+
+[[maybe_unused]] static bool cxx17_registry_probe(Registry& registry, core::Random& rng) {
+  RegisterInput input;
+  input.hostname = sanitize_hostname("Probe");
+  auto r = registry.register_device(input, core::WallTime{}, rng, TagOwnerCheck{});
+  RegistryChange change = registry.on_deadline(core::WallTime{});
+  return r.ok() && r->is_new() && change.empty() && !registry.next_deadline() &&
+         registry.find_user(UserId{1}) == nullptr && parse_role(role_name(Role::kAdmin)) &&
+         state_name(DeviceState::kPending) != nullptr && is_valid_tag("tag:a") &&
+         normalize_email("a@b").has_value() && RegistryConfig{}.require_approval == false;
 }
 
 }  // namespace weft::coord
