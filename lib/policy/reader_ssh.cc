@@ -7,50 +7,10 @@
 #include "policy/protocol.h"
 #include "policy/reader.h"
 #include "policy/selector.h"
+#include "util/duration.h"
 
 namespace weft::policy {
 namespace {
-
-// Go time.ParseDuration's grammar restricted to non-negative values ("1h30m", "12h", "90s");
-// nullopt when the text is not such a duration.
-std::optional<std::chrono::duration<double>> parse_duration(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  std::chrono::duration<double> total{0};
-  std::size_t i = 0;
-  auto number_char = [](char c) { return (c >= '0' && c <= '9') || c == '.'; };
-  while (i < s.size()) {
-    std::size_t start = i;
-    while (i < s.size() && number_char(s[i])) ++i;
-    std::string_view num = s.substr(start, i - start);
-    if (num.empty() || num == "." || num.find('.') != num.rfind('.')) return std::nullopt;
-    double value = 0;
-    double scale = 1;
-    bool fraction = false;
-    for (char c : num) {
-      if (c == '.') {
-        fraction = true;
-      } else if (fraction) {
-        scale /= 10;
-        value += (c - '0') * scale;
-      } else {
-        value = value * 10 + (c - '0');
-      }
-    }
-    std::size_t unit = i;
-    while (i < s.size() && !number_char(s[i])) ++i;
-    std::string_view u = s.substr(unit, i - unit);
-    double seconds = 0;
-    if (u == "ns") seconds = 1e-9;
-    else if (u == "us" || u == "µs") seconds = 1e-6;
-    else if (u == "ms") seconds = 1e-3;
-    else if (u == "s") seconds = 1;
-    else if (u == "m") seconds = 60;
-    else if (u == "h") seconds = 3600;
-    else return std::nullopt;
-    total += std::chrono::duration<double>(value * seconds);
-  }
-  return total;
-}
 
 // The longest check period Tailscale's policy API accepts (one week; headscale's port of check
 // mode uses the same bound).
@@ -120,7 +80,7 @@ void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
     if (rule.action != "check")
       r.error(source_ref(f[4]->pos), "\"checkPeriod\" is only valid with action \"check\"");
     else if (f[4]->text != "always") {
-      auto period = parse_duration(f[4]->text);
+      auto period = util::parse_duration(f[4]->text);
       if (!period)
         r.error(source_ref(f[4]->pos), "invalid checkPeriod " + quoted(f[4]->text) +
                                            "; expected a duration such as \"12h\" or \"always\"");
