@@ -28,18 +28,13 @@ constexpr std::chrono::seconds kDropLogInterval{10};
 // 10,000-peer set holds the data path for a slice at a time instead of for the whole request.
 constexpr std::size_t kApplySlice = 500;
 
-class KernelRandom : public wg::Random {
- public:
-  void fill(uint8_t* out, std::size_t n) override { runtime::fill_random(out, n); }
-};
-
 }  // namespace
 
 struct Tunnel::Impl final : UapiHandler {
   TunnelSettings options;
   // Declaration order is teardown order reversed: sources go before the loop.
   dataplane::Loop loop;
-  KernelRandom random;
+  runtime::SystemRandom random;
   std::unique_ptr<wg::Device> device;
   InterfaceSettings settings;
   std::optional<runtime::TunDevice> tun;
