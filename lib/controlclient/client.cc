@@ -32,14 +32,18 @@ Status check_config(const ClientConfig& c) {
     return config_error("handshake_timeout must be positive");
   if (c.backoff_initial <= core::Duration::zero())
     return config_error("backoff_initial must be positive");
-  if (c.auth_key.size() > control::kMaxAuthKeyBytes) return config_error("the auth key is too long");
-  const control::Hostinfo& h = c.hostinfo;
-  if (h.hostname.size() > control::kMaxHostnameBytes)
-    return config_error("the hostname is longer than one DNS label");
-  if (h.os.size() > control::kMaxNameBytes || h.client_version.size() > control::kMaxNameBytes)
-    return config_error("os or client_version is too long");
-  if (h.advertised_routes.size() > control::kMaxRoutes)
-    return config_error("too many advertised routes");
+  // The server's decoder is the judge of the registration's fields (hostname syntax, lengths,
+  // counts): a request it would refuse as malformed is refused here, once, rather than on every
+  // reconnect.
+  control::RegisterRequest probe;
+  probe.auth_key = c.auth_key;
+  probe.hostinfo = c.hostinfo;
+  std::vector<uint8_t> bytes = control::encode(control::NodeMessage{std::move(probe)});
+  auto decoded = control::decode_node_message(core::ByteView{bytes.data(), bytes.size()});
+  core::secure_wipe(bytes.data(), bytes.size());  // it holds the auth key
+  if (!decoded) {
+    return config_error("the server would refuse this registration: " + decoded.error().detail);
+  }
   return Ok{};
 }
 

@@ -120,8 +120,9 @@ struct ClientCounters {
 /// ephemeral keys and new node keys.
 class Client {
  public:
-  /// Errors: "controlclient.config" (a zero machine, server or node key, keepalive or timeout
-  /// not positive, backoff_initial not positive, a hostname, auth key or route list over the
+  /// Errors: "controlclient.config" (a zero machine, server or node key, keepalive, timeout or
+  /// backoff_initial not positive, or an auth key or Hostinfo the server's decoder would refuse:
+  /// the hostname must be empty or one lowercase DNS label, lengths and counts within the
   /// limits of control/messages.h).
   static Result<std::unique_ptr<Client>> create(const ClientConfig& config);
   ~Client();

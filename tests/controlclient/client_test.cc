@@ -132,6 +132,13 @@ BOOST_AUTO_TEST_CASE(refuses_a_config_without_keys) {
   Harness h;
   h.config.hostinfo.hostname = std::string(64, 'a');
   BOOST_TEST(!Client::create(h.config).ok());
+  // As the server's decoder would: one lowercase DNS label.
+  h.config.hostinfo.hostname = "Laptop";
+  auto upper = Client::create(h.config);
+  BOOST_REQUIRE(!upper.ok());
+  BOOST_TEST(upper.error().detail.find("hostinfo.hostname") != std::string::npos);
+  h.config.hostinfo.hostname = "";
+  BOOST_TEST(Client::create(h.config).ok());
 }
 
 BOOST_FIXTURE_TEST_CASE(registers_and_opens_the_stream_when_authorized, Started) {
