@@ -1,0 +1,79 @@
+// The node's side of the control upgrade (docs/control-plane.md, "Drivers"): connects to the
+// server URL, verifies TLS, asks for the weft-control upgrade with the protocol version, and
+// hands back the connection as a byte pump, or the server's refusal with its status and text.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "control/frame.h"
+#include "node/server_url.h"
+#include "serve/byte_pump.h"
+#include "util/result.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace weft::node {
+
+struct DialOptions {
+  /// PEM file of the certificate authorities to trust for https; empty: the system's roots.
+  /// The server's name (or address) is always checked against its certificate.
+  std::string ca_file;
+  /// Resolving, connecting, the TLS handshake and the upgrade exchange together.
+  std::chrono::milliseconds timeout{10000};
+  /// The version asked for; another value than the node's own is for tests of refusals.
+  uint16_t version = control::kProtocolVersion;
+  /// Limits of the upgraded connection's pump.
+  serve::PumpLimits pump;
+};
+
+/// The outcome of one dial: the upgraded stream, or why there is none.
+struct DialResult {
+  /// On success: the control stream, not started (BytePump::start delivers first any bytes
+  /// the server sent right behind its 101 answer).
+  std::shared_ptr<serve::BytePump> stream;
+  /// Otherwise the reason. Codes: "dial.resolve", "dial.connect", "dial.tls" (handshake or
+  /// certificate verification), "dial.io" (the request could not be written),
+  /// "dial.http" (no valid HTTP answer, or a 101 to another protocol), "dial.refused" (an
+  /// answer other than 101: the detail holds the status and the server's text),
+  /// "dial.timeout".
+  Error error;
+  /// The server's status code when it answered (101 on success), else 0.
+  unsigned http_status = 0;
+  /// The body of a refusal as the server sent it (e.g. which versions each side speaks).
+  std::string http_body;
+
+  bool ok() const { return stream != nullptr; }
+};
+
+struct DialerShared;  // control_dial.cc
+
+/// Dials one server, as often as asked (reconnections, or a load program's thousands of
+/// connections): the URL is parsed and the TLS trust loaded once.
+class ControlDialer {
+ public:
+  /// Errors: "dial.url", "dial.tls_config" (the CA file or the system's roots do not load).
+  static Result<std::unique_ptr<ControlDialer>> create(boost::asio::io_context& io,
+                                                       std::string_view server_url,
+                                                       DialOptions options = {});
+  ~ControlDialer();
+  ControlDialer(const ControlDialer&) = delete;
+  ControlDialer& operator=(const ControlDialer&) = delete;
+
+  const ServerUrl& url() const;
+  /// Starts one dial on the io_context. `done` is called exactly once, from the io_context
+  /// (never inside dial). Dials in flight continue if the dialer is destroyed.
+  void dial(std::function<void(DialResult)> done);
+
+ private:
+  explicit ControlDialer(std::shared_ptr<const DialerShared> shared);
+  std::shared_ptr<const DialerShared> shared_;  // also held by dials in flight
+};
+
+}  // namespace weft::node

@@ -1,0 +1,458 @@
+// The control listener (control_listener.h): an Asio acceptor, one Session per connection for
+// the HTTP phase (TLS handshake, one request read with Beast's parser, routing, refusals), then
+// the connection's StreamPump feeding the ConnectionSink. Handlers hold the listener weakly, so
+// destroying it while operations are pending is safe.
+#include "serve/control_listener.h"
+
+#include <openssl/ssl.h>
+
+#include <charconv>
+#include <initializer_list>
+#include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "control/frame.h"
+#include "serve/stream_pump.h"
+#include "serve/upgrade.h"
+
+namespace weft::serve {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using Request = http::request<http::empty_body>;
+
+// Connections being answered 503 at once; beyond that a connection is closed unanswered, so a
+// flood at the limit costs no more than this many TLS handshakes and lingers.
+constexpr std::size_t kMaxRefusing = 64;
+// After an accept error (out of descriptors), accepting resumes this much later instead of
+// spinning on a listener that stays readable.
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+
+/// True when the comma-separated header value lists `token` (case-insensitive), as
+/// `Connection` and `Upgrade` do (RFC 9110 sections 7.6.1 and 7.8).
+bool has_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    std::size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (beast::iequals(beast::string_view(item.data(), item.size()),
+                       beast::string_view(token.data(), token.size()))) {
+      return true;
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+using ExtraFields = std::initializer_list<std::pair<http::field, std::string_view>>;
+
+std::vector<uint8_t> render(http::status status, std::string_view body, ExtraFields extra = {}) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::server, "weft");
+  for (const auto& [field, value] : extra) res.set(field, beast::string_view(value.data(), value.size()));
+  if (status == http::status::switching_protocols) {
+    res.set(http::field::connection, "Upgrade");
+    res.set(http::field::upgrade, kUpgradeToken);
+  } else {
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.keep_alive(false);
+    res.body() = std::string(body);
+    res.prepare_payload();
+  }
+  std::ostringstream out;
+  out << res;
+  std::string text = out.str();
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
+
+std::string speaks() {
+  return "this server speaks weft control protocol version " +
+         std::to_string(control::kProtocolVersion);
+}
+
+asio::ip::address to_asio(const util::IpAddress& a) {
+  if (a.is_v4()) {
+    const auto& b = a.bytes();
+    return asio::ip::address_v4(asio::ip::address_v4::bytes_type{b[0], b[1], b[2], b[3]});
+  }
+  asio::ip::address_v6::bytes_type b;
+  std::copy(a.bytes().begin(), a.bytes().end(), b.begin());
+  return asio::ip::address_v6(b);
+}
+
+Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsFiles& files) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  boost::system::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use, ec);
+  ctx->use_certificate_chain_file(files.certificate_chain, ec);
+  if (ec) {
+    return make_error("serve.tls",
+                      "cannot load certificate chain " + files.certificate_chain + ": " +
+                          ec.message());
+  }
+  ctx->use_private_key_file(files.private_key, ssl::context::pem, ec);
+  if (ec) {
+    return make_error("serve.tls",
+                      "cannot load private key " + files.private_key + ": " + ec.message());
+  }
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return make_error("serve.tls", "private key " + files.private_key +
+                                       " does not match certificate " +
+                                       files.certificate_chain);
+  }
+  return ctx;
+}
+
+}  // namespace
+
+struct ListenerState : std::enable_shared_from_this<ListenerState> {
+  ListenerState(asio::io_context& io, ControlListenerConfig cfg, ConnectionSink& s)
+      : config(std::move(cfg)), sink(s), acceptor(io), accept_retry(io) {}
+
+  void accept();
+  void on_accept(const boost::system::error_code& ec, tcp::socket socket);
+  template <class Stream>
+  void begin(std::shared_ptr<StreamPump<Stream>> pump, bool refuse);
+  void stop();
+
+  ControlListenerConfig config;
+  ConnectionSink& sink;
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  std::shared_ptr<ssl::context> tls;  // shared with the pumps, which may outlive the listener
+  std::unordered_map<uint64_t, std::shared_ptr<BytePump>> upgraded;
+  std::unordered_map<uint64_t, std::weak_ptr<BytePump>> pending;  // in the HTTP phase
+  std::size_t refusing = 0;
+  uint64_t next_id = 1;
+  ControlListenerCounters counters;
+  bool stopped = false;
+};
+
+namespace {
+
+/// The HTTP phase of one connection. Alive while one of its operations is pending.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(std::weak_ptr<ListenerState> listener, uint64_t id,
+          std::shared_ptr<StreamPump<Stream>> pump, bool refusing)
+      : listener_(std::move(listener)), id_(id), pump_(std::move(pump)), refusing_(refusing) {}
+
+  ~Session() {
+    auto l = listener_.lock();
+    if (!l) return;
+    if (refusing_) {
+      --l->refusing;
+    } else {
+      l->pending.erase(id_);
+    }
+  }
+
+  void run(const ControlListenerConfig& config) {
+    beast::get_lowest_layer(pump_->stream()).expires_after(config.request_timeout);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      pump_->stream().async_handshake(
+          ssl::stream_base::server,
+          [self = this->shared_from_this()](const boost::system::error_code& ec) {
+            self->handshaken(ec);
+          });
+    } else {
+      handshaken({});
+    }
+  }
+
+ private:
+  void handshaken(const boost::system::error_code& ec) {
+    auto l = listener_.lock();
+    if (!l || l->stopped) return;
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        ++l->counters.request_timeouts;
+      } else {
+        ++l->counters.tls_handshake_failures;
+      }
+      pump_->close();
+      return;
+    }
+    if (refusing_) {
+      answer(*l, http::status::service_unavailable,
+             "the server is at its connection limit; try again later\n",
+             {{http::field::retry_after, "5"}});
+      return;
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(l->config.max_header_bytes));
+    http::async_read(pump_->stream(), buffer_, *parser_,
+                     [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                       std::size_t) { self->on_request(ec); });
+  }
+
+  void on_request(const boost::system::error_code& ec) {
+    auto l = listener_.lock();
+    if (!l || l->stopped) return;
+    if (ec == http::error::header_limit) {
+      ++l->counters.header_too_large;
+      answer(*l, http::status::request_header_fields_too_large,
+             "request headers larger than " + std::to_string(l->config.max_header_bytes) +
+                 " bytes\n");
+      return;
+    }
+    if (ec == beast::error::timeout) {  // the stream closed itself
+      ++l->counters.request_timeouts;
+      return;
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+      pump_->close();  // the client left before finishing a request
+      return;
+    }
+    if (ec) {
+      if (&ec.category() == &http::make_error_code(http::error::bad_version).category()) {
+        ++l->counters.malformed;
+        answer(*l, http::status::bad_request, "malformed HTTP request\n");
+      } else {
+        pump_->close();  // a socket or TLS error: nobody to answer
+      }
+      return;
+    }
+    route(*l, parser_->get());
+  }
+
+  void route(ListenerState& l, const Request& req) {
+    std::string_view target(req.target().data(), req.target().size());
+    std::string_view path = target.substr(0, target.find('?'));
+    if (path == kHealthPath) {
+      if (req.method() != http::verb::get) {
+        ++l.counters.refused_method;
+        answer(l, http::status::method_not_allowed, "use GET\n", {{http::field::allow, "GET"}});
+        return;
+      }
+      ++l.counters.health_checks;
+      answer(l, http::status::ok, "ok\n");
+      return;
+    }
+    if (path != kControlPath) {
+      ++l.counters.not_found;
+      answer(l, http::status::not_found, "not found\n");
+      return;
+    }
+    if (req.method() != http::verb::post) {
+      ++l.counters.refused_method;
+      answer(l, http::status::method_not_allowed, "use POST with an upgrade\n",
+             {{http::field::allow, "POST"}});
+      return;
+    }
+    auto connection = req[http::field::connection];
+    auto upgrade = req[http::field::upgrade];
+    if (req.version() != 11 || !has_token({connection.data(), connection.size()}, "upgrade") ||
+        !has_token({upgrade.data(), upgrade.size()}, kUpgradeToken)) {
+      ++l.counters.refused_upgrade;
+      answer(l, http::status::bad_request,
+             std::string("POST ") + kControlPath + " must ask for 'Connection: Upgrade' and " +
+                 "'Upgrade: " + kUpgradeToken + "' over HTTP/1.1\n");
+      return;
+    }
+    auto it = req.find(kVersionHeader);
+    if (it == req.end()) {
+      ++l.counters.refused_version;
+      answer(l, http::status::bad_request,
+             std::string("the upgrade has no ") + kVersionHeader + " header; " + speaks() + "\n");
+      return;
+    }
+    std::string_view text(it->value().data(), it->value().size());
+    unsigned version = 0;
+    auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), version);
+    if (err != std::errc() || end != text.data() + text.size() || text.empty()) {
+      ++l.counters.refused_version;
+      answer(l, http::status::bad_request,
+             std::string("malformed ") + kVersionHeader + " header; " + speaks() + "\n");
+      return;
+    }
+    if (version != control::kProtocolVersion) {
+      ++l.counters.refused_version;
+      answer(l, http::status::bad_request,
+             "weft control protocol version " + std::to_string(version) +
+                 " is not supported by this server (it speaks version " +
+                 std::to_string(control::kProtocolVersion) + ")\n");
+      return;
+    }
+    upgrade_connection(l);
+  }
+
+  void upgrade_connection(ListenerState& l) {
+    beast::get_lowest_layer(pump_->stream()).expires_never();
+    auto early = buffer_.data();
+    pump_->set_leftover(static_cast<const uint8_t*>(early.data()), early.size());
+    pump_->send(render(http::status::switching_protocols, {}));
+    l.pending.erase(id_);
+    l.upgraded.emplace(id_, pump_);
+    ++l.counters.upgraded;
+    std::weak_ptr<ListenerState> weak = listener_;
+    uint64_t id = id_;
+    PumpHandlers handlers;
+    handlers.bytes = [weak, id](core::ByteView data) {
+      auto l = weak.lock();
+      if (l && !l->stopped) l->sink.bytes(id, data);
+    };
+    handlers.closed = [weak, id](PumpEnd end) {
+      auto l = weak.lock();
+      if (!l) return;
+      l->upgraded.erase(id);
+      if (end == PumpEnd::kSlowReader) ++l->counters.slow_readers_closed;
+      if (!l->stopped) l->sink.closed(id);
+    };
+    // Started before opened(): start only posts, and a close from inside opened() then still
+    // reaches closed().
+    pump_->start(std::move(handlers));
+    l.sink.opened(id_);
+  }
+
+  /// Answers and closes: the pump writes the response, then lingers for the client's EOF.
+  void answer(ListenerState& l, http::status status, std::string_view body,
+              ExtraFields extra = {}) {
+    beast::get_lowest_layer(pump_->stream()).expires_after(l.config.pump.linger);
+    pump_->send(render(status, body, extra), /*close_after=*/true);
+  }
+
+  std::weak_ptr<ListenerState> listener_;
+  uint64_t id_;
+  std::shared_ptr<StreamPump<Stream>> pump_;
+  bool refusing_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> parser_;
+};
+
+}  // namespace
+
+void ListenerState::accept() {
+  acceptor.async_accept([weak = weak_from_this()](const boost::system::error_code& ec,
+                                                  tcp::socket socket) {
+    if (auto l = weak.lock()) l->on_accept(ec, std::move(socket));
+  });
+}
+
+void ListenerState::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
+  if (stopped || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    ++counters.accept_errors;
+    accept_retry.expires_after(kAcceptRetry);
+    accept_retry.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      auto l = weak.lock();
+      if (!ec && l && !l->stopped) l->accept();
+    });
+    return;
+  }
+  ++counters.accepted;
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);  // frames are small and latency matters
+  bool refuse = pending.size() + upgraded.size() >= config.max_connections;
+  if (refuse) ++counters.refused_capacity;
+  if (refuse && refusing >= kMaxRefusing) {
+    socket.close(ignored);
+  } else if (tls) {
+    auto pump = std::make_shared<StreamPump<TlsStream>>(config.pump, TcpStream(std::move(socket)),
+                                                        *tls);
+    pump->keep_alive(tls);
+    begin(std::move(pump), refuse);
+  } else {
+    begin(std::make_shared<StreamPump<TcpStream>>(config.pump, std::move(socket)), refuse);
+  }
+  accept();
+}
+
+template <class Stream>
+void ListenerState::begin(std::shared_ptr<StreamPump<Stream>> pump, bool refuse) {
+  uint64_t id = next_id++;
+  if (refuse) {
+    ++refusing;
+  } else {
+    pending.emplace(id, pump);
+  }
+  std::make_shared<Session<Stream>>(weak_from_this(), id, std::move(pump), refuse)->run(config);
+}
+
+void ListenerState::stop() {
+  stopped = true;
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  accept_retry.cancel();
+  for (auto& [id, weak] : pending) {
+    if (auto pump = weak.lock()) pump->close();
+  }
+  for (auto& [id, pump] : upgraded) pump->close();
+}
+
+Result<std::unique_ptr<ControlListener>> ControlListener::open(asio::io_context& io,
+                                                               ControlListenerConfig config,
+                                                               ConnectionSink& sink) {
+  auto impl = std::make_shared<ListenerState>(io, std::move(config), sink);
+  if (impl->config.tls) {
+    auto ctx = make_tls_context(*impl->config.tls);
+    if (!ctx.ok()) return ctx.error();
+    impl->tls = std::move(*ctx);
+  }
+  const core::SocketAddress& where = impl->config.listen;
+  tcp::endpoint endpoint(to_asio(where.address), where.port);
+  boost::system::error_code ec;
+  auto fail = [&](const char* step) {
+    return make_error("serve.listen", std::string("cannot listen on ") + where.to_string() +
+                                          " (" + step + "): " + ec.message());
+  };
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("socket");
+  impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (ec) return fail("SO_REUSEADDR");
+  impl->acceptor.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  impl->accept();
+  return std::unique_ptr<ControlListener>(new ControlListener(std::move(impl)));
+}
+
+ControlListener::ControlListener(std::shared_ptr<ListenerState> impl) : impl_(std::move(impl)) {}
+
+ControlListener::~ControlListener() { impl_->stop(); }
+
+uint16_t ControlListener::port() const {
+  boost::system::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+bool ControlListener::send(uint64_t id, std::vector<uint8_t> bytes, bool close_after) {
+  auto it = impl_->upgraded.find(id);
+  if (it == impl_->upgraded.end()) return false;
+  return it->second->send(std::move(bytes), close_after);
+}
+
+void ControlListener::close(uint64_t id) {
+  auto it = impl_->upgraded.find(id);
+  if (it != impl_->upgraded.end()) it->second->close();
+}
+
+std::size_t ControlListener::connections() const { return impl_->upgraded.size(); }
+
+const ControlListenerCounters& ControlListener::counters() const { return impl_->counters; }
+
+}  // namespace weft::serve

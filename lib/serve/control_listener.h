@@ -1,0 +1,113 @@
+// The coordination server's network front: accepts TCP (optionally TLS), reads one HTTP/1.1
+// request per connection, answers health checks and refusals itself, and turns an accepted
+// control upgrade into a byte pump whose bytes go to a ConnectionSink (docs/control-plane.md,
+// "Drivers"). Beast stays inside control_listener.cc.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/path.h"
+#include "serve/byte_pump.h"
+#include "util/result.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace weft::serve {
+
+/// What the listener feeds: the coordinator, through an adapter the server owns. Called on the
+/// io_context's thread, never from inside ControlListener::send or close, and may call both.
+class ConnectionSink {
+ public:
+  virtual ~ConnectionSink() = default;
+  /// A connection switched to the control protocol. Ids count up from 1 and are never reused.
+  virtual void opened(uint64_t id) = 0;
+  /// Bytes read from it, in order (the first call carries any bytes the client sent together
+  /// with its HTTP request). The view is valid only during the call.
+  virtual void bytes(uint64_t id, core::ByteView data) = 0;
+  /// Follows every opened(id) exactly once, whoever closed it (the peer, a read or write
+  /// error, a slow reader, the sink's own close or send with close_after).
+  virtual void closed(uint64_t id) = 0;
+};
+
+/// A PEM certificate chain (leaf first) and its PEM private key.
+struct TlsFiles {
+  std::string certificate_chain;
+  std::string private_key;
+};
+
+struct ControlListenerConfig {
+  /// Port 0 picks a free port (see ControlListener::port). IPv6 "::" also accepts IPv4 unless
+  /// the system sets bindv6only.
+  core::SocketAddress listen;
+  /// TLS on every connection when set (TLS 1.2 or later).
+  std::optional<TlsFiles> tls;
+  /// Connections held at once, before and after the upgrade; one more is answered 503.
+  std::size_t max_connections = 20000;
+  /// The TLS handshake and the whole request must arrive within this long.
+  std::chrono::milliseconds request_timeout{10000};
+  /// The request line and headers together.
+  std::size_t max_header_bytes = 8 * 1024;
+  /// Limits of each upgraded connection (queue of unwritten bytes, TLS read buffer, linger).
+  PumpLimits pump;
+};
+
+/// Every refusal and ending, counted. Never reset.
+struct ControlListenerCounters {
+  uint64_t accepted = 0;
+  uint64_t upgraded = 0;
+  uint64_t health_checks = 0;
+  uint64_t refused_capacity = 0;       // 503: max_connections reached
+  uint64_t refused_version = 0;        // 400: missing or other Weft-Control-Version
+  uint64_t refused_upgrade = 0;        // 400: the control path without the upgrade headers
+  uint64_t refused_method = 0;         // 405
+  uint64_t not_found = 0;              // 404
+  uint64_t malformed = 0;              // 400: not HTTP/1.1, or a body
+  uint64_t header_too_large = 0;       // 431
+  uint64_t request_timeouts = 0;       // closed without an answer
+  uint64_t tls_handshake_failures = 0;
+  uint64_t accept_errors = 0;          // e.g. out of descriptors; accepting resumes shortly
+  uint64_t slow_readers_closed = 0;    // upgraded connections closed for their send queue
+};
+
+struct ListenerState;  // control_listener.cc
+
+class ControlListener {
+ public:
+  /// Binds and starts accepting on `io` (single-threaded; the listener and every handler it
+  /// calls run on the io_context's thread). Errors: "serve.listen" (bind or listen failed,
+  /// e.g. the address is in use), "serve.tls" (the certificate or key file does not load; the
+  /// detail names the file and OpenSSL's reason).
+  static Result<std::unique_ptr<ControlListener>> open(boost::asio::io_context& io,
+                                                       ControlListenerConfig config,
+                                                       ConnectionSink& sink);
+  /// Stops accepting and closes every connection; the sink is not called any more.
+  ~ControlListener();
+  ControlListener(const ControlListener&) = delete;
+  ControlListener& operator=(const ControlListener&) = delete;
+
+  /// The bound port (the chosen one when the config asked for 0).
+  uint16_t port() const;
+  /// Queues bytes for an upgraded connection (see BytePump::send). False when `id` is not
+  /// open (closed, or never upgraded) or its queue overflowed (it is then closed).
+  bool send(uint64_t id, std::vector<uint8_t> bytes, bool close_after = false);
+  /// Closes an upgraded connection now, dropping unwritten bytes; closed(id) follows.
+  void close(uint64_t id);
+  /// Upgraded connections open now.
+  std::size_t connections() const;
+  const ControlListenerCounters& counters() const;
+
+ private:
+  explicit ControlListener(std::shared_ptr<ListenerState> impl);
+  std::shared_ptr<ListenerState> impl_;  // shared with pending handlers, which hold it weakly
+};
+
+}  // namespace weft::serve
