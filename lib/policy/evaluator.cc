@@ -491,6 +491,8 @@ Decision Evaluator::decide(const Principal& src, const Principal& dst, uint8_t p
   return out;
 }
 
+const CompiledPolicy& Evaluator::compiled() const { return *impl_; }
+
 Decision Evaluator::decide(const Identity& src, const Identity& dst, uint8_t proto,
                            uint16_t port) const {
   return decide(resolve(src), resolve(dst), proto, port);

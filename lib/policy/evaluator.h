@@ -86,6 +86,10 @@ class Evaluator {
   /// the SSH policy it sends to nodes); none matching = deny.
   SshDecision decide_ssh(const Principal& src, const Principal& dst, std::string_view user) const;
 
+  /// The compiled tables (compiled_policy.h), for indexes built over the same (src key, dst key)
+  /// pairs that decide() looks up: the coordinator's peer visibility. Never fails.
+  const CompiledPolicy& compiled() const;
+
  private:
   explicit Evaluator(std::unique_ptr<CompiledPolicy> impl);
   std::unique_ptr<CompiledPolicy> impl_;

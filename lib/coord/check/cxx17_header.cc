@@ -6,6 +6,7 @@
 #include "coord/ids.h"
 #include "coord/names.h"
 #include "coord/registry.h"
+#include "coord/visibility.h"
 
 namespace weft::coord {
 
@@ -28,6 +29,17 @@ namespace weft::coord {
          registry.find_user(UserId{1}) == nullptr && parse_role(role_name(Role::kAdmin)) &&
          state_name(DeviceState::kPending) != nullptr && is_valid_tag("tag:a") &&
          normalize_email("a@b").has_value() && RegistryConfig{}.require_approval == false;
+}
+
+[[maybe_unused]] static bool cxx17_visibility_probe() {
+  auto v = Visibility::create(kDefaultPolicyText);
+  if (!v) return false;
+  NodeIdentity id;
+  id.user = "a@b";
+  VisibilityChange c = (*v)->upsert(DeviceId{1}, id);
+  auto p = (*v)->set_policy("");
+  return !c.empty() && p.ok() && (*v)->peers_of(DeviceId{1}).empty() &&
+         (*v)->inbound_filter(DeviceId{1}).empty() && (*v)->remove(DeviceId{1}).empty() && (*v)->size() == 0;
 }
 
 }  // namespace weft::coord
