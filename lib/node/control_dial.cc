@@ -22,8 +22,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "serve/stream_pump.h"
-#include "serve/upgrade.h"
+#include "stream/stream_pump.h"
+#include "control/upgrade.h"
 
 namespace weft::node {
 namespace {
@@ -33,9 +33,9 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
-using serve::StreamPump;
-using serve::TcpStream;
-using serve::TlsStream;
+using stream::StreamPump;
+using stream::TcpStream;
+using stream::TlsStream;
 
 // Limits on the server's answer: a refusal is a line of text, a 101 has no body.
 constexpr std::uint32_t kMaxResponseHeader = 8 * 1024;
@@ -142,13 +142,13 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
 
   void send_request() {
     request_.method(http::verb::post);
-    request_.target(serve::kControlPath);
+    request_.target(control::kControlPath);
     request_.version(11);
     request_.set(http::field::host, shared_->url.authority());
     request_.set(http::field::user_agent, "weft");
     request_.set(http::field::connection, "Upgrade");
-    request_.set(http::field::upgrade, serve::kUpgradeToken);
-    request_.set(serve::kVersionHeader, std::to_string(shared_->options.version));
+    request_.set(http::field::upgrade, control::kUpgradeToken);
+    request_.set(control::kVersionHeader, std::to_string(shared_->options.version));
     request_.prepare_payload();
     http::async_write(pump_->stream(), request_,
                       [self = this->shared_from_this()](const boost::system::error_code& ec,
@@ -192,10 +192,10 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
       return;
     }
     auto upgrade = res[http::field::upgrade];
-    if (!beast::iequals(upgrade, serve::kUpgradeToken)) {
+    if (!beast::iequals(upgrade, control::kUpgradeToken)) {
       fail("dial.http", "server " + shared_->url.authority() + " switched to \"" +
                             quote_body({upgrade.data(), upgrade.size()}) + "\", not " +
-                            serve::kUpgradeToken);
+                            control::kUpgradeToken);
       return;
     }
     auto early = buffer_.data();

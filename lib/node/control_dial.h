@@ -12,7 +12,7 @@
 
 #include "control/frame.h"
 #include "node/server_url.h"
-#include "serve/byte_pump.h"
+#include "stream/byte_pump.h"
 #include "util/result.h"
 
 namespace boost::asio {
@@ -30,14 +30,14 @@ struct DialOptions {
   /// The version asked for; another value than the node's own is for tests of refusals.
   uint16_t version = control::kProtocolVersion;
   /// Limits of the upgraded connection's pump.
-  serve::PumpLimits pump;
+  stream::PumpLimits pump;
 };
 
 /// The outcome of one dial: the upgraded stream, or why there is none.
 struct DialResult {
   /// On success: the control stream, not started (BytePump::start delivers first any bytes
   /// the server sent right behind its 101 answer).
-  std::shared_ptr<serve::BytePump> stream;
+  std::shared_ptr<stream::BytePump> stream;
   /// Otherwise the reason. Codes: "dial.resolve", "dial.connect", "dial.tls" (handshake or
   /// certificate verification), "dial.io" (the request could not be written),
   /// "dial.http" (no valid HTTP answer, or a 101 to another protocol), "dial.refused" (an

@@ -27,10 +27,22 @@
 #include <boost/beast/http/write.hpp>
 
 #include "control/frame.h"
-#include "serve/stream_pump.h"
-#include "serve/upgrade.h"
+#include "stream/stream_pump.h"
+#include "control/upgrade.h"
 
 namespace weft::serve {
+
+using control::kControlPath;
+using control::kHealthPath;
+using control::kKeyPath;
+using control::kUpgradeToken;
+using control::kVersionHeader;
+using stream::BytePump;
+using stream::PumpEnd;
+using stream::PumpHandlers;
+using stream::StreamPump;
+using stream::TcpStream;
+using stream::TlsStream;
 namespace {
 
 namespace asio = boost::asio;
@@ -242,10 +254,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void route(ListenerState& l, const Request& req) {
     std::string_view target(req.target().data(), req.target().size());
     std::string_view path = target.substr(0, target.find('?'));
-    if (path == kHealthPath) {
+    const bool key_path = path == kKeyPath && !l.config.server_key.empty();
+    if (path == kHealthPath || key_path) {
       if (req.method() != http::verb::get) {
         ++l.counters.refused_method;
         answer(l, http::status::method_not_allowed, "use GET\n", {{http::field::allow, "GET"}});
+        return;
+      }
+      if (key_path) {
+        answer(l, http::status::ok, l.config.server_key + "\n");
         return;
       }
       ++l.counters.health_checks;

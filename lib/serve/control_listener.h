@@ -14,7 +14,7 @@
 
 #include "core/bytes.h"
 #include "core/path.h"
-#include "serve/byte_pump.h"
+#include "stream/byte_pump.h"
 #include "util/result.h"
 
 namespace boost::asio {
@@ -56,8 +56,11 @@ struct ControlListenerConfig {
   std::chrono::milliseconds request_timeout{10000};
   /// The request line and headers together.
   std::size_t max_header_bytes = 8 * 1024;
+  /// The server's public key (base64), answered at GET kKeyPath so a node can learn it over
+  /// TLS (or check what the operator gave it); empty: not served.
+  std::string server_key;
   /// Limits of each upgraded connection (queue of unwritten bytes, TLS read buffer, linger).
-  PumpLimits pump;
+  stream::PumpLimits pump;
 };
 
 /// Every refusal and ending, counted. Never reset.

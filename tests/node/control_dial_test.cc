@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(sends_the_upgrade_request_and_delivers_bytes_after_the_101)
                                  std::to_string(control::kProtocolVersion) + "\r\n") !=
              std::string::npos);
   std::string received;
-  serve::PumpHandlers h;
+  stream::PumpHandlers h;
   h.bytes = [&](core::ByteView d) { received.append(reinterpret_cast<const char*>(d.data), d.size); };
   r.stream->start(std::move(h));
   BOOST_REQUIRE(run_until(io, [&] { return received == "FIRST"; }));

@@ -68,18 +68,18 @@ struct Server {
 
 /// The client end of an upgraded stream: what it read and whether it ended.
 struct ClientEnd {
-  explicit ClientEnd(std::shared_ptr<serve::BytePump> s) : stream(std::move(s)) {}
-  std::shared_ptr<serve::BytePump> stream;
+  explicit ClientEnd(std::shared_ptr<stream::BytePump> s) : stream(std::move(s)) {}
+  std::shared_ptr<stream::BytePump> stream;
   std::string received;
   bool closed = false;
-  serve::PumpEnd end = serve::PumpEnd::kClosedHere;
+  stream::PumpEnd end = stream::PumpEnd::kClosedHere;
 
   void start() {
-    serve::PumpHandlers h;
+    stream::PumpHandlers h;
     h.bytes = [this](core::ByteView d) {
       received.append(reinterpret_cast<const char*>(d.data), d.size);
     };
-    h.closed = [this](serve::PumpEnd e) {
+    h.closed = [this](stream::PumpEnd e) {
       closed = true;
       end = e;
     };

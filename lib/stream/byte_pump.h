@@ -11,7 +11,7 @@
 
 #include "core/bytes.h"
 
-namespace weft::serve {
+namespace weft::stream {
 
 /// Why a pump stopped delivering bytes.
 enum class PumpEnd : uint8_t {
@@ -72,4 +72,4 @@ class BytePump {
   virtual std::size_t queued_bytes() const = 0;
 };
 
-}  // namespace weft::serve
+}  // namespace weft::stream

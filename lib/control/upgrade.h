@@ -3,7 +3,7 @@
 // control channel of lib/control.
 #pragma once
 
-namespace weft::serve {
+namespace weft::control {
 
 /// `POST kControlPath` with `Connection: Upgrade`, `Upgrade: kUpgradeToken` and
 /// `kVersionHeader: <control::kProtocolVersion>` asks for the control stream.
@@ -12,5 +12,7 @@ inline constexpr char kUpgradeToken[] = "weft-control";
 inline constexpr char kVersionHeader[] = "Weft-Control-Version";
 /// `GET kHealthPath` answers 200 "ok\n" while the server accepts connections.
 inline constexpr char kHealthPath[] = "/healthz";
+/// `GET kKeyPath` answers the server's public key (base64 and a newline).
+inline constexpr char kKeyPath[] = "/key";
 
-}  // namespace weft::serve
+}  // namespace weft::control

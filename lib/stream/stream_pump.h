@@ -15,9 +15,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
-#include "serve/byte_pump.h"
+#include "stream/byte_pump.h"
 
-namespace weft::serve {
+namespace weft::stream {
 
 using TcpStream = boost::beast::tcp_stream;
 using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
@@ -91,4 +91,4 @@ class StreamPump final : public BytePump, public std::enable_shared_from_this<St
 extern template class StreamPump<TcpStream>;
 extern template class StreamPump<TlsStream>;
 
-}  // namespace weft::serve
+}  // namespace weft::stream

@@ -1,7 +1,7 @@
 // StreamPump: the byte pump over plain TCP (readiness, then reads into a per-thread buffer)
 // and over TLS (reads into a per-connection buffer); queued in-order writes; closing with a
 // linger so the last bytes are not lost to a reset.
-#include "serve/stream_pump.h"
+#include "stream/stream_pump.h"
 
 #include <array>
 
@@ -10,7 +10,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
-namespace weft::serve {
+namespace weft::stream {
 namespace {
 
 // Plain TCP reads at most this many buffers per readiness before letting other connections
@@ -247,4 +247,4 @@ void StreamPump<Stream>::abort() {
 template class StreamPump<TcpStream>;
 template class StreamPump<TlsStream>;
 
-}  // namespace weft::serve
+}  // namespace weft::stream
