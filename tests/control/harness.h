@@ -13,6 +13,7 @@
 #include "core/key.h"
 #include "core/random.h"
 #include "crypto/crypto.h"
+#include "support/test_keys.h"
 
 namespace weft::control {
 
@@ -23,14 +24,7 @@ namespace test {
 
 using Bytes = std::vector<uint8_t>;
 
-template <class Key>
-Key random_private(core::SeededRandom& rng) {
-  crypto::Key32 seed{};
-  rng.fill(seed.data(), seed.size());
-  Key k;
-  k.bytes = crypto::x25519_private_from_random(seed);
-  return k;
-}
+using weft::test::random_private;
 
 inline core::MachinePublicKey public_of(const core::MachinePrivateKey& k) {
   core::MachinePublicKey p;

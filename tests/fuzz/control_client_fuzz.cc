@@ -22,6 +22,7 @@
 #include "controlclient/client.h"
 #include "core/random.h"
 #include "crypto/crypto.h"
+#include "support/test_keys.h"
 
 using namespace weft;
 using Bytes = std::vector<uint8_t>;
@@ -30,11 +31,7 @@ namespace {
 
 template <class Key>
 Key private_key(core::SeededRandom& rng) {
-  crypto::Key32 seed{};
-  rng.fill(seed.data(), seed.size());
-  Key k;
-  k.bytes = crypto::x25519_private_from_random(seed);
-  return k;
+  return weft::test::random_private<Key>(rng);
 }
 
 core::ByteView view(const Bytes& b) { return core::ByteView{b.data(), b.size()}; }

@@ -1,0 +1,129 @@
+// Internal: the coordinator's state behind Coordinator (coordinator.h) — sessions, the map
+// streams, pending deltas and timers. Shared by coordinator.cc (operations), coordinator_session.cc
+// (the protocol on one connection) and coordinator_maps.cc (netmaps and deltas).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "control/channel.h"
+#include "control/message_stream.h"
+#include "control/messages.h"
+#include "coord/coordinator.h"
+#include "coord/registry.h"
+#include "coord/visibility.h"
+#include "policy/model.h"
+
+namespace weft::coord {
+
+/// One upgraded connection.
+struct Session {
+  enum class Phase : uint8_t {
+    kHandshake,   // waiting for the node's hello
+    kOpen,        // channel up, waiting for RegisterRequest
+    kPending,     // registered, waiting for the operator's approval
+    kRegistered,  // authorized, waiting for MapRequest
+    kStreaming,   // map stream open: deltas flow
+    kClosing,     // a close was queued: input is ignored
+  };
+
+  Session(ConnectionId id, const core::MachinePrivateKey& server_key)
+      : id(id), handshake(server_key) {}
+
+  ConnectionId id;
+  Phase phase = Phase::kHandshake;
+  control::ServerHandshake handshake;
+  control::Transport transport;
+  control::MessageSender sender;
+  control::MessageReceiver receiver;
+  std::vector<uint8_t> hello;  // handshake bytes until the whole first frame is there
+  core::MachinePublicKey machine{};
+  std::optional<DeviceId> device;
+  uint64_t seq = 0;  // the last map sequence number sent on the stream
+
+  core::Duration opened{};
+  core::Duration last_sent{};
+  core::Duration last_received{};
+  core::Duration timer{};  // the entry in Impl::timers_ (when armed)
+  bool timer_armed = false;
+
+  std::vector<uint8_t> out;  // bytes not yet handed to the driver
+  bool close_after = false;
+  bool ready = false;  // listed in Impl::ready_
+};
+
+/// The deltas one operation owes a streaming node, sent when the operation ends.
+struct PendingDelta {
+  std::set<DeviceId> upsert;
+  std::set<DeviceId> remove;
+  std::set<DeviceId> added;  // became peers during this operation (not known to the node before)
+  bool filter = false;
+  bool self = false;
+};
+
+struct Coordinator::Impl {
+  Impl(const CoordinatorConfig& c, StateStore& s) : config(c), store(s) {}
+
+  CoordinatorConfig config;
+  StateStore& store;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<Visibility> visibility;
+  std::optional<policy::Policy> policy;  // in force: for tagOwners
+  std::vector<PolicyRecord> history;
+  CoordinatorCounters counters;
+  core::Now last_now{};
+
+  std::unordered_map<uint64_t, std::unique_ptr<Session>> sessions;
+  std::map<DeviceId, ConnectionId> streams;   // devices with a stream (or waiting for a map)
+  std::map<DeviceId, ConnectionId> waiting;   // pending devices waiting for approval
+  std::set<DeviceId> rotation_requested;      // delivered when the device's stream opens
+  std::deque<ConnectionId> ready;
+  std::set<std::pair<core::Duration, uint64_t>> timers;  // (deadline, connection)
+  std::map<DeviceId, PendingDelta> pending;
+  /// Device rows changed by the stream (online, endpoints, reported policy version): not
+  /// acknowledged to anyone, so written with the next commit or within kLazyFlush.
+  std::map<DeviceId, Device> lazy_rows;
+  std::optional<core::Duration> lazy_due;
+  bool store_failed = false;
+
+  // ---- coordinator.cc ----
+  /// Persists `change` (and `policy`); counts failures. Empty changes are not written.
+  Status commit(const RegistryChange* change, const PolicyRecord* policy = nullptr);
+  /// After a committed registry change: visibility, deltas, closed streams.
+  void apply(const RegistryChange& change);
+  NodeIdentity identity_of(const Device& d) const;
+  TagOwnerCheck tag_owner_check() const;
+
+  // ---- coordinator_session.cc ----
+  Session* find(ConnectionId id);
+  void receive(Session& s, core::ByteView bytes, core::Now now, core::Random& rng);
+  void handle_message(Session& s, core::ByteView message, core::Now now, core::Random& rng);
+  void on_register(Session& s, const control::RegisterRequest& r, core::Now now,
+                   core::Random& rng);
+  void on_map_request(Session& s, const control::MapRequest& r, core::Now now);
+  void on_endpoint_update(Session& s, const control::EndpointUpdate& u, core::Now now);
+  void send(Session& s, const control::ServerMessage& m, core::Now now);
+  /// Queues an ErrorMessage (when the channel is up) and closes after it.
+  void fail(Session& s, std::string code, std::string message, core::Now now);
+  void close(Session& s);
+  void drop_stream(Session& s, core::Now now);
+  void arm(Session& s);
+  void lazy(const RegistryChange& change, core::Now now);
+
+  // ---- coordinator_maps.cc ----
+  control::Peer peer(const Device& d) const;
+  bool is_peer(DeviceId node, DeviceId other) const;
+  control::MapResponse full_map(const Device& d, uint64_t seq) const;
+  void owe_peer_update(DeviceId changed);
+  void owe(const VisibilityChange& change);
+  void flush(core::Now now);
+};
+
+}  // namespace weft::coord

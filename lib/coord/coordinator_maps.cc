@@ -1,0 +1,88 @@
+// Netmaps and deltas (docs/control-plane.md, "Netmaps"): a full map when a stream opens, then
+// per operation one MapDelta to each streaming node the operation touched — its cost follows the
+// visibility edges the change crossed, never the size of the tailnet.
+#include <algorithm>
+
+#include "coord/netmap.h"
+#include "coord/coordinator_impl.h"
+
+namespace weft::coord {
+
+control::Peer Coordinator::Impl::peer(const Device& d) const {
+  const User* owner = registry->find_user(d.user);
+  return peer_of(d, owner != nullptr ? std::string_view(owner->email) : std::string_view(),
+                 config.dns_domain);
+}
+
+control::MapResponse Coordinator::Impl::full_map(const Device& d, uint64_t seq) const {
+  control::MapResponse m;
+  m.seq = seq;
+  m.self = peer(d);
+  for (DeviceId p : visibility->peers_of(d.id)) {
+    if (const Device* pd = registry->find(p)) m.peers.push_back(peer(*pd));
+  }
+  m.filter = visibility->inbound_filter(d.id);
+  m.dns.domain = config.dns_domain;
+  m.policy_version = history.empty() ? 0 : history.back().version;
+  return m;
+}
+
+bool Coordinator::Impl::is_peer(DeviceId node, DeviceId other) const {
+  const auto& peers = visibility->peers_of(node);
+  return std::binary_search(peers.begin(), peers.end(), other);
+}
+
+void Coordinator::Impl::owe_peer_update(DeviceId changed) {
+  if (!visibility->contains(changed)) return;
+  for (DeviceId p : visibility->peers_of(changed)) pending[p].upsert.insert(changed);
+}
+
+void Coordinator::Impl::owe(const VisibilityChange& change) {
+  for (const auto& c : change.nodes) {
+    PendingDelta& d = pending[c.node];
+    for (DeviceId a : c.peers_added) {
+      d.upsert.insert(a);
+      // Removed and added back within one operation: the node knew it before, so it stays
+      // known and is upserted; otherwise it is new to the node.
+      if (d.remove.erase(a) == 0) d.added.insert(a);
+    }
+    for (DeviceId r : c.peers_removed) {
+      d.upsert.erase(r);
+      // Added and removed within one operation: the node never learned of it, so the removal
+      // must not name it either.
+      if (d.added.erase(r) == 0) d.remove.insert(r);
+    }
+    if (c.filter_changed) d.filter = true;
+  }
+}
+
+void Coordinator::Impl::flush(core::Now now) {
+  const uint64_t version = history.empty() ? 0 : history.back().version;
+  for (auto& [node, owed] : pending) {
+    auto st = streams.find(node);
+    if (st == streams.end()) continue;
+    Session* s = find(st->second);
+    // A stream that has not asked for its map yet gets everything in its full map.
+    if (s == nullptr || s->phase != Session::Phase::kStreaming) continue;
+    const Device* self = registry->find(node);
+    if (self == nullptr || !visibility->contains(node)) continue;
+    control::MapDelta delta;
+    for (DeviceId id : owed.upsert) {
+      // Only what the node may know now: a peer that left again in the same operation is not
+      // sent (and one it never knew needs no removal).
+      if (!is_peer(node, id)) continue;
+      if (const Device* d = registry->find(id)) delta.upserted.push_back(peer(*d));
+    }
+    for (DeviceId id : owed.remove) delta.removed.push_back(control::NodeId{id.value});
+    if (owed.filter) delta.filter = visibility->inbound_filter(node);
+    if (owed.self) delta.self = peer(*self);
+    if (delta.upserted.empty() && delta.removed.empty() && !delta.filter && !delta.self) continue;
+    delta.policy_version = version;
+    delta.seq = ++s->seq;
+    send(*s, delta, now);
+    ++counters.deltas_sent;
+  }
+  pending.clear();
+}
+
+}  // namespace weft::coord
