@@ -29,4 +29,38 @@ struct TunnelOptions {
 };
 int run_tunnel(const TunnelOptions& options);
 
+struct ServeCliOptions {
+  std::string state_dir;
+  std::string listen;  // ADDR:PORT
+  std::string server_url;
+  std::string policy_file;
+  std::string tls_cert;
+  std::string tls_key;
+  bool require_approval = false;
+  std::string key_expiry;         // empty: 180d
+  std::string ephemeral_timeout;  // empty: 30m
+  std::string dns_domain;         // empty: weft.internal
+};
+int run_serve(const ServeCliOptions& options);
+
+/// One `weft admin` command: AREA ACTION plus the fields that action takes.
+struct AdminOptions {
+  std::string state_dir;
+  bool json = false;
+  std::string area;    // users | keys | nodes | policy
+  std::string action;  // create | list | remove | revoke | approve | ...
+  std::string email;
+  std::string role;
+  std::string user;
+  bool reusable = false;
+  bool ephemeral = false;
+  bool all = false;
+  std::string expiry;          // a duration ("90d")
+  std::string expiry_seconds;  // filled from `expiry`
+  std::vector<std::string> tags;
+  std::string id;
+  std::string file;
+};
+int run_admin(AdminOptions options);
+
 }  // namespace weft::cli

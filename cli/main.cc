@@ -44,6 +44,83 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 2))
       ->capture_default_str();
 
+  weft::cli::ServeCliOptions serve;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Run the coordination server in the foreground (state in --state DIR)");
+  serve_cmd->add_option("--state", serve.state_dir, "State directory (created 0700)")->required();
+  serve_cmd->add_option("--listen", serve.listen, "ADDRESS:PORT for nodes (HTTP upgrade)")
+      ->required();
+  serve_cmd->add_option("--server-url", serve.server_url,
+                        "The URL nodes and people use (default: http://<listen>)");
+  serve_cmd->add_option("--policy", serve.policy_file,
+                        "Policy file applied at start (when it differs from the one in force)");
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain for TLS");
+  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for TLS");
+  serve_cmd->add_flag("--require-approval", serve.require_approval,
+                      "New devices wait for `weft admin nodes approve ID`");
+  serve_cmd->add_option("--key-expiry", serve.key_expiry,
+                        "Node-key lifetime of user-owned devices (default 180d)");
+  serve_cmd->add_option("--ephemeral-timeout", serve.ephemeral_timeout,
+                        "Remove an ephemeral device this long after it goes offline (default 30m)");
+  serve_cmd->add_option("--dns-domain", serve.dns_domain,
+                        "Domain of the devices' DNS names (default weft.internal)");
+
+  weft::cli::AdminOptions admin;
+  auto* admin_cmd = app.add_subcommand(
+      "admin", "Operate a running weft serve over its admin socket (--state DIR)");
+  admin_cmd->add_option("--state", admin.state_dir, "The server's state directory")->required();
+  admin_cmd->add_flag("--json", admin.json, "Print the server's JSON answer");
+  admin_cmd->require_subcommand(1);
+  // Each leaf records its area and action when parsed.
+  auto leaf = [&admin](CLI::App* parent, const char* area, const char* action, const char* help) {
+    auto* c = parent->add_subcommand(action, help);
+    c->callback([&admin, area, action] {
+      admin.area = area;
+      admin.action = action;
+    });
+    return c;
+  };
+  auto* users = admin_cmd->add_subcommand("users", "Users (named by e-mail, with a role)");
+  users->require_subcommand(1);
+  auto* users_create = leaf(users, "users", "create", "Create a user");
+  users_create->add_option("email", admin.email, "E-mail")->required();
+  users_create->add_option("--role", admin.role,
+                           "member (default), owner, admin, network-admin, it-admin, "
+                           "billing-admin, auditor");
+  leaf(users, "users", "list", "List users");
+  leaf(users, "users", "remove", "Remove a user (refused while it owns devices)")
+      ->add_option("email", admin.email, "E-mail")
+      ->required();
+  auto* keys = admin_cmd->add_subcommand("keys", "Pre-auth keys");
+  keys->require_subcommand(1);
+  auto* keys_create = leaf(keys, "keys", "create", "Create a key; prints the key alone on stdout");
+  keys_create->add_option("--user", admin.user, "The user the key's devices belong to");
+  keys_create->add_flag("--reusable", admin.reusable, "Usable more than once");
+  keys_create->add_flag("--ephemeral", admin.ephemeral,
+                        "Devices are removed some time after they go offline");
+  keys_create->add_option("--expiry", admin.expiry, "Key lifetime (default and maximum 90d)");
+  keys_create->add_option("--tags", admin.tags, "Tags for the key's devices")->delimiter(',');
+  leaf(keys, "keys", "list", "List keys (never their secrets)");
+  leaf(keys, "keys", "revoke", "Revoke a key")->add_option("id", admin.id, "Key id")->required();
+  auto* nodes = admin_cmd->add_subcommand("nodes", "Devices");
+  nodes->require_subcommand(1);
+  leaf(nodes, "nodes", "list", "List devices")
+      ->add_flag("--all", admin.all, "Include removed devices");
+  for (const char* action : {"approve", "expire", "rotate", "remove"})
+    leaf(nodes, "nodes", action, "Approve, expire, rotate the key of, or remove a device")
+        ->add_option("id", admin.id, "Device id")
+        ->required();
+  auto* policy = admin_cmd->add_subcommand("policy", "The access policy in force");
+  policy->require_subcommand(1);
+  leaf(policy, "policy", "get", "Print the policy in force");
+  leaf(policy, "policy", "history", "List applied policies");
+  leaf(policy, "policy", "set", "Validate and apply a policy file")
+      ->add_option("file", admin.file, "Policy file")
+      ->required();
+  leaf(policy, "policy", "check", "Validate a policy file against the server's registry")
+      ->add_option("file", admin.file, "Policy file")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -56,6 +133,8 @@ int main(int argc, char** argv) {
   if (check_cmd->parsed()) return weft::cli::run_acl_check(check);
   if (query_cmd->parsed()) return weft::cli::run_acl_query(query);
   if (tunnel_cmd->parsed()) return weft::cli::run_tunnel(tunnel);
+  if (serve_cmd->parsed()) return weft::cli::run_serve(serve);
+  if (admin_cmd->parsed()) return weft::cli::run_admin(admin);
   std::cerr << app.help();
   return 2;
 }

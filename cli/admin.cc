@@ -1,0 +1,258 @@
+// `weft admin --state DIR ...`: the operator's commands, sent to a running `weft serve` over the
+// admin socket in its state directory. Tables for people, --json for tools (the server's answer
+// as it is). Exit codes: 0 done, 1 the server refused (or the policy is invalid), 2 usage or
+// connection error.
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "commands.h"
+#include "runtime/bounded_read.h"
+#include "serve/admin_client.h"
+#include "util/duration.h"
+
+namespace weft::cli {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::string text_of(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd()) return "";
+  if (it->value.IsString()) return it->value.GetString();
+  if (it->value.IsBool()) return it->value.GetBool() ? "yes" : "no";
+  if (it->value.IsUint64()) return std::to_string(it->value.GetUint64());
+  if (it->value.IsInt64()) return std::to_string(it->value.GetInt64());
+  return "";
+}
+
+std::string time_of(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd() || !it->value.IsInt64()) return "-";
+  const std::time_t t = static_cast<std::time_t>(it->value.GetInt64());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string joined(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd() || !it->value.IsArray()) return "";
+  std::string out;
+  for (const auto& x : it->value.GetArray()) {
+    if (!x.IsString()) continue;
+    if (!out.empty()) out += ",";
+    out += x.GetString();
+  }
+  return out;
+}
+
+// Columns padded to their widest cell.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+std::string build_request(const AdminOptions& o, std::string* policy_text) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("op");
+  w.String((o.area + "." + o.action).c_str());
+  if (!o.email.empty()) {
+    w.Key("email");
+    w.String(o.email.c_str());
+  }
+  if (!o.role.empty()) {
+    w.Key("role");
+    w.String(o.role.c_str());
+  }
+  if (!o.user.empty()) {
+    w.Key("user");
+    w.String(o.user.c_str());
+  }
+  if (o.reusable) {
+    w.Key("reusable");
+    w.Bool(true);
+  }
+  if (o.ephemeral) {
+    w.Key("ephemeral");
+    w.Bool(true);
+  }
+  if (o.all) {
+    w.Key("all");
+    w.Bool(true);
+  }
+  if (!o.tags.empty()) {
+    w.Key("tags");
+    w.StartArray();
+    for (const auto& t : o.tags) w.String(t.c_str());
+    w.EndArray();
+  }
+  if (!o.expiry_seconds.empty()) {
+    w.Key("expiry_seconds");
+    w.Uint64(std::stoull(o.expiry_seconds));
+  }
+  if (!o.id.empty()) {
+    w.Key("id");
+    if (o.area == "nodes")
+      w.Uint64(std::stoull(o.id));
+    else
+      w.String(o.id.c_str());
+  }
+  if (policy_text != nullptr) {
+    w.Key("text");
+    w.String(policy_text->c_str(), static_cast<rapidjson::SizeType>(policy_text->size()));
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+int print_policy_outcome(const AdminOptions& o, const rapidjson::Value& r) {
+  const bool valid = text_of(r, "valid") == "yes";
+  auto findings = r.FindMember("findings");
+  if (findings != r.MemberEnd() && findings->value.IsArray())
+    for (const auto& f : findings->value.GetArray())
+      std::cerr << o.file << ":" << text_of(f, "line") << ":" << text_of(f, "column") << ": "
+                << text_of(f, "severity") << ": " << text_of(f, "message") << "\n";
+  auto tests = r.FindMember("failed_tests");
+  if (tests != r.MemberEnd() && tests->value.IsArray())
+    for (const auto& t : tests->value.GetArray())
+      if (t.IsString()) std::cerr << o.file << ":" << t.GetString() << "\n";
+  if (!valid) {
+    std::cerr << "weft admin: " << o.file << ": policy refused; the policy in force is unchanged\n";
+    return 1;
+  }
+  if (o.action == "set")
+    std::cout << "policy version " << text_of(r, "version") << " applied\n";
+  else
+    std::cout << o.file << ": valid\n";
+  return 0;
+}
+
+int render(const AdminOptions& o, const rapidjson::Document& r) {
+  const std::string what = o.area + "." + o.action;
+  if (what == "users.list") {
+    std::vector<std::vector<std::string>> rows = {{"ID", "EMAIL", "ROLE", "CREATED"}};
+    for (const auto& u : r["users"].GetArray())
+      rows.push_back({text_of(u, "id"), text_of(u, "email"), text_of(u, "role"),
+                      time_of(u, "created")});
+    print_table(rows);
+  } else if (what == "users.create") {
+    const auto& u = r["user"];
+    std::cout << "user " << text_of(u, "email") << " (" << text_of(u, "role") << ") created, id "
+              << text_of(u, "id") << "\n";
+  } else if (what == "keys.create") {
+    std::cout << text_of(r, "key") << "\n";  // the key alone: scripts capture it
+    std::cerr << "weft admin: key " << text_of(r, "id")
+              << " created; it is shown only this once\n";
+  } else if (what == "keys.list") {
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "USER", "REUSABLE", "EPHEMERAL", "TAGS", "EXPIRES", "USES", "REVOKED"}};
+    for (const auto& k : r["keys"].GetArray())
+      rows.push_back({text_of(k, "id"), text_of(k, "user"), text_of(k, "reusable"),
+                      text_of(k, "ephemeral"), joined(k, "tags"), time_of(k, "expires"),
+                      text_of(k, "uses"), text_of(k, "revoked")});
+    print_table(rows);
+  } else if (what == "nodes.list") {
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "HOSTNAME", "OWNER", "ADDRESSES", "STATE", "ONLINE", "LAST SEEN", "EXPIRES"}};
+    for (const auto& n : r["nodes"].GetArray()) {
+      std::string owner = joined(n, "tags");
+      if (owner.empty()) owner = text_of(n, "user");
+      rows.push_back({text_of(n, "id"), text_of(n, "hostname"), owner, joined(n, "addresses"),
+                      text_of(n, "state"), text_of(n, "online"), time_of(n, "last_seen"),
+                      time_of(n, "key_expiry")});
+    }
+    print_table(rows);
+  } else if (what == "policy.get") {
+    std::cout << text_of(r, "text");
+    std::cerr << "weft admin: policy version " << text_of(r, "version") << "\n";
+  } else if (what == "policy.history") {
+    std::vector<std::vector<std::string>> rows = {{"VERSION", "APPLIED", "BYTES"}};
+    for (const auto& p : r["history"].GetArray())
+      rows.push_back({text_of(p, "version"), time_of(p, "applied"), text_of(p, "bytes")});
+    print_table(rows);
+  } else if (o.area == "policy") {
+    return print_policy_outcome(o, r);
+  } else {
+    std::cout << "done\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_admin(AdminOptions o) {
+  if (!o.expiry.empty()) {
+    auto d = util::parse_duration(o.expiry, util::DurationDays::kAccepted);
+    if (!d || d->count() <= 0) {
+      std::cerr << "weft admin: --expiry " << o.expiry << " is not a duration such as 90d or 12h\n";
+      return 2;
+    }
+    o.expiry_seconds =
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*d).count());
+  }
+  if (o.area == "nodes" && !o.id.empty() && o.id.find_first_not_of("0123456789") != std::string::npos) {
+    std::cerr << "weft admin: node ID must be a number (see weft admin nodes list)\n";
+    return 2;
+  }
+  std::string text;
+  std::string* policy_text = nullptr;
+  if (o.area == "policy" && (o.action == "set" || o.action == "check")) {
+    auto file = runtime::read_bounded_file(o.file, 16u << 20);
+    if (!file) {
+      std::cerr << "weft admin: " << o.file << ": " << file.error().detail << "\n";
+      return 2;
+    }
+    text = std::move(file->bytes);
+    policy_text = &text;
+  }
+  auto answer = serve::admin_call(o.state_dir + "/admin.sock", build_request(o, policy_text));
+  if (!answer) {
+    std::cerr << "weft admin: " << answer.error().detail << "\n";
+    return 2;
+  }
+  rapidjson::Document r;
+  r.Parse(answer->c_str());
+  if (r.HasParseError() || !r.IsObject()) {
+    std::cerr << "weft admin: the server's answer is not JSON\n";
+    return 2;
+  }
+  if (r.HasMember("error")) {
+    const auto& e = r["error"];
+    std::cerr << "weft admin: " << text_of(e, "message") << " (" << text_of(e, "code") << ")\n";
+    return 1;
+  }
+  if (o.json) {
+    std::cout << *answer << "\n";
+    if (o.area == "policy" && r.HasMember("valid") && !r["valid"].GetBool()) return 1;
+    return 0;
+  }
+  return render(o, r);
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,407 @@
+// `weft admin` requests → coordinator calls → JSON answers (docs/operations.md, "Admin API").
+#include "serve/admin_api.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coord/netmap.h"
+#include "coord/registry.h"
+#include "core/key_text.h"
+
+namespace weft::serve {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+int64_t unix_seconds(core::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+std::string error_json(const std::string& code, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("ok");
+  w.Bool(false);
+  w.Key("error");
+  w.StartObject();
+  w.Key("code");
+  w.String(code.c_str());
+  w.Key("message");
+  w.String(message.c_str());
+  w.EndObject();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string error_json(const Error& e) { return error_json(e.code, e.detail); }
+
+// Builds {"ok": true, ...}: `body` writes the fields after "ok".
+template <class F>
+std::string ok_json(F&& body) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("ok");
+  w.Bool(true);
+  body(w);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::optional<std::string> string_field(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd() || !it->value.IsString()) return std::nullopt;
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+bool bool_field(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  return it != v.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
+std::optional<uint64_t> uint_field(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd() || !it->value.IsUint64()) return std::nullopt;
+  return it->value.GetUint64();
+}
+
+void write_user(Writer& w, const coord::User& u) {
+  w.StartObject();
+  w.Key("id");
+  w.Uint64(u.id.value);
+  w.Key("email");
+  w.String(u.email.c_str());
+  w.Key("role");
+  w.String(coord::role_name(u.role));
+  w.Key("created");
+  w.Int64(unix_seconds(u.created));
+  w.EndObject();
+}
+
+void write_strings(Writer& w, const std::vector<std::string>& v) {
+  w.StartArray();
+  for (const auto& s : v) w.String(s.c_str());
+  w.EndArray();
+}
+
+void write_device(Writer& w, const coord::Registry& r, const coord::Device& d,
+                  std::string_view domain) {
+  w.StartObject();
+  w.Key("id");
+  w.Uint64(d.id.value);
+  w.Key("hostname");
+  w.String(d.hostname.c_str());
+  w.Key("dns_name");
+  w.String(coord::dns_name_of(d.hostname, domain).c_str());
+  const coord::User* u = r.find_user(d.user);
+  w.Key("user");
+  w.String(u != nullptr ? u->email.c_str() : "");
+  w.Key("tags");
+  write_strings(w, d.tags);
+  w.Key("state");
+  w.String(coord::state_name(d.state));
+  w.Key("online");
+  w.Bool(d.online);
+  w.Key("ephemeral");
+  w.Bool(d.ephemeral);
+  w.Key("os");
+  w.String(d.os.c_str());
+  w.Key("client_version");
+  w.String(d.client_version.c_str());
+  w.Key("addresses");
+  w.StartArray();
+  if (d.addresses) {
+    w.String(d.addresses->v4.to_string().c_str());
+    w.String(d.addresses->v6.to_string().c_str());
+  }
+  w.EndArray();
+  w.Key("endpoints");
+  w.StartArray();
+  for (const auto& e : d.endpoints) w.String(e.to_string().c_str());
+  w.EndArray();
+  w.Key("machine_key");
+  w.String(core::key_to_base64(d.machine_key.bytes).c_str());
+  w.Key("node_key");
+  w.String(core::key_to_base64(d.node_key.bytes).c_str());
+  w.Key("created");
+  w.Int64(unix_seconds(d.created));
+  w.Key("last_seen");
+  w.Int64(unix_seconds(d.last_seen));
+  w.Key("key_expiry");
+  if (d.key_expiry)
+    w.Int64(unix_seconds(*d.key_expiry));
+  else
+    w.Null();
+  w.Key("policy_version");
+  w.Uint64(d.policy_version);
+  w.EndObject();
+}
+
+void write_findings(Writer& w, const coord::PolicyOutcome& o) {
+  w.Key("valid");
+  w.Bool(o.valid);
+  w.Key("version");
+  w.Uint64(o.version);
+  w.Key("findings");
+  w.StartArray();
+  for (const auto& f : o.findings) {
+    w.StartObject();
+    w.Key("severity");
+    w.String(f.error ? "error" : "warning");
+    w.Key("line");
+    w.Uint(f.line);
+    w.Key("column");
+    w.Uint(f.column);
+    w.Key("message");
+    w.String(f.message.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("failed_tests");
+  write_strings(w, o.failed_tests);
+}
+
+std::string status_json(const Status& st) {
+  if (!st) return error_json(st.error());
+  return ok_json([](Writer&) {});
+}
+
+std::string device_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
+                      core::Now now) {
+  auto id = uint_field(req, "id");
+  if (!id) return error_json("admin.request", op + " needs a numeric \"id\"");
+  const coord::DeviceId d{*id};
+  if (op == "nodes.approve") return status_json(c.approve(d, now));
+  if (op == "nodes.expire") return status_json(c.expire(d, now));
+  if (op == "nodes.rotate") return status_json(c.rotate(d, now));
+  return status_json(c.remove(d, now));
+}
+
+std::string keys_create(coord::Coordinator& c, const rapidjson::Value& req, core::Now now,
+                        core::Random& rng) {
+  auto user = string_field(req, "user");
+  if (!user)
+    return error_json("admin.request",
+                      "keys create needs --user: the key's devices belong to that user, and its "
+                      "tags must be tags the user owns in tagOwners");
+  coord::AuthKeyRequest r;
+  r.reusable = bool_field(req, "reusable");
+  r.ephemeral = bool_field(req, "ephemeral");
+  if (auto s = uint_field(req, "expiry_seconds")) r.expiry = std::chrono::seconds(*s);
+  auto tags = req.FindMember("tags");
+  if (tags != req.MemberEnd() && tags->value.IsArray())
+    for (const auto& t : tags->value.GetArray())
+      if (t.IsString()) r.tags.emplace_back(t.GetString(), t.GetStringLength());
+  auto created = c.create_auth_key(*user, r, now, rng);
+  if (!created) return error_json(created.error());
+  return ok_json([&](Writer& w) {
+    w.Key("key");
+    w.String(created->text.c_str());
+    w.Key("id");
+    w.String(created->id.to_string().c_str());
+  });
+}
+
+std::string keys_list(const coord::Coordinator& c) {
+  const coord::Registry& r = c.registry();
+  return ok_json([&](Writer& w) {
+    w.Key("keys");
+    w.StartArray();
+    for (const auto& [id, k] : r.auth_keys().keys()) {
+      w.StartObject();
+      w.Key("id");
+      w.String(id.to_string().c_str());
+      const coord::User* u = r.find_user(k.user);
+      w.Key("user");
+      w.String(u != nullptr ? u->email.c_str() : "");
+      w.Key("reusable");
+      w.Bool(k.reusable);
+      w.Key("ephemeral");
+      w.Bool(k.ephemeral);
+      w.Key("tags");
+      write_strings(w, k.tags);
+      w.Key("created");
+      w.Int64(unix_seconds(k.created));
+      w.Key("expires");
+      w.Int64(unix_seconds(k.expires));
+      w.Key("uses");
+      w.Uint64(k.uses);
+      w.Key("revoked");
+      w.Bool(k.revoked);
+      w.EndObject();
+    }
+    w.EndArray();
+  });
+}
+
+std::optional<coord::AuthKeyId> parse_key_id(const std::string& text) {
+  if (text.size() != 2 * coord::kAuthKeyIdBytes) return std::nullopt;
+  coord::AuthKeyId id;
+  for (std::size_t i = 0; i < coord::kAuthKeyIdBytes; ++i) {
+    unsigned v = 0;
+    for (std::size_t j = 0; j < 2; ++j) {
+      const char ch = text[2 * i + j];
+      unsigned nib;
+      if (ch >= '0' && ch <= '9')
+        nib = static_cast<unsigned>(ch - '0');
+      else if (ch >= 'a' && ch <= 'f')
+        nib = static_cast<unsigned>(ch - 'a' + 10);
+      else
+        return std::nullopt;
+      v = v * 16 + nib;
+    }
+    id.bytes[i] = static_cast<uint8_t>(v);
+  }
+  return id;
+}
+
+std::string policy_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
+                      core::Now now) {
+  if (op == "policy.get" || op == "policy.history") {
+    const auto& h = c.policy_history();
+    return ok_json([&](Writer& w) {
+      if (op == "policy.get") {
+        w.Key("version");
+        w.Uint64(h.empty() ? 0 : h.back().version);
+        w.Key("text");
+        w.String(h.empty() ? "" : h.back().text.c_str());
+        return;
+      }
+      w.Key("history");
+      w.StartArray();
+      for (const auto& p : h) {
+        w.StartObject();
+        w.Key("version");
+        w.Uint64(p.version);
+        w.Key("applied");
+        w.Int64(unix_seconds(p.applied));
+        w.Key("bytes");
+        w.Uint64(p.text.size());
+        w.EndObject();
+      }
+      w.EndArray();
+    });
+  }
+  auto text = string_field(req, "text");
+  if (!text) return error_json("admin.request", op + " needs the policy \"text\"");
+  coord::PolicyOutcome o = op == "policy.set" ? c.set_policy(*text, now) : c.check_policy(*text);
+  return ok_json([&](Writer& w) { write_findings(w, o); });
+}
+
+}  // namespace
+
+std::string handle_admin_request(coord::Coordinator& c, std::string_view request, core::Now now,
+                                 core::Random& rng) {
+  rapidjson::Document req;
+  req.Parse(request.data(), request.size());
+  if (req.HasParseError() || !req.IsObject())
+    return error_json("admin.request", "the request is not a JSON object");
+  auto op_field = string_field(req, "op");
+  if (!op_field) return error_json("admin.request", "the request has no \"op\"");
+  const std::string& op = *op_field;
+  const coord::Registry& r = c.registry();
+
+  if (op == "users.create") {
+    auto email = string_field(req, "email");
+    if (!email) return error_json("admin.request", "users create needs an e-mail");
+    coord::Role role = coord::Role::kMember;
+    if (auto name = string_field(req, "role")) {
+      auto parsed = coord::parse_role(*name);
+      if (!parsed)
+        return error_json("admin.role", "unknown role \"" + *name +
+                                            "\" (member, owner, admin, network-admin, it-admin, "
+                                            "billing-admin, auditor)");
+      role = *parsed;
+    }
+    auto u = c.create_user(*email, role, now);
+    if (!u) return error_json(u.error());
+    return ok_json([&](Writer& w) {
+      w.Key("user");
+      write_user(w, *u);
+    });
+  }
+  if (op == "users.list")
+    return ok_json([&](Writer& w) {
+      w.Key("users");
+      w.StartArray();
+      for (const auto& [id, u] : r.users()) write_user(w, u);
+      w.EndArray();
+    });
+  if (op == "users.remove") {
+    auto email = string_field(req, "email");
+    if (!email) return error_json("admin.request", "users remove needs an e-mail");
+    return status_json(c.remove_user(*email, now));
+  }
+  if (op == "keys.create") return keys_create(c, req, now, rng);
+  if (op == "keys.list") return keys_list(c);
+  if (op == "keys.revoke") {
+    auto text = string_field(req, "id");
+    auto id = text ? parse_key_id(*text) : std::nullopt;
+    if (!id) return error_json("admin.request", "keys revoke needs a key id (16 hex digits)");
+    return status_json(c.revoke_auth_key(*id, now));
+  }
+  if (op == "nodes.list") {
+    const std::string domain = string_field(req, "dns_domain").value_or("");
+    return ok_json([&](Writer& w) {
+      w.Key("nodes");
+      w.StartArray();
+      for (const auto& [id, d] : r.devices())
+        if (d.state != coord::DeviceState::kRemoved || bool_field(req, "all"))
+          write_device(w, r, d, domain);
+      w.EndArray();
+    });
+  }
+  if (op == "nodes.approve" || op == "nodes.expire" || op == "nodes.rotate" ||
+      op == "nodes.remove")
+    return device_op(c, op, req, now);
+  if (op == "nodes.tag") {
+    auto id = uint_field(req, "id");
+    auto tags = req.FindMember("tags");
+    if (!id || tags == req.MemberEnd() || !tags->value.IsArray())
+      return error_json("admin.request", "nodes tag needs \"id\" and \"tags\"");
+    std::vector<std::string> t;
+    for (const auto& x : tags->value.GetArray())
+      if (x.IsString()) t.emplace_back(x.GetString(), x.GetStringLength());
+    return status_json(c.set_tags(coord::DeviceId{*id}, t, now));
+  }
+  if (op.rfind("policy.", 0) == 0) return policy_op(c, op, req, now);
+  if (op == "status") {
+    const coord::CoordinatorCounters& k = c.counters();
+    return ok_json([&](Writer& w) {
+      w.Key("streams");
+      w.Uint64(c.streams());
+      w.Key("devices");
+      w.Uint64(r.devices().size());
+      w.Key("connections");
+      w.Uint64(k.connections);
+      w.Key("registrations");
+      w.Uint64(k.registrations);
+      w.Key("registrations_refused");
+      w.Uint64(k.registrations_refused);
+      w.Key("handshakes_refused");
+      w.Uint64(k.handshakes_refused);
+      w.Key("version_mismatches");
+      w.Uint64(k.version_mismatches);
+      w.Key("frames_refused");
+      w.Uint64(k.frames_refused);
+      w.Key("messages_malformed");
+      w.Uint64(k.messages_malformed);
+      w.Key("full_maps_sent");
+      w.Uint64(k.full_maps_sent);
+      w.Key("deltas_sent");
+      w.Uint64(k.deltas_sent);
+      w.Key("store_failures");
+      w.Uint64(k.store_failures);
+    });
+  }
+  return error_json("admin.request", "unknown op \"" + op + "\"");
+}
+
+}  // namespace weft::serve

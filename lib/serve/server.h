@@ -1,0 +1,59 @@
+// `weft serve` composed: state directory, keys, SQLite store, the coordinator core, the control
+// listener, the admin socket and one timer on one io_context (docs/operations.md).
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/path.h"
+#include "core/time.h"
+#include "util/result.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace weft::serve {
+
+struct ServeOptions {
+  std::string state_dir;
+  core::SocketAddress listen;
+  std::string server_url;  // empty: http(s)://<listen>
+  std::string policy_file;  // empty: the policy in force (allow all at first start)
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool require_approval = false;
+  core::Duration key_expiry = std::chrono::hours(24 * 180);
+  core::Duration ephemeral_timeout = std::chrono::minutes(30);
+  std::string dns_domain = "weft.internal";
+};
+
+class Server {
+ public:
+  /// Opens the state (creating it at first start), applies --policy when it differs from the
+  /// policy in force, and starts listening. Errors: "serve.*" (state directory, key files,
+  /// listening), "store.*" (the database), "coord.*" (restoring), "serve.policy" (the policy
+  /// file does not load or its tests fail: the detail holds one "FILE:LINE:COL: error: MESSAGE"
+  /// line per finding).
+  static Result<std::unique_ptr<Server>> start(boost::asio::io_context& io,
+                                               const ServeOptions& options, std::ostream& log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  uint16_t port() const;
+  /// The server's public key (base64), which nodes need (also served at GET /key).
+  const std::string& public_key() const;
+  /// False after a store commit failed: the caller stops, and a restart rebuilds from disk.
+  bool healthy() const;
+
+  struct State;
+
+ private:
+  explicit Server(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace weft::serve
