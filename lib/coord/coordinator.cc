@@ -152,7 +152,12 @@ Result<std::unique_ptr<Coordinator>> Coordinator::create(const CoordinatorConfig
   for (const auto& d : state.devices)
     if (d.addresses && d.state != DeviceState::kRemoved) held[d.id] = *d.addresses;
   std::vector<Device> devices = state.devices;
-  for (auto& d : devices) d.online = false;  // nobody is connected to a server that just started
+  // Nobody is connected to a server that just started; an ephemeral device that was online
+  // when the server stopped counts as offline from now.
+  for (auto& d : devices) {
+    if (d.online && !d.offline_since) d.offline_since = now.wall;
+    d.online = false;
+  }
   if (auto st = impl->registry->restore(state.users, devices, state.auth_keys, held,
                                         state.quarantined);
       !st)
