@@ -1,0 +1,252 @@
+// The control connection driver (control_connection.h): one controlclient::Client between a
+// ControlDialer's byte pumps and one steady_timer, with the core's calling contract carried out
+// after every call into it.
+#include "node/control_connection.h"
+
+#include <optional>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "runtime/system_random.h"
+
+namespace weft::node {
+
+namespace asio = boost::asio;
+using controlclient::ClientState;
+
+struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io, ControlDialer& dialer, std::unique_ptr<controlclient::Client> c,
+       ControlConnectionOptions o)
+      : io(io),
+        dialer(dialer),
+        client(std::move(c)),
+        on_event(std::move(o.on_event)),
+        clock(o.clock != nullptr ? o.clock : &own_clock),
+        rng(o.rng != nullptr ? o.rng : &own_rng),
+        timer(io) {}
+
+  asio::io_context& io;
+  ControlDialer& dialer;
+  std::unique_ptr<controlclient::Client> client;
+  std::function<void(ControlConnection&, const controlclient::Event&)> on_event;
+  runtime::MonotonicClock own_clock;
+  runtime::SystemRandom own_rng;
+  const runtime::MonotonicClock* clock;
+  core::Random* rng;
+  asio::steady_timer timer;
+  /// The deadline the timer waits for; a later deadline leaves it waiting (it re-arms when it
+  /// fires), so the keepalive deadline moving with every message costs no timer operation.
+  std::optional<core::Duration> armed_at;
+  std::shared_ptr<stream::BytePump> stream;
+  /// Counts streams: handlers of an earlier stream find a newer generation and do nothing.
+  uint64_t generation = 0;
+  ControlConnection* owner = nullptr;  // null once the owner is destroyed
+  ControlConnectionCounters counters;
+  Error last_dial_error;
+  bool started = false;
+  bool stopped = false;
+  bool dialing = false;
+  bool driving = false;
+  bool again = false;
+
+  core::Now now() const { return clock->now(); }
+
+  /// After any call into the core: its bytes to the stream, its events to the caller, a dial
+  /// when it wants one, the timer at its deadline. Re-entered from an event handler (a setter,
+  /// stop), it only asks the running loop for another round.
+  void drive() {
+    if (driving) {
+      again = true;
+      return;
+    }
+    auto keep = shared_from_this();  // an event handler may destroy the owner
+    driving = true;
+    do {
+      again = false;
+      flush();
+      controlclient::Event e;
+      while (!stopped && client->poll_event(e))
+        if (on_event && owner != nullptr) on_event(*owner, e);
+      if (stopped) break;
+      flush();
+      maybe_dial();
+      arm();
+    } while (again && !stopped);
+    driving = false;
+  }
+
+  void flush() {
+    controlclient::Transmit t;
+    while (client->poll_transmit(t)) {
+      if (stream) {
+        counters.bytes_sent += t.bytes.size();
+        stream->send(std::move(t.bytes), t.close);
+        // The core counts the connection as ended already; the pump writes what is queued.
+        if (t.close) drop_stream();
+      }
+      t.bytes.clear();
+    }
+  }
+
+  void drop_stream() {
+    stream.reset();
+    ++generation;
+  }
+
+  void maybe_dial() {
+    if (!started || stopped || stream || dialing) return;
+    if (!client->wants_connection(now())) return;
+    dialing = true;
+    ++counters.dials;
+    std::weak_ptr<Impl> weak = weak_from_this();
+    dialer.dial([weak](DialResult r) {
+      auto self = weak.lock();
+      if (!self || self->stopped) {
+        if (r.stream) r.stream->close();
+        return;
+      }
+      self->on_dialed(std::move(r));
+    });
+  }
+
+  void on_dialed(DialResult r) {
+    dialing = false;
+    const core::Now t = now();
+    if (!r.ok()) {
+      ++counters.dial_failures;
+      last_dial_error = std::move(r.error);
+      // For the core, a connection that ended at once: it backs off as after any other.
+      if (client->connected(t, *rng).ok()) client->disconnected(t);
+      drive();
+      return;
+    }
+    last_dial_error = Error{};
+    if (!client->connected(t, *rng).ok()) {
+      r.stream->close();
+      drive();
+      return;
+    }
+    stream = std::move(r.stream);
+    const uint64_t gen = ++generation;
+    std::weak_ptr<Impl> weak = weak_from_this();
+    stream::PumpHandlers h;
+    h.bytes = [weak, gen](core::ByteView data) {
+      if (auto self = weak.lock()) self->on_bytes(gen, data);
+    };
+    h.closed = [weak, gen](stream::PumpEnd) {
+      if (auto self = weak.lock()) self->on_closed(gen);
+    };
+    stream->start(std::move(h));
+    drive();
+  }
+
+  void on_bytes(uint64_t gen, core::ByteView data) {
+    if (gen != generation || stopped) return;
+    counters.bytes_received += data.size;
+    client->bytes(data, now(), *rng);
+    drive();
+  }
+
+  void on_closed(uint64_t gen) {
+    if (gen != generation || stopped) return;
+    ++counters.disconnects;
+    drop_stream();
+    client->disconnected(now());
+    drive();
+  }
+
+  void arm() {
+    std::optional<core::Duration> at = client->next_deadline();
+    // While dialing, the core's deadline is the past reconnect time: the dial decides.
+    if (dialing && client->state() == ClientState::kDisconnected) at.reset();
+    if (!at) {
+      if (armed_at) {
+        armed_at.reset();
+        timer.cancel();
+      }
+      return;
+    }
+    if (armed_at && *armed_at <= *at) return;
+    armed_at = at;
+    timer.expires_at(clock->at(*at));
+    std::weak_ptr<Impl> weak = weak_from_this();
+    timer.async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;  // cancelled or re-armed
+      auto self = weak.lock();
+      if (self && !self->stopped) self->on_timer();
+    });
+  }
+
+  void on_timer() {
+    // A wait re-armed after it completed still runs: resetting armed_at makes arm() re-arm.
+    armed_at.reset();
+    const core::Now t = now();
+    if (auto at = client->next_deadline(); at && t.mono >= *at) client->on_deadline(t, *rng);
+    drive();
+  }
+
+  void stop() {
+    stopped = true;
+    armed_at.reset();
+    timer.cancel();
+    if (stream) stream->close();
+    drop_stream();
+  }
+
+  /// Setters run their drive from the io_context, so events never reach the caller inside one.
+  void post_drive() {
+    std::weak_ptr<Impl> weak = weak_from_this();
+    asio::post(io, [weak] {
+      if (auto self = weak.lock(); self && !self->stopped) self->drive();
+    });
+  }
+};
+
+ControlConnection::ControlConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {
+  impl_->owner = this;
+}
+
+ControlConnection::~ControlConnection() {
+  impl_->owner = nullptr;
+  impl_->stop();
+}
+
+Result<std::unique_ptr<ControlConnection>> ControlConnection::create(
+    asio::io_context& io, ControlDialer& dialer, const controlclient::ClientConfig& config,
+    ControlConnectionOptions options) {
+  auto client = controlclient::Client::create(config);
+  if (!client) return client.error();
+  auto impl = std::make_shared<Impl>(io, dialer, std::move(client).value(), std::move(options));
+  return std::unique_ptr<ControlConnection>(new ControlConnection(std::move(impl)));
+}
+
+void ControlConnection::start() {
+  if (impl_->started || impl_->stopped) return;
+  impl_->started = true;
+  impl_->post_drive();
+}
+
+void ControlConnection::stop() { impl_->stop(); }
+
+Status ControlConnection::set_auth_key(const std::string& auth_key) {
+  Status s = impl_->client->set_auth_key(auth_key, impl_->now());
+  if (s.ok()) impl_->post_drive();
+  return s;
+}
+
+Status ControlConnection::set_endpoints(const std::vector<core::SocketAddress>& endpoints,
+                                        uint16_t home_region) {
+  Status s = impl_->client->set_endpoints(endpoints, home_region, impl_->now());
+  if (s.ok()) impl_->post_drive();
+  return s;
+}
+
+const controlclient::Client& ControlConnection::client() const { return *impl_->client; }
+const ControlConnectionCounters& ControlConnection::counters() const { return impl_->counters; }
+const Error& ControlConnection::last_dial_error() const { return impl_->last_dial_error; }
+bool ControlConnection::connected() const { return impl_->stream != nullptr; }
+
+}  // namespace weft::node

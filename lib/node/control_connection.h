@@ -1,0 +1,107 @@
+// The Linux driver of one control client (docs/control-plane.md, "Control connection"): dials the
+// server through a ControlDialer, moves bytes between the byte pump and the client core, keeps one
+// timer at the core's next deadline and hands the core's events to the caller, on one io_context.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "controlclient/client.h"
+#include "core/path.h"
+#include "core/random.h"
+#include "node/control_dial.h"
+#include "runtime/clock.h"
+#include "util/result.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace weft::node {
+
+class ControlConnection;
+
+/// What the driver itself counts (the core counts the protocol: Client::counters()).
+struct ControlConnectionCounters {
+  uint64_t dials = 0;
+  uint64_t dial_failures = 0;   // refused, unreachable, timed out: see last_dial_error()
+  uint64_t disconnects = 0;     // an upgraded stream that ended by itself (not by the core)
+  uint64_t bytes_received = 0;  // on the upgraded stream, as the server sent them
+  uint64_t bytes_sent = 0;      // handed to the stream
+};
+
+struct ControlConnectionOptions {
+  /// Called for every event of the core, in order, from the io_context (never from inside
+  /// start() or a setter). It may call the connection's setters and stop(), and may destroy
+  /// the connection (then nothing touches it after the handler returns).
+  std::function<void(ControlConnection&, const controlclient::Event&)> on_event;
+  /// The clock `now` comes from; null: a clock of the connection's own. Many connections
+  /// sharing one clock give times comparable across them (a load program's measurements).
+  const runtime::MonotonicClock* clock = nullptr;
+  /// The core's randomness (channel ephemerals, new node keys, backoff jitter); null: the
+  /// kernel's (runtime::SystemRandom). Anything else only in tests and load programs.
+  core::Random* rng = nullptr;
+};
+
+/// Drives one controlclient::Client over real connections.
+///
+/// Calling contract: single-threaded, on the io_context's thread. `dialer`, `io` and what the
+/// options point to must outlive the connection. Thousands of connections may share one
+/// io_context, one dialer and one clock: each holds a timer, and while connected a byte pump
+/// (an idle plain-TCP pump holds no read buffer).
+///
+/// Behaviour: whenever the core wants a connection it dials; a dial that fails counts, for the
+/// core, as a connection that ended at once (connected() then disconnected(), its hello
+/// dropped), so the core's jittered, doubling backoff spaces the retries and the core's
+/// `connections` counter includes failed dials. Bytes the core sends go to the pump in order,
+/// `close` as send-with-close-after; a stream that ends by itself is disconnected(). The one
+/// timer follows next_deadline(); while a dial is in flight no reconnect deadline is armed (the
+/// dial's own timeout bounds it). A stopped core (refused, removed, key expired) stays idle
+/// until set_auth_key().
+class ControlConnection {
+ public:
+  /// Creates the core from `config` (not yet connecting: call start()).
+  /// Errors: "controlclient.config" (Client::create).
+  static Result<std::unique_ptr<ControlConnection>> create(boost::asio::io_context& io,
+                                                           ControlDialer& dialer,
+                                                           const controlclient::ClientConfig& config,
+                                                           ControlConnectionOptions options = {});
+  /// Closes the stream (dropping unwritten bytes) and cancels the timer; a dial in flight
+  /// completes into nothing.
+  ~ControlConnection();
+  ControlConnection(const ControlConnection&) = delete;
+  ControlConnection& operator=(const ControlConnection&) = delete;
+
+  /// Starts connecting (from the io_context: nothing runs inside this call). Call once.
+  void start();
+  /// Closes the stream and stops dialing and timers for good; the core keeps its netmap.
+  void stop();
+
+  /// Client::set_auth_key, then the driver acts on it (a stopped core dials again).
+  /// Errors: as Client::set_auth_key.
+  Status set_auth_key(const std::string& auth_key);
+  /// Client::set_endpoints, then the EndpointUpdate is sent when streaming.
+  /// Errors: as Client::set_endpoints.
+  Status set_endpoints(const std::vector<core::SocketAddress>& endpoints, uint16_t home_region);
+
+  /// The core, for its state, netmap, keys and counters. Do not call its entry points
+  /// directly: the setters above do, and then drive what follows.
+  const controlclient::Client& client() const;
+  const ControlConnectionCounters& counters() const;
+  /// Why the last dial failed ("dial.refused" with the server's text, "dial.connect", ...);
+  /// empty code when the last dial succeeded or none failed.
+  const Error& last_dial_error() const;
+  /// True while an upgraded stream is open.
+  bool connected() const;
+
+  struct Impl;  // control_connection.cc
+
+ private:
+  explicit ControlConnection(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace weft::node
