@@ -158,6 +158,7 @@ class Compiler {
       case SelectorKind::kGroup:
       case SelectorKind::kTag:
       case SelectorKind::kAutogroupAdmin:
+      case SelectorKind::kService:
         return std::optional<uint32_t>(intern(s.name));
       case SelectorKind::kPrefix: return std::optional<uint32_t>(prefix_set(s.prefix));
       case SelectorKind::kHost: {
@@ -409,7 +410,9 @@ Evaluator::~Evaluator() = default;
 Principal Evaluator::resolve(const Identity& id) const {
   const CompiledPolicy& c = *impl_;
   Principal p;
-  p.keys.push_back(kWildcardKey);
+  // A Tailscale Service is reached only through rules that name it, not through "*".
+  const bool service_only = !id.services.empty() && !id.user && id.tags.empty() && id.addresses.empty();
+  if (!service_only) p.keys.push_back(kWildcardKey);
   if (!id.tags.empty()) {
     // A tagged node has no owner for access control, even if a user registered it.
     p.tagged = true;
@@ -433,6 +436,8 @@ Principal Evaluator::resolve(const Identity& id) const {
   }
   for (const auto& g : id.groups)
     if (auto k = c.key_of(g)) p.keys.push_back(*k);
+  for (const auto& s : id.services)
+    if (auto k = c.key_of(s)) p.keys.push_back(*k);
   for (const auto& a : id.addresses) {
     if (is_internet_address(a)) p.keys.push_back(kInternetKey);
     for (const auto& s : c.address_sets_)

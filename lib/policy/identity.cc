@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "policy/identity.h"
+#include "policy/selector.h"
 
 namespace weft::policy {
 namespace {
@@ -40,6 +41,14 @@ Result<Identity> identity_from_text(const Policy& policy, std::string_view text,
         return id;
       }
     return make_error("identity.unknown_group", "unknown group " + quoted(text));
+  }
+  if (starts_with(text, "svc:")) {
+    if (is_src)
+      return make_error("identity.service_src", "a Tailscale Service cannot be a source: " + quoted(text));
+    auto s = parse_selector(text);
+    if (!s) return make_error("identity.service", s.error().message);
+    id.services.emplace_back(text);
+    return id;
   }
   if (starts_with(text, "autogroup:") || starts_with(text, "ipset:") || text == "*")
     return make_error("identity.form",

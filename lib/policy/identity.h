@@ -25,10 +25,14 @@ struct Identity {
   /// Group memberships known besides the policy's `groups` ("group:eng"), e.g. from the
   /// identity provider; also how a test src that names a group without members is evaluated.
   std::vector<std::string> groups;
+  /// Tailscale Services this destination stands for ("svc:db"). A service is reached only by
+  /// rules that name it: "*" does not include it, and no device is one offline.
+  std::vector<std::string> services;
 };
 
 /// Parses the forms that tests and `acl query` accept for a source or destination host:
-/// "alice@example.com", "tag:prod", "group:eng" (not for dst), a host alias, an IP address.
+/// "alice@example.com", "tag:prod", "group:eng" (not for dst), "svc:db" (dst only), a host alias,
+/// an IP address.
 /// Errors: unknown group/tag/host, malformed address, a form not allowed there.
 Result<Identity> identity_from_text(const Policy& policy, std::string_view text, bool is_src);
 

@@ -32,6 +32,7 @@ enum class SelectorKind : uint8_t {
   kAutogroupAdmin,     // autogroup:admin (and the other role autogroups, see `name`)
   kAutogroupNonroot,   // autogroup:nonroot (ssh users only)
   kAutogroupShared,    // autogroup:shared: users a device is shared with (nobody in weft)
+  kService,            // "svc:db": a Tailscale Service (grant and test destinations only)
 };
 
 struct Selector {

@@ -155,8 +155,13 @@ void read_auto_approvers(Reader& r, const hujson::Value& v, Policy& policy) {
   if (f[1]) aa.exit_node = r.selectors(f[1], "exitNode");
   if (f[2] && r.expect(*f[2], hujson::Kind::kObject, "services")) {
     for (const auto& m : f[2]->members) {
-      if (!m.key.starts_with("svc:") && !m.key.starts_with("tag:"))
+      if (!m.key.starts_with("svc:") && !m.key.starts_with("tag:")) {
         r.error(source_ref(m.key_pos), "service " + quoted(m.key) + " must start with \"svc:\"");
+      } else if (m.key.starts_with("svc:")) {
+        // The same name rule as a grant destination; the key's text has no escapes to track.
+        if (auto name = parse_selector(m.key); !name)
+          r.error(source_ref(m.key_pos), name.error().message);
+      }
       for (auto& s : r.selectors(&m.value, m.key)) r.extras().service_approvers.push_back(std::move(s));
     }
   }

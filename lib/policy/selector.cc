@@ -72,6 +72,32 @@ TextResult<Selector> named(std::string_view text, std::size_t prefix_len, Select
   return s;
 }
 
+bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// "svc:NAME", where NAME is one DNS label, as Tailscale's tailcfg.ServiceName.Validate checks
+// it: 1-63 letters, digits and '-', starting and ending with a letter or digit.
+TextResult<Selector> service(std::string_view text) {
+  constexpr std::size_t kPrefix = 4;
+  constexpr std::size_t kMaxLabel = 63;
+  std::string_view name = text.substr(kPrefix);
+  if (name.empty()) return error_at(text, kPrefix, "service name is empty in " + quoted(text));
+  if (name.size() > kMaxLabel)
+    return error_at(text, kPrefix, "service name " + quoted(text) +
+                                       " is longer than 63 characters (it is a DNS label)");
+  const std::string label_rule = "; a service name is a DNS label: letters, digits and '-', "
+                                 "starting and ending with a letter or digit";
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    bool edge = i == 0 || i + 1 == name.size();
+    if (is_alnum(name[i]) || (!edge && name[i] == '-')) continue;
+    return error_at(text, kPrefix + i, "invalid character " + quoted(name.substr(i, 1)) +
+                                           " in service name " + quoted(text) + label_rule);
+  }
+  Selector s;
+  s.kind = SelectorKind::kService;
+  s.name = std::string(text);
+  return s;
+}
+
 TextResult<Selector> autogroup(std::string_view text) {
   Selector s;
   s.name = std::string(text);
@@ -160,7 +186,7 @@ TextResult<std::pair<std::string_view, std::string_view>> split_host_ports(std::
                     "missing port in " + quoted(text) + "; write " + quoted(std::string(text) + ":*") +
                         " for every port");
   std::string_view host = text.substr(0, colon);
-  if (host == "tag" || host == "group" || host == "autogroup" || host == "ipset")
+  if (host == "tag" || host == "group" || host == "autogroup" || host == "ipset" || host == "svc")
     return error_at(text, text.size(),
                     "missing port in " + quoted(text) + "; write " + quoted(std::string(text) + ":*") +
                         " for every port");
@@ -230,13 +256,14 @@ TextResult<Selector> parse_selector(std::string_view text) {
   if (text.starts_with("group:")) return named(text, 6, SelectorKind::kGroup, "group");
   if (text.starts_with("tag:")) return named(text, 4, SelectorKind::kTag, "tag");
   if (text.starts_with("ipset:")) return named(text, 6, SelectorKind::kIpSet, "ipset");
+  if (text.starts_with("svc:")) return service(text);
   if (text.find('@') != std::string_view::npos) return user(text);
   if (looks_like_address(text)) return address(text);
   if (auto colon = text.find(':'); colon != std::string_view::npos)
     return error_at(text, 0,
                     "unknown selector " + quoted(text) +
-                        "; expected \"*\", a user, group:, tag:, autogroup:, ipset:, a host "
-                        "alias or an IP address");
+                        "; expected \"*\", a user, group:, tag:, autogroup:, ipset:, svc:, a "
+                        "host alias or an IP address");
   if (auto bad = bad_name_char(text); bad != std::string_view::npos)
     return error_at(text, bad, "invalid character " + quoted(text.substr(bad, 1)) +
                                    " in host alias " + quoted(text));

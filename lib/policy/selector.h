@@ -46,8 +46,9 @@ const std::vector<std::string>& known_autogroups();
 
 /// Classifies one alias. Does not look anything up: a bare name becomes kHost and the validator
 /// checks it exists. Errors: empty text, "tag:"/"group:"/"ipset:" with an empty name, an unknown
-/// autogroup, a malformed user ("@example.com"), a CIDR with host bits set or a bad length,
-/// characters not allowed in a host alias, an unknown "prefix:" form.
+/// autogroup, a malformed user ("@example.com"), a service name that is not a DNS label
+/// ("svc:my_db"), a CIDR with a bad length, characters not allowed in a host alias, an unknown
+/// "prefix:" form.
 TextResult<Selector> parse_selector(std::string_view text);
 
 /// Parses a port list: "*", "22", "22,80,443", "8000-8099" or a mix. Errors: empty list or

@@ -49,6 +49,9 @@ std::vector<std::pair<std::string, Identity>> identities_of(const Policy& policy
     case SelectorKind::kPrefix:
       id.addresses.push_back(s.prefix.address());
       break;
+    case SelectorKind::kService:
+      id.services.push_back(s.name);
+      break;
     case SelectorKind::kGroup:
       for (const auto& g : policy.groups) {
         if (g.name != s.name) continue;

@@ -4,6 +4,7 @@
 
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "policy/selector.h"
 
@@ -52,6 +53,13 @@ class Validator {
       for (auto& d : acl.dst) {
         d.target.at = d.at;
         if (d.target.kind == Kind::kAutogroupSelf && !self_sources_ok(d.target, acl.src, false)) continue;
+        // Tailscale Services are reached through grants (Tailscale kb/1552); an ACL has no
+        // way to name one.
+        if (d.target.kind == Kind::kService) {
+          error(d.at, quoted(d.target.name) + " not valid in acls: a Tailscale Service is reached "
+                      "through a grant (\"dst\": [" + quoted(d.target.name) + "])");
+          continue;
+        }
         rule_side_one(d.target, false);
       }
     }
@@ -66,6 +74,7 @@ class Validator {
           continue;
         }
         if (d.kind == Kind::kAutogroupSelf && !self_sources_ok(d, g.src, true)) continue;
+        if (d.kind == Kind::kService) service_destination(d);
         // Application capabilities are delivered to the destination's tailnet nodes; the
         // internet has none to receive them (Tailscale refuses the combination).
         if (d.kind == Kind::kAutogroupInternet && !g.app.empty()) {
@@ -93,7 +102,7 @@ class Validator {
     for (auto& n : p_.node_attrs) {
       for (auto& t : n.target) {
         if (t.kind == Kind::kAutogroupSelf || t.kind == Kind::kAutogroupInternet ||
-            t.kind == Kind::kAutogroupNonroot || t.kind == Kind::kIpSet) {
+            t.kind == Kind::kAutogroupNonroot || t.kind == Kind::kIpSet || t.kind == Kind::kService) {
           error(t.at, quoted(t.name) + " not valid in nodeAttrs target");
           continue;
         }
@@ -167,6 +176,11 @@ class Validator {
       error(s.at, quoted(s.name) + " not valid on the src side of a rule");
       return;
     }
+    if (src && s.kind == Kind::kService) {
+      error(s.at, quoted(s.name) + " not valid on the src side of a rule: a Tailscale Service only "
+                  "receives connections");
+      return;
+    }
     // "Everyone, even outside the tailnet" names people, not places (Tailscale kb/1396).
     if (!src && s.name == "autogroup:danger-all") {
       error(s.at, "\"autogroup:danger-all\" not valid on the dst side of a rule; use \"*\"");
@@ -193,6 +207,14 @@ class Validator {
       return false;
     }
     return true;
+  }
+
+  // weft's coordination server hosts no Tailscale Services, so a grant to one reaches no device
+  // it knows; said once per service. Tests may still name the service as a destination.
+  void service_destination(const Selector& d) {
+    if (!services_warned_.insert(d.name).second) return;
+    warning(d.at, quoted(d.name) + " is a Tailscale Service: it matches no device offline (weft "
+                  "hosts no services); tests can name it as a destination");
   }
 
   void rule_side(std::vector<Selector>& v, bool src) {
@@ -297,7 +319,7 @@ class Validator {
       for (auto& s : rule.src) {
         if (s.kind == Kind::kPrefix || s.kind == Kind::kHost || s.kind == Kind::kIpSet ||
             s.kind == Kind::kAutogroupSelf || s.kind == Kind::kAutogroupInternet ||
-            s.kind == Kind::kAutogroupNonroot) {
+            s.kind == Kind::kAutogroupNonroot || s.kind == Kind::kService) {
           error(s.at, "ssh src must be users, groups, tags or autogroups, found " + quoted(s.name));
           continue;
         }
@@ -342,13 +364,16 @@ class Validator {
     }
   }
 
-  void test_host(Selector& s, bool src) {
+  // `service`: an ACL test destination, which may name a Tailscale Service (Tailscale's test
+  // destinations include "svc:name:port").
+  void test_host(Selector& s, bool src, bool service = false) {
     bool ok = s.kind == Kind::kUser || s.kind == Kind::kTag || s.kind == Kind::kHost ||
-              s.kind == Kind::kPrefix || (src && s.kind == Kind::kGroup);
+              s.kind == Kind::kPrefix || (src && s.kind == Kind::kGroup) ||
+              (service && s.kind == Kind::kService);
     if (!ok) {
       error(s.at, std::string("test ") + (src ? "src" : "destination") +
-                      " must be a user, " + (src ? "group, " : "") + "tag, host or IP address, found " +
-                      quoted(s.name));
+                      " must be a user, " + (src ? "group, " : "") + "tag, host" +
+                      (service ? ", service" : "") + " or IP address, found " + quoted(s.name));
       return;
     }
     if (s.kind == Kind::kPrefix && !s.prefix.is_single_address()) {
@@ -366,8 +391,8 @@ class Validator {
   void check_tests() {
     for (auto& t : p_.tests) {
       test_host(t.src, true);
-      for (auto& a : t.accept) test_host(a.host, false);
-      for (auto& d : t.deny) test_host(d.host, false);
+      for (auto& a : t.accept) test_host(a.host, false, true);
+      for (auto& d : t.deny) test_host(d.host, false, true);
     }
     for (auto& t : p_.ssh_tests) {
       if (t.src.kind != Kind::kUser && t.src.kind != Kind::kTag)
@@ -382,6 +407,7 @@ class Validator {
   Diagnostics& out_;
   std::vector<bool> host_used_;
   std::unordered_map<std::string, std::string> suggestions_;
+  std::unordered_set<std::string> services_warned_;
   std::size_t suggestion_budget_ = 1'000'000;  // candidate comparisons
   NameTable groups_, tags_, hosts_, ipsets_, postures_;
 };

@@ -79,4 +79,13 @@ BOOST_AUTO_TEST_CASE(rejects_unknown_names_and_multi_node_forms) {
     BOOST_TEST(!identity_from_text(sample(), bad, true).ok(), bad);
 }
 
+BOOST_AUTO_TEST_CASE(parses_a_service_as_a_destination_only) {
+  auto dst = identity_from_text(sample(), "svc:db", false);
+  BOOST_REQUIRE(dst.ok());
+  BOOST_TEST(dst->services == std::vector<std::string>{"svc:db"});
+  BOOST_TEST(dst->addresses.empty());
+  BOOST_TEST(!identity_from_text(sample(), "svc:db", true).ok());
+  BOOST_TEST(!identity_from_text(sample(), "svc:-x", false).ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

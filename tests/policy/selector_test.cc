@@ -220,4 +220,46 @@ BOOST_AUTO_TEST_CASE(suggests_only_close_names) {
   BOOST_TEST(did_you_mean("x", {}) == "");
 }
 
+BOOST_AUTO_TEST_CASE(parses_tailscale_service_names_as_dns_labels) {
+  for (const char* ok : {"svc:db", "svc:web-1", "svc:a", "svc:Grafana2"}) {
+    auto s = parse_selector(ok);
+    BOOST_TEST_REQUIRE(s.ok(), ok);
+    BOOST_TEST((s.value().kind == SelectorKind::kService), ok);
+    BOOST_TEST(s.value().name == ok);
+  }
+  struct Case {
+    const char* text;
+    uint32_t offset;
+    const char* message;
+  } bad[] = {
+      {"svc:", 4, "service name is empty in \"svc:\""},
+      {"svc:-db", 4, "invalid character \"-\" in service name \"svc:-db\"; a service name is a DNS label: "
+                     "letters, digits and '-', starting and ending with a letter or digit"},
+      {"svc:db-", 6, "invalid character \"-\" in service name \"svc:db-\"; a service name is a DNS label: "
+                     "letters, digits and '-', starting and ending with a letter or digit"},
+      {"svc:my_db", 6, "invalid character \"_\" in service name \"svc:my_db\"; a service name is a DNS label: "
+                       "letters, digits and '-', starting and ending with a letter or digit"},
+  };
+  for (const auto& c : bad) {
+    auto s = parse_selector(c.text);
+    BOOST_TEST_REQUIRE(!s.ok(), c.text);
+    BOOST_TEST(s.error().offset == c.offset, c.text);
+    BOOST_TEST(s.error().message == c.message);
+  }
+  auto long_name = parse_selector("svc:" + std::string(64, 'a'));
+  BOOST_TEST_REQUIRE(!long_name.ok());
+  BOOST_TEST(long_name.error().message.find("longer than 63 characters") != std::string::npos);
+  BOOST_TEST(parse_selector("svc:" + std::string(63, 'a')).ok());
+}
+
+BOOST_AUTO_TEST_CASE(asks_for_a_port_on_a_service_destination) {
+  auto d = parse_destination("svc:db");
+  BOOST_TEST_REQUIRE(!d.ok());
+  BOOST_TEST(d.error().message == "missing port in \"svc:db\"; write \"svc:db:*\" for every port");
+  auto t = parse_test_target("svc:db:5432");
+  BOOST_TEST_REQUIRE(t.ok());
+  BOOST_TEST((t.value().host.kind == SelectorKind::kService));
+  BOOST_TEST(t.value().port == 5432);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "policy/load.h"
+#include "policy/pipeline.h"
 #include "policy/test_runner.h"
 #include "support/policy_builders.h"
 
@@ -62,6 +63,17 @@ Policy base() {
   c.at = {12, 5};
   p.acls.push_back(c);
   return p;
+}
+
+// The messages of the failing cases of a policy text's own tests ("" when all pass).
+std::string failures(const char* text) {
+  auto c = check_policy(text);
+  std::string out;
+  for (const auto& d : c.diagnostics)
+    if (d.severity == Severity::kError) out += "load: " + d.message + "\n";
+  for (const auto& t : c.tests.cases)
+    if (!t.passed) out += t.description + ": " + t.message + "\n";
+  return out;
 }
 
 TestReport run(const Policy& p) {
@@ -373,6 +385,22 @@ BOOST_AUTO_TEST_CASE(legacy_allow_key_is_read_as_accept) {
     BOOST_TEST(c.passed == (c.description.find(":80") == std::string::npos &&
                             c.description.find("admin") == std::string::npos),
                c.description << ": " << c.message);
+}
+
+BOOST_AUTO_TEST_CASE(reaches_a_service_only_through_rules_that_name_it) {
+  // "*" does not include a service: its addresses are learned only from grants naming it.
+  auto out = failures(R"({
+  "tagOwners": {"tag:ci": [], "tag:web": []},
+  "grants": [
+    {"src": ["tag:ci"], "dst": ["svc:db"], "ip": ["tcp:5432"]},
+    {"src": ["*"], "dst": ["*"], "ip": ["tcp:443"]},
+  ],
+  "tests": [
+    {"src": "tag:ci", "accept": ["svc:db:5432"], "deny": ["svc:db:22", "svc:db:443", "svc:web:5432"]},
+    {"src": "tag:web", "deny": ["svc:db:5432"]},
+  ],
+})");
+  BOOST_TEST(out.empty(), out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -239,10 +239,10 @@ BOOST_AUTO_TEST_CASE(checks_tests_identities) {
 ]})");
   BOOST_TEST(has(r, "2:9: error: tag not found: \"tag:t\"; did you mean \"tag:s\"?"), render(r));
   BOOST_TEST(has(r, "2:60: error: host not found: \"nohost\""), render(r));
-  BOOST_TEST(has(r, "2:73: error: test destination must be a user, tag, host or IP address, found \"group:x\""),
+  BOOST_TEST(has(r, "2:73: error: test destination must be a user, tag, host, service or IP address, found \"group:x\""),
              render(r));
   BOOST_TEST(has(r, "3:9: error: test src must be a single IP address, found \"10.0.0.0/8\""), render(r));
-  BOOST_TEST(has(r, "3:34: error: test destination must be a user, tag, host or IP address, found "
+  BOOST_TEST(has(r, "3:34: error: test destination must be a user, tag, host, service or IP address, found "
                     "\"autogroup:member\""),
              render(r));
 }
@@ -321,6 +321,48 @@ BOOST_AUTO_TEST_CASE(refuses_test_destinations_that_name_a_prefix) {
                     "\"10.0.0.0/24\""),
              render(r));
   BOOST_TEST(r.diagnostics.size() == 3u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(accepts_services_as_grant_destinations_with_one_warning_each) {
+  auto r = load_policy(R"({"tagOwners": {"tag:web": []},
+"autoApprovers": {"services": {"svc:db": ["tag:web"]}},
+"grants": [{"src": ["autogroup:member"], "dst": ["svc:db", "svc:web"], "ip": ["tcp:5432"]},
+           {"src": ["tag:web"], "dst": ["svc:db"], "ip": ["tcp:5432"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(has(r, "3:50: warning: \"svc:db\" is a Tailscale Service: it matches no device offline "
+                    "(weft hosts no services); tests can name it as a destination"), render(r));
+  BOOST_TEST(has(r, "3:60: warning: \"svc:web\" is a Tailscale Service: it matches no device offline "
+                    "(weft hosts no services); tests can name it as a destination"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, "one warning per service name\n" + render(r));
+  BOOST_TEST((r.policy->grants[0].dst[0].kind == SelectorKind::kService));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_services_outside_grant_and_test_destinations) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": ["svc:db"]},
+"acls": [{"action": "accept", "src": ["svc:db"], "dst": ["svc:db:443"]}],
+"grants": [{"src": ["svc:db"], "dst": ["tag:s"], "ip": ["*"]}],
+"ssh": [{"action": "accept", "src": ["svc:db"], "dst": ["svc:db"], "users": ["root"]}],
+"nodeAttrs": [{"target": ["svc:db"], "attr": ["funnel"]}],
+"autoApprovers": {"services": {"svc:bad_name": ["tag:s"]}},
+"tests": [{"src": "svc:db", "accept": ["tag:s:22"]}]})");
+  BOOST_TEST(has(r, "1:26: error: tag owners must be users, groups, tags or autogroups, found \"svc:db\""),
+             render(r));
+  BOOST_TEST(has(r, "2:39: error: \"svc:db\" not valid on the src side of a rule: a Tailscale Service only "
+                    "receives connections"), render(r));
+  BOOST_TEST(has(r, "2:58: error: \"svc:db\" not valid in acls: a Tailscale Service is reached through a "
+                    "grant (\"dst\": [\"svc:db\"])"), render(r));
+  BOOST_TEST(has(r, "3:21: error: \"svc:db\" not valid on the src side of a rule: a Tailscale Service only "
+                    "receives connections"), render(r));
+  BOOST_TEST(has(r, "4:38: error: ssh src must be users, groups, tags or autogroups, found \"svc:db\""),
+             render(r));
+  BOOST_TEST(has(r, "4:57: error: ssh dst must be tags, autogroup:self, autogroup:tagged, autogroup:member "
+                    "or the src user, found \"svc:db\""), render(r));
+  BOOST_TEST(has(r, "5:27: error: \"svc:db\" not valid in nodeAttrs target"), render(r));
+  BOOST_TEST(has(r, "6:32: error: invalid character \"_\" in service name \"svc:bad_name\"; a service name is "
+                    "a DNS label: letters, digits and '-', starting and ending with a letter or digit"),
+             render(r));
+  BOOST_TEST(has(r, "7:19: error: test src must be a user, group, tag, host or IP address, found \"svc:db\""),
+             render(r));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
