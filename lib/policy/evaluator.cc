@@ -8,6 +8,7 @@
 
 #include "policy/compiled_policy.h"
 #include "policy/posture.h"
+#include "policy/selector.h"
 
 namespace weft::policy {
 namespace {
@@ -160,6 +161,7 @@ class Compiler {
       case SelectorKind::kAutogroupAdmin:
       case SelectorKind::kService:
         return std::optional<uint32_t>(intern(s.name));
+      case SelectorKind::kUserDomain: return std::optional<uint32_t>(intern(user_domain_key(s.name)));
       case SelectorKind::kPrefix: return std::optional<uint32_t>(prefix_set(s.prefix));
       case SelectorKind::kHost: {
         auto p = host_prefix(s);
@@ -428,6 +430,7 @@ Principal Evaluator::resolve(const Identity& id) const {
       p.user_key = *k;
       p.keys.push_back(*k);
     }
+    if (auto k = c.key_of(user_domain_key(*id.user))) p.keys.push_back(*k);
     auto groups = c.user_groups_.find(*id.user);
     if (groups != c.user_groups_.end())
       p.keys.insert(p.keys.end(), groups->second.begin(), groups->second.end());

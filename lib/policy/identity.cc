@@ -40,6 +40,11 @@ Result<Identity> identity_from_text(const Policy& policy, std::string_view text,
         id.groups.emplace_back(text);
         return id;
       }
+    // A group synced from the identity provider needs no definition: a node carrying it.
+    if (is_synced_group(text) && parse_selector(text)) {
+      id.groups.emplace_back(text);
+      return id;
+    }
     return make_error("identity.unknown_group", "unknown group " + quoted(text));
   }
   if (starts_with(text, "svc:")) {
@@ -50,7 +55,8 @@ Result<Identity> identity_from_text(const Policy& policy, std::string_view text,
     id.services.emplace_back(text);
     return id;
   }
-  if (starts_with(text, "autogroup:") || starts_with(text, "ipset:") || text == "*")
+  if (starts_with(text, "autogroup:") || starts_with(text, "ipset:") || starts_with(text, "user:") ||
+      text == "*")
     return make_error("identity.form",
                       quoted(text) + " names many nodes; use a user, tag, host or address");
   for (const auto& h : policy.hosts)

@@ -33,6 +33,7 @@ enum class SelectorKind : uint8_t {
   kAutogroupNonroot,   // autogroup:nonroot (ssh users only)
   kAutogroupShared,    // autogroup:shared: users a device is shared with (nobody in weft)
   kService,            // "svc:db": a Tailscale Service (grant and test destinations only)
+  kUserDomain,         // "user:*@example.com": every user whose login is in that domain
 };
 
 struct Selector {

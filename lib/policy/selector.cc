@@ -52,6 +52,26 @@ std::size_t bad_name_char(std::string_view name) {
   return std::string_view::npos;
 }
 
+// The domain of "user:*@DOMAIN" or of a synced group "group:NAME@DOMAIN" starts at byte `at` of
+// `text`: non-empty, one '@', name characters only. Tailscale also requires the domain to
+// belong to the tailnet, which a file alone cannot show.
+std::optional<TextError> bad_domain(std::string_view text, std::size_t at, std::string_view what) {
+  std::string_view domain = text.substr(at);
+  if (domain.empty())
+    return error_at(text, at, std::string(what) + " " + quoted(text) + " has no domain after '@'");
+  if (domain == "*")
+    return error_at(text, at, std::string(what) + " " + quoted(text) + " names no domain: write "
+                                  "one of the tailnet's domains, such as \"example.com\"");
+  for (std::size_t i = 0; i < domain.size(); ++i) {
+    if (domain[i] == '@')
+      return error_at(text, at + i, std::string(what) + " " + quoted(text) + " has more than one '@'");
+    if (!valid_name_char(domain[i]))
+      return error_at(text, at + i, "invalid character " + quoted(domain.substr(i, 1)) + " in " +
+                                        std::string(what) + " " + quoted(text));
+  }
+  return std::nullopt;
+}
+
 TextResult<Selector> named(std::string_view text, std::size_t prefix_len, SelectorKind kind,
                            const char* what) {
   std::string_view name = text.substr(prefix_len);
@@ -62,6 +82,13 @@ TextResult<Selector> named(std::string_view text, std::size_t prefix_len, Select
                                       (name[0] >= 'A' && name[0] <= 'Z')))
     return error_at(text, prefix_len,
                     "tag name " + quoted(text) + " must start with a letter after \"tag:\"");
+  // A group synced from the identity provider is named "group:NAME@DOMAIN" (Tailscale SCIM).
+  std::size_t at = kind == SelectorKind::kGroup ? name.find('@') : std::string_view::npos;
+  if (at == 0) return error_at(text, prefix_len, "group " + quoted(text) + " has no name before '@'");
+  if (at != std::string_view::npos) {
+    if (auto e = bad_domain(text, prefix_len + at + 1, "group")) return *e;
+    name = name.substr(0, at);
+  }
   if (auto bad = bad_name_char(name); bad != std::string_view::npos)
     return error_at(text, prefix_len + bad,
                     "invalid character " + quoted(name.substr(bad, 1)) + " in " + what + " name " +
@@ -145,6 +172,20 @@ TextResult<Selector> user(std::string_view text) {
   return s;
 }
 
+// "user:*@DOMAIN": every user whose login is in DOMAIN. Other "user:" forms are not Tailscale's
+// (a single user is written without the prefix).
+TextResult<Selector> user_domain(std::string_view text) {
+  constexpr std::string_view kAll = "user:*@";
+  if (!text.starts_with(kAll))
+    return error_at(text, 0, "unknown selector " + quoted(text) + "; write a user without \"user:\" "
+                             "(\"alice@example.com\"), or every user of a domain as \"user:*@example.com\"");
+  if (auto e = bad_domain(text, kAll.size(), "user selector")) return *e;
+  Selector s;
+  s.kind = SelectorKind::kUserDomain;
+  s.name = std::string(text);
+  return s;
+}
+
 TextResult<Selector> address(std::string_view text) {
   auto prefix = util::IpPrefix::parse(text, /*strict=*/false);
   if (!prefix) {
@@ -186,7 +227,8 @@ TextResult<std::pair<std::string_view, std::string_view>> split_host_ports(std::
                     "missing port in " + quoted(text) + "; write " + quoted(std::string(text) + ":*") +
                         " for every port");
   std::string_view host = text.substr(0, colon);
-  if (host == "tag" || host == "group" || host == "autogroup" || host == "ipset" || host == "svc")
+  if (host == "tag" || host == "group" || host == "autogroup" || host == "ipset" || host == "svc" ||
+      host == "user")
     return error_at(text, text.size(),
                     "missing port in " + quoted(text) + "; write " + quoted(std::string(text) + ":*") +
                         " for every port");
@@ -230,6 +272,18 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return "; did you mean " + quoted(*match) + "?";
 }
 
+bool is_synced_group(std::string_view name) {
+  return name.starts_with("group:") && name.find('@') != std::string_view::npos;
+}
+
+std::string user_domain_key(std::string_view login) {
+  auto at = login.rfind('@');
+  if (at == std::string_view::npos) return "";
+  std::string key = "user:*@";
+  for (char c : login.substr(at + 1)) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return key;
+}
+
 bool is_role_autogroup(std::string_view name) {
   return std::find(kRoleAutogroups.begin(), kRoleAutogroups.end(), name) != kRoleAutogroups.end();
 }
@@ -257,13 +311,14 @@ TextResult<Selector> parse_selector(std::string_view text) {
   if (text.starts_with("tag:")) return named(text, 4, SelectorKind::kTag, "tag");
   if (text.starts_with("ipset:")) return named(text, 6, SelectorKind::kIpSet, "ipset");
   if (text.starts_with("svc:")) return service(text);
+  if (text.starts_with("user:")) return user_domain(text);
   if (text.find('@') != std::string_view::npos) return user(text);
   if (looks_like_address(text)) return address(text);
   if (auto colon = text.find(':'); colon != std::string_view::npos)
     return error_at(text, 0,
                     "unknown selector " + quoted(text) +
-                        "; expected \"*\", a user, group:, tag:, autogroup:, ipset:, svc:, a "
-                        "host alias or an IP address");
+                        "; expected \"*\", a user, user:*@, group:, tag:, autogroup:, ipset:, "
+                        "svc:, a host alias or an IP address");
   if (auto bad = bad_name_char(text); bad != std::string_view::npos)
     return error_at(text, bad, "invalid character " + quoted(text.substr(bad, 1)) +
                                    " in host alias " + quoted(text));

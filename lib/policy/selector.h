@@ -41,14 +41,23 @@ class TextResult {
 /// map to SelectorKind::kAutogroupAdmin with the full text kept in Selector::name.
 bool is_role_autogroup(std::string_view name);
 
+/// True for a group synced from the identity provider ("group:security@example.com"): it is not
+/// defined in `groups`, and its members are known only to the identity provider.
+bool is_synced_group(std::string_view name);
+
+/// The "user:*@domain" selector text that matches `login` ("Ann@Example.com" ->
+/// "user:*@example.com"); domains compare without regard to ASCII case. "" without an '@'.
+std::string user_domain_key(std::string_view login);
+
 /// Every autogroup weft accepts, for "did you mean" suggestions.
 const std::vector<std::string>& known_autogroups();
 
 /// Classifies one alias. Does not look anything up: a bare name becomes kHost and the validator
 /// checks it exists. Errors: empty text, "tag:"/"group:"/"ipset:" with an empty name, an unknown
 /// autogroup, a malformed user ("@example.com"), a service name that is not a DNS label
-/// ("svc:my_db"), a CIDR with a bad length, characters not allowed in a host alias, an unknown
-/// "prefix:" form.
+/// ("svc:my_db"), a "user:" form other than "user:*@DOMAIN", a domain that is empty or "*" (in
+/// "user:*@DOMAIN" and synced groups "group:NAME@DOMAIN"), a CIDR with a bad length,
+/// characters not allowed in a host alias, an unknown "prefix:" form.
 TextResult<Selector> parse_selector(std::string_view text);
 
 /// Parses a port list: "*", "22", "22,80,443", "8000-8099" or a mix. Errors: empty list or

@@ -141,6 +141,10 @@ class Validator {
     switch (s.kind) {
       case Kind::kGroup:
         if (groups_.find(s.name)) return true;
+        if (is_synced_group(s.name)) {
+          synced_group(s);
+          return true;
+        }
         error(s.at, "group not found: " + quoted(s.name) + suggest(s.name, groups_));
         return false;
       case Kind::kTag:
@@ -195,7 +199,8 @@ class Validator {
   // "every user". Reports the first offending source at the destination; false when refused.
   bool self_sources_ok(const Selector& dst, const std::vector<Selector>& src, bool grant) {
     for (const auto& s : src) {
-      bool person = s.kind == Kind::kUser || s.kind == Kind::kGroup || s.kind == Kind::kAutogroupMember ||
+      bool person = s.kind == Kind::kUser || s.kind == Kind::kUserDomain || s.kind == Kind::kGroup ||
+                    s.kind == Kind::kAutogroupMember ||
                     s.kind == Kind::kAutogroupAdmin || s.kind == Kind::kAutogroupShared ||
                     (!grant && s.kind == Kind::kWildcard);
       // Already refused on the src side; one message is enough.
@@ -207,6 +212,14 @@ class Validator {
       return false;
     }
     return true;
+  }
+
+  // A group synced from the identity provider (SCIM) is valid without a `groups` entry; its
+  // members are the identity provider's to know, so offline it holds nobody. Said once a name.
+  void synced_group(const Selector& s) {
+    if (!synced_warned_.insert(s.name).second) return;
+    warning(s.at, quoted(s.name) + " is a group synced from the identity provider: it matches "
+                  "nobody offline; tests can name it as a src");
   }
 
   // weft's coordination server hosts no Tailscale Services, so a grant to one reaches no device
@@ -408,6 +421,7 @@ class Validator {
   std::vector<bool> host_used_;
   std::unordered_map<std::string, std::string> suggestions_;
   std::unordered_set<std::string> services_warned_;
+  std::unordered_set<std::string> synced_warned_;
   std::size_t suggestion_budget_ = 1'000'000;  // candidate comparisons
   NameTable groups_, tags_, hosts_, ipsets_, postures_;
 };

@@ -502,4 +502,24 @@ BOOST_AUTO_TEST_CASE(reports_unknown_references_as_errors) {
   BOOST_TEST(!Evaluator::compile(q).ok());
 }
 
+BOOST_AUTO_TEST_CASE(domain_user_selector_matches_untagged_devices_of_users_in_that_domain) {
+  Policy p;
+  p.acls.push_back(acl({sel(SelectorKind::kUserDomain, "user:*@Example.com")}, {dst(tag("tag:srv"), {port(22)})}));
+  Grant g;
+  g.src = {any()};
+  g.dst = {sel(SelectorKind::kUserDomain, "user:*@example.org")};
+  g.ip.push_back(GrantIp{{kProtoTcp}, {port(443)}, {}});
+  p.grants.push_back(g);
+  auto ev = compile(p);
+  BOOST_TEST(allows(ev, user_node("ann@example.com"), tag_node("tag:srv"), 22));
+  BOOST_TEST(allows(ev, user_node("Bob@EXAMPLE.COM"), tag_node("tag:srv"), 22), "domains compare without case");
+  BOOST_TEST(!allows(ev, user_node("cy@example.org"), tag_node("tag:srv"), 22));
+  BOOST_TEST(!allows(ev, user_node("dee@sub.example.com"), tag_node("tag:srv"), 22), "subdomains are other domains");
+  Identity tagged = tag_node("tag:ci");
+  tagged.user = "ann@example.com";
+  BOOST_TEST(!allows(ev, tagged, tag_node("tag:srv"), 22), "a tagged device has no user");
+  BOOST_TEST(allows(ev, tag_node("tag:ci"), user_node("cy@example.org"), 443));
+  BOOST_TEST(!allows(ev, tag_node("tag:ci"), user_node("ann@example.com"), 443));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -88,4 +88,12 @@ BOOST_AUTO_TEST_CASE(parses_a_service_as_a_destination_only) {
   BOOST_TEST(!identity_from_text(sample(), "svc:-x", false).ok());
 }
 
+BOOST_AUTO_TEST_CASE(takes_a_synced_group_without_definition_and_refuses_a_domain) {
+  auto src = identity_from_text(sample(), "group:sec@example.com", true);
+  BOOST_REQUIRE(src.ok());
+  BOOST_TEST(src->groups == std::vector<std::string>{"group:sec@example.com"});
+  BOOST_TEST(!identity_from_text(sample(), "group:sec@", true).ok());
+  BOOST_TEST(!identity_from_text(sample(), "user:*@example.com", true).ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -369,7 +369,7 @@ BOOST_AUTO_TEST_CASE(trims_whitespace_around_actions_tags_and_users_with_warning
   BOOST_TEST(has(r, "3:90: warning: ssh user \" root\" has surrounding whitespace; Tailscale ignores it: write \"root\""),
              render(r));
   // Groups are not trimmed: the API's treatment of them is not recorded.
-  BOOST_TEST(has(r, "4:21: error: unknown selector \" group:x\"; expected \"*\", a user, group:, tag:, autogroup:, ipset:, svc:, a host alias or an IP address"),
+  BOOST_TEST(has(r, "4:21: error: unknown selector \" group:x\"; expected \"*\", a user, user:*@, group:, tag:, autogroup:, ipset:, svc:, a host alias or an IP address"),
              render(r));
   BOOST_TEST_REQUIRE(r.diagnostics.size() == 7u, render(r));
 }

@@ -262,4 +262,46 @@ BOOST_AUTO_TEST_CASE(asks_for_a_port_on_a_service_destination) {
   BOOST_TEST(t.value().port == 5432);
 }
 
+BOOST_AUTO_TEST_CASE(parses_domain_user_selectors_and_synced_groups) {
+  auto all = parse_selector("user:*@example.com");
+  BOOST_TEST_REQUIRE(all.ok());
+  BOOST_TEST((all.value().kind == SelectorKind::kUserDomain));
+  BOOST_TEST(all.value().name == "user:*@example.com");
+  auto synced = parse_selector("group:security-team@example.com");
+  BOOST_TEST_REQUIRE(synced.ok());
+  BOOST_TEST((synced.value().kind == SelectorKind::kGroup));
+  BOOST_TEST(is_synced_group("group:security-team@example.com"));
+  BOOST_TEST(!is_synced_group("group:eng"));
+  struct Case {
+    const char* text;
+    uint32_t offset;
+    const char* message;
+  } bad[] = {
+      {"user:alice@example.com", 0,
+       "unknown selector \"user:alice@example.com\"; write a user without \"user:\" (\"alice@example.com\"), "
+       "or every user of a domain as \"user:*@example.com\""},
+      {"user:*@", 7, "user selector \"user:*@\" has no domain after '@'"},
+      {"user:*@*", 7, "user selector \"user:*@*\" names no domain: write one of the tailnet's domains, such as "
+                      "\"example.com\""},
+      {"user:*@a@b", 8, "user selector \"user:*@a@b\" has more than one '@'"},
+      {"user:*@a b", 8, "invalid character \" \" in user selector \"user:*@a b\""},
+      {"group:@example.com", 6, "group \"group:@example.com\" has no name before '@'"},
+      {"group:sec@", 10, "group \"group:sec@\" has no domain after '@'"},
+      {"group:s c@example.com", 7, "invalid character \" \" in group name \"group:s c@example.com\""},
+  };
+  for (const auto& c : bad) {
+    auto s = parse_selector(c.text);
+    BOOST_TEST_REQUIRE(!s.ok(), c.text);
+    BOOST_TEST(s.error().offset == c.offset, c.text);
+    BOOST_TEST(s.error().message == c.message);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(keys_a_login_by_its_domain_without_regard_to_case) {
+  BOOST_TEST(user_domain_key("Ann@Example.COM") == "user:*@example.com");
+  BOOST_TEST(user_domain_key("user:*@Example.com") == "user:*@example.com");
+  BOOST_TEST(user_domain_key("ann@github") == "user:*@github");
+  BOOST_TEST(user_domain_key("nobody").empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -403,6 +403,23 @@ BOOST_AUTO_TEST_CASE(reaches_a_service_only_through_rules_that_name_it) {
   BOOST_TEST(out.empty(), out);
 }
 
+BOOST_AUTO_TEST_CASE(tests_decide_domain_users_and_synced_groups_named_as_src) {
+  // A synced group has no members offline; a test naming it as src is a device carrying it.
+  auto out = failures(R"({
+  "tagOwners": {"tag:srv": []},
+  "grants": [
+    {"src": ["user:*@example.com"], "dst": ["tag:srv"], "ip": ["tcp:22"]},
+    {"src": ["group:sec@example.com"], "dst": ["tag:srv"], "ip": ["tcp:443"]},
+  ],
+  "tests": [
+    {"src": "ann@example.com", "accept": ["tag:srv:22"], "deny": ["tag:srv:443"]},
+    {"src": "ann@example.org", "deny": ["tag:srv:22"]},
+    {"src": "group:sec@example.com", "accept": ["tag:srv:443"], "deny": ["tag:srv:22"]},
+  ],
+})");
+  BOOST_TEST(out.empty(), out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(enricher_decides_tests_against_what_the_server_knows) {

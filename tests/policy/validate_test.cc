@@ -365,4 +365,43 @@ BOOST_AUTO_TEST_CASE(refuses_services_outside_grant_and_test_destinations) {
              render(r));
 }
 
+BOOST_AUTO_TEST_CASE(accepts_domain_users_where_people_are_sources_or_destinations) {
+  auto r = load_policy(R"({"tagOwners": {"tag:srv": []},
+"acls": [{"action": "accept", "src": ["user:*@example.com"], "dst": ["user:*@example.org:22", "autogroup:self:*"]}],
+"grants": [{"src": ["user:*@example.com"], "dst": ["autogroup:self", "user:*@example.com"], "ip": ["*"]}],
+"ssh": [{"action": "accept", "src": ["user:*@example.com"], "dst": ["tag:srv", "autogroup:self"], "users": ["root"]}],
+"nodeAttrs": [{"target": ["user:*@example.com"], "attr": ["funnel"]}]})");
+  BOOST_TEST(r.diagnostics.empty(), render(r));
+  BOOST_TEST_REQUIRE(r.policy.has_value());
+  BOOST_TEST((r.policy->acls[0].src[0].kind == SelectorKind::kUserDomain));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_domain_users_where_one_person_or_an_owner_is_needed) {
+  auto r = load_policy(R"({"groups": {"group:a": ["user:*@example.com"]},
+"tagOwners": {"tag:srv": ["user:*@example.com"]},
+"ssh": [{"action": "accept", "src": ["user:*@example.com"], "dst": ["user:*@example.com"], "users": ["root"]}],
+"tests": [{"src": "user:*@example.com", "accept": ["tag:srv:22"]}]})");
+  BOOST_TEST(has(r, "1:25: error: group \"group:a\" members must be users, found \"user:*@example.com\""),
+             render(r));
+  BOOST_TEST(has(r, "2:27: error: tag owners must be users, groups, tags or autogroups, found "
+                    "\"user:*@example.com\""), render(r));
+  BOOST_TEST(has(r, "3:69: error: ssh dst must be tags, autogroup:self, autogroup:tagged, autogroup:member "
+                    "or the src user, found \"user:*@example.com\""), render(r));
+  BOOST_TEST(has(r, "4:19: error: test src must be a user, group, tag, host or IP address, found "
+                    "\"user:*@example.com\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(accepts_groups_synced_from_the_identity_provider_with_one_warning_each) {
+  auto r = load_policy(R"({"tagOwners": {"tag:srv": ["group:ops@example.com"]},
+"acls": [{"action": "accept", "src": ["group:sec@example.com", "group:ops@example.com"], "dst": ["tag:srv:22"]}],
+"grants": [{"src": ["group:sec@example.com"], "dst": ["tag:srv"], "ip": ["tcp:443"]}],
+"tests": [{"src": "group:sec@example.com", "accept": ["tag:srv:22", "tag:srv:443"]}]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  BOOST_TEST(has(r, "1:28: warning: \"group:ops@example.com\" is a group synced from the identity provider: "
+                    "it matches nobody offline; tests can name it as a src"), render(r));
+  BOOST_TEST(has(r, "2:39: warning: \"group:sec@example.com\" is a group synced from the identity provider: "
+                    "it matches nobody offline; tests can name it as a src"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, "one warning per group\n" + render(r));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
