@@ -1,5 +1,5 @@
 // Parses the source/destination forms of policy `tests` and `acl query` into an Identity
-// (Tailscale "ACL tests": users, groups on the src side, tags, host aliases, IP addresses).
+// (Tailscale "ACL tests": users, groups, tags, services as destinations, host aliases, IP addresses).
 #include <string>
 #include <string_view>
 
@@ -32,9 +32,8 @@ Result<Identity> identity_from_text(const Policy& policy, std::string_view text,
       }
     return make_error("identity.unknown_tag", quoted(text) + " is not in tagOwners");
   }
+  // A group, on either side, is a node of one of its members: the rules that name the group.
   if (starts_with(text, "group:")) {
-    if (!is_src)
-      return make_error("identity.group_dst", "a group cannot be a destination: " + quoted(text));
     for (const auto& g : policy.groups)
       if (g.name == text) {
         id.groups.emplace_back(text);

@@ -31,8 +31,8 @@ struct Identity {
 };
 
 /// Parses the forms that tests and `acl query` accept for a source or destination host:
-/// "alice@example.com", "tag:prod", "group:eng" (not for dst), "svc:db" (dst only), a host alias,
-/// an IP address.
+/// "alice@example.com", "tag:prod", "group:eng" (a node carrying the group), "svc:db" (dst only),
+/// a host alias, an IP address.
 /// Errors: unknown group/tag/host, malformed address, a form not allowed there.
 Result<Identity> identity_from_text(const Policy& policy, std::string_view text, bool is_src);
 

@@ -16,8 +16,8 @@ std::string rule_text(const RuleRef& r) {
          ", column " + std::to_string(r.at.column);
 }
 
-// The nodes a test names: one per group member for a group (or one carrying the group when it
-// has no members), otherwise a single node.
+// The nodes a test names, on either side: one per group member for a group (or one carrying the
+// group when it has no members, as a synced group offline), otherwise a single node.
 std::vector<std::pair<std::string, Identity>> identities_of(const Policy& policy, const Selector& s);
 
 // identities_of, completed by the caller's enricher (the server's registry).
@@ -96,6 +96,7 @@ void run_acl_test(const Policy& policy, const Evaluator& ev, const AclTest& t,
         if (d.accept == expect_accept || !r.passed) continue;
         r.passed = false;
         std::string who = src_name == t.src.name ? std::string() : " (for group member " + src_name + ")";
+        if (dst_name != target.host.name) who += " (for destination group member " + dst_name + ")";
         r.message = expect_accept ? "expected accept, got deny" + who
                                   : "expected deny, got accept by " + rule_text(*d.rule) + who;
       }
@@ -120,8 +121,8 @@ void run_ssh_test(const Policy& policy, const Evaluator& ev, const SshTest& t,
   std::vector<std::pair<std::string, Principal>> srcs;
   for (const auto& [name, id] : enriched(policy, t.src, enrich)) srcs.emplace_back(name, ev.resolve(id));
   for (const auto& dst_sel : t.dst) {
-    std::vector<Principal> dsts;
-    for (const auto& x : enriched(policy, dst_sel, enrich)) dsts.push_back(ev.resolve(x.second));
+    std::vector<std::pair<std::string, Principal>> dsts;
+    for (const auto& [name, id] : enriched(policy, dst_sel, enrich)) dsts.emplace_back(name, ev.resolve(id));
     auto run = [&](const std::string& user, SshAction want) {
       TestCaseResult r;
       r.expect_accept = want != SshAction::kDeny;
@@ -129,7 +130,7 @@ void run_ssh_test(const Policy& policy, const Evaluator& ev, const SshTest& t,
       r.case_at = t.at;
       r.description = t.src.name + " -> " + dst_sel.name + " as " + user + " (ssh " + action_name(want) + ")";
       r.passed = true;
-      for (const auto& dst : dsts)
+      for (const auto& [dst_name, dst] : dsts)
         for (const auto& [src_name, src] : srcs) {
           SshDecision d = ev.decide_ssh(src, dst, user);
           if (d.rule && !r.accepted_by) r.accepted_by = RuleRef{RuleRef::Kind::kSsh, *d.rule, d.at};
@@ -138,6 +139,7 @@ void run_ssh_test(const Policy& policy, const Evaluator& ev, const SshTest& t,
           r.message = std::string("expected ") + action_name(want) + ", got " + action_name(d.action);
           if (d.rule) r.message += " by " + rule_text(RuleRef{RuleRef::Kind::kSsh, *d.rule, d.at});
           if (src_name != t.src.name) r.message += " (for group member " + src_name + ")";
+          if (dst_name != dst_sel.name) r.message += " (for destination group member " + dst_name + ")";
         }
       report.cases.push_back(std::move(r));
     };

@@ -377,42 +377,42 @@ class Validator {
     }
   }
 
-  // `service`: an ACL test destination, which may name a Tailscale Service (Tailscale's test
-  // destinations include "svc:name:port").
-  void test_host(Selector& s, bool src, bool service = false) {
-    bool ok = s.kind == Kind::kUser || s.kind == Kind::kTag || s.kind == Kind::kHost ||
-              s.kind == Kind::kPrefix || (src && s.kind == Kind::kGroup) ||
-              (service && s.kind == Kind::kService);
+  // Where a test names a node: `tests` src and destinations, `sshTests` src and dst.
+  enum class TestSide : uint8_t { kSrc, kDst, kSshSrc, kSshDst };
+
+  // Every side takes a user, a group (each member must pass; a synced group is a node carrying
+  // it), a tag, a host or one IP address; `tests` destinations also a Tailscale Service.
+  void test_host(Selector& s, TestSide side) {
+    static constexpr const char* kWhat[] = {"test src", "test destination", "sshTests src", "sshTests dst"};
+    const char* what = kWhat[static_cast<int>(side)];
+    bool ok = s.kind == Kind::kUser || s.kind == Kind::kGroup || s.kind == Kind::kTag ||
+              s.kind == Kind::kHost || s.kind == Kind::kPrefix ||
+              (side == TestSide::kDst && s.kind == Kind::kService);
     if (!ok) {
-      error(s.at, std::string("test ") + (src ? "src" : "destination") +
-                      " must be a user, " + (src ? "group, " : "") + "tag, host" +
-                      (service ? ", service" : "") + " or IP address, found " + quoted(s.name));
+      error(s.at, std::string(what) + " must be a user, group, tag, host" +
+                      (side == TestSide::kDst ? ", service" : "") + " or IP address, found " + quoted(s.name));
       return;
     }
     if (s.kind == Kind::kPrefix && !s.prefix.is_single_address()) {
-      error(s.at, "test " + std::string(src ? "src" : "destination") + " must be a single IP address, found " +
-                      quoted(s.name));
+      error(s.at, std::string(what) + " must be a single IP address, found " + quoted(s.name));
       return;
     }
     // A test names one address and port; a host alias of a prefix names many (Tailscale
     // refuses it like the prefix written out).
     if (exists(s) && s.kind == Kind::kHost && !s.prefix.is_single_address())
-      error(s.at, "test " + std::string(src ? "src" : "destination") + " must be a single IP address, found " +
-                      "host " + quoted(s.name) + " = " + quoted(s.prefix.to_string()));
+      error(s.at, std::string(what) + " must be a single IP address, found host " + quoted(s.name) + " = " +
+                      quoted(s.prefix.to_string()));
   }
 
   void check_tests() {
     for (auto& t : p_.tests) {
-      test_host(t.src, true);
-      for (auto& a : t.accept) test_host(a.host, false, true);
-      for (auto& d : t.deny) test_host(d.host, false, true);
+      test_host(t.src, TestSide::kSrc);
+      for (auto& a : t.accept) test_host(a.host, TestSide::kDst);
+      for (auto& d : t.deny) test_host(d.host, TestSide::kDst);
     }
     for (auto& t : p_.ssh_tests) {
-      if (t.src.kind != Kind::kUser && t.src.kind != Kind::kTag)
-        error(t.src.at, "sshTests src must be a user or a tag, found " + quoted(t.src.name));
-      else
-        exists(t.src);
-      for (auto& d : t.dst) test_host(d, false);
+      test_host(t.src, TestSide::kSshSrc);
+      for (auto& d : t.dst) test_host(d, TestSide::kSshDst);
     }
   }
 

@@ -47,12 +47,15 @@ BOOST_AUTO_TEST_CASE(parses_a_known_tag_and_rejects_an_unknown_one) {
   BOOST_TEST(bad.error().code == "identity.unknown_tag");
 }
 
-BOOST_AUTO_TEST_CASE(accepts_a_group_only_as_source) {
+BOOST_AUTO_TEST_CASE(accepts_a_group_on_either_side) {
   auto src = identity_from_text(sample(), "group:eng", true);
   BOOST_REQUIRE(src.ok());
   BOOST_TEST(src->groups.size() == 1u);
-  BOOST_TEST(!identity_from_text(sample(), "group:eng", false).ok());
+  auto dst = identity_from_text(sample(), "group:eng", false);
+  BOOST_REQUIRE(dst.ok());
+  BOOST_TEST(dst->groups == std::vector<std::string>{"group:eng"});
   BOOST_TEST(!identity_from_text(sample(), "group:unknown", true).ok());
+  BOOST_TEST(!identity_from_text(sample(), "group:unknown", false).ok());
 }
 
 BOOST_AUTO_TEST_CASE(resolves_host_alias_to_its_address) {

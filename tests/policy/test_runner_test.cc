@@ -420,6 +420,35 @@ BOOST_AUTO_TEST_CASE(tests_decide_domain_users_and_synced_groups_named_as_src) {
   BOOST_TEST(out.empty(), out);
 }
 
+BOOST_AUTO_TEST_CASE(group_destinations_and_ssh_sources_check_every_member) {
+  auto out = failures(R"({
+  "groups": {"group:eng": ["ann@example.com", "bob@example.com"], "group:ops": ["cy@example.com"]},
+  "tagOwners": {"tag:srv": []},
+  "hosts": {"jump": "100.64.0.7"},
+  "acls": [
+    {"action": "accept", "src": ["group:ops"], "dst": ["group:eng:22"]},
+    {"action": "accept", "src": ["cy@example.com"], "dst": ["ann@example.com:80"]},
+  ],
+  "ssh": [
+    {"action": "accept", "src": ["group:eng"], "dst": ["tag:srv"], "users": ["deploy"]},
+    {"action": "accept", "src": ["*"], "dst": ["tag:srv"], "users": ["backup"]},
+  ],
+  "tests": [
+    {"src": "group:ops", "accept": ["group:eng:22"], "deny": ["group:eng:23"]},
+    {"src": "cy@example.com", "deny": ["group:eng:80"]},
+  ],
+  "sshTests": [
+    {"src": "group:eng", "dst": ["tag:srv"], "accept": ["deploy"], "deny": ["root"]},
+    {"src": "group:ops", "dst": ["tag:srv"], "deny": ["deploy"]},
+    {"src": "jump", "dst": ["tag:srv"], "accept": ["backup"], "deny": ["deploy"]},
+    {"src": "100.64.0.8", "dst": ["tag:srv", "group:eng"], "deny": ["deploy"]},
+  ],
+})");
+  // The deny of group:eng:80 fails for ann only; the message names the member.
+  BOOST_TEST(out == "cy@example.com -> group:eng:80 (tcp): expected deny, got accept by acls[1] at line 7, "
+                    "column 5 (for destination group member ann@example.com)\n", out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(enricher_decides_tests_against_what_the_server_knows) {

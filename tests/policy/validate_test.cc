@@ -239,18 +239,49 @@ BOOST_AUTO_TEST_CASE(checks_tests_identities) {
 ]})");
   BOOST_TEST(has(r, "2:9: error: tag not found: \"tag:t\"; did you mean \"tag:s\"?"), render(r));
   BOOST_TEST(has(r, "2:60: error: host not found: \"nohost\""), render(r));
-  BOOST_TEST(has(r, "2:73: error: test destination must be a user, tag, host, service or IP address, found \"group:x\""),
-             render(r));
+  BOOST_TEST(has(r, "2:73: error: group not found: \"group:x\""), render(r));
   BOOST_TEST(has(r, "3:9: error: test src must be a single IP address, found \"10.0.0.0/8\""), render(r));
-  BOOST_TEST(has(r, "3:34: error: test destination must be a user, tag, host, service or IP address, found "
+  BOOST_TEST(has(r, "3:34: error: test destination must be a user, group, tag, host, service or IP address, found "
                     "\"autogroup:member\""),
              render(r));
 }
 
 BOOST_AUTO_TEST_CASE(checks_ssh_tests_identities) {
   auto r = load_policy(R"({"sshTests": [{"src": "group:x", "dst": ["tag:nope"], "accept": ["root"]}]})");
-  BOOST_TEST(has(r, "1:23: error: sshTests src must be a user or a tag, found \"group:x\""), render(r));
+  BOOST_TEST(has(r, "1:23: error: group not found: \"group:x\""), render(r));
   BOOST_TEST(has(r, "1:42: error: tag not found: \"tag:nope\""), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(accepts_groups_hosts_and_addresses_on_every_test_side) {
+  auto r = load_policy(R"({"groups": {"group:eng": ["a@example.com"]}, "tagOwners": {"tag:s": []},
+"hosts": {"db": "100.64.0.5"},
+"tests": [{"src": "group:eng", "accept": ["group:eng:22", "group:ops@example.com:22"]},
+          {"src": "db", "deny": ["db:22", "100.64.0.6:22"]}],
+"sshTests": [{"src": "group:eng", "dst": ["group:eng", "db", "100.64.0.6"], "deny": ["root"]},
+             {"src": "100.64.0.5", "dst": ["tag:s"], "deny": ["root"]},
+             {"src": "db", "dst": ["tag:s"], "deny": ["root"]}]})");
+  BOOST_TEST(r.policy.has_value(), render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, "only the synced group's warning\n" + render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_what_names_many_nodes_in_ssh_tests) {
+  auto r = load_policy(R"({"hosts": {"lan": "10.0.0.0/24"}, "sshTests": [
+{"src": "autogroup:member", "dst": ["lan", "10.0.0.0/8", "autogroup:internet", "svc:db"], "deny": ["root"]},
+{"src": "lan", "dst": ["*"], "deny": ["root"]},
+]})");
+  BOOST_TEST(has(r, "2:9: error: sshTests src must be a user, group, tag, host or IP address, found "
+                    "\"autogroup:member\""), render(r));
+  BOOST_TEST(has(r, "2:37: error: sshTests dst must be a single IP address, found host \"lan\" = \"10.0.0.0/24\""),
+             render(r));
+  BOOST_TEST(has(r, "2:44: error: sshTests dst must be a single IP address, found \"10.0.0.0/8\""), render(r));
+  BOOST_TEST(has(r, "2:58: error: sshTests dst must be a user, group, tag, host or IP address, found "
+                    "\"autogroup:internet\""), render(r));
+  BOOST_TEST(has(r, "2:80: error: sshTests dst must be a user, group, tag, host or IP address, found \"svc:db\""),
+             render(r));
+  BOOST_TEST(has(r, "3:9: error: sshTests src must be a single IP address, found host \"lan\" = \"10.0.0.0/24\""),
+             render(r));
+  BOOST_TEST(has(r, "3:24: error: sshTests dst must be a user, group, tag, host or IP address, found \"*\""),
+             render(r));
 }
 
 BOOST_AUTO_TEST_CASE(checks_auto_approvers_and_node_attrs) {
@@ -317,7 +348,7 @@ BOOST_AUTO_TEST_CASE(refuses_test_destinations_that_name_a_prefix) {
              render(r));
   BOOST_TEST(has(r, "3:61: error: test destination must be a single IP address, found \"10.1.0.0/16\""),
              render(r));
-  BOOST_TEST(has(r, "4:41: error: test destination must be a single IP address, found host \"net\" = "
+  BOOST_TEST(has(r, "4:41: error: sshTests dst must be a single IP address, found host \"net\" = "
                     "\"10.0.0.0/24\""),
              render(r));
   BOOST_TEST(r.diagnostics.size() == 3u, render(r));
