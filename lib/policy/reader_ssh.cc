@@ -16,25 +16,46 @@ namespace {
 // mode uses the same bound).
 constexpr std::chrono::hours kMaxCheckPeriod{168};
 
-// The SSH login names a rule may grant: "root", "autogroup:nonroot", "localpart:*@domain",
-// or a Unix user name.
+// The SSH login names a rule may grant. Tailscale's API takes every entry but "" and "*" as a
+// login, literally: "group:foo", "autogroup:member" or a malformed "localpart:" become logins
+// that no account can have (recorded API answers). weft keeps them literally too, and warns.
 void check_ssh_user(Reader& r, std::string_view u, SourceRef at) {
+  if (u.empty()) {
+    r.error(at, "ssh user is empty (Tailscale refuses it); list logins such as \"root\" or "
+                "\"autogroup:nonroot\"");
+    return;
+  }
+  if (u == "*") {
+    r.error(at, "ssh user \"*\" is not valid (Tailscale refuses it); use \"autogroup:nonroot\" for "
+                "every login but root");
+    return;
+  }
   if (u == "autogroup:nonroot") return;
-  if (u.starts_with("autogroup:")) {
-    r.error(at, "ssh users may use only autogroup:nonroot, found " + quoted(u));
-    return;
-  }
+  constexpr std::string_view kLocalpart = "localpart:*@";
   if (u.starts_with("localpart:")) {
-    if (!u.starts_with("localpart:*@") || u.size() == 12)
-      r.error(at, "ssh user " + quoted(u) + " must be written \"localpart:*@DOMAIN\"");
+    std::string_view domain = u.starts_with(kLocalpart) ? u.substr(kLocalpart.size()) : std::string_view();
+    if (domain == "*") {
+      r.error(at, "ssh user " + quoted(u) + " names no domain: write one of the tailnet's domains "
+                  "(\"localpart:*@example.com\")");
+    } else if (domain.empty() || domain.find_first_of("@*") != std::string_view::npos) {
+      r.warning(at, "ssh user " + quoted(u) + " is not \"localpart:*@DOMAIN\", so Tailscale takes it as a "
+                    "login name, which no account can have");
+    }
     return;
   }
-  bool ok = !u.empty() && u.size() <= 64;
-  for (std::size_t i = 0; ok && i < u.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(u[i]);
-    ok = c > ' ' && c != ':' && c != '/' && c != '@' && c != '*';
+  if (u.starts_with("autogroup:") || u.starts_with("group:") || u.starts_with("tag:") ||
+      u.starts_with("user:")) {
+    r.warning(at, "ssh user " + quoted(u) + " is a login name to Tailscale, not a set of people: no "
+                  "account can be called that; choose who connects in \"src\" and list logins here "
+                  "(such as \"autogroup:nonroot\")");
+    return;
   }
-  if (!ok) r.error(at, "invalid ssh user " + quoted(u));
+  for (char c : u) {
+    if (static_cast<unsigned char>(c) > ' ' && c != ':' && c != '/' && c != '*') continue;
+    r.warning(at, "ssh user " + quoted(u) + " is a login name no account can have (it contains " +
+                      quoted(std::string_view(&c, 1)) + "); Tailscale accepts it, and it matches nothing");
+    return;
+  }
 }
 
 void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
@@ -66,7 +87,6 @@ void read_ssh_rule(Reader& r, const hujson::Value& v, Policy& policy) {
       if (login.size() != s->text.size() && !login.empty())
         r.warning(source_ref(s->pos), "ssh user " + quoted(s->text) + " has surrounding "
                                       "whitespace; Tailscale ignores it: write " + quoted(login));
-      if (login.empty()) login = s->text;
       check_ssh_user(r, login, source_ref(s->pos));
       rule.users.emplace_back(login);
     }

@@ -274,10 +274,14 @@ BOOST_AUTO_TEST_CASE(reports_ssh_rule_mistakes) {
 {"action": "check", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["localpart:x"], "checkPeriod": "soon"},
 ]})");
   BOOST_TEST(has(r, "2:12: error: ssh action must be \"accept\" or \"check\", found \"allow\""), render(r));
-  BOOST_TEST(has(r, "3:79: error: ssh users may use only autogroup:nonroot, found \"autogroup:x\""), render(r));
-  BOOST_TEST(has(r, "3:94: error: invalid ssh user \"a b\""), render(r));
+  BOOST_TEST(has(r, "3:79: warning: ssh user \"autogroup:x\" is a login name to Tailscale, not a set of "
+                    "people: no account can be called that; choose who connects in \"src\" and list logins "
+                    "here (such as \"autogroup:nonroot\")"), render(r));
+  BOOST_TEST(has(r, "3:94: warning: ssh user \"a b\" is a login name no account can have (it contains \" \"); "
+                    "Tailscale accepts it, and it matches nothing"), render(r));
   BOOST_TEST(has(r, "3:117: error: \"checkPeriod\" is only valid with action \"check\""), render(r));
-  BOOST_TEST(has(r, "4:78: error: ssh user \"localpart:x\" must be written \"localpart:*@DOMAIN\""), render(r));
+  BOOST_TEST(has(r, "4:78: warning: ssh user \"localpart:x\" is not \"localpart:*@DOMAIN\", so Tailscale takes "
+                    "it as a login name, which no account can have"), render(r));
   BOOST_TEST(has(r, "4:109: error: invalid checkPeriod \"soon\"; expected a duration such as \"12h\" or \"always\""),
              render(r));
 }
@@ -443,6 +447,34 @@ BOOST_AUTO_TEST_CASE(refuses_ip_pools_inside_tailscale_reserved_ranges) {
                     "(Tailscale internal use); pick a range without it"),
              render(r));
   BOOST_TEST(r.diagnostics.size() == 4u, render(r));
+}
+
+BOOST_AUTO_TEST_CASE(takes_group_tag_and_autogroup_ssh_users_as_literal_logins_with_warnings) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["group:foo", "tag:s", "autogroup:member"]},
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["localpart:*@", "ann@example.com", "ubuntu"]},
+]})");
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  for (const char* pos : {"2:79", "2:92", "2:101"})
+    BOOST_TEST(render(r).find(std::string(pos) + ": warning: ssh user \"") != std::string::npos, pos << "\n" << render(r));
+  BOOST_TEST(has(r, "3:79: warning: ssh user \"localpart:*@\" is not \"localpart:*@DOMAIN\", so Tailscale takes it "
+                    "as a login name, which no account can have"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 4u, "a login with '@' is a valid name on some systems\n" + render(r));
+  BOOST_TEST((r.policy->ssh[0].users == std::vector<std::string>{"group:foo", "tag:s", "autogroup:member"}));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_empty_and_wildcard_ssh_users_as_tailscale_does) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["", "  ", "*", "localpart:*@*"]},
+]})");
+  BOOST_TEST(has(r, "2:79: error: ssh user is empty (Tailscale refuses it); list logins such as \"root\" or "
+                    "\"autogroup:nonroot\""), render(r));
+  BOOST_TEST(has(r, "2:83: error: ssh user is empty (Tailscale refuses it); list logins such as \"root\" or "
+                    "\"autogroup:nonroot\""), render(r));
+  BOOST_TEST(has(r, "2:89: error: ssh user \"*\" is not valid (Tailscale refuses it); use \"autogroup:nonroot\" "
+                    "for every login but root"), render(r));
+  BOOST_TEST(has(r, "2:94: error: ssh user \"localpart:*@*\" names no domain: write one of the tailnet's domains "
+                    "(\"localpart:*@example.com\")"), render(r));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -449,6 +449,19 @@ BOOST_AUTO_TEST_CASE(group_destinations_and_ssh_sources_check_every_member) {
                     "column 5 (for destination group member ann@example.com)\n", out);
 }
 
+BOOST_AUTO_TEST_CASE(ssh_users_that_look_like_groups_are_literal_logins) {
+  // Tailscale compiles "group:ops" in ssh users to the login "group:ops", not to the group.
+  auto out = failures(R"({
+  "groups": {"group:ops": ["ann@example.com"]},
+  "tagOwners": {"tag:srv": []},
+  "ssh": [{"action": "accept", "src": ["group:ops"], "dst": ["tag:srv"], "users": ["group:ops", "autogroup:member"]}],
+  "sshTests": [
+    {"src": "ann@example.com", "dst": ["tag:srv"], "accept": ["group:ops", "autogroup:member"], "deny": ["ann", "root"]},
+  ],
+})");
+  BOOST_TEST(out.empty(), out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(enricher_decides_tests_against_what_the_server_knows) {
