@@ -2,6 +2,7 @@
 // (docs/policy.md, "Sections").
 #include <array>
 
+#include "policy/capability.h"
 #include "policy/protocol.h"
 #include "policy/reader.h"
 #include "policy/selector.h"
@@ -26,13 +27,11 @@ std::optional<uint8_t> read_proto(Reader& r, const hujson::Value& v) {
 }
 
 // An `app` object: capability name -> array of objects, kept as JSON.
-std::vector<AppCapability> read_app(Reader& r, const hujson::Value& v) {
+std::vector<AppCapability> read_app(Reader& r, const hujson::Value& v, CapabilityPlace place) {
   std::vector<AppCapability> out;
   if (!r.expect(v, hujson::Kind::kObject, "app")) return out;
   for (const auto& m : v.members) {
-    if (m.key.empty() || m.key.find('/') == std::string::npos)
-      r.error(source_ref(m.key_pos), "app capability name " + quoted(m.key) +
-                                         " must be a domain and path (\"example.com/cap/name\")");
+    if (auto e = capability_name_error(m.key, place)) r.error(source_ref(m.key_pos), *e);
     if (!m.value.is_array()) {
       r.error(source_ref(m.value.pos), "app capability " + quoted(m.key) +
                                            " must be an array of objects, found " +
@@ -148,7 +147,7 @@ void read_grant(Reader& r, const hujson::Value& v, Policy& policy) {
       g.ip.push_back(std::move(ip.value()));
     }
   }
-  if (f[3]) g.app = read_app(r, *f[3]);
+  if (f[3]) g.app = read_app(r, *f[3], CapabilityPlace::kGrant);
   // Tailscale refuses a grant that gives nothing: "ip": [] with "app": {} is as empty as neither.
   bool no_ip = !f[2] || (f[2]->is_array() && f[2]->items.empty());
   bool no_app = !f[3] || (f[3]->is_object() && f[3]->members.empty());
@@ -186,7 +185,7 @@ void read_node_attr(Reader& r, const hujson::Value& v, Policy& policy) {
   if (r.require(f[0], v, "target", "nodeAttrs entry")) n.target = r.selectors(f[0], "target");
   if (f[1])
     for (const auto* s : r.strings(*f[1], "attr")) n.attr.push_back(s->text);
-  if (f[2]) n.app = read_app(r, *f[2]);
+  if (f[2]) n.app = read_app(r, *f[2], CapabilityPlace::kNodeAttr);
   if (f[3]) {
     for (const auto* s : r.strings(*f[3], "ipPool")) {
       auto pool = util::IpPrefix::parse(s->text);

@@ -225,7 +225,8 @@ BOOST_AUTO_TEST_CASE(reports_bad_grant_ip_and_app) {
   BOOST_TEST(has(r, "2:53: error: port 0 is not a valid port"), render(r));
   BOOST_TEST(has(r, "3:59: error: app capability \"example.com/cap/x\" must be an array of objects, found object"),
              render(r));
-  BOOST_TEST(has(r, "3:69: error: app capability name \"nopath\" must be a domain and path (\"example.com/cap/name\")"),
+  BOOST_TEST(has(r, "3:69: error: app capability name \"nopath\" must have the form {domain}/{path}, such as "
+                    "\"example.com/cap/name\" (no \"https://\")"),
              render(r));
 }
 
@@ -475,6 +476,20 @@ BOOST_AUTO_TEST_CASE(refuses_empty_and_wildcard_ssh_users_as_tailscale_does) {
                     "for every login but root"), render(r));
   BOOST_TEST(has(r, "2:94: error: ssh user \"localpart:*@*\" names no domain: write one of the tailnet's domains "
                     "(\"localpart:*@example.com\")"), render(r));
+}
+
+BOOST_AUTO_TEST_CASE(refuses_unpublished_tailscale_capabilities_in_grants_only) {
+  auto r = load_policy(R"({"grants": [
+{"src": ["*"], "dst": ["*"], "app": {"tailscale.com/cap/webui": [{}], "tailscale.com/cap/funnel": [{}]}},
+{"src": ["*"], "dst": ["*"], "app": {"https://tailscale.com/cap/ingress": [{}]}},
+],
+"nodeAttrs": [{"target": ["*"], "app": {"tailscale.com/app-connectors": [{"name": "x"}]}}]})");
+  BOOST_TEST(has(r, "2:71: error: app capability name \"tailscale.com/cap/funnel\" is in the tailscale.com "
+                    "domain, where a grant may name only the capabilities Tailscale publishes; name your own "
+                    "under your domain (\"example.com/cap/name\")"), render(r));
+  BOOST_TEST(has(r, "3:38: error: app capability name \"https://tailscale.com/cap/ingress\" must have the form "
+                    "{domain}/{path}, such as \"example.com/cap/name\" (no \"https://\")"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, render(r));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
