@@ -23,11 +23,11 @@ constexpr std::string_view kTailscaleDomain = "tailscale.com/";
 //    webui, drive, relay and kubernetes are accepted in grants and relay-target, ingress and
 //    funnel refused in the API answers recorded by headscale (hscontrol/policy/v2/testdata/
 //    grant_results/grant-a3..a6, b1, k9, k10 at commit f20f1f127842).
-//  - Tailscale's published apps: tsidp (tailscale.com/cap/tsidp, peercap.go above; accepted
-//    since mid-2025, tailscale/tailscale#16312), TailSQL (Tailscale kb/1324's grants
-//    walkthrough), golink (Tailscale's golink documentation), setec (github.com/tailscale/setec,
-//    "tailscale.com/cap/secrets"), proxy-to-grafana (cmd/proxy-to-grafana/proxy-to-grafana.go at
-//    the tailscale commit above).
+//  - Tailscale's published apps: tsidp (tailscale.com/cap/tsidp, peercap.go above; refused in
+//    June 2025, accepted later by a user's report in tailscale/tailscale#16312), TailSQL
+//    (Tailscale kb/1324's grants walkthrough), golink (Tailscale's golink documentation), setec
+//    (github.com/tailscale/setec, "tailscale.com/cap/secrets"), proxy-to-grafana
+//    (cmd/proxy-to-grafana/proxy-to-grafana.go at the tailscale commit above).
 constexpr std::array<std::string_view, 9> kGrantable = {
     "tailscale.com/cap/webui",      "tailscale.com/cap/drive",   "tailscale.com/cap/relay",
     "tailscale.com/cap/kubernetes", "tailscale.com/cap/tsidp",   "tailscale.com/cap/tailsql",
