@@ -81,7 +81,7 @@ std::string build_request(const AdminOptions& o, std::string* policy_text) {
   Writer w(buf);
   w.StartObject();
   w.Key("op");
-  w.String((o.area + "." + o.action).c_str());
+  w.String((o.action.empty() ? o.area : o.area + "." + o.action).c_str());
   if (!o.email.empty()) {
     w.Key("email");
     w.String(o.email.c_str());
@@ -198,6 +198,9 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
     print_table(rows);
   } else if (o.area == "policy") {
     return print_policy_outcome(o, r);
+  } else if (o.area == "status") {
+    for (const auto& m : r.GetObject())
+      if (m.value.IsUint64()) std::cout << m.name.GetString() << " " << m.value.GetUint64() << "\n";
   } else {
     std::cout << "done\n";
   }

@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
   leaf(policy, "policy", "check", "Validate a policy file against the server's registry")
       ->add_option("file", admin.file, "Policy file")
       ->required();
+  admin_cmd->add_subcommand("status", "The server's counters (streams, devices, maps, deltas)")
+      ->callback([&admin] { admin.area = "status"; });
 
   try {
     app.parse(argc, argv);
