@@ -1,6 +1,6 @@
-// The Linux driver of one control client (docs/control-plane.md, "Control connection"): dials the
-// server through a ControlDialer, moves bytes between the byte pump and the client core, keeps one
-// timer at the core's next deadline and hands the core's events to the caller, on one io_context.
+// The Linux driver of one control client (the core: docs/control-plane.md, "Control client"):
+// dials the server through a ControlDialer, moves bytes between the byte pump and the core, keeps
+// one timer at the core's next deadline and hands the core's events to the caller.
 #pragma once
 
 #include <cstdint>
