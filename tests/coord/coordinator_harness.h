@@ -18,42 +18,14 @@
 #include "core/key.h"
 #include "core/random.h"
 #include "crypto/crypto.h"
+#include "support/memory_state_store.h"
 #include "support/test_keys.h"
 
 namespace weft::coord::test {
 
+using weft::test::MemoryStore;
 using weft::test::public_of;
 using weft::test::random_private;
-
-/// Keeps what was committed, as a real store would, and can be told to fail.
-struct MemoryStore : StateStore {
-  Status commit(const StateChange& change) override {
-    if (fail) return make_error("store.sqlite", "disk full (test)");
-    ++commits;
-    if (change.registry != nullptr) {
-      for (const auto& u : change.registry->users_upserted) users[u.id] = u;
-      for (const auto& u : change.registry->users_removed) users.erase(u);
-      for (const auto& d : change.registry->devices_upserted) devices[d.id] = d;
-      for (const auto& k : change.registry->auth_keys_upserted) keys[k.id] = k;
-    }
-    if (change.policy != nullptr) policies.push_back(*change.policy);
-    return Ok{};
-  }
-  RestoredState state() const {
-    RestoredState s;
-    for (const auto& [id, u] : users) s.users.push_back(u);
-    for (const auto& [id, d] : devices) s.devices.push_back(d);
-    for (const auto& [id, k] : keys) s.auth_keys.push_back(k);
-    s.policies = policies;
-    return s;
-  }
-  bool fail = false;
-  int commits = 0;
-  std::map<UserId, User> users;
-  std::map<DeviceId, Device> devices;
-  std::map<AuthKeyId, StoredAuthKey> keys;
-  std::vector<PolicyRecord> policies;
-};
 
 /// One connection's channel state on the node side.
 struct NodeChannel {
