@@ -264,6 +264,7 @@ void Coordinator::on_deadline(core::Now now, core::Random& rng) {
     Session* s = m.find(ConnectionId{conn});
     if (s == nullptr) continue;
     s->timer_armed = false;
+    if (s->phase == Session::Phase::kClosing) continue;
     const bool live = s->phase == Session::Phase::kStreaming ||
                       s->phase == Session::Phase::kPending ||
                       s->phase == Session::Phase::kRegistered;
@@ -342,7 +343,8 @@ Status Coordinator::approve(DeviceId id, core::Now now) {
   auto w = m.waiting.find(id);
   const Device* d = m.registry->find(id);
   if (w != m.waiting.end() && d != nullptr && d->state == DeviceState::kAuthorized) {
-    if (Session* s = m.find(w->second)) {
+    // A connection already closing is not revived: the node comes back and reconnects.
+    if (Session* s = m.find(w->second); s && s->phase == Session::Phase::kPending) {
       control::RegisterResponse resp;
       resp.status = control::RegisterStatus::kAuthorized;
       resp.node = control::NodeId{id.value};

@@ -9,6 +9,13 @@
 namespace weft::coord {
 namespace {
 
+/// The most a connection may have buffered towards one message. The channel carries messages
+/// up to control::kMaxMessageBytes (16 MiB) because full maps are that large, but nothing a
+/// node sends comes near this (a RegisterRequest with every route is about 20 KiB): without
+/// it, any machine key that completes a handshake could make the server hold 16 MiB per
+/// connection.
+constexpr std::size_t kMaxNodeMessageBytes = 256u << 10;
+
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
@@ -59,16 +66,27 @@ void Coordinator::Impl::receive(Session& s, core::ByteView bytes, core::Now now,
     if (!rest.empty()) receive(s, core::ByteView{rest.data(), rest.size()}, now, rng);
     if (bytes.size == 0 || s.phase == Session::Phase::kClosing) return;
   }
-  for (;;) {
-    control::Received r = s.receiver.poll(bytes, s.transport);
-    if (r.status == control::ReceiveStatus::kNeedMore) break;
-    if (r.status == control::ReceiveStatus::kError) {
+  // In slices of at most one frame, so that a message is measured against kMaxNodeMessageBytes
+  // as it grows rather than once it is whole.
+  while (bytes.size > 0) {
+    core::ByteView slice{bytes.data, std::min(bytes.size, control::kMaxFrameSize)};
+    bytes = core::ByteView{bytes.data + slice.size, bytes.size - slice.size};
+    for (;;) {
+      control::Received r = s.receiver.poll(slice, s.transport);
+      if (r.status == control::ReceiveStatus::kNeedMore) break;
+      if (r.status == control::ReceiveStatus::kError) {
+        ++counters.frames_refused;
+        close(s);  // the channel is broken: nothing sealed could be trusted to arrive in order
+        return;
+      }
+      handle_message(s, r.message, now, rng);
+      if (s.phase == Session::Phase::kClosing) return;
+    }
+    if (s.receiver.buffered() > kMaxNodeMessageBytes) {
       ++counters.frames_refused;
-      close(s);  // the channel is broken: nothing sealed could be trusted to arrive in order
+      fail(s, "control.message_too_large", "a node message is never this large", now);
       return;
     }
-    handle_message(s, r.message, now, rng);
-    if (s.phase == Session::Phase::kClosing) return;
   }
   arm(s);
 }
@@ -135,8 +153,7 @@ void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& 
     resp.error_code = reg.error().code;
     resp.error_message = reg.error().detail;
     send(s, resp, now);
-    s.close_after = true;
-    s.phase = Session::Phase::kClosing;
+    close(s);
     return;
   }
   if (auto st = commit(&reg->change); !st) {
@@ -144,8 +161,7 @@ void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& 
     resp.error_code = "control.store";
     resp.error_message = "the server could not record the registration; try again";
     send(s, resp, now);
-    s.close_after = true;
-    s.phase = Session::Phase::kClosing;
+    close(s);
     return;
   }
   ++counters.registrations;
@@ -234,7 +250,8 @@ void Coordinator::Impl::on_endpoint_update(Session& s, const control::EndpointUp
 }
 
 void Coordinator::Impl::send(Session& s, const control::ServerMessage& m, core::Now now) {
-  if (s.phase == Session::Phase::kClosing && s.close_after) return;
+  // Once a close is queued (or already handed to the driver), nothing more may follow it.
+  if (s.phase == Session::Phase::kClosing) return;
   const std::vector<uint8_t> bytes = control::encode(m);
   const std::size_t before = s.out.size();
   if (auto st = s.sender.seal(core::ByteView{bytes.data(), bytes.size()}, s.transport, s.out);
@@ -265,6 +282,9 @@ void Coordinator::Impl::fail(Session& s, std::string code, std::string message, 
 }
 
 void Coordinator::Impl::close(Session& s) {
+  // Closed once: a second close (an operator's removal of a device whose connection is already
+  // closing) would hand the driver another close after the first.
+  if (s.phase == Session::Phase::kClosing) return;
   s.phase = Session::Phase::kClosing;
   s.close_after = true;
   if (!s.ready) {
@@ -283,10 +303,15 @@ void Coordinator::Impl::drop_stream(Session& s, core::Now now) {
   auto w = waiting.find(id);
   if (w != waiting.end() && w->second == s.id) waiting.erase(w);
   auto it = streams.find(id);
-  if (it == streams.end() || it->second != s.id) return;
-  streams.erase(it);
+  if (it != streams.end() && it->second != s.id) return;  // a newer connection holds it
+  const bool held = it != streams.end();
+  if (held) streams.erase(it);
   const Device* d = registry->find(id);
   if (d == nullptr || d->state == DeviceState::kRemoved) return;
+  // Without a stream entry the device may still be marked online: its stream ended when its key
+  // expired, or a re-registration on another connection left it pending. Left online, an
+  // ephemeral device would never be cleaned up.
+  if (!held && !d->online) return;
   auto c = registry->set_online(id, false, now.wall);
   if (!c || c->empty()) return;
   lazy(*c, now);

@@ -301,3 +301,127 @@ BOOST_AUTO_TEST_CASE(ephemeral_device_is_removed_after_it_goes_offline) {
   BOOST_TEST((w.coordinator->registry().find(DeviceId{id_of(eph)})->state ==
               DeviceState::kRemoved));
 }
+
+namespace {
+
+// Everything the coordinator queued, without reporting closes back: a driver that has not
+// finished closing a connection yet.
+std::vector<Transmit> drain(World& w) {
+  std::vector<Transmit> out;
+  Transmit t;
+  while (w.coordinator->poll_transmit(t)) out.push_back(std::move(t));
+  return out;
+}
+
+void feed(World& w, ConnectionId conn, const std::vector<uint8_t>& bytes) {
+  w.coordinator->connection_bytes(conn, core::ByteView{bytes.data(), bytes.size()}, w.now, w.rng);
+}
+
+// A frame of garbage after the handshake: the channel is broken and the connection closes.
+std::vector<uint8_t> junk_frame() {
+  std::vector<uint8_t> junk = {0, 0, 0, 40};
+  junk.resize(44, 0xab);
+  return junk;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(approving_a_node_whose_connection_is_closing_sends_nothing_after_the_close) {
+  World w(kPolicy, /*require_approval=*/true);
+  TestNode& n = w.join(w.key("bob@example.com"), "laptop");
+  const DeviceId id{id_of(n)};
+  feed(w, n.conn, junk_frame());
+  auto closing = drain(w);
+  BOOST_REQUIRE(closing.size() == 1u);
+  BOOST_TEST(closing[0].close);
+
+  BOOST_REQUIRE(w.coordinator->approve(id, w.now).ok());
+  BOOST_TEST(drain(w).empty());
+  w.coordinator->connection_closed(n.conn, w.now);
+  // The node comes back and finds itself approved.
+  w.connect(n);
+  w.send(n, w.register_request(n, "", "laptop"));
+  BOOST_TEST(static_cast<int>(n.received<control::RegisterResponse>().back().status) ==
+             static_cast<int>(control::RegisterStatus::kAuthorized));
+}
+
+BOOST_AUTO_TEST_CASE(refused_registration_closes_its_connection_once) {
+  World w(kPolicy);
+  TestNode& n = w.node();
+  w.connect(n);
+  feed(w, n.conn, n.seal(w.register_request(n, "weftkey-nonsense", "x")));
+  auto refused = drain(w);
+  BOOST_REQUIRE(refused.size() == 1u);
+  BOOST_TEST(refused[0].close);
+  // The handshake timer of the refused connection must not close it a second time.
+  w.now.mono += w.config.handshake_timeout + std::chrono::seconds(1);
+  w.coordinator->on_deadline(w.now, w.rng);
+  BOOST_TEST(drain(w).empty());
+}
+
+BOOST_AUTO_TEST_CASE(removing_a_device_whose_stream_is_closing_closes_it_once) {
+  World w(kPolicy);
+  TestNode& n = w.join(w.key("bob@example.com"), "laptop");
+  feed(w, n.conn, junk_frame());
+  BOOST_REQUIRE(drain(w).size() == 1u);
+  BOOST_REQUIRE(w.coordinator->remove(DeviceId{id_of(n)}, w.now).ok());
+  BOOST_TEST(drain(w).empty());
+}
+
+BOOST_AUTO_TEST_CASE(device_expired_while_online_goes_offline_and_ephemeral_one_is_cleaned_up) {
+  World w(kPolicy);
+  TestNode& web = w.join(w.key("alice@example.com", {"tag:web"}), "web");
+  TestNode& eph = w.join(w.key("bob@example.com", {}, true, /*ephemeral=*/true), "ci");
+  const DeviceId id{id_of(eph)};
+  BOOST_REQUIRE(w.coordinator->expire(id, w.now).ok());
+  w.pump();
+  BOOST_TEST(eph.closed);
+  BOOST_TEST(!w.coordinator->registry().find(id)->online);
+  for (auto waited = core::Duration::zero(); waited <= w.registry_config.ephemeral_timeout;
+       waited += std::chrono::seconds(30)) {
+    w.send(web, control::KeepAlive{});
+    w.advance(std::chrono::seconds(30));
+  }
+  BOOST_TEST((w.coordinator->registry().find(id)->state == DeviceState::kRemoved));
+}
+
+BOOST_AUTO_TEST_CASE(stream_replaced_by_a_pending_registration_leaves_the_device_offline) {
+  World w(kPolicy, /*require_approval=*/true);
+  TestNode& n = w.join(w.key("alice@example.com"), "laptop");
+  const DeviceId id{id_of(n)};
+  BOOST_REQUIRE(w.coordinator->approve(id, w.now).ok());
+  w.pump();
+  control::MapRequest m;
+  m.node_key = n.node_key;
+  w.send(n, m);
+  BOOST_REQUIRE(w.coordinator->registry().find(id)->online);
+
+  // The same machine registers again on a new connection with a new node key and another
+  // user's key: the device is pending again, and the old stream is replaced.
+  const ConnectionId old = n.conn;
+  w.connect(n);
+  n.node_key = public_of<core::NodePublicKey>(random_private<core::NodePrivateKey>(w.rng));
+  w.send(n, w.register_request(n, w.key("bob@example.com"), "laptop"));
+  BOOST_REQUIRE(static_cast<int>(n.received<control::RegisterResponse>().back().status) ==
+                static_cast<int>(control::RegisterStatus::kPendingApproval));
+  w.coordinator->connection_closed(old, w.now);
+  w.disconnect(n);
+  BOOST_TEST(!w.coordinator->registry().find(id)->online);
+  BOOST_TEST(w.coordinator->streams() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_message_larger_than_any_node_sends) {
+  World w(kPolicy);
+  TestNode& n = w.node();
+  w.connect(n);
+  const std::vector<uint8_t> big(1u << 20, 0x01);
+  std::vector<uint8_t> sealed;
+  BOOST_REQUIRE(n.channel->sender.seal(core::ByteView{big.data(), big.size()},
+                                       n.channel->transport, sealed).ok());
+  feed(w, n.conn, sealed);
+  w.pump();
+  BOOST_TEST(n.closed);
+  BOOST_TEST(w.coordinator->counters().frames_refused == 1u);
+  BOOST_TEST(w.coordinator->counters().messages_malformed == 0u);
+  BOOST_TEST(n.received<control::ErrorMessage>().back().code == "control.message_too_large");
+}
