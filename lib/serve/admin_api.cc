@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -194,7 +195,13 @@ std::string keys_create(coord::Coordinator& c, const rapidjson::Value& req, core
   coord::AuthKeyRequest r;
   r.reusable = bool_field(req, "reusable");
   r.ephemeral = bool_field(req, "ephemeral");
-  if (auto s = uint_field(req, "expiry_seconds")) r.expiry = std::chrono::seconds(*s);
+  if (auto s = uint_field(req, "expiry_seconds")) {
+    // Clamped before the conversion to nanoseconds, which overflows past 292 years; anything
+    // over the limit is refused by AuthKeys::create with its own message.
+    const auto limit = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(coord::kMaxAuthKeyExpiry).count());
+    r.expiry = std::chrono::seconds(static_cast<int64_t>(std::min(*s, limit + 1)));
+  }
   auto tags = req.FindMember("tags");
   if (tags != req.MemberEnd() && tags->value.IsArray())
     for (const auto& t : tags->value.GetArray())
@@ -271,7 +278,10 @@ std::string policy_op(coord::Coordinator& c, const std::string& op, const rapidj
         w.Key("version");
         w.Uint64(h.empty() ? 0 : h.back().version);
         w.Key("text");
-        w.String(h.empty() ? "" : h.back().text.c_str());
+        // With its length: a policy may hold a NUL byte (in a comment), which c_str() would cut.
+        static const std::string kNone;
+        const std::string& text = h.empty() ? kNone : h.back().text;
+        w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
         return;
       }
       w.Key("history");
@@ -300,7 +310,8 @@ std::string policy_op(coord::Coordinator& c, const std::string& op, const rapidj
 std::string handle_admin_request(coord::Coordinator& c, std::string_view request, core::Now now,
                                  core::Random& rng) {
   rapidjson::Document req;
-  req.Parse(request.data(), request.size());
+  // Iterative: the recursive parser overflows the stack on deeply nested input ("[[[[...").
+  req.Parse<rapidjson::kParseIterativeFlag>(request.data(), request.size());
   if (req.HasParseError() || !req.IsObject())
     return error_json("admin.request", "the request is not a JSON object");
   auto op_field = string_field(req, "op");
