@@ -111,6 +111,8 @@ void Coordinator::Impl::apply(const RegistryChange& change) {
     if (visible) {
       owe(visibility->upsert(d.id, identity_of(d)));
       owe_peer_update(d.id);
+      // The device hears of its own row too: an operator's tags and the key expiry they move.
+      pending[d.id].self = true;
       continue;
     }
     if (visibility->contains(d.id)) owe(visibility->remove(d.id));

@@ -425,3 +425,16 @@ BOOST_AUTO_TEST_CASE(refuses_a_message_larger_than_any_node_sends) {
   BOOST_TEST(w.coordinator->counters().messages_malformed == 0u);
   BOOST_TEST(n.received<control::ErrorMessage>().back().code == "control.message_too_large");
 }
+
+BOOST_AUTO_TEST_CASE(tag_change_reaches_the_device_itself) {
+  World w(kPolicy);
+  TestNode& n = w.join(w.key("alice@example.com"), "laptop");
+  BOOST_REQUIRE(n.received<control::MapResponse>().at(0).self.key_expiry.has_value());
+  BOOST_REQUIRE(w.coordinator->set_tags(DeviceId{id_of(n)}, {"tag:web"}, w.now).ok());
+  w.pump();
+  auto deltas = n.received<control::MapDelta>();
+  BOOST_REQUIRE(!deltas.empty());
+  BOOST_REQUIRE(deltas.back().self.has_value());
+  BOOST_TEST(deltas.back().self->tags == std::vector<std::string>{"tag:web"});
+  BOOST_TEST(!deltas.back().self->key_expiry.has_value());  // tagged devices do not expire
+}
