@@ -4,9 +4,10 @@
 // driver, node and operator actions, so every message handler is reached in every session state.
 // Nothing may crash or leak, and after every step the cheap invariants hold: counters never
 // decrease; a transmit names an open connection and never follows its close; whatever the server
-// sends decodes (maps before deltas, contiguous seq, never the node itself as a peer); every peer a
-// live stream holds is an authorized device exactly as the registry has it now; a deadline that
-// has passed is consumed; with every connection closed, no stream and no device stays online.
+// sends decodes (maps before deltas, contiguous seq, never the node itself as a peer); every peer
+// a live stream holds, and its self, is an authorized device as the registry has it now; a
+// deadline that has passed is consumed; with every connection closed, no stream and no device
+// stays online.
 //
 // Input: byte 0 sets up (bit 0 --require-approval, bit 1 which policy, bit 2 the driver reports a
 // close at once rather than on op 7, bit 3 a 4 KiB queue limit, bit 4 nodes send keepalives
@@ -100,6 +101,7 @@ struct Conn {
   bool have_map = false;
   uint64_t seq = 0;
   uint64_t self = 0;
+  control::Peer self_peer;
   std::map<uint64_t, control::Peer> peers;
 };
 
@@ -349,12 +351,17 @@ struct Fixture {
       c.have_map = true;
       c.seq = full->seq;
       c.self = full->self.id.value;
+      c.self_peer = full->self;
       for (const auto& p : full->peers) c.peers[p.id.value] = p;
     } else if (auto* d = std::get_if<control::MapDelta>(&m)) {
       if (!c.have_map) broken("a delta before the full map");
       if (d->seq != c.seq + 1) broken("delta seq is not contiguous");
       c.seq = d->seq;
       for (const auto& p : d->upserted) c.peers[p.id.value] = p;
+      if (d->self) {
+        if (d->self->id.value != c.self) broken("a delta names another device as self");
+        c.self_peer = *d->self;
+      }
       for (const auto& r : d->removed) {
         if (c.peers.erase(r.value) == 0) broken("a delta removes a peer the node never had");
       }
@@ -390,6 +397,15 @@ struct Fixture {
       const coord::Device* self = r.find(coord::DeviceId{c.self});
       if (self == nullptr || self->state != coord::DeviceState::kAuthorized)
         broken("a live stream of a device that is not authorized");
+      // What the node holds of itself (its own presence and endpoints it knows first-hand).
+      const coord::User* owner = r.find_user(self->user);
+      control::Peer now_self =
+          coord::peer_of(*self, owner ? std::string_view(owner->email) : "", kDomain);
+      now_self.online = c.self_peer.online;
+      now_self.endpoints = c.self_peer.endpoints;
+      now_self.home_region = c.self_peer.home_region;
+      now_self.disco_key = c.self_peer.disco_key;
+      if (!same_peer(c.self_peer, now_self)) broken("a live stream holds a stale self");
       for (const auto& [id, p] : c.peers) {
         const coord::Device* d = r.find(coord::DeviceId{id});
         if (d == nullptr || d->state != coord::DeviceState::kAuthorized)
