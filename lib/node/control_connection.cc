@@ -24,6 +24,7 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
         dialer(dialer),
         client(std::move(c)),
         on_event(std::move(o.on_event)),
+        on_dial_failed(std::move(o.on_dial_failed)),
         clock(o.clock != nullptr ? o.clock : &own_clock),
         rng(o.rng != nullptr ? o.rng : &own_rng),
         timer(io) {}
@@ -32,6 +33,7 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
   ControlDialer& dialer;
   std::unique_ptr<controlclient::Client> client;
   std::function<void(ControlConnection&, const controlclient::Event&)> on_event;
+  std::function<void(ControlConnection&, const Error&)> on_dial_failed;
   runtime::MonotonicClock own_clock;
   runtime::SystemRandom own_rng;
   const runtime::MonotonicClock* clock;
@@ -120,6 +122,11 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
       last_dial_error = std::move(r.error);
       // For the core, a connection that ended at once: it backs off as after any other.
       if (client->connected(t, *rng).ok()) client->disconnected(t);
+      if (on_dial_failed && owner != nullptr) {
+        auto keep = shared_from_this();  // the handler may destroy the owner
+        on_dial_failed(*owner, last_dial_error);
+        if (stopped) return;
+      }
       drive();
       return;
     }

@@ -38,6 +38,9 @@ struct ControlConnectionOptions {
   /// start() or a setter). It may call the connection's setters and stop(), and may destroy
   /// the connection (then nothing touches it after the handler returns).
   std::function<void(ControlConnection&, const controlclient::Event&)> on_event;
+  /// Called when a dial fails (the same error as last_dial_error()), from the io_context, for
+  /// the caller's log; the same rules as on_event.
+  std::function<void(ControlConnection&, const Error&)> on_dial_failed;
   /// The clock `now` comes from; null: a clock of the connection's own. Many connections
   /// sharing one clock give times comparable across them (a load program's measurements).
   const runtime::MonotonicClock* clock = nullptr;

@@ -105,6 +105,7 @@ struct TestServer {
 struct Node {
   std::unique_ptr<node::ControlConnection> conn;
   std::vector<controlclient::Event> events;
+  std::vector<std::string> dial_errors;  // codes, as on_dial_failed reported them
 
   const controlclient::Client& client() const { return conn->client(); }
   std::size_t count(EventKind k) const {
@@ -143,6 +144,9 @@ struct Fixture {
     Node* raw = n.get();
     o.on_event = [raw](node::ControlConnection&, const controlclient::Event& e) {
       raw->events.push_back(e);
+    };
+    o.on_dial_failed = [raw](node::ControlConnection&, const Error& e) {
+      raw->dial_errors.push_back(e.code);
     };
     o.clock = &clock;
     o.rng = &rng;
@@ -232,6 +236,8 @@ BOOST_AUTO_TEST_CASE(backs_off_between_failed_dials) {
   auto a = make_node(*dialer, "alpha", "unused");
   BOOST_REQUIRE(run_until(io, [&] { return a->conn->counters().dial_failures >= 3; }));
   BOOST_TEST(a->conn->last_dial_error().code == "dial.connect");
+  BOOST_TEST(a->dial_errors.size() == a->conn->counters().dial_failures);
+  BOOST_TEST(a->dial_errors.front() == "dial.connect");
   BOOST_TEST(a->client().state() == ClientState::kDisconnected);
   // Each failure counted once, as a connection that ended at once.
   BOOST_TEST(a->client().counters().connections == a->conn->counters().dial_failures);
