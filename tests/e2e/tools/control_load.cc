@@ -187,6 +187,8 @@ struct LoadNode {
 
 class Load {
  public:
+  static constexpr uint64_t kLoggedDialFailures = 20;
+
   Load(asio::io_context& io, Options options, core::Random& rng, node::ControlDialer& dialer)
       : io_(io), o_(std::move(options)), rng_(rng), dialer_(dialer), deadline_(io) {}
 
@@ -281,6 +283,12 @@ class Load {
       const std::size_t index = nodes_.size();
       co.on_event = [this, index](node::ControlConnection&, const controlclient::Event& e) {
         on_event(*nodes_[index], e);
+      };
+      co.on_dial_failed = [this, index](node::ControlConnection&, const Error& e) {
+        // The first few, for the log; report's dial_failures counts them all.
+        if (++dial_failures_ <= kLoggedDialFailures)
+          std::fprintf(stderr, "weft_control_load: %s: %s: %s\n", nodes_[index]->hostname.c_str(),
+                       e.code.c_str(), e.detail.c_str());
       };
       co.clock = &clock_;
       co.rng = &rng_;
@@ -384,6 +392,7 @@ class Load {
   uint64_t in_flight_ = 0;
   uint64_t streamed_ = 0;
   uint64_t failed_ = 0;
+  uint64_t dial_failures_ = 0;
   uint64_t start_ms_ = 0;
   bool announced_ = false;
   bool done_ = false;
