@@ -1,6 +1,7 @@
 // Findings about a policy file: errors and warnings, each at a line and column.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,6 +38,14 @@ inline bool has_errors(const Diagnostics& d) {
   for (const auto& x : d)
     if (x.severity == Severity::kError) return true;
   return false;
+}
+
+/// Sorts findings by line, then column, keeping the order of findings at one position.
+inline void sort_by_position(Diagnostics& d) {
+  std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.at.line != b.at.line) return a.at.line < b.at.line;
+    return a.at.column < b.at.column;
+  });
 }
 
 }  // namespace weft::policy

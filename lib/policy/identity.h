@@ -28,6 +28,9 @@ struct Identity {
   /// Tailscale Services this destination stands for ("svc:db"). A service is reached only by
   /// rules that name it: "*" does not include it, and no device is one offline.
   std::vector<std::string> services;
+  /// What the tailnet said about this node, for messages ("alice@example.com is admin in
+  /// tailnet.hujson"); filled by an IdentityEnricher (tailnet.h), never read by the evaluator.
+  std::vector<std::string> facts;
 };
 
 /// Parses the forms that tests and `acl query` accept for a source or destination host:

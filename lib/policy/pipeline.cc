@@ -10,12 +10,18 @@ namespace weft::policy {
 
 bool CheckedPolicy::valid() const { return !has_errors(diagnostics) && tests.failed() == 0; }
 
-CheckedPolicy check_policy(std::string_view text, RunTests run, const IdentityEnricher& enrich) {
+CheckedPolicy check_policy(std::string_view text, RunTests run, const TailnetView& tailnet) {
   CheckedPolicy result;
   LoadResult loaded = load_policy(text);
   result.policy = std::move(loaded.policy);
   result.diagnostics = std::move(loaded.diagnostics);
   if (!result.policy) return result;
+  if (Diagnostics domains = check_domains(*result.policy, tailnet); !domains.empty()) {
+    result.diagnostics.insert(result.diagnostics.end(), domains.begin(), domains.end());
+    sort_by_position(result.diagnostics);
+    result.policy.reset();
+    return result;
+  }
   auto compiled = Evaluator::compile(*result.policy);
   if (!compiled) {
     result.diagnostics.push_back(Diagnostic{
@@ -23,7 +29,7 @@ CheckedPolicy check_policy(std::string_view text, RunTests run, const IdentityEn
     return result;
   }
   result.evaluator.emplace(std::move(compiled).value());
-  if (run == RunTests::kYes) result.tests = run_tests(*result.policy, *result.evaluator, enrich);
+  if (run == RunTests::kYes) result.tests = run_tests(*result.policy, *result.evaluator, tailnet);
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include "policy/diagnostic.h"
 #include "policy/evaluator.h"
 #include "policy/model.h"
+#include "policy/tailnet.h"
 #include "policy/test_runner.h"
 
 namespace weft::policy {
@@ -35,9 +36,13 @@ struct CheckedPolicy {
 ///  - a validated policy that fails to compile (an internal inconsistency): the error
 ///    "internal error compiling policy: DETAIL" at line 0 after the sorted findings; `policy`
 ///    stays set, `evaluator` is unset;
-///  - failing tests: in `tests`, each with its position and the rule that decided.
-/// `enrich` completes the identities tests name (see IdentityEnricher); empty for files alone.
+///  - failing tests: in `tests`, each with its position and the rule that decided; tests the
+///    file alone cannot decide are in `tests` too, not decidable, and do not make it invalid;
+///  - with `tailnet.domains` set: a `user:*@DOMAIN` or `localpart:*@DOMAIN` naming another
+///    domain is an error (check_domains), as Tailscale refuses it.
+/// `tailnet` is what is known besides the file (see TailnetView): the server's registry, a
+/// tailnet file, or nothing (the default).
 CheckedPolicy check_policy(std::string_view text, RunTests run = RunTests::kYes,
-                           const IdentityEnricher& enrich = {});
+                           const TailnetView& tailnet = {});
 
 }  // namespace weft::policy

@@ -91,6 +91,11 @@ class Reader {
   ReadExtras& extras_;
 };
 
+/// Parses `text` (hujson::parse). On a syntax error appends the parser's errors (or "WHAT could
+/// not be parsed") to `out` and returns nullopt: past a syntax error nothing can be trusted.
+std::optional<hujson::Value> parse_document(std::string_view text, std::string_view what,
+                                            Diagnostics& out);
+
 /// Reads the whole document (must be an object) into `policy`.
 void read_document(Reader& r, const hujson::Value& root, Policy& policy);
 

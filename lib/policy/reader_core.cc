@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "hujson/parser.h"
 #include "policy/reader.h"
 #include "policy/selector.h"
 
@@ -162,6 +163,16 @@ std::vector<std::string> Reader::posture_refs(const hujson::Value* v, std::strin
     out.push_back(s->text);
   }
   return out;
+}
+
+std::optional<hujson::Value> parse_document(std::string_view text, std::string_view what,
+                                            Diagnostics& out) {
+  auto parsed = hujson::parse(text);
+  if (parsed.errors.empty() && parsed.value) return std::move(parsed.value);
+  for (const auto& e : parsed.errors) out.push_back({Severity::kError, source_ref(e.pos), e.message});
+  if (parsed.errors.empty())
+    out.push_back({Severity::kError, SourceRef{}, std::string(what) + " could not be parsed"});
+  return std::nullopt;
 }
 
 void read_document(Reader& r, const hujson::Value& root, Policy& policy) {

@@ -65,16 +65,19 @@ Policy base() {
   return p;
 }
 
-// The messages of the failing cases of a policy text's own tests ("" when all pass).
-std::string failures(const char* text) {
-  auto c = check_policy(text);
+// The messages of the failing cases of a policy text's own tests ("" when all pass), or with
+// `undecidable`, of the cases the file alone cannot decide.
+std::string failures(const char* text, bool undecidable = false, const TailnetView& tailnet = {}) {
+  auto c = check_policy(text, RunTests::kYes, tailnet);
   std::string out;
   for (const auto& d : c.diagnostics)
     if (d.severity == Severity::kError) out += "load: " + d.message + "\n";
   for (const auto& t : c.tests.cases)
-    if (!t.passed) out += t.description + ": " + t.message + "\n";
+    if (!t.passed && t.decidable != undecidable) out += t.description + ": " + t.message + "\n";
   return out;
 }
+
+std::string undecidable(const char* text) { return failures(text, true); }
 
 TestReport run(const Policy& p) {
   auto ev = Evaluator::compile(p);
@@ -405,7 +408,7 @@ BOOST_AUTO_TEST_CASE(reaches_a_service_only_through_rules_that_name_it) {
 
 BOOST_AUTO_TEST_CASE(tests_decide_domain_users_and_synced_groups_named_as_src) {
   // A synced group has no members offline; a test naming it as src is a device carrying it.
-  auto out = failures(R"({
+  const char* text = R"({
   "tagOwners": {"tag:srv": []},
   "grants": [
     {"src": ["user:*@example.com"], "dst": ["tag:srv"], "ip": ["tcp:22"]},
@@ -416,12 +419,22 @@ BOOST_AUTO_TEST_CASE(tests_decide_domain_users_and_synced_groups_named_as_src) {
     {"src": "ann@example.org", "deny": ["tag:srv:22"]},
     {"src": "group:sec@example.com", "accept": ["tag:srv:443"], "deny": ["tag:srv:22"]},
   ],
-})");
+})";
+  auto out = failures(text);
   BOOST_TEST(out.empty(), out);
+  // Whether ann is in the synced group, and who is in it, are the identity provider's to know.
+  BOOST_TEST(undecidable(text) ==
+                 "ann@example.com -> tag:srv:443 (tcp): the file does not say which synced groups "
+                 "ann@example.com is in; if ann@example.com is in group:sec@example.com, grants[1] at "
+                 "line 5, column 5 accepts (expected deny)\n"
+                 "group:sec@example.com -> tag:srv:22 (tcp): the file does not say who is in "
+                 "group:sec@example.com; if its members include users the policy names, grants[0] at "
+                 "line 4, column 5 accepts (expected deny)\n",
+             undecidable(text));
 }
 
 BOOST_AUTO_TEST_CASE(group_destinations_and_ssh_sources_check_every_member) {
-  auto out = failures(R"({
+  const char* text = R"({
   "groups": {"group:eng": ["ann@example.com", "bob@example.com"], "group:ops": ["cy@example.com"]},
   "tagOwners": {"tag:srv": []},
   "hosts": {"jump": "100.64.0.7"},
@@ -443,10 +456,17 @@ BOOST_AUTO_TEST_CASE(group_destinations_and_ssh_sources_check_every_member) {
     {"src": "jump", "dst": ["tag:srv"], "accept": ["backup"], "deny": ["deploy"]},
     {"src": "100.64.0.8", "dst": ["tag:srv", "group:eng"], "deny": ["deploy"]},
   ],
-})");
+})";
+  auto out = failures(text);
   // The deny of group:eng:80 fails for ann only; the message names the member.
   BOOST_TEST(out == "cy@example.com -> group:eng:80 (tcp): expected deny, got accept by acls[1] at line 7, "
                     "column 5 (for destination group member ann@example.com)\n", out);
+  // Addresses of the tailnet ranges may be anyone's device: a member of group:eng would be let in.
+  auto open = undecidable(text);
+  BOOST_TEST(open.find("jump -> tag:srv as deploy (ssh deny): the file does not say which device holds "
+                       "jump (100.64.0.7); if jump (100.64.0.7) is a device of ann@example.com, "
+                       "ssh[0] at line 10, column 5 answers accept (expected deny)\n") == 0u, open);
+  BOOST_TEST(open.find("100.64.0.8 -> tag:srv as deploy") != std::string::npos, open);
 }
 
 BOOST_AUTO_TEST_CASE(ssh_users_that_look_like_groups_are_literal_logins) {
@@ -462,7 +482,6 @@ BOOST_AUTO_TEST_CASE(ssh_users_that_look_like_groups_are_literal_logins) {
   BOOST_TEST(out.empty(), out);
 }
 
-BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(enricher_decides_tests_against_what_the_server_knows) {
   // autogroup:admin reaches tag:prod; the policy alone cannot know that alice is an admin, the
@@ -486,7 +505,9 @@ BOOST_AUTO_TEST_CASE(enricher_decides_tests_against_what_the_server_knows) {
   auto ev = Evaluator::compile(p);
   BOOST_REQUIRE(ev.ok());
 
-  BOOST_TEST(run_tests(p, *ev).failed() == 1u);
+  TestReport offline = run_tests(p, *ev);
+  BOOST_TEST(offline.failed() == 0u);
+  BOOST_TEST(offline.undecidable() == 1u);
   int calls = 0;
   IdentityEnricher admin_alice = [&](Identity& id) {
     ++calls;
@@ -496,3 +517,217 @@ BOOST_AUTO_TEST_CASE(enricher_decides_tests_against_what_the_server_knows) {
   BOOST_TEST(report.failed() == 0u);
   BOOST_TEST(calls == 2);  // the source and the destination
 }
+
+// --- What offline checking cannot know (docs/policy.md) ---------------------------------------
+
+namespace {
+
+// The cases of a policy's tests as "P|F|U description: message" lines (passed, failed, not
+// decidable), decided offline or against `tailnet`.
+std::string verdicts(const char* text, const TailnetView& tailnet = {}) {
+  auto c = check_policy(text, RunTests::kYes, tailnet);
+  std::string out;
+  for (const auto& d : c.diagnostics)
+    if (d.severity == Severity::kError) out += "load: " + d.message + "\n";
+  for (const auto& t : c.tests.cases) {
+    out += t.passed ? "P " : t.decidable ? "F " : "U ";
+    out += t.description + (t.message.empty() ? "" : ": " + t.message) + "\n";
+  }
+  return out;
+}
+
+TailnetView tailnet_of(const char* text) {
+  TailnetLoad l = load_tailnet(text);
+  BOOST_REQUIRE(l.tailnet.has_value());
+  return view_of(*l.tailnet, "tn.hujson");
+}
+
+// acls[0] (line 4): admins reach tag:prod:22; acls[1] (line 5): alice reaches tag:prod:80.
+constexpr const char* kRoles = R"({
+  "tagOwners": {"tag:prod": []},
+  "acls": [
+    {"action": "accept", "src": ["autogroup:admin"], "dst": ["tag:prod:22"]},
+    {"action": "accept", "src": ["alice@example.com"], "dst": ["tag:prod:80"]},
+  ],
+  "tests": [
+    {"src": "alice@example.com", "accept": ["tag:prod:22", "tag:prod:80"], "deny": ["tag:prod:22", "tag:prod:80", "tag:prod:443"]},
+  ],
+})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_role_the_file_cannot_know_leaves_a_test_undecided_either_way) {
+  // Whether alice is an admin decides tag:prod:22 both ways; tag:prod:80 is hers whatever her
+  // role (an accept stands), and no rule could ever let her reach tag:prod:443.
+  BOOST_TEST(verdicts(kRoles) ==
+                 "U alice@example.com -> tag:prod:22 (tcp): the file does not say what roles "
+                 "alice@example.com has; if alice@example.com has the admin role, acls[0] at line 4, "
+                 "column 5 accepts (expected accept)\n"
+                 "P alice@example.com -> tag:prod:80 (tcp)\n"
+                 "U alice@example.com -> tag:prod:22 (tcp): the file does not say what roles "
+                 "alice@example.com has; if alice@example.com has the admin role, acls[0] at line 4, "
+                 "column 5 accepts (expected deny)\n"
+                 "F alice@example.com -> tag:prod:80 (tcp): expected deny, got accept by acls[1] at "
+                 "line 5, column 5\n"
+                 "P alice@example.com -> tag:prod:443 (tcp)\n",
+             verdicts(kRoles));
+  // Not decidable is not a failure: the policy stays valid without its failing case.
+  auto c = check_policy(kRoles);
+  BOOST_TEST(c.tests.undecidable() == 2u);
+  BOOST_TEST(c.tests.failed() == 1u);
+  BOOST_TEST(c.tests.passed() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_tailnet_decides_and_names_the_facts_it_used) {
+  TailnetView admin = tailnet_of(R"({"users": [{"email": "alice@example.com", "role": "admin"}]})");
+  auto c = check_policy(kRoles, RunTests::kYes, admin);
+  BOOST_TEST(c.tests.undecidable() == 0u);
+  BOOST_TEST_REQUIRE(c.tests.cases.size() == 5u);
+  BOOST_TEST(c.tests.cases[0].passed);
+  BOOST_TEST(!c.tests.cases[2].passed);
+  BOOST_TEST(c.tests.cases[2].message == "expected deny, got accept by acls[0] at line 4, column 5");
+  BOOST_TEST(c.tests.cases[2].decided_by == std::vector<std::string>{"alice@example.com is admin in tn.hujson"});
+
+  // A user the tailnet does not list has no role: decided, and the message says why.
+  auto none = check_policy(kRoles, RunTests::kYes, tailnet_of(R"({"users": []})"));
+  BOOST_TEST(none.tests.undecidable() == 0u);
+  BOOST_TEST(!none.tests.cases[0].passed);
+  BOOST_TEST(none.tests.cases[0].decided_by ==
+             std::vector<std::string>{"alice@example.com is not in tn.hujson's users (no role)"});
+}
+
+BOOST_AUTO_TEST_CASE(tests_naming_no_unknown_fact_stay_decided) {
+  // No rule names a role, a synced group or a tailnet address: nothing to assume.
+  BOOST_TEST(verdicts(R"({
+  "groups": {"group:eng": ["alice@example.com"]},
+  "tagOwners": {"tag:prod": []},
+  "hosts": {"office": "192.168.1.10"},
+  "acls": [{"action": "accept", "src": ["group:eng"], "dst": ["tag:prod:22"]}],
+  "tests": [
+    {"src": "bob@example.com", "deny": ["tag:prod:22"]},
+    {"src": "office", "deny": ["tag:prod:22"]},
+    {"src": "192.168.1.11", "deny": ["tag:prod:22"]},
+  ],
+})") == "P bob@example.com -> tag:prod:22 (tcp)\n"
+        "P office -> tag:prod:22 (tcp)\n"
+        "P 192.168.1.11 -> tag:prod:22 (tcp)\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_tailnet_address_may_be_any_device) {
+  const char* text = R"({
+  "groups": {"group:eng": ["alice@example.com"]},
+  "tagOwners": {"tag:ci": [], "tag:prod": []},
+  "acls": [
+    {"action": "accept", "src": ["tag:ci"], "dst": ["tag:prod:22"]},
+    {"action": "accept", "src": ["group:eng"], "dst": ["tag:prod:443"]},
+    {"action": "accept", "src": ["autogroup:member"], "dst": ["autogroup:self:*"]},
+  ],
+  "tests": [
+    {"src": "100.64.0.5", "deny": ["tag:prod:22", "tag:prod:443", "tag:prod:8080"]},
+    {"src": "alice@example.com", "deny": ["100.64.0.6:9000"]},
+  ],
+})";
+  BOOST_TEST(verdicts(text) ==
+                 "U 100.64.0.5 -> tag:prod:22 (tcp): the file does not say which device holds "
+                 "100.64.0.5; if 100.64.0.5 is a device tagged tag:ci, acls[0] at line 5, column 5 "
+                 "accepts (expected deny)\n"
+                 "U 100.64.0.5 -> tag:prod:443 (tcp): the file does not say which device holds "
+                 "100.64.0.5; if 100.64.0.5 is a device of a member of group:eng, acls[1] at line 6, "
+                 "column 5 accepts (expected deny)\n"
+                 "P 100.64.0.5 -> tag:prod:8080 (tcp)\n"
+                 "U alice@example.com -> 100.64.0.6:9000 (tcp): the file does not say which device "
+                 "holds 100.64.0.6; if 100.64.0.6 is a device of alice@example.com, acls[2] at line 7, "
+                 "column 5 accepts (expected deny)\n",
+             verdicts(text));
+  TailnetView tn = tailnet_of(R"({
+    "users": [{"email": "alice@example.com"}],
+    "devices": [
+      {"name": "runner", "tags": ["tag:ci"], "addresses": ["100.64.0.5"]},
+      {"name": "desk", "user": "alice@example.com", "addresses": ["100.64.0.6"]},
+    ],
+  })");
+  BOOST_TEST(verdicts(text, tn) ==
+                 "F 100.64.0.5 -> tag:prod:22 (tcp): expected deny, got accept by acls[0] at line 5, "
+                 "column 5\n"
+                 "P 100.64.0.5 -> tag:prod:443 (tcp)\n"
+                 "P 100.64.0.5 -> tag:prod:8080 (tcp)\n"
+                 "F alice@example.com -> 100.64.0.6:9000 (tcp): expected deny, got accept by acls[2] "
+                 "at line 7, column 5\n",
+             verdicts(text, tn));
+  auto c = check_policy(text, RunTests::kYes, tn);
+  BOOST_TEST(c.tests.cases[3].decided_by ==
+             (std::vector<std::string>{"alice@example.com is member in tn.hujson",
+                                       "100.64.0.6 is desk of alice@example.com in tn.hujson"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_decided_failure_of_one_member_outweighs_an_undecided_one) {
+  // bob fails whatever the tailnet says; alice's verdict alone would be undecided.
+  BOOST_TEST(verdicts(R"({
+  "groups": {"group:eng": ["alice@example.com", "bob@example.com"]},
+  "tagOwners": {"tag:prod": []},
+  "acls": [
+    {"action": "accept", "src": ["autogroup:admin"], "dst": ["tag:prod:22"]},
+    {"action": "accept", "src": ["bob@example.com"], "dst": ["tag:prod:22"]},
+  ],
+  "tests": [{"src": "group:eng", "deny": ["tag:prod:22"]}],
+})") == "F group:eng -> tag:prod:22 (tcp): expected deny, got accept by acls[1] at line 6, column 5 "
+        "(for group member bob@example.com)\n");
+}
+
+BOOST_AUTO_TEST_CASE(ssh_verdicts_can_change_either_way) {
+  // A check rule for admins comes before the accept rule: an admin would be asked to check.
+  const char* text = R"({
+  "tagOwners": {"tag:srv": []},
+  "ssh": [
+    {"action": "accept", "src": ["autogroup:member"], "dst": ["tag:srv"], "users": ["root"]},
+    {"action": "check", "src": ["autogroup:admin"], "dst": ["tag:srv"], "users": ["root"]},
+  ],
+  "sshTests": [{"src": "alice@example.com", "dst": ["tag:srv"], "accept": ["root"], "deny": ["ubuntu"]}],
+})";
+  BOOST_TEST(verdicts(text) ==
+                 "U alice@example.com -> tag:srv as root (ssh accept): the file does not say what roles "
+                 "alice@example.com has; if alice@example.com has the admin role, ssh[1] at line 5, "
+                 "column 5 answers check (expected accept)\n"
+                 "P alice@example.com -> tag:srv as ubuntu (ssh deny)\n",
+             verdicts(text));
+  TailnetView member = tailnet_of(R"({"users": [{"email": "alice@example.com", "role": "member"}]})");
+  BOOST_TEST(verdicts(text, member) ==
+             "P alice@example.com -> tag:srv as root (ssh accept)\n"
+             "P alice@example.com -> tag:srv as ubuntu (ssh deny)\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_tailnet_lists_the_members_of_synced_groups) {
+  const char* text = R"({
+  "tagOwners": {"tag:srv": []},
+  "acls": [
+    {"action": "accept", "src": ["group:sec@example.com"], "dst": ["tag:srv:443"]},
+    {"action": "accept", "src": ["ann@example.com"], "dst": ["tag:srv:22"]},
+  ],
+  "tests": [
+    {"src": "group:sec@example.com", "accept": ["tag:srv:443"], "deny": ["tag:srv:22"]},
+    {"src": "bob@example.com", "deny": ["tag:srv:443"]},
+  ],
+})";
+  // Offline the group is one node carrying it; who is in it is the identity provider's to know.
+  BOOST_TEST(verdicts(text) ==
+                 "P group:sec@example.com -> tag:srv:443 (tcp)\n"
+                 "U group:sec@example.com -> tag:srv:22 (tcp): the file does not say who is in "
+                 "group:sec@example.com; if its members include users the policy names, acls[1] at "
+                 "line 5, column 5 accepts (expected deny)\n"
+                 "U bob@example.com -> tag:srv:443 (tcp): the file does not say which synced groups "
+                 "bob@example.com is in; if bob@example.com is in group:sec@example.com, acls[0] at "
+                 "line 4, column 5 accepts (expected deny)\n",
+             verdicts(text));
+  TailnetView tn = tailnet_of(R"({
+    "users": [{"email": "ann@example.com"}, {"email": "bob@example.com"}],
+    "groups": {"group:sec@example.com": ["ann@example.com"]},
+  })");
+  BOOST_TEST(verdicts(text, tn) ==
+                 "P group:sec@example.com -> tag:srv:443 (tcp)\n"
+                 "F group:sec@example.com -> tag:srv:22 (tcp): expected deny, got accept by acls[1] at "
+                 "line 5, column 5 (for group member ann@example.com)\n"
+                 "P bob@example.com -> tag:srv:443 (tcp)\n",
+             verdicts(text, tn));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
