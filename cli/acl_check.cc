@@ -1,6 +1,9 @@
-// `weft acl check [--format text|json|github] FILE...`: validate policy files and run their
-// tests. Exit 0 all valid, 1 any invalid or failing test, 2 usage or I/O error.
+// `weft acl check [--format text|json|github] [--tailnet FILE] FILE...`: validate policy files
+// and run their tests, offline or against a tailnet file. Exit 0 all valid (tests the file alone
+// cannot decide are warnings), 1 any invalid or failing test, 2 usage or I/O error or an invalid
+// tailnet file.
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +12,7 @@
 
 #include "commands.h"
 #include "policy/pipeline.h"
+#include "policy/tailnet.h"
 #include "policy_file.h"
 
 namespace weft::cli {
@@ -35,14 +39,29 @@ std::string location(const std::string& file, SourceRef at) {
 }
 
 std::string rule_name(const policy::RuleRef& r) {
-  return std::string(r.kind == policy::RuleRef::Kind::kAcl ? "acls" : "grants") + "[" +
-         std::to_string(r.index) + "]";
+  const char* section = r.kind == policy::RuleRef::Kind::kAcl     ? "acls"
+                        : r.kind == policy::RuleRef::Kind::kGrant ? "grants"
+                                                                  : "ssh";
+  return std::string(section) + "[" + std::to_string(r.index) + "]";
+}
+
+/// " (decided by: alice@example.com is admin in tailnet.hujson; ...)", or "" offline.
+std::string decided_by_text(const TestCaseResult& c) {
+  if (c.decided_by.empty()) return "";
+  std::string s = " (decided by: ";
+  for (std::size_t i = 0; i < c.decided_by.size(); ++i) s += (i ? "; " : "") + c.decided_by[i];
+  return s + ")";
+}
+
+/// "test not decidable offline: alice -> tag:prod:80 (tcp): the file does not say ..."
+std::string undecidable_text(const TestCaseResult& c) {
+  return "test not decidable offline: " + c.description + ": " + c.message;
 }
 
 /// "alice -> tag:prod:80 (tcp): expected deny, but accepted by acls[2] at f:12:5"
 std::string failure_text(const std::string& file, const TestCaseResult& c) {
   std::string s = "test failed: " + c.description + ": ";
-  if (c.accepted_by) {
+  if (c.accepted_by && !c.expect_accept && c.accepted_by->kind != policy::RuleRef::Kind::kSsh) {
     s += "expected deny, but accepted by " + rule_name(*c.accepted_by) + " at " +
          location(file, c.accepted_by->at);
   } else if (!c.message.empty()) {
@@ -50,11 +69,12 @@ std::string failure_text(const std::string& file, const TestCaseResult& c) {
   } else {
     s += c.expect_accept ? "expected accept, but denied" : "expected deny, but accepted";
   }
-  return s;
+  return s + decided_by_text(c);
 }
 
 struct Totals {
-  std::size_t files = 0, invalid = 0, errors = 0, warnings = 0, passed = 0, failed = 0;
+  std::size_t files = 0, invalid = 0, errors = 0, warnings = 0, passed = 0, failed = 0,
+              undecidable = 0;
 };
 
 void count(const CheckedFile& f, Totals& t) {
@@ -65,6 +85,8 @@ void count(const CheckedFile& f, Totals& t) {
     (d.severity == Severity::kError ? t.errors : t.warnings)++;
   t.passed += f.check.tests.passed();
   t.failed += f.check.tests.failed();
+  t.undecidable += f.check.tests.undecidable();
+  t.warnings += f.check.tests.undecidable();
 }
 
 void print_text(const CheckedFile& f) {
@@ -73,7 +95,10 @@ void print_text(const CheckedFile& f) {
               << (d.severity == Severity::kError ? "error: " : "warning: ") << d.message << "\n";
   }
   for (const TestCaseResult& c : f.check.tests.cases) {
-    if (!c.passed) std::cout << location(f.path, c.case_at) << ": error: " << failure_text(f.path, c) << "\n";
+    if (!c.decidable)
+      std::cout << location(f.path, c.case_at) << ": warning: " << undecidable_text(c) << "\n";
+    else if (!c.passed)
+      std::cout << location(f.path, c.case_at) << ": error: " << failure_text(f.path, c) << "\n";
   }
 }
 
@@ -108,8 +133,12 @@ void print_github(const CheckedFile& f) {
   if (!f.io_error.empty()) print_github_one(f.path, SourceRef{}, true, f.io_error);
   for (const Diagnostic& d : f.check.diagnostics)
     print_github_one(f.path, d.at, d.severity == Severity::kError, d.message);
-  for (const TestCaseResult& c : f.check.tests.cases)
-    if (!c.passed) print_github_one(f.path, c.case_at, true, failure_text(f.path, c));
+  for (const TestCaseResult& c : f.check.tests.cases) {
+    if (!c.decidable)
+      print_github_one(f.path, c.case_at, false, undecidable_text(c));
+    else if (!c.passed)
+      print_github_one(f.path, c.case_at, true, failure_text(f.path, c));
+  }
 }
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
@@ -148,6 +177,17 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
         w.String(d.message.c_str());
         w.EndObject();
       }
+      if (sev == Severity::kWarning)
+        for (const auto& c : f.check.tests.cases) {
+          if (c.decidable) continue;
+          w.StartObject();
+          write_location(w, f.path, c.case_at);
+          w.Key("message");
+          w.String(undecidable_text(c).c_str());
+          w.Key("not_decidable_offline");
+          w.Bool(true);
+          w.EndObject();
+        }
     }
     w.EndArray();
   }
@@ -157,11 +197,13 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
   w.Uint64(t.passed);
   w.Key("failed");
   w.Uint64(t.failed);
+  w.Key("not_decidable");
+  w.Uint64(t.undecidable);
   w.Key("failures");
   w.StartArray();
   for (const auto& f : files) {
     for (const auto& c : f.check.tests.cases) {
-      if (c.passed) continue;
+      if (c.passed || !c.decidable) continue;
       w.StartObject();
       write_location(w, f.path, c.case_at);
       w.Key("test_line");
@@ -179,6 +221,12 @@ void write_json(const std::vector<CheckedFile>& files, const Totals& t) {
         w.String(rule_name(*c.accepted_by).c_str());
         write_location(w, f.path, c.accepted_by->at);
         w.EndObject();
+      }
+      if (!c.decided_by.empty()) {
+        w.Key("decided_by");
+        w.StartArray();
+        for (const auto& fact : c.decided_by) w.String(fact.c_str());
+        w.EndArray();
       }
       w.EndObject();
     }
@@ -209,13 +257,54 @@ void print_summary(const Totals& t) {
             << (t.files - t.invalid) << " valid, " << t.invalid << " invalid; " << t.errors
             << (t.errors == 1 ? " error, " : " errors, ") << t.warnings
             << (t.warnings == 1 ? " warning; " : " warnings; ") << "tests: " << t.passed
-            << " passed, " << t.failed << " failed\n";
+            << " passed, " << t.failed << " failed";
+  if (t.undecidable != 0) std::cout << ", " << t.undecidable << " not decidable offline";
+  std::cout << "\n";
+}
+
+void print(const std::string& format, const std::vector<CheckedFile>& files) {
+  Totals totals;
+  for (const auto& f : files) count(f, totals);
+  if (format == "json") {
+    write_json(files, totals);
+    return;
+  }
+  for (const auto& f : files) (format == "github" ? print_github(f) : print_text(f));
+  print_summary(totals);
+}
+
+/// The tailnet file named by --tailnet, as a view named by its path; nullopt (with the file's
+/// findings or I/O error in `report`) when it cannot be used.
+std::optional<policy::TailnetView> load_tailnet_file(const std::string& path, CheckedFile& report) {
+  report.path = path;
+  auto text = read_policy_text(path, report.io_error);
+  if (!text) return std::nullopt;
+  policy::TailnetLoad loaded = policy::load_tailnet(*text);
+  report.check.diagnostics = std::move(loaded.diagnostics);
+  if (!loaded.tailnet) return std::nullopt;
+  return policy::view_of(*loaded.tailnet, path);
 }
 
 }  // namespace
 
 int run_acl_check(const AclCheckOptions& options) {
   std::vector<CheckedFile> files;
+  policy::TailnetView tailnet;
+  if (!options.tailnet.empty()) {
+    // A tailnet file that cannot be used stops the check: its verdicts would be the offline ones.
+    CheckedFile report;
+    auto view = load_tailnet_file(options.tailnet, report);
+    if (!view) {
+      if (options.format == "text" && !report.io_error.empty())
+        std::cerr << "weft: " << report.io_error << "\n";
+      if (options.format == "text" && report.io_error.empty())
+        std::cerr << "weft: " << options.tailnet << ": the tailnet file is invalid; no policy was checked\n";
+      files.push_back(std::move(report));
+      print(options.format, files);
+      return 2;
+    }
+    tailnet = std::move(*view);
+  }
   bool io_failed = false;
   for (const std::string& path : options.files) {
     std::string io_error;
@@ -228,19 +317,13 @@ int run_acl_check(const AclCheckOptions& options) {
       files.push_back(CheckedFile{path, {}, io_error});
       continue;
     }
-    files.push_back(CheckedFile{path, policy::check_policy(*text, policy::RunTests::kYes), {}});
+    files.push_back(CheckedFile{path, policy::check_policy(*text, policy::RunTests::kYes, tailnet), {}});
   }
-  Totals totals;
-  for (const auto& f : files) count(f, totals);
-
-  if (options.format == "json") {
-    write_json(files, totals);
-  } else {
-    for (const auto& f : files) (options.format == "github" ? print_github(f) : print_text(f));
-    print_summary(totals);
-  }
+  print(options.format, files);
   if (io_failed) return 2;
-  return totals.invalid == 0 ? 0 : 1;
+  for (const auto& f : files)
+    if (!f.valid()) return 1;
+  return 0;
 }
 
 }  // namespace weft::cli

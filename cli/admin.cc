@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -56,6 +57,11 @@ std::string joined(const rapidjson::Value& v, const char* name) {
     out += x.GetString();
   }
   return out;
+}
+
+std::size_t items_of(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  return it != v.MemberEnd() && it->value.IsArray() ? it->value.Size() : 0;
 }
 
 // Columns padded to their widest cell.
@@ -131,6 +137,43 @@ std::string build_request(const AdminOptions& o, std::string* policy_text) {
   return buf.GetString();
 }
 
+// The tailnet file of `weft acl check --tailnet` (docs/policy.md, "The tailnet file"): the
+// server's answer, one user or device a line so that diffs of exports read well.
+int write_tailnet(const AdminOptions& o, const rapidjson::Value& r) {
+  auto line = [](const rapidjson::Value& v) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    v.Accept(w);
+    return std::string(buf.GetString());
+  };
+  std::string out =
+      "// The tailnet of a weft server, written by `weft admin tailnet export` for\n"
+      "// `weft acl check --tailnet FILE` (format: docs/policy.md, \"The tailnet file\").\n{\n";
+  for (const char* section : {"users", "devices"}) {
+    out += std::string("  \"") + section + "\": [";
+    const auto& items = r[section].GetArray();
+    for (rapidjson::SizeType i = 0; i < items.Size(); ++i)
+      out += std::string(i ? ",\n" : "\n") + "    " + line(items[i]);
+    out += items.Empty() ? "]" : "\n  ]";
+    out += section == std::string("users") ? ",\n" : "\n";
+  }
+  out += "}\n";
+  if (o.output.empty()) {
+    std::cout << out;
+    return 0;
+  }
+  std::ofstream file(o.output, std::ios::binary | std::ios::trunc);
+  file << out;
+  file.close();
+  if (!file) {
+    std::cerr << "weft admin: cannot write " << o.output << "\n";
+    return 2;
+  }
+  std::cerr << "weft admin: wrote " << o.output << " (" << items_of(r, "users") << " users, "
+            << items_of(r, "devices") << " devices)\n";
+  return 0;
+}
+
 int print_policy_outcome(const AdminOptions& o, const rapidjson::Value& r) {
   const bool valid = text_of(r, "valid") == "yes";
   auto findings = r.FindMember("findings");
@@ -198,6 +241,8 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
     print_table(rows);
   } else if (o.area == "policy") {
     return print_policy_outcome(o, r);
+  } else if (what == "tailnet.export") {
+    return write_tailnet(o, r);
   } else if (o.area == "status") {
     for (const auto& m : r.GetObject())
       if (m.value.IsUint64()) std::cout << m.name.GetString() << " " << m.value.GetUint64() << "\n";

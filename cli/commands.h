@@ -9,6 +9,7 @@ namespace weft::cli {
 
 struct AclCheckOptions {
   std::string format = "text";  // text | json | github
+  std::string tailnet;          // --tailnet FILE: decide tests against it (policy/tailnet.h)
   std::vector<std::string> files;
 };
 int run_acl_check(const AclCheckOptions& options);
@@ -60,6 +61,7 @@ struct AdminOptions {
   std::vector<std::string> tags;
   std::string id;
   std::string file;
+  std::string output;  // tailnet export --output FILE; empty: stdout
 };
 int run_admin(AdminOptions options);
 

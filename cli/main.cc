@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
       "check", "Validate policy files and run their tests; exit 0 valid, 1 invalid, 2 error");
   check_cmd->add_option("--format", check.format, "Output format")
       ->check(CLI::IsMember({"text", "json", "github"}));
+  check_cmd->add_option("--tailnet", check.tailnet,
+                        "Tailnet file (users' roles, domains, devices, synced groups; see "
+                        "`weft admin tailnet export`) that decides tests a policy file alone cannot");
   check_cmd->add_option("files", check.files, "Policy files (HuJSON)")->required();
 
   weft::cli::AclQueryOptions query;
@@ -122,6 +125,11 @@ int main(int argc, char** argv) {
       ->required();
   admin_cmd->add_subcommand("status", "The server's counters (streams, devices, maps, deltas)")
       ->callback([&admin] { admin.area = "status"; });
+  auto* tailnet = admin_cmd->add_subcommand("tailnet", "The tailnet as policy tests see it");
+  tailnet->require_subcommand(1);
+  leaf(tailnet, "tailnet", "export",
+       "Write the tailnet file (users, roles, devices) for `weft acl check --tailnet FILE`")
+      ->add_option("--output", admin.output, "Write to FILE (default: stdout)");
 
   try {
     app.parse(argc, argv);

@@ -7,21 +7,8 @@ weft=$1
 root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-# expect_rc WANT CMD...: runs CMD, keeps its output in $out.
-expect_rc() {
-  local want=$1; shift
-  checks=$((checks + 1))
-  out=$("$@" 2>&1); rc=$?
-  if [[ $rc -ne $want ]]; then fail "'$*' exited $rc, want $want"; echo "$out" | head -20 | sed 's/^/    /'; return 1; fi
-}
-expect_out() {  # expect_out REGEX: $out must match
-  checks=$((checks + 1))
-  grep -qE -- "$1" <<<"$out" || { fail "output does not match /$1/"; echo "$out" | head -20 | sed 's/^/    /'; }
-}
+# shellcheck source=tests/cli/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 example=$root/examples/policy.hujson
 bad=$root/tests/policy/corpus/invalid/references.hujson
