@@ -8,6 +8,7 @@
 
 #include "coord/coordinator_impl.h"
 #include "coord/names.h"
+#include "coord/policy_outcome.h"
 #include "coord/tag_owners.h"
 #include "policy/pipeline.h"
 
@@ -16,21 +17,6 @@ namespace {
 
 /// How long stream-reported rows (online, endpoints) may wait for a commit of their own.
 constexpr core::Duration kLazyFlush = std::chrono::seconds(1);
-
-PolicyOutcome outcome_of(const policy::CheckedPolicy& checked) {
-  PolicyOutcome out;
-  out.valid = checked.valid();
-  for (const auto& d : checked.diagnostics)
-    out.findings.push_back(PolicyFinding{d.severity == policy::Severity::kError, d.at.line,
-                                         d.at.column, d.message});
-  for (const auto& c : checked.tests.cases) {
-    if (c.passed) continue;
-    out.failed_tests.push_back(std::to_string(c.case_at.line) + ":" +
-                               std::to_string(c.case_at.column) + ": " + c.description + ": " +
-                               c.message);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -413,7 +399,7 @@ PolicyOutcome Coordinator::check_policy(std::string_view text) const {
     id.addresses = n.addresses;
     id.posture_attrs = n.posture_attrs;
   };
-  return outcome_of(policy::check_policy(text, policy::RunTests::kYes, enrich));
+  return policy_outcome_of(policy::check_policy(text, policy::RunTests::kYes, enrich));
 }
 
 PolicyOutcome Coordinator::set_policy(std::string_view text, core::Now now) {
@@ -422,9 +408,19 @@ PolicyOutcome Coordinator::set_policy(std::string_view text, core::Now now) {
   PolicyOutcome out = check_policy(text);
   if (!out.valid) return out;
   auto checked = policy::check_policy(text, policy::RunTests::kNo);
+  // The view switches first: a policy the view refuses is never recorded as in force.
+  const std::string previous = m.history.empty() ? std::string() : m.history.back().text;
+  auto change = m.visibility->set_policy(text);
+  if (!change) {
+    out.valid = false;
+    out.findings.push_back(PolicyFinding{true, 0, 0, change.error().detail});
+    return out;
+  }
   PolicyRecord record{m.history.empty() ? 1 : m.history.back().version + 1, std::string(text),
                       now.wall};
   if (auto st = m.commit(nullptr, &record); !st) {
+    // Back to the policy on disk; the core is unhealthy now anyway (see commit).
+    m.visibility->set_policy(previous);
     out.valid = false;
     out.findings.push_back(PolicyFinding{true, 0, 0, "could not record the policy: " +
                                                          st.error().detail});
@@ -432,14 +428,14 @@ PolicyOutcome Coordinator::set_policy(std::string_view text, core::Now now) {
   }
   m.history.push_back(record);
   m.policy = std::move(checked.policy);
-  auto change = m.visibility->set_policy(text);
-  if (change) m.owe(*change);
+  m.owe(*change);
   out.version = record.version;
   m.flush(now);
   return out;
 }
 
 const std::vector<PolicyRecord>& Coordinator::policy_history() const { return impl_->history; }
+const std::string& Coordinator::dns_domain() const { return impl_->config.dns_domain; }
 const Registry& Coordinator::registry() const { return *impl_->registry; }
 const CoordinatorCounters& Coordinator::counters() const { return impl_->counters; }
 std::size_t Coordinator::streams() const { return impl_->streams.size(); }

@@ -173,6 +173,8 @@ class Coordinator {
   /// The same checks without applying.
   PolicyOutcome check_policy(std::string_view text) const;
   const std::vector<PolicyRecord>& policy_history() const;
+  /// The domain of the devices' DNS names ("weft.internal").
+  const std::string& dns_domain() const;
 
   const Registry& registry() const;
   const CoordinatorCounters& counters() const;

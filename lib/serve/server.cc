@@ -5,10 +5,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/stat.h>
+
 #include <ostream>
 #include <utility>
 
 #include "coord/coordinator.h"
+#include "coord/policy_outcome.h"
 #include "coord/registry.h"
 #include "core/key_text.h"
 #include "policy/pipeline.h"
@@ -34,7 +37,7 @@ std::string findings_text(const std::string& file, const coord::PolicyOutcome& o
     out += file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) +
            ": error: " + f.message + "\n";
   }
-  for (const auto& t : o.failed_tests) out += file + ":" + t + "\n";
+  for (const auto& t : o.failed_tests) out += file + ":" + t + "\n";  // "L:C: error: test failed: ..."
   if (!out.empty()) out.pop_back();
   return out;
 }
@@ -126,6 +129,22 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
                                               const ServeOptions& options, std::ostream& log) {
   auto s = std::make_unique<State>(io, log);
   const std::string& dir = options.state_dir;
+
+  std::string policy_text;
+  if (!options.policy_file.empty()) {
+    auto file = runtime::read_bounded_file(options.policy_file, kMaxPolicyBytes);
+    if (!file) return make_error("serve.policy", options.policy_file + ": " + file.error().detail);
+    policy_text = std::move(file->bytes);
+  }
+  // At first start (no database yet) the file is checked before anything is created, so a bad
+  // policy leaves no state behind that a later start would use with another policy.
+  struct stat db_stat {};
+  const bool first_start = ::stat((dir + "/state.db").c_str(), &db_stat) != 0;
+  if (first_start && !policy_text.empty()) {
+    coord::PolicyOutcome o =
+        coord::policy_outcome_of(policy::check_policy(policy_text, policy::RunTests::kYes));
+    if (!o.valid) return make_error("serve.policy", findings_text(options.policy_file, o));
+  }
   if (auto st = prepare_state_dir(dir); !st) return st.error();
 
   auto server_key = load_or_create_key_file(
@@ -141,13 +160,6 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
   auto restored = load_state(*s->db);
   if (!restored) return restored.error();
 
-  std::string policy_text;
-  if (!options.policy_file.empty()) {
-    auto file = runtime::read_bounded_file(options.policy_file, kMaxPolicyBytes);
-    if (!file) return make_error("serve.policy", options.policy_file + ": " + file.error().detail);
-    policy_text = std::move(file->bytes);
-  }
-
   coord::CoordinatorConfig config;
   config.server_key.bytes = *server_key;
   config.auth_key_secret = *auth_secret;
@@ -156,23 +168,8 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
   registry.require_approval = options.require_approval;
   registry.key_expiry = options.key_expiry;
   registry.ephemeral_timeout = options.ephemeral_timeout;
-  if (restored->policies.empty() && !policy_text.empty()) {
-    // First start: the file becomes version 1, once it has passed the same checks.
-    auto checked = policy::check_policy(policy_text, policy::RunTests::kYes);
-    if (!checked.valid()) {
-      coord::PolicyOutcome o;
-      for (const auto& d : checked.diagnostics)
-        o.findings.push_back(coord::PolicyFinding{d.severity == policy::Severity::kError,
-                                                  d.at.line, d.at.column, d.message});
-      for (const auto& c : checked.tests.cases)
-        if (!c.passed)
-          o.failed_tests.push_back(std::to_string(c.case_at.line) + ":" +
-                                   std::to_string(c.case_at.column) + ": " + c.description +
-                                   ": " + c.message);
-      return make_error("serve.policy", findings_text(options.policy_file, o));
-    }
-    config.initial_policy = policy_text;
-  }
+  // First start: the file (checked above) becomes version 1.
+  if (restored->policies.empty()) config.initial_policy = policy_text;
   auto coordinator = coord::Coordinator::create(config, registry, *restored, *s->store,
                                                 s->clock.now(), s->rng);
   if (!coordinator) return coordinator.error();
