@@ -186,7 +186,11 @@ int print_policy_outcome(const AdminOptions& o, const rapidjson::Value& r) {
     for (const auto& t : tests->value.GetArray())
       if (t.IsString()) std::cerr << o.file << ":" << t.GetString() << "\n";
   if (!valid) {
-    std::cerr << "weft admin: " << o.file << ": policy refused; the policy in force is unchanged\n";
+    if (o.action == "set")
+      std::cerr << "weft admin: " << o.file
+                << ": policy refused; the policy in force is unchanged\n";
+    else
+      std::cerr << "weft admin: " << o.file << ": the server would refuse this policy\n";
     return 1;
   }
   if (o.action == "set")

@@ -92,6 +92,16 @@ void write_strings(Writer& w, const std::vector<std::string>& v) {
   w.EndArray();
 }
 
+// A device's addresses, IPv4 then IPv6 ([] before it has any).
+void write_addresses(Writer& w, const coord::Device& d) {
+  w.StartArray();
+  if (d.addresses) {
+    w.String(d.addresses->v4.to_string().c_str());
+    w.String(d.addresses->v6.to_string().c_str());
+  }
+  w.EndArray();
+}
+
 void write_device(Writer& w, const coord::Registry& r, const coord::Device& d,
                   std::string_view domain) {
   w.StartObject();
@@ -117,12 +127,7 @@ void write_device(Writer& w, const coord::Registry& r, const coord::Device& d,
   w.Key("client_version");
   w.String(d.client_version.c_str());
   w.Key("addresses");
-  w.StartArray();
-  if (d.addresses) {
-    w.String(d.addresses->v4.to_string().c_str());
-    w.String(d.addresses->v6.to_string().c_str());
-  }
-  w.EndArray();
+  write_addresses(w, d);
   w.Key("endpoints");
   w.StartArray();
   for (const auto& e : d.endpoints) w.String(e.to_string().c_str());
@@ -248,6 +253,45 @@ std::string keys_list(const coord::Coordinator& c) {
   });
 }
 
+// What `weft acl check --tailnet` needs (policy/tailnet.h): users with roles, and devices not
+// removed with their owner (none when tagged: tags own them), tags and addresses.
+std::string tailnet_export(const coord::Coordinator& c) {
+  const coord::Registry& r = c.registry();
+  return ok_json([&](Writer& w) {
+    w.Key("users");
+    w.StartArray();
+    for (const auto& [id, u] : r.users()) {
+      w.StartObject();
+      w.Key("email");
+      w.String(u.email.c_str());
+      w.Key("role");
+      w.String(coord::role_name(u.role));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("devices");
+    w.StartArray();
+    for (const auto& [id, d] : r.devices()) {
+      if (d.state == coord::DeviceState::kRemoved) continue;
+      w.StartObject();
+      w.Key("name");
+      w.String(d.hostname.c_str());
+      w.Key("user");
+      const coord::User* u = d.tagged() ? nullptr : r.find_user(d.user);
+      if (u != nullptr)
+        w.String(u->email.c_str());
+      else
+        w.Null();
+      w.Key("tags");
+      write_strings(w, d.tags);
+      w.Key("addresses");
+      write_addresses(w, d);
+      w.EndObject();
+    }
+    w.EndArray();
+  });
+}
+
 std::optional<coord::AuthKeyId> parse_key_id(const std::string& text) {
   if (text.size() != 2 * coord::kAuthKeyIdBytes) return std::nullopt;
   coord::AuthKeyId id;
@@ -359,7 +403,7 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
     return status_json(c.revoke_auth_key(*id, now));
   }
   if (op == "nodes.list") {
-    const std::string domain = string_field(req, "dns_domain").value_or("");
+    const std::string domain = string_field(req, "dns_domain").value_or(c.dns_domain());
     return ok_json([&](Writer& w) {
       w.Key("nodes");
       w.StartArray();
@@ -383,6 +427,7 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
     return status_json(c.set_tags(coord::DeviceId{*id}, t, now));
   }
   if (op.rfind("policy.", 0) == 0) return policy_op(c, op, req, now);
+  if (op == "tailnet.export") return tailnet_export(c);
   if (op == "status") {
     const coord::CoordinatorCounters& k = c.counters();
     return ok_json([&](Writer& w) {
