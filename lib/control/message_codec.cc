@@ -159,6 +159,8 @@ void put(Writer& w, const MapDelta& m) {
   put(w, m.upserted);
   put(w, m.removed);
   put(w, m.filter);
+  put(w, m.filter_sources_removed);
+  put(w, m.filter_added);
   put(w, m.self);
   put(w, m.policy_version);
 }
@@ -408,6 +410,8 @@ void get(Reader& r, MapDelta& m) {
   get_list(r, m.removed, kNoMaximum, "delta.removed");
   get_optional(r, m.filter, "delta.filter",
                [&](std::vector<FilterRule>& f) { get_list(r, f, kNoMaximum, "delta.filter"); });
+  get_list(r, m.filter_sources_removed, kNoMaximum, "delta.filter_sources_removed");
+  get_list(r, m.filter_added, kNoMaximum, "delta.filter_added");
   get_optional(r, m.self, "delta.self");
   get_optional(r, m.policy_version, "delta.policy_version");
 }

@@ -22,6 +22,8 @@ namespace weft::control {
 /// History (dated; never edit a released line):
 ///   1  2026-12-02  first: register, map (full + deltas), endpoint updates, key rotation,
 ///                  keepalive, errors.
+///      2026-12-02  (extended in place, nothing had shipped) MapDelta::filter_added and
+///                  filter_sources_removed: a join or a leave changes other filters incrementally.
 inline constexpr uint32_t kCapabilityVersion = 1;
 inline constexpr uint32_t kMinCapabilityVersion = 1;
 
@@ -156,6 +158,13 @@ struct MapDelta {
   std::vector<Peer> upserted;     // new or changed peers, whole
   std::vector<NodeId> removed;    // peers the node may no longer know about
   std::optional<std::vector<FilterRule>> filter;  // replaces the filter when set
+  /// Applied when `filter` is not set (a server sends these two only then), removals first:
+  /// these exact prefixes leave every rule's sources, and a rule left without sources goes...
+  std::vector<util::IpPrefix> filter_sources_removed;
+  /// ...then each rule is merged into the rule with the same protocol, ports and destinations
+  /// (its sources joined to that rule's), or added as a new rule. The filter is a union of rules,
+  /// so a device joining the tailnet is its addresses added to the rules its keys satisfy.
+  std::vector<FilterRule> filter_added;
   std::optional<Peer> self;
   std::optional<uint64_t> policy_version;
 };

@@ -2,10 +2,54 @@
 // client"): a full map replaces the model; a delta is applied only on the next seq.
 #include "controlclient/netmap.h"
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace weft::controlclient {
+namespace {
+
+// The prefixes leave every rule; rules left without sources go (as the server never lists them).
+void remove_sources(std::vector<control::FilterRule>& filter, std::vector<util::IpPrefix> gone) {
+  std::sort(gone.begin(), gone.end());
+  for (auto& rule : filter) {
+    auto& s = rule.sources;
+    s.erase(std::remove_if(s.begin(), s.end(),
+                           [&](const util::IpPrefix& p) {
+                             return std::binary_search(gone.begin(), gone.end(), p);
+                           }),
+            s.end());
+  }
+  filter.erase(std::remove_if(filter.begin(), filter.end(),
+                              [](const control::FilterRule& r) { return r.sources.empty(); }),
+               filter.end());
+}
+
+// Merges the rule into the one with its protocol, ports and destinations (sources sorted and
+// unique, as the server lists them), or inserts it where the server's order puts it.
+void add_rule(std::vector<control::FilterRule>& filter, control::FilterRule&& rule) {
+  auto key = [](const control::FilterRule& r) {
+    return std::make_tuple(r.protocol, r.port_first, r.port_last);
+  };
+  auto it = std::find_if(filter.begin(), filter.end(), [&](const control::FilterRule& r) {
+    return key(r) == key(rule) && r.destinations == rule.destinations;
+  });
+  if (it == filter.end()) {
+    std::sort(rule.sources.begin(), rule.sources.end());
+    rule.sources.erase(std::unique(rule.sources.begin(), rule.sources.end()), rule.sources.end());
+    auto at = std::find_if(filter.begin(), filter.end(),
+                           [&](const control::FilterRule& r) { return key(rule) < key(r); });
+    filter.insert(at, std::move(rule));
+    return;
+  }
+  auto& s = it->sources;
+  s.insert(s.end(), rule.sources.begin(), rule.sources.end());
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+}
+
+}  // namespace
 
 Result<NetMapChange> replace_netmap(NetMap& map, control::MapResponse&& full) {
   std::map<control::NodeId, control::Peer> peers;
@@ -49,6 +93,10 @@ Result<NetMapChange> apply_delta(NetMap& map, control::MapDelta&& delta) {
                                                    " after " + std::to_string(map.seq));
   }
   // Checked before anything changes, so a refused delta leaves the model as it was.
+  if (delta.filter && (!delta.filter_added.empty() || !delta.filter_sources_removed.empty())) {
+    return make_error("controlclient.filter_conflict",
+                      "the delta replaces the filter and changes it by sources at once");
+  }
   const control::NodeId self = delta.self ? delta.self->id : map.self.id;
   for (const auto& p : delta.upserted) {
     if (p.id == self) {
@@ -73,6 +121,10 @@ Result<NetMapChange> apply_delta(NetMap& map, control::MapDelta&& delta) {
   }
   if (delta.filter) {
     map.filter = std::move(*delta.filter);
+    change.filter_changed = true;
+  } else if (!delta.filter_added.empty() || !delta.filter_sources_removed.empty()) {
+    remove_sources(map.filter, std::move(delta.filter_sources_removed));
+    for (auto& rule : delta.filter_added) add_rule(map.filter, std::move(rule));
     change.filter_changed = true;
   }
   if (delta.self) {

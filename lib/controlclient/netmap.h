@@ -45,10 +45,12 @@ struct NetMapChange {
 Result<NetMapChange> replace_netmap(NetMap& map, control::MapResponse&& full);
 
 /// Applies a delta whose seq is map.seq + 1: upserts replace whole peers, then removals, then
-/// filter, self and policy version where set. A removal of an unknown peer is counted in the
-/// change and otherwise ignored. On error `map` is unchanged.
+/// filter (replaced, or filter_sources_removed then filter_added merged), self and policy
+/// version where set. A removal of an unknown peer is counted in the change and otherwise
+/// ignored. On error `map` is unchanged.
 /// Errors: "controlclient.no_map" (no full map yet), "controlclient.seq_gap" (seq is not
-/// map.seq + 1: the caller reconnects for a full map), "controlclient.self_as_peer".
+/// map.seq + 1: the caller reconnects for a full map), "controlclient.self_as_peer",
+/// "controlclient.filter_conflict" (a whole filter with incremental changes).
 Result<NetMapChange> apply_delta(NetMap& map, control::MapDelta&& delta);
 
 }  // namespace weft::controlclient

@@ -95,13 +95,18 @@ void Coordinator::Impl::apply(const RegistryChange& change) {
   for (const auto& d : change.devices_upserted) {
     const bool visible = d.state == DeviceState::kAuthorized;
     if (visible) {
-      owe(visibility->upsert(d.id, identity_of(d)));
+      const bool joining = !visibility->contains(d.id);
+      auto change = visibility->upsert(d.id, identity_of(d));
+      owe(change, joining ? std::optional<DeviceId>(d.id) : std::nullopt);
       owe_peer_update(d.id);
       // The device hears of its own row too: an operator's tags and the key expiry they move.
       pending[d.id].self = true;
       continue;
     }
-    if (visibility->contains(d.id)) owe(visibility->remove(d.id));
+    if (visibility->contains(d.id)) {
+      const Leaving left = leaving(d.id);
+      owe(visibility->remove(d.id), std::nullopt, &left);
+    }
     // An expired or removed device's stream ends; a pending one keeps waiting.
     if (d.state == DeviceState::kExpired || d.state == DeviceState::kRemoved) {
       for (auto* table : {&streams, &waiting}) {

@@ -64,7 +64,11 @@ struct PendingDelta {
   std::set<DeviceId> upsert;
   std::set<DeviceId> remove;
   std::set<DeviceId> added;  // became peers during this operation (not known to the node before)
-  bool filter = false;
+  bool filter = false;       // the whole filter; its incremental parts below are then not sent
+  /// A join's or a leave's change to the filter (MapDelta::filter_added, filter_sources_removed);
+  /// never both in one delta: a node owed both gets the whole filter instead.
+  std::vector<control::FilterRule> filter_added;
+  std::vector<util::IpPrefix> filter_sources_removed;
   bool self = false;
 };
 
@@ -122,7 +126,20 @@ struct Coordinator::Impl {
   bool is_peer(DeviceId node, DeviceId other) const;
   control::MapResponse full_map(const Device& d, uint64_t seq) const;
   void owe_peer_update(DeviceId changed);
-  void owe(const VisibilityChange& change);
+  /// A device leaving the view, seen just before: the prefixes other filters list it by, and the
+  /// nodes whose filters do.
+  struct Leaving {
+    std::vector<util::IpPrefix> prefixes;
+    std::set<DeviceId> listed_by;
+  };
+  Leaving leaving(DeviceId id) const;
+  /// Owes each node in `change` its changes. The filters it flags are owed whole, unless the
+  /// change is `joined` entering the view (they are owed its contribution) or `left` leaving it
+  /// (they are owed the removal of its prefixes).
+  void owe(const VisibilityChange& change, std::optional<DeviceId> joined = std::nullopt,
+           const Leaving* left = nullptr);
+  void owe_filter_added(PendingDelta& d, std::vector<control::FilterRule> rules);
+  void owe_sources_removed(PendingDelta& d, DeviceId node, const Leaving& left);
   void flush(core::Now now);
 };
 

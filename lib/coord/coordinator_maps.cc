@@ -37,7 +37,8 @@ void Coordinator::Impl::owe_peer_update(DeviceId changed) {
   for (DeviceId p : visibility->peers_of(changed)) pending[p].upsert.insert(changed);
 }
 
-void Coordinator::Impl::owe(const VisibilityChange& change) {
+void Coordinator::Impl::owe(const VisibilityChange& change, std::optional<DeviceId> joined,
+                             const Leaving* left) {
   for (const auto& c : change.nodes) {
     PendingDelta& d = pending[c.node];
     for (DeviceId a : c.peers_added) {
@@ -52,8 +53,53 @@ void Coordinator::Impl::owe(const VisibilityChange& change) {
       // must not name it either.
       if (d.added.erase(r) == 0) d.remove.insert(r);
     }
-    if (c.filter_changed) d.filter = true;
+    if (!c.filter_changed) continue;
+    // A join or a leave changes another node's filter by the device's own addresses only: that
+    // is sent instead of the whole filter, which at a service node lists the whole tailnet.
+    if (joined && c.node != *joined) {
+      owe_filter_added(d, visibility->contribution(*joined, c.node));
+    } else if (left != nullptr) {
+      owe_sources_removed(d, c.node, *left);
+    } else {
+      d.filter = true;
+    }
   }
+}
+
+void Coordinator::Impl::owe_filter_added(PendingDelta& d, std::vector<control::FilterRule> rules) {
+  // filter_changed is conservative: nothing to add is nothing to send.
+  if (d.filter || rules.empty()) return;
+  if (!d.filter_sources_removed.empty()) {
+    d.filter = true;  // the client removes before it adds: the order within the operation is lost
+    return;
+  }
+  for (auto& r : rules) d.filter_added.push_back(std::move(r));
+}
+
+Coordinator::Impl::Leaving Coordinator::Impl::leaving(DeviceId id) const {
+  Leaving out;
+  out.prefixes = visibility->source_prefixes(id);
+  // Only a peer can list it; "filter_changed" would also flag filters that list it under a rule
+  // open to everyone, where the removal changes nothing.
+  for (DeviceId p : visibility->peers_of(id))
+    if (!visibility->contribution(id, p).empty()) out.listed_by.insert(p);
+  return out;
+}
+
+void Coordinator::Impl::owe_sources_removed(PendingDelta& d, DeviceId node, const Leaving& leaving) {
+  const auto& left = leaving.prefixes;
+  if (d.filter || left.empty() || leaving.listed_by.count(node) == 0) return;
+  bool whole = !d.filter_added.empty();
+  // A removal takes the prefix out of every rule: where the policy also names it by prefix
+  // (an IP set listing the address), it must stay, so the filter goes whole.
+  for (const auto& rule : visibility->prefix_rules(node)) {
+    for (const auto& p : rule.sources) whole = whole || std::binary_search(left.begin(), left.end(), p);
+  }
+  if (whole) {
+    d.filter = true;
+    return;
+  }
+  d.filter_sources_removed.insert(d.filter_sources_removed.end(), left.begin(), left.end());
 }
 
 void Coordinator::Impl::flush(core::Now now) {
@@ -74,9 +120,16 @@ void Coordinator::Impl::flush(core::Now now) {
       if (const Device* d = registry->find(id)) delta.upserted.push_back(peer(*d));
     }
     for (DeviceId id : owed.remove) delta.removed.push_back(control::NodeId{id.value});
-    if (owed.filter) delta.filter = visibility->inbound_filter(node);
+    if (owed.filter) {
+      delta.filter = visibility->inbound_filter(node);
+    } else {
+      delta.filter_sources_removed = std::move(owed.filter_sources_removed);
+      delta.filter_added = std::move(owed.filter_added);
+    }
     if (owed.self) delta.self = peer(*self);
-    if (delta.upserted.empty() && delta.removed.empty() && !delta.filter && !delta.self) continue;
+    if (delta.upserted.empty() && delta.removed.empty() && !delta.filter &&
+        delta.filter_added.empty() && delta.filter_sources_removed.empty() && !delta.self)
+      continue;
     delta.policy_version = version;
     delta.seq = ++s->seq;
     send(*s, delta, now);

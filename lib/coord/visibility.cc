@@ -320,6 +320,29 @@ std::vector<control::FilterRule> Visibility::inbound_filter(DeviceId id) const {
   return state_->index->filter(it->second);
 }
 
+std::vector<control::FilterRule> Visibility::contribution(DeviceId src, DeviceId dst) const {
+  auto s = state_->slots.find(src.value);
+  auto d = state_->slots.find(dst.value);
+  if (s == state_->slots.end() || d == state_->slots.end()) return {};
+  return state_->index->contribution(s->second, d->second);
+}
+
+std::vector<control::FilterRule> Visibility::prefix_rules(DeviceId dst) const {
+  auto it = state_->slots.find(dst.value);
+  if (it == state_->slots.end()) return {};
+  return state_->index->prefix_rules(it->second);
+}
+
+std::vector<util::IpPrefix> Visibility::source_prefixes(DeviceId id) const {
+  auto it = state_->slots.find(id.value);
+  if (it == state_->slots.end()) return {};
+  std::vector<util::IpPrefix> out;
+  for (const auto& a : state_->index->principal(it->second).addresses) out.emplace_back(a, a.bit_length());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 bool Visibility::contains(DeviceId id) const { return state_->slots.count(id.value) != 0; }
 
 std::size_t Visibility::size() const { return state_->slots.size(); }

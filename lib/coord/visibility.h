@@ -110,6 +110,21 @@ class Visibility {
   /// proportional to the devices that may reach it.
   std::vector<control::FilterRule> inbound_filter(DeviceId id) const;
 
+  /// The rules of `dst`'s inbound_filter() that list `src` as a source: `src`'s addresses per
+  /// (protocol, port range), under the rules its keys, owner (autogroup:self) and posture satisfy
+  /// towards `dst`. A rule the policy opens to 0.0.0.0/0 and ::/0, and an address the policy
+  /// names by prefix, are left out (the filter lists no device there). The filter is the union of
+  /// prefix_rules(dst) and contribution(s, dst) over every other device s. Empty when either is
+  /// not in the view or src == dst. Cost: the pairs between their keys, not the tailnet.
+  std::vector<control::FilterRule> contribution(DeviceId src, DeviceId dst) const;
+  /// The rules of `dst`'s inbound_filter() whose sources the policy names by prefix ("*",
+  /// autogroup:internet, IP sets and literals) rather than by device. Cost: the policy pairs
+  /// into `dst`.
+  std::vector<control::FilterRule> prefix_rules(DeviceId dst) const;
+  /// The prefixes other filters list the device by (its addresses as /32 and /128); empty when
+  /// it is not in the view.
+  std::vector<util::IpPrefix> source_prefixes(DeviceId id) const;
+
   bool contains(DeviceId id) const;
   /// Devices in the view.
   std::size_t size() const;

@@ -414,8 +414,13 @@ std::vector<control::FilterRule> PolicyIndex::filter(Slot slot) const {
         }
       }
     }
+  return rules_of(std::move(groups), p);
+}
+
+std::vector<control::FilterRule> PolicyIndex::rules_of(std::map<FilterTuple, std::vector<util::IpPrefix>> groups,
+                                                       const Principal& dst) const {
   std::vector<util::IpPrefix> self;
-  for (const auto& a : p.addresses) self.emplace_back(a, a.bit_length());
+  for (const auto& a : dst.addresses) self.emplace_back(a, a.bit_length());
   std::sort(self.begin(), self.end());
   self.erase(std::unique(self.begin(), self.end()), self.end());
   const util::IpPrefix any4 = parse_prefix("0.0.0.0/0");
@@ -437,6 +442,90 @@ std::vector<control::FilterRule> PolicyIndex::filter(Slot slot) const {
     out.push_back(std::move(rule));
   }
   return out;
+}
+
+std::map<FilterTuple, std::vector<util::IpPrefix>> PolicyIndex::prefix_groups(const Principal& dst) const {
+  std::map<FilterTuple, std::vector<util::IpPrefix>> groups;
+  std::vector<FilterTuple> tuples;
+  for (uint32_t d : dst.dst_keys)
+    for (uint32_t i : by_dst_[d]) {
+      const PairEdge& e = pairs_[i];
+      if (key_prefixes_[e.src].empty()) continue;
+      const RuleEntry* r = entries(e);
+      for (uint32_t j = 0; j < e.entry_count; ++j) {
+        if (!by_prefix(r[j])) continue;
+        tuples.clear();
+        tuples_of(r[j], tuples);
+        for (FilterTuple t : tuples) {
+          auto& g = groups[t];
+          g.insert(g.end(), key_prefixes_[e.src].begin(), key_prefixes_[e.src].end());
+        }
+      }
+    }
+  // rules_of's normal form, so that callers can look prefixes up in it.
+  for (auto& rule : rules_of(groups, dst)) {
+    const FilterTuple t = tuple(rule.protocol, rule.port_first, rule.port_last);
+    groups[t] = std::move(rule.sources);
+  }
+  return groups;
+}
+
+std::vector<control::FilterRule> PolicyIndex::prefix_rules(Slot dst) const {
+  const Principal& p = principal(dst);
+  return rules_of(prefix_groups(p), p);
+}
+
+std::vector<control::FilterRule> PolicyIndex::contribution(Slot src, Slot dst) const {
+  if (src == dst) return {};
+  const Principal& s = principal(src);
+  const Principal& d = principal(dst);
+  // The entries filter() would list `src` under for `dst`: the same tests, walked from the side
+  // with fewer pairs (a group node has a few, a service node one per group reaching it).
+  std::vector<FilterTuple> tuples;
+  auto visit = [&](const PairEdge& e) {
+    if (e.dst == policy::kSelfKey && (d.owner == 0 || s.owner != d.owner)) return;
+    const RuleEntry* r = entries(e);
+    for (uint32_t j = 0; j < e.entry_count; ++j) {
+      if (!posture_bit(s, r[j].posture_set)) continue;
+      if (e.src == policy::kWildcardKey && by_prefix(r[j])) continue;
+      tuples_of(r[j], tuples);
+    }
+  };
+  std::size_t from_src = 0;
+  std::size_t from_dst = 0;
+  for (uint32_t k : s.src_keys) from_src += by_src_[k].size();
+  for (uint32_t k : d.dst_keys) from_dst += by_dst_[k].size();
+  if (from_src <= from_dst) {
+    for (uint32_t k : s.src_keys)
+      for (uint32_t i : by_src_[k])
+        if (std::binary_search(d.dst_keys.begin(), d.dst_keys.end(), pairs_[i].dst)) visit(pairs_[i]);
+  } else {
+    for (uint32_t k : d.dst_keys)
+      for (uint32_t i : by_dst_[k])
+        if (std::binary_search(s.src_keys.begin(), s.src_keys.end(), pairs_[i].src)) visit(pairs_[i]);
+  }
+  if (tuples.empty()) return {};
+  std::sort(tuples.begin(), tuples.end());
+  tuples.erase(std::unique(tuples.begin(), tuples.end()), tuples.end());
+  const auto listed = prefix_groups(d);
+  const util::IpPrefix any4 = parse_prefix("0.0.0.0/0");
+  const util::IpPrefix any6 = parse_prefix("::/0");
+  std::map<FilterTuple, std::vector<util::IpPrefix>> groups;
+  for (FilterTuple t : tuples) {
+    auto it = listed.find(t);
+    const std::vector<util::IpPrefix>* named = it == listed.end() ? nullptr : &it->second;
+    // A rule open to everyone stays 0.0.0.0/0 with ::/0 alone; a source the policy already
+    // names by prefix is there without the device.
+    if (named != nullptr && std::binary_search(named->begin(), named->end(), any4) &&
+        std::binary_search(named->begin(), named->end(), any6))
+      continue;
+    auto& g = groups[t];
+    for (const auto& a : s.addresses) {
+      const util::IpPrefix host(a, a.bit_length());
+      if (named == nullptr || !std::binary_search(named->begin(), named->end(), host)) g.push_back(host);
+    }
+  }
+  return rules_of(std::move(groups), d);
 }
 
 std::vector<std::pair<bool, std::string_view>> PolicyIndex::key_texts(Slot slot) const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,11 @@ class PolicyIndex {
   OutSignature out_signature(Slot slot) const;
   /// The device's inbound filter (see Visibility::inbound_filter).
   std::vector<control::FilterRule> filter(Slot slot) const;
+  /// The rules of `dst`'s filter that list `src`'s addresses (see Visibility::contribution).
+  /// O(the pairs on the smaller side + the prefix rules of `dst`).
+  std::vector<control::FilterRule> contribution(Slot src, Slot dst) const;
+  /// The rules of `dst`'s filter whose sources the policy names by prefix, not by device.
+  std::vector<control::FilterRule> prefix_rules(Slot dst) const;
 
   /// The canonical texts of the keys the device carries on each side (false = src, true =
   /// dst), sorted: equal across two compiles iff the device matches the same selectors.
@@ -97,6 +103,12 @@ class PolicyIndex {
   void index_keys();
   void index_pairs();
   const policy::RuleEntry* entries(const PairEdge& e) const;
+  /// Per tuple, the sources `dst`'s filter names by prefix: sorted, unique, and 0.0.0.0/0 with
+  /// ::/0 alone when both are there.
+  std::map<FilterTuple, std::vector<util::IpPrefix>> prefix_groups(const policy::Principal& dst) const;
+  /// The filter rules of `dst` from grouped sources (empty groups left out).
+  std::vector<control::FilterRule> rules_of(std::map<FilterTuple, std::vector<util::IpPrefix>> groups,
+                                            const policy::Principal& dst) const;
   bool usable_by(const PairEdge& e, const policy::Principal& src) const;
   /// The devices on the dst side of `e` for source `src`: the dst key's members, or the
   /// source's own devices when the dst key is autogroup:self.

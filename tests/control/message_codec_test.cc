@@ -133,6 +133,8 @@ BOOST_AUTO_TEST_CASE(round_trips_long_lists_of_smallest_elements) {
   MapDelta d;
   d.removed.assign(100, NodeId{5});
   d.upserted.assign(100, minimal_peer());
+  d.filter_sources_removed.assign(100, weft::util::IpPrefix{});
+  d.filter_added.assign(100, FilterRule{});
   expect_round_trip(d);
 }
 
@@ -152,7 +154,7 @@ BOOST_AUTO_TEST_CASE(type_bytes_follow_the_table) {
   const std::vector<uint8_t> node_types = {0x01, 0x02, 0x03, 0x04};
   const auto node = sample_node_messages();
   for (std::size_t i = 0; i < node.size(); ++i) BOOST_TEST(encode(node[i])[0] == node_types[i]);
-  const std::vector<uint8_t> server_types = {0x81, 0x82, 0x83, 0x84, 0x85, 0x86};
+  const std::vector<uint8_t> server_types = {0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x83};
   const auto server = sample_server_messages();
   for (std::size_t i = 0; i < server.size(); ++i)
     BOOST_TEST(encode(server[i])[0] == server_types[i]);
@@ -483,7 +485,8 @@ BOOST_AUTO_TEST_CASE(fuzz_seeds_are_the_encoded_samples) {
   const char* node_names[] = {"register_request", "map_request", "endpoint_update",
                               "node_keepalive"};
   const char* server_names[] = {"register_response", "map_response", "map_delta",
-                                "rotate_key",        "server_keepalive", "error"};
+                                "rotate_key",        "server_keepalive", "error",
+                                "map_delta_incremental"};
   std::vector<std::pair<std::string, Bytes>> seeds;
   const auto node = sample_node_messages();
   const auto server = sample_server_messages();

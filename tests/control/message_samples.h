@@ -59,7 +59,9 @@ inline bool operator==(const MapResponse& a, const MapResponse& b) {
 }
 inline bool operator==(const MapDelta& a, const MapDelta& b) {
   return a.seq == b.seq && a.upserted == b.upserted && a.removed == b.removed &&
-         a.filter == b.filter && a.self == b.self && a.policy_version == b.policy_version;
+         a.filter == b.filter && a.filter_sources_removed == b.filter_sources_removed &&
+         a.filter_added == b.filter_added && a.self == b.self &&
+         a.policy_version == b.policy_version;
 }
 inline bool operator==(const ErrorMessage& a, const ErrorMessage& b) {
   return a.code == b.code && a.message == b.message;
@@ -184,6 +186,17 @@ inline MapDelta sample_map_delta() {
   return m;
 }
 
+// A join's or a leave's delta: the filter changed by sources, not replaced.
+inline MapDelta sample_incremental_delta() {
+  MapDelta m;
+  m.seq = 43;
+  m.upserted = {sample_peer(5)};
+  m.filter_sources_removed = {prefix("100.64.0.9/32"), prefix("fd7a:115c:a1e0::9/128")};
+  m.filter_added = {sample_rule()};
+  m.policy_version = 100;
+  return m;
+}
+
 inline ErrorMessage sample_error() {
   return ErrorMessage{"control.removed", "this device was removed by an administrator"};
 }
@@ -195,7 +208,8 @@ inline std::vector<NodeMessage> sample_node_messages() {
 
 inline std::vector<ServerMessage> sample_server_messages() {
   return {sample_register_response(), sample_map_response(), sample_map_delta(),
-          RotateKey{},                KeepAlive{},           sample_error()};
+          RotateKey{},                KeepAlive{},           sample_error(),
+          sample_incremental_delta()};
 }
 
 }  // namespace test

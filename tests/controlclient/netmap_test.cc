@@ -28,6 +28,16 @@ control::MapResponse full(uint64_t seq, std::initializer_list<uint64_t> ids) {
   return m;
 }
 
+util::IpPrefix pfx(const char* text) { return *util::IpPrefix::parse(text); }
+
+control::FilterRule rule(uint16_t proto, std::initializer_list<const char*> sources) {
+  control::FilterRule r;
+  for (const char* s : sources) r.sources.push_back(pfx(s));
+  r.destinations = {pfx("100.64.0.1/32")};
+  r.protocol = proto;
+  return r;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(netmap)
@@ -121,6 +131,41 @@ BOOST_AUTO_TEST_CASE(sets_filter_self_and_policy_version_when_present) {
   BOOST_TEST(map.filter.size() == 3u);
   BOOST_TEST(map.self.name == "new-self");
   BOOST_TEST(map.policy_version == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(removes_sources_then_merges_added_rules) {
+  NetMap map;
+  auto m = full(1, {2});
+  m.filter = {rule(6, {"100.64.0.2/32", "100.64.0.3/32"}), rule(17, {"100.64.0.3/32"})};
+  BOOST_REQUIRE(replace_netmap(map, std::move(m)).ok());
+  control::MapDelta d;
+  d.seq = 2;
+  d.filter_sources_removed = {pfx("100.64.0.3/32")};
+  // Merged into tcp's rule in order; icmp (1) is new and goes before tcp, as the server sorts.
+  d.filter_added = {rule(6, {"100.64.0.4/32"}), rule(1, {"100.64.0.4/32"})};
+  auto c = apply_delta(map, std::move(d));
+  BOOST_REQUIRE(c.ok());
+  BOOST_TEST(c->filter_changed);
+  const std::vector<control::FilterRule> want = {rule(1, {"100.64.0.4/32"}),
+                                                 rule(6, {"100.64.0.2/32", "100.64.0.4/32"})};
+  BOOST_REQUIRE(map.filter.size() == want.size());  // udp's rule lost its only source
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    BOOST_TEST(map.filter[i].protocol == want[i].protocol);
+    BOOST_TEST(map.filter[i].sources == want[i].sources);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_whole_filter_with_incremental_changes) {
+  NetMap map;
+  BOOST_REQUIRE(replace_netmap(map, full(1, {2})).ok());
+  control::MapDelta d;
+  d.seq = 2;
+  d.filter = std::vector<control::FilterRule>{};
+  d.filter_added = {rule(6, {"100.64.0.4/32"})};
+  auto c = apply_delta(map, std::move(d));
+  BOOST_REQUIRE(!c.ok());
+  BOOST_TEST(c.error().code == "controlclient.filter_conflict");
+  BOOST_TEST(map.seq == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

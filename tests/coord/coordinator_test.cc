@@ -70,15 +70,18 @@ BOOST_AUTO_TEST_CASE(registers_and_sends_full_map_of_visible_peers) {
   BOOST_TEST(full[0].peers[0].user.empty());  // tagged: belongs to no user
   BOOST_TEST(full[0].peers[0].online);
   BOOST_TEST(full[0].policy_version == 1u);
-  // web learned about the laptop by a delta, and its filter admits the laptop on 443.
+  // web learned about the laptop by a delta, and its filter gained the laptop on 443 (a join
+  // adds the joiner's addresses, not the whole filter).
   BOOST_TEST(ids_of(model_of(web)) == std::vector<uint64_t>{id_of(laptop)});
   auto deltas = web.received<control::MapDelta>();
   BOOST_REQUIRE(!deltas.empty());
   bool tcp_443 = false;
-  for (const auto& d : deltas)
-    if (d.filter)
-      for (const auto& rule : *d.filter)
-        tcp_443 = tcp_443 || (rule.protocol == 6 && rule.port_first == 443 && rule.port_last == 443);
+  for (const auto& d : deltas) {
+    BOOST_TEST(!d.filter);
+    for (const auto& rule : d.filter_added)
+      tcp_443 = tcp_443 || (rule.protocol == 6 && rule.port_first == 443 && rule.port_last == 443 &&
+                            rule.sources.size() == 2u);
+  }
   BOOST_TEST(tcp_443);
 }
 

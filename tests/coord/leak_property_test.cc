@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "coord/visibility.h"
@@ -315,9 +316,19 @@ struct Counts {
   uint64_t missing = 0;         // an allowed peer absent (view or model)
   uint64_t filter_wrong = 0;
   uint64_t unflagged_filter_changes = 0;
+  uint64_t contribution_wrong = 0;  // a filter that is not prefix_rules and the contributions
   uint64_t recomputed = 0;
   uint64_t delta_entries = 0;
 };
+
+using Triple = std::tuple<util::IpPrefix, uint16_t, uint16_t, uint16_t>;
+
+std::set<Triple> triples(const std::vector<control::FilterRule>& rules) {
+  std::set<Triple> out;
+  for (const auto& r : rules)
+    for (const auto& s : r.sources) out.emplace(s, r.protocol, r.port_first, r.port_last);
+  return out;
+}
 
 // The world the generator drives: the view under test, the identities it was given, and a
 // client-side model of every device's peers built only from the deltas.
@@ -423,6 +434,13 @@ struct World {
             if (admits(filter, addr, all[p]) != (accept[a * n + b][p] != 0)) ++counts->filter_wrong;
           }
       }
+      // The filter, rebuilt as a join-and-leave delta stream sees it: the policy's prefix rules
+      // and every other device's contribution, as (source, protocol, ports) triples.
+      std::set<Triple> whole = triples(filter);
+      std::set<Triple> parts = triples(view->prefix_rules(DeviceId{ids[b]}));
+      for (std::size_t a = 0; a < n; ++a)
+        for (const Triple& t : triples(view->contribution(DeviceId{ids[a]}, DeviceId{ids[b]}))) parts.insert(t);
+      if (parts != whole) ++counts->contribution_wrong;
       auto prev = filters.find(ids[b]);
       if (prev != filters.end() && flagged.count(ids[b]) == 0 && !same_filter(prev->second, filter))
         ++counts->unflagged_filter_changes;
@@ -525,7 +543,9 @@ void run(uint64_t seed, Counts& counts) {
     }
     ++counts.steps;
     w.check(all);
-    if (counts.leaked + counts.missing + counts.filter_wrong + counts.unflagged_filter_changes != 0) {
+    if (counts.leaked + counts.missing + counts.filter_wrong + counts.unflagged_filter_changes +
+            counts.contribution_wrong !=
+        0) {
       BOOST_TEST_MESSAGE("first failure at seed " << seed << " step " << step << "\n" << w.policy_text);
       break;
     }
@@ -545,11 +565,13 @@ BOOST_AUTO_TEST_CASE(peers_deltas_and_filters_equal_the_brute_force_after_every_
             << " filter admissions checked, " << counts.delta_entries << " delta entries, " << counts.recomputed
             << " devices recomputed; leaked " << counts.leaked << ", missing " << counts.missing
             << ", wrong filter admissions " << counts.filter_wrong << ", unflagged filter changes "
-            << counts.unflagged_filter_changes << "\n";
+            << counts.unflagged_filter_changes << ", filters unlike their contributions "
+            << counts.contribution_wrong << "\n";
   BOOST_TEST(counts.leaked == 0u);
   BOOST_TEST(counts.missing == 0u);
   BOOST_TEST(counts.filter_wrong == 0u);
   BOOST_TEST(counts.unflagged_filter_changes == 0u);
+  BOOST_TEST(counts.contribution_wrong == 0u);
   BOOST_TEST(counts.steps == 5u * kSteps);
 }
 
