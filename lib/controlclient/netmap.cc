@@ -43,9 +43,22 @@ void add_rule(std::vector<control::FilterRule>& filter, control::FilterRule&& ru
     filter.insert(at, std::move(rule));
     return;
   }
+  // A join adds one device's addresses to rules that may list the whole tailnet: insert them
+  // where they go rather than sort tens of thousands of sources again for each.
   auto& s = it->sources;
-  s.insert(s.end(), rule.sources.begin(), rule.sources.end());
-  std::sort(s.begin(), s.end());
+  auto& add = rule.sources;
+  std::sort(add.begin(), add.end());
+  add.erase(std::unique(add.begin(), add.end()), add.end());
+  if (add.size() * 16 < s.size()) {
+    for (const auto& p : add) {
+      auto at = std::lower_bound(s.begin(), s.end(), p);
+      if (at == s.end() || !(*at == p)) s.insert(at, p);
+    }
+    return;
+  }
+  const auto middle = static_cast<std::ptrdiff_t>(s.size());
+  s.insert(s.end(), add.begin(), add.end());
+  std::inplace_merge(s.begin(), s.begin() + middle, s.end());
   s.erase(std::unique(s.begin(), s.end()), s.end());
 }
 

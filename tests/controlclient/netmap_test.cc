@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE controlclient_netmap
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "controlclient/netmap.h"
@@ -153,6 +154,26 @@ BOOST_AUTO_TEST_CASE(removes_sources_then_merges_added_rules) {
     BOOST_TEST(map.filter[i].protocol == want[i].protocol);
     BOOST_TEST(map.filter[i].sources == want[i].sources);
   }
+}
+
+BOOST_AUTO_TEST_CASE(merges_a_few_sources_into_a_long_rule_in_order) {
+  NetMap map;
+  auto m = full(1, {2});
+  control::FilterRule big = rule(6, {});
+  for (int i = 1; i <= 60; i += 2) big.sources.push_back(pfx(("100.64.1." + std::to_string(i) + "/32").c_str()));
+  std::sort(big.sources.begin(), big.sources.end());
+  m.filter = {big};
+  BOOST_REQUIRE(replace_netmap(map, std::move(m)).ok());
+  control::MapDelta d;
+  d.seq = 2;
+  d.filter_added = {rule(6, {"100.64.1.8/32", "100.64.1.3/32", "100.64.1.200/32"})};
+  BOOST_REQUIRE(apply_delta(map, std::move(d)).ok());
+  BOOST_REQUIRE(map.filter.size() == 1u);
+  const auto& got = map.filter[0].sources;
+  BOOST_TEST(got.size() == 32u);  // 100.64.1.3 was there already
+  BOOST_TEST(std::is_sorted(got.begin(), got.end()));
+  BOOST_TEST(std::binary_search(got.begin(), got.end(), pfx("100.64.1.8/32")));
+  BOOST_TEST(std::binary_search(got.begin(), got.end(), pfx("100.64.1.200/32")));
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_whole_filter_with_incremental_changes) {
