@@ -136,4 +136,31 @@ BOOST_AUTO_TEST_CASE(joins_and_leaves_change_other_filters_by_sources_and_match_
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_leaver_the_policy_also_names_by_address_is_sent_the_whole_filter) {
+  World w(kPolicy);
+  TestNode& web = w.join(w.key("alice@example.com", {"tag:web"}), "web");
+  TestNode& a = w.join(w.key("bob@example.com"), "a");
+  const std::string a_v4 = a.received<control::MapResponse>().at(0).self.addresses.at(0).to_string();
+  // a's IPv4 address is also a host the policy names towards tag:web.
+  const std::string policy = R"({
+    "tagOwners": {"tag:web": ["alice@example.com"]},
+    "hosts": {"a": ")" + a_v4 + R"("},
+    "acls": [
+      {"action": "accept", "src": ["autogroup:member"], "dst": ["tag:web:443"]},
+      {"action": "accept", "src": ["a"], "dst": ["tag:web:443"]}
+    ]})";
+  BOOST_REQUIRE(w.coordinator->set_policy(policy, w.now).valid);
+  w.pump();
+  const Seen before = filter_deltas(web);
+  BOOST_REQUIRE(w.coordinator->remove(DeviceId{id_of(a)}, w.now).ok());
+  w.pump();
+  const Seen after = filter_deltas(web);
+  // Removing a's addresses from every rule would take the host's prefix out as well.
+  BOOST_TEST(after.whole == before.whole + 1);
+  BOOST_TEST(after.removed == before.removed);
+  const auto built = netmap_of(web).filter;
+  BOOST_TEST(text_of(built) == text_of(fresh_filter(w, web, "web")));
+  BOOST_TEST(text_of(built).find(a_v4 + "/32") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

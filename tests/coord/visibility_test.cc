@@ -361,4 +361,39 @@ BOOST_AUTO_TEST_CASE(a_refused_policy_leaves_the_old_one_in_force) {
   BOOST_TEST(v->peers_of(dev(1)) == ids({4}));
 }
 
+BOOST_AUTO_TEST_CASE(contributions_and_prefix_rules_make_up_the_filter) {
+  // Device 2 reaches tag:web as a member and by its address in "hosts"; "*" opens udp 53.
+  auto v = make(R"({
+    "tagOwners": {"tag:web": ["owner@example.com"]},
+    "hosts": {"two": "100.64.0.2"},
+    "acls": [
+      {"action": "accept", "src": ["autogroup:member"], "proto": "tcp", "dst": ["tag:web:443"]},
+      {"action": "accept", "src": ["two"], "proto": "tcp", "dst": ["tag:web:443"]},
+      {"action": "accept", "src": ["*"], "proto": "udp", "dst": ["tag:web:53"]},
+      {"action": "accept", "src": ["autogroup:member"], "proto": "udp", "dst": ["tag:web:53"]}
+    ]})");
+  v->upsert(dev(1), tagged_node(1, {"tag:web"}));
+  v->upsert(dev(2), user_node(2, "alice@example.com"));
+  v->upsert(dev(3), user_node(3, "bob@example.com"));
+  // Device 3 is listed on tcp 443 by both addresses; udp 53 already admits everyone.
+  const auto three = v->contribution(dev(3), dev(1));
+  BOOST_REQUIRE(three.size() == 1u);
+  BOOST_TEST(three[0].protocol == 6);
+  BOOST_TEST(three[0].port_first == 443);
+  BOOST_TEST((three[0].sources == std::vector<util::IpPrefix>{prefix("100.64.0.3/32"), prefix("fd7a:115c:a1e0::3/128")}));
+  BOOST_TEST((three[0].destinations == std::vector<util::IpPrefix>{prefix("100.64.0.1/32"), prefix("fd7a:115c:a1e0::1/128")}));
+  // Device 2's IPv4 address is the policy's own prefix there: only its IPv6 address is its own.
+  const auto two = v->contribution(dev(2), dev(1));
+  BOOST_REQUIRE(two.size() == 1u);
+  BOOST_TEST((two[0].sources == std::vector<util::IpPrefix>{prefix("fd7a:115c:a1e0::2/128")}));
+  const auto named = v->prefix_rules(dev(1));
+  BOOST_REQUIRE(named.size() == 2u);  // tcp 443 from 100.64.0.2/32; udp 53 from everyone
+  BOOST_TEST((named[0].sources == std::vector<util::IpPrefix>{prefix("100.64.0.2/32")}));
+  BOOST_TEST((named[1].sources == std::vector<util::IpPrefix>{prefix("0.0.0.0/0"), prefix("::/0")}));
+  BOOST_TEST(v->contribution(dev(1), dev(1)).empty());
+  BOOST_TEST(v->contribution(dev(1), dev(3)).empty());  // tag:web reaches nobody
+  BOOST_TEST(v->contribution(dev(9), dev(1)).empty());  // not in the view
+  BOOST_TEST((v->source_prefixes(dev(2)) == std::vector<util::IpPrefix>{prefix("100.64.0.2/32"), prefix("fd7a:115c:a1e0::2/128")}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
