@@ -14,8 +14,9 @@
 #                               [--services-first]
 # --counts 1000,5000,10000 (default); without --weft/--load, builds both in Release into
 # ${WEFT_BENCH_BUILD_DIR:-build-bench}. The groups register first, the service nodes last:
-# --services-first reverses that, and then every join resends each service node's whole
-# inbound filter (N-100 sources), which makes registration quadratic (see the doc section).
+# --services-first reverses that, so every group join changes the filters of the 100 service
+# nodes already streaming (sent as added sources since filter deltas; before them, whole
+# filters made this order quadratic: see the doc section).
 # Each N runs in a fresh temp state dir, removed afterwards (WEFT_BENCH_KEEP=1 keeps it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
