@@ -10,12 +10,13 @@
 #include <string>
 
 #include "core/key_text.h"
-#include "runtime/bounded_read.h"
 
 namespace weft::serve {
 namespace {
 
 std::string errno_text() { return std::strerror(errno); }
+
+void secure_wipe(std::string& s) { crypto::secure_zero(s.data(), s.size()); }
 
 std::string octal(mode_t m) {
   char buf[8];
@@ -52,23 +53,37 @@ Status prepare_state_dir(const std::string& dir) {
 
 Result<crypto::Key32> load_or_create_key_file(const std::string& path,
                                               const crypto::Key32& fresh) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0) {
+  // Opened once without following links and checked on the descriptor, so the file checked
+  // is the file read (no swap between a stat and an open).
+  const int rfd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (rfd >= 0) {
+    struct stat st {};
+    std::string text(4097, '\0');
+    ssize_t n = -1;
+    const bool statted = ::fstat(rfd, &st) == 0;
+    if (statted && S_ISREG(st.st_mode) && (st.st_mode & 077) == 0)
+      n = ::read(rfd, text.data(), text.size());
+    ::close(rfd);
+    if (!statted) return make_error("serve.key_file", path + ": " + errno_text());
     if (!S_ISREG(st.st_mode)) return make_error("serve.key_file", path + " is not a regular file");
     if ((st.st_mode & 077) != 0)
       return make_error("serve.key_mode", path + " has mode " + octal(st.st_mode) +
                                               ": group and others may read this secret; check "
                                               "whether it was exposed, then chmod 600 it");
-    auto contents = runtime::read_bounded_file(path, 4096);
-    if (!contents) return make_error("serve.key_file", path + ": " + contents.error().detail);
-    std::string text = contents->bytes;
+    if (n < 0 || n > 4096) {
+      secure_wipe(text);
+      return make_error("serve.key_file", path + " cannot be read as one base64 key");
+    }
+    text.resize(static_cast<std::size_t>(n));
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     auto key = core::key_from_base64(text);
+    secure_wipe(text);
     if (!key) return make_error("serve.key_file", path + " does not hold one base64 key");
     crypto::Key32 out{};
     std::memcpy(out.data(), key->data(), out.size());
     return out;
   }
+  if (errno == ELOOP) return make_error("serve.key_file", path + " is a symbolic link");
   if (errno != ENOENT) return make_error("serve.key_file", path + ": " + errno_text());
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return make_error("serve.key_file", "cannot create " + path + ": " + errno_text());
