@@ -221,6 +221,13 @@ struct World {
   uint64_t next_conn = 1;
 };
 
+/// The node id the server gave `n` in its last RegisterResponse.
+inline uint64_t id_of(const TestNode& n) {
+  auto r = n.received<control::RegisterResponse>();
+  BOOST_REQUIRE(!r.empty());
+  return r.back().node.value;
+}
+
 /// The peers a node holds after applying its full map and every delta in order.
 inline std::map<uint64_t, control::Peer> model_of(const TestNode& n) {
   std::map<uint64_t, control::Peer> peers;

@@ -28,12 +28,6 @@ const char* kPolicy = R"({
   ]
 })";
 
-uint64_t id_of(const TestNode& n) {
-  auto r = n.received<control::RegisterResponse>();
-  BOOST_REQUIRE(!r.empty());
-  return r.back().node.value;
-}
-
 // The node's model after its full maps and every delta in order, as the control client builds it.
 controlclient::NetMap netmap_of(const TestNode& n) {
   controlclient::NetMap map;

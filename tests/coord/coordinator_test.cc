@@ -27,12 +27,6 @@ std::vector<uint64_t> ids_of(const std::map<uint64_t, control::Peer>& peers) {
   return out;
 }
 
-uint64_t id_of(const TestNode& n) {
-  auto r = n.received<control::RegisterResponse>();
-  BOOST_REQUIRE(!r.empty());
-  return r.back().node.value;
-}
-
 // True when any message the node received names `id` (as a peer, an upsert or a removal).
 bool mentions(const TestNode& n, uint64_t id) {
   for (const auto& m : n.inbox) {
