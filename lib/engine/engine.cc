@@ -1,0 +1,127 @@
+// The node engine's creation, data plane and timers (docs/control-plane.md, "Node engine"): the
+// WireGuard device with the packet filter on decrypted packets, one deadline over all three cores.
+#include "engine/engine.h"
+
+#include <utility>
+
+#include "engine/engine_impl.h"
+
+namespace weft::engine {
+namespace {
+
+wg::DeviceConfig device_config(const EngineConfig& config) {
+  wg::DeviceConfig d;
+  d.private_key = config.client.node_key;
+  d.mtu = config.mtu;
+  return d;
+}
+
+void earliest(std::optional<core::Duration>& into, std::optional<core::Duration> d) {
+  if (d && (!into || *d < *into)) into = d;
+}
+
+}  // namespace
+
+const char* to_string(EventKind k) {
+  switch (k) {
+    case EventKind::kRegistered: return "registered";
+    case EventKind::kPendingApproval: return "pending_approval";
+    case EventKind::kNetmapApplied: return "netmap_applied";
+    case EventKind::kCacheWrite: return "cache_write";
+    case EventKind::kKeyRotated: return "key_rotated";
+    case EventKind::kStopped: return "stopped";
+  }
+  return "unknown";
+}
+
+Engine::Impl::Impl(const EngineConfig& config, core::Random& r,
+                   std::unique_ptr<controlclient::Client> c)
+    : rng(r),
+      server_key(config.client.server_key),
+      client(std::move(c)),
+      device(device_config(config), r),
+      filter(config.filter) {}
+
+Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& config, core::Random& rng) {
+  auto client = controlclient::Client::create(config.client);
+  if (!client.ok()) return client.error();
+  return std::unique_ptr<Engine>(
+      new Engine(std::make_unique<Impl>(config, rng, std::move(client).value())));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Output Engine::receive_datagram(core::Now now, const core::Path& from, core::ByteView datagram,
+                                core::MutableBytes out) {
+  Impl& m = *impl_;
+  m.saw(now);
+  Output o;
+  static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out);
+  if (o.action != wg::Action::kDeliverToTunnel) return o;
+  const filter::Decision d = m.filter.check_inbound(now, core::ByteView{out.data, o.size});
+  if (d.accept) return o;
+  ++m.stats.filter_denied;
+  o.action = wg::Action::kDrop;
+  o.size = 0;
+  o.drop = wg::DropReason::kNone;
+  o.engine_drop = EngineDrop::kFilterDenied;
+  o.filter_drop = d.drop;
+  return o;
+}
+
+Output Engine::send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out) {
+  Impl& m = *impl_;
+  m.saw(now);
+  Output o;
+  static_cast<wg::Output&>(o) = m.device.send_packet(now, ip_packet, out);
+  // Only a packet that leaves (now, or staged until the handshake) opens a flow: one the device
+  // dropped for want of a route will see no reply to admit.
+  if (o.action != wg::Action::kDrop) m.filter.note_outbound(now, ip_packet);
+  return o;
+}
+
+Output Engine::poll_transmit(core::Now now, core::MutableBytes out) {
+  Impl& m = *impl_;
+  m.saw(now);
+  Output o;
+  static_cast<wg::Output&>(o) = m.device.poll_transmit(now, out);
+  return o;
+}
+
+void Engine::Impl::timers(core::Now now, core::Random& r) {
+  saw(now);
+  if (auto at = client->next_deadline(); at && *at <= now.mono) {
+    client->on_deadline(now, r);
+    after_client(now);
+  }
+  if (auto at = device.next_deadline(); at && *at <= now.mono) device.update_timers(now);
+  if (auto at = filter.next_deadline(); at && *at <= now.mono) filter.expire(now);
+}
+
+void Engine::update_timers(core::Now now) { impl_->timers(now, impl_->rng); }
+void Engine::on_deadline(core::Now now, core::Random& rng) { impl_->timers(now, rng); }
+
+std::optional<core::Duration> Engine::next_deadline() const {
+  const Impl& m = *impl_;
+  std::optional<core::Duration> at = m.device.next_deadline();
+  earliest(at, m.filter.next_deadline());
+  std::optional<core::Duration> control = m.client->next_deadline();
+  // A client waiting to be connected keeps its reconnect time as its deadline; once that time
+  // has been seen, connecting is the control driver's move, not a timer's.
+  if (control && m.client->state() == controlclient::ClientState::kDisconnected &&
+      *control <= m.last_mono) {
+    control.reset();
+  }
+  earliest(at, control);
+  return at;
+}
+
+void Engine::set_under_load(bool under_load) { impl_->device.set_under_load(under_load); }
+
+const EngineStats& Engine::stats() const { return impl_->stats; }
+const controlclient::Client& Engine::client() const { return *impl_->client; }
+const controlclient::NetMap* Engine::netmap() const { return impl_->netmap(); }
+core::NodePublicKey Engine::node_public_key() const { return impl_->device.public_key(); }
+
+}  // namespace weft::engine

@@ -1,0 +1,221 @@
+// The node engine (docs/control-plane.md, "Node engine"): one sans-IO object that composes the
+// control client, the WireGuard device and the packet filter behind one next_deadline(), and
+// keeps the node working from its last netmap while the coordination server is away (issue 9,
+// "Cache"). The Linux node and ns-3 drive it. C++17-clean.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/messages.h"
+#include "controlclient/client.h"
+#include "controlclient/netmap.h"
+#include "core/bytes.h"
+#include "core/key.h"
+#include "core/path.h"
+#include "core/random.h"
+#include "core/time.h"
+#include "engine/netmap_cache.h"
+#include "filter/packet_filter.h"
+#include "util/ip_prefix.h"
+#include "util/result.h"
+#include "wg/device.h"
+
+namespace weft::engine {
+
+/// Why the engine itself (not the WireGuard device) dropped an input.
+enum class EngineDrop : uint8_t {
+  kNone = 0,
+  kFilterDenied,  ///< the packet filter refused a decrypted packet; `filter_drop` says why
+};
+
+/// The result of one data-plane call: exactly wg::Device's Output (so a data path written for
+/// the device drives the engine unchanged), plus the engine's own drop reason. An engine drop is
+/// Action::kDrop with `drop` = wg::DropReason::kNone (the device did not drop it: its counters do
+/// not include it) and `engine_drop` / `filter_drop` set, counted in EngineStats.
+struct Output : wg::Output {
+  EngineDrop engine_drop = EngineDrop::kNone;
+  filter::DropReason filter_drop = filter::DropReason::kNone;
+};
+
+/// True when the output asks nothing of the driver (core/drive.h's contract).
+inline bool is_idle(const Output& o) { return o.action == wg::Action::kNone; }
+
+struct EngineConfig {
+  /// The control client's configuration; its node key is also the device's private key.
+  controlclient::ClientConfig client;
+  /// Padding never grows plaintext beyond this (wg::DeviceConfig::mtu).
+  std::size_t mtu = wg::kDefaultMtu;
+  filter::FilterLimits filter;
+};
+
+enum class EventKind : uint8_t {
+  kRegistered,       ///< node: the server answered the registration (authorized)
+  kPendingApproval,  ///< node: the registration waits for the operator
+  kNetmapApplied,    ///< addresses, dns, peers, from_cache: configure the interface
+  kCacheWrite,       ///< cache: bytes to persist atomically (write, fsync, rename)
+  kKeyRotated,       ///< node_key: the new node key, already in use; persist it
+  kStopped,          ///< code, message: refused, removed or expired; every peer was dropped
+};
+
+const char* to_string(EventKind k);
+
+/// Something the driver must act on. Only the fields named for its kind are set.
+struct Event {
+  EventKind kind = EventKind::kNetmapApplied;
+  control::NodeId node{};
+  /// kNetmapApplied: the node's own addresses (IPv4 then IPv6), for the interface.
+  std::vector<util::IpAddress> addresses;
+  control::DnsConfig dns;
+  std::size_t peers = 0;
+  bool from_cache = false;
+  /// kCacheWrite: the whole cache file.
+  std::vector<uint8_t> cache;
+  core::NodePrivateKey node_key{};
+  /// kStopped: the server's code ("control.removed", "control.key_expired", "auth_key.expired")
+  /// and text.
+  std::string code;
+  std::string message;
+};
+
+/// The engine's own counters (the device and the filter keep theirs).
+struct EngineStats {
+  uint64_t filter_denied = 0;    ///< decrypted packets the filter refused (EngineDrop::kFilterDenied)
+  uint64_t netmaps_applied = 0;  ///< full maps and deltas from the client, and cache loads
+  uint64_t caches_loaded = 0;
+  uint64_t caches_refused = 0;   ///< load_cache() errors
+  uint64_t peers_added = 0;      ///< WireGuard peers configured
+  uint64_t peers_removed = 0;
+  uint64_t peers_refused = 0;    ///< netmap peers the device refused (our own key, a duplicate key)
+  uint64_t key_rotations = 0;
+};
+
+/// One peer as `weft status` shows it.
+struct PeerStatus {
+  control::NodeId id{};
+  std::string name;
+  std::string dns_name;
+  std::string user;  ///< owner's e-mail; empty for tagged devices
+  std::vector<std::string> tags;
+  /// Empty: the control protocol does not carry peers' OS yet (capability 1).
+  std::string os;
+  core::NodePublicKey node_key{};
+  std::vector<util::IpAddress> addresses;
+  bool online = false;          ///< as the server last said
+  core::Path endpoint{};        ///< where WireGuard sends now (roaming included)
+  std::optional<core::WallTime> last_handshake;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_bytes = 0;
+};
+
+/// What `weft status --json` prints.
+struct EngineStatus {
+  bool has_netmap = false;  ///< false before the first map or cache (everything below empty)
+  control::Peer self;
+  std::vector<PeerStatus> peers;  ///< by node id
+  controlclient::ClientState control_state = controlclient::ClientState::kDisconnected;
+  /// kStopped: why ("control.removed", ...).
+  std::string stop_code;
+  /// When the control stream was lost (or the engine started without it); set while not
+  /// streaming.
+  std::optional<core::WallTime> offline_since;
+  /// When the netmap in use was received from the server (for a cache: when it was cached).
+  std::optional<core::WallTime> netmap_time;
+  bool from_cache = false;  ///< the netmap in use came from load_cache()
+  uint64_t policy_version = 0;
+  filter::FilterStats filter;
+  EngineStats engine;
+  wg::DeviceStats device;
+};
+
+/// A node: control client + WireGuard device + packet filter.
+///
+/// Calling contract (single-threaded; every entry point takes `now`; never throws):
+///  - Data plane, exactly as wg::Device: a UDP datagram -> receive_datagram(); an IP packet
+///    from the TUN -> send_packet(); then poll_transmit() until idle. Inbound packets the device
+///    decrypts pass the packet filter before they are delivered.
+///  - Control plane, as controlclient::Client: when wants_control_connection(now) is true, dial
+///    and call control_connected() (a failed dial: control_connected() then
+///    control_disconnected()); bytes read -> control_bytes(); the connection ended ->
+///    control_disconnected(); drain poll_control_transmit().
+///  - One timer: when next_deadline() passes, call update_timers() (or on_deadline() with the
+///    control driver's Random): the client's, the device's and the filter's timers. While the
+///    client waits for a connection, next_deadline() does not repeat that past time: check
+///    wants_control_connection() after every call.
+///  - After ANY call: drain poll_transmit(), poll_control_transmit() and poll_event().
+/// Buffers are the caller's, as for wg::Device. `rng` given to create() must outlive the
+/// engine: the device draws from it, and update_timers() hands it to the client.
+class Engine {
+ public:
+  /// Errors: "controlclient.config" (as controlclient::Client::create).
+  static Result<std::unique_ptr<Engine>> create(const EngineConfig& config, core::Random& rng);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- data plane (wg::Device's surface) ----
+  /// The device's receive_datagram; a packet for the tunnel then passes the filter's
+  /// check_inbound: refused, it becomes kDrop with EngineDrop::kFilterDenied.
+  Output receive_datagram(core::Now now, const core::Path& from, core::ByteView datagram,
+                          core::MutableBytes out);
+  /// The device's send_packet; a packet it encrypts or stages is noted by the filter as an
+  /// outbound flow (so replies pass).
+  Output send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out);
+  Output poll_transmit(core::Now now, core::MutableBytes out);
+  /// Every timer due at `now`: the client's (with the Random given to create()), the device's,
+  /// the filter's.
+  void update_timers(core::Now now);
+  /// The earliest of the client's, the device's and the filter's deadlines.
+  std::optional<core::Duration> next_deadline() const;
+  void set_under_load(bool under_load);
+
+  // ---- control plane (controlclient::Client's surface) ----
+  bool wants_control_connection(core::Now now) const;
+  /// Errors: "controlclient.wrong_state" (a connection is open or the client stopped).
+  Status control_connected(core::Now now, core::Random& rng);
+  void control_bytes(core::ByteView data, core::Now now, core::Random& rng);
+  void control_disconnected(core::Now now);
+  bool poll_control_transmit(controlclient::Transmit& out);
+  /// update_timers() with the control driver's Random.
+  void on_deadline(core::Now now, core::Random& rng);
+  /// Errors as controlclient::Client::set_auth_key.
+  Status set_auth_key(const std::string& auth_key, core::Now now);
+  /// Errors as controlclient::Client::set_endpoints.
+  Status set_endpoints(const std::vector<core::SocketAddress>& endpoints, uint16_t home_region,
+                       core::Now now);
+
+  // ---- the cache ----
+  /// Starts from a cached netmap while the server is unreachable: configures the device's peers
+  /// and the filter from it and emits kNetmapApplied{from_cache}. Refused whole (nothing
+  /// applied) when the bytes are damaged or do not belong to this node; the client's first full
+  /// map replaces it.
+  /// Errors: those of decode_cache(), "engine.cache_mismatch" (another server's map, or a map
+  /// whose self is not this node key), "engine.wrong_state" (the client already holds a map, or
+  /// it stopped).
+  Status load_cache(core::ByteView bytes, core::Now now);
+
+  /// The next event; false when none is queued.
+  bool poll_event(Event& out);
+
+  // ---- observation ----
+  EngineStatus status(core::Now now) const;
+  const EngineStats& stats() const;
+  const controlclient::Client& client() const;
+  /// The netmap in use (the client's, or the cache's until the client has one); null before
+  /// either.
+  const controlclient::NetMap* netmap() const;
+  core::NodePublicKey node_public_key() const;
+
+  struct Impl;  // internal (engine_impl.h)
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace weft::engine

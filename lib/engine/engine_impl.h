@@ -1,0 +1,55 @@
+// Engine internals shared by engine.cc (creation, data plane, timers), engine_control.cc (the
+// control client's events, netmaps, the cache) and engine_status.cc. Not a public header.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/engine.h"
+#include "engine/peer_sync.h"
+
+namespace weft::engine {
+
+struct Engine::Impl {
+  Impl(const EngineConfig& config, core::Random& rng,
+       std::unique_ptr<controlclient::Client> client);
+
+  core::Random& rng;
+  core::MachinePublicKey server_key;
+  std::unique_ptr<controlclient::Client> client;
+  wg::Device device;
+  filter::PacketFilter filter;
+  PeerSync peers;
+  /// The map loaded by load_cache(), in use until the client has one of its own.
+  std::optional<CachedNetmap> cached;
+  /// Set when the client stopped (refused, removed, expired): no map is in use until the
+  /// client's next full map, whatever the client's model still holds.
+  bool dropped = false;
+  std::deque<Event> events;
+  EngineStats stats;
+  controlclient::ClientState last_state = controlclient::ClientState::kDisconnected;
+  std::optional<core::WallTime> offline_since;
+  std::optional<core::WallTime> netmap_time;
+  /// The latest `now` seen: a client waiting for a connection has a deadline in the past that
+  /// a timer must not repeat (wants_control_connection() says it instead).
+  core::Duration last_mono{};
+
+  const controlclient::NetMap* netmap() const;
+  void saw(core::Now now) {
+    if (now.mono > last_mono) last_mono = now.mono;
+  }
+  /// After every call into the client: its events become device, filter and engine changes,
+  /// and its state changes update offline_since.
+  void after_client(core::Now now);
+  /// Configures device peers and filter from `map` and emits kNetmapApplied (+ kCacheWrite for a
+  /// map of the client's).
+  void apply(const controlclient::NetMap& map, bool filter_changed, bool from_cache,
+             core::Now now);
+  /// The node is out of the tailnet: no peers, no inbound traffic.
+  void stop(const std::string& code, const std::string& message);
+  void timers(core::Now now, core::Random& r);
+};
+
+}  // namespace weft::engine

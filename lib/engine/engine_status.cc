@@ -1,0 +1,48 @@
+// The node engine's status (docs/control-plane.md, "Node engine"): what `weft status --json`
+// prints — self, peers with WireGuard's counters, the control state, the outage and the cache.
+#include "engine/engine.h"
+#include "engine/engine_impl.h"
+
+namespace weft::engine {
+
+EngineStatus Engine::status(core::Now /*now*/) const {
+  const Impl& m = *impl_;
+  EngineStatus s;
+  s.control_state = m.client->state();
+  if (s.control_state == controlclient::ClientState::kStopped) s.stop_code = m.client->stop_code();
+  if (s.control_state != controlclient::ClientState::kStreaming) s.offline_since = m.offline_since;
+  s.filter = m.filter.stats();
+  s.engine = m.stats;
+  s.device = m.device.stats();
+  const controlclient::NetMap* map = m.netmap();
+  if (map == nullptr) return s;
+  s.has_netmap = true;
+  s.self = map->self;
+  s.netmap_time = m.netmap_time;
+  s.from_cache = m.cached.has_value() && map == &m.cached->netmap;
+  s.policy_version = map->policy_version;
+  s.peers.reserve(map->peers.size());
+  for (const auto& [id, peer] : map->peers) {
+    PeerStatus p;
+    p.id = id;
+    p.name = peer.name;
+    p.dns_name = peer.dns_name;
+    p.user = peer.user;
+    p.tags = peer.tags;
+    p.node_key = peer.node_key;
+    p.addresses = peer.addresses;
+    p.online = peer.online;
+    const wg::PeerId wg_peer = m.peers.peer_of(id);
+    if (wg_peer != wg::kNoPeer) {
+      const wg::PeerStats w = m.device.peer_stats(wg_peer);
+      p.endpoint = w.endpoint;
+      p.last_handshake = w.last_handshake;
+      p.rx_bytes = w.rx_bytes;
+      p.tx_bytes = w.tx_bytes;
+    }
+    s.peers.push_back(std::move(p));
+  }
+  return s;
+}
+
+}  // namespace weft::engine

@@ -1,0 +1,90 @@
+// Reconciling the WireGuard device's peers with a netmap (docs/control-plane.md, "Node engine":
+// add/remove by node key, allowed IPs, endpoint = first reported endpoint).
+#include "engine/peer_sync.h"
+
+#include <utility>
+
+namespace weft::engine {
+namespace {
+
+std::optional<core::SocketAddress> first_endpoint(const control::Peer& p) {
+  if (p.endpoints.empty()) return std::nullopt;
+  return p.endpoints.front();
+}
+
+std::vector<wg::AllowedIp> allowed_of(const std::vector<util::IpPrefix>& prefixes) {
+  std::vector<wg::AllowedIp> out;
+  out.reserve(prefixes.size());
+  for (const auto& p : prefixes) out.push_back(to_allowed_ip(p));
+  return out;
+}
+
+}  // namespace
+
+wg::AllowedIp to_allowed_ip(const util::IpPrefix& prefix) {
+  wg::AllowedIp a;
+  a.family = prefix.address().is_v4() ? 4 : 6;
+  a.address = prefix.address().bytes();
+  a.cidr = static_cast<uint8_t>(prefix.bits());
+  return a;
+}
+
+SyncCounts PeerSync::sync(wg::Device& device,
+                          const std::map<control::NodeId, control::Peer>& peers) {
+  SyncCounts counts;
+  for (auto it = configured_.begin(); it != configured_.end();) {
+    auto found = peers.find(it->first);
+    if (found != peers.end() && found->second.node_key == it->second.key) {
+      ++it;
+      continue;
+    }
+    device.remove_peer(it->second.id);
+    ++counts.removed;
+    it = configured_.erase(it);
+  }
+  for (const auto& [node, peer] : peers) {
+    auto it = configured_.find(node);
+    if (it == configured_.end()) {
+      wg::PeerConfig config;
+      config.public_key = peer.node_key;
+      config.allowed_ips = allowed_of(peer.allowed_ips);
+      const auto endpoint = first_endpoint(peer);
+      if (endpoint) config.endpoint = core::Path::to_udp(*endpoint);
+      const wg::PeerId id = device.add_peer(config);
+      if (id == wg::kNoPeer) {
+        ++counts.refused;
+        continue;
+      }
+      configured_.emplace(node, Configured{id, peer.node_key, peer.allowed_ips, endpoint});
+      ++counts.added;
+      continue;
+    }
+    Configured& c = it->second;
+    if (c.allowed_ips != peer.allowed_ips) {
+      device.set_allowed_ips(c.id, allowed_of(peer.allowed_ips));
+      c.allowed_ips = peer.allowed_ips;
+    }
+    // Only a changed report moves the endpoint: WireGuard's roaming may have found a better
+    // one since, and the server's copy of an unchanged report is older than that.
+    const auto endpoint = first_endpoint(peer);
+    if (endpoint != c.endpoint) {
+      if (endpoint) device.set_endpoint(c.id, core::Path::to_udp(*endpoint));
+      c.endpoint = endpoint;
+    }
+  }
+  return counts;
+}
+
+std::size_t PeerSync::clear(wg::Device& device) {
+  const std::size_t n = configured_.size();
+  for (const auto& entry : configured_) device.remove_peer(entry.second.id);
+  configured_.clear();
+  return n;
+}
+
+wg::PeerId PeerSync::peer_of(control::NodeId node) const {
+  auto it = configured_.find(node);
+  return it == configured_.end() ? wg::kNoPeer : it->second.id;
+}
+
+}  // namespace weft::engine

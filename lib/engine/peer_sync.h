@@ -1,0 +1,56 @@
+// The netmap's peers as WireGuard peers (docs/control-plane.md, "Node engine"): which device peer
+// stands for which node, and the smallest set of device changes that makes the device agree with
+// a netmap. Internal to lib/engine.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "control/messages.h"
+#include "core/path.h"
+#include "util/ip_prefix.h"
+#include "wg/device.h"
+
+namespace weft::engine {
+
+/// What one sync changed.
+struct SyncCounts {
+  std::size_t added = 0;
+  std::size_t removed = 0;
+  std::size_t refused = 0;  ///< peers the device would not take (our own key, a key twice)
+};
+
+/// The device peers configured from netmaps, by node id.
+class PeerSync {
+ public:
+  /// One configured peer: what was last handed to the device, so that an unchanged netmap
+  /// entry costs no device call (and a roamed endpoint is not overwritten by a stale report).
+  struct Configured {
+    wg::PeerId id = wg::kNoPeer;
+    core::NodePublicKey key{};
+    std::vector<util::IpPrefix> allowed_ips;
+    std::optional<core::SocketAddress> endpoint;  ///< the first endpoint the server reported
+  };
+
+  /// Makes the device's peers those of `peers`: removes the nodes that left or changed their
+  /// key (first, so a key moving between nodes is free again), then adds new ones and updates
+  /// allowed IPs and reported endpoints of the rest. A peer's endpoint is its first reported
+  /// endpoint; none leaves WireGuard to learn it when the peer initiates.
+  SyncCounts sync(wg::Device& device, const std::map<control::NodeId, control::Peer>& peers);
+  /// Removes every configured peer (a stopped node).
+  std::size_t clear(wg::Device& device);
+
+  /// The device peer of a node, or kNoPeer.
+  wg::PeerId peer_of(control::NodeId node) const;
+  const std::map<control::NodeId, Configured>& configured() const { return configured_; }
+
+ private:
+  std::map<control::NodeId, Configured> configured_;
+};
+
+/// A netmap prefix as a WireGuard allowed-IPs entry.
+wg::AllowedIp to_allowed_ip(const util::IpPrefix& prefix);
+
+}  // namespace weft::engine
