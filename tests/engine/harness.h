@@ -1,0 +1,297 @@
+// Test harness for node engines: the unchanged coordinator core (tests/coord/coordinator_harness.h)
+// and engines joined by two in-memory wires with one fake clock — the control streams, which can
+// be cut, and a UDP wire between the engines' paths. Engines are driven with core/drive.h, as
+// the Linux data path and ns-3 drive cores.
+#pragma once
+
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coord/coordinator_harness.h"
+#include "core/drive.h"
+#include "engine/engine.h"
+
+namespace weft::engine::test {
+
+using coord::test::random_private;
+
+/// One datagram on the UDP wire.
+struct Datagram {
+  core::Path from;
+  core::Path to;
+  std::vector<uint8_t> bytes;
+};
+
+struct Tailnet;
+
+/// One node: its engine, its address on the UDP wire, what it delivered, dropped and emitted.
+struct Node {
+  std::string name;
+  core::Path path;
+  EngineConfig config;
+  std::unique_ptr<Engine> engine;
+  std::optional<coord::ConnectionId> conn;
+  std::vector<Event> events;
+  std::vector<uint8_t> cache;  // the last kCacheWrite
+  std::vector<std::vector<uint8_t>> delivered;  // IP packets for the TUN
+  std::vector<Output> drops;
+  bool up = true;  // false: datagrams to it are lost (the process is down)
+
+  /// The node's own IPv4 address from its netmap.
+  util::IpAddress v4() const {
+    const auto* map = engine->netmap();
+    BOOST_REQUIRE(map != nullptr && !map->self.addresses.empty());
+    return map->self.addresses.front();
+  }
+  std::size_t filter_denied() const { return engine->stats().filter_denied; }
+  bool has_peer(const Node& other) const {
+    const auto* map = engine->netmap();
+    if (map == nullptr) return false;
+    for (const auto& entry : map->peers)
+      if (entry.second.node_key == other.engine->node_public_key()) return true;
+    return false;
+  }
+};
+
+/// The drive.h sink of one node: datagrams onto the wire, packets into `delivered`.
+struct NodeSink {
+  Tailnet& net;
+  Node& node;
+  std::vector<uint8_t> buf = std::vector<uint8_t>(4096);
+  core::MutableBytes buffer() { return core::MutableBytes{buf.data(), buf.size()}; }
+  void execute(const Output& o, core::MutableBytes b);
+};
+
+struct Tailnet {
+  explicit Tailnet(std::string policy) : world(std::move(policy)) {}
+
+  /// A node with a fresh machine and node key, registering with `auth_key`, at 10.0.0.<octet>.
+  Node& add(const std::string& name, const std::string& auth_key, uint8_t octet) {
+    auto n = std::make_unique<Node>();
+    n->name = name;
+    n->path = core::Path::v4(10, 0, 0, octet, 41641);
+    auto& c = n->config.client;
+    c.machine_key = random_private<core::MachinePrivateKey>(rng);
+    c.server_key = world.server_public();
+    c.node_key = random_private<core::NodePrivateKey>(rng);
+    c.auth_key = auth_key;
+    c.hostinfo.hostname = name;
+    c.hostinfo.os = "linux";
+    nodes.push_back(std::move(n));
+    start(*nodes.back());
+    return *nodes.back();
+  }
+
+  /// Creates the node's engine from its config (a restart keeps machine and node key).
+  void start(Node& n) {
+    auto e = Engine::create(n.config, rng);
+    BOOST_REQUIRE_MESSAGE(e.ok(), (e.ok() ? "" : e.error().detail));
+    n.engine = std::move(e).value();
+    n.up = true;
+    BOOST_REQUIRE(n.engine->set_endpoints({n.path.udp}, 0, world.now).ok());
+  }
+
+  /// The node's process ends: its control connection and its datagrams are gone.
+  void crash(Node& n) {
+    if (n.conn) world.coordinator->connection_closed(*n.conn, world.now);
+    n.conn.reset();
+    n.engine.reset();
+    n.up = false;
+    n.events.clear();
+  }
+
+  /// The server's network goes away (connections drop, dials fail) or comes back.
+  void cut_server() {
+    server_reachable = false;
+    for (auto& n : nodes) {
+      if (!n->conn) continue;
+      if (n->engine) n->engine->control_disconnected(world.now);
+      world.coordinator->connection_closed(*n->conn, world.now);
+      n->conn.reset();
+    }
+  }
+  void restore_server() { server_reachable = true; }
+
+  /// Moves control bytes and datagrams until nothing is left to do at this instant.
+  void settle() {
+    for (int round = 0; round < 1000; ++round) {
+      bool moved = false;
+      for (auto& n : nodes) {
+        if (!n->engine) continue;
+        moved = control_step(*n) || moved;
+        Event e;
+        while (n->engine->poll_event(e)) {
+          if (e.kind == EventKind::kCacheWrite) n->cache = e.cache;
+          n->events.push_back(std::move(e));
+        }
+      }
+      coord::Transmit t;
+      while (world.coordinator->poll_transmit(t)) {
+        moved = true;
+        for (auto& n : nodes) {
+          if (!n->conn || *n->conn != t.connection) continue;
+          if (!t.bytes.empty())
+            n->engine->control_bytes({t.bytes.data(), t.bytes.size()}, world.now, world.rng);
+          if (t.close) {
+            n->engine->control_disconnected(world.now);
+            world.coordinator->connection_closed(*n->conn, world.now);
+            n->conn.reset();
+          }
+        }
+      }
+      while (!wire.empty()) {
+        moved = true;
+        Datagram d = std::move(wire.front());
+        wire.pop_front();
+        deliver(d);
+      }
+      if (!moved) return;
+    }
+    BOOST_FAIL("the wires did not settle");
+  }
+
+  /// Advances the fake clock in steps, running every due deadline, then settles.
+  void run_for(core::Duration d, core::Duration step = std::chrono::milliseconds(100)) {
+    const core::Duration end = world.now.mono + d;
+    while (world.now.mono < end) {
+      world.now.mono += step;
+      world.now.wall += std::chrono::duration_cast<core::WallTime::duration>(step);
+      if (auto at = world.coordinator->next_deadline(); at && *at <= world.now.mono)
+        world.coordinator->on_deadline(world.now, world.rng);
+      for (auto& n : nodes) {
+        if (!n->engine) continue;
+        NodeSink sink{*this, *n};
+        core::on_deadline(*n->engine, world.now, sink);
+      }
+      settle();
+    }
+  }
+
+  /// The node sends an IP packet into its tunnel (as read from its TUN device).
+  void send(Node& n, const std::vector<uint8_t>& packet) {
+    NodeSink sink{*this, n};
+    core::handle_input(*n.engine, world.now, sink, [&](core::MutableBytes b) {
+      return n.engine->send_packet(world.now, {packet.data(), packet.size()}, b);
+    });
+    settle();
+  }
+
+  coord::test::World world;
+  core::SeededRandom rng{11};  // the engines' (declared before them: it outlives them)
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::deque<Datagram> wire;
+  bool server_reachable = true;
+  std::size_t failed_dials = 0;
+
+ private:
+  // Opens a connection when the engine wants one (a failed dial while the server is cut) and
+  // hands its transmits to the coordinator. True when something moved.
+  bool control_step(Node& n) {
+    bool moved = false;
+    Engine& e = *n.engine;
+    if (!n.conn && e.wants_control_connection(world.now)) {
+      moved = true;
+      BOOST_REQUIRE(e.control_connected(world.now, world.rng).ok());
+      if (!server_reachable) {
+        ++failed_dials;
+        controlclient::Transmit drop;
+        while (e.poll_control_transmit(drop)) {
+        }
+        e.control_disconnected(world.now);
+        return true;
+      }
+      n.conn = coord::ConnectionId{world.next_conn++};
+      world.coordinator->connection_opened(*n.conn, world.now);
+    }
+    controlclient::Transmit t;
+    while (e.poll_control_transmit(t)) {
+      moved = true;
+      if (!n.conn) continue;
+      if (!t.bytes.empty())
+        world.coordinator->connection_bytes(*n.conn, {t.bytes.data(), t.bytes.size()},
+                                            world.now, world.rng);
+      if (t.close) {
+        world.coordinator->connection_closed(*n.conn, world.now);
+        n.conn.reset();
+      }
+    }
+    return moved;
+  }
+
+  void deliver(const Datagram& d) {
+    for (auto& n : nodes) {
+      if (n->path != d.to || !n->up || !n->engine) continue;
+      NodeSink sink{*this, *n};
+      core::handle_input(*n->engine, world.now, sink, [&](core::MutableBytes b) {
+        return n->engine->receive_datagram(world.now, d.from, {d.bytes.data(), d.bytes.size()},
+                                           b);
+      });
+    }
+  }
+};
+
+inline void NodeSink::execute(const Output& o, core::MutableBytes b) {
+  switch (o.action) {
+    case wg::Action::kSendDatagram:
+      net.wire.push_back(Datagram{node.path, o.endpoint, {b.data, b.data + o.size}});
+      break;
+    case wg::Action::kDeliverToTunnel:
+      node.delivered.emplace_back(b.data, b.data + o.size);
+      break;
+    case wg::Action::kDrop:
+      node.drops.push_back(o);
+      break;
+    case wg::Action::kNone:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- IP packets
+
+/// An IPv4 UDP packet with a valid header checksum (the UDP checksum is optional in IPv4: 0).
+inline std::vector<uint8_t> udp_packet(const util::IpAddress& src, const util::IpAddress& dst,
+                                       uint16_t src_port, uint16_t dst_port,
+                                       const std::string& payload) {
+  const std::size_t total = 20 + 8 + payload.size();
+  std::vector<uint8_t> p(total, 0);
+  p[0] = 0x45;
+  p[2] = static_cast<uint8_t>(total >> 8);
+  p[3] = static_cast<uint8_t>(total);
+  p[8] = 64;  // TTL
+  p[9] = 17;  // UDP
+  std::copy(src.bytes().begin(), src.bytes().begin() + 4, p.begin() + 12);
+  std::copy(dst.bytes().begin(), dst.bytes().begin() + 4, p.begin() + 16);
+  uint32_t sum = 0;
+  for (std::size_t i = 0; i < 20; i += 2) sum += (uint32_t{p[i]} << 8) | p[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  const uint16_t check = static_cast<uint16_t>(~sum);
+  p[10] = static_cast<uint8_t>(check >> 8);
+  p[11] = static_cast<uint8_t>(check);
+  p[20] = static_cast<uint8_t>(src_port >> 8);
+  p[21] = static_cast<uint8_t>(src_port);
+  p[22] = static_cast<uint8_t>(dst_port >> 8);
+  p[23] = static_cast<uint8_t>(dst_port);
+  const std::size_t udp_len = 8 + payload.size();
+  p[24] = static_cast<uint8_t>(udp_len >> 8);
+  p[25] = static_cast<uint8_t>(udp_len);
+  std::copy(payload.begin(), payload.end(), p.begin() + 28);
+  return p;
+}
+
+/// Packets `n` delivered whose UDP payload is `payload`.
+inline std::size_t delivered_with(const Node& n, const std::string& payload) {
+  std::size_t count = 0;
+  for (const auto& p : n.delivered)
+    if (p.size() == 28 + payload.size() &&
+        std::string(p.begin() + 28, p.end()) == payload)
+      ++count;
+  return count;
+}
+
+}  // namespace weft::engine::test
