@@ -45,14 +45,6 @@ std::string rule_name(const policy::RuleRef& r) {
   return std::string(section) + "[" + std::to_string(r.index) + "]";
 }
 
-/// " (decided by: alice@example.com is admin in tailnet.hujson; ...)", or "" offline.
-std::string decided_by_text(const TestCaseResult& c) {
-  if (c.decided_by.empty()) return "";
-  std::string s = " (decided by: ";
-  for (std::size_t i = 0; i < c.decided_by.size(); ++i) s += (i ? "; " : "") + c.decided_by[i];
-  return s + ")";
-}
-
 /// "test not decidable offline: alice -> tag:prod:80 (tcp): the file does not say ..."
 std::string undecidable_text(const TestCaseResult& c) {
   return "test not decidable offline: " + c.description + ": " + c.message;
@@ -69,7 +61,7 @@ std::string failure_text(const std::string& file, const TestCaseResult& c) {
   } else {
     s += c.expect_accept ? "expected accept, but denied" : "expected deny, but accepted";
   }
-  return s + decided_by_text(c);
+  return s + policy::decided_by_text(c.decided_by);
 }
 
 struct Totals {

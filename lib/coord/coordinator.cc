@@ -79,8 +79,7 @@ NodeIdentity Coordinator::Impl::identity_of(const Device& d) const {
     if (u->role != Role::kMember) id.roles.push_back(role_name(u->role));
   }
   if (d.addresses) id.addresses = {d.addresses->v4, d.addresses->v6};
-  if (!d.os.empty()) id.posture_attrs["node:os"] = d.os;
-  if (!d.client_version.empty()) id.posture_attrs["node:tsVersion"] = d.client_version;
+  id.posture_attrs = posture_of(d);
   return id;
 }
 
@@ -384,27 +383,8 @@ Status Coordinator::set_tags(DeviceId id, const std::vector<std::string>& tags, 
 }
 
 PolicyOutcome Coordinator::check_policy(std::string_view text) const {
-  const Impl& m = *impl_;
-  // Tests are decided against the registry: a user's role, and the device behind an address.
-  policy::IdentityEnricher enrich = [&m](policy::Identity& id) {
-    if (id.user) {
-      if (const User* u = m.registry->find_user(*id.user); u && u->role != Role::kMember)
-        id.roles.push_back(role_name(u->role));
-      return;
-    }
-    if (id.addresses.size() != 1 || !id.tags.empty()) return;
-    auto holder = m.registry->address_pool().holder_of(id.addresses.front());
-    if (!holder) return;
-    const Device* d = m.registry->find(*holder);
-    if (d == nullptr || d->state != DeviceState::kAuthorized) return;
-    NodeIdentity n = m.identity_of(*d);
-    id.user = n.user;
-    id.tags = n.tags;
-    id.roles = n.roles;
-    id.addresses = n.addresses;
-    id.posture_attrs = n.posture_attrs;
-  };
-  return policy_outcome_of(policy::check_policy(text, policy::RunTests::kYes, enrich));
+  // Tests are decided against the registry as `weft admin tailnet export` writes it.
+  return check_against_registry(text, *impl_->registry);
 }
 
 PolicyOutcome Coordinator::set_policy(std::string_view text, core::Now now) {

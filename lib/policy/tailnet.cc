@@ -6,6 +6,7 @@
 #include <array>
 #include <utility>
 
+#include "policy/posture_expr.h"
 #include "policy/reader.h"
 #include "policy/selector.h"
 
@@ -89,9 +90,28 @@ void read_domains(Reader& r, const hujson::Value& v, TailnetDescription& t) {
   }
 }
 
+// A device's posture: attributes a policy's postures can name (checked as a condition on them
+// is), each with a string or number value, as the server records them.
+void read_posture(Reader& r, const hujson::Value& v, TailnetDevice& d) {
+  if (!r.expect(v, hujson::Kind::kObject, "posture")) return;
+  for (const auto& m : v.members) {
+    auto condition = parse_posture_condition(m.key + " IS SET");
+    if (!condition) {
+      r.error(source_ref(m.key_pos), condition.error().message);  // it names the attribute
+      continue;
+    }
+    if (m.value.kind != hujson::Kind::kString && m.value.kind != hujson::Kind::kNumber) {
+      r.error(source_ref(m.value.pos), "posture attribute " + quoted(m.key) + " must be a string or a number, found " +
+                                           hujson::kind_name(m.value.kind));
+      continue;
+    }
+    d.posture[m.key] = m.value.text;
+  }
+}
+
 void read_devices(Reader& r, const hujson::Value& v, TailnetDescription& t) {
   if (!r.expect(v, hujson::Kind::kArray, "devices")) return;
-  static constexpr std::array<std::string_view, 4> kKeys = {"name", "user", "tags", "addresses"};
+  static constexpr std::array<std::string_view, 5> kKeys = {"name", "user", "tags", "addresses", "posture"};
   for (const auto& entry : v.items) {
     if (!r.expect(entry, hujson::Kind::kObject, "devices entry")) continue;
     auto f = r.fields(entry, kKeys, "devices entry");
@@ -113,6 +133,7 @@ void read_devices(Reader& r, const hujson::Value& v, TailnetDescription& t) {
         }
         d.addresses.push_back(*a);
       }
+    if (f[4] != nullptr) read_posture(r, *f[4], d);
     if (d.name.empty()) d.name = d.addresses.empty() ? "device at line " + std::to_string(d.at.line) : d.addresses[0].to_string();
     t.devices.push_back(std::move(d));
   }
@@ -193,6 +214,7 @@ void enrich_from(const Index& x, Identity& id) {
   }
   const TailnetDevice& d = it->second;
   id.addresses = d.addresses;
+  id.posture_attrs = d.posture;
   if (!d.tags.empty()) {
     id.tags = d.tags;
     std::string tags;
@@ -259,6 +281,13 @@ TailnetView view_of(const TailnetDescription& tailnet, std::string source) {
     return it == groups.end() ? std::vector<std::string>{} : it->second;
   };
   return view;
+}
+
+std::string decided_by_text(const std::vector<std::string>& facts) {
+  if (facts.empty()) return "";
+  std::string s = " (decided by: ";
+  for (std::size_t i = 0; i < facts.size(); ++i) s += (i ? "; " : "") + facts[i];
+  return s + ")";
 }
 
 Diagnostics check_domains(const Policy& policy, const TailnetView& view) {

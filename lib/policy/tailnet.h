@@ -27,6 +27,10 @@ struct TailnetDevice {
   std::optional<std::string> user;  // the owner; access control ignores it when tags are set
   std::vector<std::string> tags;    // "tag:web"
   std::vector<util::IpAddress> addresses;
+  /// What the tailnet knows of the device's posture ("node:os" -> "linux"), as the server
+  /// records it; tests see it on the device an address names (an ACL test's srcPostureAttrs
+  /// replace it).
+  std::map<std::string, std::string> posture;
   SourceRef at;
 };
 
@@ -48,8 +52,9 @@ struct TailnetLoad {
 /// Parses and reads a tailnet file (HuJSON). Never throws. Errors, each at its position: HuJSON
 /// syntax; a document that is not an object; unknown keys and wrong JSON types; a malformed or
 /// repeated user e-mail; an unknown role; an empty or malformed domain; a device without
-/// "addresses", a malformed address or tag, a user not listed in "users", an address two devices
-/// hold; a group that is not `group:NAME@DOMAIN` (the policy's own groups belong in the policy);
+/// "addresses", a malformed address or tag, a posture attribute that is not one a policy's
+/// postures can name or whose value is not a string, a user not listed in "users", an address two
+/// devices hold; a group that is not `group:NAME@DOMAIN` (the policy's own groups belong in the policy);
 /// a malformed group member.
 TailnetLoad load_tailnet(std::string_view text);
 
@@ -72,7 +77,7 @@ using SyncedGroupMembers = std::function<std::vector<std::string>(const std::str
 /// an address no device holds is no device.
 struct TailnetView {
   TailnetView() = default;
-  /// The coordination server's registry (`weft admin policy set`): roles and devices.
+  /// An enricher alone (tests); the coordination server uses view_of as the tailnet file does.
   TailnetView(IdentityEnricher e) : enrich(std::move(e)) {}  // NOLINT: implicit by design
 
   IdentityEnricher enrich;
@@ -86,6 +91,11 @@ struct TailnetView {
 /// A view of `tailnet` whose facts name `source` ("alice@example.com is admin in SOURCE").
 /// Copies what it needs: `tailnet` may go away afterwards.
 TailnetView view_of(const TailnetDescription& tailnet, std::string source);
+
+/// How a test's message names the facts that decided it (TestCaseResult::decided_by):
+/// " (decided by: alice@example.com is admin in tailnet.hujson; ...)", or "" without facts.
+/// Shared by `weft acl check --tailnet` and the server's policy outcomes, so both say it alike.
+std::string decided_by_text(const std::vector<std::string>& facts);
 
 /// With known domains: an error at each `user:*@DOMAIN` selector and `localpart:*@DOMAIN` ssh
 /// user whose domain is not one of them, as Tailscale refuses it ("D is not one of the tailnet's

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "coord/netmap.h"
+#include "coord/policy_outcome.h"
 #include "coord/registry.h"
 #include "core/key_text.h"
 
@@ -253,39 +254,47 @@ std::string keys_list(const coord::Coordinator& c) {
   });
 }
 
-// What `weft acl check --tailnet` needs (policy/tailnet.h): users with roles, and devices not
-// removed with their owner (none when tagged: tags own them), tags and addresses.
+// The tailnet file of `weft acl check --tailnet` (policy/tailnet.h): the description the server
+// decides policy tests against (coord::tailnet_of), so that CI gets the server's verdicts.
 std::string tailnet_export(const coord::Coordinator& c) {
-  const coord::Registry& r = c.registry();
+  const policy::TailnetDescription t = coord::tailnet_of(c.registry());
   return ok_json([&](Writer& w) {
     w.Key("users");
     w.StartArray();
-    for (const auto& [id, u] : r.users()) {
+    for (const auto& u : t.users) {
       w.StartObject();
       w.Key("email");
       w.String(u.email.c_str());
       w.Key("role");
-      w.String(coord::role_name(u.role));
+      w.String(u.role.c_str());
       w.EndObject();
     }
     w.EndArray();
     w.Key("devices");
     w.StartArray();
-    for (const auto& [id, d] : r.devices()) {
-      if (d.state == coord::DeviceState::kRemoved) continue;
+    for (const auto& d : t.devices) {
       w.StartObject();
       w.Key("name");
-      w.String(d.hostname.c_str());
+      w.String(d.name.c_str());
       w.Key("user");
-      const coord::User* u = d.tagged() ? nullptr : r.find_user(d.user);
-      if (u != nullptr)
-        w.String(u->email.c_str());
+      if (d.user)
+        w.String(d.user->c_str());
       else
         w.Null();
       w.Key("tags");
       write_strings(w, d.tags);
       w.Key("addresses");
-      write_addresses(w, d);
+      w.StartArray();
+      for (const auto& a : d.addresses) w.String(a.to_string().c_str());
+      w.EndArray();
+      w.Key("posture");
+      w.StartObject();
+      for (const auto& [attribute, value] : d.posture) {
+        w.Key(attribute.c_str());
+        // With its length: the value is what the device reported.
+        w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+      }
+      w.EndObject();
       w.EndObject();
     }
     w.EndArray();

@@ -2,8 +2,9 @@
 # `weft serve` and `weft admin` as an operator meets them (issue 8, "weft serve", "Operator
 # commands"): a real server on 127.0.0.1:0 with a fresh state directory; file modes; users,
 # roles and refusals; pre-auth keys and tagOwners; policies refused with positioned errors or
-# failing tests (decided against the server's users) while the old one stays in force; history;
-# setup errors of both commands; /healthz and /key; SIGTERM; a restart keeps everything.
+# failing tests (decided against the server's users, naming the fact that decided them) while the
+# old one stays in force; history; setup errors of both commands; /healthz and /key; SIGTERM; a
+# restart keeps everything.
 # Needs WEFT_BIN (set by ctest), root (network namespace), jq. About 5 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -156,6 +157,8 @@ capture admin "$state" policy set "$policy_tests"
 expect_rc 1 "a policy whose test needs carol to be an admin is refused while she is a member"
 check "... naming the test by its position" \
   has_line "$CAP_ERR" "^$policy_tests:4:[0-9]+: .*carol@example\.com -> tag:web:443"
+check "... and the registry fact that decided it" \
+  has_line "$CAP_ERR" "expected accept, got deny \(decided by: carol@example\.com is member in the server's registry\)$"
 check "policy get still shows the old policy" \
   test "$(admin "$state" policy get 2>/dev/null)" = "$(<"$policy_owners")"
 capture admin "$state" policy check "$policy_tests"

@@ -2,8 +2,9 @@
 # `weft admin tailnet export` -> `weft acl check --tailnet` (docs/policy.md, "The tailnet file"):
 # a real server with users of two roles and two registered devices (one tagged) writes the tailnet
 # file; checking a policy against it decides the tests the file alone cannot (roles, the device
-# behind an address) as `weft admin policy check` decides them on the server, and says which
-# fact decided a failing one; a removed device leaves the export.
+# behind an address) as `weft admin policy check` decides them on the server, and both say which
+# fact decided a failing one in the same words; an expired device leaves the export and is no
+# device for the server's tests either; a removed device leaves the export.
 # Needs WEFT_BIN and WEFT_CONTROL_LOAD (set by ctest), root (network namespace), jq. About 5 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -69,6 +70,8 @@ check "the tagged device has tags and no user" has_line "$(<"$tailnet")" \
   "\"name\":\"web-0\",\"user\":null,\"tags\":\\[\"tag:web\"\\],\"addresses\":\\[\"$web_v4\","
 check "bob's device has its owner and addresses" has_line "$(<"$tailnet")" \
   "\"name\":\"laptop-0\",\"user\":\"bob@example\\.com\",\"tags\":\\[\\],\"addresses\":\\[\"$laptop_v4\","
+check "... and the posture it reported" has_line "$(<"$tailnet")" \
+  '"name":"laptop-0",.*"posture":\{"node:os":"linux","node:tsVersion":"weft_control_load"\}\}'
 capture admin "$state" --json tailnet export
 expect_rc 0 "tailnet export --json"
 check "--json: the server's answer, two users and two devices" \
@@ -111,6 +114,24 @@ check "... saying which fact decided it" has_line "$CAP_OUT" \
   "^$wrong:8:[0-9]+: error: test failed: alice@example\.com -> tag:web:22 .*decided by: alice@example\.com is admin in $tailnet"
 capture admin "$state" policy check "$wrong"
 expect_rc 1 "the server refuses it too"
+check "... naming the fact in the same words, from its registry" has_line "$CAP_ERR" \
+  "^$wrong:8:[0-9]+: error: test failed: alice@example\.com -> tag:web:22 .*decided by: alice@example\.com is admin in the server's registry\)$"
+
+# --- an expired device is no device, for the export and for the server alike ----------------
+capture admin "$state" nodes expire "$laptop_id"
+expect_rc 0 "nodes expire laptop-0"
+expired="$NETNS_TMP/expired.hujson"
+capture admin "$state" tailnet export --output "$expired"
+expect_rc 0 "tailnet export after the expiry"
+check "laptop-0 is gone from the export" lacks "$(<"$expired")" laptop-0
+capture "$SERVE_BIN" acl check --tailnet "$expired" "$policy"
+expect_rc 1 "against the new export, the laptop's accept test fails"
+check "... as no device holds its address" has_line "$CAP_OUT" \
+  "test failed: $laptop_v4 -> tag:web:8080 .*decided by: no device holds $laptop_v4 in $expired"
+capture admin "$state" policy check "$policy"
+expect_rc 1 "the server decides it the same way"
+check "... with the same fact" has_line "$CAP_ERR" \
+  "test failed: $laptop_v4 -> tag:web:8080 .*decided by: no device holds $laptop_v4 in the server's registry\)$"
 
 # --- removed devices leave the export ------------------------------------------------------
 capture admin "$state" nodes remove "$laptop_id"

@@ -165,6 +165,38 @@ BOOST_AUTO_TEST_CASE(view_adds_roles_groups_and_devices_with_the_facts_it_used) 
   BOOST_TEST(v.synced_members("group:ops@example.com").empty());
 }
 
+BOOST_AUTO_TEST_CASE(device_posture_is_read_checked_and_given_to_the_device_an_address_names) {
+  TailnetLoad l = load_tailnet(R"({
+  "devices": [
+    {"name": "a", "addresses": ["100.64.0.1"], "posture": {"node:os": "linux", "custom:risk": 30}},
+    {"name": "b", "addresses": ["100.64.0.2"], "posture": {"node:colour": "red", "os": "x", "node:os": true}},
+    {"name": "c", "addresses": ["100.64.0.3"], "posture": ["node:os"]},
+  ],
+})");
+  BOOST_TEST(!l.tailnet.has_value());
+  BOOST_TEST(findings(l.diagnostics) ==
+             "4:60: unknown posture attribute \"node:colour\"\n"
+             "4:82: posture attribute \"os\" must be written namespace:name (\"node:os\")\n"
+             "4:104: posture attribute \"node:os\" must be a string or a number, found boolean\n"
+             "5:59: \"posture\" must be an object, found array\n",
+             findings(l.diagnostics));
+
+  TailnetLoad ok = load_tailnet(R"({"devices": [
+    {"name": "a", "addresses": ["100.64.0.1"], "posture": {"node:os": "linux", "custom:risk": 30}}]})");
+  BOOST_REQUIRE_MESSAGE(ok.tailnet.has_value(), findings(ok.diagnostics));
+  BOOST_TEST(ok.tailnet->devices[0].posture.at("custom:risk") == "30");
+  Identity a = address("100.64.0.1");
+  view_of(*ok.tailnet, "tn.hujson").enrich(a);
+  BOOST_TEST(a.posture_attrs.at("node:os") == "linux");
+  BOOST_TEST(a.posture_attrs.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(decided_by_text_lists_the_facts_or_nothing) {
+  BOOST_TEST(decided_by_text({}) == "");
+  BOOST_TEST(decided_by_text({"alice@example.com is admin in tn.hujson", "no device holds 100.64.0.9 in tn.hujson"}) ==
+             " (decided by: alice@example.com is admin in tn.hujson; no device holds 100.64.0.9 in tn.hujson)");
+}
+
 BOOST_AUTO_TEST_CASE(tailnet_ranges_are_the_cgnat_and_ula_blocks) {
   BOOST_TEST(is_tailnet_address(*IpAddress::parse("100.64.0.1")));
   BOOST_TEST(is_tailnet_address(*IpAddress::parse("100.127.255.254")));

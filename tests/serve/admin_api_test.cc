@@ -1,5 +1,6 @@
 // The operator's API (handle_admin_request) against a coordinator over an in-memory store:
-// hostile requests are answered with JSON errors, never a crash, and answers carry whole values.
+// hostile requests are answered with JSON errors, never a crash, and answers carry whole values;
+// the tailnet export decides policy tests exactly as the server does.
 #define BOOST_TEST_MODULE serve_admin_api
 #include <boost/test/unit_test.hpp>
 
@@ -11,8 +12,12 @@
 #include <string>
 
 #include "coord/coordinator.h"
+#include "coord/coordinator_harness.h"
+#include "coord/policy_outcome.h"
 #include "coord/registry.h"
 #include "core/random.h"
+#include "policy/pipeline.h"
+#include "policy/tailnet.h"
 #include "serve/admin_api.h"
 #include "support/memory_state_store.h"
 #include "support/test_keys.h"
@@ -89,4 +94,74 @@ BOOST_AUTO_TEST_CASE(policy_get_returns_the_whole_text_even_with_a_nul_byte) {
 
   auto got = api.call(R"({"op": "policy.get"})");
   BOOST_TEST(std::string(got["text"].GetString(), got["text"].GetStringLength()) == text);
+}
+
+BOOST_AUTO_TEST_CASE(tailnet_export_decides_policy_tests_as_the_server_does) {
+  // alice (admin) and bob (member); web tagged by alice, bob's laptop, and two devices of bob
+  // that keep addresses but are not in the tailnet: one waiting for approval, one expired.
+  coord::test::World w(R"({"tagOwners": {"tag:web": ["alice@example.com"]}})",
+                       /*require_approval=*/true);
+  BOOST_REQUIRE(w.coordinator->create_user("alice@example.com", coord::Role::kAdmin, w.now).ok());
+  std::map<std::string, uint64_t> id;
+  for (const char* name : {"web", "laptop", "waiting", "expired"})
+    id[name] = coord::test::id_of(w.join(
+        name == std::string("web") ? w.key("alice@example.com", {"tag:web"}) : w.key("bob@example.com"),
+        name));
+  for (const char* name : {"web", "laptop", "expired"})
+    BOOST_REQUIRE(w.coordinator->approve(coord::DeviceId{id[name]}, w.now).ok());
+  BOOST_REQUIRE(w.coordinator->expire(coord::DeviceId{id["expired"]}, w.now).ok());
+  auto v4 = [&](const char* name) {
+    return w.coordinator->registry().find(coord::DeviceId{id[name]})->addresses->v4.to_string();
+  };
+
+  // Tests on roles, on every device's address (in the tailnet or not), on posture: half of
+  // them fail, so both pass and fail verdicts are compared.
+  std::string tests;
+  for (const char* name : {"web", "laptop", "waiting", "expired"})
+    for (const char* verdict : {"accept", "deny"})
+      tests += std::string(R"({"src": ")") + v4(name) + R"(", ")" + verdict + R"(": ["tag:web:22"]},)";
+  const std::string policy_text = R"({
+    "tagOwners": {"tag:web": ["alice@example.com"]},
+    "postures": {"posture:linux": ["node:os == 'linux'"]},
+    "acls": [{"action": "accept", "src": ["autogroup:admin", "bob@example.com"], "dst": ["tag:web:22"]}],
+    "ssh": [{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:web"], "users": ["root"],
+             "srcPosture": ["posture:linux"]}],
+    "tests": [)" + tests + R"(
+      {"src": "alice@example.com", "accept": ["tag:web:22"]},
+      {"src": "alice@example.com", "deny": ["tag:web:22"]},
+    ],
+    "sshTests": [
+      {"src": ")" + v4("laptop") + R"(", "dst": ["tag:web"], "accept": ["root"]},
+      {"src": ")" + v4("laptop") + R"(", "dst": ["tag:web"], "deny": ["root"]},
+      {"src": ")" + v4("waiting") + R"(", "dst": ["tag:web"], "accept": ["root"]},
+    ],
+  })";
+
+  const std::string answer = serve::handle_admin_request(*w.coordinator, R"({"op": "tailnet.export"})",
+                                                         w.now, w.rng);
+  rapidjson::Document exported;
+  exported.Parse(answer.data(), answer.size());
+  BOOST_REQUIRE(!exported.HasParseError() && exported["ok"].GetBool());
+  exported.RemoveMember("ok");  // the envelope; the rest is the tailnet file
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+  exported.Accept(writer);
+  policy::TailnetLoad file = policy::load_tailnet(buf.GetString());
+  BOOST_REQUIRE_MESSAGE(file.tailnet.has_value(), buf.GetString());
+  BOOST_TEST(file.tailnet->devices.size() == 2u);  // web and laptop
+
+  const coord::PolicyOutcome server = w.coordinator->check_policy(policy_text);
+  const coord::PolicyOutcome ci = coord::policy_outcome_of(policy::check_policy(
+      policy_text, policy::RunTests::kYes,
+      policy::view_of(*file.tailnet, std::string(coord::kRegistrySource))));
+  BOOST_TEST(server.findings.empty());
+  BOOST_TEST(server.failed_tests.size() == 7u);
+  BOOST_TEST(ci.valid == server.valid);
+  BOOST_TEST(ci.failed_tests == server.failed_tests, "server:\n" << [&] {
+    std::string s;
+    for (const auto& t : server.failed_tests) s += t + "\n";
+    s += "export:\n";
+    for (const auto& t : ci.failed_tests) s += t + "\n";
+    return s;
+  }());
 }
