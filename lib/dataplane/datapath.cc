@@ -15,19 +15,19 @@
 namespace weft::dataplane {
 
 // The core as core/drive.h sees it: every call under the lock, none of it across a syscall.
-struct DataPath::LockedDevice {
-  SharedCore& core;
+struct DataPath::LockedCore {
+  SharedCore& shared;
   wg::Output poll_transmit(core::Now now, core::MutableBytes out) {
-    std::lock_guard<std::mutex> lock(core.mu);
-    return core.device->poll_transmit(now, out);
+    std::lock_guard<std::mutex> lock(shared.mu);
+    return shared.core->poll_transmit(now, out);
   }
   void update_timers(core::Now now) {
-    std::lock_guard<std::mutex> lock(core.mu);
-    core.device->update_timers(now);
+    std::lock_guard<std::mutex> lock(shared.mu);
+    shared.core->update_timers(now);
   }
   std::optional<core::Duration> next_deadline() const {
-    std::lock_guard<std::mutex> lock(core.mu);
-    return core.device->next_deadline();
+    std::lock_guard<std::mutex> lock(shared.mu);
+    return shared.core->next_deadline();
   }
 };
 
@@ -38,7 +38,7 @@ struct DataPath::Sink {
   void execute(const wg::Output& o, core::MutableBytes buf) { path.execute(o, buf); }
 };
 
-DataPath::DataPath(Loop& loop, wg::Device& device, runtime::TunDevice& tun,
+DataPath::DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun,
                    runtime::UdpSocket udp, int threads)
     : loop_(loop),
       tun_(tun),
@@ -49,7 +49,7 @@ DataPath::DataPath(Loop& loop, wg::Device& device, runtime::TunDevice& tun,
       recv_slots_(kBatch),
       tun_buf_(kMaxPacket),
       send_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)) {
-  core_.device = &device;
+  core_.core = &core;
   send_queue_.reserve(kBatch);
   (void)udp_.set_buffer_sizes(kSocketBufferBytes);  // best effort: defaults still work
 }
@@ -68,6 +68,11 @@ Status DataPath::start() {
   if (threads_ >= 2) {
     wake_ = runtime::UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!wake_.valid()) return runtime::errno_error("eventfd", "eventfd");
+    {
+      std::lock_guard<std::mutex> lock(core_.mu);
+      core_.wake_after_batch = static_cast<bool>(after_event_);
+      core_.wake_pending = false;  // a wake-up of an earlier run died with its eventfd
+    }
     receiver_ = std::make_unique<ReceiveThread>(core_, tun_, wake_.get(), loop_.clock());
     if (auto s = receiver_->start(udp_.fd()); !s.ok()) return s;
     wake_watch_.emplace(loop_, wake_.get(), [this] {
@@ -192,7 +197,7 @@ void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::By
   wg::Output o;
   {
     std::lock_guard<std::mutex> lock(core_.mu);
-    o = core_.device->receive_datagram(now, core::Path::to_udp(from), datagram, out);
+    o = core_.core->receive_datagram(now, core::Path::to_udp(from), datagram, out);
   }
   execute(o, out);
 }
@@ -226,9 +231,9 @@ void DataPath::on_handshake_turn() {
       core_.handshakes.pop();
       // WireGuard's load signal (whitepaper 5.3): cookies and per-source rate limits while
       // handshakes back up, and for a second after.
-      core_.device->set_under_load(core_.handshakes.under_load(t.mono));
-      o = core_.device->receive_datagram(t, core::Path::to_udp(m.from),
-                                         core::ByteView{m.bytes.data(), m.size}, out);
+      core_.core->set_under_load(core_.handshakes.under_load(t.mono));
+      o = core_.core->receive_datagram(t, core::Path::to_udp(m.from),
+                                       core::ByteView{m.bytes.data(), m.size}, out);
     }
     execute(o, out);
   }
@@ -275,7 +280,7 @@ bool DataPath::on_tun_readable() {
     wg::Output o;
     {
       std::lock_guard<std::mutex> lock(core_.mu);
-      o = core_.device->send_packet(t, core::ByteView{tun_buf_.data(), *r}, out);
+      o = core_.core->send_packet(t, core::ByteView{tun_buf_.data(), *r}, out);
     }
     execute(o, out);
   }
@@ -292,6 +297,7 @@ void DataPath::on_wake() {
   std::vector<SharedCore::Datagram> received;
   {
     std::lock_guard<std::mutex> lock(core_.mu);
+    core_.wake_pending = false;  // what the receive thread queues from now on wakes us again
     to_send.swap(core_.to_send);
     received.swap(core_.received);
   }
@@ -315,26 +321,35 @@ void DataPath::on_wake() {
 void DataPath::on_timer() {
   core::Now t = loop_.clock().now();
   Sink sink{*this};
-  LockedDevice core{core_};
+  LockedCore core{core_};
   core::on_deadline(core, t, sink);
   flush_sends();
+  run_after_event(t);
   rearm();
 }
 
-void DataPath::after_device_change() { finish_event(loop_.clock().now()); }
+void DataPath::after_core_change() { finish_event(loop_.clock().now()); }
 
 void DataPath::finish_event(core::Now now) {
   Sink sink{*this};
-  LockedDevice core{core_};
+  LockedCore core{core_};
   core::drain_transmits(core, now, sink);
   flush_sends();
+  run_after_event(now);
   rearm();
   schedule_handshakes();
 }
 
+void DataPath::run_after_event(core::Now now) {
+  if (!after_event_ || in_after_event_) return;
+  in_after_event_ = true;
+  after_event_(now);
+  in_after_event_ = false;
+}
+
 void DataPath::rearm() {
   std::lock_guard<std::mutex> lock(core_.mu);
-  timer_.arm(core_.device->next_deadline());
+  timer_.arm(core_.core->next_deadline());
   // The receive thread compares against this (under the same lock) to decide whether to wake
   // us for an earlier deadline.
   core_.armed_deadline = timer_.armed();

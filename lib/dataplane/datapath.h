@@ -1,7 +1,7 @@
-// The Linux data path of a node: a TUN device and one UDP socket driving the WireGuard core on
-// the node loop, in batches (recvmmsg/sendmmsg), with a demultiplexer in front of the core so
-// STUN and discovery datagrams on the same socket reach their own handlers. Used by `weft
-// tunnel` and, next, by `weft up` (docs/dataplane.md, "Driver").
+// The Linux data path of a node: a TUN device and one UDP socket driving a DataCore (the
+// WireGuard core, or the node engine around it) on the node loop, in batches (recvmmsg/sendmmsg),
+// with a demultiplexer in front of the core so STUN and discovery datagrams on the same socket
+// reach their own handlers. Used by `weft tunnel` and `weft up` (docs/dataplane.md, "Driver").
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/path.h"
+#include "dataplane/data_core.h"
 #include "dataplane/demux.h"
 #include "dataplane/loop.h"
 #include "dataplane/receive_thread.h"
@@ -20,7 +21,6 @@
 #include "runtime/udp_socket.h"
 #include "runtime/unique_fd.h"
 #include "util/result.h"
-#include "wg/device.h"
 
 namespace weft::dataplane {
 
@@ -51,8 +51,9 @@ class DatagramHandler {
 
 class DataPath {
  public:
-  /// threads: 1 = everything on the loop; 2 = UDP receive in a ReceiveThread.
-  DataPath(Loop& loop, wg::Device& device, runtime::TunDevice& tun, runtime::UdpSocket udp,
+  /// threads: 1 = everything on the loop; 2 = UDP receive in a ReceiveThread. `core` (e.g. a
+  /// DataCoreOf<wg::Device>) and `tun` outlive the path.
+  DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun, runtime::UdpSocket udp,
            int threads);
   /// Stops (joins the receive thread) if running.
   ~DataPath();
@@ -65,6 +66,15 @@ class DataPath {
   /// Called once if the TUN device fails (e.g. the interface was deleted underneath us); the
   /// path has stopped reading it by then.
   void on_fatal(std::function<void(const Error&)> callback) { on_fatal_ = std::move(callback); }
+  /// Called on the loop thread at the end of every event of the path (datagrams, TUN packets,
+  /// handshake turns, the core's timer, a wake-up from the receive thread,
+  /// after_core_change()), after the core was drained and before the timer is re-armed, so a
+  /// composition can drain what else the core raised (control transmits, events) and a
+  /// deadline it moved is seen. The core lock is not held: make core calls through with_core().
+  /// A with_core()/after_core_change() made from inside the hook does not run it again. With
+  /// threads = 2 the receive thread wakes the loop after each batch while a hook is set. Set
+  /// before start().
+  void on_after_event(std::function<void(core::Now)> hook) { after_event_ = std::move(hook); }
 
   /// Starts watching TUN and UDP (and the receive thread), and sends what the core has queued.
   /// Errors: "runtime.eventfd", "runtime.epoll" (receive thread descriptors).
@@ -72,15 +82,17 @@ class DataPath {
   /// Stops watching and joins the receive thread; counters are final afterwards. Idempotent.
   void stop();
 
-  /// Runs `f(device)` with the core locked (the receive thread may be using it).
+  /// Runs `f()` with the core locked: every call the loop thread makes into the core (or into
+  /// the object behind the DataCore: UAPI, netmaps, control bytes) goes through here, since the
+  /// receive thread may be using it. Not from inside `f` again (the lock is not recursive).
   template <class F>
-  auto with_device(F&& f) {
+  auto with_core(F&& f) {
     std::lock_guard<std::mutex> lock(core_.mu);
-    return f(*core_.device);
+    return f();
   }
-  /// After changing the device outside the data path (UAPI set, netmap): sends what the core
-  /// queued and re-arms the timer.
-  void after_device_change();
+  /// After changing the core outside the data path (UAPI set, netmap): sends what the core
+  /// queued, runs the after-event hook and re-arms the timer.
+  void after_core_change();
 
   /// Sends one datagram on the shared socket (a handler's reply). Dropped and counted when the
   /// socket refuses it.
@@ -100,13 +112,10 @@ class DataPath {
     std::lock_guard<std::mutex> lock(core_.mu);
     return core_.handshakes.dropped();
   }
-  wg::DeviceStats device_stats() {
-    return with_device([](wg::Device& d) { return d.stats(); });
-  }
 
  private:
   struct Sink;
-  struct LockedDevice;
+  struct LockedCore;
 
   bool on_udp_readable();
   bool on_tun_readable();
@@ -123,6 +132,7 @@ class DataPath {
   void send_items(const runtime::SendItem* items, std::size_t n);
   /// Drains the core and re-arms the timer: the end of every event.
   void finish_event(core::Now now);
+  void run_after_event(core::Now now);
   void rearm();
   void fold_receiver_counters();
 
@@ -133,6 +143,8 @@ class DataPath {
   SharedCore core_;
   std::array<DatagramHandler*, kDatagramClassCount> handlers_{};
   std::function<void(const Error&)> on_fatal_;
+  std::function<void(core::Now)> after_event_;
+  bool in_after_event_ = false;
   std::unique_ptr<ReceiveThread> receiver_;  // threads == 2 only
   runtime::UniqueFd wake_;                    // eventfd the receive thread writes
   std::optional<ReadWatch> udp_watch_;

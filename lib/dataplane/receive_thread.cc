@@ -16,10 +16,10 @@ namespace weft::dataplane {
 namespace {
 
 // The core as drain_transmits sees it, for a caller that already holds SharedCore::mu.
-struct HeldDevice {
-  wg::Device& device;
+struct HeldCore {
+  DataCore& core;
   wg::Output poll_transmit(core::Now now, core::MutableBytes out) {
-    return device.poll_transmit(now, out);
+    return core.poll_transmit(now, out);
   }
 };
 
@@ -118,7 +118,7 @@ void ReceiveThread::on_readable() {
         outs_[i] = wg::Output{};
         continue;
       }
-      outs_[i] = core_.device->receive_datagram(t, core::Path::to_udp(slots_[i].from), in, out);
+      outs_[i] = core_.core->receive_datagram(t, core::Path::to_udp(slots_[i].from), in, out);
     }
     for (std::size_t i = 0; i < count; ++i) {
       if (outs_[i].action != wg::Action::kDeliverToTunnel) continue;
@@ -150,14 +150,17 @@ void ReceiveThread::on_readable() {
                         DatagramClass::kWireGuard);
         }
       } sink{*this, core::MutableBytes{out_bufs_[0].data(), out_bufs_[0].size()}};
-      HeldDevice held{*core_.device};
+      HeldCore held{*core_.core};
       core::drain_transmits(held, t, sink);
-      auto deadline = core_.device->next_deadline();
+      auto deadline = core_.core->next_deadline();
       bool earlier = deadline && (!core_.armed_deadline || *deadline < *core_.armed_deadline);
       wake = !core_.to_send.empty() || !core_.received.empty() || !core_.handshakes.empty() ||
-             earlier;
+             earlier || core_.wake_after_batch;
       // The main thread re-arms when woken; until then, do not wake it again for this.
       if (earlier) core_.armed_deadline = deadline;
+      // One wake-up covers everything queued until the main thread takes the queues.
+      wake = wake && !core_.wake_pending;
+      if (wake) core_.wake_pending = true;
     }
     if (wake) {
       uint64_t one = 1;

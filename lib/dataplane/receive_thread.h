@@ -1,5 +1,5 @@
 // The receive path of the data path with threads = 2: a thread of its own for UDP recvmmsg ->
-// demultiplexer -> wg::Device::receive_datagram -> TUN writes (docs/dataplane.md, "Driver").
+// demultiplexer -> DataCore::receive_datagram -> TUN writes (docs/dataplane.md, "Driver").
 #pragma once
 
 #include <array>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/path.h"
+#include "dataplane/data_core.h"
 #include "dataplane/demux.h"
 #include "dataplane/handshake_queue.h"
 #include "runtime/clock.h"
@@ -17,15 +18,14 @@
 #include "runtime/udp_socket.h"
 #include "runtime/unique_fd.h"
 #include "util/result.h"
-#include "wg/device.h"
 
 namespace weft::dataplane {
 
-/// What both threads share. Every call into `device` and every access to the other fields is
+/// What both threads share. Every call into `core` and every access to the other fields is
 /// made with `mu` held; no system call is made with it held.
 struct SharedCore {
   std::mutex mu;
-  wg::Device* device = nullptr;
+  DataCore* core = nullptr;
   /// The deadline the main thread's timer is armed for (nullopt: none). The receive thread
   /// wakes the main thread when the core's next_deadline() moved before it.
   std::optional<core::Duration> armed_deadline;
@@ -43,6 +43,12 @@ struct SharedCore {
   /// WireGuard handshake messages, apart from data, for the main thread to hand to the core a
   /// few at a time; its fill is the core's load signal.
   HandshakeQueue handshakes;
+  /// The main thread runs an after-event hook (DataPath::on_after_event): wake it after every
+  /// batch the core saw, so that what a datagram made the core raise is drained on its thread.
+  bool wake_after_batch = false;
+  /// A wake-up is written and the main thread has not taken the queues since: a further one
+  /// would find nothing new, so the receive thread does not write it.
+  bool wake_pending = false;
 };
 
 /// Counters of the receive path (merged into the data path's when it stops).

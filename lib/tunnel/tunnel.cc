@@ -9,6 +9,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "dataplane/data_core.h"
 #include "dataplane/interface_setup.h"
 #include "runtime/system_random.h"
 #include "runtime/tun_device.h"
@@ -36,6 +37,7 @@ struct Tunnel::Impl final : UapiHandler {
   dataplane::Loop loop;
   runtime::SystemRandom random;
   std::unique_ptr<wg::Device> device;
+  std::optional<dataplane::DataCoreOf<wg::Device>> core;  // the device as the data path drives it
   InterfaceSettings settings;
   std::optional<runtime::TunDevice> tun;
   std::unique_ptr<dataplane::DataPath> path;
@@ -52,8 +54,17 @@ struct Tunnel::Impl final : UapiHandler {
     if (options.log) options.log(line);
   }
 
+  // Runs `f(device)` under the data path's core lock (the receive thread may be in the device).
+  template <class F>
+  auto with_device(F&& f) {
+    return path->with_core([&] { return f(*device); });
+  }
+  wg::DeviceStats device_stats() {
+    return with_device([](wg::Device& dev) { return dev.stats(); });
+  }
+
   void log_drops() {
-    wg::DeviceStats st = path->device_stats();
+    wg::DeviceStats st = device_stats();
     uint64_t queue_full = path->handshake_queue_full();
     logged_drops = total_drops(st) + queue_full;
     log(format_drops(st, queue_full));
@@ -64,7 +75,7 @@ struct Tunnel::Impl final : UapiHandler {
     drop_log_timer->expires_after(kDropLogInterval);
     drop_log_timer->async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      if (total_drops(path->device_stats()) + path->handshake_queue_full() != logged_drops) {
+      if (total_drops(device_stats()) + path->handshake_queue_full() != logged_drops) {
         log_drops();
       }
       schedule_drop_log();
@@ -80,7 +91,7 @@ struct Tunnel::Impl final : UapiHandler {
   std::string get() override {
     finish_pending();
     return format_get_response(
-        path->with_device([&](wg::Device& d) { return snapshot(d, settings); }));
+        with_device([&](wg::Device& d) { return snapshot(d, settings); }));
   }
 
   // A set is answered once its interface part and first slice of peers are applied; the other
@@ -95,7 +106,7 @@ struct Tunnel::Impl final : UapiHandler {
       return format_set_response(uapi_errno_for(req.error()));
     }
     core::Now t = loop.clock().now();
-    DriverChanges ch = path->with_device([&](wg::Device& d) {
+    DriverChanges ch = with_device([&](wg::Device& d) {
       spell_out_replace_peers(d, *req);  // wg setconf's removals are sliced too
       return apply_set_interface(d, t, *req, settings);
     });
@@ -126,10 +137,10 @@ struct Tunnel::Impl final : UapiHandler {
     core::Now t = loop.clock().now();
     std::size_t first = pending_next;
     pending_next = std::min(first + kApplySlice, pending->peers.size());
-    path->with_device([&](wg::Device& d) {
+    with_device([&](wg::Device& d) {
       apply_set_peers(d, t, *pending, first, pending_next, settings);
     });
-    path->after_device_change();
+    path->after_core_change();
     if (pending_next < pending->peers.size()) {
       post_slice();
     } else {
@@ -190,7 +201,8 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   auto udp = runtime::UdpSocket::bind_any(config.interface.listen_port.value_or(0));
   if (!udp.ok()) return udp.error();
   d.device = std::make_unique<wg::Device>(*dev_config, d.random);
-  d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.device, *d.tun, std::move(*udp),
+  d.core.emplace(*d.device);
+  d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.core, *d.tun, std::move(*udp),
                                                  options.threads);
   d.settings.listen_port = d.path->listen_port();
   if (d.settings.fwmark != 0) {
@@ -207,7 +219,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   if (!uapi.ok()) return uapi.error();
   d.uapi = std::move(*uapi);
 
-  Status added = d.path->with_device(
+  Status added = d.with_device(
       [&](wg::Device& dev) { return add_configured_peers(dev, d.loop.clock().now(), config, d.settings); });
   if (!added.ok()) return added.error();
 

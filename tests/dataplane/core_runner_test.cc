@@ -5,7 +5,6 @@
 #define BOOST_TEST_MODULE dataplane_core_runner
 #include <boost/test/unit_test.hpp>
 
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstring>
 #include <optional>
@@ -14,7 +13,9 @@
 
 #include "core/random.h"
 #include "dataplane/core_runner.h"
+#include "dataplane/data_core.h"
 #include "dataplane/datapath.h"
+#include "dataplane/loop_watchdog.h"
 #include "runtime/tun_device.h"
 #include "runtime/udp_socket.h"
 #include "wg/device.h"
@@ -89,7 +90,8 @@ void run_with_threads(int threads) {
   auto client = runtime::UdpSocket::bind(core::SocketAddress{loopback, 0});
   BOOST_REQUIRE(client.ok());
 
-  dataplane::DataPath path(loop, device, *tun, std::move(*udp), threads);
+  dataplane::DataCoreOf<wg::Device> core(device);
+  dataplane::DataPath path(loop, core, *tun, std::move(*udp), threads);
   EchoCore echo;
   dataplane::CoreRunner<EchoCore> runner(loop, path, dataplane::DatagramClass::kStun, echo);
   BOOST_REQUIRE(path.start().ok());
@@ -116,10 +118,7 @@ void run_with_threads(int threads) {
     return false;
   });
   watch.start();
-  boost::asio::steady_timer watchdog(loop.io(), 3s);
-  watchdog.async_wait([&](const boost::system::error_code& ec) {
-    if (!ec) loop.stop();
-  });
+  dataplane::test::Watchdog watchdog(loop, 3s);
   loop.run();
   watch.stop();
   path.stop();

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "dataplane/loop.h"
+#include "dataplane/loop_watchdog.h"
 
 using namespace weft;
 using namespace std::chrono_literals;
@@ -24,16 +25,7 @@ struct Pipe {
   }
 };
 
-// Stops the loop after `after` in case a test's own stop never comes (then the test fails on
-// its assertions, not by hanging).
-struct Watchdog {
-  boost::asio::steady_timer timer;
-  Watchdog(dataplane::Loop& loop, std::chrono::milliseconds after) : timer(loop.io(), after) {
-    timer.async_wait([&loop](const boost::system::error_code& ec) {
-      if (!ec) loop.stop();
-    });
-  }
-};
+using dataplane::test::Watchdog;
 
 }  // namespace
 
