@@ -18,6 +18,8 @@
 # nodes already streaming (sent as added sources since filter deltas; before them, whole
 # filters made this order quadratic: see the doc section).
 # Each N runs in a fresh temp state dir, removed afterwards (WEFT_BENCH_KEEP=1 keeps it).
+# WEFT_BENCH_PERF=DIR records the join with `perf record --call-graph dwarf` of both processes into
+# DIR/join-N-serve.data and DIR/join-N-load.data (the profile behind the join figure).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -190,15 +192,29 @@ run() {
   edit_cpu=$(awk -v a="$(cpu_seconds)" -v b="$c1" 'BEGIN { printf "%.2f", a - b }')
 
   # One node joining group 2.
-  local marks join join_ms join_reg_ms mark_ns join_cpu c2
+  local marks join join_ms join_read_ms join_reg_ms mark_ns join_cpu c2
   c2=$(cpu_seconds)
   marks=$(lines mark)
+  local perf_pids=()
+  if [[ -n ${WEFT_BENCH_PERF:-} ]]; then
+    mkdir -p "$WEFT_BENCH_PERF"
+    perf record -q --call-graph dwarf,16384 -F 2999 -p "$serve_pid" -o "$WEFT_BENCH_PERF/join-$n-serve.data" 2>/dev/null &
+    perf_pids+=($!)
+    perf record -q --call-graph dwarf,16384 -F 2999 -p "$load_pid" -o "$WEFT_BENCH_PERF/join-$n-load.data" 2>/dev/null &
+    perf_pids+=($!)
+    sleep 1  # perf attaches
+  fi
   printf 'mark\njoin %s 1\n' "$join_key" >&3
   wait_for 10 more_lines mark "$marks"
   mark_ns=$(grep '^mark ' "$tmp/load.out" | tail -1 | cut -d' ' -f2)
   join=$(settle 200 300)
+  if ((${#perf_pids[@]})); then
+    kill -INT "${perf_pids[@]}" 2>/dev/null || true
+    wait "${perf_pids[@]}" 2>/dev/null || true
+  fi
   join_ms=$(ms "$(field last_ns "$join")" "$mark_ns")
   join_reg_ms=$(ms "$(field registered_ns "$join")" "$mark_ns")
+  join_read_ms=$(ms "$(field last_read_ns "$join")" "$mark_ns")
   join_cpu=$(awk -v a="$(cpu_seconds)" -v b="$c2" 'BEGIN { printf "%.2f", a - b }')
 
   local cpu_total hwm status
@@ -209,7 +225,7 @@ run() {
   echo "N=$n ($groups groups of 100 + 2 service tags of 50; group nodes 199 peers, service nodes $((n - 100)))"
   echo "  register all:   ${reg_ms} ms ($(awk -v n="$n" -v t="$reg_ms" 'BEGIN { printf "%.0f", n / (t / 1000) }')/s), server CPU ${reg_cpu} s, RSS $((rss_reg / 1024)) MiB"
   echo "  rule edit:      ${edit_ms} ms to the last of $(field changed "$edit") nodes ($(field deltas "$edit") deltas, $(field bytes "$edit") bytes sent), server CPU ${edit_cpu} s; goal 2 s: x$(ratio "$edit_ms" 2000)"
-  echo "  join:           ${join_ms} ms from the join to the last of $(field changed "$join") peers (its registration answered at ${join_reg_ms} ms; $(field deltas "$join") deltas, $(field bytes "$join") bytes sent), server CPU ${join_cpu} s; goal 50 ms: x$(ratio "$join_ms" 50)"
+  echo "  join:           ${join_ms} ms from the join to the last of $(field changed "$join") peers (its registration answered at ${join_reg_ms} ms; the last delta read off its socket at ${join_read_ms} ms, applied by the load program's one thread by ${join_ms} ms; $(field deltas "$join") deltas, $(field bytes "$join") bytes sent), server CPU ${join_cpu} s; goal 50 ms: x$(ratio "$join_ms" 50)"
   echo "  server:         CPU ${cpu_total} s in all, peak RSS $((hwm / 1024)) MiB; goal 1 GiB: x$(ratio "$hwm" 1048576)"
   echo "  load program:   $(field dial_failures "$join") failed dials, $(field disconnects "$join") disconnects, $(field seq_gaps "$join") seq gaps, $(field timeouts "$join") timeouts"
   echo "  server status:  $status"

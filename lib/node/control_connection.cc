@@ -153,7 +153,8 @@ struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
   void on_bytes(uint64_t gen, core::ByteView data) {
     if (gen != generation || stopped) return;
     counters.bytes_received += data.size;
-    client->bytes(data, now(), *rng);
+    counters.last_read = now();
+    client->bytes(data, counters.last_read, *rng);
     drive();
   }
 

@@ -31,6 +31,9 @@ struct ControlConnectionCounters {
   uint64_t disconnects = 0;     // an upgraded stream that ended by itself (not by the core)
   uint64_t bytes_received = 0;  // on the upgraded stream, as the server sent them
   uint64_t bytes_sent = 0;      // handed to the stream
+  /// When bytes were last read from the stream (before the core took them): an event raised
+  /// by those bytes was received then, and applied by the time the handler runs.
+  core::Now last_read{};
 };
 
 struct ControlConnectionOptions {

@@ -219,7 +219,7 @@ class Load {
   void mark() {
     mark_ns_ = wall_ns();
     deltas_ = fulls_ = changed_ = 0;
-    first_ns_ = last_ns_ = registered_ns_ = 0;
+    first_ns_ = last_ns_ = last_read_ns_ = registered_ns_ = 0;
     for (auto& n : nodes_) n->changed_since_mark = false;
     mark_bytes_ = total_bytes();
     emit("mark " + std::to_string(mark_ns_));
@@ -238,7 +238,8 @@ class Load {
     std::ostringstream s;
     s << "report changed=" << changed_ << " deltas=" << deltas_ << " fulls=" << fulls_
       << " bytes=" << (total_bytes() - mark_bytes_) << " first_ns=" << first_ns_
-      << " last_ns=" << last_ns_ << " registered_ns=" << registered_ns_
+      << " last_ns=" << last_ns_ << " last_read_ns=" << last_read_ns_
+      << " registered_ns=" << registered_ns_
       << " streaming=" << streamed_ << " nodes=" << nodes_.size() << " dials=" << dials
       << " dial_failures=" << failures << " disconnects=" << disconnects
       << " seq_gaps=" << seq_gaps << " timeouts=" << timeouts << " dead=" << dead;
@@ -309,7 +310,10 @@ class Load {
   void on_event(LoadNode& n, const controlclient::Event& e) {
     switch (e.kind) {
       case EventKind::kRegistered:
-        registered_ns_ = wall_ns();
+        // When the answer was read, not when this busy process got to it.
+        registered_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             n.conn->counters().last_read.wall.time_since_epoch())
+                             .count();
         if (!n.registered) {
           n.registered = true;
           emit("registered " + n.hostname + " " + std::to_string(e.node.value));
@@ -329,6 +333,11 @@ class Load {
         ++deltas_;
         if (first_ns_ == 0) first_ns_ = t;
         last_ns_ = t;
+        // Read then, applied by now: the difference is this process's queue and the apply.
+        last_read_ns_ = std::max<int64_t>(
+            last_read_ns_, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               n.conn->counters().last_read.wall.time_since_epoch())
+                               .count());
         if (!n.changed_since_mark) {
           n.changed_since_mark = true;
           ++changed_;
@@ -405,6 +414,7 @@ class Load {
   uint64_t changed_ = 0;
   int64_t first_ns_ = 0;
   int64_t last_ns_ = 0;
+  int64_t last_read_ns_ = 0;  // the latest read that held a delta
   int64_t registered_ns_ = 0;
 };
 
