@@ -40,6 +40,10 @@ void check_ssh_user(Reader& r, std::string_view u, SourceRef at) {
     } else if (domain.empty() || domain.find_first_of("@*") != std::string_view::npos) {
       r.warning(at, "ssh user " + quoted(u) + " is not \"localpart:*@DOMAIN\", so Tailscale takes it as a "
                     "login name, which no account can have");
+    } else if (upper_case_at(domain) != std::string_view::npos) {
+      // Recorded: "localpart:*@EXAMPLE.COM" is refused where "example.com" is the tailnet's.
+      r.error(at, "ssh user " + quoted(u) + " has an upper-case domain, which Tailscale refuses; write " +
+                      quoted(lower_ascii_text(u)));
     }
     return;
   }

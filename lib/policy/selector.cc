@@ -180,6 +180,10 @@ TextResult<Selector> user_domain(std::string_view text) {
     return error_at(text, 0, "unknown selector " + quoted(text) + "; write a user without \"user:\" "
                              "(\"alice@example.com\"), or every user of a domain as \"user:*@example.com\"");
   if (auto e = bad_domain(text, kAll.size(), "user selector")) return *e;
+  if (auto i = upper_case_at(text.substr(kAll.size())); i != std::string_view::npos)
+    return error_at(text, kAll.size() + i,
+                    "user selector " + quoted(text) + " has an upper-case domain, which Tailscale "
+                    "refuses; write " + quoted(lower_ascii_text(text)));
   Selector s;
   s.kind = SelectorKind::kUserDomain;
   s.name = std::string(text);
@@ -279,9 +283,20 @@ bool is_synced_group(std::string_view name) {
 std::string user_domain_key(std::string_view login) {
   auto at = login.rfind('@');
   if (at == std::string_view::npos) return "";
-  std::string key = "user:*@";
-  for (char c : login.substr(at + 1)) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return key;
+  return "user:*@" + lower_ascii_text(login.substr(at + 1));
+}
+
+std::size_t upper_case_at(std::string_view domain) {
+  for (std::size_t i = 0; i < domain.size(); ++i)
+    if (domain[i] >= 'A' && domain[i] <= 'Z') return i;
+  return std::string_view::npos;
+}
+
+std::string lower_ascii_text(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
 }
 
 bool is_role_autogroup(std::string_view name) {

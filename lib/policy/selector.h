@@ -49,6 +49,14 @@ bool is_synced_group(std::string_view name);
 /// "user:*@example.com"); domains compare without regard to ASCII case. "" without an '@'.
 std::string user_domain_key(std::string_view login);
 
+/// Where the first upper-case ASCII letter of a `user:*@DOMAIN` or `localpart:*@DOMAIN` domain
+/// is (npos when none). Tailscale compares such a domain exactly with the tailnet's, which are
+/// lower case, so it refuses "EXAMPLE.COM" where "example.com" is the tailnet's.
+std::size_t upper_case_at(std::string_view domain);
+
+/// `text` with ASCII letters in lower case, for suggestions.
+std::string lower_ascii_text(std::string_view text);
+
 /// Every autogroup weft accepts, for "did you mean" suggestions.
 const std::vector<std::string>& known_autogroups();
 
@@ -56,7 +64,8 @@ const std::vector<std::string>& known_autogroups();
 /// checks it exists. Errors: empty text, "tag:"/"group:"/"ipset:" with an empty name, an unknown
 /// autogroup, a malformed user ("@example.com"), a service name that is not a DNS label
 /// ("svc:my_db"), a "user:" form other than "user:*@DOMAIN", a domain that is empty or "*" (in
-/// "user:*@DOMAIN" and synced groups "group:NAME@DOMAIN"), a CIDR with a bad length,
+/// "user:*@DOMAIN" and synced groups "group:NAME@DOMAIN"), a `user:*@DOMAIN` domain with an
+/// upper-case letter, a CIDR with a bad length,
 /// characters not allowed in a host alias, an unknown "prefix:" form.
 TextResult<Selector> parse_selector(std::string_view text);
 

@@ -397,6 +397,13 @@ class Validator {
       error(s.at, std::string(what) + " must be a single IP address, found " + quoted(s.name));
       return;
     }
+    // Even a prefix of one address: Tailscale fails a test to "100.64.0.16/32:22" that the same
+    // rules pass for "100.64.0.16:22" (recorded answer, docs/policy.md).
+    if (s.kind == Kind::kPrefix && s.name.find('/') != std::string::npos) {
+      error(s.at, std::string(what) + " must be a single IP address, found " + quoted(s.name) +
+                      "; write " + quoted(s.prefix.address().to_string()));
+      return;
+    }
     // A test names one address and port; a host alias of a prefix names many (Tailscale
     // refuses it like the prefix written out).
     if (exists(s) && s.kind == Kind::kHost && !s.prefix.is_single_address())

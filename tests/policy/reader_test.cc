@@ -478,6 +478,17 @@ BOOST_AUTO_TEST_CASE(refuses_empty_and_wildcard_ssh_users_as_tailscale_does) {
                     "(\"localpart:*@example.com\")"), render(r));
 }
 
+// Tailscale answers "PASSKEY is not associated with this Tailnet" for "localpart:*@EXAMPLE.COM"
+// where example.com is the tailnet's domain (headscale's recorded answer ssh-e1).
+BOOST_AUTO_TEST_CASE(refuses_upper_case_localpart_domains_as_tailscale_does) {
+  auto r = load_policy(R"({"tagOwners": {"tag:s": []}, "ssh": [
+{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:s"], "users": ["localpart:*@EXAMPLE.com", "Root"]},
+]})");
+  BOOST_TEST(has(r, "2:79: error: ssh user \"localpart:*@EXAMPLE.com\" has an upper-case domain, which Tailscale "
+                    "refuses; write \"localpart:*@example.com\""), render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, "a login keeps its case\n" + render(r));
+}
+
 BOOST_AUTO_TEST_CASE(refuses_unpublished_tailscale_capabilities_in_grants_only) {
   auto r = load_policy(R"({"grants": [
 {"src": ["*"], "dst": ["*"], "app": {"tailscale.com/cap/webui": [{}], "tailscale.com/cap/funnel": [{}]}},

@@ -285,6 +285,9 @@ BOOST_AUTO_TEST_CASE(parses_domain_user_selectors_and_synced_groups) {
                       "\"example.com\""},
       {"user:*@a@b", 8, "user selector \"user:*@a@b\" has more than one '@'"},
       {"user:*@a b", 8, "invalid character \" \" in user selector \"user:*@a b\""},
+      // Tailscale refuses an upper-case domain (recorded answer ssh-e1, for localpart:*@).
+      {"user:*@Example.com", 7, "user selector \"user:*@Example.com\" has an upper-case domain, which "
+                                "Tailscale refuses; write \"user:*@example.com\""},
       {"group:@example.com", 6, "group \"group:@example.com\" has no name before '@'"},
       {"group:sec@", 10, "group \"group:sec@\" has no domain after '@'"},
       {"group:s c@example.com", 7, "invalid character \" \" in group name \"group:s c@example.com\""},

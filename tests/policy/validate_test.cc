@@ -354,6 +354,28 @@ BOOST_AUTO_TEST_CASE(refuses_test_destinations_that_name_a_prefix) {
   BOOST_TEST(r.diagnostics.size() == 3u, render(r));
 }
 
+// Tailscale fails a test to "100.64.0.16/32:22" that its rules accept for "100.64.0.16:22"
+// (headscale's recorded answer policytest-allpass-grants-only-tag-src-prefix32-dst).
+BOOST_AUTO_TEST_CASE(refuses_a_test_address_written_as_a_prefix_of_one_address) {
+  auto r = load_policy(R"({"hosts": {"one": "100.64.0.16/32"},
+"acls": [{"action": "accept", "src": ["*"], "dst": ["100.64.0.16:22"]}],
+"tests": [{"src": "100.64.0.5/32", "accept": ["100.64.0.16/32:22", "[fd7a:115c:a1e0::10/128]:22", "one:22"]}],
+"sshTests": [{"src": "a@x.com", "dst": ["100.64.0.16/32"], "deny": ["root"]}]})");
+  BOOST_TEST(has(r, "3:19: error: test src must be a single IP address, found \"100.64.0.5/32\"; write "
+                    "\"100.64.0.5\""),
+             render(r));
+  BOOST_TEST(has(r, "3:47: error: test destination must be a single IP address, found \"100.64.0.16/32\"; "
+                    "write \"100.64.0.16\""),
+             render(r));
+  BOOST_TEST(has(r, "3:68: error: test destination must be a single IP address, found "
+                    "\"fd7a:115c:a1e0::10/128\"; write \"fd7a:115c:a1e0::10\""),
+             render(r));
+  BOOST_TEST(has(r, "4:41: error: sshTests dst must be a single IP address, found \"100.64.0.16/32\"; write "
+                    "\"100.64.0.16\""),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 4u, "a host alias of one address stays valid\n" + render(r));
+}
+
 BOOST_AUTO_TEST_CASE(accepts_services_as_grant_destinations_with_one_warning_each) {
   auto r = load_policy(R"({"tagOwners": {"tag:web": []},
 "autoApprovers": {"services": {"svc:db": ["tag:web"]}},
