@@ -299,6 +299,11 @@ std::string lower_ascii_text(std::string_view text) {
   return out;
 }
 
+bool names_ipv6_address(const Selector& s) {
+  return (s.kind == SelectorKind::kPrefix || s.kind == SelectorKind::kHost) && s.prefix.is_single_address() &&
+         !s.prefix.address().is_v4();
+}
+
 bool is_role_autogroup(std::string_view name) {
   return std::find(kRoleAutogroups.begin(), kRoleAutogroups.end(), name) != kRoleAutogroups.end();
 }

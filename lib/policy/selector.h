@@ -57,6 +57,10 @@ std::size_t upper_case_at(std::string_view domain);
 /// `text` with ASCII letters in lower case, for suggestions.
 std::string lower_ascii_text(std::string_view text);
 
+/// True for an IP address or a (validated) host alias of one that is IPv6. As an `sshTests`
+/// dst it names no device: Tailscale finds none by an IPv6 address there (docs/policy.md).
+bool names_ipv6_address(const Selector& s);
+
 /// Every autogroup weft accepts, for "did you mean" suggestions.
 const std::vector<std::string>& known_autogroups();
 

@@ -231,7 +231,12 @@ class Runner {
   void run_ssh_test(const SshTest& t, TestReport& report) {
     const std::vector<Node> srcs = nodes_of(t.src);
     for (const auto& dst_sel : t.dst) {
-      const std::vector<Node> dsts = nodes_of(dst_sel);
+      // Tailscale finds no device by an IPv6 sshTests dst, even one a device holds: its accept
+      // case fails where the IPv4 address passes (recorded answers sshtest-malformed-dst-bare-ipv6
+      // and -ipv4). So it is no node here, whatever the tailnet says.
+      const std::vector<Node> dsts = names_ipv6_address(dst_sel)
+                                         ? std::vector<Node>{Node{dst_sel.name, {}, ev_.resolve(Identity{})}}
+                                         : nodes_of(dst_sel);
       auto run = [&](const std::string& user, SshAction want) {
         TestCaseResult r;
         r.expect_accept = want != SshAction::kDeny;

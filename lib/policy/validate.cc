@@ -406,9 +406,16 @@ class Validator {
     }
     // A test names one address and port; a host alias of a prefix names many (Tailscale
     // refuses it like the prefix written out).
-    if (exists(s) && s.kind == Kind::kHost && !s.prefix.is_single_address())
+    if (exists(s) && s.kind == Kind::kHost && !s.prefix.is_single_address()) {
       error(s.at, std::string(what) + " must be a single IP address, found host " + quoted(s.name) + " = " +
                       quoted(s.prefix.to_string()));
+      return;
+    }
+    if (side == TestSide::kSshDst && names_ipv6_address(s))
+      warning(s.at, "sshTests dst " + quoted(s.name) +
+                        (s.kind == Kind::kHost ? " = " + quoted(s.prefix.address().to_string()) : "") +
+                        " is an IPv6 address: Tailscale finds no device by it, so no ssh rule matches "
+                        "(its accept and check cases fail); write the device's IPv4 address");
   }
 
   void check_tests() {

@@ -730,4 +730,33 @@ BOOST_AUTO_TEST_CASE(a_tailnet_lists_the_members_of_synced_groups) {
              verdicts(text, tn));
 }
 
+// Tailscale fails an sshTests accept case to a device's IPv6 address that passes for its IPv4
+// address (headscale's recorded answers sshtest-malformed-dst-bare-ipv6 and -ipv4): an IPv6 dst
+// is no device, offline and against a tailnet alike.
+BOOST_AUTO_TEST_CASE(an_ipv6_ssh_test_destination_is_no_device) {
+  const char* text = R"({
+  "tagOwners": {"tag:srv": []},
+  "hosts": {"srv6": "fd7a:115c:a1e0::10"},
+  "ssh": [{"action": "accept", "src": ["autogroup:member"], "dst": ["tag:srv"], "users": ["root"]}],
+  "sshTests": [
+    {"src": "alice@example.com", "dst": ["100.64.0.16", "fd7a:115c:a1e0::10", "srv6"], "accept": ["root"], "deny": ["nobody"]},
+  ],
+})";
+  TailnetView tn = tailnet_of(R"({
+    "users": [{"email": "alice@example.com"}],
+    "devices": [{"name": "srv", "tags": ["tag:srv"], "addresses": ["100.64.0.16", "fd7a:115c:a1e0::10"]}],
+  })");
+  BOOST_TEST(verdicts(text, tn) ==
+                 "P alice@example.com -> 100.64.0.16 as root (ssh accept)\n"
+                 "P alice@example.com -> 100.64.0.16 as nobody (ssh deny)\n"
+                 "F alice@example.com -> fd7a:115c:a1e0::10 as root (ssh accept): expected accept, got deny\n"
+                 "P alice@example.com -> fd7a:115c:a1e0::10 as nobody (ssh deny)\n"
+                 "F alice@example.com -> srv6 as root (ssh accept): expected accept, got deny\n"
+                 "P alice@example.com -> srv6 as nobody (ssh deny)\n",
+             verdicts(text, tn));
+  const std::string offline = verdicts(text);
+  BOOST_TEST(offline.find("F alice@example.com -> fd7a:115c:a1e0::10 as root") != std::string::npos, offline);
+  BOOST_TEST(offline.find("P alice@example.com -> srv6 as nobody") != std::string::npos, offline);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

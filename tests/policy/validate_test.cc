@@ -376,6 +376,21 @@ BOOST_AUTO_TEST_CASE(refuses_a_test_address_written_as_a_prefix_of_one_address) 
   BOOST_TEST(r.diagnostics.size() == 4u, "a host alias of one address stays valid\n" + render(r));
 }
 
+BOOST_AUTO_TEST_CASE(warns_that_an_ipv6_ssh_test_destination_is_no_device) {
+  auto r = load_policy(R"({"hosts": {"srv6": "fd7a:115c:a1e0::10"},
+"sshTests": [{"src": "a@x.com", "dst": ["fd7a:115c:a1e0::10", "srv6", "100.64.0.16"], "deny": ["root"]}],
+"tests": [{"src": "a@x.com", "deny": ["[fd7a:115c:a1e0::10]:22"]}]})");
+  BOOST_TEST(has(r, "2:41: warning: sshTests dst \"fd7a:115c:a1e0::10\" is an IPv6 address: Tailscale finds no "
+                    "device by it, so no ssh rule matches (its accept and check cases fail); write the device's "
+                    "IPv4 address"),
+             render(r));
+  BOOST_TEST(has(r, "2:63: warning: sshTests dst \"srv6\" = \"fd7a:115c:a1e0::10\" is an IPv6 address: Tailscale "
+                    "finds no device by it, so no ssh rule matches (its accept and check cases fail); write the "
+                    "device's IPv4 address"),
+             render(r));
+  BOOST_TEST(r.diagnostics.size() == 2u, "ACL tests and IPv4 addresses are not concerned\n" + render(r));
+}
+
 BOOST_AUTO_TEST_CASE(accepts_services_as_grant_destinations_with_one_warning_each) {
   auto r = load_policy(R"({"tagOwners": {"tag:web": []},
 "autoApprovers": {"services": {"svc:db": ["tag:web"]}},
