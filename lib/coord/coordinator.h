@@ -114,6 +114,9 @@ struct CoordinatorCounters {
   uint64_t deltas_sent = 0;
   uint64_t bytes_queued = 0;
   uint64_t slow_readers_closed = 0;
+  /// Messages that could not be sealed (larger than control::kMaxMessageBytes, e.g. a full map
+  /// of an enormous tailnet, or a channel out of nonces): the connection is closed.
+  uint64_t messages_unsendable = 0;
 };
 
 class Coordinator {

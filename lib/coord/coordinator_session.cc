@@ -256,6 +256,7 @@ void Coordinator::Impl::send(Session& s, const control::ServerMessage& m, core::
   const std::size_t before = s.out.size();
   if (auto st = s.sender.seal(core::ByteView{bytes.data(), bytes.size()}, s.transport, s.out);
       !st) {
+    ++counters.messages_unsendable;
     close(s);
     return;
   }

@@ -462,6 +462,10 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
       w.Uint64(k.full_maps_sent);
       w.Key("deltas_sent");
       w.Uint64(k.deltas_sent);
+      w.Key("slow_readers_closed");
+      w.Uint64(k.slow_readers_closed);
+      w.Key("messages_unsendable");
+      w.Uint64(k.messages_unsendable);
       w.Key("store_failures");
       w.Uint64(k.store_failures);
     });
