@@ -177,11 +177,13 @@ BOOST_AUTO_TEST_CASE(offline_differs_only_where_the_tailnet_decides) {
   const std::vector<Case> cases = load_cases();
   std::map<std::string, std::size_t> counts;
   std::size_t needs_tailnet = 0;
+  std::map<Outcome, std::size_t> outcomes;
   for (const Case& c : cases) {
     TailnetLoad tailnet = load_tailnet(c.tailnet);
     BOOST_TEST_REQUIRE(tailnet.tailnet.has_value());
     const Verdict known = check(c, view_of(*tailnet.tailnet, "the capture's tailnet"));
     const Verdict alone = check(c, TailnetView{});
+    ++outcomes[outcome_of(c, alone.valid)];
     if (alone.valid == known.valid) {
       ++counts[alone.undecided > 0 ? "same verdict, with tests not decidable offline"
                                    : "same verdict"];
@@ -199,6 +201,8 @@ BOOST_AUTO_TEST_CASE(offline_differs_only_where_the_tailnet_decides) {
               << "\n";
   }
   std::cout << "offline, " << cases.size() << " policies:";
+  for (const auto& [o, n] : outcomes) std::cout << " " << name_of(o) << " " << n;
+  std::cout << "\nagainst the verdict with the tailnet:";
   for (const auto& [what, n] : counts) std::cout << " " << what << ": " << n << ";";
   std::cout << "\n";
   // Recorded: the policies Tailscale refused for what only the tailnet holds.
