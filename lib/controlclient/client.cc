@@ -32,6 +32,10 @@ Status check_config(const ClientConfig& c) {
     return config_error("handshake_timeout must be positive");
   if (c.backoff_initial <= core::Duration::zero())
     return config_error("backoff_initial must be positive");
+  if (c.unreachable_retry <= core::Duration::zero())
+    return config_error("unreachable_retry must be positive");
+  if (c.dial_timeout <= core::Duration::zero())
+    return config_error("dial_timeout must be positive");
   // The server's decoder is the judge of the registration's fields (hostname syntax, lengths,
   // counts): a request it would refuse as malformed is refused here, once, rather than on every
   // reconnect.
@@ -122,18 +126,19 @@ void Client::Impl::send_map_request(core::Now now) {
   send(control::NodeMessage{std::move(m)}, now);
 }
 
-void Client::Impl::close(core::Now now) {
+void Client::Impl::close(core::Now now, Retry why) {
   if (!connected()) return;
   close_pending = true;
-  end_connection(now);
+  end_connection(now, why);
 }
 
-void Client::Impl::end_connection(core::Now now) {
+void Client::Impl::end_connection(core::Now now, Retry why) {
   conn.reset();
   ++generation;
   if (state == ClientState::kStopped) return;
   state = ClientState::kDisconnected;
-  reconnect_at = now.mono + backoff.next(jitter);
+  ++(why == Retry::kUnreachable ? counters.retries_unreachable : counters.retries_refused);
+  reconnect_at = now.mono + backoff.next(why, jitter);
 }
 
 void Client::Impl::stop(const std::string& code) {
@@ -201,6 +206,7 @@ void Client::bytes(core::ByteView data, core::Now now, core::Random& rng) {
   Impl& m = *impl_;
   if (!m.connected() || data.size == 0) return;
   m.last_received = now.mono;
+  m.conn->heard = true;
   m.receive(data, now, rng);
 }
 
@@ -209,7 +215,12 @@ void Client::disconnected(core::Now now) {
   if (!m.connected()) return;
   // Bytes queued for the dead connection are of no use on the next one (its keys differ).
   m.out.clear();
-  m.end_connection(now);
+  // Nothing heard (a failed dial) or an answered connection lost: the server or the path went
+  // away, and a probe is one SYN. Lost after the server spoke but before it answered the
+  // registration: the server is in trouble (closing at once, crashing), so back off.
+  const bool answered =
+      m.state == ClientState::kPendingApproval || m.state == ClientState::kStreaming;
+  m.end_connection(now, !m.conn->heard || answered ? Retry::kUnreachable : Retry::kRefused);
 }
 
 bool Client::poll_transmit(Transmit& out) {
@@ -246,14 +257,17 @@ void Client::on_deadline(core::Now now, core::Random& rng) {
   const bool answered =
       m.state == ClientState::kPendingApproval || m.state == ClientState::kStreaming;
   if (!answered && now.mono >= m.connected_at + m.config.handshake_timeout) {
+    // The transport connected but the server does not answer: a server in trouble, which
+    // quick retries would load further.
     ++m.counters.timeouts;
-    m.close(now);
+    m.close(now, Retry::kRefused);
     return;
   }
   if (m.state == ClientState::kHandshaking) return;
   if (now.mono >= m.last_received + 3 * k) {
+    // Silence on an answered connection is a lost path (a cut link), not a refusal.
     ++m.counters.dead_connections;
-    m.close(now);
+    m.close(now, Retry::kUnreachable);
     return;
   }
   if (now.mono >= m.last_sent + k) {

@@ -37,10 +37,22 @@ struct ClientConfig {
   /// The handshake and the registration's answer must arrive within this long of connecting
   /// (a pending approval then waits without limit, kept alive by keepalives).
   core::Duration handshake_timeout = std::chrono::seconds(10);
-  /// Reconnect delays: from `backoff_initial`, doubling up to `backoff_max`, with jitter; back
-  /// to the initial one after a full map.
+  /// Reconnect delays after the server refused, errored or stalled (Retry::kRefused): from
+  /// `backoff_initial`, doubling up to `backoff_max`, with jitter; back to the initial one after
+  /// a full map.
   core::Duration backoff_initial = std::chrono::seconds(1);
   core::Duration backoff_max = std::chrono::seconds(60);
+  /// Reconnect delay while the server is unreachable (Retry::kUnreachable: a failed or timed-out
+  /// dial, a connection lost before the server's first byte, a lost stream): uniform in
+  /// [unreachable_retry / 2, unreachable_retry], never doubling, so the node is back within
+  /// dial_timeout + unreachable_retry (+ the handshake's round trips) of the server's return.
+  core::Duration unreachable_retry = std::chrono::seconds(1);
+  /// For the driver: a dial whose transport has not connected (TCP: no SYN-ACK) within this long
+  /// is abandoned and reported as a failed dial. RFC 6298's initial RTO: an unanswered SYN was
+  /// most likely lost, and the next attempt is the probe TCP would send, without TCP's doubling
+  /// SYN timer (Linux: 1, 3, 7, 15 ... s) that would leave a returning server unseen for up to a
+  /// minute. TLS and the HTTP upgrade after the connect are bounded by handshake_timeout.
+  core::Duration dial_timeout = std::chrono::seconds(1);
 };
 
 enum class ClientState : uint8_t {
@@ -102,6 +114,8 @@ struct ClientCounters {
   uint64_t deltas = 0;
   uint64_t keepalives_sent = 0;
   uint64_t key_rotations = 0;
+  uint64_t retries_unreachable = 0;  // attempts ended with nothing heard, or a lost stream
+  uint64_t retries_refused = 0;      // attempts ended by a refusal, an error or a stall
 };
 
 /// The node's control client: one connection to the coordination server at a time.
@@ -109,7 +123,8 @@ struct ClientCounters {
 /// Calling contract (single-threaded; every entry point takes `now`; never throws):
 ///  - When wants_connection(now) is true, open a connection (a TCP connection after the HTTP
 ///    upgrade, or an ns-3 socket) and call connected(); give every byte read to bytes(), in
-///    order; when the connection ends by itself, call disconnected().
+///    order; when the connection ends by itself, call disconnected(). A dial that fails, or does
+///    not connect within config.dial_timeout, is reported as connected() then disconnected().
 ///  - After ANY call, drain poll_transmit() until it returns false: write its bytes, and when
 ///    `close` is set close the connection after them. The client already counts that
 ///    connection as ended (disconnected() for it is then a no-op), so do not hand it more bytes.
@@ -120,8 +135,8 @@ struct ClientCounters {
 /// ephemeral keys and new node keys.
 class Client {
  public:
-  /// Errors: "controlclient.config" (a zero machine, server or node key, keepalive, timeout or
-  /// backoff_initial not positive, or an auth key or Hostinfo the server's decoder would refuse:
+  /// Errors: "controlclient.config" (a zero machine, server or node key, keepalive, timeout,
+  /// backoff_initial, unreachable_retry or dial_timeout not positive, or an auth key or Hostinfo the server's decoder would refuse:
   /// the hostname must be empty or one lowercase DNS label, lengths and counts within the
   /// limits of control/messages.h).
   static Result<std::unique_ptr<Client>> create(const ClientConfig& config);
@@ -139,7 +154,10 @@ class Client {
   /// malformed or unexpected message, a seq gap) is counted and closes the connection; the
   /// client then backs off and reconnects (for a full map).
   void bytes(core::ByteView data, core::Now now, core::Random& rng);
-  /// The connection ended (closed by the peer, a read or write error). Backs off.
+  /// The connection ended (closed by the peer, a read or write error, a failed dial). Retries
+  /// soon when the server was unreachable (nothing heard on this connection) or an answered
+  /// connection was lost; backs off (doubling) when it ended after the server spoke and before
+  /// it answered the registration.
   void disconnected(core::Now now);
   /// The next bytes to write; false when nothing is queued.
   bool poll_transmit(Transmit& out);
@@ -148,8 +166,9 @@ class Client {
   /// The monotonic time at which on_deadline must run; nullopt when stopped.
   std::optional<core::Duration> next_deadline() const;
   /// Runs what is due: a KeepAlive after `keepalive` without sending, closing a connection
-  /// silent for three intervals or without a registration answer within the handshake
-  /// timeout. `rng` draws the jitter of the backoff that follows a close.
+  /// silent for three intervals (a lost stream: retried soon) or without a registration answer
+  /// within the handshake timeout (a stalled server: backs off). `rng` draws the jitter of the
+  /// delay that follows a close.
   void on_deadline(core::Now now, core::Random& rng);
 
   // ---- the caller ----

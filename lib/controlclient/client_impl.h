@@ -39,12 +39,14 @@ struct Connection {
   std::vector<uint8_t> reply;  // the server's handshake frame until it is whole
   /// A RegisterRequest rotating the key was sent on this connection and is not answered yet.
   bool rotation_sent = false;
+  /// The server sent a byte on this connection (it is reachable, whatever happens next).
+  bool heard = false;
 };
 
 struct Client::Impl {
   explicit Impl(const ClientConfig& c)
       : config(c),
-        backoff(c.backoff_initial, c.backoff_max),
+        backoff(c.backoff_initial, c.backoff_max, c.unreachable_retry),
         node_key(c.node_key),
         auth_key(c.auth_key) {}
 
@@ -89,10 +91,10 @@ struct Client::Impl {
   void send(const control::NodeMessage& m, core::Now now);
   void send_register(core::Now now);
   void send_map_request(core::Now now);
-  /// Asks the driver to close the connection and backs off.
-  void close(core::Now now);
-  /// The connection is gone (closed by either side): backs off unless stopped.
-  void end_connection(core::Now now);
+  /// Asks the driver to close the connection and waits as `why` says (a refusal unless told).
+  void close(core::Now now, Retry why = Retry::kRefused);
+  /// The connection is gone (closed by either side): waits as `why` says unless stopped.
+  void end_connection(core::Now now, Retry why);
   /// Closes the connection and stops reconnecting until set_auth_key().
   void stop(const std::string& code);
   void emit(Event e) { events.push_back(std::move(e)); }

@@ -411,6 +411,8 @@ BOOST_FIXTURE_TEST_CASE(times_out_when_the_registration_is_not_answered, Started
 }
 
 BOOST_FIXTURE_TEST_CASE(backoff_grows_and_resets_after_a_full_map, Started) {
+  // Each connection ends after the server spoke (its handshake reply) and before it answered
+  // the registration: server trouble, so the delay doubles.
   core::Duration ceiling = 1s;
   for (int attempt = 0; attempt < 9; ++attempt) {
     h.connect();
@@ -433,6 +435,88 @@ BOOST_FIXTURE_TEST_CASE(backoff_grows_and_resets_after_a_full_map, Started) {
   h.server_closes();
   BOOST_TEST(delay_until_reconnect(h) <= 1s);
   BOOST_TEST(c.counters().connections == 10u);
+}
+
+/// A dial that fails (nothing listens, the SYN is lost): connected() then disconnected() with
+/// nothing heard, as client.h asks of drivers.
+void failed_dial(Harness& h) {
+  BOOST_REQUIRE(h.client->wants_connection(h.now));
+  BOOST_REQUIRE(h.client->connected(h.now, h.rng).ok());
+  h.client->disconnected(h.now);
+  h.pump();
+}
+
+BOOST_FIXTURE_TEST_CASE(an_unreachable_server_is_retried_soon_without_doubling, Started) {
+  // One SYN a second or so for as long as the server is away: no doubling, so a returning
+  // server is seen within about unreachable_retry (1 s) + dial_timeout (1 s).
+  core::Duration shortest = 1h, longest{};
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    failed_dial(h);
+    const core::Duration d = delay_until_reconnect(h);
+    shortest = std::min(shortest, d);
+    longest = std::max(longest, d);
+    h.run_deadline();
+  }
+  BOOST_TEST(shortest >= 500ms);
+  BOOST_TEST(longest <= 1s);
+  BOOST_TEST(longest - shortest >= 300ms);  // jittered, so a herd of nodes spreads out
+  BOOST_TEST(c.counters().retries_unreachable == 50u);
+  BOOST_TEST(c.counters().retries_refused == 0u);
+  BOOST_TEST(h.server.connections == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(unreachability_leaves_the_refusal_backoff_where_it_was, Started) {
+  // Three connections the server closed after speaking (before answering the registration):
+  // server trouble, the ceiling doubles to 8 s.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    h.connect();
+    h.server_closes();
+    h.run_deadline();
+  }
+  BOOST_TEST(c.counters().retries_refused == 3u);
+  // Then it goes away: quick retries, and the ceiling stays at 8 s.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    failed_dial(h);
+    BOOST_TEST(delay_until_reconnect(h) <= 1s);
+    h.run_deadline();
+  }
+  // Back and still in trouble: not retried faster than before the outage.
+  h.connect();
+  h.server_closes();
+  const core::Duration d = delay_until_reconnect(h);
+  BOOST_TEST(d >= 4s);
+  BOOST_TEST(d <= 8s);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_lost_stream_is_retried_soon, Streaming) {
+  h.server_closes();
+  BOOST_TEST(delay_until_reconnect(h) >= 500ms);
+  BOOST_TEST(delay_until_reconnect(h) <= 1s);
+  BOOST_TEST(c.counters().retries_unreachable == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_silent_stream_is_a_lost_path_retried_soon, Streaming) {
+  // Three keepalive intervals without a byte from the server (a cut link): the stream is dead.
+  for (int i = 0; i < 8 && c.counters().dead_connections == 0; ++i) h.run_deadline();
+  BOOST_REQUIRE(c.counters().dead_connections == 1u);
+  BOOST_TEST(c.counters().retries_unreachable == 1u);
+  BOOST_TEST(c.counters().retries_refused == 0u);
+  BOOST_TEST(delay_until_reconnect(h) <= 1s);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_server_that_does_not_answer_is_backed_off, Started) {
+  // Connected, but no handshake reply within handshake_timeout: a stalled server.
+  h.server.answer_hello = false;
+  h.connect();
+  h.run_deadline();
+  BOOST_TEST(c.counters().timeouts == 1u);
+  BOOST_TEST(c.counters().retries_refused == 1u);
+  h.run_deadline();
+  h.connect();
+  h.run_deadline();
+  const core::Duration d = delay_until_reconnect(h);
+  BOOST_TEST(d >= 1s);  // the second refusal: ceiling 2 s
+  BOOST_TEST(d <= 2s);
 }
 
 BOOST_FIXTURE_TEST_CASE(counts_a_malformed_server_message_and_closes, Streaming) {

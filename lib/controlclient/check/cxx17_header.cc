@@ -9,8 +9,9 @@ namespace weft::controlclient {
 // Touch the API so a C++20-only construct in an inline function or default argument shows up.
 [[maybe_unused]] static bool cxx17_probe(Client& client, core::Random& rng) {
   const core::Now now{};
-  Backoff backoff(std::chrono::seconds(1), std::chrono::seconds(60));
-  const core::Duration delay = backoff.next(7);
+  Backoff backoff(std::chrono::seconds(1), std::chrono::seconds(60), std::chrono::seconds(1));
+  const core::Duration delay =
+      backoff.next(Retry::kUnreachable, 7) + equal_jitter(std::chrono::seconds(2), 7);
   if (client.wants_connection(now)) (void)client.connected(now, rng);
   Transmit t;
   Event e;
