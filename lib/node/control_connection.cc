@@ -1,260 +1,96 @@
-// The control connection driver (control_connection.h): one controlclient::Client between a
-// ControlDialer's byte pumps and one steady_timer, with the core's calling contract carried out
-// after every call into it.
+// A controlclient::Client under the control driver (control_connection.h): the adapter that
+// gives the driver the client's control surface and hands its events to the caller.
 #include "node/control_connection.h"
 
-#include <optional>
 #include <utility>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include "runtime/system_random.h"
 
 namespace weft::node {
 
-namespace asio = boost::asio;
 using controlclient::ClientState;
 
-struct ControlConnection::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io, ControlDialer& dialer, std::unique_ptr<controlclient::Client> c,
-       ControlConnectionOptions o)
-      : io(io),
-        dialer(dialer),
-        client(std::move(c)),
-        on_event(std::move(o.on_event)),
-        on_dial_failed(std::move(o.on_dial_failed)),
-        clock(o.clock != nullptr ? o.clock : &own_clock),
-        rng(o.rng != nullptr ? o.rng : &own_rng),
-        timer(io) {}
+class ControlConnection::ClientCore final : public ControlCore {
+ public:
+  ClientCore(std::unique_ptr<controlclient::Client> c,
+             std::function<void(ControlConnection&, const controlclient::Event&)> on_event)
+      : client(std::move(c)), on_event_(std::move(on_event)) {}
 
-  asio::io_context& io;
-  ControlDialer& dialer;
+  bool wants_connection(core::Now now) override { return client->wants_connection(now); }
+  Status connected(core::Now now, core::Random& rng) override {
+    return client->connected(now, rng);
+  }
+  void bytes(core::ByteView data, core::Now now, core::Random& rng) override {
+    client->bytes(data, now, rng);
+  }
+  void disconnected(core::Now now) override { client->disconnected(now); }
+  bool poll_transmit(controlclient::Transmit& out) override { return client->poll_transmit(out); }
+  std::optional<core::Duration> next_deadline() override { return client->next_deadline(); }
+  void on_deadline(core::Now now, core::Random& rng) override { client->on_deadline(now, rng); }
+  bool waiting_to_connect() override { return client->state() == ClientState::kDisconnected; }
+  bool dispatch_event() override {
+    controlclient::Event e;
+    if (!client->poll_event(e)) return false;
+    // The handler may destroy the connection: nothing of it is touched afterwards.
+    if (on_event_ && owner != nullptr) on_event_(*owner, e);
+    return true;
+  }
+
   std::unique_ptr<controlclient::Client> client;
-  std::function<void(ControlConnection&, const controlclient::Event&)> on_event;
-  std::function<void(ControlConnection&, const Error&)> on_dial_failed;
-  runtime::MonotonicClock own_clock;
-  runtime::SystemRandom own_rng;
-  const runtime::MonotonicClock* clock;
-  core::Random* rng;
-  asio::steady_timer timer;
-  /// The deadline the timer waits for; a later deadline leaves it waiting (it re-arms when it
-  /// fires), so the keepalive deadline moving with every message costs no timer operation.
-  std::optional<core::Duration> armed_at;
-  std::shared_ptr<stream::BytePump> stream;
-  /// Counts streams: handlers of an earlier stream find a newer generation and do nothing.
-  uint64_t generation = 0;
   ControlConnection* owner = nullptr;  // null once the owner is destroyed
-  ControlConnectionCounters counters;
-  Error last_dial_error;
-  bool started = false;
-  bool stopped = false;
-  bool dialing = false;
-  bool driving = false;
-  bool again = false;
 
-  core::Now now() const { return clock->now(); }
-
-  /// After any call into the core: its bytes to the stream, its events to the caller, a dial
-  /// when it wants one, the timer at its deadline. Re-entered from an event handler (a setter,
-  /// stop), it only asks the running loop for another round.
-  void drive() {
-    if (driving) {
-      again = true;
-      return;
-    }
-    auto keep = shared_from_this();  // an event handler may destroy the owner
-    driving = true;
-    do {
-      again = false;
-      flush();
-      controlclient::Event e;
-      while (!stopped && client->poll_event(e))
-        if (on_event && owner != nullptr) on_event(*owner, e);
-      if (stopped) break;
-      flush();
-      maybe_dial();
-      arm();
-    } while (again && !stopped);
-    driving = false;
-  }
-
-  void flush() {
-    controlclient::Transmit t;
-    while (client->poll_transmit(t)) {
-      if (stream) {
-        counters.bytes_sent += t.bytes.size();
-        stream->send(std::move(t.bytes), t.close);
-        // The core counts the connection as ended already; the pump writes what is queued.
-        if (t.close) drop_stream();
-      }
-      t.bytes.clear();
-    }
-  }
-
-  void drop_stream() {
-    stream.reset();
-    ++generation;
-  }
-
-  void maybe_dial() {
-    if (!started || stopped || stream || dialing) return;
-    if (!client->wants_connection(now())) return;
-    dialing = true;
-    ++counters.dials;
-    std::weak_ptr<Impl> weak = weak_from_this();
-    dialer.dial([weak](DialResult r) {
-      auto self = weak.lock();
-      if (!self || self->stopped) {
-        if (r.stream) r.stream->close();
-        return;
-      }
-      self->on_dialed(std::move(r));
-    });
-  }
-
-  void on_dialed(DialResult r) {
-    dialing = false;
-    const core::Now t = now();
-    if (!r.ok()) {
-      ++counters.dial_failures;
-      last_dial_error = std::move(r.error);
-      // For the core, a connection that ended at once: it backs off as after any other.
-      if (client->connected(t, *rng).ok()) client->disconnected(t);
-      if (on_dial_failed && owner != nullptr) {
-        auto keep = shared_from_this();  // the handler may destroy the owner
-        on_dial_failed(*owner, last_dial_error);
-        if (stopped) return;
-      }
-      drive();
-      return;
-    }
-    last_dial_error = Error{};
-    if (!client->connected(t, *rng).ok()) {
-      r.stream->close();
-      drive();
-      return;
-    }
-    stream = std::move(r.stream);
-    const uint64_t gen = ++generation;
-    std::weak_ptr<Impl> weak = weak_from_this();
-    stream::PumpHandlers h;
-    h.bytes = [weak, gen](core::ByteView data) {
-      if (auto self = weak.lock()) self->on_bytes(gen, data);
-    };
-    h.closed = [weak, gen](stream::PumpEnd) {
-      if (auto self = weak.lock()) self->on_closed(gen);
-    };
-    stream->start(std::move(h));
-    drive();
-  }
-
-  void on_bytes(uint64_t gen, core::ByteView data) {
-    if (gen != generation || stopped) return;
-    counters.bytes_received += data.size;
-    counters.last_read = now();
-    client->bytes(data, counters.last_read, *rng);
-    drive();
-  }
-
-  void on_closed(uint64_t gen) {
-    if (gen != generation || stopped) return;
-    ++counters.disconnects;
-    drop_stream();
-    client->disconnected(now());
-    drive();
-  }
-
-  void arm() {
-    std::optional<core::Duration> at = client->next_deadline();
-    // While dialing, the core's deadline is the past reconnect time: the dial decides.
-    if (dialing && client->state() == ClientState::kDisconnected) at.reset();
-    if (!at) {
-      if (armed_at) {
-        armed_at.reset();
-        timer.cancel();
-      }
-      return;
-    }
-    if (armed_at && *armed_at <= *at) return;
-    armed_at = at;
-    timer.expires_at(clock->at(*at));
-    std::weak_ptr<Impl> weak = weak_from_this();
-    timer.async_wait([weak](const boost::system::error_code& ec) {
-      if (ec) return;  // cancelled or re-armed
-      auto self = weak.lock();
-      if (self && !self->stopped) self->on_timer();
-    });
-  }
-
-  void on_timer() {
-    // A wait re-armed after it completed still runs: resetting armed_at makes arm() re-arm.
-    armed_at.reset();
-    const core::Now t = now();
-    if (auto at = client->next_deadline(); at && t.mono >= *at) client->on_deadline(t, *rng);
-    drive();
-  }
-
-  void stop() {
-    stopped = true;
-    armed_at.reset();
-    timer.cancel();
-    if (stream) stream->close();
-    drop_stream();
-  }
-
-  /// Setters run their drive from the io_context, so events never reach the caller inside one.
-  void post_drive() {
-    std::weak_ptr<Impl> weak = weak_from_this();
-    asio::post(io, [weak] {
-      if (auto self = weak.lock(); self && !self->stopped) self->drive();
-    });
-  }
+ private:
+  std::function<void(ControlConnection&, const controlclient::Event&)> on_event_;
 };
 
-ControlConnection::ControlConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {
-  impl_->owner = this;
-}
-
 ControlConnection::~ControlConnection() {
-  impl_->owner = nullptr;
-  impl_->stop();
+  core_->owner = nullptr;
+  driver_->stop();
 }
 
 Result<std::unique_ptr<ControlConnection>> ControlConnection::create(
-    asio::io_context& io, ControlDialer& dialer, const controlclient::ClientConfig& config,
+    boost::asio::io_context& io, ControlDialer& dialer, const controlclient::ClientConfig& config,
     ControlConnectionOptions options) {
   auto client = controlclient::Client::create(config);
   if (!client) return client.error();
-  auto impl = std::make_shared<Impl>(io, dialer, std::move(client).value(), std::move(options));
-  return std::unique_ptr<ControlConnection>(new ControlConnection(std::move(impl)));
+  std::unique_ptr<ControlConnection> conn(new ControlConnection());
+  auto core = std::make_unique<ClientCore>(std::move(client).value(), std::move(options.on_event));
+  core->owner = conn.get();
+  conn->core_ = core.get();
+  ControlDriverOptions d;
+  d.clock = options.clock;
+  d.rng = options.rng;
+  if (options.on_dial_failed) {
+    ControlConnection* self = conn.get();
+    // Called only while the driver runs, which ends with the connection.
+    d.on_dial_failed = [self, f = std::move(options.on_dial_failed)](const Error& e) {
+      f(*self, e);
+    };
+  }
+  conn->driver_ = std::make_unique<ControlDriver>(io, dialer, std::move(core), std::move(d));
+  return conn;
 }
 
-void ControlConnection::start() {
-  if (impl_->started || impl_->stopped) return;
-  impl_->started = true;
-  impl_->post_drive();
-}
+void ControlConnection::start() { driver_->start(); }
 
-void ControlConnection::stop() { impl_->stop(); }
+void ControlConnection::stop() { driver_->stop(); }
 
 Status ControlConnection::set_auth_key(const std::string& auth_key) {
-  Status s = impl_->client->set_auth_key(auth_key, impl_->now());
-  if (s.ok()) impl_->post_drive();
+  Status s = core_->client->set_auth_key(auth_key, driver_->now());
+  if (s.ok()) driver_->post_drive();
   return s;
 }
 
 Status ControlConnection::set_endpoints(const std::vector<core::SocketAddress>& endpoints,
                                         uint16_t home_region) {
-  Status s = impl_->client->set_endpoints(endpoints, home_region, impl_->now());
-  if (s.ok()) impl_->post_drive();
+  Status s = core_->client->set_endpoints(endpoints, home_region, driver_->now());
+  if (s.ok()) driver_->post_drive();
   return s;
 }
 
-const controlclient::Client& ControlConnection::client() const { return *impl_->client; }
-const ControlConnectionCounters& ControlConnection::counters() const { return impl_->counters; }
-const Error& ControlConnection::last_dial_error() const { return impl_->last_dial_error; }
-bool ControlConnection::connected() const { return impl_->stream != nullptr; }
+const controlclient::Client& ControlConnection::client() const { return *core_->client; }
+const ControlConnectionCounters& ControlConnection::counters() const {
+  return driver_->counters();
+}
+const Error& ControlConnection::last_dial_error() const { return driver_->last_dial_error(); }
+bool ControlConnection::connected() const { return driver_->connected(); }
 
 }  // namespace weft::node

@@ -1,6 +1,6 @@
-// The Linux driver of one control client (the core: docs/control-plane.md, "Control client"):
-// dials the server through a ControlDialer, moves bytes between the byte pump and the core, keeps
-// one timer at the core's next deadline and hands the core's events to the caller.
+// One controlclient::Client driven over real connections (docs/control-plane.md, "Control
+// client"): the client, owned, run by the one control driver (control_driver.h), its events
+// handed to the caller. For load programs and tests; `weft up` drives the engine instead.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include "core/path.h"
 #include "core/random.h"
 #include "node/control_dial.h"
+#include "node/control_driver.h"
 #include "runtime/clock.h"
 #include "util/result.h"
 
@@ -23,18 +24,6 @@ class io_context;
 namespace weft::node {
 
 class ControlConnection;
-
-/// What the driver itself counts (the core counts the protocol: Client::counters()).
-struct ControlConnectionCounters {
-  uint64_t dials = 0;
-  uint64_t dial_failures = 0;   // refused, unreachable, timed out: see last_dial_error()
-  uint64_t disconnects = 0;     // an upgraded stream that ended by itself (not by the core)
-  uint64_t bytes_received = 0;  // on the upgraded stream, as the server sent them
-  uint64_t bytes_sent = 0;      // handed to the stream
-  /// When bytes were last read from the stream (before the core took them): an event raised
-  /// by those bytes was received then, and applied by the time the handler runs.
-  core::Now last_read{};
-};
 
 struct ControlConnectionOptions {
   /// Called for every event of the core, in order, from the io_context (never from inside
@@ -52,21 +41,9 @@ struct ControlConnectionOptions {
   core::Random* rng = nullptr;
 };
 
-/// Drives one controlclient::Client over real connections.
-///
-/// Calling contract: single-threaded, on the io_context's thread. `dialer`, `io` and what the
-/// options point to must outlive the connection. Thousands of connections may share one
-/// io_context, one dialer and one clock: each holds a timer, and while connected a byte pump
-/// (an idle plain-TCP pump holds no read buffer).
-///
-/// Behaviour: whenever the core wants a connection it dials; a dial that fails counts, for the
-/// core, as a connection that ended at once (connected() then disconnected(), its hello
-/// dropped), so the core's jittered, doubling backoff spaces the retries and the core's
-/// `connections` counter includes failed dials. Bytes the core sends go to the pump in order,
-/// `close` as send-with-close-after; a stream that ends by itself is disconnected(). The one
-/// timer follows next_deadline(); while a dial is in flight no reconnect deadline is armed (the
-/// dial's own timeout bounds it). A stopped core (refused, removed, key expired) stays idle
-/// until set_auth_key().
+/// Drives one controlclient::Client over real connections, with ControlDriver's calling
+/// contract and behaviour. A stopped client (refused, removed, key expired) stays idle until
+/// set_auth_key().
 class ControlConnection {
  public:
   /// Creates the core from `config` (not yet connecting: call start()).
@@ -103,11 +80,12 @@ class ControlConnection {
   /// True while an upgraded stream is open.
   bool connected() const;
 
-  struct Impl;  // control_connection.cc
+  class ClientCore;  // control_connection.cc
 
  private:
-  explicit ControlConnection(std::shared_ptr<Impl> impl);
-  std::shared_ptr<Impl> impl_;
+  ControlConnection() = default;
+  ClientCore* core_ = nullptr;  // owned by driver_
+  std::unique_ptr<ControlDriver> driver_;
 };
 
 }  // namespace weft::node
