@@ -106,6 +106,7 @@ void CoreSlot::HandleTimer() {
     ++m_stuckDeadlines;
     m_timerAt = ns3::Simulator::Now() + kStuckDeadlineBackoff;
     m_timer = ns3::Simulator::Schedule(kStuckDeadlineBackoff, &CoreSlot::HandleTimer, this);
+    m_afterCall();
     return;
   }
   Rearm();
@@ -162,19 +163,19 @@ void CoreSlot::Rearm() {
   const std::optional<core::Duration> next = NextDeadline();
   if (!next) {
     m_timer.Cancel();
-    return;
+  } else {
+    const ns3::Time now = ns3::Simulator::Now();
+    ns3::Time at = to_ns3_time(*next);
+    if (at < now) {
+      at = now;
+    }
+    if (!m_timer.IsRunning() || m_timerAt != at) {
+      m_timer.Cancel();
+      m_timerAt = at;
+      m_timer = ns3::Simulator::Schedule(at - now, &CoreSlot::HandleTimer, this);
+    }
   }
-  const ns3::Time now = ns3::Simulator::Now();
-  ns3::Time at = to_ns3_time(*next);
-  if (at < now) {
-    at = now;
-  }
-  if (m_timer.IsRunning() && m_timerAt == at) {
-    return;
-  }
-  m_timer.Cancel();
-  m_timerAt = at;
-  m_timer = ns3::Simulator::Schedule(at - now, &CoreSlot::HandleTimer, this);
+  m_afterCall();
 }
 
 }  // namespace weft::sim

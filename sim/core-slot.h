@@ -85,6 +85,10 @@ class CoreSlot {
   void TraceDatagramTx(const DatagramCallback& cb) { m_datagramTx.ConnectWithoutContext(cb); }
   void TraceDatagramRx(const DatagramCallback& cb) { m_datagramRx.ConnectWithoutContext(cb); }
   void TraceDeliver(const DeliverCallback& cb) { m_deliver.ConnectWithoutContext(cb); }
+  /// Called after every call into the core (an input, its timers, the start) once the timer is
+  /// re-armed: where a driver polls the core's other queues (control transmits, events) and
+  /// asks whether the core wants a connection.
+  void TraceAfterCall(const ns3::Callback<void>& cb) { m_afterCall.ConnectWithoutContext(cb); }
 
   uint64_t GetDrops(std::size_t reason) const { return m_drops.at(reason); }
   uint64_t GetTotalDrops() const;
@@ -147,6 +151,7 @@ class CoreSlot {
   ns3::TracedCallback<ns3::Ptr<const ns3::Packet>, const ns3::Address&> m_datagramTx;
   ns3::TracedCallback<ns3::Ptr<const ns3::Packet>, const ns3::Address&> m_datagramRx;
   ns3::TracedCallback<ns3::Ptr<const ns3::Packet>> m_deliver;
+  ns3::TracedCallback<> m_afterCall;
 };
 
 /// A slot owning one core of type Core.
