@@ -80,6 +80,7 @@ ParseError parse_v4(const uint8_t* b, std::size_t size, Mode mode, PacketInfo& o
   out.protocol = b[9];
   out.src = v4_at(b + 12);
   out.dst = v4_at(b + 16);
+  out.fragmentable_offset = header;
   const uint16_t frag = be16(b + 6);
   out.fragment_offset = static_cast<uint32_t>(frag & kIpv4OffsetMask) * 8;
   if (out.fragment_offset > 0)
@@ -132,6 +133,7 @@ ParseError parse_v6(const uint8_t* b, std::size_t size, Mode mode, PacketInfo& o
       out.fragment_offset = frag & 0xfff8u;  // 13-bit offset in 8-byte units, already shifted
       next = h[0];
       off += 8;
+      out.fragmentable_offset = off;
       if (out.fragment_offset > 0) {
         out.fragment = Fragment::kLater;
         break;

@@ -67,6 +67,9 @@ struct PacketInfo {
   uint16_t icmp_id = 0;       ///< echo request and reply only
   Fragment fragment = Fragment::kNone;
   uint32_t fragment_offset = 0;  ///< in bytes
+  /// Fragments only: where the fragmentable part begins, which offsets count from: the end of the IPv4
+  /// header, or the byte after the IPv6 fragment header (extension headers before it excluded).
+  std::size_t fragmentable_offset = 0;
   std::size_t length = 0;        ///< the packet's length as its header states (trailing bytes ignored)
   std::size_t transport_offset = 0;  ///< where the upper-layer header begins
 

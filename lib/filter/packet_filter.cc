@@ -9,6 +9,18 @@ namespace {
 /// or TCP flags the first fragment was judged by (RFC 1858, section 3: overlapping fragments).
 /// 80 = the largest IPv4 header (60) + a TCP header (20), as Tailscale's net/packet does.
 constexpr uint32_t kMinLaterFragmentOffset = 80;
+/// The transport bytes a decision reads: TCP's ports through its flags (byte 13); UDP, SCTP and
+/// ICMP read fewer.
+constexpr std::size_t kJudgedTransportBytes = 14;
+
+/// A first fragment whose judged bytes reach past kMinLaterFragmentOffset of the fragmentable
+/// part: a later fragment at or beyond that offset, which passes, could overlap and rewrite
+/// them. IPv4 places the transport header at offset 0; IPv6 can put extension headers (a long
+/// destination options header) before it, after the fragment header.
+bool judged_bytes_reach_later_fragments(const PacketInfo& p) {
+  return p.fragment == Fragment::kFirst &&
+         p.transport_offset - p.fragmentable_offset + kJudgedTransportBytes > kMinLaterFragmentOffset;
+}
 
 FlowKey key_of(const util::IpAddress& local, const util::IpAddress& remote, uint16_t local_port,
                uint16_t remote_port, uint8_t protocol) {
@@ -117,6 +129,7 @@ Decision PacketFilter::check_inbound(core::Now now, core::ByteView ip_packet) {
     ++stats_.accepted_fragments;
     return Decision{true, DropReason::kNone};
   }
+  if (judged_bytes_reach_later_fragments(p)) return drop(DropReason::kFragmentOverlap);
   if (p.is_icmp_error()) return check_icmp_error(now, p, ip_packet);
   // A reply to a flow this node opened (ICMP: only echo replies answer a flow).
   if (!p.is_icmp() || p.is_echo_reply()) {

@@ -41,7 +41,8 @@ struct FilterLimits {
 enum class DropReason : uint8_t {
   kNone = 0,
   kMalformed,        ///< parse_packet() refused it (truncated, bad header, bad extension chain)
-  kFragmentOverlap,  ///< a later fragment inside the first 80 bytes: could rewrite ports or flags (RFC 1858)
+  kFragmentOverlap,  ///< a later fragment inside the first 80 bytes, or a first fragment whose
+                     ///< ports or flags lie beyond them: could be rewritten (RFC 1858)
   kNotAllowed,       ///< no rule admits it and it answers no flow
   kNoFlow,           ///< shaped as a reply (TCP without SYN, SYN+ACK, echo reply, ICMP error) to no flow
   kCount

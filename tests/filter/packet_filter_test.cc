@@ -380,6 +380,29 @@ BOOST_AUTO_TEST_CASE(first_fragments_are_filtered_and_later_ones_pass_unless_the
   BOOST_TEST(f.stats().accepted_fragments == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(ipv6_first_fragment_with_its_ports_beyond_the_overlap_bound_is_dropped) {
+  // A 72-byte destination options header after the fragment header puts the UDP header at
+  // bytes 72-79 of the fragmentable part. Later fragments from offset 80 pass, so with a chain
+  // a little longer one of them could rewrite the ports this first fragment is judged by
+  // (RFC 1858's overlap, moved past the bound): the first fragment is refused instead.
+  PacketFilter f;
+  f.set_rules({rule({kPeer6 + "/128"}, kProtoUdp, 53, 53)});
+  Bytes long_options{kProtoUdp, 8, 1, 68};  // 9 * 8 = 72 bytes: one PadN filling 70
+  long_options.resize(72, 0);
+  const Bytes u = udp(1, 53, 64);
+  long_options.insert(long_options.end(), u.begin(), u.end());
+  const Bytes deep = ipv6(kPeer6, kSelf6, kProtoIpv6Fragment, frag6(kProtoIpv6DestOptions, 0, true, long_options));
+  BOOST_TEST((drop_of(f, deep) == DropReason::kFragmentOverlap));
+  // Unfragmented, the same chain is judged as usual; a short chain in a first fragment too.
+  BOOST_TEST(accepts(f, ipv6(kPeer6, kSelf6, kProtoIpv6DestOptions, long_options)));
+  BOOST_TEST(accepts(f, ipv6(kPeer6, kSelf6, kProtoIpv6Fragment,
+                             frag6(kProtoIpv6DestOptions, 0, true, ext(kProtoUdp, udp(1, 53, 64))))));
+  // IPv4 first fragments carry the transport header at offset 0, whatever their options.
+  Bytes v4 = ipv4(kPeer4, kSelf4, kProtoUdp, udp(1, 53, 100), 0x2000);
+  f.set_rules({rule({kPeer4 + "/32"}, kProtoUdp, 53, 53)});
+  BOOST_TEST(accepts(f, v4));
+}
+
 BOOST_AUTO_TEST_CASE(the_hot_path_does_not_allocate) {
   std::vector<std::string> sources;
   for (int i = 0; i < 2000; ++i) sources.push_back("10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24");

@@ -157,6 +157,7 @@ BOOST_AUTO_TEST_CASE(marks_first_and_later_ipv4_fragments) {
   const auto later = parsed(ipv4("100.64.0.2", "100.64.0.1", kProtoUdp, Bytes(8, 0xab), 185));
   BOOST_TEST((later.fragment == Fragment::kLater));
   BOOST_TEST(later.fragment_offset == 1480u);
+  BOOST_TEST(later.fragmentable_offset == 20u);
   BOOST_TEST(later.dst_port == 0);
   BOOST_TEST(!later.has_ports());
 }
@@ -172,6 +173,11 @@ BOOST_AUTO_TEST_CASE(marks_ipv6_fragments_and_atomic_fragments) {
   BOOST_TEST((first.fragment == Fragment::kFirst));
   BOOST_TEST(first.protocol == kProtoUdp);
   BOOST_TEST(first.dst_port == 53);
+  BOOST_TEST(first.fragmentable_offset == 48u);  // offsets count from after the fragment header
+  const auto deep = parsed(ipv6("fd7a::2", "fd7a::1", kProtoIpv6DestOptions,
+                                ext(kProtoIpv6Fragment, frag6(kProtoUdp, 0, true, udp(1, 53, 64)))));
+  BOOST_TEST(deep.fragmentable_offset == 56u);  // the destination options before it excluded
+  BOOST_TEST(deep.transport_offset == 56u);
   const auto later = parsed(ipv6("fd7a::2", "fd7a::1", kProtoIpv6Fragment, frag6(kProtoUdp, 1232, false, Bytes(16, 0))));
   BOOST_TEST((later.fragment == Fragment::kLater));
   BOOST_TEST(later.fragment_offset == 1232u);
