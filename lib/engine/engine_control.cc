@@ -20,7 +20,7 @@ const controlclient::NetMap* Engine::Impl::netmap() const {
 void Engine::Impl::after_client(core::Now now) {
   saw(now);
   bool changed = false, filter_changed = false, full = false;
-  bool stopped = false;
+  bool stopped = false, rotated = false;
   std::string stop_code, stop_message;
   controlclient::Event e;
   while (client->poll_event(e)) {
@@ -43,6 +43,7 @@ void Engine::Impl::after_client(core::Now now) {
         // The server knows the node by the new key now; sessions under the old one end.
         device.set_private_key(e.node_key);
         ++stats.key_rotations;
+        rotated = true;
         Event out;
         out.kind = EventKind::kKeyRotated;
         out.node_key = e.node_key;
@@ -71,6 +72,8 @@ void Engine::Impl::after_client(core::Now now) {
     }
     netmap_time = now.wall;
     apply(client->netmap(), filter_changed, /*from_cache=*/false, now);
+  } else if (rotated) {
+    rewrite_cache_for_new_key(now);
   }
 
   const ClientState state = client->state();
@@ -101,11 +104,15 @@ void Engine::Impl::apply(const controlclient::NetMap& map, bool filter_changed, 
   events.push_back(std::move(applied));
 
   if (from_cache) return;
+  write_cache(map, now.wall);
+}
+
+void Engine::Impl::write_cache(const controlclient::NetMap& map, core::WallTime cached_at) {
   CachedNetmap cache;
   cache.netmap = map;
   cache.node = client->node_id().value_or(map.self.id);
   cache.server_key = server_key;
-  cache.cached_at = now.wall;
+  cache.cached_at = cached_at;
   Event write;
   write.kind = EventKind::kCacheWrite;
   write.node = cache.node;
@@ -113,10 +120,25 @@ void Engine::Impl::apply(const controlclient::NetMap& map, bool filter_changed, 
   events.push_back(std::move(write));
 }
 
+// The server sends the new self in a later delta; until it does, the cache on disk names the old
+// key, which load_cache would refuse after a restart in that window. So the map in force is
+// written again at once under the key the device now uses (its time unchanged: nothing new was
+// learned from the server).
+void Engine::Impl::rewrite_cache_for_new_key(core::Now now) {
+  (void)now;
+  const controlclient::NetMap* map = netmap();
+  if (!map || !map->complete) return;
+  controlclient::NetMap copy = *map;
+  copy.self.node_key = device.public_key();
+  if (cached) cached->netmap.self.node_key = copy.self.node_key;
+  write_cache(copy, netmap_time.value_or(now.wall));
+}
+
 void Engine::Impl::stop(const std::string& code, const std::string& message) {
   stats.peers_removed += peers.clear(device);
   // Nothing may reach a node that is out of the tailnet; the flows it opened end with it.
   filter.set_rules({});
+  filter.clear_flows();
   cached.reset();
   dropped = true;
   Event out;
@@ -177,6 +199,11 @@ Status Engine::load_cache(core::ByteView bytes, core::Now now) {
     return decoded.error();
   }
   CachedNetmap& cache = decoded.value();
+  if (cache.node != cache.netmap.self.id) {
+    ++m.stats.caches_refused;
+    return make_error("engine.cache_mismatch",
+                      "netmap cache: its node id is not the id of the map's own device");
+  }
   if (cache.server_key != m.server_key) {
     ++m.stats.caches_refused;
     return make_error("engine.cache_mismatch",

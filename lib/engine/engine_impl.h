@@ -47,6 +47,10 @@ struct Engine::Impl {
   /// map of the client's).
   void apply(const controlclient::NetMap& map, bool filter_changed, bool from_cache,
              core::Now now);
+  /// Emits kCacheWrite for `map` as the cache file's whole content.
+  void write_cache(const controlclient::NetMap& map, core::WallTime cached_at);
+  /// After a key rotation: the map in force written again under the new key (see the .cc).
+  void rewrite_cache_for_new_key(core::Now now);
   /// The node is out of the tailnet: no peers, no inbound traffic.
   void stop(const std::string& code, const std::string& message);
   void timers(core::Now now, core::Random& r);

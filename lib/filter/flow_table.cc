@@ -146,6 +146,14 @@ void FlowTable::expire(core::Duration now) {
     }
 }
 
+void FlowTable::clear() {
+  for (List& l : lists_)
+    while (l.tail != kNil) {
+      remove(l.tail);
+      ++expired_;
+    }
+}
+
 std::optional<core::Duration> FlowTable::next_deadline() const {
   std::optional<core::Duration> out;
   for (std::size_t c = 0; c < kFlowClassCount; ++c) {

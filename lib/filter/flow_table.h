@@ -64,6 +64,8 @@ class FlowTable {
   void touch(core::Duration now, Flow& flow, FlowClass cls);
   /// Reclaims every flow idle past its class's timeout.
   void expire(core::Duration now);
+  /// Forgets every flow (counted as expired). Allocation-free.
+  void clear();
   /// When the next flow expires; nullopt when empty.
   std::optional<core::Duration> next_deadline() const;
 

@@ -207,6 +207,11 @@ void PacketFilter::expire(core::Now now) {
   sync_flow_stats();
 }
 
+void PacketFilter::clear_flows() {
+  flows_.clear();
+  sync_flow_stats();
+}
+
 std::optional<core::Duration> PacketFilter::next_deadline() const { return flows_.next_deadline(); }
 
 }  // namespace weft::filter

@@ -106,6 +106,9 @@ class PacketFilter {
 
   /// Reclaims flows idle past their timeout (the calls above do this lazily too).
   void expire(core::Now now);
+  /// Forgets every flow this node opened: their replies need a rule again (a node that left the
+  /// tailnet, whose earlier connections must not outlive it).
+  void clear_flows();
   /// When the next flow would expire; nullopt when the table is empty.
   std::optional<core::Duration> next_deadline() const;
 

@@ -309,6 +309,45 @@ BOOST_AUTO_TEST_CASE(node_key_rotates_only_with_the_server) {
   BOOST_TEST(delivered_with(t.b, "new key") == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(cache_written_at_a_rotation_restarts_the_node_under_its_new_key) {
+  Abc t;
+  t.a.events.clear();
+  t.a.trickle = true;  // the registration answer is handled before the delta behind it
+  BOOST_REQUIRE(t.net.world.coordinator->rotate(t.id_of(t.a), t.net.world.now).ok());
+  t.net.settle();
+  // The server's delta with the new self may come later (or never, if the stream drops now):
+  // the cache written with the rotation must already name the new key.
+  auto rotated = std::find_if(t.a.events.begin(), t.a.events.end(),
+                              [](const Event& e) { return e.kind == EventKind::kKeyRotated; });
+  BOOST_REQUIRE(rotated != t.a.events.end());
+  auto written = std::next(rotated);
+  BOOST_REQUIRE(written != t.a.events.end());
+  BOOST_REQUIRE(written->kind == EventKind::kCacheWrite);
+  const std::vector<uint8_t> at_rotation = written->cache;
+
+  t.net.cut_server();
+  t.net.crash(t.a);
+  t.net.start(t.a);
+  auto loaded = t.a.engine->load_cache({at_rotation.data(), at_rotation.size()}, t.net.world.now);
+  BOOST_REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error().detail));
+  t.net.settle();
+  BOOST_TEST(t.a.has_peer(t.b));
+  t.udp(t.a, t.b, "after rotation and restart");
+  BOOST_TEST(delivered_with(t.b, "after rotation and restart") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_stopped_node_forgets_the_flows_it_opened) {
+  Abc t;
+  t.udp(t.b, t.c, "out", 7, 40000);  // b opens a flow to c (b may reach c)
+  t.udp(t.c, t.b, "reply", 40000, 7);
+  BOOST_TEST(delivered_with(t.b, "reply") == 1u);
+  BOOST_TEST(t.b.engine->status(t.net.world.now).filter.flows_created >= 1u);
+  BOOST_REQUIRE(t.net.world.coordinator->remove(t.id_of(t.b), t.net.world.now).ok());
+  t.net.settle();
+  BOOST_TEST(t.b.engine->netmap() == nullptr);
+  BOOST_TEST(t.b.engine->status(t.net.world.now).filter.flows_expired >= 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_node_waiting_to_dial_has_no_deadline_in_the_past) {
   Tailnet net(kPolicy);
   core::SeededRandom rng(3);

@@ -42,6 +42,9 @@ struct Node {
   std::vector<std::vector<uint8_t>> delivered;  // IP packets for the TUN
   std::vector<Output> drops;
   bool up = true;  // false: datagrams to it are lost (the process is down)
+  /// The server's bytes reach the engine one at a time (each message handled on its own, as
+  /// when a stream drops between two of them).
+  bool trickle = false;
 
   /// The node's own IPv4 address from its netmap.
   util::IpAddress v4() const {
@@ -128,6 +131,8 @@ struct Tailnet {
         Event e;
         while (n->engine->poll_event(e)) {
           if (e.kind == EventKind::kCacheWrite) n->cache = e.cache;
+          // The driver persists a rotated key: a restart comes back under it.
+          if (e.kind == EventKind::kKeyRotated) n->config.client.node_key = e.node_key;
           n->events.push_back(std::move(e));
         }
       }
@@ -136,8 +141,11 @@ struct Tailnet {
         moved = true;
         for (auto& n : nodes) {
           if (!n->conn || *n->conn != t.connection) continue;
-          if (!t.bytes.empty())
+          if (n->trickle) {
+            for (uint8_t b : t.bytes) n->engine->control_bytes({&b, 1}, world.now, world.rng);
+          } else if (!t.bytes.empty()) {
             n->engine->control_bytes({t.bytes.data(), t.bytes.size()}, world.now, world.rng);
+          }
           if (t.close) {
             n->engine->control_disconnected(world.now);
             world.coordinator->connection_closed(*n->conn, world.now);

@@ -252,6 +252,16 @@ BOOST_AUTO_TEST_CASE(rules_change_but_flows_stay) {
   BOOST_TEST(accepts(f, udp_in(kOther4, 53, 5000), 1s));
 }
 
+BOOST_AUTO_TEST_CASE(cleared_flows_no_longer_admit_replies) {
+  PacketFilter f;
+  f.note_outbound(at(0s), view(udp_out(kOther4, 5000, 53)));
+  BOOST_TEST(accepts(f, udp_in(kOther4, 53, 5000), 1s));
+  f.clear_flows();
+  BOOST_TEST(f.flow_count() == 0u);
+  BOOST_TEST(f.stats().flows_expired == 1u);
+  BOOST_TEST(!accepts(f, udp_in(kOther4, 53, 5000), 2s));
+}
+
 BOOST_AUTO_TEST_CASE(echo_replies_match_the_request_id) {
   const FilterLimits limits;
   PacketFilter f;
