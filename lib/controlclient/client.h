@@ -44,9 +44,10 @@ struct ClientConfig {
   core::Duration backoff_max = std::chrono::seconds(60);
   /// Reconnect delay while the server is unreachable (Retry::kUnreachable: a failed or timed-out
   /// dial, a connection lost before the server's first byte, a lost stream): uniform in
-  /// [unreachable_retry / 2, unreachable_retry], never doubling, so the node is back within
-  /// dial_timeout + unreachable_retry (+ the handshake's round trips) of the server's return.
-  core::Duration unreachable_retry = std::chrono::seconds(1);
+  /// [unreachable_retry / 2, unreachable_retry], never doubling. With dial_timeout, an unanswered
+  /// SYN is repeated every 1.4-1.8 s, so the node is back within 1.8 s plus the handshake's four
+  /// round trips (TCP, Noise, registration, map) of the server's return: within 2 s up to 50 ms.
+  core::Duration unreachable_retry = std::chrono::milliseconds(800);
   /// For the driver: a dial whose transport has not connected (TCP: no SYN-ACK) within this long
   /// is abandoned and reported as a failed dial. RFC 6298's initial RTO: an unanswered SYN was
   /// most likely lost, and the next attempt is the probe TCP would send, without TCP's doubling
