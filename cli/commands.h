@@ -2,6 +2,7 @@
 // Each returns the process exit code.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,17 @@ struct ServeCliOptions {
   std::string dns_domain;         // empty: weft.internal
 };
 int run_serve(const ServeCliOptions& options);
+
+struct UpOptions {
+  std::string server;     // --server URL; empty: the one DIR is registered with
+  std::string auth_key;   // --authkey KEY; only for the first registration
+  std::string state_dir;  // --state DIR; empty: /var/lib/weft
+  std::string hostname;   // empty: this machine's host name
+  std::string interface;  // --interface / --tun NAME; empty: weft0
+  std::string ca_file;    // --ca-file PEM for an https server; empty: the system's roots
+  uint16_t port = 41641;  // WireGuard UDP port; 0: any
+};
+int run_up(const UpOptions& options);
 
 /// One `weft admin` command: AREA ACTION plus the fields that action takes.
 struct AdminOptions {

@@ -68,6 +68,19 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--dns-domain", serve.dns_domain,
                         "Domain of the devices' DNS names (default weft.internal)");
 
+  weft::cli::UpOptions up;
+  auto* up_cmd = app.add_subcommand(
+      "up", "Run this machine as a tailnet node in the foreground (needs root)");
+  up_cmd->add_option("--server", up.server,
+                     "Coordination server URL (http[s]://HOST[:PORT]); default: the one --state "
+                     "is registered with");
+  up_cmd->add_option("--authkey", up.auth_key, "Pre-auth key (first registration only)");
+  up_cmd->add_option("--state", up.state_dir, "State directory (default /var/lib/weft)");
+  up_cmd->add_option("--hostname", up.hostname, "Name to request (default: the host name)");
+  up_cmd->add_option("--interface,--tun", up.interface, "TUN interface name (default weft0)");
+  up_cmd->add_option("--port", up.port, "WireGuard UDP port (0: any)")->capture_default_str();
+  up_cmd->add_option("--ca-file", up.ca_file, "PEM CA file for an https server");
+
   weft::cli::AdminOptions admin;
   auto* admin_cmd = app.add_subcommand(
       "admin", "Operate a running weft serve over its admin socket (--state DIR)");
@@ -145,6 +158,7 @@ int main(int argc, char** argv) {
   if (tunnel_cmd->parsed()) return weft::cli::run_tunnel(tunnel);
   if (serve_cmd->parsed()) return weft::cli::run_serve(serve);
   if (admin_cmd->parsed()) return weft::cli::run_admin(admin);
+  if (up_cmd->parsed()) return weft::cli::run_up(up);
   std::cerr << app.help();
   return 2;
 }

@@ -5,6 +5,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,8 @@
 
 #include "stream/stream_pump.h"
 #include "control/upgrade.h"
+#include "core/key_text.h"
+#include "node/resolve.h"
 
 namespace weft::node {
 namespace {
@@ -76,37 +79,42 @@ template <class Stream>
 class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
  public:
   DialOp(std::shared_ptr<const DialerShared> shared,
-         std::shared_ptr<StreamPump<Stream>> pump, std::function<void(DialResult)> done)
+         std::shared_ptr<StreamPump<Stream>> pump, std::function<void(DialResult)> done,
+         bool key_request = false)
       : shared_(std::move(shared)),
         pump_(std::move(pump)),
-        resolver_(shared_->io),
+        key_request_(key_request),
         timer_(shared_->io),
         done_(std::move(done)) {}
 
   void run() {
-    timer_.expires_after(shared_->options.timeout);
-    timer_.async_wait([self = this->shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec) self->on_timeout();
-    });
+    // The connect has a shorter bound of its own when asked (an unanswered SYN is retried as a
+    // new dial, not by TCP's doubling timer); the rest of the overall timeout follows it.
+    arm_timer(connect_bound());
     const ServerUrl& url = shared_->url;
-    resolver_.async_resolve(
-        url.host, std::to_string(url.port),
-        [self = this->shared_from_this()](const boost::system::error_code& ec,
-                                          tcp::resolver::results_type results) {
-          self->on_resolved(ec, std::move(results));
-        });
+    resolving_ = true;
+    resolve_on_thread(shared_->io, url.host, url.port,
+                      [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                        std::vector<tcp::endpoint> endpoints) {
+                        self->on_resolved(ec, std::move(endpoints));
+                      });
   }
 
  private:
-  void on_resolved(const boost::system::error_code& ec, tcp::resolver::results_type results) {
+  void on_resolved(const boost::system::error_code& ec, std::vector<tcp::endpoint> endpoints) {
+    resolving_ = false;
     if (finished_) return;
+    if (!ec && endpoints.empty()) {
+      fail("dial.resolve", "cannot resolve " + shared_->url.host + ": no addresses");
+      return;
+    }
     if (ec) {
       fail("dial.resolve", "cannot resolve " + shared_->url.host + ": " + ec.message());
       return;
     }
     beast::get_lowest_layer(pump_->stream())
-        .async_connect(results, [self = this->shared_from_this()](
-                                    const boost::system::error_code& ec, const tcp::endpoint&) {
+        .async_connect(endpoints, [self = this->shared_from_this()](
+                                      const boost::system::error_code& ec, const tcp::endpoint&) {
           self->on_connected(ec);
         });
   }
@@ -117,6 +125,9 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
       fail("dial.connect", "cannot connect to " + shared_->url.authority() + ": " + ec.message());
       return;
     }
+    connected_ = true;
+    if (connect_bound() < shared_->options.timeout)
+      arm_timer(shared_->options.timeout - connect_bound());
     boost::system::error_code ignored;
     pump_->socket().set_option(tcp::no_delay(true), ignored);
     if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -141,14 +152,18 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
   }
 
   void send_request() {
-    request_.method(http::verb::post);
-    request_.target(control::kControlPath);
+    request_.method(key_request_ ? http::verb::get : http::verb::post);
+    request_.target(key_request_ ? control::kKeyPath : control::kControlPath);
     request_.version(11);
     request_.set(http::field::host, shared_->url.authority());
     request_.set(http::field::user_agent, "weft");
-    request_.set(http::field::connection, "Upgrade");
-    request_.set(http::field::upgrade, control::kUpgradeToken);
-    request_.set(control::kVersionHeader, std::to_string(shared_->options.version));
+    if (key_request_) {
+      request_.set(http::field::connection, "close");
+    } else {
+      request_.set(http::field::connection, "Upgrade");
+      request_.set(http::field::upgrade, control::kUpgradeToken);
+      request_.set(control::kVersionHeader, std::to_string(shared_->options.version));
+    }
     request_.prepare_payload();
     http::async_write(pump_->stream(), request_,
                       [self = this->shared_from_this()](const boost::system::error_code& ec,
@@ -180,6 +195,13 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
     const auto& res = parser_->get();
     DialResult result;
     result.http_status = res.result_int();
+    if (key_request_ && res.result() == http::status::ok) {
+      // The answer is the body; the connection has no further use.
+      result.http_body = res.body();
+      pump_->close();
+      finish(std::move(result));
+      return;
+    }
     if (res.result() != http::status::switching_protocols) {
       result.http_body = res.body();
       std::string reason(res.reason());
@@ -204,20 +226,41 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
     finish(std::move(result));
   }
 
+  std::chrono::milliseconds connect_bound() const {
+    const auto& o = shared_->options;
+    return o.connect_timeout.count() > 0 ? std::min(o.connect_timeout, o.timeout) : o.timeout;
+  }
+
+  void arm_timer(std::chrono::milliseconds after) {
+    timer_.expires_after(after);  // cancels a wait pending: its handler sees operation_aborted
+    // A wait that had already expired when re-armed still runs: its generation is old.
+    const uint64_t gen = ++timer_generation_;
+    timer_.async_wait(
+        [self = this->shared_from_this(), gen](const boost::system::error_code& ec) {
+          if (!ec && gen == self->timer_generation_) self->on_timeout();
+        });
+  }
+
   void on_timeout() {
     if (finished_) return;
     timed_out_ = true;
-    resolver_.cancel();
+    // A resolution in flight cannot be cancelled (getaddrinfo on its thread): fail now.
+    if (resolving_) {
+      fail("dial.resolve", "");
+      return;
+    }
     pump_->close();  // pending operations complete with errors, reported as the timeout
   }
 
   void fail(const char* code, std::string detail) {
     DialResult result;
     if (timed_out_) {
-      result.error = make_error("dial.timeout", "no control stream from " +
-                                                    shared_->url.to_string() + " within " +
-                                                    std::to_string(shared_->options.timeout.count()) +
-                                                    " ms");
+      result.error = make_error(
+          "dial.timeout",
+          connected_ ? "no control stream from " + shared_->url.to_string() + " within " +
+                           std::to_string(shared_->options.timeout.count()) + " ms"
+                     : "cannot connect to " + shared_->url.authority() + " within " +
+                           std::to_string(connect_bound().count()) + " ms");
     } else {
       result.error = make_error(code, std::move(detail));
     }
@@ -234,7 +277,7 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
 
   std::shared_ptr<const DialerShared> shared_;
   std::shared_ptr<StreamPump<Stream>> pump_;
-  tcp::resolver resolver_;
+  bool key_request_;  // GET /key instead of the upgrade
   asio::steady_timer timer_;
   std::function<void(DialResult)> done_;
   http::request<http::empty_body> request_;
@@ -242,6 +285,9 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
   std::optional<http::response_parser<http::string_body>> parser_;
   bool finished_ = false;
   bool timed_out_ = false;
+  bool connected_ = false;  // the transport is up (TCP connected)
+  bool resolving_ = false;
+  uint64_t timer_generation_ = 0;
 };
 
 }  // namespace
@@ -280,17 +326,40 @@ ControlDialer::~ControlDialer() = default;
 
 const ServerUrl& ControlDialer::url() const { return shared_->url; }
 
-void ControlDialer::dial(std::function<void(DialResult)> done) {
+void ControlDialer::dial(std::function<void(DialResult)> done) { start(std::move(done), false); }
+
+void ControlDialer::start(std::function<void(DialResult)> done, bool key_request) {
   const DialOptions& options = shared_->options;
   if (shared_->tls) {
     auto pump = std::make_shared<StreamPump<TlsStream>>(options.pump, TcpStream(shared_->io),
                                                         *shared_->tls);
     pump->keep_alive(shared_->tls);
-    std::make_shared<DialOp<TlsStream>>(shared_, std::move(pump), std::move(done))->run();
+    std::make_shared<DialOp<TlsStream>>(shared_, std::move(pump), std::move(done), key_request)
+        ->run();
   } else {
     auto pump = std::make_shared<StreamPump<TcpStream>>(options.pump, shared_->io);
-    std::make_shared<DialOp<TcpStream>>(shared_, std::move(pump), std::move(done))->run();
+    std::make_shared<DialOp<TcpStream>>(shared_, std::move(pump), std::move(done), key_request)
+        ->run();
   }
+}
+
+void ControlDialer::fetch_key(std::function<void(Result<core::MachinePublicKey>)> done) {
+  start(
+      [done = std::move(done)](DialResult r) {
+        if (!r.error.code.empty()) {
+          done(std::move(r.error));
+          return;
+        }
+        std::string text = r.http_body;
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        auto key = core::key_from_base64(text);
+        if (!key) {
+          done(make_error("dial.http", "the server's /key answer is not one base64 key"));
+          return;
+        }
+        done(core::MachinePublicKey(*key));
+      },
+      true);
 }
 
 }  // namespace weft::node

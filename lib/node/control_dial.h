@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "control/frame.h"
+#include "core/key.h"
 #include "node/server_url.h"
 #include "stream/byte_pump.h"
 #include "util/result.h"
@@ -27,6 +28,10 @@ struct DialOptions {
   std::string ca_file;
   /// Resolving, connecting, the TLS handshake and the upgrade exchange together.
   std::chrono::milliseconds timeout{10000};
+  /// When positive (and below `timeout`): resolving and the TCP connect alone must finish
+  /// within this long, else "dial.timeout" (controlclient::ClientConfig::dial_timeout: the
+  /// client retries a lost SYN as a new dial soon, instead of TCP's doubling SYN timer).
+  std::chrono::milliseconds connect_timeout{0};
   /// The version asked for; another value than the node's own is for tests of refusals.
   uint16_t version = control::kProtocolVersion;
   /// Limits of the upgraded connection's pump.
@@ -70,9 +75,15 @@ class ControlDialer {
   /// Starts one dial on the io_context. `done` is called exactly once, from the io_context
   /// (never inside dial). Dials in flight continue if the dialer is destroyed.
   void dial(std::function<void(DialResult)> done);
+  /// Asks the server for its public key (`GET /key`, over TLS for https: the certificate
+  /// vouches for it; over http the first answer is trusted, and kept by the caller). `done` is
+  /// called once, from the io_context. Errors: the dial's codes; "dial.refused" (an answer
+  /// other than 200), "dial.http" (a body that is not one base64 key).
+  void fetch_key(std::function<void(Result<core::MachinePublicKey>)> done);
 
  private:
   explicit ControlDialer(std::shared_ptr<const DialerShared> shared);
+  void start(std::function<void(DialResult)> done, bool key_request);
   std::shared_ptr<const DialerShared> shared_;  // also held by dials in flight
 };
 

@@ -53,6 +53,18 @@ struct ControlDriver::Impl : std::enable_shared_from_this<Impl> {
 
   core::Now now() const { return clock->now(); }
 
+  /// Runs `f` (a call into the core from a completion handler) as part of a round: a drive()
+  /// it causes (the engine's adapter re-enters through the data path's hook) only asks for
+  /// another round, so nothing is flushed before the stream is in place. drive() follows.
+  template <class F>
+  auto in_round(F&& f) {
+    const bool was = driving;
+    driving = true;
+    auto r = f();
+    driving = was;
+    return r;
+  }
+
   /// After any call into the core: its bytes to the stream, its events to the consumer, a dial
   /// when it wants one, the timer at its deadline. Re-entered from an event's consumer (a
   /// setter, stop), it only asks the running loop for another round.
@@ -118,7 +130,10 @@ struct ControlDriver::Impl : std::enable_shared_from_this<Impl> {
       ++counters.dial_failures;
       last_dial_error = std::move(r.error);
       // For the core, a connection that ended at once: it backs off as after any other.
-      if (core->connected(t, *rng).ok()) core->disconnected(t);
+      in_round([&] {
+        if (core->connected(t, *rng).ok()) core->disconnected(t);
+        return true;
+      });
       if (on_dial_failed) {
         auto keep = shared_from_this();  // the handler may destroy the owner
         on_dial_failed(last_dial_error);
@@ -128,7 +143,7 @@ struct ControlDriver::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     last_dial_error = Error{};
-    if (!core->connected(t, *rng).ok()) {
+    if (!in_round([&] { return core->connected(t, *rng).ok(); })) {
       r.stream->close();
       drive();
       return;
@@ -151,7 +166,10 @@ struct ControlDriver::Impl : std::enable_shared_from_this<Impl> {
     if (gen != generation || stopped) return;
     counters.bytes_received += data.size;
     counters.last_read = now();
-    core->bytes(data, counters.last_read, *rng);
+    in_round([&] {
+      core->bytes(data, counters.last_read, *rng);
+      return true;
+    });
     drive();
   }
 
@@ -159,7 +177,10 @@ struct ControlDriver::Impl : std::enable_shared_from_this<Impl> {
     if (gen != generation || stopped) return;
     ++counters.disconnects;
     drop_stream();
-    core->disconnected(now());
+    in_round([&] {
+      core->disconnected(now());
+      return true;
+    });
     drive();
   }
 
@@ -189,7 +210,12 @@ struct ControlDriver::Impl : std::enable_shared_from_this<Impl> {
     // A wait re-armed after it completed still runs: resetting armed_at makes arm() re-arm.
     armed_at.reset();
     const core::Now t = now();
-    if (auto at = core->next_deadline(); at && t.mono >= *at) core->on_deadline(t, *rng);
+    if (auto at = core->next_deadline(); at && t.mono >= *at) {
+      in_round([&] {
+        core->on_deadline(t, *rng);
+        return true;
+      });
+    }
     drive();
   }
 

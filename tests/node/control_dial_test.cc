@@ -180,4 +180,33 @@ BOOST_AUTO_TEST_CASE(refuses_to_create_with_a_missing_ca_file) {
   BOOST_TEST(d.error().detail.find("/nonexistent/ca.pem") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(fetches_the_servers_key_with_get_key) {
+  boost::asio::io_context io;
+  const std::string key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+  CannedServer server(io, "HTTP/1.1 200 OK\r\nContent-Length: 45\r\nConnection: close\r\n\r\n" +
+                              key + "\n");
+  auto dialer = node::ControlDialer::create(io, server.url());
+  BOOST_REQUIRE(dialer.ok());
+  std::optional<Result<core::MachinePublicKey>> got;
+  (*dialer)->fetch_key([&](Result<core::MachinePublicKey> r) { got = std::move(r); });
+  BOOST_REQUIRE(run_until(io, [&] { return got.has_value(); }));
+  BOOST_REQUIRE_MESSAGE(got->ok(), (got->ok() ? "" : got->error().detail));
+  core::KeyBytes ones;
+  ones.fill(1);
+  BOOST_TEST(((*got)->bytes == ones));
+  BOOST_TEST(server.request.rfind("GET /key HTTP/1.1\r\n", 0) == 0u, server.request);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_key_answer_that_is_not_one_key) {
+  boost::asio::io_context io;
+  CannedServer server(io, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+  auto dialer = node::ControlDialer::create(io, server.url());
+  BOOST_REQUIRE(dialer.ok());
+  std::optional<Result<core::MachinePublicKey>> got;
+  (*dialer)->fetch_key([&](Result<core::MachinePublicKey> r) { got = std::move(r); });
+  BOOST_REQUIRE(run_until(io, [&] { return got.has_value(); }));
+  BOOST_REQUIRE(!got->ok());
+  BOOST_TEST(got->error().code == "dial.http");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

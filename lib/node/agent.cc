@@ -1,0 +1,353 @@
+// `weft up` as a composition (agent.h): state directory, TUN + UDP data path over the node
+// engine, the control driver, and the engine's events carried out.
+#include "node/agent.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <optional>
+
+#include "core/key_text.h"
+#include "crypto/crypto.h"
+#include "dataplane/data_core.h"
+#include "dataplane/datapath.h"
+#include "dataplane/interface_setup.h"
+#include "node/control_dial.h"
+#include "node/control_driver.h"
+#include "node/engine_control.h"
+#include "node/local_endpoints.h"
+#include "node/tailnet_interface.h"
+#include "runtime/system_random.h"
+#include "runtime/tun_device.h"
+#include "runtime/udp_socket.h"
+
+namespace weft::node {
+namespace {
+
+constexpr char kClientVersion[] = "weft 0.1.0";
+
+/// "12:03:11", local time, for log lines a person reads next to other logs.
+std::string clock_time(core::WallTime t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::localtime_r(&s, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+std::string peers_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " peer" : " peers"); }
+
+std::string addresses_text(const std::vector<util::IpAddress>& addresses) {
+  std::string out;
+  for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.to_string();
+  return out;
+}
+
+core::DiscoPublicKey fresh_disco_key(core::Random& rng) {
+  // Discovery is not built yet (the connectivity issues); the server wants a key all the same.
+  crypto::Key32 seed{};
+  rng.fill(seed.data(), seed.size());
+  crypto::Key32 priv = crypto::x25519_private_from_random(seed);
+  core::DiscoPublicKey pub(crypto::x25519_public(priv));
+  core::secure_wipe(seed.data(), seed.size());
+  core::secure_wipe(priv.data(), priv.size());
+  return pub;
+}
+
+std::string own_hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
+  return hostname_label(buf);
+}
+
+}  // namespace
+
+std::string hostname_label(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, name.find('.'))) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') out.push_back(c);
+    if (out.size() == control::kMaxHostnameBytes) break;
+  }
+  while (!out.empty() && out.front() == '-') out.erase(out.begin());
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+struct Agent::Impl {
+  AgentSettings settings;
+  // Declaration order is teardown order reversed: sources go before the loop.
+  dataplane::Loop loop;
+  runtime::SystemRandom rng;
+  std::unique_ptr<NodeState> state;
+  std::string server_url;
+  std::unique_ptr<ControlDialer> dialer;
+  std::unique_ptr<engine::Engine> engine;
+  std::optional<dataplane::DataCoreOf<engine::Engine>> core;
+  std::optional<runtime::TunDevice> tun;
+  std::unique_ptr<dataplane::DataPath> path;
+  std::unique_ptr<ControlDriver> control;
+  Status result = Ok{};
+  std::vector<util::IpAddress> configured;  // addresses on the interface
+  std::optional<std::size_t> logged_peers;
+  bool logged_from_cache = false;
+  /// Set at the first failed dial or lost stream of an outage; reset by the server's netmap.
+  std::optional<core::WallTime> offline_since;
+  bool was_connected = false;
+
+  void log(const std::string& line) const {
+    if (settings.log) settings.log(line);
+  }
+
+  void stop(std::string_view reason, Status status) {
+    log(std::string(reason));
+    result = std::move(status);
+    loop.stop();
+  }
+
+  void on_event(const engine::Event& e) {
+    switch (e.kind) {
+      case engine::EventKind::kRegistered:
+        log("registered with " + server_url + " as node " + std::to_string(e.node.value));
+        break;
+      case engine::EventKind::kPendingApproval:
+        log("registered as node " + std::to_string(e.node.value) +
+            ", pending approval: the operator runs `weft admin nodes approve " +
+            std::to_string(e.node.value) + "`");
+        break;
+      case engine::EventKind::kNetmapApplied:
+        on_netmap(e);
+        break;
+      case engine::EventKind::kCacheWrite:
+        if (auto s = state->write_cache(e.cache); !s.ok())
+          log("cannot write the netmap cache: " + s.error().detail);
+        break;
+      case engine::EventKind::kKeyRotated:
+        if (auto s = state->save_node_key(e.node_key); !s.ok()) {
+          log("node key rotated, but cannot persist it: " + s.error().detail);
+        } else {
+          log("node key rotated (the server asked); new key " +
+              core::key_to_base64(engine->node_public_key().bytes));
+        }
+        break;
+      case engine::EventKind::kStopped:
+        if (auto s = state->delete_cache(); !s.ok()) log(s.error().detail);
+        logged_peers.reset();
+        log("out of the tailnet: " + e.message + " (" + e.code +
+            "); every peer removed and the cache deleted; run weft up with --authkey to join again");
+        break;
+      default:
+        // Answers for the local API (ping replies) go to it once it is wired in.
+        break;
+    }
+  }
+
+  void on_netmap(const engine::Event& e) {
+    if (e.addresses != configured && !e.addresses.empty()) {
+      auto skipped = dataplane::configure_interface(
+          *tun, tailnet_layout(e.addresses, static_cast<uint32_t>(wg::kDefaultMtu)));
+      if (!skipped.ok()) {
+        log("cannot configure " + tun->name() + ": " + skipped.error().detail);
+      } else {
+        configured = e.addresses;
+        log("interface " + tun->name() + " has " + addresses_text(configured));
+      }
+    }
+    if (e.from_cache) {
+      const auto st = engine_status();
+      log("running from cache (netmap cached at " +
+          (st.netmap_time ? clock_time(*st.netmap_time) : std::string("?")) + ", policy version " +
+          std::to_string(st.policy_version) + ", " + peers_text(e.peers) +
+          ") until the coordination server answers");
+      logged_peers = e.peers;
+      logged_from_cache = true;
+      return;
+    }
+    if (offline_since) {
+      log("coordination server reachable again (unreachable since " + clock_time(*offline_since) +
+          "); resynchronised");
+      offline_since.reset();
+    }
+    if (!logged_peers || *logged_peers != e.peers || logged_from_cache) {
+      log("netmap applied: " + peers_text(e.peers));
+      logged_peers = e.peers;
+      logged_from_cache = false;
+    }
+  }
+
+  void on_dial_failed(const Error& e) {
+    if (offline_since) return;  // one line per outage
+    offline_since = loop.clock().now().wall;
+    log("coordination server unreachable since " + clock_time(*offline_since) + ": " + e.detail +
+        (logged_peers ? "; keeping the netmap in use" : "") + "; retrying");
+  }
+
+  // After every event of the data path: the control side's share of it.
+  void after_event() {
+    control->drive();
+    const bool now_connected = control->connected();
+    if (was_connected && !now_connected && !offline_since && !control->stopped()) {
+      offline_since = loop.clock().now().wall;
+      log("control stream to " + server_url + " lost at " + clock_time(*offline_since) +
+          "; reconnecting" + (logged_peers ? ", keeping the netmap in use" : ""));
+    }
+    was_connected = now_connected;
+  }
+
+  engine::EngineStatus engine_status() {
+    const core::Now t = loop.clock().now();
+    return path->with_core([&] { return engine->status(t); });
+  }
+
+  Status bind_server();
+  void load_cache();
+  void report_endpoints();
+};
+
+Status Agent::Impl::bind_server() {
+  const auto& bound = state->server();
+  std::string url = settings.server_url;
+  if (url.empty()) {
+    if (!bound) {
+      return make_error("node.no_server", state->dir() +
+                                              " is not registered with a coordination server: "
+                                              "give --server URL (and --authkey KEY)");
+    }
+    url = bound->url;
+  }
+  auto parsed = parse_server_url(url);
+  if (!parsed.ok()) return parsed.error();
+  server_url = parsed->to_string();
+  if (bound) {
+    auto was = parse_server_url(bound->url);
+    if (!was.ok() || was->to_string() != server_url) {
+      return make_error("node.server_mismatch",
+                        state->dir() + " belongs to " + bound->url +
+                            "; use another --state directory for " + url);
+    }
+  }
+  DialOptions options;
+  options.ca_file = settings.ca_file;
+  // The client's contract: a connect unanswered this long is a failed dial, retried soon.
+  options.connect_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(controlclient::ClientConfig{}.dial_timeout);
+  auto dialer_made = ControlDialer::create(loop.io(), server_url, options);
+  if (!dialer_made.ok()) return dialer_made.error();
+  dialer = std::move(*dialer_made);
+  if (bound) return Ok{};
+  // First start: the server's key, kept from now on (over http, trusted on first use).
+  std::optional<Result<core::MachinePublicKey>> got;
+  dialer->fetch_key([&got](Result<core::MachinePublicKey> r) { got = std::move(r); });
+  while (!got) loop.io().run_one();
+  if (!got->ok()) return got->error();
+  if (auto s = state->save_server({url, **got}); !s.ok()) return s;
+  log("coordination server " + server_url + " has key " + core::key_to_base64((*got)->bytes) +
+      " (kept in " + state->path("server") + ")");
+  return Ok{};
+}
+
+void Agent::Impl::load_cache() {
+  auto bytes = state->read_cache();
+  if (!bytes.ok()) {
+    log("netmap cache not used: " + bytes.error().detail + "; waiting for the coordination server");
+    return;
+  }
+  if (!*bytes) return;
+  const core::Now t = loop.clock().now();
+  Status s = path->with_core([&] { return engine->load_cache(core::ByteView{(*bytes)->data(), (*bytes)->size()}, t); });
+  if (!s.ok()) {
+    log("netmap cache " + state->path("netmap.cache") + " refused: " + s.error().detail + " (" +
+        s.error().code + "); waiting for the coordination server");
+  }
+}
+
+void Agent::Impl::report_endpoints() {
+  auto endpoints = local_endpoints(path->listen_port(), tun->name());
+  if (!endpoints.ok()) {
+    log("no endpoints to report: " + endpoints.error().detail);
+    return;
+  }
+  if (endpoints->size() > control::kMaxEndpoints) endpoints->resize(control::kMaxEndpoints);
+  const core::Now t = loop.clock().now();
+  Status s = path->with_core([&] { return engine->set_endpoints(*endpoints, 0, t); });
+  if (!s.ok()) log("endpoints refused: " + s.error().detail);
+}
+
+Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Agent::~Agent() = default;
+
+Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
+  if (settings.threads != 1 && settings.threads != 2)
+    return make_error("config.invalid", "threads must be 1 or 2");
+  auto impl = std::make_unique<Impl>();
+  Impl& d = *impl;
+  d.settings = settings;
+
+  auto state = NodeState::open(settings.state_dir, d.rng);
+  if (!state.ok()) return state.error();
+  d.state = std::move(*state);
+  if (auto s = d.bind_server(); !s.ok()) return s.error();
+
+  engine::EngineConfig config;
+  auto& c = config.client;
+  c.machine_key = d.state->machine_key();
+  c.server_key = d.state->server()->key;
+  c.node_key = d.state->node_key();
+  c.disco_key = fresh_disco_key(d.rng);
+  c.auth_key = settings.auth_key;
+  c.hostinfo.hostname = settings.hostname.empty() ? own_hostname() : settings.hostname;
+  c.hostinfo.os = "linux";
+  c.hostinfo.client_version = kClientVersion;
+  auto engine = engine::Engine::create(config, d.rng);
+  if (!engine.ok()) return engine.error();
+  d.engine = std::move(*engine);
+
+  auto tun = runtime::TunDevice::create(settings.interface_name);
+  if (!tun.ok()) return tun.error();
+  d.tun = std::move(*tun);
+  auto udp = runtime::UdpSocket::bind_any(settings.port);
+  if (!udp.ok()) return udp.error();
+
+  d.core.emplace(*d.engine);
+  d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.core, *d.tun, std::move(*udp),
+                                                 settings.threads);
+  d.path->on_fatal([&d](const Error& e) { d.stop(e.detail, e); });
+  ControlDriverOptions options;
+  options.clock = &d.loop.clock();
+  options.rng = &d.rng;
+  options.on_dial_failed = [&d](const Error& e) { d.on_dial_failed(e); };
+  d.control = std::make_unique<ControlDriver>(
+      d.loop.io(), *d.dialer,
+      std::make_unique<EngineControl>(*d.engine, *d.path,
+                                      [&d](const engine::Event& e) { d.on_event(e); }),
+      std::move(options));
+  d.path->on_after_event([&d](core::Now) { d.after_event(); });
+
+  d.load_cache();
+  d.report_endpoints();
+  d.log("node key " + core::key_to_base64(d.engine->node_public_key().bytes) + ", interface " +
+        d.tun->name() + ", UDP port " + std::to_string(d.path->listen_port()) + ", server " +
+        d.server_url + ", state " + d.state->dir());
+  return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
+dataplane::Loop& Agent::loop() { return impl_->loop; }
+
+Status Agent::run() {
+  Impl& d = *impl_;
+  if (auto s = d.path->start(); !s.ok()) return s;
+  d.control->start();
+  d.loop.run();
+  d.control->stop();
+  d.path->stop();
+  return d.result;
+}
+
+void Agent::stop(std::string_view reason) { impl_->stop(reason, Ok{}); }
+
+engine::EngineStatus Agent::status() { return impl_->engine_status(); }
+const std::string& Agent::interface_name() const { return impl_->tun->name(); }
+uint16_t Agent::listen_port() const { return impl_->path->listen_port(); }
+
+}  // namespace weft::node
