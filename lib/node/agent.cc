@@ -95,6 +95,7 @@ struct Agent::Impl {
   /// Set at the first failed dial or lost stream of an outage; reset by the server's netmap.
   std::optional<core::WallTime> offline_since;
   bool was_connected = false;
+  uint64_t registered_as = 0;  // node id of the last registration logged
 
   void log(const std::string& line) const {
     if (settings.log) settings.log(line);
@@ -109,7 +110,10 @@ struct Agent::Impl {
   void on_event(const engine::Event& e) {
     switch (e.kind) {
       case engine::EventKind::kRegistered:
-        log("registered with " + server_url + " as node " + std::to_string(e.node.value));
+        // Every connection registers again; only a change is news.
+        if (registered_as != e.node.value)
+          log("registered with " + server_url + " as node " + std::to_string(e.node.value));
+        registered_as = e.node.value;
         break;
       case engine::EventKind::kPendingApproval:
         log("registered as node " + std::to_string(e.node.value) +

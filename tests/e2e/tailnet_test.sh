@@ -3,7 +3,8 @@
 # (a bridge), policy tag:a -> tag:b and tag:b -> tag:c (docs/operations.md, "Running a node").
 # a reaches b; a cannot reach c (no peer); c cannot reach b (b's filter drops it); b reaches c and
 # the replies come back. The server killed: a<->b keeps working; a restarted during the outage
-# comes back from its netmap cache without the server; the server back: the nodes resynchronise.
+# comes back from its netmap cache without the server, and with a damaged cache waits for the
+# server instead; the server back: the nodes resynchronise. c knows the server by a host name.
 # Needs WEFT_BIN (set by ctest), root, ip, jq, ping. About 60 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -83,9 +84,15 @@ wait_logged() {
     netns_fail "node $m never logged: $what"
   fi
 }
-for m in a b c; do start_node "$m" --server "$url" --authkey "${KEY[$m]}"; done
+# c knows the server by name (ip netns exec mounts /etc/netns/NS/hosts over /etc/hosts).
+mkdir -p "/etc/netns/${NS[c]}"
+netns_on_cleanup rm -rf "/etc/netns/${NS[c]}"
+echo "${LAN[s]} ctl.weft.test" >"/etc/netns/${NS[c]}/hosts"
+start_node a --server "$url" --authkey "${KEY[a]}"
+start_node b --server "$url" --authkey "${KEY[b]}"
+start_node c --server "http://ctl.weft.test:$port" --authkey "${KEY[c]}"
 for m in a b c; do wait_logged "$m" 'netmap applied: '; done
-echo "ok - a, b and c registered and hold their netmaps"
+echo "ok - a, b and c registered and hold their netmaps (c found the server by its name)"
 
 declare -A ADDR
 nodes=$(admin "$state" --json nodes list)
@@ -128,6 +135,16 @@ start_node a  # no --server, no --authkey: the state directory has them
 wait_logged a 'running from cache \(netmap cached at [0-9:]+, policy version [0-9]+, 1 peer\)'
 check "a restarted during the outage reaches b from its cache" wait_for -t 15 ping_ok a b
 check "... and still cannot reach c" ping_fails a c
+
+# A damaged cache is refused whole: the node waits for the server instead.
+stop_process "${PID[a]}"
+cache="$NETNS_TMP/node-a/netmap.cache"
+byte=$(od -An -tu1 -j 40 -N 1 "$cache" | tr -d ' ')
+printf "$(printf '\\%03o' $(((byte + 1) % 256)))" |
+  dd of="$cache" bs=1 seek=40 count=1 conv=notrunc status=none
+start_node a
+wait_logged a 'netmap cache .* refused: .*\(engine\.cache_checksum\); waiting for the coordination server'
+check "a with a damaged cache has no peer (a cannot reach b)" ping_fails a b
 
 # --- the server comes back ------------------------------------------------------------------
 start_server
