@@ -120,7 +120,7 @@ void ControlLink::OnClosed() {
 
 void ControlLink::DropStream() {
   m_streamConnected = false;
-  StreamSocket::Retire(std::move(m_stream));
+  if (m_stream) m_ended.push_back(std::move(m_stream));
 }
 
 }  // namespace weft::sim

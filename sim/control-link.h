@@ -61,7 +61,7 @@ class ControlLink {
   void OnConnected();
   void OnBytes(core::ByteView bytes);
   void OnClosed();
-  /// Retires the current stream (after the engine closed it or it ended).
+  /// Sets the current stream aside (after it ended, or the engine hung up).
   void DropStream();
 
   CoreSlotOf<EngineCore>* m_slot;
@@ -71,6 +71,8 @@ class ControlLink {
   std::unique_ptr<StreamSocket> m_stream;
   /// Streams closing after their last bytes (the engine asked to close them).
   std::vector<std::unique_ptr<StreamSocket>> m_closing;
+  /// Streams that ended (kept, not deleted inside their own callbacks; a few hundred per outage).
+  std::vector<std::unique_ptr<StreamSocket>> m_ended;
   std::vector<uint8_t> m_disk;
   ControlLinkStats m_stats;
   core::WallTime m_wallEpoch;

@@ -90,7 +90,7 @@ void CoordinatorApp::OnBytes(uint64_t id, core::ByteView bytes) {
 void CoordinatorApp::OnClosed(uint64_t id) {
   auto it = m_connections.find(id);
   if (it == m_connections.end()) return;
-  StreamSocket::Retire(std::move(it->second));
+  m_closing.push_back(std::move(it->second));  // not deleted inside its own callback
   m_connections.erase(it);
   m_core->connection_closed(coord::ConnectionId{id}, Now());
   AfterCall();

@@ -19,12 +19,6 @@ StreamSocket::StreamSocket(BytesHandler on_bytes, Handler on_closed)
 
 StreamSocket::~StreamSocket() { Abort(); }
 
-void StreamSocket::Retire(std::unique_ptr<StreamSocket> socket) {
-  if (!socket) return;
-  StreamSocket* raw = socket.release();
-  ns3::Simulator::ScheduleNow([raw] { delete raw; });
-}
-
 void StreamSocket::Attach(ns3::Ptr<ns3::Socket> socket) {
   m_socket = socket;
   m_socket->SetRecvCallback(ns3::MakeCallback(&StreamSocket::OnRead, this));

@@ -26,8 +26,9 @@ class StreamSocket {
   using Handler = std::function<void()>;
 
   /// `on_bytes` gets every byte read, in order; `on_closed` is called once when the connection
-  /// ends by itself (never after Abort() or CloseAfterSending()). Either handler may Retire()
-  /// this socket.
+  /// ends by itself (never after Abort() or CloseAfterSending()). Handlers must not delete this
+  /// socket (ns-3 may still be inside one of its callbacks): owners keep ended sockets until they
+  /// are destroyed themselves, before Simulator::Destroy().
   StreamSocket(BytesHandler on_bytes, Handler on_closed);
   ~StreamSocket();
   StreamSocket(const StreamSocket&) = delete;
@@ -47,9 +48,6 @@ class StreamSocket {
   void CloseAfterSending();
   /// Ends the connection now (a process that died, a dial given up); no more callbacks.
   void Abort();
-
-  /// Deletes `socket` after the current event: ns-3 may still be inside one of its callbacks.
-  static void Retire(std::unique_ptr<StreamSocket> socket);
 
   uint64_t BytesSent() const { return m_bytesSent; }
   uint64_t BytesReceived() const { return m_bytesReceived; }

@@ -501,6 +501,8 @@ int TailnetOutage::Run() {
   std::printf("server: %llu connections accepted\n",
               static_cast<unsigned long long>(m_server->Accepted()));
   std::printf("wire digest %016llx\n", static_cast<unsigned long long>(m_digest.value));
+  // Streams close while the simulator still exists (their sockets and timers are ns-3's).
+  for (TailnetNode* n : {&m_a, &m_b, &m_c}) n->link.reset();
   return m_scenario.Finish();
 }
 
