@@ -225,8 +225,9 @@ BOOST_AUTO_TEST_CASE(policy_change_during_the_outage_arrives_only_after_reconnec
                                                       << " ms after the server returned");
   BOOST_TEST(t.a.has_peer(t.c));
   BOOST_TEST(t.c.has_peer(t.a));
-  // The backoff after an outage is capped at backoff_max (60 s).
-  BOOST_TEST(took <= 61s);
+  // An unreachable server is retried every unreachable_retry (0.4-0.8 s), not with the doubling
+  // backoff of refusals: issue 9 asks for the change within 2 s of the server's return.
+  BOOST_TEST(took <= 2s);
   t.udp(t.a, t.c, "late");
   BOOST_TEST(delivered_with(t.c, "late") == 1u);
   BOOST_TEST(t.a.engine->status(t.net.world.now).policy_version == 2u);
