@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A tailnet in network namespaces: `weft serve` and three `weft up` nodes a, b, c on one LAN
 # (a bridge), policy tag:a -> tag:b and tag:b -> tag:c (docs/operations.md, "Running a node").
+# b's key rotated by the operator is persisted and a reaches b under it.
 # a reaches b; a cannot reach c (no peer); c cannot reach b (b's filter drops it); b reaches c and
 # the replies come back. The server killed: a<->b keeps working; a restarted during the outage
 # comes back from its netmap cache without the server, and with a damaged cache waits for the
@@ -117,6 +118,16 @@ check "a pings b" wait_for ping_ok a b
 check "b pings c (replies admitted as b's flow)" wait_for ping_ok b c
 check "a cannot reach c (no peer)" ping_fails a c
 check "c cannot reach b (b's filter)" ping_fails c b
+
+# --- a key rotation the operator asks for -----------------------------------------------------
+b_id=$(jq -r '.nodes[] | select(.hostname == "b") | .id' <<<"$nodes")
+old_key=$(<"$NETNS_TMP/node-b/node.key")
+admin "$state" nodes rotate "$b_id" >/dev/null
+wait_logged b 'node key rotated \(the server asked\)'
+check "b persisted its new node key (0600)" sh -c \
+  "test \"\$(cat '$NETNS_TMP/node-b/node.key')\" != '$old_key' &&
+   test \"\$(stat -c %a '$NETNS_TMP/node-b/node.key')\" = 600"
+check "a reaches b under its new key" wait_for ping_ok a b
 
 # --- the server goes away ---------------------------------------------------------------------
 kill -KILL "$server_pid" 2>/dev/null || true
