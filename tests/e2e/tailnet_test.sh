@@ -6,7 +6,7 @@
 # the replies come back. The server killed: a<->b keeps working; a restarted during the outage
 # comes back from its netmap cache without the server, and with a damaged cache waits for the
 # server instead; the server back: the nodes resynchronise. c knows the server by a host name.
-# Needs WEFT_BIN (set by ctest), root, ip, jq, ping. About 60 s.
+# Needs WEFT_BIN (set by ctest), root, ip, jq, ping. About 15 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/serve_lib.sh
