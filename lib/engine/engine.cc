@@ -2,6 +2,7 @@
 // WireGuard device with the packet filter on decrypted packets, one deadline over all three cores.
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/engine_impl.h"
@@ -30,6 +31,7 @@ const char* to_string(EventKind k) {
     case EventKind::kCacheWrite: return "cache_write";
     case EventKind::kKeyRotated: return "key_rotated";
     case EventKind::kStopped: return "stopped";
+    case EventKind::kPingReply: return "ping_reply";
   }
   return "unknown";
 }
@@ -60,7 +62,13 @@ Output Engine::receive_datagram(core::Now now, const core::Path& from, core::Byt
   static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out);
   if (o.action != wg::Action::kDeliverToTunnel) return o;
   const filter::Decision d = m.filter.check_inbound(now, core::ByteView{out.data, o.size});
-  if (d.accept) return o;
+  if (d.accept) {
+    if (m.take_ping_reply(now, core::ByteView{out.data, o.size})) {
+      o.action = wg::Action::kNone;
+      o.size = 0;
+    }
+    return o;
+  }
   ++m.stats.filter_denied;
   o.action = wg::Action::kDrop;
   o.size = 0;
@@ -85,6 +93,19 @@ Output Engine::poll_transmit(core::Now now, core::MutableBytes out) {
   Impl& m = *impl_;
   m.saw(now);
   Output o;
+  if (!m.pending.empty()) {
+    Impl::PendingDatagram& p = m.pending.front();
+    static_cast<wg::Output&>(o) = p.out;
+    if (p.bytes.size() <= out.size) {
+      std::copy(p.bytes.begin(), p.bytes.end(), out.data);
+    } else {
+      o.action = wg::Action::kDrop;
+      o.size = 0;
+      o.drop = wg::DropReason::kBufferTooSmall;
+    }
+    m.pending.pop_front();
+    return o;
+  }
   static_cast<wg::Output&>(o) = m.device.poll_transmit(now, out);
   return o;
 }

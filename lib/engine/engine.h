@@ -61,6 +61,7 @@ enum class EventKind : uint8_t {
   kCacheWrite,       ///< cache: bytes to persist atomically (write, fsync, rename)
   kKeyRotated,       ///< node_key: the new node key, already in use; persist it
   kStopped,          ///< code, message: refused, removed or expired; every peer was dropped
+  kPingReply,        ///< ping_peer, ping_seq, ping_rtt: an echo reply to ping(), not delivered
 };
 
 const char* to_string(EventKind k);
@@ -81,6 +82,10 @@ struct Event {
   /// and text.
   std::string code;
   std::string message;
+  /// kPingReply: the peer address pinged, the request's sequence number, the round trip.
+  util::IpAddress ping_peer;
+  uint16_t ping_seq = 0;
+  core::Duration ping_rtt{};
 };
 
 /// The engine's own counters (the device and the filter keep theirs).
@@ -93,6 +98,8 @@ struct EngineStats {
   uint64_t peers_removed = 0;
   uint64_t peers_refused = 0;    ///< netmap peers the device refused (our own key, a duplicate key)
   uint64_t key_rotations = 0;
+  uint64_t pings_sent = 0;       ///< echo requests ping() handed to the device
+  uint64_t ping_replies = 0;     ///< their replies, consumed as kPingReply
 };
 
 /// One peer as `weft status` shows it.
@@ -173,6 +180,17 @@ class Engine {
   /// The earliest of the client's, the device's and the filter's deadlines.
   std::optional<core::Duration> next_deadline() const;
   void set_under_load(bool under_load);
+
+  /// Sends an ICMP echo request (ICMPv6 for an IPv6 address) from this node's own address of
+  /// the peer address's family to `peer_address`, through send_packet()'s path (WireGuard, a
+  /// handshake first if needed; the flow is noted for the filter; the peer's filter judges it);
+  /// its datagrams come out of poll_transmit(). The identifier is the engine's own. The reply,
+  /// once this node's filter admitted it, is not delivered to the tunnel: it is raised as
+  /// kPingReply. No reply, no event: the caller decides when it timed out.
+  /// Errors: "engine.no_netmap" (no map in use), "engine.no_peer" (no peer has this address),
+  /// "engine.no_address" (this node has no address of that family), "engine.ping_dropped" (the
+  /// device dropped it, e.g. the peer has no endpoint; the detail says why).
+  Status ping(core::Now now, const util::IpAddress& peer_address, uint16_t seq);
 
   // ---- control plane (controlclient::Client's surface) ----
   bool wants_control_connection(core::Now now) const;

@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/peer_sync.h"
+#include "engine/ping.h"
 
 namespace weft::engine {
 
@@ -35,6 +36,15 @@ struct Engine::Impl {
   /// The latest `now` seen: a client waiting for a connection has a deadline in the past that
   /// a timer must not repeat (wants_control_connection() says it instead).
   core::Duration last_mono{};
+  /// ping(): the ICMP identifier (drawn at the first ping), the requests waiting, and the
+  /// datagrams its send_packet() produced, handed out by poll_transmit() before the device's.
+  std::optional<uint16_t> ping_id;
+  PingTracker pings;
+  struct PendingDatagram {
+    wg::Output out;
+    std::vector<uint8_t> bytes;
+  };
+  std::deque<PendingDatagram> pending;
 
   const controlclient::NetMap* netmap() const;
   void saw(core::Now now) {
@@ -54,6 +64,9 @@ struct Engine::Impl {
   /// The node is out of the tailnet: no peers, no inbound traffic.
   void stop(const std::string& code, const std::string& message);
   void timers(core::Now now, core::Random& r);
+  /// True when the admitted packet `packet` is the reply to one of ping()'s requests: it is
+  /// consumed and raised as kPingReply (engine_ping.cc).
+  bool take_ping_reply(core::Now now, core::ByteView packet);
 };
 
 }  // namespace weft::engine

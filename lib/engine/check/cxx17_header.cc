@@ -2,6 +2,7 @@
 // engine. Compiled with CXX_STANDARD 17.
 #include "engine/engine.h"
 #include "engine/netmap_cache.h"
+#include "engine/ping.h"
 
 namespace weft::engine {
 
@@ -18,6 +19,10 @@ namespace weft::engine {
   CachedNetmap cache;
   auto decoded = decode_cache(core::ByteView{buf, 0});
   const EngineStatus s = engine.status(now);
+  PingTracker pings;
+  pings.sent(util::IpAddress{}, 1, now.mono);
+  (void)engine.ping(now, util::IpAddress{}, 1);
+  (void)parse_echo_reply(core::ByteView{buf, 0});
   return is_idle(o) && polled && !decoded.ok() && engine.next_deadline().has_value() &&
          to_string(EventKind::kCacheWrite) != nullptr && s.peers.empty() &&
          cache.node.value == 0 && o.engine_drop == EngineDrop::kNone;
