@@ -26,6 +26,9 @@ void remove_sources(std::vector<control::FilterRule>& filter, std::vector<util::
                filter.end());
 }
 
+// Rules with at least this many sources get room for more in a full map (see replace_netmap).
+constexpr std::size_t kSourcesWithHeadroom = 1024;
+
 // Merges the rule into the one with its protocol, ports and destinations (sources sorted and
 // unique, as the server lists them), or inserts it where the server's order puts it.
 void add_rule(std::vector<control::FilterRule>& filter, control::FilterRule&& rule) {
@@ -90,6 +93,16 @@ Result<NetMapChange> replace_netmap(NetMap& map, control::MapResponse&& full) {
   map.self = std::move(full.self);
   map.peers = std::move(peers);
   map.filter = std::move(full.filter);
+  // Decoded sources fill their vectors exactly, so the first join would reallocate every large
+  // rule (a service node's lists the whole tailnet): fresh pages faulted in on the delta's path.
+  // Room for growth is made here instead, while the node takes its full map anyway.
+  for (auto& rule : map.filter) {
+    if (rule.sources.size() < kSourcesWithHeadroom) continue;
+    std::vector<util::IpPrefix> roomy;
+    roomy.reserve(rule.sources.size() + rule.sources.size() / 8);
+    roomy.assign(rule.sources.begin(), rule.sources.end());
+    rule.sources = std::move(roomy);
+  }
   map.dns = std::move(full.dns);
   map.relays = std::move(full.relays);
   map.policy_version = full.policy_version;
