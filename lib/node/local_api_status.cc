@@ -40,34 +40,31 @@ void time_field(Writer& w, const char* key, const std::optional<core::WallTime>&
   w.Int64(unix_seconds(*t));
 }
 
+/// The fields self and peers share (control::Peer and engine::PeerStatus name them alike).
+template <class Node>
+void write_identity(Writer& w, const Node& n) {
+  w.Key("id");
+  w.Uint64(n.id.value);
+  w.Key("name");
+  w.String(n.name.c_str());
+  w.Key("dns_name");
+  w.String(n.dns_name.c_str());
+  addresses(w, n.addresses);
+  w.Key("user");
+  w.String(n.user.c_str());
+  strings(w, "tags", n.tags);
+}
+
 void write_self(Writer& w, const control::Peer& self) {
   w.Key("self");
   w.StartObject();
-  w.Key("id");
-  w.Uint64(self.id.value);
-  w.Key("name");
-  w.String(self.name.c_str());
-  w.Key("dns_name");
-  w.String(self.dns_name.c_str());
-  addresses(w, self.addresses);
-  w.Key("user");
-  w.String(self.user.c_str());
-  strings(w, "tags", self.tags);
+  write_identity(w, self);
   w.EndObject();
 }
 
 void write_peer(Writer& w, const engine::PeerStatus& p) {
   w.StartObject();
-  w.Key("id");
-  w.Uint64(p.id.value);
-  w.Key("name");
-  w.String(p.name.c_str());
-  w.Key("dns_name");
-  w.String(p.dns_name.c_str());
-  addresses(w, p.addresses);
-  w.Key("user");
-  w.String(p.user.c_str());
-  strings(w, "tags", p.tags);
+  write_identity(w, p);
   w.Key("os");
   w.String(p.os.c_str());
   w.Key("online");

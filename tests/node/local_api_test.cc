@@ -92,16 +92,7 @@ struct Node {
   /// Runs `call` on a thread while this thread serves the socket.
   template <class F>
   auto serve_while(F call) {
-    std::atomic<bool> done{false};
-    std::optional<decltype(call())> result;
-    std::thread t([&] {
-      result.emplace(call());
-      done = true;
-    });
-    bool finished = run_until(io, [&] { return done.load(); });
-    t.join();
-    BOOST_REQUIRE(finished);
-    return std::move(*result);
+    return test::serve_while(io, std::move(call));
   }
 
   /// The lines of one streamed answer (or the client's error code as the only line).

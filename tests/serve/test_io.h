@@ -1,13 +1,19 @@
 // Test helpers for the network drivers: run an io_context until a condition holds (bounded, so
-// a broken test fails instead of hanging), and a raw TCP client that writes given bytes and
-// records everything it reads, for requests no well-behaved client would send.
+// a broken test fails instead of hanging) or while a blocking client calls it, and a raw TCP
+// client that writes given bytes and records everything it reads, for requests no well-behaved
+// client would send.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,6 +32,23 @@ inline bool run_until(boost::asio::io_context& io, const std::function<bool()>& 
     io.run_one_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+/// Runs `call` on a thread while this thread runs `io` (a blocking client against a server on
+/// `io`); returns what it returned. Fails the test if the call takes longer than `limit`.
+template <class F>
+auto serve_while(boost::asio::io_context& io, F call,
+                 std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  std::atomic<bool> done{false};
+  std::optional<decltype(call())> result;
+  std::thread t([&] {
+    result.emplace(call());
+    done = true;
+  });
+  bool finished = run_until(io, [&] { return done.load(); }, limit);
+  t.join();
+  BOOST_REQUIRE(finished);
+  return std::move(*result);
 }
 
 /// Connects to 127.0.0.1:port, writes `request`, then reads until the server closes.
