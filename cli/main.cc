@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "node_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"weft: self-hostable mesh VPN toolkit", "weft"};
@@ -144,6 +145,26 @@ int main(int argc, char** argv) {
        "Write the tailnet file (users, roles, devices) for `weft acl check --tailnet FILE`")
       ->add_option("--output", admin.output, "Write to FILE (default: stdout)");
 
+  weft::cli::StatusOptions status;
+  auto* status_cmd = app.add_subcommand("status", "This node and its peers (talks to weft up)");
+  status_cmd->add_option("--state", status.state_dir,
+                         "The node's state directory (default /var/lib/weft)");
+  status_cmd->add_flag("--json", status.json, "Print the node's JSON answer");
+  weft::cli::PingOptions ping;
+  auto* ping_cmd = app.add_subcommand(
+      "ping", "ICMP echo to a peer through the tunnel, where the packet filters apply");
+  ping_cmd->add_option("peer", ping.peer, "The peer's name, DNS name or tailnet address")
+      ->required();
+  ping_cmd->add_option("-c,--count", ping.count, "Echo requests to send (1-1000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  ping_cmd->add_option("--state", ping.state_dir,
+                       "The node's state directory (default /var/lib/weft)");
+  weft::cli::DownOptions down;
+  auto* down_cmd = app.add_subcommand("down", "Stop the running node cleanly (talks to weft up)");
+  down_cmd->add_option("--state", down.state_dir,
+                       "The node's state directory (default /var/lib/weft)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -158,6 +179,9 @@ int main(int argc, char** argv) {
   if (tunnel_cmd->parsed()) return weft::cli::run_tunnel(tunnel);
   if (serve_cmd->parsed()) return weft::cli::run_serve(serve);
   if (admin_cmd->parsed()) return weft::cli::run_admin(admin);
+  if (status_cmd->parsed()) return weft::cli::run_status(status);
+  if (ping_cmd->parsed()) return weft::cli::run_ping(ping);
+  if (down_cmd->parsed()) return weft::cli::run_down(down);
   if (up_cmd->parsed()) return weft::cli::run_up(up);
   std::cerr << app.help();
   return 2;

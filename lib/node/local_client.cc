@@ -2,6 +2,8 @@
 // error codes and the hint that names `weft up`.
 #include "node/local_client.h"
 
+#include <rapidjson/document.h>
+
 #include "node/local_api.h"
 #include "runtime/unix_request_client.h"
 
@@ -34,6 +36,20 @@ Status local_stream(const std::string& state_dir, std::string_view request,
     if (!line->has_value()) return Ok{};
     on_line(**line);
   }
+}
+
+std::optional<Error> answer_error(std::string_view line) {
+  rapidjson::Document d;
+  d.Parse(line.data(), line.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  auto e = d.FindMember("error");
+  if (e == d.MemberEnd() || !e->value.IsObject()) return std::nullopt;
+  auto text = [&](const char* key) {
+    auto it = e->value.FindMember(key);
+    return it != e->value.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
+                                                               : std::string();
+  };
+  return make_error(text("code"), text("message"));
 }
 
 }  // namespace weft::node

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,8 @@ Result<std::string> local_call(const std::string& state_dir, std::string_view re
 Status local_stream(const std::string& state_dir, std::string_view request,
                     std::chrono::milliseconds line_timeout,
                     const std::function<void(const std::string& line)>& on_line);
+
+/// The error an answer line carries ({"error":{"code":...,"message":...}}), if it is one.
+std::optional<Error> answer_error(std::string_view line);
 
 }  // namespace weft::node
