@@ -15,6 +15,7 @@
 #include "node/control_dial.h"
 #include "node/control_driver.h"
 #include "node/engine_control.h"
+#include "node/local_api.h"
 #include "node/local_endpoints.h"
 #include "node/tailnet_interface.h"
 #include "runtime/system_random.h"
@@ -75,7 +76,7 @@ std::string hostname_label(std::string_view name) {
   return out;
 }
 
-struct Agent::Impl {
+struct Agent::Impl final : LocalApiHandler {
   AgentSettings settings;
   // Declaration order is teardown order reversed: sources go before the loop.
   dataplane::Loop loop;
@@ -88,6 +89,7 @@ struct Agent::Impl {
   std::optional<runtime::TunDevice> tun;
   std::unique_ptr<dataplane::DataPath> path;
   std::unique_ptr<ControlDriver> control;
+  std::unique_ptr<LocalApi> api;  // DIR/weft.sock: weft status, ping, down
   Status result = Ok{};
   std::vector<util::IpAddress> configured;  // addresses on the interface
   std::optional<std::size_t> logged_peers;
@@ -141,8 +143,8 @@ struct Agent::Impl {
         log("out of the tailnet: " + e.message + " (" + e.code +
             "); every peer removed and the cache deleted; run weft up with --authkey to join again");
         break;
-      default:
-        // Answers for the local API (ping replies) go to it once it is wired in.
+      case engine::EventKind::kPingReply:
+        if (api) api->ping_reply(e.ping_peer, e.ping_seq, e.ping_rtt);
         break;
     }
   }
@@ -197,6 +199,18 @@ struct Agent::Impl {
           "; reconnecting" + (logged_peers ? ", keeping the netmap in use" : ""));
     }
     was_connected = now_connected;
+  }
+
+  // ---- the local API (LocalApiHandler) ----
+  engine::EngineStatus status() override { return engine_status(); }
+  Status send_ping(const util::IpAddress& peer, uint16_t seq) override {
+    const core::Now t = loop.clock().now();
+    Status s = path->with_core([&] { return engine->ping(t, peer, seq); });
+    path->after_core_change();  // the request (or a handshake first) leaves now
+    return s;
+  }
+  void down() override {
+    stop("weft down: removing " + tun->name() + " and stopping", Ok{});
   }
 
   engine::EngineStatus engine_status() {
@@ -292,6 +306,10 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   if (!state.ok()) return state.error();
   d.state = std::move(*state);
   if (auto s = d.bind_server(); !s.ok()) return s.error();
+  // Before the interface: a second node on this directory stops here, touching nothing.
+  auto api = LocalApi::open(d.loop.io(), d.state->dir(), d);
+  if (!api.ok()) return api.error();
+  d.api = std::move(*api);
 
   engine::EngineConfig config;
   auto& c = config.client;
@@ -332,7 +350,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   d.report_endpoints();
   d.log("node key " + core::key_to_base64(d.engine->node_public_key().bytes) + ", interface " +
         d.tun->name() + ", UDP port " + std::to_string(d.path->listen_port()) + ", server " +
-        d.server_url + ", state " + d.state->dir());
+        d.server_url + ", state " + d.state->dir() + ", local API " + d.api->path());
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }
 

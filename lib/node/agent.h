@@ -1,7 +1,8 @@
 // `weft up`: the node agent (docs/operations.md, "Running a node"; docs/control-plane.md,
 // "Drivers"). A composition on one node loop: the node engine under the data path (TUN + UDP)
 // and the control driver, its events turned into interface configuration, cache and key files,
-// and one log line per state change. The process (cli/up.cc) owns signals.
+// one log line per state change, and the local API (DIR/weft.sock: weft status, ping, down).
+// The process (cli/up.cc) owns signals.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +46,9 @@ class Agent {
   /// Errors: those of NodeState::open; "node.server_mismatch" (the directory belongs to another
   /// server), "node.no_server" (no --server and none recorded), "dial.*" (the server's key could
   /// not be fetched at the first start), "config.invalid" (threads), "controlclient.config" (a
-  /// hostname or auth key the protocol refuses), runtime.* (TUN, UDP: not root, name taken, port
-  /// in use).
+  /// hostname or auth key the protocol refuses), "runtime.unix_in_use" (a node already runs with
+  /// this state directory: its local API socket answers), "local.listen", runtime.* (TUN, UDP:
+  /// not root, name taken, port in use).
   static Result<std::unique_ptr<Agent>> start(const AgentSettings& settings);
   /// The interface disappears with the TUN descriptor.
   ~Agent();
@@ -61,7 +63,7 @@ class Agent {
   /// Makes run() return Ok after logging `reason`. Call from the loop's thread.
   void stop(std::string_view reason);
 
-  /// The engine's status (the local API's `status`). From the loop's thread.
+  /// The engine's status (what the local API's `status` answers). From the loop's thread.
   engine::EngineStatus status();
   const std::string& interface_name() const;
   uint16_t listen_port() const;

@@ -29,7 +29,7 @@ struct ServerBinding {
 ///   node.key      the node key (base64), the WireGuard key; rewritten on rotation 0600
 ///   server        "url URL" and "key BASE64" lines: the server the keys belong to 0600
 ///   netmap.cache  the last netmap (lib/engine/netmap_cache.h)                    0600
-///   weft.sock     the local API socket, while weft up runs                       0600
+///   weft.sock     the local API socket (local_api.h), while weft up runs         0600
 class NodeState {
  public:
   /// Creates `dir` (0700) when missing and loads its keys, creating the missing ones from `rng`.
@@ -40,8 +40,6 @@ class NodeState {
 
   const std::string& dir() const { return dir_; }
   std::string path(const char* file) const { return dir_ + "/" + file; }
-  /// DIR/weft.sock.
-  std::string socket_path() const { return path("weft.sock"); }
 
   const core::MachinePrivateKey& machine_key() const { return machine_key_; }
   const core::NodePrivateKey& node_key() const { return node_key_; }

@@ -111,6 +111,12 @@ check "a's keys and cache are 0600" test \
      "$NETNS_TMP/node-a/netmap.cache" | sort -u)" = 600
 check "a's netmap shows 1 peer (b)" wait_for logged a 'netmap applied: 1 peer$'
 check "b's netmap shows 2 peers (a and c)" wait_for logged b 'netmap applied: 2 peers'
+capture ns_exec "${NS[a]}" "$SERVE_BIN" up --state "$NETNS_TMP/node-a" --interface weft1
+expect_rc 2 "a second weft up on a's state directory is refused"
+check "... because a's local API answers" grep -qF 'runtime.unix_in_use' <<<"$CAP_ERR"
+check "... before touching the network (no weft1)" sh -c \
+  "! ip -n '${NS[a]}' link show weft1 >/dev/null 2>&1"
+check "a's local API socket is 0600" test "$(stat -c %a "$NETNS_TMP/node-a/weft.sock")" = 600
 
 ping_ok() { ns_exec "${NS[$1]}" ping -c 1 -W 1 "${ADDR[$2]}" >/dev/null 2>&1; }
 ping_fails() { ! ns_exec "${NS[$1]}" ping -c 2 -i 0.3 -W 1 "${ADDR[$2]}" >/dev/null 2>&1; }
