@@ -98,6 +98,8 @@ struct Agent::Impl final : LocalApiHandler {
   std::optional<core::WallTime> offline_since;
   bool was_connected = false;
   uint64_t registered_as = 0;  // node id of the last registration logged
+  bool reregistered = false;   // the auth key was handed back after coord.node_key_expired
+  bool rejoining = false;      // ... and the new node key is not registered yet
 
   void log(const std::string& line) const {
     if (settings.log) settings.log(line);
@@ -133,13 +135,16 @@ struct Agent::Impl final : LocalApiHandler {
         if (auto s = state->save_node_key(e.node_key); !s.ok()) {
           log("node key rotated, but cannot persist it: " + s.error().detail);
         } else {
-          log("node key rotated (the server asked); new key " +
+          log(std::string(rejoining ? "registered again under a new node key "
+                                    : "node key rotated (the server asked); new key ") +
               core::key_to_base64(engine->node_public_key().bytes));
+          rejoining = false;
         }
         break;
       case engine::EventKind::kStopped:
         if (auto s = state->delete_cache(); !s.ok()) log(s.error().detail);
         logged_peers.reset();
+        if (reregister_after_expiry(e)) break;
         log("out of the tailnet: " + e.message + " (" + e.code +
             "); every peer removed and the cache deleted; run weft up with --authkey to join again");
         break;
@@ -180,6 +185,29 @@ struct Agent::Impl final : LocalApiHandler {
       logged_peers = e.peers;
       logged_from_cache = false;
     }
+  }
+
+  // `weft up --authkey KEY` on the state directory of an expired node: the registration with
+  // the stored (expired) node key is refused, and the client, told so, draws a new node key for
+  // the next registration that carries a pre-auth key. The key given to this start is that one,
+  // so it is handed back once; without this the node would stop and ask for what it was given.
+  bool reregister_after_expiry(const engine::Event& e) {
+    if (e.code != "coord.node_key_expired" || settings.auth_key.empty() || reregistered) {
+      return false;
+    }
+    reregistered = true;
+    rejoining = true;
+    log("the node key expired (" + e.code +
+        "): registering again with the pre-auth key given and a new node key");
+    const core::Now t = loop.clock().now();
+    Status s = path->with_core([&] { return engine->set_auth_key(settings.auth_key, t); });
+    if (!s.ok()) {
+      log("cannot register again: " + s.error().detail);
+      return false;
+    }
+    path->after_core_change();
+    control->post_drive();
+    return true;
   }
 
   void on_dial_failed(const Error& e) {
