@@ -221,12 +221,20 @@ struct Agent::Impl final : LocalApiHandler {
   void after_event() {
     control->drive();
     const bool now_connected = control->connected();
-    if (was_connected && !now_connected && !offline_since && !control->stopped()) {
+    // A stream the client ended itself (out of the tailnet, or a new registration on its way)
+    // is no outage: no reconnect follows, or one that is already logged.
+    if (was_connected && !now_connected && !offline_since && !control->stopped() && !rejoining &&
+        !client_stopped()) {
       offline_since = loop.clock().now().wall;
       log("control stream to " + server_url + " lost at " + clock_time(*offline_since) +
           "; reconnecting" + (logged_peers ? ", keeping the netmap in use" : ""));
     }
     was_connected = now_connected;
+  }
+
+  bool client_stopped() {
+    return path->with_core(
+        [&] { return engine->client().state() == controlclient::ClientState::kStopped; });
   }
 
   // ---- the local API (LocalApiHandler) ----
