@@ -9,82 +9,10 @@
 # Needs WEFT_BIN (set by ctest), root, ip, jq, ping. About 15 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=SCRIPTDIR/serve_lib.sh
-source "$here/serve_lib.sh"
+# shellcheck source=SCRIPTDIR/tailnet_lib.sh
+source "$here/tailnet_lib.sh"
 
-need_root
-need_tool ip jq ping
-serve_setup
-
-# --- the LAN: a bridge in its own namespace, one veth per machine ----------------------------
-netns_create lan a b c
-NS_LAN=$(ns_name lan)
-ip -n "$NS_LAN" link add br0 type bridge || netns_fail "bridge"
-ip -n "$NS_LAN" link set br0 up
-declare -A NS=([s]=$NS_S [a]=$(ns_name a) [b]=$(ns_name b) [c]=$(ns_name c))
-declare -A LAN=([s]=192.0.2.10 [a]=192.0.2.1 [b]=192.0.2.2 [c]=192.0.2.3)
-for m in s a b c; do
-  ip link add name eth0 netns "${NS[$m]}" type veth peer name "v$m" netns "$NS_LAN" ||
-    netns_fail "veth for $m"
-  ip -n "${NS[$m]}" addr add "${LAN[$m]}/24" dev eth0
-  ip -n "${NS[$m]}" link set eth0 up
-  ip -n "$NS_LAN" link set "v$m" master br0 up
-done
-
-# --- the server ------------------------------------------------------------------------------
-state="$NETNS_TMP/server"
-port=8080
-url="http://${LAN[s]}:$port"
-policy="$NETNS_TMP/policy.hujson"
-cat >"$policy" <<'EOF_P'
-{
-  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
-                "tag:c": ["ops@example.com"]},
-  "acls": [
-    {"action": "accept", "src": ["tag:a"], "dst": ["tag:b:*"]},
-    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]},
-  ],
-}
-EOF_P
-server_pid=""
-server_starts=0
-start_server() {
-  server_starts=$((server_starts + 1))
-  local log="$NETNS_TMP/serve-$server_starts.log"
-  ns_spawn "$NS_S" "$log" "$SERVE_BIN" serve --state "$state" --listen "${LAN[s]}:$port" "$@"
-  server_pid=$LAST_PID
-  wait_for grep -q 'weft serve: listening on' "$log" || {
-    netns_dump_log "$log"
-    netns_fail "weft serve did not start"
-  }
-}
-start_server --policy "$policy"
-admin "$state" users create ops@example.com >/dev/null
-declare -A KEY
-for m in a b c; do
-  KEY[$m]=$(admin "$state" keys create --user ops@example.com --tags "tag:$m" 2>/dev/null)
-done
-
-# --- the nodes -------------------------------------------------------------------------------
-declare -A PID LOG
-node_starts=0
-# start_node M [ARGS...]: `weft up` for machine M with its state directory; log in LOG[M].
-start_node() {
-  local m=$1
-  shift
-  node_starts=$((node_starts + 1))
-  LOG[$m]="$NETNS_TMP/up-$m-$node_starts.log"
-  ns_spawn "${NS[$m]}" "${LOG[$m]}" "$SERVE_BIN" up --state "$NETNS_TMP/node-$m" --hostname "$m" "$@"
-  PID[$m]=$LAST_PID
-}
-logged() { grep -qE -- "$2" "${LOG[$1]}"; }
-wait_logged() {
-  local m=$1 what=$2 timeout=${3:-15}
-  if ! wait_for -t "$timeout" logged "$m" "$what"; then
-    netns_dump_log "${LOG[$m]}"
-    netns_fail "node $m never logged: $what"
-  fi
-}
+tailnet_setup
 # c knows the server by name (ip netns exec mounts /etc/netns/NS/hosts over /etc/hosts).
 mkdir -p "/etc/netns/${NS[c]}"
 netns_on_cleanup rm -rf "/etc/netns/${NS[c]}"
@@ -95,12 +23,7 @@ start_node c --server "http://ctl.weft.test:$port" --authkey "${KEY[c]}"
 for m in a b c; do wait_logged "$m" 'netmap applied: '; done
 echo "ok - a, b and c registered and hold their netmaps (c found the server by its name)"
 
-declare -A ADDR
-nodes=$(admin "$state" --json nodes list)
-for m in a b c; do
-  ADDR[$m]=$(jq -r --arg h "$m" '.nodes[] | select(.hostname == $h) | .addresses[0]' <<<"$nodes")
-  [[ ${ADDR[$m]} == 100.* ]] || netns_fail "no tailnet address for $m in: $nodes"
-done
+tailnet_addresses
 check "a's interface holds its tailnet address" sh -c \
   "ip -n '${NS[a]}' addr show weft0 | grep -qF '${ADDR[a]}/32'"
 check "a routes the tailnet range into weft0" sh -c \
@@ -118,15 +41,13 @@ check "... before touching the network (no weft1)" sh -c \
   "! ip -n '${NS[a]}' link show weft1 >/dev/null 2>&1"
 check "a's local API socket is 0600" test "$(stat -c %a "$NETNS_TMP/node-a/weft.sock")" = 600
 
-ping_ok() { ns_exec "${NS[$1]}" ping -c 1 -W 1 "${ADDR[$2]}" >/dev/null 2>&1; }
-ping_fails() { ! ns_exec "${NS[$1]}" ping -c 2 -i 0.3 -W 1 "${ADDR[$2]}" >/dev/null 2>&1; }
 check "a pings b" wait_for ping_ok a b
 check "b pings c (replies admitted as b's flow)" wait_for ping_ok b c
 check "a cannot reach c (no peer)" ping_fails a c
 check "c cannot reach b (b's filter)" ping_fails c b
 
 # --- a key rotation the operator asks for -----------------------------------------------------
-b_id=$(jq -r '.nodes[] | select(.hostname == "b") | .id' <<<"$nodes")
+b_id=$(node_id b)
 old_key=$(<"$NETNS_TMP/node-b/node.key")
 admin "$state" nodes rotate "$b_id" >/dev/null
 wait_logged b 'node key rotated \(the server asked\)'
@@ -169,11 +90,5 @@ for m in a b; do wait_logged "$m" 'coordination server reachable again' 70; done
 echo "ok - a and b resynchronised with the server"
 check "a pings b after the resync" wait_for ping_ok a b
 
-for m in a b c; do
-  stop_process "${PID[$m]}"
-  [[ $LAST_EXIT == 0 ]] || {
-    netns_dump_log "${LOG[$m]}"
-    netns_fail "node $m exited $LAST_EXIT"
-  }
-done
+for m in a b c; do stop_node "$m"; done
 echo "ok - every node stopped cleanly"
