@@ -92,6 +92,7 @@ void put(Writer& w, const Peer& p) {
   w.u16(p.home_region);
   w.boolean(p.online);
   put(w, p.key_expiry);
+  w.string(p.os);
 }
 
 void put(Writer& w, const FilterRule& f) {
@@ -331,6 +332,7 @@ void get(Reader& r, Peer& out, const char* /*field*/) {
   r.u16(out.home_region, "peer.home_region");
   r.boolean(out.online, "peer.online");
   get_optional(r, out.key_expiry, "peer.key_expiry");
+  r.string(out.os, kMaxNameBytes, "peer.os");
 }
 
 void get(Reader& r, FilterRule& out, const char* /*field*/) {

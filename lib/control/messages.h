@@ -24,6 +24,7 @@ namespace weft::control {
 ///                  keepalive, errors.
 ///      2026-12-02  (extended in place, nothing had shipped) MapDelta::filter_added and
 ///                  filter_sources_removed: a join or a leave changes other filters incrementally.
+///      2026-12-02  (extended in place, nothing had shipped) Peer::os, for `weft status`.
 inline constexpr uint32_t kCapabilityVersion = 1;
 inline constexpr uint32_t kMinCapabilityVersion = 1;
 
@@ -128,6 +129,7 @@ struct Peer {
   uint16_t home_region = 0;
   bool online = false;
   std::optional<core::WallTime> key_expiry;
+  std::string os;  // as the device reported it ("linux"); empty when unknown
 };
 
 struct DnsConfig {

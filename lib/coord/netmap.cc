@@ -31,6 +31,7 @@ control::Peer peer_of(const Device& device, std::string_view owner_email,
   p.home_region = device.home_region;
   p.online = device.online;
   p.key_expiry = device.key_expiry;
+  p.os = device.os;
   return p;
 }
 

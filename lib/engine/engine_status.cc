@@ -28,6 +28,7 @@ EngineStatus Engine::status(core::Now /*now*/) const {
     p.name = peer.name;
     p.dns_name = peer.dns_name;
     p.user = peer.user;
+    p.os = peer.os;
     p.tags = peer.tags;
     p.node_key = peer.node_key;
     p.addresses = peer.addresses;

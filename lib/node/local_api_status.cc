@@ -53,6 +53,8 @@ void write_identity(Writer& w, const Node& n) {
   w.Key("user");
   w.String(n.user.c_str());
   strings(w, "tags", n.tags);
+  w.Key("os");
+  w.String(n.os.c_str());
 }
 
 void write_self(Writer& w, const control::Peer& self) {
@@ -65,8 +67,6 @@ void write_self(Writer& w, const control::Peer& self) {
 void write_peer(Writer& w, const engine::PeerStatus& p) {
   w.StartObject();
   write_identity(w, p);
-  w.Key("os");
-  w.String(p.os.c_str());
   w.Key("online");
   w.Bool(p.online);
   w.Key("endpoint");

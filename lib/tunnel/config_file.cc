@@ -338,7 +338,7 @@ Result<ParsedConfig> load_config_file(const std::string& path) {
   // wg-quick(8) warns about a "world accessible" file; group access exposes the key as well.
   if ((file->mode & 066) != 0) {
     char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(file->mode));
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(file->mode & 07777));
     parsed.warnings.push_back("warning: `" + path + "' is readable or writable by group or " +
                               "others (mode " + mode + "); it holds a private key: chmod 600 it");
   }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "control/codec.h"
 #include "control/message_codec.h"
 #include "message_samples.h"
 
@@ -409,14 +410,16 @@ BOOST_AUTO_TEST_CASE(refuses_booleans_and_presence_bytes_other_than_0_or_1) {
   MapDelta m;
   m.self = minimal_peer();
   Bytes b = encode(ServerMessage{m});
-  // ... online, key_expiry presence, policy_version presence.
-  BOOST_REQUIRE(b[b.size() - 3] == 0 && b[b.size() - 2] == 0 && b[b.size() - 1] == 0);
+  // ... online, key_expiry presence, os (an empty string: its length prefix), policy_version
+  // presence.
+  const std::size_t os = weft::control::kStringPrefixSize;
+  BOOST_REQUIRE(b[b.size() - 3 - os] == 0 && b[b.size() - 2 - os] == 0 && b[b.size() - 1] == 0);
   for (uint8_t v : {2, 0x80, 0xff}) {
     Bytes online = b;
-    online[online.size() - 3] = v;
+    online[online.size() - 3 - os] = v;
     expect_server_refused(online, "control.malformed", "peer.online: bad value");
     Bytes expiry = b;
-    expiry[expiry.size() - 2] = v;
+    expiry[expiry.size() - 2 - os] = v;
     expect_server_refused(expiry, "control.malformed", "peer.key_expiry: bad value");
     Bytes version = b;
     version[version.size() - 1] = v;

@@ -47,7 +47,7 @@ inline bool operator==(const Peer& a, const Peer& b) {
          a.tags == b.tags && a.node_key == b.node_key && a.disco_key == b.disco_key &&
          a.addresses == b.addresses && a.allowed_ips == b.allowed_ips &&
          a.endpoints == b.endpoints && a.home_region == b.home_region && a.online == b.online &&
-         a.key_expiry == b.key_expiry;
+         a.key_expiry == b.key_expiry && a.os == b.os;
 }
 inline bool operator==(const RelayRegion& a, const RelayRegion& b) {
   return a.id == b.id && a.code == b.code && a.hosts == b.hosts;
@@ -104,6 +104,7 @@ inline Peer sample_peer(uint64_t id) {
   p.home_region = 3;
   p.online = true;
   p.key_expiry = wall_ns(1'800'000'000'123'456'789);
+  p.os = "linux";
   return p;
 }
 

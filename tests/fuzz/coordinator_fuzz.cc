@@ -110,7 +110,7 @@ bool same_peer(const control::Peer& a, const control::Peer& b) {
          a.tags == b.tags && a.node_key == b.node_key && a.disco_key == b.disco_key &&
          a.addresses == b.addresses && a.allowed_ips == b.allowed_ips &&
          a.endpoints == b.endpoints && a.home_region == b.home_region && a.online == b.online &&
-         a.key_expiry == b.key_expiry;
+         a.key_expiry == b.key_expiry && a.os == b.os;
 }
 
 // Keys are drawn once: deriving them costs more than most runs.
