@@ -3,7 +3,10 @@
 // becomes lib/serve's StreamPump.
 #include "node/control_dial.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <optional>
@@ -61,6 +64,24 @@ bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
   asio::ip::make_address(host, ec);
   return !ec;
+}
+
+/// TCP keepalive as DialOptions asks (nothing when keepalive_idle is zero). Best effort: a
+/// socket that refuses an option keeps the system's behaviour.
+void set_keepalive(int fd, const DialOptions& o) {
+  if (o.keepalive_idle.count() <= 0) return;
+  const int on = 1;
+  const int idle = static_cast<int>(o.keepalive_idle.count());
+  const int interval = static_cast<int>(std::max<int64_t>(1, o.keepalive_interval.count()));
+  const int probes = std::max(1, o.keepalive_probes);
+  // Without it, data left unacknowledged (a keepalive message sent into the dead path) would
+  // keep the connection in retransmissions for the system's tcp_retries2 (about 15 minutes).
+  const unsigned user_timeout = static_cast<unsigned>(idle + interval * probes) * 1000u;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
 }
 
 }  // namespace
@@ -130,6 +151,7 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
       arm_timer(shared_->options.timeout - connect_bound());
     boost::system::error_code ignored;
     pump_->socket().set_option(tcp::no_delay(true), ignored);
+    set_keepalive(pump_->socket().native_handle(), shared_->options);
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       const std::string& host = shared_->url.host;
       // SNI takes names only (RFC 6066 section 3); the certificate check takes both.

@@ -32,6 +32,14 @@ struct DialOptions {
   /// within this long, else "dial.timeout" (controlclient::ClientConfig::dial_timeout: the
   /// client retries a lost SYN as a new dial soon, instead of TCP's doubling SYN timer).
   std::chrono::milliseconds connect_timeout{0};
+  /// When positive: TCP keepalive on the connection, a probe after this long without traffic,
+  /// then every `keepalive_interval`, and the connection aborted after `keepalive_probes`
+  /// unanswered ones (TCP_USER_TIMEOUT the same total, for data left unacknowledged), so a path
+  /// that went silent ends the stream in that time instead of TCP's retransmissions into it
+  /// (docs/control-plane.md, "Control client", outage behaviour). Zero: the system's defaults.
+  std::chrono::seconds keepalive_idle{0};
+  std::chrono::seconds keepalive_interval{5};
+  int keepalive_probes = 3;
   /// The version asked for; another value than the node's own is for tests of refusals.
   uint16_t version = control::kProtocolVersion;
   /// Limits of the upgraded connection's pump.
