@@ -27,6 +27,11 @@ echo "ok - a, b and c registered"
 
 has_line() { grep -qE -- "$2" <<<"$1"; }
 
+# The control stream carries TCP keepalive (what ends it when the server is cut off, below).
+streams=$(ns_exec "${NS[a]}" ss -tnoH state established "( dport = :$port )")
+echo "a's control stream: $streams"
+check "a's control stream has a keepalive timer" has_line "$streams" 'timer:\(keepalive,'
+
 # --- who sees whom ---------------------------------------------------------------------------
 check "a's status lists b and not c" peers_are a "b"
 check "c's status lists b and not a" peers_are c "b"
