@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/tailnet_lib.sh
 source "$here/tailnet_lib.sh"
 
-need_tool iptables
+need_tool iptables ss
 tailnet_setup
 for m in a b c; do start_node "$m" --server "$url" --authkey "${KEY[$m]}"; done
 for m in a b c; do wait_logged "$m" 'netmap applied: '; done

@@ -72,6 +72,12 @@ check "a's interface is gone" sh -c "! ip -n '${NS[a]}' link show weft0 >/dev/nu
 start_node a  # no --server, no --authkey: the state directory has them
 wait_logged a 'running from cache \(netmap cached at [0-9:]+, policy version [0-9]+, 1 peer\)'
 check "a restarted during the outage reaches b from its cache" wait_for -t 15 ping_ok a b
+a_status=$(weft_node a status)
+echo "$a_status" | sed 's/^/  a> /'
+check "... and a's weft status says so" grep -qE \
+  '^coordination server unreachable since [0-9:]+; using the netmap cached at [0-9:]+, policy version [0-9]+' \
+  <<<"$a_status"
+check "... (--json: from_cache)" test "$(node_status a | jq -r .from_cache)" = true
 check "... and still cannot reach c" ping_fails a c
 
 # A damaged cache is refused whole: the node waits for the server instead.
