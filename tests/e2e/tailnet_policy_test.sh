@@ -177,7 +177,8 @@ check "the server back, a takes its netmap and reaches b" wait_for ping_ok a b
 # --- weft down ---------------------------------------------------------------------------------
 capture weft_node a down
 expect_rc 0 "weft down on a"
-check "a's weft up exits" wait_for sh -c "! kill -0 ${PID[a]} 2>/dev/null"
+exited() { ! proc_alive "$1"; }
+check "a's weft up exits" wait_for exited "${PID[a]}"
 wait "${PID[a]}" && a_exit=0 || a_exit=$?
 check "... with status 0" test "$a_exit" = 0
 check "... having removed weft0" sh -c "! ip -n '${NS[a]}' link show weft0 >/dev/null 2>&1"
