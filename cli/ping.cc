@@ -46,7 +46,9 @@ int run_ping(const PingOptions& o) {
     d.Parse(line.c_str());
     if (d.HasParseError() || !d.IsObject()) return;
     if (d.HasMember("done")) {
-      if (d["sent"].IsUint() && d["received"].IsUint()) {
+      // An answer from another build may lack a field: rapidjson asserts on missing members.
+      if (d.HasMember("sent") && d["sent"].IsUint() && d.HasMember("received") &&
+          d["received"].IsUint()) {
         std::cout << d["sent"].GetUint() << " sent, " << d["received"].GetUint()
                   << " received\n";
       }
@@ -55,7 +57,8 @@ int run_ping(const PingOptions& o) {
     if (!d.HasMember("seq") || !d["seq"].IsUint() || !d.HasMember("address") ||
         !d["address"].IsString())
       return;
-    const std::string who = std::string(d["peer"].IsString() ? d["peer"].GetString() : "") +
+    const bool named = d.HasMember("peer") && d["peer"].IsString();
+    const std::string who = std::string(named ? d["peer"].GetString() : "") +
                             " (" + d["address"].GetString() + ")";
     if (d.HasMember("rtt_ms") && d["rtt_ms"].IsNumber()) {
       ++received;

@@ -154,7 +154,11 @@ struct Agent::Impl final : LocalApiHandler {
         logged_peers.reset();
         if (reregister_after_expiry(e)) break;
         log("out of the tailnet: " + e.message + " (" + e.code +
-            "); every peer removed and the cache deleted; run weft up with --authkey to join again");
+            "); every peer removed and the cache deleted; " +
+            (e.code == "control.removed"
+                 ? std::string("a removed machine cannot come back: join with a new --state "
+                               "directory and a new auth key")
+                 : std::string("run weft up with --authkey to join again")));
         break;
       case engine::EventKind::kPingReply:
         if (api) api->ping_reply(e.ping_peer, e.ping_seq, e.ping_rtt);
@@ -164,13 +168,36 @@ struct Agent::Impl final : LocalApiHandler {
 
   void on_netmap(const engine::Event& e) {
     if (e.addresses != configured && !e.addresses.empty()) {
-      auto skipped = dataplane::configure_interface(
-          *tun, tailnet_layout(e.addresses, static_cast<uint32_t>(wg::kDefaultMtu)));
+      const auto layout = tailnet_layout(e.addresses, static_cast<uint32_t>(wg::kDefaultMtu));
+      auto skipped = dataplane::configure_interface(*tun, layout);
+      std::vector<util::IpAddress> applied = e.addresses;
+      if (!skipped.ok()) {
+        // Hosts with IPv6 disabled (common in VMs and containers) refuse the IPv6 address; the
+        // tailnet still works over IPv4 rather than not at all. Addresses already added are
+        // accepted again (EEXIST), so the IPv4-only layout can simply be applied anew.
+        auto v4 = layout;
+        v4.addresses.clear();
+        for (const auto& a : layout.addresses)
+          if (a.address.is_v4()) v4.addresses.push_back(a);
+        v4.routes.clear();
+        for (const auto& r : layout.routes)
+          if (r.address().is_v4()) v4.routes.push_back(r);
+        if (v4.addresses.size() != layout.addresses.size() && !v4.addresses.empty()) {
+          const std::string why = skipped.error().detail;
+          skipped = dataplane::configure_interface(*tun, v4);
+          if (skipped.ok()) {
+            log("IPv6 is not available on " + tun->name() + " (" + why +
+                "); the tailnet runs over IPv4 only on this node");
+            applied.clear();
+            for (const auto& a : v4.addresses) applied.push_back(a.address);
+          }
+        }
+      }
       if (!skipped.ok()) {
         log("cannot configure " + tun->name() + ": " + skipped.error().detail);
       } else {
         configured = e.addresses;
-        log("interface " + tun->name() + " has " + addresses_text(configured));
+        log("interface " + tun->name() + " has " + addresses_text(applied));
       }
     }
     if (e.from_cache) {
