@@ -21,46 +21,12 @@ inline std::ostream& operator<<(std::ostream& os, ClientState s) { return os << 
 
 namespace {
 
-const char* kPolicy = R"({
-  "tagOwners": {"tag:a": ["alice@example.com"], "tag:b": ["alice@example.com"],
-                "tag:c": ["alice@example.com"]},
-  "acls": [
-    {"action": "accept", "src": ["tag:a"], "dst": ["tag:b:*"]},
-    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]}
-  ]
-})";
-
-const char* kPolicyWithAToC = R"({
-  "tagOwners": {"tag:a": ["alice@example.com"], "tag:b": ["alice@example.com"],
-                "tag:c": ["alice@example.com"]},
-  "acls": [
-    {"action": "accept", "src": ["tag:a"], "dst": ["tag:b:*", "tag:c:*"]},
-    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]}
-  ]
-})";
-
-struct Abc {
-  Abc()
-      : net(kPolicy),
-        a(net.add("a", net.world.key("alice@example.com", {"tag:a"}), 1)),
-        b(net.add("b", net.world.key("alice@example.com", {"tag:b"}), 2)),
-        c(net.add("c", net.world.key("alice@example.com", {"tag:c"}), 3)) {
-    net.settle();
-    net.run_for(1s);
-  }
+struct Abc : TwoHops {
   /// A UDP packet from `from` to `to`'s port 7 carrying `payload`, sent into from's tunnel.
   void udp(Node& from, Node& to, const std::string& payload, uint16_t src_port = 40000,
            uint16_t dst_port = 7) {
     net.send(from, udp_packet(from.v4(), to.v4(), src_port, dst_port, payload));
   }
-  coord::DeviceId id_of(const Node& n) const {
-    return coord::DeviceId{n.engine->client().node_id()->value};
-  }
-
-  Tailnet net;
-  Node& a;
-  Node& b;
-  Node& c;
 };
 
 std::size_t count_events(const Node& n, EventKind kind) {
@@ -207,7 +173,7 @@ BOOST_AUTO_TEST_CASE(policy_change_during_the_outage_arrives_only_after_reconnec
   Abc t;
   t.net.cut_server();
   t.net.run_for(1min);
-  auto outcome = t.net.world.coordinator->set_policy(kPolicyWithAToC, t.net.world.now);
+  auto outcome = t.net.world.coordinator->set_policy(kTwoHopPolicyWithAToC, t.net.world.now);
   BOOST_REQUIRE(outcome.valid);
   t.net.run_for(9min);
   BOOST_TEST(!t.a.has_peer(t.c));
@@ -350,7 +316,7 @@ BOOST_AUTO_TEST_CASE(a_stopped_node_forgets_the_flows_it_opened) {
 }
 
 BOOST_AUTO_TEST_CASE(a_node_waiting_to_dial_has_no_deadline_in_the_past) {
-  Tailnet net(kPolicy);
+  Tailnet net(kTwoHopPolicy);
   core::SeededRandom rng(3);
   EngineConfig config;
   config.client.machine_key = random_private<core::MachinePrivateKey>(rng);

@@ -302,4 +302,44 @@ inline std::size_t delivered_with(const Node& n, const std::string& payload) {
   return count;
 }
 
+/// The issues' three-node storyline: a may reach b, b may reach c, nothing else.
+inline const char* const kTwoHopPolicy = R"({
+  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
+                "tag:c": ["ops@example.com"]},
+  "acls": [
+    {"action": "accept", "src": ["tag:a"], "dst": ["tag:b:*"]},
+    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]}
+  ]
+})";
+
+/// kTwoHopPolicy with a -> c allowed too (the operator's change in the outage stories).
+inline const char* const kTwoHopPolicyWithAToC = R"({
+  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
+                "tag:c": ["ops@example.com"]},
+  "acls": [
+    {"action": "accept", "src": ["tag:a"], "dst": ["tag:b:*", "tag:c:*"]},
+    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]}
+  ]
+})";
+
+/// Nodes a, b and c under kTwoHopPolicy, registered and holding their maps.
+struct TwoHops {
+  TwoHops()
+      : net(kTwoHopPolicy),
+        a(net.add("a", net.world.key("ops@example.com", {"tag:a"}), 1)),
+        b(net.add("b", net.world.key("ops@example.com", {"tag:b"}), 2)),
+        c(net.add("c", net.world.key("ops@example.com", {"tag:c"}), 3)) {
+    net.settle();
+    net.run_for(std::chrono::seconds(1));
+  }
+  coord::DeviceId id_of(const Node& n) const {
+    return coord::DeviceId{n.engine->client().node_id()->value};
+  }
+
+  Tailnet net;
+  Node& a;
+  Node& b;
+  Node& c;
+};
+
 }  // namespace weft::engine::test

@@ -19,25 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kTwoHops = R"({
-  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
-                "tag:c": ["ops@example.com"]},
-  "acls": [
-    {"action": "accept", "src": ["tag:a"], "dst": ["tag:b:*"]},
-    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]}
-  ]
-})";
-
-struct ThreeNodes {
-  ThreeNodes()
-      : net(kTwoHops),
-        a(net.add("a", net.world.key("ops@example.com", {"tag:a"}), 1)),
-        b(net.add("b", net.world.key("ops@example.com", {"tag:b"}), 2)),
-        c(net.add("c", net.world.key("ops@example.com", {"tag:c"}), 3)) {
-    net.settle();
-    net.run_for(1s);
-  }
-
+struct ThreeNodes : TwoHops {
   /// What `n`'s kernel does with the echo requests it was handed: answers each through the
   /// tunnel. Returns how many it answered.
   std::size_t kernel_answers(Node& n) {
@@ -104,10 +86,6 @@ struct ThreeNodes {
     return std::nullopt;
   }
 
-  Tailnet net;
-  Node& a;
-  Node& b;
-  Node& c;
 };
 
 }  // namespace
@@ -186,7 +164,7 @@ BOOST_AUTO_TEST_CASE(replies_nobody_waits_for_go_to_the_tunnel) {
 }
 
 BOOST_AUTO_TEST_CASE(a_node_without_a_netmap_has_nobody_to_ping) {
-  Tailnet net(kTwoHops);
+  Tailnet net(kTwoHopPolicy);
   Node& a = net.add("a", net.world.key("ops@example.com", {"tag:a"}), 1);
   const auto addr = util::IpAddress::parse("100.64.0.2");
   const Status s = a.engine->ping(net.world.now, *addr, 1);
