@@ -227,10 +227,8 @@ BOOST_AUTO_TEST_CASE(the_socket_is_weft_sock_in_the_state_directory_and_owner_on
 }
 
 BOOST_AUTO_TEST_CASE(refuses_callers_other_than_root_and_the_node_user) {
-  if (::geteuid() != 0) {
-    BOOST_TEST_MESSAGE("needs root to call as another uid: skipped");
-    return;
-  }
+  // A skipped check would look like a passed one: without root this fails, as e2e tests do.
+  BOOST_REQUIRE_MESSAGE(::geteuid() == 0, "needs root to call as another uid: run as root");
   Node n;
   BOOST_REQUIRE(::chmod(n.api->path().c_str(), 0666) == 0);
   BOOST_REQUIRE(::chmod(n.dir.path().c_str(), 0755) == 0);
