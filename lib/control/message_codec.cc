@@ -22,7 +22,8 @@ constexpr std::size_t kMinPrefixBytes = kMinAddressBytes + 1;
 constexpr std::size_t kMinSocketAddressBytes = kMinAddressBytes + 2;
 constexpr std::size_t kMinNodeIdBytes = 8;
 constexpr std::size_t kMinFilterRuleBytes = 2 * kCountPrefixSize + 3 * 2;
-constexpr std::size_t kMinRelayRegionBytes = 2 + kStringPrefixSize + kCountPrefixSize;
+constexpr std::size_t kMinRelayRegionBytes = 2 + 2 * kStringPrefixSize + kCountPrefixSize;
+constexpr std::size_t kMinRelayNodeBytes = 2 * kStringPrefixSize + 2 + 2 + 2 + 1;
 constexpr std::size_t kMinPeerBytes = 8 + 3 * kStringPrefixSize + kCountPrefixSize +
                                       2 * core::kKeySize + 3 * kCountPrefixSize + 2 + 1 + 1;
 constexpr std::size_t kNoMaximum = std::numeric_limits<uint32_t>::max();
@@ -65,6 +66,7 @@ void put(Writer& w, uint64_t v) { w.u64(v); }
 void put(Writer& w, const Peer& p);
 void put(Writer& w, const FilterRule& f);
 void put(Writer& w, const RelayRegion& r);
+void put(Writer& w, const RelayNode& n);
 
 template <class T>
 void put(Writer& w, const std::vector<T>& list) {
@@ -103,10 +105,21 @@ void put(Writer& w, const FilterRule& f) {
   w.u16(f.port_last);
 }
 
+void put(Writer& w, const RelayNode& n) {
+  w.string(n.name);
+  w.string(n.host);
+  put(w, n.ipv4);
+  put(w, n.ipv6);
+  w.u16(n.relay_port);
+  w.u16(n.stun_port);
+  w.boolean(n.tls);
+}
+
 void put(Writer& w, const RelayRegion& r) {
   w.u16(r.id);
   w.string(r.code);
-  put(w, r.hosts);
+  w.string(r.name);
+  put(w, r.nodes);
 }
 
 void put(Writer& w, const RegisterRequest& m) {
@@ -164,6 +177,7 @@ void put(Writer& w, const MapDelta& m) {
   put(w, m.filter_added);
   put(w, m.self);
   put(w, m.policy_version);
+  put(w, m.relays);
 }
 
 void put(Writer& w, const ErrorMessage& m) {
@@ -171,14 +185,23 @@ void put(Writer& w, const ErrorMessage& m) {
   w.string(m.message);
 }
 
+void put(Writer& w, const VerifyNodeRequest& m) { put(w, m.node_key); }
+
+void put(Writer& w, const VerifyNodeResponse& m) {
+  put(w, m.node_key);
+  w.boolean(m.allowed);
+}
+
 // The type bytes in variant order.
 constexpr std::array<NodeMessageType, std::variant_size_v<NodeMessage>> kNodeTypes = {
     NodeMessageType::kRegisterRequest, NodeMessageType::kMapRequest,
-    NodeMessageType::kEndpointUpdate, NodeMessageType::kKeepAlive};
+    NodeMessageType::kEndpointUpdate, NodeMessageType::kKeepAlive,
+    NodeMessageType::kVerifyNodeRequest};
 constexpr std::array<ServerMessageType, std::variant_size_v<ServerMessage>> kServerTypes = {
     ServerMessageType::kRegisterResponse, ServerMessageType::kMapResponse,
     ServerMessageType::kMapDelta,         ServerMessageType::kRotateKey,
-    ServerMessageType::kKeepAlive,        ServerMessageType::kErrorMessage};
+    ServerMessageType::kKeepAlive,        ServerMessageType::kErrorMessage,
+    ServerMessageType::kVerifyNodeResponse};
 
 template <class Variant, class Types>
 std::vector<uint8_t> encode_variant(const Variant& message, const Types& types) {
@@ -265,6 +288,7 @@ constexpr std::size_t min_bytes() {
   if constexpr (std::is_same_v<T, NodeId>) return kMinNodeIdBytes;
   if constexpr (std::is_same_v<T, FilterRule>) return kMinFilterRuleBytes;
   if constexpr (std::is_same_v<T, RelayRegion>) return kMinRelayRegionBytes;
+  if constexpr (std::is_same_v<T, RelayNode>) return kMinRelayNodeBytes;
   if constexpr (std::is_same_v<T, Peer>) return kMinPeerBytes;
   if constexpr (std::is_same_v<T, std::string>) return kStringPrefixSize;
   return 1;
@@ -273,6 +297,7 @@ constexpr std::size_t min_bytes() {
 void get(Reader& r, Peer& out, const char* field);
 void get(Reader& r, FilterRule& out, const char* field);
 void get(Reader& r, RelayRegion& out, const char* field);
+void get(Reader& r, RelayNode& out, const char* field);
 
 // A list of at most `max` elements, each read by get(). Reserves only after count() checked
 // that the remaining bytes can hold that many elements.
@@ -283,16 +308,6 @@ void get_list(Reader& r, std::vector<T>& out, std::size_t max, const char* field
   out.clear();
   out.reserve(n);
   for (std::size_t i = 0; i < n && r.ok(); ++i) get(r, out.emplace_back(), field);
-}
-
-// A list of strings: at most `max`, each at most `max_size` bytes.
-void get_strings(Reader& r, std::vector<std::string>& out, std::size_t max, std::size_t max_size,
-                 const char* field) {
-  std::size_t n = 0;
-  r.count(n, max, kStringPrefixSize, field);
-  out.clear();
-  out.reserve(n);
-  for (std::size_t i = 0; i < n && r.ok(); ++i) r.string(out.emplace_back(), max_size, field);
 }
 
 // Presence byte 0 or 1, then the value.
@@ -347,10 +362,29 @@ void get(Reader& r, FilterRule& out, const char* /*field*/) {
     r.fail(ReadFailure::kBadValue, "filter.port_last", last_at);
 }
 
+// An optional address of one family (a relay node's ipv4 / ipv6).
+void get_family(Reader& r, std::optional<util::IpAddress>& out, util::IpFamily family,
+                const char* field) {
+  const std::size_t at = r.offset();
+  get_optional(r, out, field);
+  if (r.ok() && out && out->family() != family) r.fail(ReadFailure::kBadValue, field, at);
+}
+
+void get(Reader& r, RelayNode& out, const char* /*field*/) {
+  r.string(out.name, kMaxNameBytes, "relay_node.name");
+  r.string(out.host, kMaxNameBytes, "relay_node.host");
+  get_family(r, out.ipv4, util::IpFamily::kV4, "relay_node.ipv4");
+  get_family(r, out.ipv6, util::IpFamily::kV6, "relay_node.ipv6");
+  r.u16(out.relay_port, "relay_node.relay_port");
+  r.u16(out.stun_port, "relay_node.stun_port");
+  r.boolean(out.tls, "relay_node.tls");
+}
+
 void get(Reader& r, RelayRegion& out, const char* /*field*/) {
   r.u16(out.id, "relay.id");
   r.string(out.code, kMaxNameBytes, "relay.code");
-  get_strings(r, out.hosts, kNoMaximum, kMaxNameBytes, "relay.hosts");
+  r.string(out.name, kMaxNameBytes, "relay.name");
+  get_list(r, out.nodes, kMaxRelayNodesPerRegion, "relay.nodes");
 }
 
 void get(Reader& r, RegisterRequest& m) {
@@ -402,7 +436,7 @@ void get(Reader& r, MapResponse& m) {
   get_list(r, m.peers, kNoMaximum, "map.peers");
   get_list(r, m.filter, kNoMaximum, "map.filter");
   r.string(m.dns.domain, kMaxNameBytes, "map.dns.domain");
-  get_list(r, m.relays, kNoMaximum, "map.relays");
+  get_list(r, m.relays, kMaxRelayRegions, "map.relays");
   r.u64(m.policy_version, "map.policy_version");
 }
 
@@ -416,11 +450,21 @@ void get(Reader& r, MapDelta& m) {
   get_list(r, m.filter_added, kNoMaximum, "delta.filter_added");
   get_optional(r, m.self, "delta.self");
   get_optional(r, m.policy_version, "delta.policy_version");
+  get_optional(r, m.relays, "delta.relays", [&](std::vector<RelayRegion>& relays) {
+    get_list(r, relays, kMaxRelayRegions, "delta.relays");
+  });
 }
 
 void get(Reader& r, ErrorMessage& m) {
   r.string(m.code, kMaxNameBytes, "error.code");
   r.string(m.message, kMaxErrorBytes, "error.message");
+}
+
+void get(Reader& r, VerifyNodeRequest& m) { get(r, m.node_key, "verify.node_key"); }
+
+void get(Reader& r, VerifyNodeResponse& m) {
+  get(r, m.node_key, "verify_response.node_key");
+  r.boolean(m.allowed, "verify_response.allowed");
 }
 
 // A default value of the alternative at `index` (known to be in range).

@@ -19,6 +19,7 @@ enum class NodeMessageType : uint8_t {
   kMapRequest = 0x02,
   kEndpointUpdate = 0x03,
   kKeepAlive = 0x04,
+  kVerifyNodeRequest = 0x05,
 };
 
 /// The type byte of a server's message.
@@ -29,6 +30,7 @@ enum class ServerMessageType : uint8_t {
   kRotateKey = 0x84,
   kKeepAlive = 0x85,
   kErrorMessage = 0x86,
+  kVerifyNodeResponse = 0x87,
 };
 
 /// The message's bytes. Encoding does not check the limits: a sender keeps its values within

@@ -25,8 +25,12 @@ namespace weft::control {
 ///      2026-12-02  (extended in place, nothing had shipped) MapDelta::filter_added and
 ///                  filter_sources_removed: a join or a leave changes other filters incrementally.
 ///      2026-12-02  (extended in place, nothing had shipped) Peer::os, for `weft status`.
-inline constexpr uint32_t kCapabilityVersion = 1;
-inline constexpr uint32_t kMinCapabilityVersion = 1;
+///   2  2026-12-03  relays: RelayRegion carries name and relay nodes (host, literal addresses,
+///                  relay and STUN ports, TLS), MapDelta::relays; VerifyNodeRequest/Response
+///                  (a relay asks whether a node key belongs to the tailnet). The layout of
+///                  RelayRegion changed, so version 1 is no longer accepted.
+inline constexpr uint32_t kCapabilityVersion = 2;
+inline constexpr uint32_t kMinCapabilityVersion = 2;
 
 /// Limits every decoder enforces (untrusted input): a larger value is malformed.
 inline constexpr std::size_t kMaxHostnameBytes = 63;   // one DNS label
@@ -34,6 +38,8 @@ inline constexpr std::size_t kMaxNameBytes = 255;      // DNS names, e-mails, OS
 inline constexpr std::size_t kMaxTagsPerNode = 64;
 inline constexpr std::size_t kMaxEndpoints = 32;
 inline constexpr std::size_t kMaxRoutes = 1024;
+inline constexpr std::size_t kMaxRelayRegions = 256;
+inline constexpr std::size_t kMaxRelayNodesPerRegion = 16;
 inline constexpr std::size_t kMaxAuthKeyBytes = 128;
 inline constexpr std::size_t kMaxErrorBytes = 1024;
 /// A whole message after reassembly (a full map of 10,000 peers is about 2 MiB).
@@ -88,6 +94,13 @@ struct EndpointUpdate {
 /// Either side, when nothing else was sent for a keepalive interval.
 struct KeepAlive {};
 
+/// A relay (`weft derp --verify-clients`) asks whether a node key belongs to an authorized,
+/// unexpired device of the tailnet. Sent instead of RegisterRequest on a connection of its own;
+/// any number may follow on it, each answered by a VerifyNodeResponse.
+struct VerifyNodeRequest {
+  core::NodePublicKey node_key{};
+};
+
 // ---------------------------------------------------------------- server -> node
 
 enum class RegisterStatus : uint8_t {
@@ -136,11 +149,28 @@ struct DnsConfig {
   std::string domain;  // "weft.internal"
 };
 
-/// A relay region (filled by the relays issue; empty until then).
+/// One relay server of a region (docs/connectivity.md, "Relay map"): `weft derp` or the relay
+/// embedded in `weft serve`, with a STUN server beside it.
+struct RelayNode {
+  std::string name;  // unique in the map ("fra1")
+  /// What a node dials and, with TLS, the name the certificate must carry: a DNS name or a
+  /// literal address.
+  std::string host;
+  /// Literal addresses: where STUN probes go (a sans-IO core cannot resolve names), and what a
+  /// node dials before resolving `host`. At least one of host-as-literal, ipv4 or ipv6.
+  std::optional<util::IpAddress> ipv4;
+  std::optional<util::IpAddress> ipv6;
+  uint16_t relay_port = 0;  // the relay's TCP port (HTTP upgrade)
+  uint16_t stun_port = 0;   // 0: no STUN server beside this relay
+  bool tls = false;         // the relay speaks TLS (HTTPS upgrade)
+};
+
+/// A relay region: relays close to each other, one of which a node uses at a time.
 struct RelayRegion {
-  uint16_t id = 0;
-  std::string code;
-  std::vector<std::string> hosts;  // "host:port"
+  uint16_t id = 0;    // 1..65535, unique in the map
+  std::string code;   // short, unique ("fra")
+  std::string name;   // for people ("Frankfurt")
+  std::vector<RelayNode> nodes;
 };
 
 /// The node's whole view on connect (and after any gap the server cannot express as a delta).
@@ -169,6 +199,8 @@ struct MapDelta {
   std::vector<FilterRule> filter_added;
   std::optional<Peer> self;
   std::optional<uint64_t> policy_version;
+  /// The relay map changed (the server restarted with another --relay-map): replaces it whole.
+  std::optional<std::vector<RelayRegion>> relays;
 };
 
 /// The operator asked this device to rotate its node key (`weft admin nodes rotate`): the node
@@ -182,8 +214,15 @@ struct ErrorMessage {
   std::string message;
 };
 
-using NodeMessage = std::variant<RegisterRequest, MapRequest, EndpointUpdate, KeepAlive>;
-using ServerMessage =
-    std::variant<RegisterResponse, MapResponse, MapDelta, RotateKey, KeepAlive, ErrorMessage>;
+/// The answer to one VerifyNodeRequest, in order.
+struct VerifyNodeResponse {
+  core::NodePublicKey node_key{};
+  bool allowed = false;
+};
+
+using NodeMessage =
+    std::variant<RegisterRequest, MapRequest, EndpointUpdate, KeepAlive, VerifyNodeRequest>;
+using ServerMessage = std::variant<RegisterResponse, MapResponse, MapDelta, RotateKey, KeepAlive,
+                                   ErrorMessage, VerifyNodeResponse>;
 
 }  // namespace weft::control

@@ -259,7 +259,8 @@ void Coordinator::on_deadline(core::Now now, core::Random& rng) {
     if (s->phase == Session::Phase::kClosing) continue;
     const bool live = s->phase == Session::Phase::kStreaming ||
                       s->phase == Session::Phase::kPending ||
-                      s->phase == Session::Phase::kRegistered;
+                      s->phase == Session::Phase::kRegistered ||
+                      s->phase == Session::Phase::kVerifier;
     if (!live) {
       m.fail(*s, "control.timeout", "no registration within the handshake timeout", now);
       continue;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control/messages.h"
 #include "coord/auth_key.h"
 #include "coord/device.h"
 #include "coord/ids.h"
@@ -64,6 +65,9 @@ struct CoordinatorConfig {
   core::MachinePrivateKey server_key{};  // the server's long-term Noise static key
   crypto::Key32 auth_key_secret{};       // keys the pre-auth key hashes (kept outside the store)
   std::string dns_domain = "weft.internal";
+  /// The relay map every netmap carries (`weft serve --relay-map`, plus the embedded relay's
+  /// region); empty: no relays.
+  std::vector<control::RelayRegion> relays;
   /// Either side sends KeepAlive after this long without sending; a connection that has been
   /// silent for three intervals is closed.
   core::Duration keepalive = std::chrono::seconds(60);
@@ -117,6 +121,9 @@ struct CoordinatorCounters {
   /// Messages that could not be sealed (larger than control::kMaxMessageBytes, e.g. a full map
   /// of an enormous tailnet, or a channel out of nonces): the connection is closed.
   uint64_t messages_unsendable = 0;
+  /// VerifyNodeRequests answered, and how many of them said no.
+  uint64_t node_verifications = 0;
+  uint64_t node_verifications_refused = 0;
 };
 
 class Coordinator {

@@ -31,6 +31,7 @@ struct Session {
     kPending,     // registered, waiting for the operator's approval
     kRegistered,  // authorized, waiting for MapRequest
     kStreaming,   // map stream open: deltas flow
+    kVerifier,    // a relay asking VerifyNodeRequests; never registers
     kClosing,     // a close was queued: input is ignored
   };
 
@@ -113,6 +114,7 @@ struct Coordinator::Impl {
                    core::Random& rng);
   void on_map_request(Session& s, const control::MapRequest& r, core::Now now);
   void on_endpoint_update(Session& s, const control::EndpointUpdate& u, core::Now now);
+  void on_verify_node(Session& s, const control::VerifyNodeRequest& r, core::Now now);
   void send(Session& s, const control::ServerMessage& m, core::Now now);
   /// Queues an ErrorMessage (when the channel is up) and closes after it.
   void fail(Session& s, std::string code, std::string message, core::Now now);

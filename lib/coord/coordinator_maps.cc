@@ -23,6 +23,7 @@ control::MapResponse Coordinator::Impl::full_map(const Device& d, uint64_t seq) 
   }
   m.filter = visibility->inbound_filter(d.id);
   m.dns.domain = config.dns_domain;
+  m.relays = config.relays;
   m.policy_version = history.empty() ? 0 : history.back().version;
   return m;
 }

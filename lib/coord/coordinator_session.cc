@@ -114,8 +114,28 @@ void Coordinator::Impl::handle_message(Session& s, core::ByteView message, core:
                  [&](const control::MapRequest& r) { on_map_request(s, r, now); },
                  [&](const control::EndpointUpdate& u) { on_endpoint_update(s, u, now); },
                  [&](const control::KeepAlive&) {},
+                 [&](const control::VerifyNodeRequest& r) { on_verify_node(s, r, now); },
              },
              *decoded);
+}
+
+// A relay's question (docs/connectivity.md, "Verifying clients"): only on a connection that has
+// not registered, which then stays a verifier. The answer says no more than whether the key is
+// an authorized, unexpired device's current node key.
+void Coordinator::Impl::on_verify_node(Session& s, const control::VerifyNodeRequest& r,
+                                       core::Now now) {
+  if (s.phase != Session::Phase::kOpen && s.phase != Session::Phase::kVerifier) {
+    fail(s, "control.unexpected", "VerifyNodeRequest is not expected on this connection", now);
+    return;
+  }
+  s.phase = Session::Phase::kVerifier;
+  const Device* d = registry->find_by_node_key(r.node_key);
+  const bool allowed = d != nullptr && d->node_key == r.node_key &&
+                       d->state == DeviceState::kAuthorized &&
+                       !(d->key_expiry && *d->key_expiry <= now.wall);
+  ++counters.node_verifications;
+  if (!allowed) ++counters.node_verifications_refused;
+  send(s, control::VerifyNodeResponse{r.node_key, allowed}, now);
 }
 
 void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& r, core::Now now,
@@ -325,7 +345,7 @@ void Coordinator::Impl::arm(Session& s) {
   if (s.phase == Session::Phase::kClosing) return;
   core::Duration at;
   if (s.phase == Session::Phase::kStreaming || s.phase == Session::Phase::kPending ||
-      s.phase == Session::Phase::kRegistered) {
+      s.phase == Session::Phase::kRegistered || s.phase == Session::Phase::kVerifier) {
     at = std::min(s.last_sent + config.keepalive, s.last_received + 3 * config.keepalive);
   } else {
     at = s.opened + config.handshake_timeout;

@@ -20,7 +20,8 @@ namespace weft::engine {
 inline constexpr uint8_t kCacheMagic[8] = {'W', 'E', 'F', 'T', 'N', 'M', 'A', 'P'};
 /// The format this code writes and the only one it reads. A new layout of the payload is a new
 /// version; the header (magic, version, length) and the trailing checksum never move.
-inline constexpr uint16_t kCacheFormatVersion = 1;
+/// 1: first. 2 (2026-12-03): the relay map's regions carry relay nodes (control capability 2).
+inline constexpr uint16_t kCacheFormatVersion = 2;
 /// magic (8) · format version (u16) · payload length (u32).
 inline constexpr std::size_t kCacheHeaderSize = sizeof(kCacheMagic) + 2 + 4;
 /// BLAKE2s-256 over header and payload, after the payload.
@@ -51,7 +52,7 @@ std::vector<uint8_t> encode_cache(const CachedNetmap& cache);
 /// cut inside its header), "engine.cache_checksum" (any damaged byte: the BLAKE2s-256 does not
 /// match), "engine.cache_version" (an intact cache of another format version),
 /// "engine.cache_malformed" (not a cache: wrong magic, bytes after the checksum, an oversized
-/// length, or an intact payload that does not decode as version 1 or as a valid map).
+/// length, or an intact payload that does not decode as this version or as a valid map).
 Result<CachedNetmap> decode_cache(core::ByteView bytes);
 
 }  // namespace weft::engine

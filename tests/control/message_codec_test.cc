@@ -124,8 +124,8 @@ BOOST_AUTO_TEST_CASE(round_trips_long_lists_of_smallest_elements) {
   MapResponse m = map_with_self();
   m.peers.assign(100, minimal_peer());
   m.filter.assign(100, FilterRule{});
-  m.relays.assign(100, RelayRegion{});
-  m.relays.back().hosts.assign(100, "");
+  m.relays.assign(kMaxRelayRegions, RelayRegion{});
+  m.relays.back().nodes.assign(kMaxRelayNodesPerRegion, RelayNode{});
   m.self.tags.assign(kMaxTagsPerNode, "tag:");
   m.self.addresses.assign(100, weft::util::IpAddress{});
   m.self.allowed_ips.assign(100, weft::util::IpPrefix{});
@@ -152,10 +152,10 @@ BOOST_AUTO_TEST_CASE(round_trips_extreme_times_and_numbers) {
 }
 
 BOOST_AUTO_TEST_CASE(type_bytes_follow_the_table) {
-  const std::vector<uint8_t> node_types = {0x01, 0x02, 0x03, 0x04};
+  const std::vector<uint8_t> node_types = {0x01, 0x02, 0x03, 0x04, 0x05};
   const auto node = sample_node_messages();
   for (std::size_t i = 0; i < node.size(); ++i) BOOST_TEST(encode(node[i])[0] == node_types[i]);
-  const std::vector<uint8_t> server_types = {0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x83};
+  const std::vector<uint8_t> server_types = {0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x83, 0x87};
   const auto server = sample_server_messages();
   for (std::size_t i = 0; i < server.size(); ++i)
     BOOST_TEST(encode(server[i])[0] == server_types[i]);
@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(encodes_times_as_signed_nanoseconds_since_the_epoch) {
 // ---------------------------------------------------------------- framing of the bytes
 
 BOOST_AUTO_TEST_CASE(refuses_an_unknown_type_byte) {
-  for (uint8_t t : {0x00, 0x05, 0x80, 0x87, 0xff}) {
+  for (uint8_t t : {0x00, 0x06, 0x80, 0x88, 0xff}) {
     expect_node_refused(Bytes{t}, "control.unknown_message", "message type");
     expect_server_refused(Bytes{t}, "control.unknown_message", "message type");
   }
@@ -290,14 +290,19 @@ BOOST_AUTO_TEST_CASE(refuses_names_over_255_bytes) {
 
   MapResponse map = sample_map_response();
   map.peers[0].dns_name = map.peers[0].user = map.dns.domain = longest;
-  map.relays[0].code = map.relays[0].hosts[1] = longest;
+  map.relays[0].code = map.relays[0].nodes[1].host = longest;
   map.peers[0].tags[0] = "tag:" + std::string(kMaxNameBytes - 4, 't');
   expect_limit(map, [](MapResponse& m) { grow(m.peers[0].dns_name); }, "peer.dns_name: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.peers[0].user); }, "peer.user: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.peers[0].tags[0]); }, "peer.tags: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.dns.domain); }, "map.dns.domain: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.relays[0].code); }, "relay.code: too long");
-  expect_limit(map, [](MapResponse& m) { grow(m.relays[0].hosts[1]); }, "relay.hosts: too long");
+  expect_limit(map, [](MapResponse& m) { grow(m.relays[0].nodes[1].host); },
+               "relay_node.host: too long");
+  expect_limit(map, [](MapResponse& m) { m.relays.resize(kMaxRelayRegions + 1); },
+               "map.relays: too many");
+  expect_limit(map, [](MapResponse& m) { m.relays[0].nodes.resize(kMaxRelayNodesPerRegion + 1); },
+               "relay.nodes: too many");
 
   RegisterResponse resp = sample_register_response();
   resp.error_code = longest;
@@ -411,19 +416,23 @@ BOOST_AUTO_TEST_CASE(refuses_booleans_and_presence_bytes_other_than_0_or_1) {
   m.self = minimal_peer();
   Bytes b = encode(ServerMessage{m});
   // ... online, key_expiry presence, os (an empty string: its length prefix), policy_version
-  // presence.
+  // presence, relays presence.
   const std::size_t os = weft::control::kStringPrefixSize;
-  BOOST_REQUIRE(b[b.size() - 3 - os] == 0 && b[b.size() - 2 - os] == 0 && b[b.size() - 1] == 0);
+  BOOST_REQUIRE(b[b.size() - 4 - os] == 0 && b[b.size() - 3 - os] == 0 && b[b.size() - 2] == 0 &&
+                b[b.size() - 1] == 0);
   for (uint8_t v : {2, 0x80, 0xff}) {
     Bytes online = b;
-    online[online.size() - 3 - os] = v;
+    online[online.size() - 4 - os] = v;
     expect_server_refused(online, "control.malformed", "peer.online: bad value");
     Bytes expiry = b;
-    expiry[expiry.size() - 2 - os] = v;
+    expiry[expiry.size() - 3 - os] = v;
     expect_server_refused(expiry, "control.malformed", "peer.key_expiry: bad value");
     Bytes version = b;
-    version[version.size() - 1] = v;
+    version[version.size() - 2] = v;
     expect_server_refused(version, "control.malformed", "delta.policy_version: bad value");
+    Bytes relays = b;
+    relays[relays.size() - 1] = v;
+    expect_server_refused(relays, "control.malformed", "delta.relays: bad value");
   }
   RegisterRequest reg = sample_register_request();
   Bytes r = encode(NodeMessage{reg});
@@ -486,10 +495,10 @@ BOOST_AUTO_TEST_CASE(capability_version_is_only_read_from_a_register_request) {
 BOOST_AUTO_TEST_CASE(fuzz_seeds_are_the_encoded_samples) {
   const std::string dir = std::string(WEFT_TEST_DATA_DIR) + "/fuzz/corpus/control_message_fuzz/";
   const char* node_names[] = {"register_request", "map_request", "endpoint_update",
-                              "node_keepalive"};
+                              "node_keepalive", "verify_node_request"};
   const char* server_names[] = {"register_response", "map_response", "map_delta",
                                 "rotate_key",        "server_keepalive", "error",
-                                "map_delta_incremental"};
+                                "map_delta_incremental", "verify_node_response"};
   std::vector<std::pair<std::string, Bytes>> seeds;
   const auto node = sample_node_messages();
   const auto server = sample_server_messages();

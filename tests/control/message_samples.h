@@ -49,8 +49,18 @@ inline bool operator==(const Peer& a, const Peer& b) {
          a.endpoints == b.endpoints && a.home_region == b.home_region && a.online == b.online &&
          a.key_expiry == b.key_expiry && a.os == b.os;
 }
+inline bool operator==(const RelayNode& a, const RelayNode& b) {
+  return a.name == b.name && a.host == b.host && a.ipv4 == b.ipv4 && a.ipv6 == b.ipv6 &&
+         a.relay_port == b.relay_port && a.stun_port == b.stun_port && a.tls == b.tls;
+}
 inline bool operator==(const RelayRegion& a, const RelayRegion& b) {
-  return a.id == b.id && a.code == b.code && a.hosts == b.hosts;
+  return a.id == b.id && a.code == b.code && a.name == b.name && a.nodes == b.nodes;
+}
+inline bool operator==(const VerifyNodeRequest& a, const VerifyNodeRequest& b) {
+  return a.node_key == b.node_key;
+}
+inline bool operator==(const VerifyNodeResponse& a, const VerifyNodeResponse& b) {
+  return a.node_key == b.node_key && a.allowed == b.allowed;
 }
 inline bool operator==(const MapResponse& a, const MapResponse& b) {
   return a.seq == b.seq && a.self == b.self && a.peers == b.peers && a.filter == b.filter &&
@@ -61,7 +71,7 @@ inline bool operator==(const MapDelta& a, const MapDelta& b) {
   return a.seq == b.seq && a.upserted == b.upserted && a.removed == b.removed &&
          a.filter == b.filter && a.filter_sources_removed == b.filter_sources_removed &&
          a.filter_added == b.filter_added && a.self == b.self &&
-         a.policy_version == b.policy_version;
+         a.policy_version == b.policy_version && a.relays == b.relays;
 }
 inline bool operator==(const ErrorMessage& a, const ErrorMessage& b) {
   return a.code == b.code && a.message == b.message;
@@ -159,6 +169,14 @@ inline RegisterResponse sample_register_response() {
   return m;
 }
 
+// Two relays, one named with both literal addresses and TLS, one by literal address alone.
+inline RelayRegion sample_region() {
+  RelayNode named{"fra1", "relay1.example.com", address("192.0.2.7"), address("2001:db8::7"),
+                  443, 3478, true};
+  RelayNode literal{"fra2", "192.0.2.8", std::nullopt, std::nullopt, 8443, 0, false};
+  return RelayRegion{1, "fra", "Frankfurt", {named, literal}};
+}
+
 inline MapResponse sample_map_response() {
   MapResponse m;
   m.seq = 41;
@@ -170,8 +188,7 @@ inline MapResponse sample_map_response() {
   m.filter = {sample_rule(), FilterRule{}};
   m.filter[1].protocol = 256;
   m.dns.domain = "weft.internal";
-  m.relays = {RelayRegion{1, "fra", {"relay1.example.com:443", "relay2.example.com:443"}},
-              RelayRegion{2, "nyc", {}}};
+  m.relays = {sample_region(), RelayRegion{2, "nyc", "New York", {}}};
   m.policy_version = 99;
   return m;
 }
@@ -184,6 +201,7 @@ inline MapDelta sample_map_delta() {
   m.filter = std::vector<FilterRule>{sample_rule()};
   m.self = sample_peer(1);
   m.policy_version = 100;
+  m.relays = std::vector<RelayRegion>{sample_region()};
   return m;
 }
 
@@ -204,13 +222,14 @@ inline ErrorMessage sample_error() {
 
 inline std::vector<NodeMessage> sample_node_messages() {
   return {sample_register_request(), sample_map_request(), sample_endpoint_update(),
-          KeepAlive{}};
+          KeepAlive{}, VerifyNodeRequest{key_from<core::NodePublicKey>(90)}};
 }
 
 inline std::vector<ServerMessage> sample_server_messages() {
   return {sample_register_response(), sample_map_response(), sample_map_delta(),
           RotateKey{},                KeepAlive{},           sample_error(),
-          sample_incremental_delta()};
+          sample_incremental_delta(),
+          VerifyNodeResponse{key_from<core::NodePublicKey>(91), true}};
 }
 
 }  // namespace test
