@@ -226,12 +226,15 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
     print_table(rows);
   } else if (what == "nodes.list") {
     std::vector<std::vector<std::string>> rows = {
-        {"ID", "HOSTNAME", "OWNER", "ADDRESSES", "STATE", "ONLINE", "LAST SEEN", "EXPIRES"}};
+        {"ID", "HOSTNAME", "OWNER", "ADDRESSES", "STATE", "ONLINE", "RELAY", "LAST SEEN",
+         "EXPIRES"}};
     for (const auto& n : r["nodes"].GetArray()) {
       std::string owner = joined(n, "tags");
       if (owner.empty()) owner = text_of(n, "user");
+      std::string relay = text_of(n, "home_region_code");
+      if (relay.empty()) relay = text_of(n, "home_region") == "0" ? "-" : text_of(n, "home_region");
       rows.push_back({text_of(n, "id"), text_of(n, "hostname"), owner, joined(n, "addresses"),
-                      text_of(n, "state"), text_of(n, "online"), time_of(n, "last_seen"),
+                      text_of(n, "state"), text_of(n, "online"), relay, time_of(n, "last_seen"),
                       time_of(n, "key_expiry")});
     }
     print_table(rows);

@@ -42,6 +42,7 @@ struct ServeCliOptions {
   std::string key_expiry;         // empty: 180d
   std::string ephemeral_timeout;  // empty: 30m
   std::string dns_domain;         // empty: weft.internal
+  std::string relay_map;          // --relay-map FILE; empty: none
 };
 int run_serve(const ServeCliOptions& options);
 

@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
                         "Remove an ephemeral device this long after it goes offline (default 30m)");
   serve_cmd->add_option("--dns-domain", serve.dns_domain,
                         "Domain of the devices' DNS names (default weft.internal)");
+  serve_cmd->add_option("--relay-map", serve.relay_map,
+                        "HuJSON relay map (regions of `weft derp` relays) handed to every node");
 
   weft::cli::UpOptions up;
   auto* up_cmd = app.add_subcommand(

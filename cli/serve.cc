@@ -66,11 +66,12 @@ int run_serve(const ServeCliOptions& options) {
       !positive_duration("--ephemeral-timeout", options.ephemeral_timeout, o.ephemeral_timeout))
     return 2;
   if (!options.dns_domain.empty()) o.dns_domain = options.dns_domain;
+  o.relay_map_file = options.relay_map;
 
   boost::asio::io_context io(1);
   auto server = serve::Server::start(io, o, std::cerr);
   if (!server) {
-    if (server.error().code == "serve.policy") {
+    if (server.error().code == "serve.policy" || server.error().code == "relay.map") {
       std::cerr << server.error().detail << "\n";
       return 1;
     }

@@ -422,6 +422,9 @@ PolicyOutcome Coordinator::set_policy(std::string_view text, core::Now now) {
 
 const std::vector<PolicyRecord>& Coordinator::policy_history() const { return impl_->history; }
 const std::string& Coordinator::dns_domain() const { return impl_->config.dns_domain; }
+const std::vector<control::RelayRegion>& Coordinator::relays() const {
+  return impl_->config.relays;
+}
 const Registry& Coordinator::registry() const { return *impl_->registry; }
 const CoordinatorCounters& Coordinator::counters() const { return impl_->counters; }
 std::size_t Coordinator::streams() const { return impl_->streams.size(); }

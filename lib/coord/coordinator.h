@@ -185,6 +185,8 @@ class Coordinator {
   const std::vector<PolicyRecord>& policy_history() const;
   /// The domain of the devices' DNS names ("weft.internal").
   const std::string& dns_domain() const;
+  /// The relay map every netmap carries.
+  const std::vector<control::RelayRegion>& relays() const;
 
   const Registry& registry() const;
   const CoordinatorCounters& counters() const;

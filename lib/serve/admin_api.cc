@@ -103,8 +103,15 @@ void write_addresses(Writer& w, const coord::Device& d) {
   w.EndArray();
 }
 
+// The code of a relay region of the map ("" when the map has no such region).
+std::string region_code(const std::vector<control::RelayRegion>& relays, uint16_t id) {
+  for (const auto& g : relays)
+    if (g.id == id) return g.code;
+  return {};
+}
+
 void write_device(Writer& w, const coord::Registry& r, const coord::Device& d,
-                  std::string_view domain) {
+                  std::string_view domain, const std::vector<control::RelayRegion>& relays) {
   w.StartObject();
   w.Key("id");
   w.Uint64(d.id.value);
@@ -133,6 +140,11 @@ void write_device(Writer& w, const coord::Registry& r, const coord::Device& d,
   w.StartArray();
   for (const auto& e : d.endpoints) w.String(e.to_string().c_str());
   w.EndArray();
+  // The home relay region the node reported (0: none yet), and its code in the relay map.
+  w.Key("home_region");
+  w.Uint(d.home_region);
+  w.Key("home_region_code");
+  w.String(region_code(relays, d.home_region).c_str());
   w.Key("machine_key");
   w.String(core::key_to_base64(d.machine_key.bytes).c_str());
   w.Key("node_key");
@@ -418,7 +430,7 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
       w.StartArray();
       for (const auto& [id, d] : r.devices())
         if (d.state != coord::DeviceState::kRemoved || bool_field(req, "all"))
-          write_device(w, r, d, domain);
+          write_device(w, r, d, domain, c.relays());
       w.EndArray();
     });
   }

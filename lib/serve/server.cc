@@ -15,6 +15,7 @@
 #include "coord/registry.h"
 #include "core/key_text.h"
 #include "policy/pipeline.h"
+#include "relay/relay_map.h"
 #include "runtime/bounded_read.h"
 #include "runtime/clock.h"
 #include "runtime/system_random.h"
@@ -145,6 +146,14 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
         coord::policy_outcome_of(policy::check_policy(policy_text, policy::RunTests::kYes));
     if (!o.valid) return make_error("serve.policy", findings_text(options.policy_file, o));
   }
+  std::vector<control::RelayRegion> relays;
+  if (!options.relay_map_file.empty()) {
+    auto file = runtime::read_bounded_file(options.relay_map_file, kMaxPolicyBytes);
+    if (!file) return make_error("serve.relay_map", options.relay_map_file + ": " + file.error().detail);
+    auto parsed = relay::parse_relay_map(file->bytes, options.relay_map_file);
+    if (!parsed) return parsed.error();
+    relays = std::move(parsed).value();
+  }
   if (auto st = prepare_state_dir(dir); !st) return st.error();
 
   auto server_key = load_or_create_key_file(
@@ -164,6 +173,7 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
   config.server_key.bytes = *server_key;
   config.auth_key_secret = *auth_secret;
   config.dns_domain = options.dns_domain;
+  config.relays = std::move(relays);
   coord::RegistryConfig registry;
   registry.require_approval = options.require_approval;
   registry.key_expiry = options.key_expiry;

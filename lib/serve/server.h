@@ -28,6 +28,7 @@ struct ServeOptions {
   core::Duration key_expiry = std::chrono::hours(24 * 180);
   core::Duration ephemeral_timeout = std::chrono::minutes(30);
   std::string dns_domain = "weft.internal";
+  std::string relay_map_file;  // empty: no relay regions from a file
 };
 
 class Server {
@@ -36,7 +37,8 @@ class Server {
   /// policy in force, and starts listening. Errors: "serve.*" (state directory, key files,
   /// listening), "store.*" (the database), "coord.*" (restoring), "serve.policy" (the policy
   /// file does not load or its tests fail: the detail holds one "FILE:LINE:COL: error: MESSAGE"
-  /// line per finding).
+  /// line per finding), "relay.map" (the relay map file does not load: one
+  /// "FILE:LINE:COL: message" line per finding).
   static Result<std::unique_ptr<Server>> start(boost::asio::io_context& io,
                                                const ServeOptions& options, std::ostream& log);
   ~Server();

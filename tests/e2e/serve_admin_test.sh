@@ -201,6 +201,17 @@ expect_rc 1 "weft serve --policy BAD at first start"
 check "... with positioned errors" has_line "$CAP_ERR" "^$policy_bad:3:[0-9]+: error: .*nohost"
 check "... and no admin socket left" test ! -e "$fresh/admin.sock"
 
+relays_bad="$NETNS_TMP/relays-bad.hujson"
+printf '{"regions": [\n  {"id": 1, "code": "fra", "nodes": [{"name": "a", "relayPort": 0}]}\n]}\n' \
+  >"$relays_bad"
+fresh_relays="$NETNS_TMP/fresh-relays"
+capture ns_exec "$NS_S" timeout 10 "$SERVE_BIN" serve --state "$fresh_relays" \
+  --listen 127.0.0.1:0 --relay-map "$relays_bad"
+expect_rc 1 "weft serve --relay-map BAD"
+check "... with positioned errors" \
+  has_line "$CAP_ERR" "^$relays_bad:2:[0-9]+: \"relayPort\" must be an integer from 1 to 65535"
+check "... and creates no state" test ! -e "$fresh_relays"
+
 capture ns_exec "$NS_S" timeout 10 "$SERVE_BIN" serve --state "$state" --listen 127.0.0.1:0
 expect_rc 2 "a second weft serve on a state dir in use"
 check "... says another process has it" has_line "$CAP_ERR" 'another process.*admin\.sock'
