@@ -15,4 +15,13 @@ inline constexpr char kHealthPath[] = "/healthz";
 /// `GET kKeyPath` answers the server's public key (base64 and a newline).
 inline constexpr char kKeyPath[] = "/key";
 
+/// `GET kRelayPath` with `Connection: Upgrade` and `Upgrade: kRelayUpgradeToken` asks a relay
+/// (`weft derp`, or the one embedded in `weft serve`) for a relay connection
+/// (docs/connectivity.md, "Relay protocol").
+inline constexpr char kRelayPath[] = "/weft/relay";
+inline constexpr char kRelayUpgradeToken[] = "weft-relay";
+/// `GET kRelayMapPath` answers the relay map the server hands to nodes, as JSON in the relay
+/// map file's format (`weft netcheck --server URL` reads it).
+inline constexpr char kRelayMapPath[] = "/weft/relay-map";
+
 }  // namespace weft::control
