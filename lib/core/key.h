@@ -22,6 +22,9 @@ struct NodeKeyRole {};
 struct MachineKeyRole {};
 /// The discovery key: seals NAT-traversal messages between nodes.
 struct DiscoKeyRole {};
+/// The relay's static key: a relay proves nothing with it (TLS does), clients seal their
+/// node-key proof to it (docs/connectivity.md, "Relay protocol").
+struct RelayKeyRole {};
 
 /// A Curve25519 public key of one role.
 template <class Role>
@@ -59,6 +62,8 @@ using MachinePublicKey = PublicKey<MachineKeyRole>;
 using MachinePrivateKey = PrivateKey<MachineKeyRole>;
 using DiscoPublicKey = PublicKey<DiscoKeyRole>;
 using DiscoPrivateKey = PrivateKey<DiscoKeyRole>;
+using RelayPublicKey = PublicKey<RelayKeyRole>;
+using RelayPrivateKey = PrivateKey<RelayKeyRole>;
 
 /// WireGuard's optional symmetric key mixed into the handshake (Noise psk2); all zero when
 /// unused, as the whitepaper says. Wiped when dropped.
