@@ -5,12 +5,18 @@
 #include <iostream>
 
 #include "commands.h"
+#include "docs.h"
+#include "help_tree_cli11.h"
 #include "node_commands.h"
+#include "version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"weft: self-hostable mesh VPN toolkit", "weft"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "weft 0.1.0");
+  app.set_version_flag("--version", std::string("weft ") + weft::cli::version());
+  // Set before the subcommands are added: each inherits it, so every --help and man page ends so.
+  app.footer("Exit codes: 0 success, 1 a negative answer (invalid policy, deny, refused), 2 usage, "
+             "setup or I/O error.");
 
   auto* acl = app.add_subcommand("acl", "Validate and query access-policy files (offline)");
   acl->require_subcommand(1);
@@ -167,6 +173,12 @@ int main(int argc, char** argv) {
   down_cmd->add_option("--state", down.state_dir,
                        "The node's state directory (default /var/lib/weft)");
 
+  // Hidden: the man pages and completions, rendered from this tree (cli/docs.h; the build runs it).
+  weft::cli::DocsOptions docs;
+  auto* docs_cmd = app.add_subcommand("__docs", "Write man pages or a shell completion")->group("");
+  docs_cmd->add_option("format", docs.format)->required()->check(CLI::IsMember({"man", "bash", "zsh"}));
+  docs_cmd->add_option("--output", docs.output, "Directory (man) or file (default: stdout)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -176,6 +188,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (docs_cmd->parsed()) return weft::cli::run_docs(weft::cli::describe(app), docs);
   if (check_cmd->parsed()) return weft::cli::run_acl_check(check);
   if (query_cmd->parsed()) return weft::cli::run_acl_query(query);
   if (tunnel_cmd->parsed()) return weft::cli::run_tunnel(tunnel);
