@@ -101,10 +101,10 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
  public:
   DialOp(std::shared_ptr<const DialerShared> shared,
          std::shared_ptr<StreamPump<Stream>> pump, std::function<void(DialResult)> done,
-         bool key_request = false)
+         std::string get_path)
       : shared_(std::move(shared)),
         pump_(std::move(pump)),
-        key_request_(key_request),
+        get_path_(std::move(get_path)),
         timer_(shared_->io),
         done_(std::move(done)) {}
 
@@ -174,17 +174,20 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
   }
 
   void send_request() {
-    request_.method(key_request_ ? http::verb::get : http::verb::post);
-    request_.target(key_request_ ? control::kKeyPath : control::kControlPath);
+    request_.method(get_path_.empty() ? (relay() ? http::verb::get : http::verb::post) : http::verb::get);
+    request_.target(!get_path_.empty() ? get_path_
+                    : relay()      ? std::string(control::kRelayPath)
+                                   : std::string(control::kControlPath));
     request_.version(11);
     request_.set(http::field::host, shared_->url.authority());
     request_.set(http::field::user_agent, "weft");
-    if (key_request_) {
+    if (!get_path_.empty()) {
       request_.set(http::field::connection, "close");
     } else {
       request_.set(http::field::connection, "Upgrade");
-      request_.set(http::field::upgrade, control::kUpgradeToken);
-      request_.set(control::kVersionHeader, std::to_string(shared_->options.version));
+      request_.set(http::field::upgrade, token());
+      if (!relay())
+        request_.set(control::kVersionHeader, std::to_string(shared_->options.version));
     }
     request_.prepare_payload();
     http::async_write(pump_->stream(), request_,
@@ -217,7 +220,7 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
     const auto& res = parser_->get();
     DialResult result;
     result.http_status = res.result_int();
-    if (key_request_ && res.result() == http::status::ok) {
+    if (!get_path_.empty() && res.result() == http::status::ok) {
       // The answer is the body; the connection has no further use.
       result.http_body = res.body();
       pump_->close();
@@ -236,10 +239,10 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
       return;
     }
     auto upgrade = res[http::field::upgrade];
-    if (!beast::iequals(upgrade, control::kUpgradeToken)) {
+    if (!beast::iequals(upgrade, token())) {
       fail("dial.http", "server " + shared_->url.authority() + " switched to \"" +
                             quote_body({upgrade.data(), upgrade.size()}) + "\", not " +
-                            control::kUpgradeToken);
+                            token());
       return;
     }
     auto early = buffer_.data();
@@ -299,7 +302,12 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
 
   std::shared_ptr<const DialerShared> shared_;
   std::shared_ptr<StreamPump<Stream>> pump_;
-  bool key_request_;  // GET /key instead of the upgrade
+  bool relay() const { return shared_->options.upgrade == Upgrade::kRelay; }
+  const char* token() const {
+    return relay() ? control::kRelayUpgradeToken : control::kUpgradeToken;
+  }
+
+  std::string get_path_;  // a plain GET of this path instead of the upgrade
   asio::steady_timer timer_;
   std::function<void(DialResult)> done_;
   http::request<http::empty_body> request_;
@@ -348,19 +356,19 @@ ControlDialer::~ControlDialer() = default;
 
 const ServerUrl& ControlDialer::url() const { return shared_->url; }
 
-void ControlDialer::dial(std::function<void(DialResult)> done) { start(std::move(done), false); }
+void ControlDialer::dial(std::function<void(DialResult)> done) { start(std::move(done), {}); }
 
-void ControlDialer::start(std::function<void(DialResult)> done, bool key_request) {
+void ControlDialer::start(std::function<void(DialResult)> done, std::string get_path) {
   const DialOptions& options = shared_->options;
   if (shared_->tls) {
     auto pump = std::make_shared<StreamPump<TlsStream>>(options.pump, TcpStream(shared_->io),
                                                         *shared_->tls);
     pump->keep_alive(shared_->tls);
-    std::make_shared<DialOp<TlsStream>>(shared_, std::move(pump), std::move(done), key_request)
+    std::make_shared<DialOp<TlsStream>>(shared_, std::move(pump), std::move(done), get_path)
         ->run();
   } else {
     auto pump = std::make_shared<StreamPump<TcpStream>>(options.pump, shared_->io);
-    std::make_shared<DialOp<TcpStream>>(shared_, std::move(pump), std::move(done), key_request)
+    std::make_shared<DialOp<TcpStream>>(shared_, std::move(pump), std::move(done), get_path)
         ->run();
   }
 }
@@ -381,7 +389,19 @@ void ControlDialer::fetch_key(std::function<void(Result<core::MachinePublicKey>)
         }
         done(core::MachinePublicKey(*key));
       },
-      true);
+      control::kKeyPath);
+}
+
+void ControlDialer::get(std::string path, std::function<void(Result<std::string>)> done) {
+  start(
+      [done = std::move(done)](DialResult r) {
+        if (!r.error.code.empty()) {
+          done(std::move(r.error));
+          return;
+        }
+        done(std::move(r.http_body));
+      },
+      std::move(path));
 }
 
 }  // namespace weft::node

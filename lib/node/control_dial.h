@@ -1,6 +1,7 @@
 // The node's side of the control upgrade (docs/control-plane.md, "Drivers"): connects to the
-// server URL, verifies TLS, asks for the weft-control upgrade with the protocol version, and
-// hands back the connection as a byte pump, or the server's refusal with its status and text.
+// server URL, verifies TLS, asks for the weft-control upgrade with the protocol version (or a
+// relay's weft-relay upgrade, or a plain GET), and hands back the connection as a byte pump, or
+// the server's refusal with its status and text.
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,12 @@ class io_context;
 
 namespace weft::node {
 
+/// Which upgrade a dial asks for: the control stream, or a relay connection
+/// (control/upgrade.h has both).
+enum class Upgrade : uint8_t { kControl, kRelay };
+
 struct DialOptions {
+  Upgrade upgrade = Upgrade::kControl;
   /// PEM file of the certificate authorities to trust for https; empty: the system's roots.
   /// The server's name (or address) is always checked against its certificate.
   std::string ca_file;
@@ -88,10 +94,15 @@ class ControlDialer {
   /// called once, from the io_context. Errors: the dial's codes; "dial.refused" (an answer
   /// other than 200), "dial.http" (a body that is not one base64 key).
   void fetch_key(std::function<void(Result<core::MachinePublicKey>)> done);
+  /// `GET path` (e.g. control::kRelayMapPath) on its own connection: the body of a 200 answer.
+  /// `done` is called once, from the io_context. Errors: the dial's codes; "dial.refused" (an
+  /// answer other than 200).
+  void get(std::string path, std::function<void(Result<std::string>)> done);
 
  private:
   explicit ControlDialer(std::shared_ptr<const DialerShared> shared);
-  void start(std::function<void(DialResult)> done, bool key_request);
+  /// An upgrade when `get_path` is empty, else a plain GET of it.
+  void start(std::function<void(DialResult)> done, std::string get_path);
   std::shared_ptr<const DialerShared> shared_;  // also held by dials in flight
 };
 
