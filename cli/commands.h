@@ -78,4 +78,15 @@ struct AdminOptions {
 };
 int run_admin(AdminOptions options);
 
+struct DerpCliOptions {
+  std::string listen;          // --listen ADDR:PORT
+  uint16_t stun_port = 3478;   // --stun-port; 0: no STUN server
+  std::string tls_cert;
+  std::string tls_key;
+  std::string verify_clients;  // --verify-clients URL; empty: serve every node key
+  std::string ca_file;         // --ca-file PEM for an https verify URL
+  std::string state_dir;       // --state DIR (relay.key); empty: a fresh key each start
+};
+int run_derp(const DerpCliOptions& options);
+
 }  // namespace weft::cli

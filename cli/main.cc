@@ -173,6 +173,20 @@ int main(int argc, char** argv) {
   down_cmd->add_option("--state", down.state_dir,
                        "The node's state directory (default /var/lib/weft)");
 
+  weft::cli::DerpCliOptions derp;
+  auto* derp_cmd = app.add_subcommand("derp", "Run a relay (and its STUN server) in the foreground");
+  derp_cmd->add_option("--listen", derp.listen, "ADDRESS:PORT for relay clients (HTTP upgrade)")
+      ->required();
+  derp_cmd->add_option("--stun-port", derp.stun_port, "UDP port of the STUN server; 0: none")
+      ->capture_default_str();
+  derp_cmd->add_option("--tls-cert", derp.tls_cert, "PEM certificate chain for TLS");
+  derp_cmd->add_option("--tls-key", derp.tls_key, "PEM private key for TLS");
+  derp_cmd->add_option("--verify-clients", derp.verify_clients,
+                       "Serve only node keys this coordination server (URL) vouches for");
+  derp_cmd->add_option("--ca-file", derp.ca_file, "PEM CA file for an https --verify-clients URL");
+  derp_cmd->add_option("--state", derp.state_dir,
+                       "Directory of the relay's key (default: a new key each start)");
+
   // Hidden: the man pages and completions, rendered from this tree (cli/docs.h; the build runs it).
   weft::cli::DocsOptions docs;
   auto* docs_cmd = app.add_subcommand("__docs", "Write man pages or a shell completion")->group("");
@@ -193,6 +207,7 @@ int main(int argc, char** argv) {
   if (query_cmd->parsed()) return weft::cli::run_acl_query(query);
   if (tunnel_cmd->parsed()) return weft::cli::run_tunnel(tunnel);
   if (serve_cmd->parsed()) return weft::cli::run_serve(serve);
+  if (derp_cmd->parsed()) return weft::cli::run_derp(derp);
   if (admin_cmd->parsed()) return weft::cli::run_admin(admin);
   if (status_cmd->parsed()) return weft::cli::run_status(status);
   if (ping_cmd->parsed()) return weft::cli::run_ping(ping);

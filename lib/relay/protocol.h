@@ -9,10 +9,8 @@
 
 namespace weft::relay {
 
-/// `GET kRelayPath` with `Connection: Upgrade` and `Upgrade: kRelayUpgradeToken` asks for a
-/// relay stream; the answer is `101 Switching Protocols`, then frames both ways.
-inline constexpr char kRelayPath[] = "/weft/relay";
-inline constexpr char kRelayUpgradeToken[] = "weft-relay";
+// The HTTP upgrade's names (control::kRelayPath, control::kRelayUpgradeToken) live with the
+// control upgrade's in control/upgrade.h: one place for what the HTTP front routes.
 
 /// The version a client puts in its ClientInfo and the server answers in ServerInfo.
 inline constexpr uint16_t kProtocolVersion = 1;

@@ -79,13 +79,14 @@ bool has_token(std::string_view value, std::string_view token) {
 
 using ExtraFields = std::initializer_list<std::pair<http::field, std::string_view>>;
 
-std::vector<uint8_t> render(http::status status, std::string_view body, ExtraFields extra = {}) {
+std::vector<uint8_t> render(http::status status, std::string_view body, ExtraFields extra = {},
+                            std::string_view upgrade_token = kUpgradeToken) {
   http::response<http::string_body> res{status, 11};
   res.set(http::field::server, "weft");
   for (const auto& [field, value] : extra) res.set(field, beast::string_view(value.data(), value.size()));
   if (status == http::status::switching_protocols) {
     res.set(http::field::connection, "Upgrade");
-    res.set(http::field::upgrade, kUpgradeToken);
+    res.set(http::field::upgrade, beast::string_view(upgrade_token.data(), upgrade_token.size()));
   } else {
     res.set(http::field::content_type, "text/plain; charset=utf-8");
     res.keep_alive(false);
@@ -140,8 +141,10 @@ Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsFiles& files) {
 }  // namespace
 
 struct ListenerState : std::enable_shared_from_this<ListenerState> {
-  ListenerState(asio::io_context& io, ControlListenerConfig cfg, ConnectionSink& s)
-      : config(std::move(cfg)), sink(s), acceptor(io), accept_retry(io) {}
+  ListenerState(asio::io_context& io, ControlListenerConfig cfg, ConnectionSink* control,
+                ConnectionSink* relay)
+      : config(std::move(cfg)), control_sink(control), relay_sink(relay), acceptor(io),
+        accept_retry(io) {}
 
   void accept();
   void on_accept(const boost::system::error_code& ec, tcp::socket socket);
@@ -150,7 +153,8 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
   void stop();
 
   ControlListenerConfig config;
-  ConnectionSink& sink;
+  ConnectionSink* control_sink;  // null: no control route
+  ConnectionSink* relay_sink;    // null: no relay route
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
   std::shared_ptr<ssl::context> tls;  // shared with the pumps, which may outlive the listener
@@ -269,27 +273,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       answer(l, http::status::ok, "ok\n");
       return;
     }
-    if (path != kControlPath) {
+    if (path == control::kRelayPath && l.relay_sink) {
+      route_relay(l, req);
+      return;
+    }
+    if (path != kControlPath || !l.control_sink) {
       ++l.counters.not_found;
       answer(l, http::status::not_found, "not found\n");
       return;
     }
-    if (req.method() != http::verb::post) {
-      ++l.counters.refused_method;
-      answer(l, http::status::method_not_allowed, "use POST with an upgrade\n",
-             {{http::field::allow, "POST"}});
-      return;
-    }
-    auto connection = req[http::field::connection];
-    auto upgrade = req[http::field::upgrade];
-    if (req.version() != 11 || !has_token({connection.data(), connection.size()}, "upgrade") ||
-        !has_token({upgrade.data(), upgrade.size()}, kUpgradeToken)) {
-      ++l.counters.refused_upgrade;
-      answer(l, http::status::bad_request,
-             std::string("POST ") + kControlPath + " must ask for 'Connection: Upgrade' and " +
-                 "'Upgrade: " + kUpgradeToken + "' over HTTP/1.1\n");
-      return;
-    }
+    if (!asks_upgrade(l, req, http::verb::post, kControlPath, kUpgradeToken)) return;
     auto it = req.find(kVersionHeader);
     if (it == req.end()) {
       ++l.counters.refused_version;
@@ -314,35 +307,72 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                  std::to_string(control::kProtocolVersion) + ")\n");
       return;
     }
-    upgrade_connection(l);
+    upgrade_connection(l, *l.control_sink, kUpgradeToken);
   }
 
-  void upgrade_connection(ListenerState& l) {
+  void route_relay(ListenerState& l, const Request& req) {
+    if (!asks_upgrade(l, req, http::verb::get, control::kRelayPath, control::kRelayUpgradeToken)) {
+      return;
+    }
+    ++l.counters.relay_upgraded;
+    upgrade_connection(l, *l.relay_sink, control::kRelayUpgradeToken);
+  }
+
+  /// True when `req` uses `method` over HTTP/1.1 with `Connection: Upgrade` and `Upgrade:
+  /// token`; otherwise answers 405 or 400 (counted) and returns false.
+  bool asks_upgrade(ListenerState& l, const Request& req, http::verb method,
+                    std::string_view path, std::string_view token) {
+    const std::string verb(http::to_string(method));
+    if (req.method() != method) {
+      ++l.counters.refused_method;
+      answer(l, http::status::method_not_allowed, "use " + verb + " with an upgrade\n",
+             {{http::field::allow, verb}});
+      return false;
+    }
+    auto connection = req[http::field::connection];
+    auto upgrade = req[http::field::upgrade];
+    if (req.version() != 11 || !has_token({connection.data(), connection.size()}, "upgrade") ||
+        !has_token({upgrade.data(), upgrade.size()}, token)) {
+      ++l.counters.refused_upgrade;
+      answer(l, http::status::bad_request,
+             verb + " " + std::string(path) + " must ask for 'Connection: Upgrade' and " +
+                 "'Upgrade: " + std::string(token) + "' over HTTP/1.1\n");
+      return false;
+    }
+    return true;
+  }
+
+  void upgrade_connection(ListenerState& l, ConnectionSink& sink, std::string_view token) {
     beast::get_lowest_layer(pump_->stream()).expires_never();
     auto early = buffer_.data();
     pump_->set_leftover(static_cast<const uint8_t*>(early.data()), early.size());
-    pump_->send(render(http::status::switching_protocols, {}));
+    pump_->send(render(http::status::switching_protocols, {}, {}, token));
     l.pending.erase(id_);
     l.upgraded.emplace(id_, pump_);
     ++l.counters.upgraded;
     std::weak_ptr<ListenerState> weak = listener_;
     uint64_t id = id_;
     PumpHandlers handlers;
-    handlers.bytes = [weak, id](core::ByteView data) {
+    ConnectionSink* to = &sink;
+    handlers.bytes = [weak, id, to](core::ByteView data) {
       auto l = weak.lock();
-      if (l && !l->stopped) l->sink.bytes(id, data);
+      if (l && !l->stopped) to->bytes(id, data);
     };
-    handlers.closed = [weak, id](PumpEnd end) {
+    handlers.closed = [weak, id, to](PumpEnd end) {
       auto l = weak.lock();
       if (!l) return;
       l->upgraded.erase(id);
       if (end == PumpEnd::kSlowReader) ++l->counters.slow_readers_closed;
-      if (!l->stopped) l->sink.closed(id);
+      if (!l->stopped) to->closed(id);
+    };
+    handlers.drained = [weak, id, to] {
+      auto l = weak.lock();
+      if (l && !l->stopped) to->drained(id);
     };
     // Started before opened(): start only posts, and a close from inside opened() then still
     // reaches closed().
     pump_->start(std::move(handlers));
-    l.sink.opened(id_);
+    sink.opened(id_);
   }
 
   /// Answers and closes: the pump writes the response, then lingers for the client's EOF.
@@ -423,7 +453,14 @@ void ListenerState::stop() {
 Result<std::unique_ptr<ControlListener>> ControlListener::open(asio::io_context& io,
                                                                ControlListenerConfig config,
                                                                ConnectionSink& sink) {
-  auto impl = std::make_shared<ListenerState>(io, std::move(config), sink);
+  return open(io, std::move(config), &sink, nullptr);
+}
+
+Result<std::unique_ptr<ControlListener>> ControlListener::open(asio::io_context& io,
+                                                               ControlListenerConfig config,
+                                                               ConnectionSink* control,
+                                                               ConnectionSink* relay) {
+  auto impl = std::make_shared<ListenerState>(io, std::move(config), control, relay);
   if (impl->config.tls) {
     auto ctx = make_tls_context(*impl->config.tls);
     if (!ctx.ok()) return ctx.error();
@@ -466,6 +503,11 @@ bool ControlListener::send(uint64_t id, std::vector<uint8_t> bytes, bool close_a
 void ControlListener::close(uint64_t id) {
   auto it = impl_->upgraded.find(id);
   if (it != impl_->upgraded.end()) it->second->close();
+}
+
+std::size_t ControlListener::queued_bytes(uint64_t id) const {
+  auto it = impl_->upgraded.find(id);
+  return it == impl_->upgraded.end() ? 0 : it->second->queued_bytes();
 }
 
 std::size_t ControlListener::connections() const { return impl_->upgraded.size(); }

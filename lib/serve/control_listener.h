@@ -1,7 +1,8 @@
-// The coordination server's network front: accepts TCP (optionally TLS), reads one HTTP/1.1
-// request per connection, answers health checks and refusals itself, and turns an accepted
-// control upgrade into a byte pump whose bytes go to a ConnectionSink (docs/control-plane.md,
-// "Drivers"). Beast stays inside control_listener.cc.
+// The coordination server's and the relay's network front: accepts TCP (optionally TLS), reads
+// one HTTP/1.1 request per connection, answers health checks and refusals itself, and turns an
+// accepted control upgrade (or relay upgrade) into a byte pump whose bytes go to that route's
+// ConnectionSink (docs/control-plane.md, "Drivers"; docs/connectivity.md, "Relay protocol").
+// Beast stays inside control_listener.cc.
 #pragma once
 
 #include <chrono>
@@ -36,6 +37,9 @@ class ConnectionSink {
   /// Follows every opened(id) exactly once, whoever closed it (the peer, a read or write
   /// error, a slow reader, the sink's own close or send with close_after).
   virtual void closed(uint64_t id) = 0;
+  /// Everything sent to `id` so far has been written (its queue is empty): a sink that holds
+  /// output back until the stream can take it (the relay) sends more now. Optional.
+  virtual void drained(uint64_t id) { (void)id; }
 };
 
 /// A PEM certificate chain (leaf first) and its PEM private key.
@@ -66,7 +70,8 @@ struct ControlListenerConfig {
 /// Every refusal and ending, counted. Never reset.
 struct ControlListenerCounters {
   uint64_t accepted = 0;
-  uint64_t upgraded = 0;
+  uint64_t upgraded = 0;               // both routes
+  uint64_t relay_upgraded = 0;         // of which relay connections
   uint64_t health_checks = 0;
   uint64_t refused_capacity = 0;       // 503: max_connections reached
   uint64_t refused_version = 0;        // 400: missing or other Weft-Control-Version
@@ -92,6 +97,14 @@ class ControlListener {
   static Result<std::unique_ptr<ControlListener>> open(boost::asio::io_context& io,
                                                        ControlListenerConfig config,
                                                        ConnectionSink& sink);
+  /// The same with a route per sink: `control` takes POST control::kControlPath upgrades,
+  /// `relay` GET control::kRelayPath upgrades (`Upgrade: weft-relay`, no version header); a
+  /// null sink turns its route off (its path answers 404), so `weft derp` runs the relay
+  /// alone. Connection ids are shared by both routes. Errors: as above.
+  static Result<std::unique_ptr<ControlListener>> open(boost::asio::io_context& io,
+                                                       ControlListenerConfig config,
+                                                       ConnectionSink* control,
+                                                       ConnectionSink* relay);
   /// Stops accepting and closes every connection; the sink is not called any more.
   ~ControlListener();
   ControlListener(const ControlListener&) = delete;
@@ -104,6 +117,8 @@ class ControlListener {
   bool send(uint64_t id, std::vector<uint8_t> bytes, bool close_after = false);
   /// Closes an upgraded connection now, dropping unwritten bytes; closed(id) follows.
   void close(uint64_t id);
+  /// Bytes sent to `id` and not yet written (0 when it is not open).
+  std::size_t queued_bytes(uint64_t id) const;
   /// Upgraded connections open now.
   std::size_t connections() const;
   const ControlListenerCounters& counters() const;

@@ -44,6 +44,10 @@ struct PumpHandlers {
   std::function<void(core::ByteView)> bytes;
   /// Called exactly once when the pump stops delivering bytes; then the handlers are dropped.
   std::function<void(PumpEnd)> closed;
+  /// Optional: called when every byte accepted by send() has been written (the queue became
+  /// empty) while the pump is open, for drivers that hold their output until the stream can
+  /// take it. It may call send and close.
+  std::function<void()> drained;
 };
 
 /// Calling contract: single-threaded, on the io_context's thread. Handlers are only ever

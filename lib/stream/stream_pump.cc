@@ -199,6 +199,11 @@ void StreamPump<Stream>::write() {
           self->queue_.pop_front();
         }
         self->writing_.clear();
+        // Told before the next write starts, so a driver that pulls output on demand (the
+        // relay) refills the queue behind this write instead of waiting for another one.
+        if (self->queue_.empty() && self->state_ == State::kOpen && self->handlers_.drained) {
+          self->handlers_.drained();
+        }
         self->write();
       });
 }
