@@ -229,7 +229,7 @@ TailnetOutage::TailnetOutage(uint64_t seed) : m_seed(seed) {
 }
 
 void TailnetOutage::AddNode(TailnetNode& n, uint32_t index, const std::string&, const std::string&) {
-  Status s = n.Engine().set_endpoints({m_net.PathOf(index, kWgPort).udp}, 0,
+  Status s = n.Engine().set_endpoints({m_net.PathOf(index, kWgPort).udp},
                                       to_core_now(ns3::Simulator::Now(), default_wall_epoch()));
   NS_ABORT_MSG_IF(!s, "endpoints: " << s.error().detail);
   const ns3::InetSocketAddress server(m_net.address[kServer], kControlPort);
@@ -340,7 +340,7 @@ void TailnetOutage::Restart() {
                                            to_core_now(ns3::Simulator::Now(), default_wall_epoch()));
   NS_ABORT_MSG_IF(!loaded, "load_cache: " << loaded.error().code);
   Status endpoints = core.Engine().set_endpoints(
-      {m_net.PathOf(kA, kWgPort).udp}, 0, to_core_now(ns3::Simulator::Now(), default_wall_epoch()));
+      {m_net.PathOf(kA, kWgPort).udp}, to_core_now(ns3::Simulator::Now(), default_wall_epoch()));
   NS_ABORT_MSG_IF(!endpoints, "endpoints");
   m_a.up = true;
   m_a.slot->Start(m_net.nodes.Get(kA), default_wall_epoch());

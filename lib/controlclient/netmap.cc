@@ -161,6 +161,10 @@ Result<NetMapChange> apply_delta(NetMap& map, control::MapDelta&& delta) {
     map.policy_version = *delta.policy_version;
     change.policy_changed = true;
   }
+  if (delta.relays) {
+    map.relays = std::move(*delta.relays);
+    change.relays_changed = true;
+  }
   map.seq = delta.seq;
   change.peers = map.peers.size();
   return change;

@@ -37,6 +37,7 @@ struct NetMapChange {
   bool filter_changed = false;
   bool self_changed = false;
   bool policy_changed = false;
+  bool relays_changed = false;  // a delta replaced the relay map (a full map: see `full`)
 };
 
 /// Replaces `map` with a full map. Refuses a map that names one peer twice or itself as a peer

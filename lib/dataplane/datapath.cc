@@ -128,7 +128,7 @@ void DataPath::execute(const wg::Output& o, core::MutableBytes buf) {
   switch (o.action) {
     case wg::Action::kSendDatagram:
       if (!o.endpoint.is_udp()) {
-        ++counters_.udp_send_dropped;  // relayed paths arrive with the relays issue
+        ++counters_.relayed_sends_dropped;
         break;
       }
       send_queue_.push_back(runtime::SendItem{buf.data, o.size, o.endpoint.udp});
@@ -178,6 +178,19 @@ void DataPath::send(const core::SocketAddress& to, core::ByteView datagram) {
   std::copy(datagram.data, datagram.data + datagram.size, buf.data);
   send_queue_.push_back(runtime::SendItem{buf.data, datagram.size, to});
   flush_sends();
+}
+
+void DataPath::receive_relayed(core::Now now, const core::Path& from, core::ByteView datagram) {
+  ++counters_.relayed_datagrams_in;
+  // Handshakes too go straight to the core: a relay authenticated the sender's node key and
+  // limits its rate, which the queue in front of the socket's handshakes stands in for.
+  core::MutableBytes out = next_send_buffer();
+  wg::Output o;
+  {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    o = core_.core->receive_datagram(now, from, datagram, out);
+  }
+  execute(o, out);
 }
 
 void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::ByteView datagram) {

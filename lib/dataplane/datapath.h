@@ -38,6 +38,11 @@ struct DataPathCounters {
   std::array<uint64_t, kDatagramClassCount> by_class{};
   /// Handshake messages dropped because the handshake queue was full (a flood).
   uint64_t handshake_queue_full = 0;
+  /// Datagrams handed in by receive_relayed().
+  uint64_t relayed_datagrams_in = 0;
+  /// Datagrams the core addressed to a relayed path: the core (the node engine) sends those
+  /// over its relay connections itself, so any that reach the driver are dropped here.
+  uint64_t relayed_sends_dropped = 0;
 };
 
 /// Receives the datagrams of one class from the shared socket: the driver of a STUN or
@@ -93,6 +98,12 @@ class DataPath {
   /// After changing the core outside the data path (UAPI set, netmap): sends what the core
   /// queued, runs the after-event hook and re-arms the timer.
   void after_core_change();
+
+  /// A datagram that arrived another way than the socket (a relay connection of the node
+  /// engine): handed to the core as receive_datagram(from), its output executed (a packet for
+  /// the TUN written, a datagram queued). On the loop thread, not inside with_core(); end a
+  /// batch of them with after_core_change().
+  void receive_relayed(core::Now now, const core::Path& from, core::ByteView datagram);
 
   /// Sends one datagram on the shared socket (a handler's reply). Dropped and counted when the
   /// socket refuses it.

@@ -42,7 +42,8 @@ Engine::Impl::Impl(const EngineConfig& config, core::Random& r,
       server_key(config.client.server_key),
       client(std::move(c)),
       device(device_config(config), r),
-      filter(config.filter) {}
+      filter(config.filter),
+      relays(config.client.node_key, r) {}
 
 Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& config, core::Random& rng) {
   auto client = controlclient::Client::create(config.client);
@@ -59,7 +60,12 @@ Output Engine::receive_datagram(core::Now now, const core::Path& from, core::Byt
   Impl& m = *impl_;
   m.saw(now);
   Output o;
+  if (m.check && from.is_udp() && m.check->receive_datagram(now, from.udp, datagram).consumed) {
+    ++m.stats.stun_consumed;  // a netcheck answer (or STUN noise it counted)
+    return o;
+  }
   static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out);
+  m.route(o, out, now);
   if (o.action != wg::Action::kDeliverToTunnel) return o;
   const filter::Decision d = m.filter.check_inbound(now, core::ByteView{out.data, o.size});
   if (d.accept) {
@@ -83,6 +89,7 @@ Output Engine::send_packet(core::Now now, core::ByteView ip_packet, core::Mutabl
   m.saw(now);
   Output o;
   static_cast<wg::Output&>(o) = m.device.send_packet(now, ip_packet, out);
+  m.route(o, out, now);
   // Only a packet that leaves (now, or staged until the handshake) opens a flow: one the device
   // dropped for want of a route will see no reply to admit.
   if (o.action != wg::Action::kDrop) m.filter.note_outbound(now, ip_packet);
@@ -106,8 +113,23 @@ Output Engine::poll_transmit(core::Now now, core::MutableBytes out) {
     m.pending.pop_front();
     return o;
   }
-  static_cast<wg::Output&>(o) = m.device.poll_transmit(now, out);
-  return o;
+  if (m.check) {
+    const netcheck::Output n = m.check->poll_transmit(now, out);
+    if (n.action == netcheck::Action::kSendDatagram) {
+      o.action = wg::Action::kSendDatagram;
+      o.size = n.size;
+      o.endpoint = core::Path::to_udp(n.to);
+      return o;
+    }
+  }
+  for (;;) {
+    static_cast<wg::Output&>(o) = m.device.poll_transmit(now, out);
+    if (o.action != wg::Action::kSendDatagram) return o;
+    m.route(o, out, now);
+    // A datagram that went to a relay is done; the next one may be for the driver.
+    if (o.action != wg::Action::kNone) return o;
+    if (!m.pending.empty()) return poll_transmit(now, out);
+  }
 }
 
 void Engine::Impl::timers(core::Now now, core::Random& r) {
@@ -118,6 +140,11 @@ void Engine::Impl::timers(core::Now now, core::Random& r) {
   }
   if (auto at = device.next_deadline(); at && *at <= now.mono) device.update_timers(now);
   if (auto at = filter.next_deadline(); at && *at <= now.mono) filter.expire(now);
+  if (auto at = relays.next_deadline(); at && *at <= now.mono) {
+    relays.update_timers(now);
+    choose_home(now);
+  }
+  netcheck_timers(now);
 }
 
 void Engine::update_timers(core::Now now) { impl_->timers(now, impl_->rng); }
@@ -127,6 +154,12 @@ std::optional<core::Duration> Engine::next_deadline() const {
   const Impl& m = *impl_;
   std::optional<core::Duration> at = m.device.next_deadline();
   earliest(at, m.filter.next_deadline());
+  earliest(at, m.relays.next_deadline());
+  if (m.check) {
+    earliest(at, m.check->next_deadline());
+  } else {
+    earliest(at, m.next_check);
+  }
   std::optional<core::Duration> control = m.client->next_deadline();
   // A client waiting to be connected keeps its reconnect time as its deadline; once that time
   // has been seen, connecting is the control driver's move, not a timer's.
@@ -144,5 +177,6 @@ const EngineStats& Engine::stats() const { return impl_->stats; }
 const controlclient::Client& Engine::client() const { return *impl_->client; }
 const controlclient::NetMap* Engine::netmap() const { return impl_->netmap(); }
 core::NodePublicKey Engine::node_public_key() const { return impl_->device.public_key(); }
+uint16_t Engine::home_region() const { return impl_->relays.home(); }
 
 }  // namespace weft::engine

@@ -21,7 +21,9 @@
 #include "core/random.h"
 #include "core/time.h"
 #include "engine/netmap_cache.h"
+#include "engine/relay_links.h"
 #include "filter/packet_filter.h"
+#include "netcheck/report.h"
 #include "util/ip_prefix.h"
 #include "util/result.h"
 #include "wg/device.h"
@@ -100,6 +102,11 @@ struct EngineStats {
   uint64_t key_rotations = 0;
   uint64_t pings_sent = 0;       ///< echo requests ping() handed to the device
   uint64_t ping_replies = 0;     ///< their replies, consumed as kPingReply
+  uint64_t relayed_out = 0;      ///< WireGuard datagrams handed to a relay connection
+  uint64_t relay_copies = 0;     ///< handshake initiations also sent the other way (relay/direct)
+  uint64_t netchecks = 0;        ///< netchecks finished
+  uint64_t stun_consumed = 0;    ///< STUN datagrams netcheck took off the socket
+  uint64_t home_changes = 0;     ///< the home region changed
 };
 
 /// One peer as `weft status` shows it.
@@ -115,6 +122,9 @@ struct PeerStatus {
   std::vector<util::IpAddress> addresses;
   bool online = false;          ///< as the server last said
   core::Path endpoint{};        ///< where WireGuard sends now (roaming included)
+  /// A relayed endpoint's region code ("" for a direct one or an unknown region).
+  std::string relay_code;
+  uint16_t home_region = 0;     ///< the peer's home relay region as the server last said
   std::optional<core::WallTime> last_handshake;
   uint64_t rx_bytes = 0;
   uint64_t tx_bytes = 0;
@@ -138,6 +148,14 @@ struct EngineStatus {
   filter::FilterStats filter;
   EngineStats engine;
   wg::DeviceStats device;
+  /// This node's home relay region (0: none) and its code.
+  uint16_t home_region = 0;
+  std::string home_region_code;
+  /// The relay connections open now.
+  std::vector<RelayLinkStatus> relays;
+  RelayLinkStats relay_stats;
+  /// The last finished netcheck (none before the first).
+  std::optional<netcheck::Report> netcheck;
 };
 
 /// A node: control client + WireGuard device + packet filter.
@@ -154,7 +172,15 @@ struct EngineStatus {
 ///    control driver's Random): the client's, the device's and the filter's timers. While the
 ///    client waits for a connection, next_deadline() does not repeat that past time: check
 ///    wants_control_connection() after every call.
-///  - After ANY call: drain poll_transmit(), poll_control_transmit() and poll_event().
+///  - Relays (docs/connectivity.md, "Relays in the node"): poll_relay_request() says which
+///    relay connections to dial or close; a dialed one -> relay_connected() or
+///    relay_dial_failed(); bytes read -> relay_bytes(); the connection ended ->
+///    relay_disconnected(); poll_relay_transmit() gives what to write; poll_relay_datagram()
+///    gives the datagrams received through relays, each to be handed to receive_datagram()
+///    with the path it names (as any UDP datagram, so the data path treats both alike).
+///    Datagrams for relayed paths never leave poll_transmit(): the engine sends them itself.
+///  - After ANY call: drain poll_transmit(), poll_control_transmit(), poll_event() and the
+///    relay queues above.
 /// Buffers are the caller's, as for wg::Device. `rng` given to create() must outlive the
 /// engine: the device draws from it, and update_timers() hands it to the client.
 class Engine {
@@ -203,9 +229,22 @@ class Engine {
   void on_deadline(core::Now now, core::Random& rng);
   /// Errors as controlclient::Client::set_auth_key.
   Status set_auth_key(const std::string& auth_key, core::Now now);
-  /// Errors as controlclient::Client::set_endpoints.
-  Status set_endpoints(const std::vector<core::SocketAddress>& endpoints, uint16_t home_region,
-                       core::Now now);
+  /// This node's local endpoints (interface addresses and the WireGuard port), reported to
+  /// the server with the home region the engine chose. Errors as
+  /// controlclient::Client::set_endpoints.
+  Status set_endpoints(const std::vector<core::SocketAddress>& endpoints, core::Now now);
+
+  // ---- relays ----
+  bool poll_relay_request(RelayRequest& out);
+  void relay_connected(uint32_t link, core::Now now);
+  void relay_dial_failed(uint32_t link, core::Now now);
+  void relay_bytes(uint32_t link, core::ByteView data, core::Now now);
+  void relay_disconnected(uint32_t link, core::Now now);
+  /// Bytes to write to relay connection `link`: up to out.size into `out`; false when none.
+  bool poll_relay_transmit(uint32_t& link, core::MutableBytes out, std::size_t& size);
+  /// A datagram received through a relay (its path into `from`), for receive_datagram(); 0
+  /// when none. `out` should hold relay::kMaxPacketSize bytes.
+  std::size_t poll_relay_datagram(core::Path& from, core::MutableBytes out);
 
   // ---- the cache ----
   /// Starts from a cached netmap while the server is unreachable: configures the device's peers
@@ -228,6 +267,8 @@ class Engine {
   /// either.
   const controlclient::NetMap* netmap() const;
   core::NodePublicKey node_public_key() const;
+  /// This node's home relay region (0: none yet).
+  uint16_t home_region() const;
 
   struct Impl;  // internal (engine_impl.h)
 

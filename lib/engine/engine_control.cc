@@ -42,6 +42,7 @@ void Engine::Impl::after_client(core::Now now) {
       case controlclient::EventKind::kKeyRotated: {
         // The server knows the node by the new key now; sessions under the old one end.
         device.set_private_key(e.node_key);
+        relays.set_node_key(e.node_key, now);
         ++stats.key_rotations;
         rotated = true;
         Event out;
@@ -93,6 +94,7 @@ void Engine::Impl::apply(const controlclient::NetMap& map, bool filter_changed, 
   stats.peers_refused += counts.refused;
   if (filter_changed) filter.set_rules(map.filter);
   ++stats.netmaps_applied;
+  on_relay_map(now);
 
   Event applied;
   applied.kind = EventKind::kNetmapApplied;
@@ -178,12 +180,6 @@ Status Engine::set_auth_key(const std::string& auth_key, core::Now now) {
   return s;
 }
 
-Status Engine::set_endpoints(const std::vector<core::SocketAddress>& endpoints,
-                             uint16_t home_region, core::Now now) {
-  Status s = impl_->client->set_endpoints(endpoints, home_region, now);
-  impl_->after_client(now);
-  return s;
-}
 
 Status Engine::load_cache(core::ByteView bytes, core::Now now) {
   Impl& m = *impl_;

@@ -10,6 +10,9 @@
 #include "engine/engine.h"
 #include "engine/peer_sync.h"
 #include "engine/ping.h"
+#include "engine/relay_links.h"
+#include "netcheck/home_region.h"
+#include "netcheck/netcheck.h"
 
 namespace weft::engine {
 
@@ -45,6 +48,35 @@ struct Engine::Impl {
     std::vector<uint8_t> bytes;
   };
   std::deque<PendingDatagram> pending;
+
+  // ---- relays and netcheck (engine_relay.cc) ----
+  static constexpr core::Duration kNetcheckInterval = std::chrono::seconds(30);
+  static constexpr core::Duration kNetcheckBudget = std::chrono::seconds(3);
+  /// Regions measured over relay connections when UDP is blocked.
+  static constexpr std::size_t kMaxProbedRegions = 8;
+  RelayLinks relays;
+  netcheck::HomeRegionChooser chooser;
+  std::optional<netcheck::Netcheck> check;
+  std::optional<core::Duration> next_check;
+  std::optional<netcheck::Report> last_report;
+  bool relays_applied = false;  // on_relay_map() ran once
+  /// The driver's local endpoints, and what was last reported with which home region.
+  std::vector<core::SocketAddress> endpoints;
+  bool endpoints_known = false;
+  std::vector<core::SocketAddress> reported_endpoints;
+  uint16_t reported_home = 0;
+
+  /// A datagram the device wants sent: to a relayed path it goes to the relay connection
+  /// (and `o` becomes kNone); a handshake initiation also takes the other way.
+  void route(wg::Output& o, core::MutableBytes out, core::Now now);
+  /// The map in use changed (or was first applied): the relay map follows it.
+  void on_relay_map(core::Now now);
+  static bool regions_equal(const std::vector<control::RelayRegion>& a,
+                            const std::vector<control::RelayRegion>& b);
+  /// Feeds relay latencies and failures to the chooser, re-homes if it says so, and reports.
+  void choose_home(core::Now now);
+  void report_endpoints(core::Now now);
+  void netcheck_timers(core::Now now);
 
   const controlclient::NetMap* netmap() const;
   void saw(core::Now now) {

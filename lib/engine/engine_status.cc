@@ -14,6 +14,11 @@ EngineStatus Engine::status(core::Now /*now*/) const {
   s.filter = m.filter.stats();
   s.engine = m.stats;
   s.device = m.device.stats();
+  s.home_region = m.relays.home();
+  if (const control::RelayRegion* r = m.relays.region(s.home_region)) s.home_region_code = r->code;
+  s.relays = m.relays.status();
+  s.relay_stats = m.relays.stats();
+  s.netcheck = m.last_report;
   const controlclient::NetMap* map = m.netmap();
   if (map == nullptr) return s;
   s.has_netmap = true;
@@ -33,10 +38,16 @@ EngineStatus Engine::status(core::Now /*now*/) const {
     p.node_key = peer.node_key;
     p.addresses = peer.addresses;
     p.online = peer.online;
+    p.home_region = peer.home_region;
     const wg::PeerId wg_peer = m.peers.peer_of(id);
     if (wg_peer != wg::kNoPeer) {
       const wg::PeerStats w = m.device.peer_stats(wg_peer);
       p.endpoint = w.endpoint;
+      if (w.endpoint.is_relay()) {
+        if (const control::RelayRegion* r =
+                m.relays.region(static_cast<uint16_t>(w.endpoint.relay.relay)))
+          p.relay_code = r->code;
+      }
       p.last_handshake = w.last_handshake;
       p.rx_bytes = w.rx_bytes;
       p.tx_bytes = w.tx_bytes;

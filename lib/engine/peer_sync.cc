@@ -1,5 +1,6 @@
 // Reconciling the WireGuard device's peers with a netmap (docs/control-plane.md, "Node engine":
-// add/remove by node key, allowed IPs, endpoint = first reported endpoint).
+// add/remove by node key, allowed IPs, endpoint = first reported endpoint, else the peer's home
+// relay region).
 #include "engine/peer_sync.h"
 
 #include <utility>
@@ -39,6 +40,7 @@ SyncCounts PeerSync::sync(wg::Device& device,
       continue;
     }
     device.remove_peer(it->second.id);
+    nodes_.erase(it->second.id);
     ++counts.removed;
     it = configured_.erase(it);
   }
@@ -49,13 +51,19 @@ SyncCounts PeerSync::sync(wg::Device& device,
       config.public_key = peer.node_key;
       config.allowed_ips = allowed_of(peer.allowed_ips);
       const auto endpoint = first_endpoint(peer);
-      if (endpoint) config.endpoint = core::Path::to_udp(*endpoint);
+      if (endpoint) {
+        config.endpoint = core::Path::to_udp(*endpoint);
+      } else if (peer.home_region != 0) {
+        config.endpoint = core::Path::via_relay(peer.home_region, peer.node_key);
+      }
       const wg::PeerId id = device.add_peer(config);
       if (id == wg::kNoPeer) {
         ++counts.refused;
         continue;
       }
-      configured_.emplace(node, Configured{id, peer.node_key, peer.allowed_ips, endpoint});
+      configured_.emplace(node, Configured{id, peer.node_key, peer.allowed_ips, endpoint,
+                                           peer.endpoints, peer.home_region});
+      nodes_[id] = node;
       ++counts.added;
       continue;
     }
@@ -71,14 +79,30 @@ SyncCounts PeerSync::sync(wg::Device& device,
       if (endpoint) device.set_endpoint(c.id, core::Path::to_udp(*endpoint));
       c.endpoint = endpoint;
     }
+    c.endpoints = peer.endpoints;
+    if (peer.home_region != c.home_region) {
+      const core::Path now_at = device.peer_stats(c.id).endpoint;
+      const bool through_old = now_at.is_relay() && now_at.relay.relay == c.home_region;
+      if (peer.home_region != 0 && (through_old || (!now_at.is_set() && !endpoint)))
+        device.set_endpoint(c.id, core::Path::via_relay(peer.home_region, peer.node_key));
+      c.home_region = peer.home_region;
+    }
   }
   return counts;
+}
+
+const PeerSync::Configured* PeerSync::by_peer(wg::PeerId peer) const {
+  auto it = nodes_.find(peer);
+  if (it == nodes_.end()) return nullptr;
+  auto c = configured_.find(it->second);
+  return c == configured_.end() ? nullptr : &c->second;
 }
 
 std::size_t PeerSync::clear(wg::Device& device) {
   const std::size_t n = configured_.size();
   for (const auto& entry : configured_) device.remove_peer(entry.second.id);
   configured_.clear();
+  nodes_.clear();
   return n;
 }
 

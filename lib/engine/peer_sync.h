@@ -32,22 +32,29 @@ class PeerSync {
     core::NodePublicKey key{};
     std::vector<util::IpPrefix> allowed_ips;
     std::optional<core::SocketAddress> endpoint;  ///< the first endpoint the server reported
+    std::vector<core::SocketAddress> endpoints;  ///< every endpoint the server reported
+    uint16_t home_region = 0;                   ///< the peer's home relay region (0: none)
   };
 
   /// Makes the device's peers those of `peers`: removes the nodes that left or changed their
   /// key (first, so a key moving between nodes is free again), then adds new ones and updates
   /// allowed IPs and reported endpoints of the rest. A peer's endpoint is its first reported
-  /// endpoint; none leaves WireGuard to learn it when the peer initiates.
+  /// endpoint; without one, its home relay region (docs/connectivity.md, "Relays in the
+  /// node"); neither leaves WireGuard to learn it when the peer initiates. A peer that moved
+  /// its home region while WireGuard sends to it through the old one is moved along.
   SyncCounts sync(wg::Device& device, const std::map<control::NodeId, control::Peer>& peers);
   /// Removes every configured peer (a stopped node).
   std::size_t clear(wg::Device& device);
 
   /// The device peer of a node, or kNoPeer.
   wg::PeerId peer_of(control::NodeId node) const;
+  /// The configured entry of a device peer, or null.
+  const Configured* by_peer(wg::PeerId peer) const;
   const std::map<control::NodeId, Configured>& configured() const { return configured_; }
 
  private:
   std::map<control::NodeId, Configured> configured_;
+  std::map<wg::PeerId, control::NodeId> nodes_;  // the reverse of configured_
 };
 
 /// A netmap prefix as a WireGuard allowed-IPs entry.

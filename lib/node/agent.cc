@@ -17,6 +17,7 @@
 #include "node/engine_control.h"
 #include "node/local_api.h"
 #include "node/local_endpoints.h"
+#include "node/relay_driver.h"
 #include "node/tailnet_interface.h"
 #include "runtime/system_random.h"
 #include "runtime/tun_device.h"
@@ -97,6 +98,8 @@ struct Agent::Impl final : LocalApiHandler {
   std::optional<runtime::TunDevice> tun;
   std::unique_ptr<dataplane::DataPath> path;
   std::unique_ptr<ControlDriver> control;
+  std::unique_ptr<RelayDriver> relays;
+  uint16_t logged_home = 0;
   std::unique_ptr<LocalApi> api;  // DIR/weft.sock: weft status, ping, down
   Status result = Ok{};
   std::vector<util::IpAddress> configured;  // addresses on the interface
@@ -255,6 +258,8 @@ struct Agent::Impl final : LocalApiHandler {
   // After every event of the data path: the control side's share of it.
   void after_event() {
     control->drive();
+    relays->drive();
+    log_home_region();
     const bool now_connected = control->connected();
     // A stream the client ended itself (out of the tailnet, or a new registration on its way)
     // is no outage: no reconnect follows, or one that is already logged.
@@ -265,6 +270,25 @@ struct Agent::Impl final : LocalApiHandler {
           "; reconnecting" + (logged_peers ? ", keeping the netmap in use" : ""));
     }
     was_connected = now_connected;
+  }
+
+  // One line when the home relay region changes (docs/connectivity.md, "Home region").
+  void log_home_region() {
+    const auto st = engine_status_home();
+    if (st.first == logged_home) return;
+    logged_home = st.first;
+    if (st.first != 0) log("home relay region " + st.second + " (" + std::to_string(st.first) + ")");
+  }
+
+  std::pair<uint16_t, std::string> engine_status_home() {
+    return path->with_core([&] {
+      const uint16_t home = engine->home_region();
+      const control::RelayRegion* r = nullptr;
+      if (const controlclient::NetMap* map = engine->netmap())
+        for (const auto& g : map->relays)
+          if (g.id == home) r = &g;
+      return std::make_pair(home, r != nullptr ? r->code : std::string());
+    });
   }
 
   bool client_stopped() {
@@ -362,7 +386,7 @@ void Agent::Impl::report_endpoints() {
   }
   if (endpoints->size() > control::kMaxEndpoints) endpoints->resize(control::kMaxEndpoints);
   const core::Now t = loop.clock().now();
-  Status s = path->with_core([&] { return engine->set_endpoints(*endpoints, 0, t); });
+  Status s = path->with_core([&] { return engine->set_endpoints(*endpoints, t); });
   if (!s.ok()) log("endpoints refused: " + s.error().detail);
 }
 
@@ -418,6 +442,9 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
       std::make_unique<EngineControl>(*d.engine, *d.path,
                                       [&d](const engine::Event& e) { d.on_event(e); }),
       std::move(options));
+  d.relays = std::make_unique<RelayDriver>(d.loop.io(), d.loop.clock(), *d.path, *d.engine,
+                                           settings.ca_file,
+                                           [&d](const std::string& line) { d.log(line); });
   d.path->on_after_event([&d](core::Now) { d.after_event(); });
 
   d.load_cache();
@@ -435,6 +462,7 @@ Status Agent::run() {
   if (auto s = d.path->start(); !s.ok()) return s;
   d.control->start();
   d.loop.run();
+  d.relays->close_all();
   d.control->stop();
   d.path->stop();
   return d.result;

@@ -97,7 +97,7 @@ struct Tailnet {
     BOOST_REQUIRE_MESSAGE(e.ok(), (e.ok() ? "" : e.error().detail));
     n.engine = std::move(e).value();
     n.up = true;
-    BOOST_REQUIRE(n.engine->set_endpoints({n.path.udp}, 0, world.now).ok());
+    BOOST_REQUIRE(n.engine->set_endpoints({n.path.udp}, world.now).ok());
   }
 
   /// The node's process ends: its control connection and its datagrams are gone.

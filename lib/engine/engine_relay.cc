@@ -1,0 +1,189 @@
+// The node engine's relays and netcheck (docs/connectivity.md, "Relays in the node"): WireGuard
+// datagrams for relayed paths go to the relay connections, handshake initiations also take the
+// other way (so a peer whose reported endpoints do not answer is reached through its home
+// region's relay, and one that was reached through a relay can be found directly again), STUN
+// answers feed a netcheck every kNetcheckInterval, and its latencies choose the home region.
+#include <algorithm>
+
+#include "engine/engine.h"
+#include "engine/engine_impl.h"
+#include "wg/constants.h"
+
+namespace weft::engine {
+namespace {
+
+bool is_initiation(const wg::Output& o, const uint8_t* bytes) {
+  return o.size == wg::kHandshakeInitiationSize && bytes[0] == 1 && bytes[1] == 0 &&
+         bytes[2] == 0 && bytes[3] == 0;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------ routing datagrams
+
+void Engine::Impl::route(wg::Output& o, core::MutableBytes out, core::Now now) {
+  if (o.action != wg::Action::kSendDatagram) return;
+  const core::ByteView bytes{out.data, o.size};
+  const bool initiation = is_initiation(o, out.data);
+  const PeerSync::Configured* peer =
+      initiation && o.peer != wg::kNoPeer ? peers.by_peer(o.peer) : nullptr;
+  if (peer != nullptr) {
+    if (o.endpoint.is_udp() && peer->home_region != 0 &&
+        relays.region(peer->home_region) != nullptr) {
+      // The reported endpoint may not answer (NAT, firewall): the relay carries a copy.
+      if (relays.send(peer->home_region, peer->key, bytes, now)) ++stats.relay_copies;
+    } else if (o.endpoint.is_relay() && !peer->endpoints.empty()) {
+      // Through a relay now; a copy to the reported endpoint lets a working direct path win.
+      PendingDatagram copy;
+      copy.out = o;
+      copy.out.endpoint = core::Path::to_udp(peer->endpoints.front());
+      copy.bytes.assign(out.data, out.data + o.size);
+      pending.push_back(std::move(copy));
+      ++stats.relay_copies;
+    }
+  }
+  if (!o.endpoint.is_relay()) return;
+  const core::RelayPath& r = o.endpoint.relay;
+  if (relays.send(static_cast<uint16_t>(r.relay), r.node, bytes, now)) ++stats.relayed_out;
+  o.action = wg::Action::kNone;
+  o.size = 0;
+}
+
+// ------------------------------------------------------------------------ netcheck and home
+
+void Engine::Impl::on_relay_map(core::Now now) {
+  const controlclient::NetMap* map = netmap();
+  const std::vector<control::RelayRegion> empty;
+  const std::vector<control::RelayRegion>& regions = map != nullptr ? map->relays : empty;
+  if (relays_applied && regions_equal(relays.map(), regions)) return;
+  relays_applied = true;
+  relays.set_map(regions, now);
+  std::vector<uint16_t> ids;
+  for (const auto& r : regions) ids.push_back(r.id);
+  chooser.retain_regions(ids);
+  check.reset();
+  next_check = regions.empty() ? std::nullopt : std::optional<core::Duration>(now.mono);
+  choose_home(now);
+}
+
+bool Engine::Impl::regions_equal(const std::vector<control::RelayRegion>& a,
+                                 const std::vector<control::RelayRegion>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].id != b[i].id || a[i].code != b[i].code || a[i].nodes.size() != b[i].nodes.size())
+      return false;
+    for (std::size_t j = 0; j < a[i].nodes.size(); ++j) {
+      const auto& x = a[i].nodes[j];
+      const auto& y = b[i].nodes[j];
+      if (x.name != y.name || x.host != y.host || x.ipv4 != y.ipv4 || x.ipv6 != y.ipv6 ||
+          x.relay_port != y.relay_port || x.stun_port != y.stun_port || x.tls != y.tls)
+        return false;
+    }
+  }
+  return true;
+}
+
+void Engine::Impl::choose_home(core::Now now) {
+  uint16_t region = 0;
+  core::Duration rtt{};
+  while (relays.poll_latency(region, rtt)) chooser.note_latency(now, region, rtt);
+  while (relays.poll_region_down(region)) chooser.note_region_down(region);
+  uint16_t home = chooser.choose(now);
+  if (home == 0 && !relays.map().empty() && relays.home() == 0) {
+    // Nothing measured yet (the first netcheck is running, or UDP is blocked and the relay
+    // pings have not come back): the first region, so that peers can reach us at all.
+    home = relays.map().front().id;
+  }
+  if (home == 0) home = relays.home();
+  if (home != relays.home()) {
+    relays.set_home(home, now);
+    ++stats.home_changes;
+  }
+  report_endpoints(now);
+}
+
+void Engine::Impl::report_endpoints(core::Now now) {
+  if (!endpoints_known && relays.home() == 0) return;
+  if (endpoints_known && reported_home == relays.home() && reported_endpoints == endpoints)
+    return;
+  if (!client->set_endpoints(endpoints, relays.home(), now)) return;
+  reported_home = relays.home();
+  reported_endpoints = endpoints;
+}
+
+void Engine::Impl::netcheck_timers(core::Now now) {
+  if (!check && next_check && *next_check <= now.mono) {
+    netcheck::Options o;
+    o.budget = kNetcheckBudget;
+    check.emplace(relays.map(), now, rng, o);
+    next_check = now.mono + kNetcheckInterval;
+  }
+  if (!check) return;
+  if (auto at = check->next_deadline(); at && *at <= now.mono) check->update_timers(now);
+  if (!check->done()) return;
+  netcheck::Report report = check->report();
+  check.reset();
+  ++stats.netchecks;
+  chooser.note_report(now, report);
+  if (!report.udp) {
+    // UDP does not get out: measure the regions over their relay connections instead.
+    std::size_t n = 0;
+    for (const auto& r : relays.map()) {
+      if (n++ == kMaxProbedRegions) break;
+      relays.want(r.id, now, /*probe=*/true);
+    }
+  }
+  last_report = std::move(report);
+  choose_home(now);
+}
+
+// ------------------------------------------------------------------------ the public surface
+
+Status Engine::set_endpoints(const std::vector<core::SocketAddress>& endpoints, core::Now now) {
+  Impl& m = *impl_;
+  m.saw(now);
+  m.endpoints = endpoints;
+  m.endpoints_known = true;
+  Status s = m.client->set_endpoints(endpoints, m.relays.home(), now);
+  if (s) {
+    m.reported_endpoints = endpoints;
+    m.reported_home = m.relays.home();
+  }
+  m.after_client(now);
+  return s;
+}
+
+bool Engine::poll_relay_request(RelayRequest& out) { return impl_->relays.poll_request(out); }
+
+void Engine::relay_connected(uint32_t link, core::Now now) {
+  impl_->saw(now);
+  impl_->relays.connected(link, now);
+}
+
+void Engine::relay_dial_failed(uint32_t link, core::Now now) {
+  impl_->saw(now);
+  impl_->relays.dial_failed(link, now);
+  impl_->choose_home(now);
+}
+
+void Engine::relay_bytes(uint32_t link, core::ByteView data, core::Now now) {
+  impl_->saw(now);
+  impl_->relays.bytes(link, data, now);
+  if (impl_->relays.has_news()) impl_->choose_home(now);  // a Pong, or the relay closed
+}
+
+void Engine::relay_disconnected(uint32_t link, core::Now now) {
+  impl_->saw(now);
+  impl_->relays.disconnected(link, now);
+  impl_->choose_home(now);
+}
+
+bool Engine::poll_relay_transmit(uint32_t& link, core::MutableBytes out, std::size_t& size) {
+  return impl_->relays.poll_output(link, out, size);
+}
+
+std::size_t Engine::poll_relay_datagram(core::Path& from, core::MutableBytes out) {
+  return impl_->relays.poll_packet(from, out);
+}
+
+}  // namespace weft::engine
