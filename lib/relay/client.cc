@@ -75,7 +75,9 @@ bool Client::send_packet(core::Now, const core::NodePublicKey& dst, core::ByteVi
 
 void Client::note_preferred(bool preferred) {
   config_.preferred = preferred;
-  if (state_ != ClientState::kReady) return;  // ClientInfo carries it
+  // Before ClientInfo went out, its flags carry it; after, a frame does (the server takes
+  // NotePreferred while it verifies the client too).
+  if (state_ == ClientState::kIdle || state_ == ClientState::kAwaitServerKey) return;
   const uint8_t b = preferred ? 1 : 0;
   push_control(FrameType::kNotePreferred, &b, 1);
 }

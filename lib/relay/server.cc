@@ -433,6 +433,11 @@ std::size_t Server::queued(ConnId conn) const {
   return it == conns_.end() ? 0 : it->second->out.size();
 }
 
+bool Server::preferred(ConnId conn) const {
+  auto it = conns_.find(conn);
+  return it != conns_.end() && it->second->preferred;
+}
+
 bool Server::poll_event(ServerEvent& event) {
   if (events_.empty()) return false;
   event = events_.front();

@@ -140,6 +140,9 @@ class Server {
   ConnOutput poll_output(ConnId conn, core::MutableBytes out);
   /// Bytes queued for `conn`.
   std::size_t queued(ConnId conn) const;
+  /// True when `conn`'s client said this relay is in its home region (ClientInfo's flag or
+  /// NotePreferred); false for unknown ids.
+  bool preferred(ConnId conn) const;
   bool poll_event(ServerEvent& event);
 
   void update_timers(core::Now now);

@@ -140,6 +140,21 @@ BOOST_AUTO_TEST_CASE(drops_a_received_packet_larger_than_the_callers_buffer) {
   BOOST_TEST(drops(b, ClientDrop::kBufferTooSmall) == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(tells_the_relay_whether_it_is_the_home_region) {
+  Relay relay;
+  ClientConfig config;
+  config.preferred = true;
+  TestClient a(11, config);
+  relay.connect(1, *a);
+  BOOST_TEST(relay.server.preferred(1));
+  a->note_preferred(false);
+  relay.pump();
+  BOOST_TEST(!relay.server.preferred(1));
+  a->note_preferred(true);
+  relay.pump();
+  BOOST_TEST(relay.server.preferred(1));
+}
+
 BOOST_AUTO_TEST_CASE(learns_a_peers_absence) {
   Relay relay;
   TestClient a(11);
