@@ -89,4 +89,13 @@ struct DerpCliOptions {
 };
 int run_derp(const DerpCliOptions& options);
 
+struct NetcheckOptions {
+  std::string server;     // --server URL: the relay map from GET URL/weft/relay-map
+  std::string relay_map;  // --relay-map FILE (the `weft serve --relay-map` format)
+  std::string format = "text";  // text | json
+  std::string timeout;    // --timeout DUR; empty: 5s
+  std::string ca_file;    // --ca-file PEM for an https server; empty: the system's roots
+};
+int run_netcheck(const NetcheckOptions& options);
+
 }  // namespace weft::cli

@@ -173,6 +173,20 @@ int main(int argc, char** argv) {
   down_cmd->add_option("--state", down.state_dir,
                        "The node's state directory (default /var/lib/weft)");
 
+  weft::cli::NetcheckOptions netcheck;
+  auto* netcheck_cmd = app.add_subcommand(
+      "netcheck", "UDP reachability, public address, NAT mapping and relay region latencies");
+  auto* netcheck_server = netcheck_cmd->add_option(
+      "--server", netcheck.server, "Probe the relay map of this coordination server (URL)");
+  netcheck_cmd->add_option("--relay-map", netcheck.relay_map, "Probe the regions of this relay map file")
+      ->excludes(netcheck_server);
+  netcheck_cmd->add_option("--format", netcheck.format, "text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  netcheck_cmd->add_option("--timeout", netcheck.timeout, "The whole check's budget (default 5s)");
+  netcheck_cmd->add_option("--ca-file", netcheck.ca_file,
+                           "PEM file of CAs to trust for an https server (default: the system's)");
+
   weft::cli::DerpCliOptions derp;
   auto* derp_cmd = app.add_subcommand("derp", "Run a relay (and its STUN server) in the foreground");
   derp_cmd->add_option("--listen", derp.listen, "ADDRESS:PORT for relay clients (HTTP upgrade)")
@@ -213,6 +227,7 @@ int main(int argc, char** argv) {
   if (ping_cmd->parsed()) return weft::cli::run_ping(ping);
   if (down_cmd->parsed()) return weft::cli::run_down(down);
   if (up_cmd->parsed()) return weft::cli::run_up(up);
+  if (netcheck_cmd->parsed()) return weft::cli::run_netcheck(netcheck);
   std::cerr << app.help();
   return 2;
 }

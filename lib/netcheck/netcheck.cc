@@ -22,6 +22,15 @@ std::optional<bool> varies(const std::map<util::IpAddress, core::SocketAddress>&
   return false;
 }
 
+// Where a node's STUN server is reached over a family: its literal address of that family, else
+// its host when that is a literal of the family (control::RelayNode allows either).
+std::optional<util::IpAddress> stun_address(const control::RelayNode& node, bool v4) {
+  std::optional<util::IpAddress> ip = v4 ? node.ipv4 : node.ipv6;
+  if (!ip) ip = util::IpAddress::parse(node.host);
+  if (!ip || ip->is_v4() != v4) return std::nullopt;
+  return ip;
+}
+
 }  // namespace
 
 Netcheck::Netcheck(const std::vector<control::RelayRegion>& regions, core::Now now,
@@ -31,8 +40,8 @@ Netcheck::Netcheck(const std::vector<control::RelayRegion>& regions, core::Now n
     for (const bool v4 : {true, false}) {
       std::vector<core::SocketAddress> servers;
       for (const control::RelayNode& node : region.nodes) {
-        const std::optional<util::IpAddress>& ip = v4 ? node.ipv4 : node.ipv6;
-        if (node.stun_port == 0 || !ip || ip->is_v4() != v4) continue;
+        const std::optional<util::IpAddress> ip = stun_address(node, v4);
+        if (node.stun_port == 0 || !ip) continue;
         servers.push_back(core::SocketAddress{*ip, node.stun_port});
       }
       if (servers.empty()) continue;

@@ -83,8 +83,9 @@ struct Stats {
 ///    belongs to someone else (WireGuard on the node's shared socket);
 ///  - when next_deadline() passes -> update_timers();
 ///  - when done() -> report(). next_deadline() is nullopt then.
-/// A relay node is probed at its literal ipv4 / ipv6 when its stun_port is not 0; a node without
-/// a literal address of a family is not probed over that family. Never throws.
+/// A relay node is probed at its literal ipv4 / ipv6 (else its host, when that is a literal
+/// address) when its stun_port is not 0; a node without a literal address of a family is not
+/// probed over that family. Never throws.
 class Netcheck {
  public:
   /// Plans the probes; transaction ids come from `random` (used only here). `now` starts the

@@ -66,11 +66,13 @@ Result<NetcheckRun> run_netcheck(const std::vector<control::RelayRegion>& region
     for (std::size_t i = 0; i < kBatch; ++i) slots[i] = runtime::RecvSlot::over(bufs[i].data(), bufs[i].size());
     auto r = socket->receive_batch(slots.data(), kBatch);
     if (!r.ok()) return false;  // would block, or an ICMP error (a port unreachable) on the socket
-    const core::Now now = loop.clock().now();
+    // The clock is read per answer: answers of one batch arrived at different times, and the
+    // round trips are the report.
     for (std::size_t i = 0; i < *r; ++i) {
-      (void)check.receive_datagram(now, slots[i].from, core::ByteView{slots[i].data, slots[i].size});
+      (void)check.receive_datagram(loop.clock().now(), slots[i].from,
+                                   core::ByteView{slots[i].data, slots[i].size});
     }
-    core::drain_transmits(check, now, sink);
+    core::drain_transmits(check, loop.clock().now(), sink);
     settle();
     return *r == kBatch;
   });

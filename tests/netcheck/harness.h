@@ -26,7 +26,7 @@ inline control::RelayNode stun_node(const char* name, const char* v4, const char
                                     uint16_t stun_port = 3478) {
   control::RelayNode n;
   n.name = name;
-  n.host = v4 ? v4 : v6;
+  n.host = v4 ? v4 : (v6 ? v6 : "");
   if (v4) n.ipv4 = util::IpAddress::parse(v4);
   if (v6) n.ipv6 = util::IpAddress::parse(v6);
   n.relay_port = 443;

@@ -175,6 +175,19 @@ BOOST_AUTO_TEST_CASE(probes_ipv6_literals_and_skips_nodes_without_stun_or_an_add
   for (const auto& to : w.sent_to) BOOST_TEST(to.address.to_string() != "192.0.2.9");
 }
 
+BOOST_AUTO_TEST_CASE(probes_a_host_that_is_a_literal_address) {
+  World w;
+  w.add("[2001:db8::3]:3478", 8);
+  control::RelayNode n = stun_node("z1", nullptr, nullptr);
+  n.host = "2001:db8::3";
+  control::RelayNode named = stun_node("z2", nullptr, nullptr);
+  named.host = "relay.example.com";
+  Netcheck check({region(1, "z", {n, named})}, w.now, w.random);
+  const Report r = w.run(check);
+  BOOST_TEST(r.ipv6);
+  BOOST_TEST((w.sent_to == std::vector<core::SocketAddress>{sa("[2001:db8::3]:3478")}));
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_map_is_done_at_once) {
   core::SeededRandom random(1);
   Netcheck check({}, core::Now{}, random);
