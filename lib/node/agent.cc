@@ -329,11 +329,11 @@ Status Agent::Impl::bind_server() {
     }
     url = bound->url;
   }
-  auto parsed = parse_server_url(url);
+  auto parsed = util::parse_server_url(url);
   if (!parsed.ok()) return parsed.error();
   server_url = parsed->to_string();
   if (bound) {
-    auto was = parse_server_url(bound->url);
+    auto was = util::parse_server_url(bound->url);
     if (!was.ok() || was->to_string() != server_url) {
       return make_error("node.server_mismatch",
                         state->dir() + " belongs to " + bound->url +

@@ -88,7 +88,7 @@ void set_keepalive(int fd, const DialOptions& o) {
 
 struct DialerShared {
   asio::io_context& io;
-  ServerUrl url;
+  util::ServerUrl url;
   DialOptions options;
   std::shared_ptr<ssl::context> tls;  // set for https; the pumps keep it alive
 };
@@ -112,7 +112,7 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
     // The connect has a shorter bound of its own when asked (an unanswered SYN is retried as a
     // new dial, not by TCP's doubling timer); the rest of the overall timeout follows it.
     arm_timer(connect_bound());
-    const ServerUrl& url = shared_->url;
+    const util::ServerUrl& url = shared_->url;
     resolving_ = true;
     resolve_on_thread(shared_->io, url.host, url.port,
                       [self = this->shared_from_this()](const boost::system::error_code& ec,
@@ -325,7 +325,7 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
 Result<std::unique_ptr<ControlDialer>> ControlDialer::create(asio::io_context& io,
                                                              std::string_view server_url,
                                                              DialOptions options) {
-  auto url = parse_server_url(server_url);
+  auto url = util::parse_server_url(server_url);
   if (!url.ok()) return url.error();
   std::shared_ptr<ssl::context> tls;
   if (url->tls) {
@@ -354,7 +354,7 @@ ControlDialer::ControlDialer(std::shared_ptr<const DialerShared> shared) : share
 
 ControlDialer::~ControlDialer() = default;
 
-const ServerUrl& ControlDialer::url() const { return shared_->url; }
+const util::ServerUrl& ControlDialer::url() const { return shared_->url; }
 
 void ControlDialer::dial(std::function<void(DialResult)> done) { start(std::move(done), {}); }
 

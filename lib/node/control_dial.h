@@ -13,7 +13,7 @@
 
 #include "control/frame.h"
 #include "core/key.h"
-#include "node/server_url.h"
+#include "util/server_url.h"
 #include "stream/byte_pump.h"
 #include "util/result.h"
 
@@ -85,7 +85,7 @@ class ControlDialer {
   ControlDialer(const ControlDialer&) = delete;
   ControlDialer& operator=(const ControlDialer&) = delete;
 
-  const ServerUrl& url() const;
+  const util::ServerUrl& url() const;
   /// Starts one dial on the io_context. `done` is called exactly once, from the io_context
   /// (never inside dial). Dials in flight continue if the dialer is destroyed.
   void dial(std::function<void(DialResult)> done);

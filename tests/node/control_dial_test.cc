@@ -18,7 +18,7 @@
 #include "serve/test_io.h"
 
 using namespace weft;
-using node::parse_server_url;
+using util::parse_server_url;
 using test::dial_now;
 using test::run_until;
 using tcp = boost::asio::ip::tcp;

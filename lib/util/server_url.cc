@@ -1,13 +1,13 @@
 // Parsing and printing of server URLs (server_url.h): RFC 3986 authority syntax restricted to
 // what a coordination server address needs.
-#include "node/server_url.h"
+#include "util/server_url.h"
 
 #include <cctype>
 #include <charconv>
 
 #include "util/ip_prefix.h"
 
-namespace weft::node {
+namespace weft::util {
 namespace {
 
 Error url_error(std::string_view text, const std::string& why) {
@@ -95,4 +95,4 @@ Result<ServerUrl> parse_server_url(std::string_view text) {
   return url;
 }
 
-}  // namespace weft::node
+}  // namespace weft::util

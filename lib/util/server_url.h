@@ -8,7 +8,7 @@
 
 #include "util/result.h"
 
-namespace weft::node {
+namespace weft::util {
 
 /// A coordination server's address as people write it.
 struct ServerUrl {
@@ -27,4 +27,4 @@ struct ServerUrl {
 /// path, query or user info, a bad host or port; the detail says which).
 Result<ServerUrl> parse_server_url(std::string_view text);
 
-}  // namespace weft::node
+}  // namespace weft::util
