@@ -55,7 +55,7 @@ cat >"$map" <<'EOF_MAP'
      "nodes": [{"name": "one1", "ipv4": "203.0.113.3", "relayPort": 443}]},
     {"id": 2, "code": "two", "name": "coturn two",
      "nodes": [{"name": "two1", "ipv4": "203.0.113.4", "relayPort": 443}]},
-    {"id": 3, "code": "weft", "name": "weft STUN",
+    {"id": 3, "code": "wstun", "name": "weft STUN",
      "nodes": [{"name": "weft1", "ipv4": "203.0.113.5", "relayPort": 443}]},
   ],
 }
@@ -110,6 +110,22 @@ check "random-fully: UDP works" [ "$(jq -r .udp <<<"$json")" = true ]
 check "random-fully: MappingVariesByDestIP true" [ "$(jq -r .mappingVariesByDestIP <<<"$json")" = true ]
 global=$(jq -r .globalV4 <<<"$json")
 check "random-fully: the public IP is still the NAT's ($global)" [ "${global%:*}" = "$public_ip" ]
+
+# --- the relay map from a server -------------------------------------------------------------
+# `weft serve` hands out the same three regions plus its embedded relay's (STUN on 3479 beside
+# it, 3478 being coturn's on the other addresses).
+ns_spawn "$NS_P" "$NETNS_TMP/serve.log" "$bin" serve --state "$NETNS_TMP/server" \
+  --listen 203.0.113.2:8080 --relay-map "$map" --stun-port 3479
+wait_for grep -q 'weft serve: listening on' "$NETNS_TMP/serve.log" ||
+  { cat "$NETNS_TMP/serve.log"; netns_fail "weft serve did not start"; }
+json=$(ns_exec "$NS_C" "$bin" netcheck --server http://203.0.113.2:8080 --format json) ||
+  netns_fail "weft netcheck --server exited non-zero"
+echo "# $json"
+check "--server: the server's regions and its embedded relay's answered" \
+  [ "$(jq -r '.regions | length' <<<"$json")" = 4 ]
+rc=0
+ns_exec "$NS_C" "$bin" netcheck --server http://203.0.113.2:8081 --timeout 2s >/dev/null 2>&1 || rc=$?
+check "--server: a server that does not answer is an error (exit 2)" [ "$rc" = 2 ]
 
 # --- UDP blocked: a result, not an error -----------------------------------------------------
 ns_exec "$NS_N" iptables -A FORWARD -p udp -j DROP
