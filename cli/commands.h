@@ -43,6 +43,8 @@ struct ServeCliOptions {
   std::string ephemeral_timeout;  // empty: 30m
   std::string dns_domain;         // empty: weft.internal
   std::string relay_map;          // --relay-map FILE; empty: none
+  bool no_embedded_relay = false;
+  uint16_t stun_port = 3478;      // --stun-port; 0: no STUN beside the embedded relay
 };
 int run_serve(const ServeCliOptions& options);
 

@@ -76,6 +76,11 @@ int main(int argc, char** argv) {
                         "Domain of the devices' DNS names (default weft.internal)");
   serve_cmd->add_option("--relay-map", serve.relay_map,
                         "HuJSON relay map (regions of `weft derp` relays) handed to every node");
+  serve_cmd->add_flag("--no-embedded-relay", serve.no_embedded_relay,
+                      "Do not run the relay embedded in the server (run `weft derp` instead)");
+  serve_cmd->add_option("--stun-port", serve.stun_port,
+                        "UDP port of the STUN server beside the embedded relay (default 3478; "
+                        "0: none)");
 
   weft::cli::UpOptions up;
   auto* up_cmd = app.add_subcommand(

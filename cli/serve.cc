@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "commands.h"
+#include "dataplane/loop.h"
 #include "serve/server.h"
 #include "util/duration.h"
 
@@ -67,9 +68,12 @@ int run_serve(const ServeCliOptions& options) {
     return 2;
   if (!options.dns_domain.empty()) o.dns_domain = options.dns_domain;
   o.relay_map_file = options.relay_map;
+  o.embedded_relay = !options.no_embedded_relay;
+  o.stun_port = options.stun_port;
 
-  boost::asio::io_context io(1);
-  auto server = serve::Server::start(io, o, std::cerr);
+  dataplane::Loop loop;
+  boost::asio::io_context& io = loop.io();
+  auto server = serve::Server::start(loop, o, std::cerr);
   if (!server) {
     if (server.error().code == "serve.policy" || server.error().code == "relay.map") {
       std::cerr << server.error().detail << "\n";

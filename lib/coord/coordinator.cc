@@ -425,6 +425,11 @@ const std::string& Coordinator::dns_domain() const { return impl_->config.dns_do
 const std::vector<control::RelayRegion>& Coordinator::relays() const {
   return impl_->config.relays;
 }
+
+bool Coordinator::node_key_allowed(const core::NodePublicKey& node_key,
+                                   core::WallTime now) const {
+  return impl_->node_key_allowed(node_key, now);
+}
 const Registry& Coordinator::registry() const { return *impl_->registry; }
 const CoordinatorCounters& Coordinator::counters() const { return impl_->counters; }
 std::size_t Coordinator::streams() const { return impl_->streams.size(); }

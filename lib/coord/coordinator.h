@@ -187,6 +187,9 @@ class Coordinator {
   const std::string& dns_domain() const;
   /// The relay map every netmap carries.
   const std::vector<control::RelayRegion>& relays() const;
+  /// Whether `node_key` is the current node key of an authorized, unexpired device: what a
+  /// relay verifying its clients asks (VerifyNodeRequest, or the embedded relay directly).
+  bool node_key_allowed(const core::NodePublicKey& node_key, core::WallTime now) const;
 
   const Registry& registry() const;
   const CoordinatorCounters& counters() const;

@@ -115,6 +115,7 @@ struct Coordinator::Impl {
   void on_map_request(Session& s, const control::MapRequest& r, core::Now now);
   void on_endpoint_update(Session& s, const control::EndpointUpdate& u, core::Now now);
   void on_verify_node(Session& s, const control::VerifyNodeRequest& r, core::Now now);
+  bool node_key_allowed(const core::NodePublicKey& node_key, core::WallTime now) const;
   void send(Session& s, const control::ServerMessage& m, core::Now now);
   /// Queues an ErrorMessage (when the channel is up) and closes after it.
   void fail(Session& s, std::string code, std::string message, core::Now now);

@@ -119,6 +119,13 @@ void Coordinator::Impl::handle_message(Session& s, core::ByteView message, core:
              *decoded);
 }
 
+bool Coordinator::Impl::node_key_allowed(const core::NodePublicKey& node_key,
+                                         core::WallTime now) const {
+  const Device* d = registry->find_by_node_key(node_key);
+  return d != nullptr && d->node_key == node_key && d->state == DeviceState::kAuthorized &&
+         !(d->key_expiry && *d->key_expiry <= now);
+}
+
 // A relay's question (docs/connectivity.md, "Verifying clients"): only on a connection that has
 // not registered, which then stays a verifier. The answer says no more than whether the key is
 // an authorized, unexpired device's current node key.
@@ -129,10 +136,7 @@ void Coordinator::Impl::on_verify_node(Session& s, const control::VerifyNodeRequ
     return;
   }
   s.phase = Session::Phase::kVerifier;
-  const Device* d = registry->find_by_node_key(r.node_key);
-  const bool allowed = d != nullptr && d->node_key == r.node_key &&
-                       d->state == DeviceState::kAuthorized &&
-                       !(d->key_expiry && *d->key_expiry <= now.wall);
+  const bool allowed = node_key_allowed(r.node_key, now.wall);
   ++counters.node_verifications;
   if (!allowed) ++counters.node_verifications_refused;
   send(s, control::VerifyNodeResponse{r.node_key, allowed}, now);

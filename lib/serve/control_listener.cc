@@ -153,6 +153,7 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
   void stop();
 
   ControlListenerConfig config;
+  std::optional<std::string> relay_map;  // set_relay_map(): answered at kRelayMapPath
   ConnectionSink* control_sink;  // null: no control route
   ConnectionSink* relay_sink;    // null: no relay route
   tcp::acceptor acceptor;
@@ -259,7 +260,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::string_view target(req.target().data(), req.target().size());
     std::string_view path = target.substr(0, target.find('?'));
     const bool key_path = path == kKeyPath && !l.config.server_key.empty();
-    if (path == kHealthPath || key_path) {
+    const bool map_path = path == control::kRelayMapPath && l.relay_map;
+    if (path == kHealthPath || key_path || map_path) {
       if (req.method() != http::verb::get) {
         ++l.counters.refused_method;
         answer(l, http::status::method_not_allowed, "use GET\n", {{http::field::allow, "GET"}});
@@ -267,6 +269,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
       if (key_path) {
         answer(l, http::status::ok, l.config.server_key + "\n");
+        return;
+      }
+      if (map_path) {
+        answer(l, http::status::ok, *l.relay_map + "\n");
         return;
       }
       ++l.counters.health_checks;
@@ -511,6 +517,8 @@ std::size_t ControlListener::queued_bytes(uint64_t id) const {
 }
 
 std::size_t ControlListener::connections() const { return impl_->upgraded.size(); }
+
+void ControlListener::set_relay_map(std::string json) { impl_->relay_map = std::move(json); }
 
 const ControlListenerCounters& ControlListener::counters() const { return impl_->counters; }
 

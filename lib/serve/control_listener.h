@@ -115,6 +115,9 @@ class ControlListener {
   /// Queues bytes for an upgraded connection (see BytePump::send). False when `id` is not
   /// open (closed, or never upgraded) or its queue overflowed (it is then closed).
   bool send(uint64_t id, std::vector<uint8_t> bytes, bool close_after = false);
+  /// The relay map answered at GET control::kRelayMapPath (JSON, relay/relay_map.h's format);
+  /// not served until set.
+  void set_relay_map(std::string json);
   /// Closes an upgraded connection now, dropping unwritten bytes; closed(id) follows.
   void close(uint64_t id);
   /// Bytes sent to `id` and not yet written (0 when it is not open).

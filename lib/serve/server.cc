@@ -3,19 +3,27 @@
 #include "serve/server.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <ostream>
 #include <utility>
 
+#include "control/upgrade.h"
 #include "coord/coordinator.h"
 #include "coord/policy_outcome.h"
 #include "coord/registry.h"
 #include "core/key_text.h"
+#include "dataplane/loop.h"
 #include "policy/pipeline.h"
 #include "relay/relay_map.h"
+#include "relayserver/relay_service.h"
+#include "relayserver/stun_listener.h"
+#include "serve/relay_route.h"
+#include "util/server_url.h"
 #include "runtime/bounded_read.h"
 #include "runtime/clock.h"
 #include "runtime/system_random.h"
@@ -49,11 +57,40 @@ crypto::Key32 random_key(core::Random& rng) {
   return k;
 }
 
+// The embedded relay's region: reachable where nodes reach the server (--server-url), else at
+// the listen address when that is a real one. Nullopt: nodes could not find it.
+std::optional<control::RelayRegion> embedded_region(const ServeOptions& o, uint16_t port,
+                                                    uint16_t stun_port) {
+  control::RelayNode node;
+  node.name = "embedded";
+  if (!o.server_url.empty()) {
+    auto url = util::parse_server_url(o.server_url);
+    if (!url.ok()) return std::nullopt;
+    node.host = url->host;
+    node.relay_port = url->port;
+    node.tls = url->tls;
+  } else {
+    const auto& b = o.listen.address.bytes();
+    if (std::all_of(b.begin(), b.begin() + (o.listen.address.is_v4() ? 4 : 16),
+                    [](uint8_t x) { return x == 0; }))
+      return std::nullopt;  // 0.0.0.0 or ::
+    node.host = o.listen.address.to_string();
+    node.relay_port = port;
+    node.tls = !o.tls_cert_file.empty();
+  }
+  if (auto a = util::IpAddress::parse(node.host)) (a->is_v4() ? node.ipv4 : node.ipv6) = a;
+  node.stun_port = stun_port;
+  return control::RelayRegion{kEmbeddedRegionId, kEmbeddedRegionCode, "embedded in weft serve",
+                              {node}};
+}
+
 }  // namespace
 
-struct Server::State final : ConnectionSink {
-  State(boost::asio::io_context& io, std::ostream& log) : io(io), log(log), timer(io) {}
+struct Server::State final : ConnectionSink, relayserver::Verifier {
+  State(dataplane::Loop& loop, std::ostream& log)
+      : loop(loop), io(loop.io()), log(log), timer(io) {}
 
+  dataplane::Loop& loop;
   boost::asio::io_context& io;
   std::ostream& log;
   runtime::MonotonicClock clock;
@@ -61,11 +98,23 @@ struct Server::State final : ConnectionSink {
   std::unique_ptr<store::Database> db;
   std::unique_ptr<SqliteStateStore> store;
   std::unique_ptr<coord::Coordinator> coordinator;
+  RelayRoute relay_route;
+  std::unique_ptr<relayserver::RelayService> relay;
+  std::unique_ptr<relayserver::StunListener> stun;
+  std::vector<control::RelayRegion> relay_map;
   std::unique_ptr<ControlListener> listener;
   std::unique_ptr<AdminSocket> admin;
   boost::asio::steady_timer timer;
   std::string public_key;
   bool stopped_unhealthy = false;
+
+  // The embedded relay serves the tailnet's devices only: the registry answers, on the loop
+  // (never inside the relay core's own call).
+  void verify(const core::NodePublicKey& node_key, std::function<void(bool)> done) override {
+    boost::asio::post(io, [this, node_key, done = std::move(done)] {
+      done(coordinator && coordinator->node_key_allowed(node_key, clock.now().wall));
+    });
+  }
 
   void opened(uint64_t id) override {
     coordinator->connection_opened(coord::ConnectionId{id}, clock.now());
@@ -119,16 +168,21 @@ Server::~Server() {
     state_->timer.cancel();
     state_->admin.reset();
     state_->listener.reset();
+    state_->relay_route.set_listener(nullptr);
+    state_->stun.reset();
   }
 }
 
 uint16_t Server::port() const { return state_->listener->port(); }
+uint16_t Server::stun_port() const { return state_->stun ? state_->stun->port() : 0; }
+const std::vector<control::RelayRegion>& Server::relay_map() const { return state_->relay_map; }
 const std::string& Server::public_key() const { return state_->public_key; }
 bool Server::healthy() const { return state_->coordinator->healthy(); }
 
-Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
+Result<std::unique_ptr<Server>> Server::start(dataplane::Loop& loop,
                                               const ServeOptions& options, std::ostream& log) {
-  auto s = std::make_unique<State>(io, log);
+  boost::asio::io_context& io = loop.io();
+  auto s = std::make_unique<State>(loop, log);
   const std::string& dir = options.state_dir;
 
   std::string policy_text;
@@ -153,6 +207,13 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
     auto parsed = relay::parse_relay_map(file->bytes, options.relay_map_file);
     if (!parsed) return parsed.error();
     relays = std::move(parsed).value();
+    for (const auto& r : relays) {
+      if (options.embedded_relay && r.id == kEmbeddedRegionId)
+        return make_error("relay.map", options.relay_map_file + ": region id " +
+                                           std::to_string(kEmbeddedRegionId) +
+                                           " is the embedded relay's; use another id or "
+                                           "--no-embedded-relay");
+    }
   }
   if (auto st = prepare_state_dir(dir); !st) return st.error();
 
@@ -162,12 +223,55 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
   auto auth_secret = load_or_create_key_file(dir + "/authkey.secret", random_key(s->rng));
   if (!auth_secret) return auth_secret.error();
 
+  core::KeyBytes pub{};
+  const crypto::Key32 pub32 = crypto::x25519_public(*server_key);
+  std::copy(pub32.begin(), pub32.end(), pub.begin());
+  s->public_key = core::key_to_base64(pub);
+
   auto db = store::Database::open(dir + "/state.db");
   if (!db) return db.error();
   s->db = std::move(db).value();
   s->store = std::make_unique<SqliteStateStore>(*s->db);
   auto restored = load_state(*s->db);
   if (!restored) return restored.error();
+
+  // The HTTP front opens before the coordinator exists (nothing reaches it before the loop
+  // runs): the embedded relay's region needs the port it bound.
+  if (options.embedded_relay) {
+    relayserver::RelayServiceConfig rc;
+    crypto::Key32 seed = random_key(s->rng);
+    rc.server.private_key = core::RelayPrivateKey(crypto::x25519_private_from_random(seed));
+    crypto::secure_zero(seed.data(), seed.size());
+    rc.verifier = s.get();
+    rc.log = [&log](const std::string& line) { log << "weft serve: relay: " << line << "\n"; };
+    s->relay = std::make_unique<relayserver::RelayService>(io, std::move(rc), s->relay_route,
+                                                           s->rng, s->clock);
+    s->relay_route.attach(*s->relay);
+  }
+  ControlListenerConfig lc;
+  lc.listen = options.listen;
+  lc.server_key = s->public_key;
+  if (!options.tls_cert_file.empty()) {
+    lc.tls = TlsFiles{options.tls_cert_file, options.tls_key_file};
+  }
+  auto listener = ControlListener::open(io, lc, s.get(), s->relay ? &s->relay_route : nullptr);
+  if (!listener) return listener.error();
+  s->listener = std::move(listener).value();
+  s->relay_route.set_listener(s->listener.get());
+  if (s->relay) {
+    // The STUN socket opens last (below), once the admin socket showed that no other server
+    // runs on this state directory; its port is the one asked for.
+    auto region = embedded_region(options, s->listener->port(), options.stun_port);
+    if (region) {
+      relays.push_back(std::move(*region));
+    } else {
+      log << "weft serve: the embedded relay is not announced to nodes: give --server-url "
+             "(the listen address "
+          << options.listen.address.to_string() << " is not one nodes can dial)\n";
+    }
+  }
+  s->relay_map = relays;
+  s->listener->set_relay_map(relay::relay_map_json(relays));
 
   coord::CoordinatorConfig config;
   config.server_key.bytes = *server_key;
@@ -192,20 +296,6 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
         << "\n";
   }
 
-  core::KeyBytes pub{};
-  const crypto::Key32 pub32 = crypto::x25519_public(*server_key);
-  std::copy(pub32.begin(), pub32.end(), pub.begin());
-  s->public_key = core::key_to_base64(pub);
-
-  ControlListenerConfig lc;
-  lc.listen = options.listen;
-  lc.server_key = s->public_key;
-  if (!options.tls_cert_file.empty()) {
-    lc.tls = TlsFiles{options.tls_cert_file, options.tls_key_file};
-  }
-  auto listener = ControlListener::open(io, lc, *s);
-  if (!listener) return listener.error();
-  s->listener = std::move(listener).value();
 
   State* raw = s.get();
   auto admin = AdminSocket::open(io, dir + "/admin.sock", [raw](std::string_view request) {
@@ -216,12 +306,25 @@ Result<std::unique_ptr<Server>> Server::start(boost::asio::io_context& io,
   });
   if (!admin) return admin.error();
   s->admin = std::move(admin).value();
+  if (s->relay && options.stun_port != 0) {
+    core::SocketAddress at = options.listen;
+    at.port = options.stun_port;
+    auto stun = relayserver::StunListener::open(loop, at);
+    if (!stun) return stun.error();
+    s->stun = std::move(stun).value();
+  }
   s->arm();
 
   log << "weft serve: listening on " << options.listen.address.to_string() << ":"
       << s->listener->port() << ", state in " << dir << ", server key " << s->public_key
       << ", policy version " << (history.empty() ? 0 : history.back().version) << ", "
-      << s->coordinator->registry().devices().size() << " devices\n";
+      << s->coordinator->registry().devices().size() << " devices";
+  if (s->relay) {
+    log << ", embedded relay key " << core::key_to_base64(s->relay->public_key().bytes);
+    if (s->stun) log << ", STUN on UDP port " << s->stun->port();
+  }
+  log << ", " << s->relay_map.size() << " relay region" << (s->relay_map.size() == 1 ? "" : "s")
+      << "\n";
   log.flush();
   return std::unique_ptr<Server>(new Server(std::move(s)));
 }

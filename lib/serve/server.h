@@ -6,13 +6,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "control/messages.h"
 #include "core/path.h"
 #include "core/time.h"
 #include "util/result.h"
 
-namespace boost::asio {
-class io_context;
+namespace weft::dataplane {
+class Loop;
 }
 
 namespace weft::serve {
@@ -29,7 +31,18 @@ struct ServeOptions {
   core::Duration ephemeral_timeout = std::chrono::minutes(30);
   std::string dns_domain = "weft.internal";
   std::string relay_map_file;  // empty: no relay regions from a file
+  /// The relay embedded in the server (docs/connectivity.md, "The embedded relay"): served on
+  /// the listen port and announced as its own region (kEmbeddedRegionId) when nodes can find
+  /// it (--server-url, or a listen address that is not unspecified).
+  bool embedded_relay = true;
+  /// UDP port of the STUN server beside the embedded relay, on the listen address; 0: none.
+  uint16_t stun_port = 0;
 };
+
+/// The embedded relay's region in the relay map: its id (a --relay-map region may not use it)
+/// and code.
+inline constexpr uint16_t kEmbeddedRegionId = 900;
+inline constexpr char kEmbeddedRegionCode[] = "weft";
 
 class Server {
  public:
@@ -39,13 +52,17 @@ class Server {
   /// file does not load or its tests fail: the detail holds one "FILE:LINE:COL: error: MESSAGE"
   /// line per finding), "relay.map" (the relay map file does not load: one
   /// "FILE:LINE:COL: message" line per finding).
-  static Result<std::unique_ptr<Server>> start(boost::asio::io_context& io,
+  static Result<std::unique_ptr<Server>> start(dataplane::Loop& loop,
                                                const ServeOptions& options, std::ostream& log);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   uint16_t port() const;
+  /// The embedded relay's STUN port (0: none).
+  uint16_t stun_port() const;
+  /// The relay map nodes get (the --relay-map regions, then the embedded relay's).
+  const std::vector<control::RelayRegion>& relay_map() const;
   /// The server's public key (base64), which nodes need (also served at GET /key).
   const std::string& public_key() const;
   /// False after a store commit failed: the caller stops, and a restart rebuilds from disk.

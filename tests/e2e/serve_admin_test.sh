@@ -51,6 +51,10 @@ http_get() {
 }
 check "GET /healthz answers ok" test "$(http_get /healthz)" = ok
 check "GET /key answers the server key of the log line" test "$(http_get /key)" = "$SERVE_KEY"
+relay_map=$(http_get /weft/relay-map)
+check "GET /weft/relay-map lists the embedded relay's region (900, at the listen address)" \
+  test "$(jq -r '.regions[0] | "\(.id) \(.code) \(.nodes[0].host):\(.nodes[0].relayPort)"' \
+    <<<"$relay_map")" = "900 weft 127.0.0.1:$SERVE_PORT"
 
 # --- users ----------------------------------------------------------------------------------
 capture admin "$state" users create alice@example.com

@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/key_text.h"
+#include "dataplane/loop.h"
 #include "node/control_connection.h"
 #include "serve/server.h"
 #include "serve/test_io.h"
@@ -67,14 +68,14 @@ std::string key_of(const std::string& answer) {
 
 /// A weft serve in a temporary state directory, restartable on the same port.
 struct TestServer {
-  explicit TestServer(boost::asio::io_context& io) : io(io) { start(); }
+  explicit TestServer(dataplane::Loop& loop) : loop(loop), io(loop.io()) { start(); }
 
   /// Starts the server, on the port of its first start after that.
   void start() {
     serve::ServeOptions o;
     o.state_dir = dir.path();
     o.listen = core::SocketAddress{*util::IpAddress::parse("127.0.0.1"), port};  // 0: any
-    auto s = serve::Server::start(io, o, log);
+    auto s = serve::Server::start(loop, o, log);
     BOOST_REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().detail));
     server = std::move(s).value();
     port = server->port();
@@ -93,6 +94,7 @@ struct TestServer {
                         R"({"op":"keys.create","user":")" + email + R"(","reusable":true})"));
   }
 
+  dataplane::Loop& loop;
   boost::asio::io_context& io;
   TempDir dir;
   std::ostringstream log;
@@ -119,7 +121,7 @@ struct Node {
 };
 
 struct Fixture {
-  Fixture() : server(io), rng(7) {}
+  Fixture() : server(loop), rng(7) {}
 
   std::unique_ptr<node::ControlDialer> dialer_for(const std::string& url) {
     auto d = node::ControlDialer::create(io, url);
@@ -157,7 +159,8 @@ struct Fixture {
     return n;
   }
 
-  boost::asio::io_context io;
+  dataplane::Loop loop;
+  boost::asio::io_context& io = loop.io();
   TestServer server;
   runtime::MonotonicClock clock;
   core::SeededRandom rng;
