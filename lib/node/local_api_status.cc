@@ -64,13 +64,84 @@ void write_self(Writer& w, const control::Peer& self) {
   w.EndObject();
 }
 
+std::string endpoint_text(const engine::PeerStatus& p) {
+  if (!p.endpoint.is_set()) return "";
+  if (p.endpoint.is_relay()) {
+    return "relay \"" +
+           (p.relay_code.empty() ? std::to_string(p.endpoint.relay.relay) : p.relay_code) + "\"";
+  }
+  return p.endpoint.to_string();
+}
+
+// The home region, the relay connections and the last netcheck.
+void write_connectivity(Writer& w, const engine::EngineStatus& s) {
+  w.Key("home_region");
+  w.Uint(s.home_region);
+  w.Key("home_region_code");
+  w.String(s.home_region_code.c_str());
+  w.Key("relays");
+  w.StartArray();
+  for (const auto& r : s.relays) {
+    w.StartObject();
+    w.Key("region");
+    w.Uint(r.region);
+    w.Key("code");
+    w.String(r.code.c_str());
+    w.Key("node");
+    w.String(r.node.c_str());
+    w.Key("home");
+    w.Bool(r.home);
+    w.Key("ready");
+    w.Bool(r.ready);
+    if (r.rtt) {
+      w.Key("rtt_ms");
+      w.Double(std::chrono::duration<double, std::milli>(*r.rtt).count());
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!s.netcheck) return;
+  const netcheck::Report& n = *s.netcheck;
+  w.Key("netcheck");
+  w.StartObject();
+  w.Key("udp");
+  w.Bool(n.udp);
+  if (n.global_v4) {
+    w.Key("global_v4");
+    w.String(n.global_v4->to_string().c_str());
+  }
+  if (n.global_v6) {
+    w.Key("global_v6");
+    w.String(n.global_v6->to_string().c_str());
+  }
+  if (n.mapping_varies_by_dest_ip) {
+    w.Key("mapping_varies_by_dest_ip");
+    w.Bool(*n.mapping_varies_by_dest_ip);
+  }
+  w.Key("preferred_region");
+  w.Uint(n.preferred_region);
+  w.Key("region_latency_ms");
+  w.StartObject();
+  for (const auto& r : n.region_latencies) {
+    w.Key(std::to_string(r.region).c_str());
+    w.Double(std::chrono::duration<double, std::milli>(r.latency).count());
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
 void write_peer(Writer& w, const engine::PeerStatus& p) {
   w.StartObject();
   write_identity(w, p);
   w.Key("online");
   w.Bool(p.online);
+  // `relay "fra"` through a relay, the address and port when direct (as tailscale status).
   w.Key("endpoint");
-  w.String(p.endpoint.is_set() ? p.endpoint.to_string().c_str() : "");
+  w.String(endpoint_text(p).c_str());
+  w.Key("relay");
+  w.String(p.endpoint.is_relay() ? p.relay_code.c_str() : "");
+  w.Key("home_region");
+  w.Uint(p.home_region);
   time_field(w, "last_handshake", p.last_handshake);
   w.Key("rx_bytes");
   w.Uint64(p.rx_bytes);
@@ -242,6 +313,7 @@ std::string status_to_json(const engine::EngineStatus& s) {
   w.Key("policy_version");
   w.Uint64(s.policy_version);
   if (s.has_netmap) write_self(w, s.self);
+  write_connectivity(w, s);
   w.Key("peers");
   w.StartArray();
   for (const auto& p : s.peers) write_peer(w, p);
@@ -256,6 +328,18 @@ std::string status_to_json(const engine::EngineStatus& s) {
       {"ping_replies", s.engine.ping_replies},
       {"filter_accepted_by_rule", s.filter.accepted_by_rule},
       {"filter_accepted_as_reply", s.filter.accepted_as_reply},
+      {"relayed_out", s.engine.relayed_out},
+      {"relay_copies", s.engine.relay_copies},
+      {"netchecks", s.engine.netchecks},
+      {"stun_consumed", s.engine.stun_consumed},
+      {"home_changes", s.engine.home_changes},
+      {"relay_dials", s.relay_stats.dials},
+      {"relay_dial_failures", s.relay_stats.dial_failures},
+      {"relay_disconnects", s.relay_stats.disconnects},
+      {"relay_packets_sent", s.relay_stats.packets_sent},
+      {"relay_packets_received", s.relay_stats.packets_received},
+      {"relay_send_dropped", s.relay_stats.send_dropped},
+      {"relay_peer_gone", s.relay_stats.peer_gone},
   };
   w.Key("counters");
   w.StartObject();
@@ -283,6 +367,7 @@ Result<StatusView> status_from_json(std::string_view json) {
   v.netmap_time = r.time(d, "netmap_time");
   v.from_cache = r.flag(d, "from_cache");
   v.policy_version = r.number(d, "policy_version");
+  v.home_region = r.text(d, "home_region_code");
   if (auto it = d.FindMember("self"); it != d.MemberEnd()) v.self = r.row(it->value);
   auto peers = d.FindMember("peers");
   if (peers != d.MemberEnd() && peers->value.IsArray()) {
@@ -319,7 +404,9 @@ std::string format_status(const StatusView& s, const StatusFormat& f) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"ADDRESS", "NAME", "OWNER", "OS", "ONLINE", "ENDPOINT", "HANDSHAKE", "RX", "TX"});
   rows.push_back({first_address(s.self), or_dash(s.self.name), owner(s.self), or_dash(s.self.os),
-                  "self", "-", "-", "-", "-"});
+                  "self",
+                  s.home_region.empty() ? "-" : "home relay \"" + s.home_region + "\"", "-",
+                  "-", "-"});
   for (const auto& p : s.peers) {
     rows.push_back({first_address(p), or_dash(p.name), owner(p), or_dash(p.os),
                     p.online ? "online" : "offline", or_dash(p.endpoint),

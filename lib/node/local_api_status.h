@@ -44,6 +44,8 @@ struct StatusView {
   std::optional<int64_t> netmap_time;
   bool from_cache = false;
   uint64_t policy_version = 0;
+  /// This node's home relay region's code ("" before it has one).
+  std::string home_region;
 };
 
 /// Errors: "local.bad_answer" (not JSON, or not the shape status_to_json() writes).
