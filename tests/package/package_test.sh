@@ -49,6 +49,7 @@ checks=$((checks + 1))
 expect_rc 0 dpkg-deb -I "$deb" conffiles
 expect_out '^/etc/default/weft-serve$'
 expect_out '^/etc/default/weft-up$'
+expect_out '^/etc/default/weft-derp$'
 
 # ---- contents
 expect_rc 0 dpkg-deb -c "$deb"
@@ -58,6 +59,7 @@ has() {
   grep -qE " \./$1$" <<<"$contents" || fail "the package lacks /$1"
 }
 for f in usr/bin/weft lib/systemd/system/weft-serve.service lib/systemd/system/weft-up.service \
+  lib/systemd/system/weft-derp.service etc/default/weft-derp \
   usr/share/man/man1/weft.1.gz usr/share/bash-completion/completions/weft \
   usr/share/zsh/vendor-completions/_weft etc/default/weft-serve etc/default/weft-up \
   usr/lib/sysusers.d/weft.conf usr/lib/tmpfiles.d/weft.conf usr/share/doc/weft/copyright \
@@ -104,6 +106,7 @@ state() {  # state DIR OWNER: a directory 0700 of OWNER
   [[ $got == "700 $2" ]] || fail "$1 is '$got', want '700 $2'"
 }
 state /var/lib/weft-server "$uid"
+state /var/lib/weft-derp "$uid"
 state /var/lib/weft 0
 grep -q '^d /var/lib/weft-server 0700 weft weft' "$root/usr/lib/tmpfiles.d/weft.conf" ||
   fail "tmpfiles.d/weft.conf does not make /var/lib/weft-server"
@@ -123,7 +126,7 @@ done
 
 # ---- purge: files, conffiles and state go
 expect_rc 0 dpkg_root --purge weft
-for f in usr/bin/weft etc/default/weft-serve var/lib/weft-server var/lib/weft; do
+for f in usr/bin/weft etc/default/weft-serve var/lib/weft-server var/lib/weft-derp var/lib/weft; do
   checks=$((checks + 1))
   [[ ! -e $root/$f ]] || fail "/$f is left after purge"
 done
