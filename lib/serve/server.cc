@@ -208,10 +208,11 @@ Result<std::unique_ptr<Server>> Server::start(dataplane::Loop& loop,
     if (!parsed) return parsed.error();
     relays = std::move(parsed).value();
     for (const auto& r : relays) {
-      if (options.embedded_relay && r.id == kEmbeddedRegionId)
+      if (options.embedded_relay && (r.id == kEmbeddedRegionId || r.code == kEmbeddedRegionCode))
         return make_error("relay.map", options.relay_map_file + ": region id " +
-                                           std::to_string(kEmbeddedRegionId) +
-                                           " is the embedded relay's; use another id or "
+                                           std::to_string(kEmbeddedRegionId) + " and code \"" +
+                                           kEmbeddedRegionCode +
+                                           "\" are the embedded relay's; use others or "
                                            "--no-embedded-relay");
     }
   }
