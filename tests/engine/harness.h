@@ -13,9 +13,13 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+#include <map>
+
 #include "coord/coordinator_harness.h"
 #include "core/drive.h"
 #include "engine/engine.h"
+#include "relay/server.h"
 
 namespace weft::engine::test {
 
@@ -45,6 +49,8 @@ struct Node {
   /// The server's bytes reach the engine one at a time (each message handled on its own, as
   /// when a stream drops between two of them).
   bool trickle = false;
+  /// Relay connections: the engine's link -> the in-memory relay's connection.
+  std::map<uint32_t, relay::ConnId> relay_conns;
 
   /// The node's own IPv4 address from its netmap.
   util::IpAddress v4() const {
@@ -121,6 +127,50 @@ struct Tailnet {
   }
   void restore_server() { server_reachable = true; }
 
+  /// An in-memory relay running the unchanged relay server core: engines' relay connections
+  /// reach it while `up`; taking it down closes them and refuses dials.
+  struct Relay {
+    explicit Relay(core::Random& rng) : server(config(rng), rng) {}
+    static relay::ServerConfig config(core::Random& rng) {
+      relay::ServerConfig c;
+      c.private_key = random_private<core::RelayPrivateKey>(rng);
+      return c;
+    }
+    relay::Server server;
+    bool up = true;
+    relay::ConnId next = 1;
+    std::map<relay::ConnId, std::pair<Node*, uint32_t>> conns;
+  };
+
+  /// Adds the relay and a relay map naming it (region 1 "test", 192.0.2.100) to the server:
+  /// before any node is added.
+  void add_relay() {
+    relay_ = std::make_unique<Relay>(world.rng);
+    control::RelayNode node;
+    node.name = "test1";
+    node.host = "192.0.2.100";
+    node.ipv4 = util::IpAddress::parse("192.0.2.100");
+    node.relay_port = 443;
+    node.stun_port = 3478;
+    world.config.relays = {control::RelayRegion{1, "test", "Test region", {node}}};
+    world.restart();
+  }
+  Relay& relay() { return *relay_; }
+  void relay_down() {
+    relay_->up = false;
+    for (auto& [conn, who] : relay_->conns) {
+      relay_->server.closed(conn, world.now);
+      Node* n = who.first;
+      n->relay_conns.erase(who.second);
+      if (n->engine) n->engine->relay_disconnected(who.second, world.now);
+    }
+    relay_->conns.clear();
+  }
+  void relay_up() { relay_->up = true; }
+
+  /// Datagrams for which this returns false are lost on the UDP wire (a NAT, a firewall).
+  std::function<bool(const Datagram&)> udp_passes;
+
   /// Moves control bytes and datagrams until nothing is left to do at this instant.
   void settle() {
     for (int round = 0; round < 1000; ++round) {
@@ -128,6 +178,7 @@ struct Tailnet {
       for (auto& n : nodes) {
         if (!n->engine) continue;
         moved = control_step(*n) || moved;
+        moved = relay_step(*n) || moved;
         Event e;
         while (n->engine->poll_event(e)) {
           if (e.kind == EventKind::kCacheWrite) n->cache = e.cache;
@@ -159,6 +210,7 @@ struct Tailnet {
         wire.pop_front();
         deliver(d);
       }
+      moved = relay_server_step() || moved;
       if (!moved) return;
     }
     BOOST_FAIL("the wires did not settle");
@@ -172,6 +224,10 @@ struct Tailnet {
       world.now.wall += std::chrono::duration_cast<core::WallTime::duration>(step);
       if (auto at = world.coordinator->next_deadline(); at && *at <= world.now.mono)
         world.coordinator->on_deadline(world.now, world.rng);
+      if (relay_) {
+        if (auto at = relay_->server.next_deadline(); at && *at <= world.now.mono)
+          relay_->server.update_timers(world.now);
+      }
       for (auto& n : nodes) {
         if (!n->engine) continue;
         NodeSink sink{*this, *n};
@@ -194,6 +250,7 @@ struct Tailnet {
   core::SeededRandom rng{11};  // the engines' (declared before them: it outlives them)
   std::vector<std::unique_ptr<Node>> nodes;
   std::deque<Datagram> wire;
+  std::unique_ptr<Relay> relay_;
   bool server_reachable = true;
   std::size_t failed_dials = 0;
 
@@ -232,7 +289,89 @@ struct Tailnet {
     return moved;
   }
 
+  // The engine's relay requests and output, and the datagrams it received through the relay.
+  bool relay_step(Node& n) {
+    bool moved = false;
+    Engine& e = *n.engine;
+    RelayRequest req;
+    while (e.poll_relay_request(req)) {
+      moved = true;
+      if (req.kind == RelayRequest::Kind::kClose) {
+        auto it = n.relay_conns.find(req.link);
+        if (it != n.relay_conns.end() && relay_) {
+          relay_->server.closed(it->second, world.now);
+          relay_->conns.erase(it->second);
+        }
+        if (it != n.relay_conns.end()) n.relay_conns.erase(it);
+        continue;
+      }
+      if (!relay_ || !relay_->up) {
+        e.relay_dial_failed(req.link, world.now);
+        continue;
+      }
+      const relay::ConnId conn = relay_->next++;
+      relay_->conns[conn] = {&n, req.link};
+      n.relay_conns[req.link] = conn;
+      relay_->server.accept(conn, world.now);
+      e.relay_connected(req.link, world.now);
+    }
+    std::vector<uint8_t> buf(relay::kMaxFrameSize);
+    uint32_t link = 0;
+    std::size_t size = 0;
+    while (e.poll_relay_transmit(link, {buf.data(), buf.size()}, size)) {
+      moved = true;
+      auto it = n.relay_conns.find(link);
+      if (it == n.relay_conns.end() || !relay_) continue;
+      relay_->server.receive(it->second, {buf.data(), size}, world.now);
+    }
+    core::Path from;
+    for (;;) {
+      const std::size_t got = e.poll_relay_datagram(from, {buf.data(), buf.size()});
+      if (got == 0) break;
+      moved = true;
+      std::vector<uint8_t> datagram(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(got));
+      NodeSink sink{*this, n};
+      core::handle_input(e, world.now, sink, [&](core::MutableBytes b) {
+        return e.receive_datagram(world.now, from, {datagram.data(), datagram.size()}, b);
+      });
+    }
+    return moved;
+  }
+
+  // The relay's output to each connection, and its connections it closed.
+  bool relay_server_step() {
+    if (!relay_) return false;
+    bool moved = false;
+    relay::ServerEvent ev;
+    while (relay_->server.poll_event(ev)) moved = true;
+    std::vector<uint8_t> buf(relay::kMaxFrameSize);
+    relay::ConnId conn = 0;
+    while (relay_->server.poll_writable(conn)) {
+      for (;;) {
+        const relay::ConnOutput out = relay_->server.poll_output(conn, {buf.data(), buf.size()});
+        auto it = relay_->conns.find(conn);
+        if (out.size > 0 && it != relay_->conns.end() && it->second.first->engine) {
+          moved = true;
+          it->second.first->engine->relay_bytes(it->second.second, {buf.data(), out.size},
+                                                world.now);
+        }
+        if (out.close && it != relay_->conns.end()) {
+          moved = true;
+          Node* n = it->second.first;
+          const uint32_t link = it->second.second;
+          relay_->conns.erase(it);
+          n->relay_conns.erase(link);
+          relay_->server.closed(conn, world.now);
+          if (n->engine) n->engine->relay_disconnected(link, world.now);
+        }
+        if (out.size == 0) break;
+      }
+    }
+    return moved;
+  }
+
   void deliver(const Datagram& d) {
+    if (udp_passes && !udp_passes(d)) return;
     for (auto& n : nodes) {
       if (n->path != d.to || !n->up || !n->engine) continue;
       NodeSink sink{*this, *n};

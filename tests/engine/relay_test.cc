@@ -1,0 +1,113 @@
+// The node engine's relays (docs/connectivity.md, "Relays in the node"): two engines whose UDP
+// cannot reach each other talk through the unchanged relay server core; a direct path that works
+// is kept; the home region is chosen and reported; the relay going away and coming back.
+#define BOOST_TEST_MODULE engine_relay
+#include "engine/harness.h"
+
+using namespace weft;
+using namespace weft::engine;
+using namespace weft::engine::test;
+
+namespace {
+
+constexpr const char* kAllowAll = R"({
+  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"]},
+  "acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}]
+})";
+
+struct Relayed {
+  Relayed() : net(kAllowAll) {
+    net.add_relay();
+    a = &net.add("a", net.world.key("ops@example.com", {"tag:a"}), 1);
+    b = &net.add("b", net.world.key("ops@example.com", {"tag:b"}), 2);
+    net.settle();
+  }
+
+  /// A sends one UDP packet to B's tailnet address; true when B delivered it.
+  bool a_reaches_b(const std::string& payload) {
+    net.send(*a, udp_packet(a->v4(), b->v4(), 4000, 5000, payload));
+    net.run_for(std::chrono::milliseconds(300));
+    return delivered_with(*b, payload) == 1;
+  }
+
+  PeerStatus peer_b() const {
+    for (const auto& p : a->engine->status(net.world.now).peers)
+      if (p.name == "b") return p;
+    BOOST_FAIL("a has no peer b");
+    return {};
+  }
+
+  Tailnet net;
+  Node* a = nullptr;
+  Node* b = nullptr;
+};
+
+bool is_direct(const Datagram& d) { return d.to.is_udp() && d.to.udp.port == 41641; }
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(engine_relay, Relayed)
+
+BOOST_AUTO_TEST_CASE(nodes_whose_udp_cannot_meet_talk_through_the_relay) {
+  net.udp_passes = [](const Datagram& d) { return !is_direct(d); };
+  net.run_for(std::chrono::seconds(1));
+  BOOST_TEST(a->engine->home_region() == 1);
+  BOOST_TEST(b->engine->home_region() == 1);
+  BOOST_TEST(a_reaches_b("through the relay"));
+  const PeerStatus p = peer_b();
+  BOOST_TEST(p.endpoint.is_relay());
+  BOOST_TEST(p.relay_code == "test");
+  BOOST_TEST(p.home_region == 1);
+  BOOST_TEST(a->engine->stats().relayed_out > 0u);
+  BOOST_TEST(net.relay().server.stats().packets_forwarded > 0u);
+  // And back: B answers A through the relay too.
+  net.send(*b, udp_packet(b->v4(), a->v4(), 5000, 4000, "and back"));
+  net.run_for(std::chrono::milliseconds(300));
+  BOOST_TEST(delivered_with(*a, "and back") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_direct_path_that_answers_is_kept) {
+  BOOST_TEST(a_reaches_b("direct"));
+  const PeerStatus p = peer_b();
+  BOOST_TEST(p.endpoint.is_udp());
+  // The handshake initiation went both ways; the direct one answered first.
+  BOOST_TEST(a->engine->stats().relay_copies > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_home_region_reaches_the_peers_netmap) {
+  net.run_for(std::chrono::seconds(1));
+  BOOST_TEST(peer_b().home_region == 1);
+  const auto st = a->engine->status(net.world.now);
+  BOOST_TEST(st.home_region == 1);
+  BOOST_TEST(st.home_region_code == "test");
+  BOOST_REQUIRE(st.relays.size() >= 1u);
+  BOOST_TEST(st.relays.front().home);
+  BOOST_TEST(st.relays.front().ready);
+}
+
+BOOST_AUTO_TEST_CASE(udp_blocked_nodes_measure_regions_over_the_relay) {
+  // No STUN server answers (nothing listens at the relay's STUN address): the netcheck finds
+  // no UDP, and the relay's Ping/Pong gives the region a latency.
+  net.udp_passes = [](const Datagram& d) { return !is_direct(d); };
+  net.run_for(std::chrono::seconds(6));
+  const auto st = a->engine->status(net.world.now);
+  BOOST_REQUIRE(st.netcheck.has_value());
+  BOOST_TEST(!st.netcheck->udp);
+  BOOST_TEST(st.home_region == 1);
+  BOOST_REQUIRE(!st.relays.empty());
+  BOOST_TEST(st.relays.front().rtt.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(traffic_resumes_when_the_relay_comes_back) {
+  net.udp_passes = [](const Datagram& d) { return !is_direct(d); };
+  BOOST_TEST(a_reaches_b("before"));
+  net.relay_down();
+  net.run_for(std::chrono::seconds(2));
+  BOOST_TEST(a->engine->status(net.world.now).relay_stats.dial_failures > 0u);
+  net.relay_up();
+  // Redial within the backoff (at most 30 s), then WireGuard's next handshake finds the way.
+  net.run_for(std::chrono::seconds(40), std::chrono::milliseconds(250));
+  BOOST_TEST(a_reaches_b("after"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
