@@ -80,8 +80,9 @@ else
   echo "note: zsh is not installed; its completion is not parsed"
 fi
 checks=$((checks + 1))
-grep -q "^_weft_acl_check() {" "$tmp/_weft" && head -1 "$tmp/_weft" | grep -q '^#compdef weft$' \
-  || fail "_weft lacks #compdef or _weft_acl_check"
+if ! grep -q "^_weft_acl_check() {" "$tmp/_weft" || ! head -1 "$tmp/_weft" | grep -q '^#compdef weft$'; then
+  fail "_weft lacks #compdef or _weft_acl_check"
+fi
 
 echo "$checks checks, $failures failures"
 ((failures == 0))
