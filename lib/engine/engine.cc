@@ -62,6 +62,9 @@ Output Engine::receive_datagram(core::Now now, const core::Path& from, core::Byt
   Output o;
   if (m.check && from.is_udp() && m.check->receive_datagram(now, from.udp, datagram).consumed) {
     ++m.stats.stun_consumed;  // a netcheck answer (or STUN noise it counted)
+    // The last answer settles the check, and a settled check has no deadline of its own: its
+    // report is taken now, not whenever another timer happens to run.
+    if (m.check->done()) m.netcheck_timers(now);
     return o;
   }
   static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out);
