@@ -5,9 +5,7 @@
 
 #include "core-conversions.h"
 #include "ns3/abort.h"
-#include "ns3/inet-socket-address.h"
 #include "ns3/simulator.h"
-#include "ns3/tcp-socket-factory.h"
 
 namespace weft::sim {
 
@@ -21,7 +19,7 @@ ns3::TypeId CoordinatorApp::GetTypeId() {
   return tid;
 }
 
-CoordinatorApp::CoordinatorApp() : m_timerAt(ns3::Seconds(-1)) {}
+CoordinatorApp::CoordinatorApp() = default;
 
 CoordinatorApp::~CoordinatorApp() = default;
 
@@ -44,35 +42,23 @@ void CoordinatorApp::DoDispose() {
   m_timer.Cancel();
   m_connections.clear();
   m_closing.clear();
-  m_listener = nullptr;
+  m_listener.Close();
   m_core.reset();
   ns3::Application::DoDispose();
 }
 
 void CoordinatorApp::StartApplication() {
   NS_ABORT_MSG_IF(!m_core, "CoordinatorApp started without Setup()");
-  m_listener = ns3::Socket::CreateSocket(GetNode(), ns3::TcpSocketFactory::GetTypeId());
-  NS_ABORT_MSG_IF(m_listener->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), m_port)) != 0,
-                  "coordinator cannot bind port " << m_port);
-  m_listener->Listen();
-  m_listener->SetAcceptCallback(ns3::MakeCallback(&CoordinatorApp::OnConnectionRequest, this),
-                                ns3::MakeCallback(&CoordinatorApp::OnAccepted, this));
+  m_listener.Listen(GetNode(), m_port, [this](ns3::Ptr<ns3::Socket> s) { OnAccepted(s); });
   AfterCall();
 }
 
 void CoordinatorApp::StopApplication() {
   m_timer.Cancel();
-  if (m_listener) {
-    m_listener->Close();
-    m_listener = nullptr;
-  }
+  m_listener.Close();
 }
 
-bool CoordinatorApp::OnConnectionRequest(ns3::Ptr<ns3::Socket>, const ns3::Address&) {
-  return true;
-}
-
-void CoordinatorApp::OnAccepted(ns3::Ptr<ns3::Socket> socket, const ns3::Address&) {
+void CoordinatorApp::OnAccepted(ns3::Ptr<ns3::Socket> socket) {
   const uint64_t id = m_nextConnection++;
   auto stream = std::make_unique<StreamSocket>([this, id](core::ByteView b) { OnBytes(id, b); },
                                                [this, id] { OnClosed(id); });
@@ -122,17 +108,7 @@ void CoordinatorApp::AfterCall() {
     AfterCall();
     return;
   }
-  const std::optional<core::Duration> next = m_core->next_deadline();
-  if (!next) {
-    m_timer.Cancel();
-    return;
-  }
-  ns3::Time at = to_ns3_time(*next);
-  if (at < ns3::Simulator::Now()) at = ns3::Simulator::Now();
-  if (m_timer.IsRunning() && m_timerAt == at) return;
-  m_timer.Cancel();
-  m_timerAt = at;
-  m_timer = ns3::Simulator::Schedule(at - ns3::Simulator::Now(), &CoordinatorApp::OnTimer, this);
+  m_timer.Arm(m_core->next_deadline(), [this] { OnTimer(); });
 }
 
 }  // namespace weft::sim

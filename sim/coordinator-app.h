@@ -14,6 +14,7 @@
 #include "ns3/application.h"
 #include "ns3/event-id.h"
 #include "ns3/socket.h"
+#include "stream-listener.h"
 #include "stream-socket.h"
 #include "support/memory_state_store.h"
 
@@ -55,8 +56,7 @@ class CoordinatorApp : public ns3::Application {
   void StartApplication() override;
   void StopApplication() override;
   core::Now Now() const;
-  bool OnConnectionRequest(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
-  void OnAccepted(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
+  void OnAccepted(ns3::Ptr<ns3::Socket> socket);
   void OnBytes(uint64_t id, core::ByteView bytes);
   void OnClosed(uint64_t id);
   void OnTimer();
@@ -68,12 +68,11 @@ class CoordinatorApp : public ns3::Application {
   std::unique_ptr<core::SeededRandom> m_random;
   weft::test::MemoryStore m_store;
   std::unique_ptr<coord::Coordinator> m_core;
-  ns3::Ptr<ns3::Socket> m_listener;
+  StreamListener m_listener;
   std::map<uint64_t, std::unique_ptr<StreamSocket>> m_connections;
   std::vector<std::unique_ptr<StreamSocket>> m_closing;
   uint64_t m_nextConnection = 1;
-  ns3::EventId m_timer;
-  ns3::Time m_timerAt;
+  DeadlineEvent m_timer;
 };
 
 }  // namespace weft::sim

@@ -88,7 +88,11 @@ void StreamSocket::OnRead(ns3::Ptr<ns3::Socket> socket) {
   }
 }
 
-void StreamSocket::OnSendSpace(ns3::Ptr<ns3::Socket>, uint32_t) { Flush(); }
+void StreamSocket::OnSendSpace(ns3::Ptr<ns3::Socket>, uint32_t) {
+  const bool waiting = !m_queue.empty();
+  Flush();
+  if (waiting && m_queue.empty() && m_socket && m_onDrained) m_onDrained();
+}
 
 void StreamSocket::OnPeerClose(ns3::Ptr<ns3::Socket>) { Ended(); }
 
@@ -134,6 +138,7 @@ void StreamSocket::CloseAfterSending() {
   m_onBytes = nullptr;
   m_onClosed = nullptr;
   m_onConnected = nullptr;
+  m_onDrained = nullptr;
   if (!m_connected || m_queue.empty()) {
     Abort();
     return;

@@ -4,10 +4,12 @@
 // way a connection ends (dial failed or timed out, peer closed, reset).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.h"
@@ -49,6 +51,12 @@ class StreamSocket {
   /// Ends the connection now (a process that died, a dial given up); no more callbacks.
   void Abort();
 
+  /// Bytes queued here that the socket has not taken yet. A writer holding output back while this
+  /// is high (a relay's bounded queues) resumes from the drained handler.
+  std::size_t QueuedBytes() const { return m_queue.size(); }
+  /// `on_drained` runs each time the socket's freed room took the last queued byte.
+  void SetDrainedHandler(Handler on_drained) { m_onDrained = std::move(on_drained); }
+
   uint64_t BytesSent() const { return m_bytesSent; }
   uint64_t BytesReceived() const { return m_bytesReceived; }
 
@@ -70,6 +78,7 @@ class StreamSocket {
   BytesHandler m_onBytes;
   Handler m_onClosed;
   Handler m_onConnected;
+  Handler m_onDrained;
   ns3::Ptr<ns3::Socket> m_socket;
   ns3::EventId m_dialTimer;
   bool m_connected = false;

@@ -19,6 +19,7 @@
 #include "engine-core.h"
 #include "ipv4-packet.h"
 #include "ns3/simulator.h"
+#include "run-digest.h"
 #include "scenario.h"
 #include "support/test_keys.h"
 #include "topology.h"
@@ -64,19 +65,6 @@ const char* const kPolicyWithAToC = R"({
     {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]}
   ]
 })";
-
-/// FNV-1a over the run's observable history: equal digests, identical runs.
-struct Digest {
-  uint64_t value = 14695981039346656037ull;
-  void Add(const void* data, std::size_t size) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    for (std::size_t i = 0; i < size; ++i) value = (value ^ p[i]) * 1099511628211ull;
-  }
-  void AddTime() {
-    const int64_t at = ns3::Simulator::Now().GetNanoSeconds();
-    Add(&at, sizeof at);
-  }
-};
 
 /// Packets of one flow: when each was sent, and which came back (or arrived).
 struct FlowLog {
@@ -177,7 +165,7 @@ class TailnetOutage {
   uint64_t m_aSawC = 0;  // samples or netmaps in which a held c before the link returned
   bool m_policyValid = false;
   uint64_t m_policyVersion = 0;
-  Digest m_digest;
+  RunDigest m_digest;
 };
 
 TailnetOutage::TailnetOutage(uint64_t seed) : m_seed(seed) {
