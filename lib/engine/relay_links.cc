@@ -298,7 +298,12 @@ void RelayLinks::update_timers(core::Now now) {
   std::vector<uint16_t> idle;
   for (auto& [region, l] : links_) {
     if (l.state == LinkState::kBackoff) {
-      if (l.retry_at <= now.mono) dial(l, now);
+      // A region that is no longer home and no longer used is not redialed: it is forgotten.
+      if (region != home_ && l.last_used + kIdleClose <= now.mono) {
+        idle.push_back(region);
+      } else if (l.retry_at <= now.mono) {
+        dial(l, now);
+      }
       continue;
     }
     if (l.client) {
@@ -320,6 +325,7 @@ std::optional<core::Duration> RelayLinks::next_deadline() const {
   for (const auto& [region, l] : links_) {
     if (l.state == LinkState::kBackoff) {
       earliest(at, l.retry_at);
+      if (region != home_) earliest(at, l.last_used + kIdleClose);
       continue;
     }
     if (l.client) earliest(at, l.client->next_deadline());
