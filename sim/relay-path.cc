@@ -46,12 +46,18 @@ constexpr std::size_t kMaxPayload = 1200;
 
 const ns3::Time kTrafficStart = ns3::Seconds(5);
 const ns3::Time kPacketInterval = ns3::MilliSeconds(100);
+/// b's packets go half a period after a's. Two flows in lockstep make both nodes start their
+/// WireGuard handshakes at the same instant, every RekeyTimeout: each consumes the other's
+/// initiation, which replaces its own, so neither response finds its handshake (kNoSession)
+/// and the pair can stay without a session for many rounds. Real traffic is not phase-locked.
+const ns3::Time kFlowOffset = ns3::MilliSeconds(50);
 const ns3::Time kRelayDown = ns3::Seconds(60);  // the relay's link goes down ...
 const ns3::Time kRelayUp = ns3::Seconds(120);   // ... for a minute
 const ns3::Time kEnd = ns3::Seconds(200);
-/// The engines notice a silent relay after the client's ping (25 s) goes unanswered (10 s),
-/// then redial with a doubling backoff (at most 30 s) and a 3 s connect timeout: traffic is
-/// back within this long of the link's return.
+/// The engines notice a silent relay when a ping stays unanswered 10 s (the netcheck's relay
+/// probe once STUN fails, or the client's own after 25 s of silence), then redial with a
+/// doubling backoff (at most 30 s) and a 3 s connect timeout: traffic is back within this long
+/// of the link's return.
 const ns3::Time kResumeWithin = ns3::Seconds(45);
 
 const char* const kRelayBack = "the relay's link is back";
@@ -157,7 +163,8 @@ class RelayPath {
                const engine::EngineConfig& config);
   void OnDeliver(PathNode& to, ns3::Ptr<const ns3::Packet> packet);
   void Send(Flow& flow, PathNode& from, const PathNode& to, uint16_t src_port);
-  void SendBoth();
+  void SendAb();
+  void SendBa();
   bool RelayedVia(const PathNode& from, const PathNode& to, std::string* detail) const;
   std::vector<Expectation> Expectations();
   void PrintSummary();
@@ -284,10 +291,8 @@ void RelayPath::Send(Flow& flow, PathNode& from, const PathNode& to, uint16_t sr
   });
 }
 
-void RelayPath::SendBoth() {
-  Send(m_ab, m_a, m_b, kAbPort);
-  Send(m_ba, m_b, m_a, kBaPort);
-}
+void RelayPath::SendAb() { Send(m_ab, m_a, m_b, kAbPort); }
+void RelayPath::SendBa() { Send(m_ba, m_b, m_a, kBaPort); }
 
 void RelayPath::OnDeliver(PathNode& to, ns3::Ptr<const ns3::Packet> packet) {
   std::vector<uint8_t> bytes(packet->GetSize());
@@ -534,7 +539,9 @@ int RelayPath::Run() {
   const int64_t packets = (kEnd - kTrafficStart).GetMilliSeconds() /
                           kPacketInterval.GetMilliSeconds();
   for (int64_t i = 0; i < packets; ++i) {
-    ns3::Simulator::Schedule(kTrafficStart + kPacketInterval * i, &RelayPath::SendBoth, this);
+    ns3::Simulator::Schedule(kTrafficStart + kPacketInterval * i, &RelayPath::SendAb, this);
+    ns3::Simulator::Schedule(kTrafficStart + kFlowOffset + kPacketInterval * i,
+                             &RelayPath::SendBa, this);
   }
   ns3::Simulator::Schedule(kRelayUp, [this] { m_scenario.Mark(kRelayBack); });
   m_scenario.Expect(Expectations());
