@@ -64,8 +64,9 @@ void RelayLinks::set_home(uint16_t id, core::Now now) {
     it->second.client->note_preferred(false);
   if (home_ == 0) return;
   want(home_, now);
-  Link& l = links_.at(home_);
-  if (l.client) l.client->note_preferred(true);
+  // want() opens nothing for a region without relay nodes (the control protocol allows one).
+  if (auto it = links_.find(home_); it != links_.end() && it->second.client)
+    it->second.client->note_preferred(true);
 }
 
 void RelayLinks::set_node_key(const core::NodePrivateKey& key, core::Now now) {

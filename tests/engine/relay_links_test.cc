@@ -128,4 +128,17 @@ BOOST_AUTO_TEST_CASE(a_region_leaving_the_map_is_closed_and_home_forgotten) {
   BOOST_TEST(links.home() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_home_region_without_relay_nodes_is_no_connection_and_no_crash) {
+  // The control protocol lets a region carry no relay nodes (a map being changed, a cached
+  // netmap): such a region can be home, but there is nothing to dial.
+  auto regions = two_regions();
+  regions[0].nodes.clear();
+  links.set_map(regions, now);
+  BOOST_CHECK_NO_THROW(links.set_home(1, now));
+  BOOST_TEST(links.home() == 1);
+  BOOST_TEST(requests().empty());
+  BOOST_CHECK_NO_THROW(links.set_home(2, now));
+  BOOST_TEST(requests().size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
