@@ -113,7 +113,11 @@ Received Netcheck::receive_datagram(core::Now now, const core::SocketAddress& fr
   (void)from;
   if (!stun::looks_like_stun(datagram)) return drop(DropReason::kNotStun, false);
   stun::Message m;
-  if (stun::decode(datagram, m) != stun::DecodeError::kNone) return drop(DropReason::kMalformed);
+  const stun::DecodeError error = stun::decode(datagram, m);
+  // A length field that does not match the size is no STUN message (the data path's demux
+  // agrees): a WireGuard message whose random index holds the magic cookie is WireGuard's.
+  if (error == stun::DecodeError::kBadLength) return drop(DropReason::kNotStun, false);
+  if (error != stun::DecodeError::kNone) return drop(DropReason::kMalformed);
   auto it = std::find_if(probes_.begin(), probes_.end(), [&](const Probe& p) {
     return p.id == m.transaction_id && p.state != ProbeState::kPending;
   });

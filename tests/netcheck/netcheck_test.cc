@@ -216,6 +216,19 @@ BOOST_AUTO_TEST_CASE(leaves_non_stun_datagrams_to_others_and_counts_stray_stun) 
   BOOST_TEST(check.stats().drops_of(DropReason::kUnknownTransaction) == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(leaves_a_wireguard_message_whose_index_holds_the_magic_cookie_to_others) {
+  // A WireGuard data message's receiver index is random: 0x42a41221 puts the STUN magic cookie
+  // where STUN has it. Its length field (bytes 2-3, zero) does not match its size, so it is no
+  // STUN message (the data path's demux says the same) and WireGuard must still get it.
+  core::SeededRandom random(1);
+  core::Now now{};
+  Netcheck check(two_regions(), now, random);
+  const uint8_t wireguard[32] = {4, 0, 0, 0, 0x21, 0x12, 0xa4, 0x42};
+  const Received r = check.receive_datagram(now, sa("192.0.2.1:3478"), core::ByteView{wireguard, 32});
+  BOOST_TEST(!r.consumed);
+  BOOST_TEST((r.drop == DropReason::kNotStun));
+}
+
 BOOST_AUTO_TEST_CASE(answers_are_matched_by_transaction_id_and_counted_once) {
   core::SeededRandom random(3);
   core::Now now{};
