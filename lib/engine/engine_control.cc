@@ -65,6 +65,7 @@ void Engine::Impl::after_client(core::Now now) {
   }
   if (stopped) {
     stop(stop_code, stop_message);
+    on_relay_map(now);  // no map now: relay connections close, netchecks stop
   } else if (changed && (full || !dropped) && client->netmap().complete) {
     // The client's map replaces a cached one (its first full map) and ends a stop.
     if (full) {

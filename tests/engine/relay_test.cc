@@ -110,4 +110,18 @@ BOOST_AUTO_TEST_CASE(traffic_resumes_when_the_relay_comes_back) {
   BOOST_TEST(a_reaches_b("after"));
 }
 
+BOOST_AUTO_TEST_CASE(a_node_out_of_the_tailnet_closes_its_relay_connections_and_stops_netchecks) {
+  BOOST_REQUIRE(!b->engine->status(net.world.now).relays.empty());
+  BOOST_REQUIRE(net.world.coordinator->remove(coord::DeviceId{b->engine->client().node_id()->value}, net.world.now).ok());
+  net.settle();
+  BOOST_REQUIRE(b->engine->netmap() == nullptr);
+  const uint64_t netchecks = b->engine->stats().netchecks;
+  net.run_for(std::chrono::seconds(70));
+  const auto st = b->engine->status(net.world.now);
+  BOOST_TEST(st.relays.empty());
+  BOOST_TEST(st.home_region == 0);
+  BOOST_TEST(b->relay_conns.empty());
+  BOOST_TEST(b->engine->stats().netchecks == netchecks);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
