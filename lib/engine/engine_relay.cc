@@ -89,10 +89,14 @@ void Engine::Impl::choose_home(core::Now now) {
   while (relays.poll_latency(region, rtt)) chooser.note_latency(now, region, rtt);
   while (relays.poll_region_down(region)) chooser.note_region_down(region);
   uint16_t home = chooser.choose(now);
-  if (home == 0 && !relays.map().empty() && relays.home() == 0) {
+  if (home == 0 && relays.home() == 0) {
     // Nothing measured yet (the first netcheck is running, or UDP is blocked and the relay
-    // pings have not come back): the first region, so that peers can reach us at all.
-    home = relays.map().front().id;
+    // pings have not come back): the first region with relays, so that peers can reach us.
+    for (const auto& r : relays.map()) {
+      if (r.nodes.empty()) continue;
+      home = r.id;
+      break;
+    }
   }
   if (home == 0) home = relays.home();
   if (home != relays.home()) {
@@ -122,11 +126,13 @@ void Engine::Impl::netcheck_timers(core::Now now) {
   if (auto at = check->next_deadline(); at && *at <= now.mono) check->update_timers(now);
   if (!check->done()) return;
   netcheck::Report report = check->report();
+  const bool probed = check->planned_probes() > 0;
   check.reset();
   ++stats.netchecks;
   chooser.note_report(now, report);
-  if (!report.udp) {
-    // UDP does not get out: measure the regions over their relay connections instead.
+  if (probed && !report.udp) {
+    // UDP does not get out: measure the regions over their relay connections instead. (Relay
+    // nodes without a literal address are never probed: that says nothing about UDP.)
     std::size_t n = 0;
     for (const auto& r : relays.map()) {
       if (n++ == kMaxProbedRegions) break;

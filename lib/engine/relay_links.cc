@@ -154,10 +154,15 @@ bool RelayLinks::send(uint16_t id, const core::NodePublicKey& dst, core::ByteVie
     return false;
   }
   if (l.state == LinkState::kDialing) {
-    // The client queues packets until the relay accepts it, but only once connected() started
-    // a connection; before that its state is idle.
-    ++stats_.send_dropped;
-    return false;
+    // The client queues packets only once connected() started a connection: until then a few
+    // wait here (a first handshake through a region not yet connected need not wait for
+    // WireGuard's 5 s retry).
+    if (l.early.size() >= kMaxEarlyPackets) {
+      ++stats_.send_dropped;
+      return false;
+    }
+    l.early.emplace_back(dst, std::vector<uint8_t>(packet.data, packet.data + packet.size));
+    return true;
   }
   if (!l.client->send_packet(now, dst, packet)) {
     ++stats_.send_dropped;
@@ -179,6 +184,14 @@ void RelayLinks::connected(uint32_t id, core::Now now) {
   if (l == nullptr || l->state != LinkState::kDialing) return;
   l->state = LinkState::kConnected;
   l->client->connected(now);
+  for (const auto& [dst, bytes] : l->early) {
+    if (l->client->send_packet(now, dst, core::ByteView{bytes.data(), bytes.size()})) {
+      ++stats_.packets_sent;
+    } else {
+      ++stats_.send_dropped;
+    }
+  }
+  l->early.clear();
   drain_events(*l, now);
 }
 
@@ -192,7 +205,10 @@ void RelayLinks::dial_failed(uint32_t id, core::Now now) {
 void RelayLinks::bytes(uint32_t id, core::ByteView data, core::Now now) {
   Link* l = find_link(id);
   if (l == nullptr || l->state != LinkState::kConnected) return;
+  const uint64_t before = l->client->stats().packets_received;
   l->client->receive(data, now);
+  // Packets from peers keep a link in use (the relay's own keepalives do not).
+  if (l->client->stats().packets_received != before) l->last_used = now.mono;
   drain_events(*l, now);
 }
 
@@ -208,6 +224,7 @@ void RelayLinks::lost(Link& l, core::Now now, bool dial_failure) {
   down_.push_back(l.region);
   l.state = LinkState::kBackoff;
   l.client.reset();
+  l.early.clear();
   l.rtt.reset();
   l.id = 0;
   // The next attempt goes to the region's next relay node.

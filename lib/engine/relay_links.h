@@ -57,11 +57,13 @@ struct RelayLinkStats {
 
 class RelayLinks {
  public:
-  /// A non-home connection unused (nothing sent or received) this long is closed.
+  /// A non-home connection unused (no packet sent or received) this long is closed.
   static constexpr core::Duration kIdleClose = std::chrono::seconds(60);
   /// Redial backoff after a failed dial or a lost connection: doubling from the first, jittered.
   static constexpr core::Duration kFirstBackoff = std::chrono::milliseconds(500);
   static constexpr core::Duration kMaxBackoff = std::chrono::seconds(30);
+  /// Packets kept for a link still being dialed (sent once it is connected).
+  static constexpr std::size_t kMaxEarlyPackets = 16;
 
   RelayLinks(const core::NodePrivateKey& node_key, core::Random& rng);
   ~RelayLinks();
@@ -81,8 +83,10 @@ class RelayLinks {
   /// Opens a connection to `region` if there is none (and pings it once ready: `probe`).
   void want(uint16_t region, core::Now now, bool probe = false);
 
-  /// Queues `packet` for `dst` through `region`'s relay, connecting first if needed. False
-  /// (counted) when the region is not in the map or the client refused it.
+  /// Queues `packet` for `dst` through `region`'s relay, connecting first if needed (up to
+  /// kMaxEarlyPackets wait for the dial). False (counted in send_dropped) when the region is
+  /// not in the map or has no relay nodes, the link is between connections (backoff), or a
+  /// queue is full.
   bool send(uint16_t region, const core::NodePublicKey& dst, core::ByteView packet,
             core::Now now);
 
@@ -123,6 +127,7 @@ class RelayLinks {
     core::Duration retry_at{};
     core::Duration backoff{};
     bool probe = false;  // ping once ready
+    std::vector<std::pair<core::NodePublicKey, std::vector<uint8_t>>> early;  // while dialing
     std::optional<core::Duration> rtt;
   };
 

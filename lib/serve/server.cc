@@ -6,9 +6,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <ostream>
 #include <utility>
 
@@ -82,6 +87,40 @@ std::optional<control::RelayRegion> embedded_region(const ServeOptions& o, uint1
   node.stun_port = stun_port;
   return control::RelayRegion{kEmbeddedRegionId, kEmbeddedRegionCode, "embedded in weft serve",
                               {node}};
+}
+
+// Fills the literal addresses of relay nodes named only by DNS, from this server's view of DNS at
+// start, so that nodes can measure them by STUN (their sans-IO cores do not resolve names, and
+// a relay map without addresses would read as "no UDP" in every netcheck).
+void resolve_relay_addresses(std::vector<control::RelayRegion>& regions, std::ostream& log) {
+  for (auto& region : regions) {
+    for (auto& node : region.nodes) {
+      if (node.ipv4 || node.ipv6) continue;
+      addrinfo hints{};
+      hints.ai_socktype = SOCK_STREAM;
+      addrinfo* found = nullptr;
+      if (::getaddrinfo(node.host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+        log << "weft serve: relay node " << node.name << " (" << node.host
+            << "): the name does not resolve here; nodes cannot measure it by STUN (give "
+               "\"ipv4\"/\"ipv6\" in the relay map)\n";
+        continue;
+      }
+      for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+        if (a->ai_family == AF_INET && !node.ipv4) {
+          const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+          std::array<uint8_t, 4> b{};
+          std::memcpy(b.data(), &in->sin_addr, 4);
+          node.ipv4 = util::IpAddress::v4(b);
+        } else if (a->ai_family == AF_INET6 && !node.ipv6) {
+          const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+          std::array<uint8_t, 16> b{};
+          std::memcpy(b.data(), &in6->sin6_addr, 16);
+          node.ipv6 = util::IpAddress::v6(b);
+        }
+      }
+      ::freeaddrinfo(found);
+    }
+  }
 }
 
 }  // namespace
@@ -271,6 +310,7 @@ Result<std::unique_ptr<Server>> Server::start(dataplane::Loop& loop,
           << options.listen.address.to_string() << " is not one nodes can dial)\n";
     }
   }
+  resolve_relay_addresses(relays, log);
   s->relay_map = relays;
   s->listener->set_relay_map(relay::relay_map_json(relays));
 

@@ -85,8 +85,8 @@ BOOST_AUTO_TEST_CASE(sending_to_another_region_dials_it_and_it_closes_when_idle)
   links.set_home(1, now);
   requests();
   const uint8_t packet[4] = {1, 2, 3, 4};
-  // Not connected yet: the packet is dropped (WireGuard retries), the region is dialed.
-  BOOST_TEST(!links.send(2, core::NodePublicKey{}, {packet, sizeof packet}, now));
+  // Not connected yet: the region is dialed and the packet waits for the connection.
+  BOOST_TEST(links.send(2, core::NodePublicKey{}, {packet, sizeof packet}, now));
   auto r = requests();
   BOOST_REQUIRE(r.size() == 1u);
   BOOST_TEST(r[0].region == 2);
@@ -99,6 +99,19 @@ BOOST_AUTO_TEST_CASE(sending_to_another_region_dials_it_and_it_closes_when_idle)
   BOOST_TEST(links.stats().idle_closes == 1u);
   // The home region's link is never closed for idling.
   for (const auto& s : links.status()) BOOST_TEST(s.region == 1);
+}
+
+BOOST_AUTO_TEST_CASE(packets_sent_while_dialing_leave_once_connected) {
+  links.set_map(two_regions(), now);
+  links.set_home(1, now);
+  const uint32_t link = requests().at(0).link;
+  const uint8_t packet[4] = {1, 2, 3, 4};
+  for (std::size_t i = 0; i < RelayLinks::kMaxEarlyPackets; ++i)
+    BOOST_TEST(links.send(1, core::NodePublicKey{}, {packet, sizeof packet}, now));
+  BOOST_TEST(!links.send(1, core::NodePublicKey{}, {packet, sizeof packet}, now));  // bounded
+  BOOST_TEST(links.stats().send_dropped == 1u);
+  links.connected(link, now);
+  BOOST_TEST(links.stats().packets_sent == RelayLinks::kMaxEarlyPackets);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_region_that_is_no_longer_home_is_not_redialed_forever) {
