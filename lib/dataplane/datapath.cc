@@ -182,8 +182,16 @@ void DataPath::send(const core::SocketAddress& to, core::ByteView datagram) {
 
 void DataPath::receive_relayed(core::Now now, const core::Path& from, core::ByteView datagram) {
   ++counters_.relayed_datagrams_in;
-  // Handshakes too go straight to the core: a relay authenticated the sender's node key and
-  // limits its rate, which the queue in front of the socket's handshakes stands in for.
+  if (classify(datagram) == DatagramClass::kWireGuard && is_handshake_message(datagram)) {
+    // The same queue as the socket's handshakes: a relay client flooding initiations (any node
+    // key may use a relay that does not verify clients) meets the same bound and load signal.
+    {
+      std::lock_guard<std::mutex> lock(core_.mu);
+      core_.handshakes.push(now.mono, from, datagram);  // a full queue counts the drop
+    }
+    schedule_handshakes();
+    return;
+  }
   core::MutableBytes out = next_send_buffer();
   wg::Output o;
   {
@@ -203,7 +211,7 @@ void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::By
   if (kind == DatagramClass::kWireGuard && is_handshake_message(datagram)) {
     // Handshakes wait apart, so that data is never queued behind their Diffie-Hellmans.
     std::lock_guard<std::mutex> lock(core_.mu);
-    core_.handshakes.push(now.mono, from, datagram);  // a full queue counts the drop
+    core_.handshakes.push(now.mono, core::Path::to_udp(from), datagram);  // a full queue counts the drop
     return;
   }
   core::MutableBytes out = next_send_buffer();
@@ -245,7 +253,7 @@ void DataPath::on_handshake_turn() {
       // WireGuard's load signal (whitepaper 5.3): cookies and per-source rate limits while
       // handshakes back up, and for a second after.
       core_.core->set_under_load(core_.handshakes.under_load(t.mono));
-      o = core_.core->receive_datagram(t, core::Path::to_udp(m.from),
+      o = core_.core->receive_datagram(t, m.from,
                                        core::ByteView{m.bytes.data(), m.size}, out);
     }
     execute(o, out);

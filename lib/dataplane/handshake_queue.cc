@@ -18,7 +18,7 @@ void HandshakeQueue::note_fill(core::Duration now) {
   if (size_ > kUnderLoadThreshold) loaded_until_ = now + kUnderLoadAfterTime;
 }
 
-bool HandshakeQueue::push(core::Duration now, const core::SocketAddress& from,
+bool HandshakeQueue::push(core::Duration now, const core::Path& from,
                           core::ByteView message) {
   if (size_ == ring_.size() || message.size > wg::kHandshakeInitiationSize) {
     ++dropped_;

@@ -31,7 +31,7 @@ bool is_handshake_message(core::ByteView datagram);
 class HandshakeQueue {
  public:
   struct Message {
-    core::SocketAddress from;
+    core::Path from;  // a UDP source, or a relayed path
     std::size_t size = 0;
     std::array<uint8_t, wg::kHandshakeInitiationSize> bytes{};
   };
@@ -40,7 +40,7 @@ class HandshakeQueue {
 
   /// Queues a copy of a handshake message. False (dropped, counted) when the queue is full or
   /// the message is larger than any handshake message.
-  bool push(core::Duration now, const core::SocketAddress& from, core::ByteView message);
+  bool push(core::Duration now, const core::Path& from, core::ByteView message);
   /// The oldest message, or nullptr when empty; valid until the next push or pop.
   const Message* front() const;
   void pop();

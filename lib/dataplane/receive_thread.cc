@@ -114,7 +114,7 @@ void ReceiveThread::on_readable() {
         continue;
       }
       if (classes_[i] == DatagramClass::kWireGuard && is_handshake_message(in)) {
-        core_.handshakes.push(t.mono, slots_[i].from, in);  // a full queue counts the drop
+        core_.handshakes.push(t.mono, core::Path::to_udp(slots_[i].from), in);  // a full queue counts the drop
         outs_[i] = wg::Output{};
         continue;
       }

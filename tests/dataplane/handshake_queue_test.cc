@@ -20,7 +20,7 @@ std::vector<uint8_t> message(uint8_t type, std::size_t size, uint8_t fill) {
 
 core::ByteView view(const std::vector<uint8_t>& m) { return core::ByteView{m.data(), m.size()}; }
 
-const core::SocketAddress kFrom{util::IpAddress::v4({192, 0, 2, 7}), 51820};
+const core::Path kFrom = core::Path::v4(192, 0, 2, 7, 51820);
 
 }  // namespace
 
@@ -53,6 +53,14 @@ BOOST_AUTO_TEST_CASE(keeps_order_and_copies_the_bytes) {
   BOOST_TEST(q.front() == nullptr);
   q.pop();  // popping an empty queue is harmless
   BOOST_TEST(q.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(keeps_a_relayed_path_as_the_sender) {
+  HandshakeQueue q;
+  const core::Path relayed = core::Path::via_relay(900, core::NodePublicKey{});
+  BOOST_TEST(q.push(0s, relayed, view(message(1, 148, 1))));
+  BOOST_REQUIRE(q.front() != nullptr);
+  BOOST_TEST((q.front()->from == relayed));
 }
 
 BOOST_AUTO_TEST_CASE(drops_and_counts_beyond_capacity_and_oversized_messages) {
