@@ -76,6 +76,7 @@ struct Engine::Impl {
   /// Feeds relay latencies and failures to the chooser, re-homes if it says so, and reports.
   void choose_home(core::Now now);
   void report_endpoints(core::Now now);
+  void move_peers_off(uint16_t region);
   void netcheck_timers(core::Now now);
 
   const controlclient::NetMap* netmap() const;

@@ -32,14 +32,22 @@ void Engine::Impl::route(wg::Output& o, core::MutableBytes out, core::Now now) {
         relays.region(peer->home_region) != nullptr) {
       // The reported endpoint may not answer (NAT, firewall): the relay carries a copy.
       if (relays.send(peer->home_region, peer->key, bytes, now)) ++stats.relay_copies;
-    } else if (o.endpoint.is_relay() && !peer->endpoints.empty()) {
-      // Through a relay now; a copy to the reported endpoint lets a working direct path win.
-      PendingDatagram copy;
-      copy.out = o;
-      copy.out.endpoint = core::Path::to_udp(peer->endpoints.front());
-      copy.bytes.assign(out.data, out.data + o.size);
-      pending.push_back(std::move(copy));
-      ++stats.relay_copies;
+    } else if (o.endpoint.is_relay()) {
+      if (!peer->endpoints.empty()) {
+        // Through a relay now; a copy to the reported endpoint lets a working direct path win.
+        PendingDatagram copy;
+        copy.out = o;
+        copy.out.endpoint = core::Path::to_udp(peer->endpoints.front());
+        copy.bytes.assign(out.data, out.data + o.size);
+        pending.push_back(std::move(copy));
+        ++stats.relay_copies;
+      }
+      // Through another region than the peer's home (roaming learned it from the peer's
+      // packets there, or that region failed): the peer's home region carries a copy.
+      if (peer->home_region != 0 && o.endpoint.relay.relay != peer->home_region &&
+          relays.region(peer->home_region) != nullptr &&
+          relays.send(peer->home_region, peer->key, bytes, now))
+        ++stats.relay_copies;
     }
   }
   if (!o.endpoint.is_relay()) return;
@@ -87,7 +95,10 @@ void Engine::Impl::choose_home(core::Now now) {
   uint16_t region = 0;
   core::Duration rtt{};
   while (relays.poll_latency(region, rtt)) chooser.note_latency(now, region, rtt);
-  while (relays.poll_region_down(region)) chooser.note_region_down(region);
+  while (relays.poll_region_down(region)) {
+    chooser.note_region_down(region);
+    move_peers_off(region);
+  }
   uint16_t home = chooser.choose(now);
   if (home == 0 && relays.home() == 0) {
     // Nothing measured yet (the first netcheck is running, or UDP is blocked and the relay
@@ -104,6 +115,19 @@ void Engine::Impl::choose_home(core::Now now) {
     ++stats.home_changes;
   }
   report_endpoints(now);
+}
+
+// A region's relay failed: peers WireGuard reaches through it are moved to their own home
+// region's relay (or left for the next handshake's copies when that is the failed one).
+void Engine::Impl::move_peers_off(uint16_t region) {
+  for (const auto& [node, c] : peers.configured()) {
+    (void)node;
+    if (c.home_region == 0 || c.home_region == region || relays.region(c.home_region) == nullptr)
+      continue;
+    const core::Path at = device.peer_stats(c.id).endpoint;
+    if (at.is_relay() && at.relay.relay == region)
+      device.set_endpoint(c.id, core::Path::via_relay(c.home_region, c.key));
+  }
 }
 
 void Engine::Impl::report_endpoints(core::Now now) {
