@@ -254,6 +254,24 @@ struct ServerOps {
     return true;
   }
 
+  /// Charges `n` bytes to the client's token bucket. False when over it: dropped and counted
+  /// (kRateLimited), and `cut_off` set once the client's drops within flood_window pass the
+  /// flood cut-off (it is then cut off as kFlood).
+  static bool charge(Server& s, ServerConn& c, std::size_t n, core::Now now, bool& cut_off) {
+    if (take_tokens(s.config_, c, n, now)) return true;
+    drop(s, ServerDrop::kRateLimited);
+    if (now.mono - c.flood_since >= s.config_.flood_window) {
+      c.flood_since = now.mono;
+      c.flood_dropped = 0;
+    }
+    c.flood_dropped += n;
+    if (c.flood_dropped > s.config_.flood_cutoff_bytes) {
+      cut(s, c, CutReason::kFlood, now);
+      cut_off = true;
+    }
+    return false;
+  }
+
   /// The hot path: SendPacket from a registered client.
   static bool on_send_packet(Server& s, ServerConn& c, core::ByteView p, core::Now now) {
     if (p.size < kKeyLen) {
@@ -262,19 +280,8 @@ struct ServerOps {
     }
     if (c.state != State::kRegistered) return drop(s, ServerDrop::kNotReady);
     const std::size_t n = p.size - kKeyLen;
-    if (!take_tokens(s.config_, c, n, now)) {
-      drop(s, ServerDrop::kRateLimited);
-      if (now.mono - c.flood_since >= s.config_.flood_window) {
-        c.flood_since = now.mono;
-        c.flood_dropped = 0;
-      }
-      c.flood_dropped += n;
-      if (c.flood_dropped > s.config_.flood_cutoff_bytes) {
-        cut(s, c, CutReason::kFlood, now);
-        return false;
-      }
-      return true;
-    }
+    bool cut_off = false;
+    if (!charge(s, c, n, now, cut_off)) return !cut_off;
     core::NodePublicKey dst;
     std::memcpy(dst.bytes.data(), p.data, kKeyLen);
     auto it = s.clients_.find(dst);
@@ -311,6 +318,12 @@ struct ServerOps {
         return false;
       }
       return on_client_info(s, c, f.payload, now);
+    }
+    if (f.type != static_cast<uint8_t>(FrameType::kSendPacket)) {
+      // Every other frame counts against the same bucket, so that pings or unknown frames
+      // cannot flood the relay past its limit either.
+      bool cut_off = false;
+      if (!charge(s, c, kFrameHeaderSize + f.payload.size, now, cut_off)) return !cut_off;
     }
     switch (static_cast<FrameType>(f.type)) {
       case FrameType::kSendPacket:

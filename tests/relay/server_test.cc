@@ -185,6 +185,26 @@ BOOST_AUTO_TEST_CASE(drops_over_the_rate_then_cuts_off_a_flood) {
   BOOST_TEST(t.relay.closed.count(2) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_flood_of_pings_counts_against_the_same_bucket_and_is_cut_off) {
+  ServerConfig config;
+  config.rate_bytes_per_second = 1000;
+  config.burst_bytes = 2000;
+  config.flood_cutoff_bytes = 10000;
+  TwoClients t(config);
+  t.relay.pump();
+  std::vector<uint8_t> pings;
+  for (int i = 0; i < 1500; ++i) {
+    const uint8_t frame[kFrameHeaderSize + kPingPayload] = {
+        static_cast<uint8_t>(FrameType::kPing), 0, 0, 0, kPingPayload, 1, 2, 3, 4, 5, 6, 7, 8};
+    pings.insert(pings.end(), frame, frame + sizeof frame);
+  }
+  t.relay.write_raw(1, pings);
+  t.relay.pump();
+  BOOST_TEST(drops(t.relay, ServerDrop::kRateLimited) > 0u);
+  BOOST_TEST(cuts(t.relay, CutReason::kFlood) == 1u);
+  BOOST_TEST(t.relay.closed.count(2) == 0u);  // the other client is untouched
+}
+
 BOOST_AUTO_TEST_CASE(drops_packets_for_a_full_queue_without_cutting_the_sender) {
   ServerConfig config;
   config.max_queue_bytes = 10000;
