@@ -242,6 +242,9 @@ class Engine {
   void relay_disconnected(uint32_t link, core::Now now);
   /// Bytes to write to relay connection `link`: up to out.size into `out`; false when none.
   bool poll_relay_transmit(uint32_t& link, core::MutableBytes out, std::size_t& size);
+  /// The same for one connection (a driver that holds back a connection whose socket is slow
+  /// pulls the others'): up to out.size bytes for `link`; 0 when it has none.
+  std::size_t poll_relay_transmit_of(uint32_t link, core::MutableBytes out);
   /// A datagram received through a relay (its path into `from`), for receive_datagram(); 0
   /// when none. `out` should hold relay::kMaxPacketSize bytes.
   std::size_t poll_relay_datagram(core::Path& from, core::MutableBytes out);

@@ -212,6 +212,10 @@ bool Engine::poll_relay_transmit(uint32_t& link, core::MutableBytes out, std::si
   return impl_->relays.poll_output(link, out, size);
 }
 
+std::size_t Engine::poll_relay_transmit_of(uint32_t link, core::MutableBytes out) {
+  return impl_->relays.poll_output_of(link, out);
+}
+
 std::size_t Engine::poll_relay_datagram(core::Path& from, core::MutableBytes out) {
   return impl_->relays.poll_packet(from, out);
 }

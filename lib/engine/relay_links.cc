@@ -283,6 +283,12 @@ bool RelayLinks::poll_output(uint32_t& link, core::MutableBytes out, std::size_t
   return false;
 }
 
+std::size_t RelayLinks::poll_output_of(uint32_t link, core::MutableBytes out) {
+  Link* l = find_link(link);
+  if (l == nullptr || l->state != LinkState::kConnected || !l->client) return 0;
+  return l->client->poll_output(out);
+}
+
 std::size_t RelayLinks::poll_packet(core::Path& from, core::MutableBytes out) {
   for (auto& [region, l] : links_) {
     if (l.state != LinkState::kConnected || !l.client) continue;

@@ -99,6 +99,8 @@ class RelayLinks {
   /// Bytes to write to `link`'s connection: moves up to out.size bytes, returns the count; false
   /// when no connection has any.
   bool poll_output(uint32_t& link, core::MutableBytes out, std::size_t& size);
+  /// The same for one connection: up to out.size bytes for `link`; 0 when it has none.
+  std::size_t poll_output_of(uint32_t link, core::MutableBytes out);
   /// The next packet received through any relay: its path (region, source node) and bytes.
   std::size_t poll_packet(core::Path& from, core::MutableBytes out);
 

@@ -178,28 +178,22 @@ bool RelayDriver::deliver_datagrams() {
 
 bool RelayDriver::write_output() {
   bool any = false;
-  for (;;) {
-    uint32_t id = 0;
-    std::size_t n = 0;
-    // Links whose pump is backed up are skipped by taking nothing while any pump is: the
-    // engine's bounded queues hold the rest.
-    bool backed_up = false;
-    for (const auto& [lid, link] : links_) {
-      (void)lid;
-      if (link->pump && link->pump->queued_bytes() > kMaxPumpBacklog) backed_up = true;
+  for (auto& [id, link] : links_) {
+    if (!link->pump) continue;  // still dialing: the engine holds its packets
+    // A connection whose socket is slow keeps its output in the engine's bounded queues (where
+    // drops are counted); the others are still written.
+    while (link->pump->queued_bytes() <= kMaxPumpBacklog) {
+      const uint32_t lid = id;
+      const std::size_t n = path_.with_core([&] {
+        return engine_.poll_relay_transmit_of(lid, core::MutableBytes{buffer_.data(), buffer_.size()});
+      });
+      if (n == 0) break;
+      any = true;
+      if (link->pump->send(std::vector<uint8_t>(buffer_.begin(), buffer_.begin() + n)))
+        counters_.bytes_sent += n;
     }
-    if (backed_up) return any;
-    const bool got = path_.with_core([&] {
-      return engine_.poll_relay_transmit(id, core::MutableBytes{buffer_.data(), buffer_.size()},
-                                         n);
-    });
-    if (!got) return any;
-    any = true;
-    auto it = links_.find(id);
-    if (it == links_.end() || !it->second->pump) continue;  // not connected (yet): dropped
-    counters_.bytes_sent += n;
-    it->second->pump->send(std::vector<uint8_t>(buffer_.begin(), buffer_.begin() + n));
   }
+  return any;
 }
 
 }  // namespace weft::node
