@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "commands.h"
+#include "listen_address.h"
 #include "core/key_text.h"
 #include "dataplane/loop.h"
 #include "serve/derp.h"
@@ -17,14 +18,7 @@ namespace weft::cli {
 
 int run_derp(const DerpCliOptions& options) {
   serve::DerpOptions o;
-  // SocketAddress::parse refuses port 0, which tests use to let the kernel choose.
-  std::optional<core::SocketAddress> listen = core::SocketAddress::parse(options.listen);
-  const bool any_port = options.listen.size() > 2 &&
-                        options.listen.compare(options.listen.size() - 2, 2, ":0") == 0;
-  if (!listen && any_port) {
-    listen = core::SocketAddress::parse(options.listen.substr(0, options.listen.size() - 1) + "1");
-    if (listen) listen->port = 0;
-  }
+  std::optional<core::SocketAddress> listen = parse_listen(options.listen);
   if (!listen) {
     std::cerr << "weft derp: --listen " << options.listen
               << " is not ADDRESS:PORT (a literal IPv4 address, or [IPv6]:PORT)\n";

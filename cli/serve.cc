@@ -10,24 +10,13 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "commands.h"
+#include "listen_address.h"
 #include "dataplane/loop.h"
 #include "serve/server.h"
 #include "util/duration.h"
 
 namespace weft::cli {
 namespace {
-
-// "ADDR:PORT" or "[IPv6]:PORT" with a literal address; port 0 asks the kernel for a free port.
-std::optional<core::SocketAddress> parse_listen(const std::string& text) {
-  if (auto a = core::SocketAddress::parse(text)) return a;
-  if (text.size() > 2 && text.compare(text.size() - 2, 2, ":0") == 0) {
-    if (auto a = core::SocketAddress::parse(text.substr(0, text.size() - 1) + "1")) {
-      a->port = 0;
-      return a;
-    }
-  }
-  return std::nullopt;
-}
 
 // Reads a positive duration flag into `out` (left as is when the flag is empty).
 bool positive_duration(const char* flag, const std::string& text, core::Duration& out) {
