@@ -5,42 +5,14 @@
 #include <cassert>
 #include <cctype>
 
+#include "coord/secret_text.h"
+
 namespace weft::coord {
 namespace {
 
 // Binds the hash to this purpose and format version, and to the key's id.
 constexpr std::string_view kHashLabel = "weft pre-auth key v1";
 constexpr int kIdAttempts = 8;
-
-template <std::size_t N>
-std::string to_hex(const std::array<uint8_t, N>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * N);
-  for (uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;  // uppercase is refused too: one spelling per key
-}
-
-template <std::size_t N>
-bool from_hex(std::string_view text, std::array<uint8_t, N>& out) {
-  if (text.size() != 2 * N) return false;
-  for (std::size_t i = 0; i < N; ++i) {
-    const int hi = hex_value(text[2 * i]);
-    const int lo = hex_value(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = uint8_t(hi << 4 | lo);
-  }
-  return true;
-}
 
 // Tailscale's tag names: "tag:" then a letter, then letters, digits and dashes.
 bool valid_tag(std::string_view tag) {
@@ -58,7 +30,7 @@ bool valid_tag(std::string_view tag) {
 
 }  // namespace
 
-std::string AuthKeyId::to_string() const { return to_hex(bytes); }
+std::string AuthKeyId::to_string() const { return lower_hex(bytes.data(), bytes.size()); }
 
 const char* refusal_code(AuthKeyRefusal r) {
   switch (r) {
@@ -86,32 +58,16 @@ Error AuthKeyCheck::error() const {
 AuthKeys::~AuthKeys() { crypto::secure_zero(hashing_secret_.data(), hashing_secret_.size()); }
 
 crypto::Hash32 AuthKeys::hash_secret(const AuthKeyId& id, const crypto::Key32& secret) const {
-  std::array<uint8_t, kHashLabel.size() + kAuthKeyIdBytes + kAuthKeySecretBytes> input{};
-  std::size_t at = 0;
-  for (char c : kHashLabel) input[at++] = uint8_t(c);
-  for (uint8_t b : id.bytes) input[at++] = b;
-  for (uint8_t b : secret) input[at++] = b;
-  crypto::Hash32 out{};
-  const bool ok = crypto::blake2s_keyed(hashing_secret_.data(), hashing_secret_.size(),
-                                        input.data(), input.size(), out.data(), out.size());
-  assert(ok);
-  (void)ok;
-  crypto::secure_zero(input.data(), input.size());
-  return out;
+  return coord::hash_secret(hashing_secret_, kHashLabel, id.bytes, secret);
 }
 
 std::optional<std::pair<AuthKeyId, crypto::Key32>> AuthKeys::parse(std::string_view text) {
-  if (text.size() != kAuthKeyTextSize || text.substr(0, kAuthKeyPrefix.size()) != kAuthKeyPrefix) {
-    return std::nullopt;
-  }
-  text.remove_prefix(kAuthKeyPrefix.size());
+  auto parsed = parse_secret_text(kAuthKeyPrefix, text);
+  if (!parsed) return std::nullopt;
   std::pair<AuthKeyId, crypto::Key32> out;
-  if (!from_hex(text.substr(0, 2 * kAuthKeyIdBytes), out.first.bytes)) return std::nullopt;
-  if (text[2 * kAuthKeyIdBytes] != '-') return std::nullopt;
-  if (!from_hex(text.substr(2 * kAuthKeyIdBytes + 1), out.second)) {
-    crypto::secure_zero(out.second.data(), out.second.size());
-    return std::nullopt;
-  }
+  out.first.bytes = parsed->first;
+  out.second = parsed->second;
+  crypto::secure_zero(parsed->second.data(), parsed->second.size());
   return out;
 }
 
@@ -157,11 +113,7 @@ Result<CreatedAuthKey> AuthKeys::create(const AuthKeyRequest& request, core::Wal
 
   CreatedAuthKey created;
   created.id = key.id;
-  created.text.reserve(kAuthKeyTextSize);
-  created.text.append(kAuthKeyPrefix);
-  created.text.append(key.id.to_string());
-  created.text.push_back('-');
-  created.text.append(to_hex(secret));
+  created.text = secret_text(kAuthKeyPrefix, key.id.bytes, secret);
   crypto::secure_zero(secret.data(), secret.size());
   keys_.emplace(key.id, std::move(key));
   return created;
@@ -207,7 +159,11 @@ AuthKeyCheck AuthKeys::check(std::string_view presented, core::WallTime now) con
 
 AuthKeyCheck AuthKeys::use(std::string_view presented, core::WallTime now) {
   AuthKeyCheck result = check(presented, now);
-  if (result) ++keys_.at(result.grant().id).uses;
+  if (result) {
+    StoredAuthKey& key = keys_.at(result.grant().id);
+    ++key.uses;
+    key.last_used = now;
+  }
   return result;
 }
 

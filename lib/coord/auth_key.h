@@ -67,6 +67,8 @@ struct StoredAuthKey {
   core::WallTime created{};
   core::WallTime expires{};
   uint64_t uses = 0;
+  /// The last registration it granted (nullopt: never used).
+  std::optional<core::WallTime> last_used;
   bool revoked = false;
 };
 
@@ -136,7 +138,8 @@ class AuthKeys {
   /// Whether `presented` would be accepted at `now`; changes nothing. Refusals, in the order
   /// they are tested: kMalformed, kUnknown, kRevoked, kExpired, kUsed.
   AuthKeyCheck check(std::string_view presented, core::WallTime now) const;
-  /// As `check`, and on success counts one use (a single-use key is then spent).
+  /// As `check`, and on success counts one use and records it as the last (a single-use key is
+  /// then spent).
   AuthKeyCheck use(std::string_view presented, core::WallTime now);
 
   /// Errors: "auth_key.unknown" when no key has this id. Revoking twice is accepted.
