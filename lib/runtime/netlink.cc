@@ -2,6 +2,7 @@
 // ack exchange (NLMSG_ERROR with error 0), per rtnetlink(7) and netlink(7).
 #include "runtime/netlink.h"
 
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -56,7 +57,8 @@ Result<Netlink> Netlink::open() {
   return Netlink(std::move(fd));
 }
 
-Status Netlink::transact(std::vector<uint8_t>& message, const char* what, int ok_errno) {
+Status Netlink::transact(std::vector<uint8_t>& message, const char* what, int ok_errno,
+                         int* refused_errno) {
   auto* h = reinterpret_cast<nlmsghdr*>(message.data());
   h->nlmsg_len = static_cast<uint32_t>(message.size());
   h->nlmsg_seq = seq_++;
@@ -82,6 +84,7 @@ Status Netlink::transact(std::vector<uint8_t>& message, const char* what, int ok
       }
       int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
       if (err == 0 || err == ok_errno) return Ok{};
+      if (refused_errno != nullptr) *refused_errno = err;
       return errno_error("netlink", what, err);
     }
   }
@@ -134,22 +137,128 @@ Status Netlink::add_address(int ifindex, const util::IpAddress& address, int pre
 }
 
 Status Netlink::add_route(int ifindex, const util::IpPrefix& destination) {
-  auto msg = start(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+  return add_route(ifindex, destination, kMainTable);
+}
+
+namespace {
+
+// A route through `ifindex` to `destination` in `table`, as `ip route add|del DST dev X table T`.
+std::vector<uint8_t> route_message(uint16_t type, uint16_t flags, int ifindex,
+                                   const util::IpPrefix& destination, uint32_t table) {
+  auto msg = start(type, flags);
   struct rtmsg rtm {};
   rtm.rtm_family = family_of(destination.address());
   rtm.rtm_dst_len = static_cast<uint8_t>(destination.bits());
-  rtm.rtm_table = RT_TABLE_MAIN;
-  rtm.rtm_protocol = RTPROT_BOOT;
+  rtm.rtm_table = static_cast<uint8_t>(table < 256 ? table : uint32_t{RT_TABLE_UNSPEC});
+  rtm.rtm_protocol = static_cast<uint8_t>(type == RTM_NEWROUTE ? RTPROT_BOOT : 0);
   // IPv4 routes without a gateway are link-scoped (as `ip route add ... dev X` does); the
-  // kernel wants universe scope for IPv6.
-  rtm.rtm_scope = destination.address().is_v4() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+  // kernel wants universe scope for IPv6. A deletion matches any scope.
+  rtm.rtm_scope = type == RTM_DELROUTE             ? RT_SCOPE_NOWHERE
+                  : destination.address().is_v4() ? RT_SCOPE_LINK
+                                                  : RT_SCOPE_UNIVERSE;
   rtm.rtm_type = RTN_UNICAST;
   append(msg, &rtm, sizeof(rtm));
   append_attr(msg, RTA_DST, destination.address().bytes().data(),
               length_of(destination.address()));
+  append_attr(msg, RTA_TABLE, &table, sizeof(table));
   uint32_t oif = static_cast<uint32_t>(ifindex);
   append_attr(msg, RTA_OIF, &oif, sizeof(oif));
+  return msg;
+}
+
+std::vector<uint8_t> rule_message(uint16_t type, uint16_t flags, const RouteRule& rule) {
+  auto msg = start(type, flags);
+  struct fib_rule_hdr frh {};
+  frh.family = rule.ipv6 ? AF_INET6 : AF_INET;
+  frh.table = static_cast<uint8_t>(rule.table < 256 ? rule.table : uint32_t{RT_TABLE_UNSPEC});
+  frh.action = FR_ACT_TO_TBL;
+  frh.flags = rule.invert ? FIB_RULE_INVERT : 0;
+  append(msg, &frh, sizeof(frh));
+  append_attr(msg, FRA_TABLE, &rule.table, sizeof(rule.table));
+  if (rule.fwmark) append_attr(msg, FRA_FWMARK, &*rule.fwmark, sizeof(uint32_t));
+  if (rule.suppress_prefixlength) {
+    append_attr(msg, FRA_SUPPRESS_PREFIXLEN, &*rule.suppress_prefixlength, sizeof(uint32_t));
+  }
+  return msg;
+}
+
+}  // namespace
+
+Status Netlink::add_route(int ifindex, const util::IpPrefix& destination, uint32_t table) {
+  auto msg = route_message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex, destination, table);
   return transact(msg, "add route", EEXIST);
+}
+
+Result<bool> Netlink::delete_route(int ifindex, const util::IpPrefix& destination,
+                                   uint32_t table) {
+  auto msg = route_message(RTM_DELROUTE, 0, ifindex, destination, table);
+  return transact_delete(msg, "delete route");
+}
+
+Status Netlink::add_rule(const RouteRule& rule) {
+  auto msg = rule_message(RTM_NEWRULE, NLM_F_CREATE, rule);
+  return transact(msg, "add rule");
+}
+
+Result<bool> Netlink::delete_rule(const RouteRule& rule) {
+  auto msg = rule_message(RTM_DELRULE, 0, rule);
+  return transact_delete(msg, "delete rule");
+}
+
+Result<bool> Netlink::transact_delete(std::vector<uint8_t>& message, const char* what) {
+  int refused = 0;
+  Status s = transact(message, what, 0, &refused);
+  if (s.ok()) return true;
+  if (refused == ENOENT || refused == ESRCH) return false;
+  return s.error();
+}
+
+Result<bool> Netlink::table_has_routes(uint32_t table) {
+  auto msg = start(RTM_GETROUTE, NLM_F_DUMP);
+  struct rtmsg rtm {};
+  rtm.rtm_family = AF_UNSPEC;
+  append(msg, &rtm, sizeof(rtm));
+  auto* h = reinterpret_cast<nlmsghdr*>(msg.data());
+  h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  h->nlmsg_len = static_cast<uint32_t>(msg.size());
+  h->nlmsg_seq = seq_++;
+  struct sockaddr_nl kernel {};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd_.get(), msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
+               sizeof(kernel)) < 0) {
+    return errno_error("netlink", "send route dump");
+  }
+  bool found = false;
+  alignas(nlmsghdr) uint8_t buf[32768];
+  while (true) {
+    ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("netlink", "receive route dump");
+    }
+    std::size_t len = static_cast<std::size_t>(n);
+    for (auto* r = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(r, len); r = NLMSG_NEXT(r, len)) {
+      if (r->nlmsg_seq != h->nlmsg_seq) continue;
+      if (r->nlmsg_type == NLMSG_DONE) return found;
+      if (r->nlmsg_type == NLMSG_ERROR) {
+        if (r->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
+          return make_error("runtime.netlink", "truncated error in route dump");
+        }
+        return errno_error("netlink", "route dump",
+                           -static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error);
+      }
+      if (r->nlmsg_type != RTM_NEWROUTE || r->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) continue;
+      const auto* route = static_cast<const rtmsg*>(NLMSG_DATA(r));
+      uint32_t route_table = route->rtm_table;
+      int attr_len = static_cast<int>(RTM_PAYLOAD(r));
+      for (const rtattr* a = RTM_RTA(route); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len)) {
+        if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+          std::memcpy(&route_table, RTA_DATA(a), sizeof(uint32_t));
+        }
+      }
+      if (route_table == table) found = true;
+    }
+  }
 }
 
 }  // namespace weft::runtime

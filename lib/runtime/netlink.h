@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,21 @@
 #include "util/result.h"
 
 namespace weft::runtime {
+
+/// The main routing table (RT_TABLE_MAIN), where `ip route add` puts routes by default.
+inline constexpr uint32_t kMainTable = 254;
+
+/// A policy-routing rule (fib_rule_hdr + FRA_* attributes, as `ip rule` builds them), reduced to
+/// the fields weft installs: "[not] fwmark M lookup T" and "lookup T suppress_prefixlength N".
+/// No priority: the kernel gives each new rule the preference just below the lowest one in use,
+/// as it does for `ip rule add` without `pref`.
+struct RouteRule {
+  bool ipv6 = false;
+  uint32_t table = kMainTable;
+  std::optional<uint32_t> fwmark;  // matched with the mask 0xffffffff
+  bool invert = false;             // "not": the rule matches what the selector does not
+  std::optional<uint32_t> suppress_prefixlength;
+};
 
 class Netlink {
  public:
@@ -34,11 +50,27 @@ class Netlink {
   /// Adds a unicast route to `destination` through the interface (RTM_NEWROUTE, main table,
   /// scope link). A route already present is success.
   Status add_route(int ifindex, const util::IpPrefix& destination);
+  /// The same in routing table `table` (RTA_TABLE), as `ip route add ... dev X table T`.
+  Status add_route(int ifindex, const util::IpPrefix& destination, uint32_t table);
+  /// Deletes that route; false when there was none (ESRCH/ENOENT), e.g. because it left
+  /// with its interface.
+  Result<bool> delete_route(int ifindex, const util::IpPrefix& destination, uint32_t table);
+  /// True when table `table` holds any route of either family (`ip route show table T`).
+  Result<bool> table_has_routes(uint32_t table);
+  /// Adds `rule` (RTM_NEWRULE). An identical rule may exist already: the kernel adds a second
+  /// one at another preference, as `ip rule add` does.
+  Status add_rule(const RouteRule& rule);
+  /// Deletes one rule matching `rule` (any preference); false when none matched (ENOENT).
+  Result<bool> delete_rule(const RouteRule& rule);
 
  private:
   explicit Netlink(UniqueFd fd) : fd_(std::move(fd)) {}
   /// Sends one request with NLM_F_ACK and waits for its ack; `ok_errno` is treated as success.
-  Status transact(std::vector<uint8_t>& message, const char* what, int ok_errno = 0);
+  /// The kernel's errno of a refusal is stored in `*refused_errno` when given.
+  Status transact(std::vector<uint8_t>& message, const char* what, int ok_errno = 0,
+                  int* refused_errno = nullptr);
+  /// transact() for a deletion: Ok(false) when the kernel answered ENOENT or ESRCH.
+  Result<bool> transact_delete(std::vector<uint8_t>& message, const char* what);
 
   UniqueFd fd_;
   uint32_t seq_ = 1;

@@ -1,5 +1,5 @@
 // Resolution on a helper thread, completed on the loop through an eventfd (resolve.h).
-#include "node/resolve.h"
+#include "runtime/resolve.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-namespace weft::node {
+namespace weft::runtime {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -74,4 +74,4 @@ void resolve_on_thread(
                    });
 }
 
-}  // namespace weft::node
+}  // namespace weft::runtime
