@@ -99,6 +99,18 @@ std::optional<util::InterfaceAddress> parse_interface_address(std::string_view t
   return util::InterfaceAddress{*addr, len};
 }
 
+// A DNS name as resolvers take it (RFC 1123 letters, digits, '-', '.', and '_' seen in
+// practice), at most 253 bytes, not an IP literal.
+bool is_host_name(std::string_view s) {
+  if (s.empty() || s.size() > 253 || s.front() == '.' || s.front() == '-') return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') {
+      return false;
+    }
+  }
+  return !util::IpAddress::parse(s);
+}
+
 enum class Section { kNone, kInterface, kPeer, kUnknown };
 
 class Parser {
@@ -245,9 +257,37 @@ class Parser {
       } else {
         bad_value(key, value, "is not an MTU (68-65535)");
       }
-    } else if (k == "dns" || k == "table" || k == "preup" || k == "postup" || k == "predown" ||
-               k == "postdown" || k == "saveconfig") {
-      note(quote(key) + " is a wg-quick setting; weft tunnel ignores it");
+    } else if (k == "dns") {
+      // As wg-quick: an entry that looks like an address is a server, the rest search domains.
+      for (std::string_view item : split_list(value)) {
+        if (item.empty()) continue;
+        if (auto a = util::IpAddress::parse(item)) {
+          itf.dns_servers.push_back(*a);
+        } else if (is_host_name(item)) {
+          itf.dns_search.emplace_back(item);
+        } else {
+          bad_value(key, item, "is not an IP address or a search domain");
+        }
+      }
+    } else if (k == "table") {
+      if (auto t = routing::TableSetting::parse(value)) {
+        itf.table = *t;
+      } else {
+        bad_value(key, value, "is not \"auto\", \"off\" or a table number");
+      }
+    } else if (k == "preup" || k == "postup" || k == "predown" || k == "postdown") {
+      auto& list = k == "preup"    ? itf.pre_up
+                   : k == "postup" ? itf.post_up
+                   : k == "predown" ? itf.pre_down
+                                    : itf.post_down;
+      list.emplace_back(value);
+    } else if (k == "saveconfig") {
+      std::string v = lower(value);
+      if (v == "true" || v == "false") {
+        itf.save_config = v == "true";
+      } else {
+        bad_value(key, value, "is neither true nor false");
+      }
     } else {
       error("unknown key " + quote(key) + " in [Interface]");
     }
@@ -275,9 +315,12 @@ class Parser {
     } else if (k == "endpoint") {
       if (auto e = core::SocketAddress::parse(value)) {
         peer.endpoint = *e;
+        peer.endpoint_host.reset();
+      } else if (auto h = parse_host_endpoint(value)) {
+        peer.endpoint_host = *h;
+        peer.endpoint.reset();
       } else {
-        bad_value(key, value,
-                  "is not IP:PORT or [IPv6]:PORT (only literal IP addresses are supported)");
+        bad_value(key, value, "is not IP:PORT, [IPv6]:PORT or HOST:PORT");
       }
     } else if (k == "persistentkeepalive") {
       if (lower(value) == "off") {
@@ -308,6 +351,26 @@ class Parser {
 ParsedConfig parse_config(std::string_view text, std::string_view file_name,
                           std::size_t max_kept) {
   return Parser(file_name, max_kept).run(text);
+}
+
+std::string config_path_for(std::string_view name_or_path, std::string_view config_dir) {
+  bool bare = !name_or_path.empty() && name_or_path.size() <= 15;
+  for (char c : name_or_path) {
+    bare = bare && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '=' ||
+                    c == '+' || c == '.' || c == '-');
+  }
+  if (!bare) return std::string(name_or_path);
+  return std::string(config_dir) + "/" + std::string(name_or_path) + ".conf";
+}
+
+std::optional<HostEndpoint> parse_host_endpoint(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  std::string_view port_text = text.substr(colon + 1);
+  auto port = parse_decimal(port_text, 65535);
+  if (!port || *port == 0 || port_text.size() > 5 || !is_host_name(host)) return std::nullopt;
+  return HostEndpoint{std::string(host), static_cast<uint16_t>(*port)};
 }
 
 std::string format_messages(const std::vector<std::string>& kept, std::size_t total,

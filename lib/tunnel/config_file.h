@@ -12,6 +12,7 @@
 
 #include "core/key_text.h"
 #include "core/path.h"
+#include "routing/route_plan.h"
 #include "wg/types.h"
 #include "util/ip_prefix.h"
 #include "util/result.h"
@@ -24,6 +25,19 @@ struct InterfaceConfig {
   std::optional<uint32_t> fwmark;       // absent or 0: off
   std::vector<util::InterfaceAddress> addresses;
   std::optional<uint32_t> mtu;          // absent: the driver's default
+  // wg-quick(8)'s own keys (docs/dataplane.md, "wg-quick keys").
+  std::vector<util::IpAddress> dns_servers;  // DNS entries that are IP addresses
+  std::vector<std::string> dns_search;       // DNS entries that are not: search domains
+  routing::TableSetting table;               // Table = auto | off | N
+  std::vector<std::string> pre_up, post_up, pre_down, post_down;  // shell commands, raw
+  bool save_config = false;
+};
+
+/// `Endpoint = host.example:51820`: a name resolved by the driver, at start and again while
+/// handshakes to the peer fail.
+struct HostEndpoint {
+  std::string host;  // letters, digits, '-', '.', '_' only; at most 253 bytes
+  uint16_t port = 0;
 };
 
 struct PeerConfig {
@@ -31,6 +45,7 @@ struct PeerConfig {
   std::optional<wg::PresharedKey> preshared_key;
   std::vector<util::IpPrefix> allowed_ips;  // masked to their prefix length
   std::optional<core::SocketAddress> endpoint;
+  std::optional<HostEndpoint> endpoint_host;  // set instead of `endpoint` for a host name
   std::chrono::seconds persistent_keepalive{0};  // 0: off
   int line = 0;  // line of the [Peer] header, for later diagnostics
 };
@@ -50,8 +65,7 @@ inline constexpr std::size_t kMaxMessagesKept = 20;
 /// case, 182,000 minimal peers filling 16 MiB, parses in 1.3 s into 71 MB (-O2 build).
 inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{16} << 20;
 
-/// Outcome of parsing one file: the config as far as it could be read, its errors, and notes
-/// about keys that were accepted but ignored (wg-quick's DNS, Table, PreUp, ...).
+/// Outcome of parsing one file: the config as far as it could be read, its errors, and notes.
 struct ParsedConfig {
   TunnelConfig config;
   std::vector<std::string> errors;  // "FILE:LINE: message", in file order; the first few only
@@ -68,6 +82,14 @@ struct ParsedConfig {
 /// control characters shown as \xHH, so a binary file prints readable, short lines.
 ParsedConfig parse_config(std::string_view text, std::string_view file_name,
                           std::size_t max_kept = kMaxMessagesKept);
+
+/// wg-quick(8)'s search rule for `--config`: a bare interface name ([a-zA-Z0-9_=+.-]{1,15},
+/// e.g. "wg0") means /etc/wireguard/NAME.conf (`config_dir` in tests); anything else is a path.
+std::string config_path_for(std::string_view name_or_path,
+                            std::string_view config_dir = "/etc/wireguard");
+
+/// "host:port" with a host name (not an IP literal) and a port 1..65535; nullopt otherwise.
+std::optional<HostEndpoint> parse_host_endpoint(std::string_view text);
 
 /// The kept messages, one per line, then "… and N more <noun>" when `total` is larger.
 std::string format_messages(const std::vector<std::string>& kept, std::size_t total,

@@ -1,4 +1,5 @@
 // Fuzz target: the wg(8) config file parser (lib/tunnel/config_file) on arbitrary bytes.
+// Covers wg-quick's keys (DNS, Table, hooks, SaveConfig) and host-name endpoints too.
 // Properties: never crashes; every message is "fuzz.conf:LINE: ..." with LINE within the input,
 // short (file text is quoted cut) and free of control bytes; at most kMaxMessagesKept are kept
 // of each kind, and the counts cover them.
@@ -32,7 +33,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
   if (parsed.ok() != (parsed.error_count == 0)) std::abort();
+  const auto& itf = parsed.config.interface;
+  if (itf.table.to_string().empty()) std::abort();
+  for (const auto& d : itf.dns_search) {
+    if (d.empty() || d.size() > 253 || weft::util::IpAddress::parse(d)) std::abort();
+  }
   for (const auto& peer : parsed.config.peers) {
+    if (peer.endpoint && peer.endpoint_host) std::abort();  // one or the other
+    if (peer.endpoint_host &&
+        (peer.endpoint_host->port == 0 || peer.endpoint_host->host.empty())) {
+      std::abort();
+    }
     for (const auto& p : peer.allowed_ips) {
       if (p.bits() > p.address().bit_length()) std::abort();
     }
