@@ -22,7 +22,8 @@ constexpr core::Duration kLazyFlush = std::chrono::seconds(1);
 
 // ------------------------------------------------------------------------------ Impl helpers
 
-Status Coordinator::Impl::commit(const RegistryChange* change, const PolicyRecord* policy) {
+Status Coordinator::Impl::commit(const RegistryChange* change, const PolicyRecord* policy,
+                                 const std::vector<StoredApiToken>* api_tokens) {
   RegistryChange merged;
   const bool has_lazy = !lazy_rows.empty();
   if (has_lazy) {
@@ -46,10 +47,13 @@ Status Coordinator::Impl::commit(const RegistryChange* change, const PolicyRecor
     }
     change = &merged;
   }
-  if ((change == nullptr || change->empty()) && policy == nullptr) return Ok{};
+  if ((change == nullptr || change->empty()) && policy == nullptr &&
+      (api_tokens == nullptr || api_tokens->empty()))
+    return Ok{};
   StateChange sc;
   sc.registry = change;
   sc.policy = policy;
+  sc.api_tokens = api_tokens;
   Status st = store.commit(sc);
   if (!st) {
     ++counters.store_failures;
@@ -137,6 +141,9 @@ Result<std::unique_ptr<Coordinator>> Coordinator::create(const CoordinatorConfig
   (void)rng;
   auto impl = std::make_unique<Impl>(config, store);
   impl->last_now = now;
+  impl->api_tokens = std::make_unique<ApiTokens>(config.auth_key_secret);
+  for (const auto& t : state.api_tokens)
+    if (auto st = impl->api_tokens->restore(t); !st) return st.error();
   auto registry = Registry::create(registry_config, config.auth_key_secret);
   if (!registry) return registry.error();
   impl->registry = std::move(registry).value();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "control/messages.h"
+#include "coord/api_token.h"
 #include "coord/auth_key.h"
 #include "coord/device.h"
 #include "coord/ids.h"
@@ -40,6 +41,7 @@ struct ConnectionId {
 struct StateChange {
   const RegistryChange* registry = nullptr;  // may be null
   const PolicyRecord* policy = nullptr;      // a newly applied policy, or null
+  const std::vector<StoredApiToken>* api_tokens = nullptr;  // created, used or revoked; may be null
 };
 
 /// The narrow store interface. `commit` returns only when the change is durable; the
@@ -59,6 +61,7 @@ struct RestoredState {
   std::vector<StoredAuthKey> auth_keys;
   std::vector<QuarantinedAddress> quarantined;
   std::vector<PolicyRecord> policies;  // ascending by version; the last one is in force
+  std::vector<StoredApiToken> api_tokens;
 };
 
 struct CoordinatorConfig {
@@ -124,6 +127,9 @@ struct CoordinatorCounters {
   /// VerifyNodeRequests answered, and how many of them said no.
   uint64_t node_verifications = 0;
   uint64_t node_verifications_refused = 0;
+  uint64_t api_token_uses = 0;
+  uint64_t api_token_refusals = 0;
+  uint64_t log_lines_dropped = 0;
 };
 
 class Coordinator {
@@ -170,12 +176,29 @@ class Coordinator {
   /// to), store errors.
   Status approve(DeviceId id, core::Now now);
   Status expire(DeviceId id, core::Now now);
+  /// The node key of a pending or authorized device expires `after` from now (nullopt: never);
+  /// the node hears of it in its map. Errors: those of Registry::set_key_expiry, store errors.
+  Status set_key_expiry(DeviceId id, std::optional<core::Duration> after, core::Now now);
   Status remove(DeviceId id, core::Now now);
   /// Asks the device to rotate its node key (delivered over its stream when online).
   Status rotate(DeviceId id, core::Now now);
   /// Operator tag change (also what the leak property test drives).
   /// Errors: "coord.unknown_device", "coord.tag" (malformed or not in tagOwners), store errors.
   Status set_tags(DeviceId id, const std::vector<std::string>& tags, core::Now now);
+
+  // ---- API tokens (docs/identity.md, "Tokens and scopes") ----
+  /// Errors: those of ApiTokens::create, store errors.
+  Result<CreatedApiToken> create_api_token(ApiScope scope, std::optional<core::Duration> expiry,
+                                           core::Now now, core::Random& rng);
+  /// Errors: "api_token.unknown", store errors.
+  Status revoke_api_token(const ApiTokenId& id, core::Now now);
+  /// Whether the presented token may run admin operation `op` now. An accepted use is recorded
+  /// (uses, last use) durably before this returns; every use and refusal is also logged
+  /// (poll_log). A refusal is a check that is not ok (its typed refusal). Errors: store errors
+  /// (the use could not be recorded: refuse the request).
+  Result<ApiTokenCheck> authorize_api_token(std::string_view presented, std::string_view op,
+                                            core::Now now);
+  const ApiTokens& api_tokens() const;
 
   /// Validates `text` as `weft acl check` does, decides its tests against the registry, and
   /// when valid applies it (history entry, deltas to every node it affects).
@@ -195,6 +218,10 @@ class Coordinator {
   const CoordinatorCounters& counters() const;
   /// Devices with a live map stream.
   std::size_t streams() const;
+  /// The next line for the server's log: every use and refusal of a pre-auth key, an API token
+  /// or a node key (registrations), oldest first. False when none is queued. The queue holds at
+  /// most 4096 lines; older ones are dropped (counted in log_lines_dropped).
+  bool poll_log(std::string& line);
   /// False once a store commit failed: the core's memory is then ahead of the disk, so the
   /// driver must stop (and a restart rebuilds the core from the store).
   bool healthy() const;

@@ -97,10 +97,19 @@ struct Coordinator::Impl {
   std::map<DeviceId, Device> lazy_rows;
   std::optional<core::Duration> lazy_due;
   bool store_failed = false;
+  std::unique_ptr<ApiTokens> api_tokens;
+  std::deque<std::string> log_lines;  // Coordinator::poll_log
+
+  /// Queues one line for the server's log (bounded; see Coordinator::poll_log).
+  void log(std::string line);
+  /// Logs a registration: the pre-auth key or node key it used, or why it was refused
+  /// (coordinator_tokens.cc).
+  void log_registration(const RegisterInput& in, const Result<Registration>& reg);
 
   // ---- coordinator.cc ----
   /// Persists `change` (and `policy`); counts failures. Empty changes are not written.
-  Status commit(const RegistryChange* change, const PolicyRecord* policy = nullptr);
+  Status commit(const RegistryChange* change, const PolicyRecord* policy = nullptr,
+                const std::vector<StoredApiToken>* api_tokens = nullptr);
   /// After a committed registry change: visibility, deltas, closed streams.
   void apply(const RegistryChange& change);
   NodeIdentity identity_of(const Device& d) const;

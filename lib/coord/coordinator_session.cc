@@ -170,6 +170,7 @@ void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& 
   in.client_version = r.hostinfo.client_version;
   in.advertised_routes = r.hostinfo.advertised_routes;
   auto reg = registry->register_device(in, now.wall, rng, tag_owner_check());
+  log_registration(in, reg);
   control::RegisterResponse resp;
   if (!reg) {
     ++counters.registrations_refused;

@@ -207,6 +207,13 @@ class Registry {
   /// now. Expiring an expired device is an empty change.
   /// Errors: "coord.unknown_device", "coord.removed", "coord.not_authorized" (pending).
   Result<RegistryChange> expire(DeviceId id, core::WallTime now);
+  /// Sets when the node key of a pending or authorized device expires (tagged devices too):
+  /// `at` in the future, or nullopt for never. The expiry index follows.
+  /// Errors: "coord.unknown_device", "coord.removed", "coord.key_expired" (it expired already:
+  /// the node must log in or register again), "coord.expiry" (`at` is not after now; expire
+  /// ends a key now).
+  Result<RegistryChange> set_key_expiry(DeviceId id, std::optional<core::WallTime> at,
+                                        core::WallTime now);
   /// Checks that the device may be told to rotate its node key (the coordinator sends RotateKey;
   /// the node answers with a registration carrying old_node_key).
   /// Errors: "coord.unknown_device", "coord.removed", "coord.not_authorized".

@@ -54,6 +54,28 @@ Result<RegistryChange> Registry::expire(DeviceId id, core::WallTime now) {
   return change;
 }
 
+Result<RegistryChange> Registry::set_key_expiry(DeviceId id, std::optional<core::WallTime> at,
+                                                core::WallTime now) {
+  auto device = live_device(id);
+  if (!device) return device.error();
+  if (device->state == DeviceState::kExpired) {
+    return make_error("coord.key_expired",
+                      "device " + std::to_string(id.value) +
+                          "'s node key has expired already: its user logs in again (weft up "
+                          "--force-reauth) or it registers with a pre-auth key");
+  }
+  if (at && *at <= now) {
+    return make_error("coord.expiry", "a new key expiry must be in the future (weft admin nodes "
+                                      "expire ends a key now)");
+  }
+  RegistryChange change;
+  if (device->key_expiry == at) return change;
+  Device next = std::move(*device);
+  next.key_expiry = at;
+  put_device(next, change);
+  return change;
+}
+
 Status Registry::request_rotation(DeviceId id) const {
   auto device = live_device(id);
   if (!device) return device.error();

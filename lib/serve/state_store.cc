@@ -3,6 +3,7 @@
 
 #include "coord/registry.h"
 #include "store/address_table.h"
+#include "store/api_token_table.h"
 #include "store/auth_key_table.h"
 #include "store/device_table.h"
 #include "store/policy_table.h"
@@ -28,6 +29,9 @@ Status SqliteStateStore::commit(const coord::StateChange& change) {
     }
     if (change.policy != nullptr)
       if (auto st = store::put_policy(db_, *change.policy); !st) return st;
+    if (change.api_tokens != nullptr)
+      for (const auto& t : *change.api_tokens)
+        if (auto st = store::put_api_token(db_, t); !st) return st;
     return Ok{};
   });
 }
@@ -49,6 +53,9 @@ Result<coord::RestoredState> load_state(store::Database& db) {
   auto policies = store::load_policy_history(db);
   if (!policies) return policies.error();
   s.policies = std::move(policies).value();
+  auto tokens = store::load_api_tokens(db);
+  if (!tokens) return tokens.error();
+  s.api_tokens = std::move(tokens).value();
   return s;
 }
 

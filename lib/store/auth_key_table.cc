@@ -1,4 +1,4 @@
-// The auth_keys and auth_key_tags tables (schema step 1).
+// The auth_keys and auth_key_tags tables (schema step 1; last_used_ns since step 4).
 #include "store/auth_key_table.h"
 
 #include <algorithm>
@@ -11,11 +11,12 @@ namespace weft::store {
 Status put_auth_key(Database& db, const coord::StoredAuthKey& key) {
   auto upsert = db.prepare(
       "INSERT INTO auth_keys(id, secret_hash, user_id, reusable, ephemeral, created_ns, "
-      "expires_ns, uses, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "expires_ns, uses, revoked, last_used_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
       "ON CONFLICT(id) DO UPDATE SET secret_hash = excluded.secret_hash, "
       "user_id = excluded.user_id, reusable = excluded.reusable, "
       "ephemeral = excluded.ephemeral, created_ns = excluded.created_ns, "
-      "expires_ns = excluded.expires_ns, uses = excluded.uses, revoked = excluded.revoked");
+      "expires_ns = excluded.expires_ns, uses = excluded.uses, revoked = excluded.revoked, "
+      "last_used_ns = excluded.last_used_ns");
   if (!upsert) return upsert.error();
   upsert->bind_blob(1, key.id.bytes.data(), key.id.bytes.size())
       .bind_blob(2, key.secret_hash.data(), key.secret_hash.size())
@@ -26,6 +27,7 @@ Status put_auth_key(Database& db, const coord::StoredAuthKey& key) {
       .bind(7, to_epoch_ns(key.expires))
       .bind(8, static_cast<int64_t>(key.uses))
       .bind(9, int64_t{key.revoked});
+  if (key.last_used) upsert->bind(10, to_epoch_ns(*key.last_used));  // unbound: NULL
   if (auto st = upsert->run(); !st) return st;
 
   auto clear = db.prepare("DELETE FROM auth_key_tags WHERE key_id = ?1");
@@ -52,7 +54,7 @@ Status save_auth_key(Database& db, const coord::StoredAuthKey& key) {
 Result<std::vector<coord::StoredAuthKey>> load_auth_keys(Database& db) {
   auto rows = db.prepare(
       "SELECT id, secret_hash, user_id, reusable, ephemeral, created_ns, expires_ns, uses, "
-      "revoked FROM auth_keys ORDER BY id");
+      "revoked, last_used_ns IS NULL, last_used_ns FROM auth_keys ORDER BY id");
   if (!rows) return rows.error();
   std::vector<coord::StoredAuthKey> out;
   std::map<coord::AuthKeyId, std::size_t> index;
@@ -75,6 +77,7 @@ Result<std::vector<coord::StoredAuthKey>> load_auth_keys(Database& db) {
     key.expires = from_epoch_ns(rows->column_int64(6));
     key.uses = static_cast<uint64_t>(rows->column_int64(7));
     key.revoked = rows->column_int64(8) != 0;
+    if (rows->column_int64(9) == 0) key.last_used = from_epoch_ns(rows->column_int64(10));
     index.emplace(key.id, out.size());
     out.push_back(std::move(key));
   }

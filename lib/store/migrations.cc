@@ -2,6 +2,8 @@
 //   1 (2026-12-02): secrets, auth_keys + auth_key_tags, device_addresses, quarantined_addresses.
 //   2 (2026-12-03): the registry: users, devices + device_tags / device_endpoints /
 //                   device_routes, policy_history.
+//   3 (2026-12-03): users' identity-provider account and synced groups (issue 16, OIDC).
+//   4 (2026-12-02): API tokens (issue 16), and the last use of pre-auth keys.
 #include "store/migrations.h"
 
 namespace weft::store {
@@ -129,6 +131,33 @@ CREATE TABLE policy_history (
   version    INTEGER PRIMARY KEY CHECK (version >= 1),
   text       TEXT NOT NULL,
   applied_ns INTEGER NOT NULL
+) STRICT;
+)sql"},
+      // Users bound to an identity-provider account (issue 16, OIDC login): issuer + subject
+      // (empty for operator-created users that never logged in), and the provider's groups at
+      // the last login as synced group names, one per line.
+      {3, R"sql(
+ALTER TABLE users ADD COLUMN oidc_issuer TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN oidc_subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN synced_groups TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX users_oidc_identity ON users(oidc_issuer, oidc_subject)
+  WHERE oidc_subject <> '';
+)sql"},
+      // Step 3 is the identity providers' (issue 16, OIDC login); this one the tokens'. A
+      // database that has step 4 and not 3 never happens outside development: both came in
+      // the same release.
+      {4, R"sql(
+ALTER TABLE auth_keys ADD COLUMN last_used_ns INTEGER;
+
+CREATE TABLE api_tokens (
+  id           BLOB PRIMARY KEY CHECK (length(id) = 8),
+  secret_hash  BLOB NOT NULL CHECK (length(secret_hash) = 32),
+  scope        TEXT NOT NULL CHECK (scope IN ('policy', 'nodes', 'all')),
+  created_ns   INTEGER NOT NULL,
+  expires_ns   INTEGER NOT NULL,
+  last_used_ns INTEGER,
+  uses         INTEGER NOT NULL CHECK (uses >= 0),
+  revoked      INTEGER NOT NULL CHECK (revoked IN (0, 1))
 ) STRICT;
 )sql"},
   };

@@ -50,6 +50,7 @@ void check_same(const StoredAuthKey& a, const StoredAuthKey& b) {
   BOOST_TEST((a.created == b.created));
   BOOST_TEST((a.expires == b.expires));
   BOOST_TEST(a.uses == b.uses);
+  BOOST_TEST((a.last_used == b.last_used));
   BOOST_TEST(a.revoked == b.revoked);
 }
 

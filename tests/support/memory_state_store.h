@@ -21,6 +21,8 @@ struct MemoryStore : coord::StateStore {
       for (const auto& k : change.registry->auth_keys_upserted) keys[k.id] = k;
     }
     if (change.policy != nullptr) policies.push_back(*change.policy);
+    if (change.api_tokens != nullptr)
+      for (const auto& t : *change.api_tokens) api_tokens[t.id] = t;
     return Ok{};
   }
   coord::RestoredState state() const {
@@ -29,6 +31,7 @@ struct MemoryStore : coord::StateStore {
     for (const auto& [id, d] : devices) s.devices.push_back(d);
     for (const auto& [id, k] : keys) s.auth_keys.push_back(k);
     s.policies = policies;
+    for (const auto& [id, t] : api_tokens) s.api_tokens.push_back(t);
     return s;
   }
   bool fail = false;
@@ -37,6 +40,7 @@ struct MemoryStore : coord::StateStore {
   std::map<coord::DeviceId, coord::Device> devices;
   std::map<coord::AuthKeyId, coord::StoredAuthKey> keys;
   std::vector<coord::PolicyRecord> policies;
+  std::map<coord::ApiTokenId, coord::StoredApiToken> api_tokens;
 };
 
 }  // namespace weft::test
