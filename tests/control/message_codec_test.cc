@@ -4,9 +4,6 @@
 #define BOOST_TEST_MODULE control_message_codec
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <string>
 #include <utility>
@@ -15,6 +12,7 @@
 #include "control/codec.h"
 #include "control/message_codec.h"
 #include "message_samples.h"
+#include "support/fuzz_seeds.h"
 
 using namespace weft::control;
 using namespace weft::control::test;
@@ -493,29 +491,19 @@ BOOST_AUTO_TEST_CASE(capability_version_is_only_read_from_a_register_request) {
 // The seeds of tests/fuzz/control_message_fuzz are these samples' bytes. Run with
 // WEFT_WRITE_SEEDS=1 to rewrite them after a sample or the layout changes.
 BOOST_AUTO_TEST_CASE(fuzz_seeds_are_the_encoded_samples) {
-  const std::string dir = std::string(WEFT_TEST_DATA_DIR) + "/fuzz/corpus/control_message_fuzz/";
   const char* node_names[] = {"register_request", "map_request", "endpoint_update",
                               "node_keepalive", "verify_node_request"};
   const char* server_names[] = {"register_response", "map_response", "map_delta",
                                 "rotate_key",        "server_keepalive", "error",
                                 "map_delta_incremental", "verify_node_response"};
-  std::vector<std::pair<std::string, Bytes>> seeds;
+  weft::test::Seeds seeds;
   const auto node = sample_node_messages();
   const auto server = sample_server_messages();
   for (std::size_t i = 0; i < node.size(); ++i) seeds.emplace_back(node_names[i], encode(node[i]));
   for (std::size_t i = 0; i < server.size(); ++i)
     seeds.emplace_back(server_names[i], encode(server[i]));
-  const bool write = std::getenv("WEFT_WRITE_SEEDS") != nullptr;
-  for (const auto& [name, bytes] : seeds) {
-    if (write) {
-      std::ofstream(dir + name, std::ios::binary)
-          .write(reinterpret_cast<const char*>(bytes.data()),
-                 static_cast<std::streamsize>(bytes.size()));
-      continue;
-    }
-    std::ifstream in(dir + name, std::ios::binary);
-    const Bytes stored{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    BOOST_TEST(stored == bytes, name << " differs from its sample: rerun with WEFT_WRITE_SEEDS=1");
+  for (const std::string& name : weft::test::stale_seeds("control_message_fuzz", seeds)) {
+    BOOST_ERROR(name << " differs from its sample: rerun with WEFT_WRITE_SEEDS=1");
   }
 }
 
