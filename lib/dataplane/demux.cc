@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "disco/message.h"
+
 namespace weft::dataplane {
 namespace {
 
@@ -30,9 +32,7 @@ bool is_wireguard(const uint8_t* d, std::size_t n) {
 DatagramClass classify(core::ByteView datagram) {
   const uint8_t* d = datagram.data;
   std::size_t n = datagram.size;
-  if (n >= kDiscoMagic.size() && std::memcmp(d, kDiscoMagic.data(), kDiscoMagic.size()) == 0) {
-    return DatagramClass::kDisco;
-  }
+  if (disco::has_magic(datagram)) return DatagramClass::kDisco;
   if (is_stun(d, n)) return DatagramClass::kStun;
   if (is_wireguard(d, n)) return DatagramClass::kWireGuard;
   return DatagramClass::kUnknown;

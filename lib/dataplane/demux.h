@@ -3,7 +3,6 @@
 // No WireGuard message can be mistaken for either (see demux.cc). C++17-clean.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -14,15 +13,11 @@ namespace weft::dataplane {
 enum class DatagramClass : uint8_t {
   kWireGuard,  ///< message types 1..4 with three zero bytes (whitepaper 5.4)
   kStun,       ///< RFC 5389 header: top bits 00, magic cookie, length = size - 20
-  kDisco,      ///< weft's discovery magic prefix
+  kDisco,      ///< weft's discovery magic prefix (disco::kMagic, disco/message.h)
   kUnknown,    ///< none of the above: dropped and counted
   kCount
 };
 inline constexpr std::size_t kDatagramClassCount = static_cast<std::size_t>(DatagramClass::kCount);
-
-/// The prefix of every discovery message. Its first byte (0x77) is never a WireGuard message
-/// type, and 0x77 has the top bits 01, which STUN forbids.
-inline constexpr std::array<uint8_t, 6> kDiscoMagic = {0x77, 0x65, 0x66, 0x74, 0xf0, 0x9f};
 
 /// The class of one datagram. Never fails; a short or odd datagram is kUnknown.
 DatagramClass classify(core::ByteView datagram);

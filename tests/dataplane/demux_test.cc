@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dataplane/demux.h"
+#include "disco/message.h"
 #include "wg/constants.h"
 
 using namespace weft;
@@ -76,11 +77,11 @@ BOOST_AUTO_TEST_CASE(a_wireguard_index_equal_to_the_stun_cookie_is_still_wiregua
 }
 
 BOOST_AUTO_TEST_CASE(discovery_magic_is_never_a_wireguard_type_or_stun) {
-  std::vector<uint8_t> d(dataplane::kDiscoMagic.begin(), dataplane::kDiscoMagic.end());
+  std::vector<uint8_t> d(disco::kMagic.begin(), disco::kMagic.end());
   d.resize(64, 0);
   BOOST_TEST((of(d) == DatagramClass::kDisco));
-  BOOST_TEST((dataplane::kDiscoMagic[0] < 1 || dataplane::kDiscoMagic[0] > 4));
-  BOOST_TEST((dataplane::kDiscoMagic[0] & 0xc0) != 0);
+  BOOST_TEST((disco::kMagic[0] < 1 || disco::kMagic[0] > 4));
+  BOOST_TEST((disco::kMagic[0] & 0xc0) != 0);
 }
 
 BOOST_AUTO_TEST_CASE(junk_and_short_datagrams_are_unknown) {
