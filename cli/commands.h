@@ -28,8 +28,17 @@ struct TunnelOptions {
   std::string interface;   // empty: the file name without ".conf"
   std::string socket_dir;  // empty: /var/run/wireguard
   int threads = 1;         // 1 or 2 (docs/dataplane.md, "Driver")
+  bool allow_hooks = false;  // run the file's PreUp/PostUp/PreDown/PostDown
 };
 int run_tunnel(const TunnelOptions& options);
+
+// `weft wireguard-go [-f] IFNAME` (or the binary named weft-wireguard-go): wireguard-go's
+// command line, so wg-quick can run weft as WG_QUICK_USERSPACE_IMPLEMENTATION.
+struct WireguardGoOptions {
+  std::string interface;
+  bool foreground = false;
+};
+int run_wireguard_go(const WireguardGoOptions& options);
 
 struct ServeCliOptions {
   std::string state_dir;

@@ -2,7 +2,10 @@
 // Exit codes: 0 success, 1 a negative answer (invalid policy, deny), 2 usage or I/O error.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "docs.h"
@@ -43,8 +46,12 @@ int main(int argc, char** argv) {
   weft::cli::TunnelOptions tunnel;
   auto* tunnel_cmd = app.add_subcommand(
       "tunnel", "Run the WireGuard data plane alone from a wg(8) config file (needs root)");
-  tunnel_cmd->add_option("--config", tunnel.config, "WireGuard config file (wg-quick format)")
+  tunnel_cmd->add_option("--config", tunnel.config,
+                         "WireGuard config file (wg-quick format); a bare name such as wg0 "
+                         "means /etc/wireguard/wg0.conf")
       ->required();
+  tunnel_cmd->add_flag("--allow-hooks", tunnel.allow_hooks,
+                       "Run the file's PreUp/PostUp/PreDown/PostDown shell commands (as root)");
   tunnel_cmd->add_option("--interface", tunnel.interface,
                          "Interface name (default: config file name without .conf)");
   tunnel_cmd->add_option("--socket-dir", tunnel.socket_dir,
@@ -53,6 +60,13 @@ int main(int argc, char** argv) {
                          "1: one event loop; 2: UDP receive path in its own thread")
       ->check(CLI::Range(1, 2))
       ->capture_default_str();
+
+  weft::cli::WireguardGoOptions wggo;
+  auto* wggo_cmd = app.add_subcommand(
+      "wireguard-go", "Stand in for wireguard-go under wg-quick: create IFNAME and its UAPI "
+                      "socket, daemonise unless -f (WG_QUICK_USERSPACE_IMPLEMENTATION)");
+  wggo_cmd->add_flag("-f,--foreground", wggo.foreground, "Stay in the foreground");
+  wggo_cmd->add_option("interface", wggo.interface, "Interface name")->required();
 
   weft::cli::ServeCliOptions serve;
   auto* serve_cmd = app.add_subcommand(
@@ -212,8 +226,17 @@ int main(int argc, char** argv) {
   docs_cmd->add_option("format", docs.format)->required()->check(CLI::IsMember({"man", "bash", "zsh"}));
   docs_cmd->add_option("--output", docs.output, "Directory (man) or file (default: stdout)");
 
+  // Called as weft-wireguard-go (a link, for WG_QUICK_USERSPACE_IMPLEMENTATION, which must be
+  // one program), the arguments are wireguard-go's.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string self = argv[0];
+  if (self.substr(self.rfind('/') + 1) == "weft-wireguard-go") {
+    args.insert(args.begin(), "wireguard-go");
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -225,6 +248,7 @@ int main(int argc, char** argv) {
   if (check_cmd->parsed()) return weft::cli::run_acl_check(check);
   if (query_cmd->parsed()) return weft::cli::run_acl_query(query);
   if (tunnel_cmd->parsed()) return weft::cli::run_tunnel(tunnel);
+  if (wggo_cmd->parsed()) return weft::cli::run_wireguard_go(wggo);
   if (serve_cmd->parsed()) return weft::cli::run_serve(serve);
   if (derp_cmd->parsed()) return weft::cli::run_derp(derp);
   if (admin_cmd->parsed()) return weft::cli::run_admin(admin);

@@ -11,11 +11,16 @@
 
 #include "dataplane/data_core.h"
 #include "dataplane/interface_setup.h"
+#include "dataplane/policy_routing.h"
+#include "routing/route_plan.h"
+#include "runtime/resolve.h"
 #include "runtime/system_random.h"
 #include "runtime/tun_device.h"
 #include "runtime/udp_socket.h"
 #include "tunnel/device_config.h"
+#include "tunnel/endpoint_resolve.h"
 #include "tunnel/uapi_server.h"
+#include "tunnel/wg_quick.h"
 #include "wg/device.h"
 
 namespace weft::tunnel {
@@ -49,9 +54,26 @@ struct Tunnel::Impl final : UapiHandler {
   std::optional<UapiSetRequest> pending;
   std::size_t pending_next = 0;
   bool slice_posted = false;
+  // wg-quick's side of the tunnel.
+  TunnelConfig config;       // the file's, for hooks, DNS and SaveConfig
+  bool ipv6_ok = true;       // the UDP socket is dual-stack
+  std::unique_ptr<dataplane::InstalledRouting> routing;
+  std::unique_ptr<ResolvconfRegistration> dns;
+  bool up = false;           // PostUp ran: the way down runs PreDown, SaveConfig, PostDown
+  bool torn_down = false;
+  struct HostPeer {
+    wg::PublicKey key;
+    HostEndpoint host;
+    bool in_flight = false;
+  };
+  std::vector<HostPeer> host_peers;
+  std::optional<boost::asio::steady_timer> reresolve_timer;
 
   void log(const std::string& line) const {
     if (options.log) options.log(line);
+  }
+  std::function<void(std::string_view)> log_fn() const {
+    return [this](std::string_view line) { log(std::string(line)); };
   }
 
   // Runs `f(device)` under the data path's core lock (the receive thread may be in the device).
@@ -162,45 +184,170 @@ struct Tunnel::Impl final : UapiHandler {
   void finish_pending() {
     while (pending) apply_slice();
   }
+
+  ~Impl() { teardown(); }
+
+
+  // wg-quick's cmd_down order; also the undoing of a start that failed half-way (then without
+  // hooks and SaveConfig, as wg-quick's trap does).
+  void teardown() {
+    if (torn_down) return;
+    torn_down = true;
+    if (reresolve_timer) reresolve_timer->cancel();
+    if (up) {
+      if (auto s = run_hooks(config.interface.pre_down, tun->name(), log_fn()); !s.ok()) {
+        log(s.error().detail);
+      }
+      if (config.interface.save_config && !options.config_path.empty()) {
+        finish_pending();
+        auto state = with_device([&](wg::Device& d) { return snapshot(d, settings); });
+        auto s = write_config_file(options.config_path,
+                                   format_saved_config(state, config.interface));
+        log(s.ok() ? "saved the running configuration to " + options.config_path
+                   : s.error().detail);
+      }
+    }
+    routing.reset();
+    std::string name = tun ? tun->name() : options.interface_name;
+    uapi.reset();
+    path.reset();
+    tun.reset();  // the interface, its addresses and routes go with the descriptor
+    dns.reset();
+    if (up) {
+      if (auto s = run_hooks(config.interface.post_down, name, log_fn()); !s.ok()) {
+        log(s.error().detail);
+      }
+    }
+  }
+
+  // Every kReresolveInterval: peers with a host-name endpoint and no recent handshake have
+  // their name resolved on a helper thread (never on the data path); the answer is applied on
+  // the loop if it differs from the endpoint in use.
+  void schedule_reresolve() {
+    reresolve_timer->expires_after(kReresolveInterval);
+    reresolve_timer->async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      reresolve_due();
+      schedule_reresolve();
+    });
+  }
+
+  void reresolve_due() {
+    auto now = loop.clock().now().wall;
+    for (std::size_t i = 0; i < host_peers.size(); ++i) {
+      HostPeer& hp = host_peers[i];
+      if (hp.in_flight) continue;
+      auto last = with_device([&](wg::Device& d) {
+        return d.peer_stats(d.find_peer(hp.key)).last_handshake;
+      });
+      if (!needs_reresolve(last, now)) continue;
+      hp.in_flight = true;
+      runtime::resolve_on_thread(
+          loop.io(), hp.host.host, hp.host.port,
+          [this, i](const boost::system::error_code& ec,
+                    std::vector<boost::asio::ip::tcp::endpoint> found) {
+            HostPeer& peer = host_peers[i];
+            peer.in_flight = false;
+            if (ec) {
+              log("cannot resolve " + peer.host.host + ": " + ec.message());
+              return;
+            }
+            std::vector<core::SocketAddress> candidates = to_socket_addresses(found);
+            auto chosen = pick_endpoint(candidates, ipv6_ok);
+            if (!chosen) return;
+            bool changed = with_device([&](wg::Device& d) {
+              wg::PeerId id = d.find_peer(peer.key);
+              if (id == wg::kNoPeer) return false;
+              auto current = d.peer_stats(id).endpoint;
+              if (current.is_udp() && current.udp == *chosen) return false;
+              d.set_endpoint(id, core::Path::to_udp(*chosen));
+              return true;
+            });
+            if (changed) {
+              log("endpoint " + peer.host.host + " now resolves to " + chosen->to_string());
+              path->after_core_change();
+            }
+          });
+    }
+  }
+
 };
 
 Tunnel::Tunnel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Tunnel::~Tunnel() = default;
 
-Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
+namespace {
+
+bool has_hooks(const InterfaceConfig& itf) {
+  return !itf.pre_up.empty() || !itf.post_up.empty() || !itf.pre_down.empty() ||
+         !itf.post_down.empty();
+}
+
+// Prefixes the kernel routes for the interface's own addresses (none for a /32 or /128).
+std::vector<util::IpPrefix> connected_prefixes(const std::vector<util::InterfaceAddress>& addrs) {
+  std::vector<util::IpPrefix> out;
+  for (const auto& a : addrs) {
+    if (a.prefix_length < a.address.bit_length()) out.emplace_back(a.address, a.prefix_length);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& file_config,
                                               const TunnelSettings& options) {
   if (options.threads != 1 && options.threads != 2) {
     return Error{"config.invalid", "threads must be 1 or 2"};
   }
+  if (has_hooks(file_config.interface) && !options.allow_hooks) {
+    return Error{"config.invalid",
+                 "the config has PreUp/PostUp/PreDown/PostDown hooks (shell commands run as "
+                 "root); weft tunnel runs them only with --allow-hooks"};
+  }
   auto impl = std::make_unique<Impl>();
   Impl& d = *impl;
   d.options = options;
-  uint32_t mtu = config.interface.mtu.value_or(static_cast<uint32_t>(wg::kDefaultMtu));
-  auto dev_config = device_config_from(config, mtu);
-  if (!dev_config.ok()) return dev_config.error();
-  d.settings.private_key = *config.interface.private_key;
-  d.settings.fwmark = config.interface.fwmark.value_or(0);
+  d.config = file_config;
+  const InterfaceConfig& itf = d.config.interface;
+  uint32_t mtu = itf.mtu.value_or(static_cast<uint32_t>(wg::kDefaultMtu));
+  TunnelConfig keyed = d.config;
+  if (options.bare && !keyed.interface.private_key) keyed.interface.private_key.emplace();
+  wg::DeviceConfig dev_config;
+  dev_config.mtu = mtu;
+  if (options.bare) {
+    dev_config.private_key = *keyed.interface.private_key;
+  } else {
+    auto checked = device_config_from(keyed, mtu);
+    if (!checked.ok()) return checked.error();
+    dev_config = *checked;
+  }
+  d.settings.private_key = *keyed.interface.private_key;
+  d.settings.fwmark = itf.fwmark.value_or(0);
 
+  if (auto s = run_hooks(itf.pre_up, options.interface_name, d.log_fn()); !s.ok()) {
+    return s.error();
+  }
   auto tun = runtime::TunDevice::create(options.interface_name);
   if (!tun.ok()) return tun.error();
   d.tun = std::move(*tun);
   dataplane::InterfaceLayout layout;
   layout.mtu = mtu;
-  layout.addresses = config.interface.addresses;
-  for (const auto& p : config.peers) {
-    layout.routes.insert(layout.routes.end(), p.allowed_ips.begin(), p.allowed_ips.end());
-  }
-  auto skipped = dataplane::configure_interface(*d.tun, layout);
-  if (!skipped.ok()) return skipped.error();
-  for (const auto& r : *skipped) {
-    d.log("not installing default route " + r.to_string() +
-          " (route it yourself, e.g. with policy routing)");
-  }
+  layout.addresses = itf.addresses;  // routes: the planner's, below
+  if (auto s = dataplane::configure_interface(*d.tun, layout); !s.ok()) return s.error();
 
-  auto udp = runtime::UdpSocket::bind_any(config.interface.listen_port.value_or(0));
+  auto udp = runtime::UdpSocket::bind_any(itf.listen_port.value_or(0));
   if (!udp.ok()) return udp.error();
-  d.device = std::make_unique<wg::Device>(*dev_config, d.random);
+  d.ipv6_ok = udp->dual_stack();
+  for (auto& p : keyed.peers) {
+    if (!p.endpoint_host) continue;
+    auto resolved = resolve_endpoint_now(*p.endpoint_host, d.ipv6_ok);
+    if (!resolved.ok()) return resolved.error();
+    d.log("endpoint " + p.endpoint_host->host + " resolves to " + resolved->to_string());
+    p.endpoint = *resolved;
+    d.host_peers.push_back({p.public_key, *p.endpoint_host, false});
+  }
+  d.device = std::make_unique<wg::Device>(dev_config, d.random);
   d.core.emplace(*d.device);
   d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.core, *d.tun, std::move(*udp),
                                                  options.threads);
@@ -220,10 +367,45 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& config,
   d.uapi = std::move(*uapi);
 
   Status added = d.with_device(
-      [&](wg::Device& dev) { return add_configured_peers(dev, d.loop.clock().now(), config, d.settings); });
+      [&](wg::Device& dev) { return add_configured_peers(dev, d.loop.clock().now(), keyed, d.settings); });
   if (!added.ok()) return added.error();
 
+  if (!itf.dns_servers.empty()) {
+    auto dns = ResolvconfRegistration::add(d.tun->name(), itf.dns_servers, itf.dns_search,
+                                           d.log_fn());
+    if (!dns.ok()) return dns.error();
+    d.dns = std::move(*dns);
+  }
+
+  routing::PlanInput plan_input;
+  plan_input.table = itf.table;
+  for (const auto& p : keyed.peers) {
+    plan_input.allowed_ips.insert(plan_input.allowed_ips.end(), p.allowed_ips.begin(),
+                                  p.allowed_ips.end());
+  }
+  plan_input.interface_prefixes = connected_prefixes(itf.addresses);
+  plan_input.fwmark = d.settings.fwmark;
+  plan_input.table_in_use = dataplane::table_in_use_checker();
+  routing::RoutePlan plan = routing::plan_routes(plan_input);
+  if (plan.set_fwmark != 0) {
+    if (auto s = d.path->set_mark(plan.set_fwmark); !s.ok()) return s.error();
+    d.settings.fwmark = plan.set_fwmark;
+  }
+  auto installed = dataplane::InstalledRouting::install(d.tun->ifindex(), plan, d.log_fn());
+  if (!installed.ok()) return installed.error();
+  d.routing = std::move(*installed);
+  if (plan.policy_table != 0) {
+    d.log("full tunnel: default routes in table " + std::to_string(plan.policy_table) +
+          ", the tunnel's UDP marked " + std::to_string(d.settings.fwmark) +
+          " (rules: not fwmark " + std::to_string(d.settings.fwmark) + " lookup " +
+          std::to_string(plan.policy_table) + ", lookup main suppress_prefixlength 0)");
+  }
+
+  if (auto s = run_hooks(itf.post_up, d.tun->name(), d.log_fn()); !s.ok()) return s.error();
+  d.up = true;
+
   d.drop_log_timer.emplace(d.loop.io());
+  d.reresolve_timer.emplace(d.loop.io());
   d.log("interface " + d.tun->name() + " up (mtu " + std::to_string(mtu) + ", " +
         std::to_string(options.threads) + (options.threads == 1 ? " thread" : " threads") +
         "), UDP port " + std::to_string(d.settings.listen_port) + ", public key " +
@@ -237,8 +419,10 @@ Status Tunnel::run() {
   Impl& d = *impl_;
   if (auto s = d.path->start(); !s.ok()) return s;
   d.schedule_drop_log();
+  if (!d.host_peers.empty()) d.schedule_reresolve();
   d.loop.run();
   d.drop_log_timer->cancel();
+  d.reresolve_timer->cancel();
   d.log_drops();
   d.path->stop();
   return d.result;

@@ -20,6 +20,14 @@ struct TunnelSettings {
   std::string socket_dir = "/var/run/wireguard";   // UAPI socket: <dir>/<interface>.sock
   std::function<void(std::string_view)> log;       // one line per call; null = silent
   int threads = 1;  // 1: everything on the loop; 2: UDP receive path in its own thread
+  /// Run PreUp/PostUp/PreDown/PostDown (shell commands from the file). Without it a file with
+  /// hooks is refused: they are code, and weft runs none unless asked.
+  bool allow_hooks = false;
+  /// Where SaveConfig = true writes the running config back on exit (the file read).
+  std::string config_path;
+  /// wireguard-go's role under wg-quick: the config may be empty (no private key yet; `wg
+  /// setconf` brings it), the interface gets only its MTU and link state.
+  bool bare = false;
 };
 
 /// Interface-level counters of the driver itself (the core counts protocol drops).
@@ -30,15 +38,17 @@ struct TunnelCounters {
 
 class Tunnel {
  public:
-  /// Creates and configures the interface (TUN, MTU, addresses, link up, routes to the peers'
-  /// allowed IPs except default routes), binds UDP, opens the UAPI socket, adds the peers.
-  /// Errors: "config.invalid" (no private key, own key as a peer, threads not 1 or 2), any
-  /// runtime.* error of the OS boundary (see lib/runtime), e.g. "runtime.tun_open" when not
-  /// root.
+  /// Brings the tunnel up in wg-quick(8)'s order: PreUp hooks, the interface (TUN, MTU,
+  /// addresses, link up), UDP, the UAPI socket, the peers (host names resolved now), DNS
+  /// through resolvconf, the routes and full-tunnel policy rules (lib/routing), PostUp hooks.
+  /// A failure undoes what was done. Errors: "config.invalid" (no private key, own key as a
+  /// peer, threads not 1 or 2, hooks without allow_hooks), "tunnel.resolve",
+  /// "tunnel.no_resolvconf", "tunnel.resolvconf", "tunnel.hook", any runtime.* error of the
+  /// OS boundary (see lib/runtime), e.g. "runtime.tun_open" when not root.
   static Result<std::unique_ptr<Tunnel>> start(const TunnelConfig& config,
                                                const TunnelSettings& settings);
-  /// The interface, its addresses and routes disappear with the TUN descriptor, and the UAPI
-  /// socket file is unlinked.
+  /// Takes the tunnel down in wg-quick's order: PreDown hooks, SaveConfig, rules and routes,
+  /// the interface (with the TUN descriptor) and the UAPI socket file, DNS, PostDown hooks.
   ~Tunnel();
   Tunnel(const Tunnel&) = delete;
   Tunnel& operator=(const Tunnel&) = delete;
