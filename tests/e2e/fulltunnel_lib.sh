@@ -72,17 +72,17 @@ full_tunnel_client_config() {
   )
 }
 
-# routing_state NS: every rule and route of NS, both families, in a stable text form.
+# routing_state NS [SED-SCRIPT]: every rule and route of NS, both families, each list edited
+# by SED-SCRIPT (default: none) and sorted (the kernel lists routes in its trie's order, which
+# depends on addresses that differ between runs).
 routing_state() {
-  local ns=$1
-  {
-    echo "# ip -4 rule"
-    ip -n "$ns" -4 rule show
-    echo "# ip -6 rule"
-    ip -n "$ns" -6 rule show
-    echo "# ip -4 route show table all"
-    ip -n "$ns" -4 route show table all
-    echo "# ip -6 route show table all"
-    ip -n "$ns" -6 route show table all
-  }
+  local ns=$1 edit=${2:-}
+  echo "# ip -4 rule"
+  ip -n "$ns" -4 rule show | sed -E "$edit" | sort
+  echo "# ip -6 rule"
+  ip -n "$ns" -6 rule show | sed -E "$edit" | sort
+  echo "# ip -4 route show table all"
+  ip -n "$ns" -4 route show table all | sed -E "$edit" | sort
+  echo "# ip -6 route show table all"
+  ip -n "$ns" -6 route show table all | sed -E "$edit" | sort
 }
