@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -49,6 +50,18 @@ BOOST_AUTO_TEST_CASE(writes_resolvconf_input_like_wg_quick) {
   BOOST_TEST(resolvconf_input({a, b}, {"corp.example", "lan"}) ==
              "nameserver 10.0.0.53\nnameserver fd00::53\nsearch corp.example lan\n");
   BOOST_TEST(resolvconf_input({a}, {}) == "nameserver 10.0.0.53\n");
+}
+
+BOOST_AUTO_TEST_CASE(says_what_to_install_when_resolvconf_is_missing) {
+  const char* old_path = std::getenv("PATH");
+  std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", "/nonexistent-weft-test", 1);
+  auto r = ResolvconfRegistration::add("wgtest0", {*weft::util::IpAddress::parse("10.0.0.53")},
+                                       {}, nullptr);
+  ::setenv("PATH", saved.c_str(), 1);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().code == "tunnel.no_resolvconf");
+  BOOST_TEST(r.error().detail.find("openresolv") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(saved_config_puts_wg_quick_keys_before_showconf_and_parses_back) {
