@@ -1,5 +1,6 @@
 // `weft admin --state DIR ...`: the operator's commands, sent to a running `weft serve` over the
-// admin socket in its state directory. Tables for people, --json for tools (the server's answer
+// admin socket in its state directory, or with `--server URL --token-file FILE` over its HTTP
+// admin API (admin_remote.h). Tables for people, --json for tools (the server's answer
 // as it is). Exit codes: 0 done, 1 the server refused (or the policy is invalid), 2 usage or
 // connection error.
 #include <rapidjson/document.h>
@@ -16,6 +17,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "admin_remote.h"
 #include "commands.h"
 #include "runtime/bounded_read.h"
 #include "serve/admin_client.h"
@@ -110,6 +112,14 @@ std::string build_request(const AdminOptions& o, std::string* policy_text) {
   }
   if (o.all) {
     w.Key("all");
+    w.Bool(true);
+  }
+  if (!o.scope.empty()) {
+    w.Key("scope");
+    w.String(o.scope.c_str());
+  }
+  if (o.action == "set_expiry" && o.expiry == "never") {
+    w.Key("never");
     w.Bool(true);
   }
   if (!o.tags.empty()) {
@@ -217,25 +227,40 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
     std::cerr << "weft admin: key " << text_of(r, "id")
               << " created; it is shown only this once\n";
   } else if (what == "keys.list") {
-    std::vector<std::vector<std::string>> rows = {
-        {"ID", "USER", "REUSABLE", "EPHEMERAL", "TAGS", "EXPIRES", "USES", "REVOKED"}};
+    std::vector<std::vector<std::string>> rows = {{"ID", "USER", "REUSABLE", "EPHEMERAL", "TAGS",
+                                                   "CREATED", "LAST USED", "EXPIRES", "USES",
+                                                   "REVOKED"}};
     for (const auto& k : r["keys"].GetArray())
       rows.push_back({text_of(k, "id"), text_of(k, "user"), text_of(k, "reusable"),
-                      text_of(k, "ephemeral"), joined(k, "tags"), time_of(k, "expires"),
-                      text_of(k, "uses"), text_of(k, "revoked")});
+                      text_of(k, "ephemeral"), joined(k, "tags"), time_of(k, "created"),
+                      time_of(k, "last_used"), time_of(k, "expires"), text_of(k, "uses"),
+                      text_of(k, "revoked")});
+    print_table(rows);
+  } else if (what == "tokens.create") {
+    std::cout << text_of(r, "token") << "\n";  // the token alone: scripts capture it
+    std::cerr << "weft admin: token " << text_of(r, "id") << " (scope " << text_of(r, "scope")
+              << ") created, expires " << time_of(r, "expires")
+              << "; it is shown only this once\n";
+  } else if (what == "tokens.list") {
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "SCOPE", "CREATED", "LAST USED", "EXPIRES", "USES", "REVOKED"}};
+    for (const auto& t : r["tokens"].GetArray())
+      rows.push_back({text_of(t, "id"), text_of(t, "scope"), time_of(t, "created"),
+                      time_of(t, "last_used"), time_of(t, "expires"), text_of(t, "uses"),
+                      text_of(t, "revoked")});
     print_table(rows);
   } else if (what == "nodes.list") {
     std::vector<std::vector<std::string>> rows = {
-        {"ID", "HOSTNAME", "OWNER", "ADDRESSES", "STATE", "ONLINE", "RELAY", "LAST SEEN",
-         "EXPIRES"}};
+        {"ID", "HOSTNAME", "OWNER", "ADDRESSES", "STATE", "ONLINE", "RELAY", "CREATED",
+         "LAST SEEN", "EXPIRES"}};
     for (const auto& n : r["nodes"].GetArray()) {
       std::string owner = joined(n, "tags");
       if (owner.empty()) owner = text_of(n, "user");
       std::string relay = text_of(n, "home_region_code");
       if (relay.empty()) relay = text_of(n, "home_region") == "0" ? "-" : text_of(n, "home_region");
       rows.push_back({text_of(n, "id"), text_of(n, "hostname"), owner, joined(n, "addresses"),
-                      text_of(n, "state"), text_of(n, "online"), relay, time_of(n, "last_seen"),
-                      time_of(n, "key_expiry")});
+                      text_of(n, "state"), text_of(n, "online"), relay, time_of(n, "created"),
+                      time_of(n, "last_seen"), time_of(n, "key_expiry")});
     }
     print_table(rows);
   } else if (what == "policy.get") {
@@ -262,10 +287,16 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
 }  // namespace
 
 int run_admin(AdminOptions o) {
-  if (!o.expiry.empty()) {
+  if (o.state_dir.empty() && o.server.empty()) {
+    std::cerr << "weft admin: give --state DIR (the admin socket) or --server URL --token-file "
+                 "FILE (the HTTP admin API)\n";
+    return 2;
+  }
+  if (!o.expiry.empty() && !(o.action == "set_expiry" && o.expiry == "never")) {
     auto d = util::parse_duration(o.expiry, util::DurationDays::kAccepted);
     if (!d || d->count() <= 0) {
-      std::cerr << "weft admin: --expiry " << o.expiry << " is not a duration such as 90d or 12h\n";
+      std::cerr << "weft admin: " << o.expiry << " is not a duration such as 90d or 12h"
+                << (o.action == "set_expiry" ? " (or never)" : "") << "\n";
       return 2;
     }
     o.expiry_seconds =
@@ -286,7 +317,10 @@ int run_admin(AdminOptions o) {
     text = std::move(file->bytes);
     policy_text = &text;
   }
-  auto answer = serve::admin_call(o.state_dir + "/admin.sock", build_request(o, policy_text));
+  const std::string request = build_request(o, policy_text);
+  auto answer = o.server.empty()
+                    ? serve::admin_call(o.state_dir + "/admin.sock", request)
+                    : api_admin_call(o.server, o.token_file, o.ca_file, request);
   if (!answer) {
     std::cerr << "weft admin: " << answer.error().detail << "\n";
     return 2;

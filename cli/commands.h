@@ -70,7 +70,11 @@ int run_up(const UpOptions& options);
 
 /// One `weft admin` command: AREA ACTION plus the fields that action takes.
 struct AdminOptions {
-  std::string state_dir;
+  std::string state_dir;   // the admin socket's directory, or:
+  std::string server;      // --server URL: the HTTP admin API
+  std::string token_file;  // --token-file: the API token for --server
+  std::string ca_file;     // --ca-file: PEM CA file for an https --server
+  std::string scope;       // tokens create --scope
   bool json = false;
   std::string area;    // users | keys | nodes | policy
   std::string action;  // create | list | remove | revoke | approve | ...

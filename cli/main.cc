@@ -111,8 +111,21 @@ int main(int argc, char** argv) {
 
   weft::cli::AdminOptions admin;
   auto* admin_cmd = app.add_subcommand(
-      "admin", "Operate a running weft serve over its admin socket (--state DIR)");
-  admin_cmd->add_option("--state", admin.state_dir, "The server's state directory")->required();
+      "admin",
+      "Operate a running weft serve over its admin socket (--state DIR) or its HTTP admin API "
+      "(--server URL --token-file FILE)");
+  auto* admin_state =
+      admin_cmd->add_option("--state", admin.state_dir, "The server's state directory");
+  auto* admin_server = admin_cmd->add_option(
+      "--server", admin.server,
+      "The server's URL (https://HOST[:PORT]; http only to a loopback address): use its admin "
+      "API with an API token");
+  admin_cmd->add_option("--token-file", admin.token_file,
+                        "File holding the API token (weft admin tokens create)")
+      ->needs(admin_server);
+  admin_cmd->add_option("--ca-file", admin.ca_file, "PEM CA file for an https server")
+      ->needs(admin_server);
+  admin_state->excludes(admin_server);
   admin_cmd->add_flag("--json", admin.json, "Print the server's JSON answer");
   admin_cmd->require_subcommand(1);
   // Each leaf records its area and action when parsed.
@@ -151,9 +164,30 @@ int main(int argc, char** argv) {
   leaf(nodes, "nodes", "list", "List devices")
       ->add_flag("--all", admin.all, "Include removed devices");
   for (const char* action : {"approve", "expire", "rotate", "remove"})
-    leaf(nodes, "nodes", action, "Approve, expire, rotate the key of, or remove a device")
+    leaf(nodes, "nodes", action,
+         "Approve, expire (end its node key now), rotate the key of, or remove a device")
         ->add_option("id", admin.id, "Device id")
         ->required();
+  auto* set_expiry = nodes->add_subcommand(
+      "set-expiry", "When a device's node key expires: DUR from now (e.g. 30d), or never");
+  set_expiry->callback([&admin] {
+    admin.area = "nodes";
+    admin.action = "set_expiry";
+  });
+  set_expiry->add_option("id", admin.id, "Device id")->required();
+  set_expiry->add_option("expiry", admin.expiry, "A duration (180d, 12h) or never")->required();
+  auto* tokens = admin_cmd->add_subcommand("tokens", "API tokens for the HTTP admin API");
+  tokens->require_subcommand(1);
+  auto* tokens_create =
+      leaf(tokens, "tokens", "create", "Create a token; prints the token alone on stdout");
+  tokens_create->add_option("--expiry", admin.expiry, "Token lifetime (default 90d, at most 365d)");
+  tokens_create->add_option("--scope", admin.scope,
+                            "policy (the policy, the tailnet export), nodes (the devices) or "
+                            "all (default)");
+  leaf(tokens, "tokens", "list", "List tokens (never their secrets)");
+  leaf(tokens, "tokens", "revoke", "Revoke a token")
+      ->add_option("id", admin.id, "Token id")
+      ->required();
   auto* policy = admin_cmd->add_subcommand("policy", "The access policy in force");
   policy->require_subcommand(1);
   leaf(policy, "policy", "get", "Print the policy in force");

@@ -112,7 +112,8 @@ Error ApiTokenCheck::error() const {
                                                     "create");
     case ApiTokenRefusal::kScope:
       return make_error(refusal_code(*refusal),
-                        name + " has scope " + scope_name(scope) + ", which does not cover this");
+                        name + " has scope " + scope_name(scope) + ", which does not cover " +
+                            (op.empty() ? std::string("this") : op));
   }
   return make_error("api_token.unknown", "no such API token");
 }
@@ -151,6 +152,7 @@ Result<CreatedApiToken> ApiTokens::create(ApiScope scope, std::optional<core::Du
 ApiTokenCheck ApiTokens::check(std::string_view presented, std::string_view op,
                                core::WallTime now) const {
   ApiTokenCheck out;
+  out.op = std::string(op.substr(0, 64));
   auto parsed = parse_secret_text(kApiTokenPrefix, presented);
   if (!parsed) {
     out.refusal = ApiTokenRefusal::kMalformed;

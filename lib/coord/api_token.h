@@ -84,6 +84,8 @@ struct ApiTokenCheck {
   ApiScope scope = ApiScope::kPolicy;
   /// The expiry of the token found (for the message of kExpired).
   core::WallTime expires{};
+  /// The operation asked for (for the message of kScope).
+  std::string op;
 
   bool ok() const { return !refusal.has_value(); }
   explicit operator bool() const { return ok(); }

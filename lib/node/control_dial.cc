@@ -101,10 +101,10 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
  public:
   DialOp(std::shared_ptr<const DialerShared> shared,
          std::shared_ptr<StreamPump<Stream>> pump, std::function<void(DialResult)> done,
-         std::string get_path)
+         std::optional<HttpCall> call)
       : shared_(std::move(shared)),
         pump_(std::move(pump)),
-        get_path_(std::move(get_path)),
+        call_(std::move(call)),
         timer_(shared_->io),
         done_(std::move(done)) {}
 
@@ -174,15 +174,20 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
   }
 
   void send_request() {
-    request_.method(get_path_.empty() ? (relay() ? http::verb::get : http::verb::post) : http::verb::get);
-    request_.target(!get_path_.empty() ? get_path_
-                    : relay()      ? std::string(control::kRelayPath)
-                                   : std::string(control::kControlPath));
+    if (call_) {
+      request_.method_string(call_->method);
+      request_.target(call_->target);
+    } else {
+      request_.method(relay() ? http::verb::get : http::verb::post);
+      request_.target(relay() ? std::string(control::kRelayPath) : std::string(control::kControlPath));
+    }
     request_.version(11);
     request_.set(http::field::host, shared_->url.authority());
     request_.set(http::field::user_agent, "weft");
-    if (!get_path_.empty()) {
+    if (call_) {
       request_.set(http::field::connection, "close");
+      for (const auto& [name, value] : call_->headers) request_.set(name, value);
+      request_.body() = call_->body;
     } else {
       request_.set(http::field::connection, "Upgrade");
       request_.set(http::field::upgrade, token());
@@ -220,7 +225,7 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
     const auto& res = parser_->get();
     DialResult result;
     result.http_status = res.result_int();
-    if (!get_path_.empty() && res.result() == http::status::ok) {
+    if (call_ && (res.result() == http::status::ok || call_->any_status)) {
       // The answer is the body; the connection has no further use.
       result.http_body = res.body();
       pump_->close();
@@ -307,10 +312,10 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
     return relay() ? control::kRelayUpgradeToken : control::kUpgradeToken;
   }
 
-  std::string get_path_;  // a plain GET of this path instead of the upgrade
+  std::optional<HttpCall> call_;  // a plain request instead of the upgrade
   asio::steady_timer timer_;
   std::function<void(DialResult)> done_;
-  http::request<http::empty_body> request_;
+  http::request<http::string_body> request_;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
   bool finished_ = false;
@@ -356,19 +361,20 @@ ControlDialer::~ControlDialer() = default;
 
 const util::ServerUrl& ControlDialer::url() const { return shared_->url; }
 
-void ControlDialer::dial(std::function<void(DialResult)> done) { start(std::move(done), {}); }
+void ControlDialer::dial(std::function<void(DialResult)> done) {
+  start(std::move(done), std::nullopt);
+}
 
-void ControlDialer::start(std::function<void(DialResult)> done, std::string get_path) {
+void ControlDialer::start(std::function<void(DialResult)> done, std::optional<HttpCall> call) {
   const DialOptions& options = shared_->options;
   if (shared_->tls) {
     auto pump = std::make_shared<StreamPump<TlsStream>>(options.pump, TcpStream(shared_->io),
                                                         *shared_->tls);
     pump->keep_alive(shared_->tls);
-    std::make_shared<DialOp<TlsStream>>(shared_, std::move(pump), std::move(done), get_path)
-        ->run();
+    std::make_shared<DialOp<TlsStream>>(shared_, std::move(pump), std::move(done), call)->run();
   } else {
     auto pump = std::make_shared<StreamPump<TcpStream>>(options.pump, shared_->io);
-    std::make_shared<DialOp<TcpStream>>(shared_, std::move(pump), std::move(done), get_path)
+    std::make_shared<DialOp<TcpStream>>(shared_, std::move(pump), std::move(done), std::move(call))
         ->run();
   }
 }
@@ -389,7 +395,7 @@ void ControlDialer::fetch_key(std::function<void(Result<core::MachinePublicKey>)
         }
         done(core::MachinePublicKey(*key));
       },
-      control::kKeyPath);
+      HttpCall{"GET", control::kKeyPath, {}, {}, false});
 }
 
 void ControlDialer::get(std::string path, std::function<void(Result<std::string>)> done) {
@@ -401,7 +407,19 @@ void ControlDialer::get(std::string path, std::function<void(Result<std::string>
         }
         done(std::move(r.http_body));
       },
-      std::move(path));
+      HttpCall{"GET", std::move(path), {}, {}, false});
+}
+
+void ControlDialer::request(HttpCall call, std::function<void(Result<HttpReply>)> done) {
+  start(
+      [done = std::move(done)](DialResult r) {
+        if (!r.error.code.empty()) {
+          done(std::move(r.error));
+          return;
+        }
+        done(HttpReply{r.http_status, std::move(r.http_body)});
+      },
+      std::move(call));
 }
 
 }  // namespace weft::node

@@ -10,6 +10,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "control/frame.h"
 #include "core/key.h"
@@ -71,6 +74,21 @@ struct DialResult {
   bool ok() const { return stream != nullptr; }
 };
 
+/// A plain HTTP request on a connection of its own (ControlDialer::request).
+struct HttpCall {
+  std::string method = "GET";
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  /// Hand back the answer whatever its status (else only a 200 is an answer).
+  bool any_status = false;
+};
+
+struct HttpReply {
+  unsigned status = 0;
+  std::string body;
+};
+
 struct DialerShared;  // control_dial.cc
 
 /// Dials one server, as often as asked (reconnections, or a load program's thousands of
@@ -98,11 +116,15 @@ class ControlDialer {
   /// `done` is called once, from the io_context. Errors: the dial's codes; "dial.refused" (an
   /// answer other than 200).
   void get(std::string path, std::function<void(Result<std::string>)> done);
+  /// Any plain request (the admin API's, `weft admin --server`), with the server's URL and TLS
+  /// trust. `done` is called once, from the io_context. Errors: the dial's codes;
+  /// "dial.refused" (an answer other than 200, unless call.any_status).
+  void request(HttpCall call, std::function<void(Result<HttpReply>)> done);
 
  private:
   explicit ControlDialer(std::shared_ptr<const DialerShared> shared);
-  /// An upgrade when `get_path` is empty, else a plain GET of it.
-  void start(std::function<void(DialResult)> done, std::string get_path);
+  /// An upgrade when `call` is empty, else that plain request.
+  void start(std::function<void(DialResult)> done, std::optional<HttpCall> call);
   std::shared_ptr<const DialerShared> shared_;  // also held by dials in flight
 };
 

@@ -14,6 +14,7 @@
 #include "coord/netmap.h"
 #include "coord/policy_outcome.h"
 #include "coord/registry.h"
+#include "coord/secret_text.h"
 #include "core/key_text.h"
 
 namespace weft::serve {
@@ -23,6 +24,14 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 int64_t unix_seconds(core::WallTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// Seconds since the epoch, or null for never / not yet.
+void write_time(Writer& w, const std::optional<core::WallTime>& t) {
+  if (t)
+    w.Int64(unix_seconds(*t));
+  else
+    w.Null();
 }
 
 std::string error_json(const std::string& code, const std::string& message) {
@@ -72,6 +81,17 @@ std::optional<uint64_t> uint_field(const rapidjson::Value& v, const char* name) 
   auto it = v.FindMember(name);
   if (it == v.MemberEnd() || !it->value.IsUint64()) return std::nullopt;
   return it->value.GetUint64();
+}
+
+// A lifetime in seconds from the request, clamped before the conversion to nanoseconds (which
+// overflows past 292 years); anything over `limit` is refused by the callee with its message.
+template <class Rep, class Period>
+std::optional<core::Duration> seconds_field(const rapidjson::Value& req,
+                                            std::chrono::duration<Rep, Period> limit) {
+  auto s = uint_field(req, "expiry_seconds");
+  if (!s) return std::nullopt;
+  const auto max = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(limit).count());
+  return std::chrono::seconds(static_cast<int64_t>(std::min(*s, max + 1)));
 }
 
 void write_user(Writer& w, const coord::User& u) {
@@ -154,10 +174,7 @@ void write_device(Writer& w, const coord::Registry& r, const coord::Device& d,
   w.Key("last_seen");
   w.Int64(unix_seconds(d.last_seen));
   w.Key("key_expiry");
-  if (d.key_expiry)
-    w.Int64(unix_seconds(*d.key_expiry));
-  else
-    w.Null();
+  write_time(w, d.key_expiry);
   w.Key("policy_version");
   w.Uint64(d.policy_version);
   w.EndObject();
@@ -213,13 +230,7 @@ std::string keys_create(coord::Coordinator& c, const rapidjson::Value& req, core
   coord::AuthKeyRequest r;
   r.reusable = bool_field(req, "reusable");
   r.ephemeral = bool_field(req, "ephemeral");
-  if (auto s = uint_field(req, "expiry_seconds")) {
-    // Clamped before the conversion to nanoseconds, which overflows past 292 years; anything
-    // over the limit is refused by AuthKeys::create with its own message.
-    const auto limit = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(coord::kMaxAuthKeyExpiry).count());
-    r.expiry = std::chrono::seconds(static_cast<int64_t>(std::min(*s, limit + 1)));
-  }
+  r.expiry = seconds_field(req, coord::kMaxAuthKeyExpiry);
   auto tags = req.FindMember("tags");
   if (tags != req.MemberEnd() && tags->value.IsArray())
     for (const auto& t : tags->value.GetArray())
@@ -258,6 +269,8 @@ std::string keys_list(const coord::Coordinator& c) {
       w.Int64(unix_seconds(k.expires));
       w.Key("uses");
       w.Uint64(k.uses);
+      w.Key("last_used");
+      write_time(w, k.last_used);
       w.Key("revoked");
       w.Bool(k.revoked);
       w.EndObject();
@@ -314,24 +327,61 @@ std::string tailnet_export(const coord::Coordinator& c) {
 }
 
 std::optional<coord::AuthKeyId> parse_key_id(const std::string& text) {
-  if (text.size() != 2 * coord::kAuthKeyIdBytes) return std::nullopt;
   coord::AuthKeyId id;
-  for (std::size_t i = 0; i < coord::kAuthKeyIdBytes; ++i) {
-    unsigned v = 0;
-    for (std::size_t j = 0; j < 2; ++j) {
-      const char ch = text[2 * i + j];
-      unsigned nib;
-      if (ch >= '0' && ch <= '9')
-        nib = static_cast<unsigned>(ch - '0');
-      else if (ch >= 'a' && ch <= 'f')
-        nib = static_cast<unsigned>(ch - 'a' + 10);
-      else
-        return std::nullopt;
-      v = v * 16 + nib;
-    }
-    id.bytes[i] = static_cast<uint8_t>(v);
-  }
+  if (!coord::parse_lower_hex(text, id.bytes.data(), id.bytes.size())) return std::nullopt;
   return id;
+}
+
+std::string tokens_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
+                      core::Now now, core::Random& rng) {
+  if (op == "tokens.create") {
+    const std::string name = string_field(req, "scope").value_or("all");
+    auto scope = coord::parse_scope(name);
+    if (!scope)
+      return error_json("admin.request", "unknown scope \"" + name + "\" (policy, nodes, all)");
+    auto created = c.create_api_token(*scope, seconds_field(req, coord::kMaxApiTokenExpiry), now, rng);
+    if (!created) return error_json(created.error());
+    const coord::StoredApiToken& t = *c.api_tokens().find(created->id);
+    return ok_json([&](Writer& w) {
+      w.Key("token");
+      w.String(created->text.c_str());
+      w.Key("id");
+      w.String(created->id.to_string().c_str());
+      w.Key("scope");
+      w.String(coord::scope_name(t.scope));
+      w.Key("expires");
+      w.Int64(unix_seconds(t.expires));
+    });
+  }
+  if (op == "tokens.revoke") {
+    auto text = string_field(req, "id");
+    auto id = text ? coord::ApiTokenId::parse(*text) : std::nullopt;
+    if (!id) return error_json("admin.request", "tokens revoke needs a token id (16 hex digits)");
+    return status_json(c.revoke_api_token(*id, now));
+  }
+  return ok_json([&](Writer& w) {
+    w.Key("tokens");
+    w.StartArray();
+    for (const auto& [id, t] : c.api_tokens().tokens()) {
+      w.StartObject();
+      w.Key("id");
+      w.String(id.to_string().c_str());
+      w.Key("scope");
+      w.String(coord::scope_name(t.scope));
+      w.Key("created");
+      w.Int64(unix_seconds(t.created));
+      w.Key("expires");
+      w.Int64(unix_seconds(t.expires));
+      w.Key("last_used");
+      write_time(w, t.last_used);
+      w.Key("uses");
+      w.Uint64(t.uses);
+      w.Key("revoked");
+      w.Bool(t.revoked);
+      w.EndObject();
+    }
+    w.EndArray();
+  });
 }
 
 std::string policy_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
@@ -371,6 +421,10 @@ std::string policy_op(coord::Coordinator& c, const std::string& op, const rapidj
 }
 
 }  // namespace
+
+std::string admin_error(std::string_view code, std::string_view message) {
+  return error_json(std::string(code), std::string(message));
+}
 
 std::string handle_admin_request(coord::Coordinator& c, std::string_view request, core::Now now,
                                  core::Random& rng) {
@@ -437,6 +491,18 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
   if (op == "nodes.approve" || op == "nodes.expire" || op == "nodes.rotate" ||
       op == "nodes.remove")
     return device_op(c, op, req, now);
+  if (op == "nodes.set_expiry") {
+    auto id = uint_field(req, "id");
+    if (!id) return error_json("admin.request", "nodes set-expiry needs a numeric \"id\"");
+    if (bool_field(req, "never"))
+      return status_json(c.set_key_expiry(coord::DeviceId{*id}, std::nullopt, now));
+    auto after = seconds_field(req, std::chrono::hours(24 * 365 * 100));
+    if (!after || *after <= core::Duration::zero())
+      return error_json("admin.request",
+                        "nodes set-expiry needs \"expiry_seconds\" (positive) or \"never\": true");
+    return status_json(c.set_key_expiry(coord::DeviceId{*id}, after, now));
+  }
+  if (op.rfind("tokens.", 0) == 0) return tokens_op(c, op, req, now, rng);
   if (op == "nodes.tag") {
     auto id = uint_field(req, "id");
     auto tags = req.FindMember("tags");

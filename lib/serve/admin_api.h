@@ -18,4 +18,7 @@ namespace weft::serve {
 std::string handle_admin_request(coord::Coordinator& coordinator, std::string_view request,
                                  core::Now now, core::Random& rng);
 
+/// The answer of a refusal in that shape: {"ok": false, "error": {"code": ..., "message": ...}}.
+std::string admin_error(std::string_view code, std::string_view message);
+
 }  // namespace weft::serve

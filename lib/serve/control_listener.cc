@@ -79,6 +79,25 @@ bool has_token(std::string_view value, std::string_view token) {
 
 using ExtraFields = std::initializer_list<std::pair<http::field, std::string_view>>;
 
+std::vector<uint8_t> to_bytes(const http::response<http::string_body>& res) {
+  std::ostringstream out;
+  out << res;
+  std::string text = out.str();
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
+
+// A route's answer (http_route.h), closing the connection after it.
+std::vector<uint8_t> render(const HttpAnswer& a) {
+  http::response<http::string_body> res{static_cast<http::status>(a.status), 11};
+  res.set(http::field::server, "weft");
+  for (const auto& [name, value] : a.headers) res.set(name, value);
+  res.set(http::field::content_type, a.content_type);
+  res.keep_alive(false);
+  res.body() = a.body;
+  res.prepare_payload();
+  return to_bytes(res);
+}
+
 std::vector<uint8_t> render(http::status status, std::string_view body, ExtraFields extra = {},
                             std::string_view upgrade_token = kUpgradeToken) {
   http::response<http::string_body> res{status, 11};
@@ -93,10 +112,7 @@ std::vector<uint8_t> render(http::status status, std::string_view body, ExtraFie
     res.body() = std::string(body);
     res.prepare_payload();
   }
-  std::ostringstream out;
-  out << res;
-  std::string text = out.str();
-  return std::vector<uint8_t>(text.begin(), text.end());
+  return to_bytes(res);
 }
 
 std::string speaks() {
@@ -221,9 +237,68 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(l->config.max_header_bytes));
+    http::async_read_header(pump_->stream(), buffer_, *parser_,
+                            [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                              std::size_t) { self->on_header(ec); });
+  }
+
+  // The header is in: a plain route (http_route.h) reads a body; every other path reads the
+  // rest of the request as before (a body there is malformed).
+  void on_header(const boost::system::error_code& ec) {
+    auto l = listener_.lock();
+    if (!l || l->stopped) return;
+    if (ec) {
+      on_request(ec);
+      return;
+    }
+    const auto& target = parser_->get().target();
+    const std::string_view path(target.data(), target.size());
+    for (const HttpRoute& r : l->config.routes) {
+      if (path.substr(0, r.prefix.size()) != r.prefix) continue;
+      route_ = &r;
+      body_parser_.emplace(std::move(*parser_));
+      body_parser_->body_limit(r.max_body);
+      http::async_read(pump_->stream(), buffer_, *body_parser_,
+                       [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                         std::size_t) { self->on_body(ec); });
+      return;
+    }
     http::async_read(pump_->stream(), buffer_, *parser_,
                      [self = this->shared_from_this()](const boost::system::error_code& ec,
                                                        std::size_t) { self->on_request(ec); });
+  }
+
+  void on_body(const boost::system::error_code& ec) {
+    auto l = listener_.lock();
+    if (!l || l->stopped) return;
+    if (ec == http::error::body_limit) {
+      ++l->counters.body_too_large;
+      answer(*l, http::status::payload_too_large,
+             "request body larger than " + std::to_string(route_->max_body) + " bytes\n");
+      return;
+    }
+    if (ec) {
+      on_request(ec);
+      return;
+    }
+    auto& req = body_parser_->get();
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    for (const auto& f : req) r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    r.body = std::move(req.body());
+    boost::system::error_code ignored;
+    const auto peer = pump_->socket().remote_endpoint(ignored).address();
+    if (peer.is_v4()) {
+      r.peer = util::IpAddress::v4(peer.to_v4().to_bytes());
+    } else {
+      r.peer = util::IpAddress::v6(peer.to_v6().to_bytes());
+    }
+    r.tls = std::is_same_v<Stream, TlsStream>;
+    ++l->counters.routed;
+    const HttpAnswer a = route_->handler(r);
+    beast::get_lowest_layer(pump_->stream()).expires_after(l->config.pump.linger);
+    pump_->send(render(a), /*close_after=*/true);
   }
 
   void on_request(const boost::system::error_code& ec) {
@@ -394,6 +469,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool refusing_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
+  std::optional<http::request_parser<http::string_body>> body_parser_;  // a plain route's
+  const HttpRoute* route_ = nullptr;
 };
 
 }  // namespace

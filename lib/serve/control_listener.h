@@ -15,6 +15,7 @@
 
 #include "core/bytes.h"
 #include "core/path.h"
+#include "serve/http_route.h"
 #include "stream/byte_pump.h"
 #include "util/result.h"
 
@@ -65,6 +66,8 @@ struct ControlListenerConfig {
   std::string server_key;
   /// Limits of each upgraded connection (queue of unwritten bytes, TLS read buffer, linger).
   stream::PumpLimits pump;
+  /// Plain HTTP routes by path prefix, tried in order before the fixed paths (http_route.h).
+  std::vector<HttpRoute> routes;
 };
 
 /// Every refusal and ending, counted. Never reset.
@@ -80,6 +83,8 @@ struct ControlListenerCounters {
   uint64_t not_found = 0;              // 404
   uint64_t malformed = 0;              // 400: not HTTP/1.1, or a body
   uint64_t header_too_large = 0;       // 431
+  uint64_t body_too_large = 0;         // 413: a route's body beyond its max_body
+  uint64_t routed = 0;                 // requests handed to a plain route
   uint64_t request_timeouts = 0;       // closed without an answer
   uint64_t tls_handshake_failures = 0;
   uint64_t accept_errors = 0;          // e.g. out of descriptors; accepting resumes shortly

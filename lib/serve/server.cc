@@ -34,6 +34,8 @@
 #include "runtime/system_random.h"
 #include "serve/admin_api.h"
 #include "serve/admin_socket.h"
+#include "serve/api_http.h"
+#include "serve/api_routes.h"
 #include "serve/control_listener.h"
 #include "serve/state_dir.h"
 #include "serve/state_store.h"
@@ -168,14 +170,17 @@ struct Server::State final : ConnectionSink, relayserver::Verifier {
     after_call();
   }
 
-  // After every call into the core: hand its bytes to the listener, re-arm the one timer, and
-  // stop when the store failed (the core's memory is ahead of the disk).
+  // After every call into the core: hand its bytes to the listener, write its log lines,
+  // re-arm the one timer, and stop when the store failed (the core's memory is ahead of the
+  // disk).
   void after_call() {
     coord::Transmit t;
     while (coordinator->poll_transmit(t)) {
       if (listener) listener->send(t.connection.value, std::move(t.bytes), t.close);
       t.bytes.clear();
     }
+    for (std::string line; coordinator->poll_log(line);) log << "weft serve: " << line << "\n";
+    log.flush();
     if (!coordinator->healthy() && !stopped_unhealthy) {
       stopped_unhealthy = true;
       log << "weft serve: a write to the state database failed; stopping so that a restart "
@@ -289,6 +294,15 @@ Result<std::unique_ptr<Server>> Server::start(dataplane::Loop& loop,
     s->relay_route.attach(*s->relay);
   }
   ControlListenerConfig lc;
+  // The HTTP admin API (docs/identity.md, "Admin API"): requests reach the coordinator only
+  // once the loop runs, after it exists.
+  lc.routes.push_back({std::string(kApiPrefix), kMaxApiBody, [raw = s.get()](const HttpRequest& r) {
+                         ApiOutcome out =
+                             handle_api_request(*raw->coordinator, r, raw->clock.now(), raw->rng);
+                         if (!out.log.empty()) raw->log << "weft serve: " << out.log << "\n";
+                         raw->after_call();
+                         return out.answer;
+                       }});
   lc.listen = options.listen;
   lc.server_key = s->public_key;
   if (!options.tls_cert_file.empty()) {
