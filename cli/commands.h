@@ -54,12 +54,21 @@ struct ServeCliOptions {
   std::string relay_map;          // --relay-map FILE; empty: none
   bool no_embedded_relay = false;
   uint16_t stun_port = 3478;      // --stun-port; 0: no STUN beside the embedded relay
+  // Login through an OpenID Connect provider (docs/identity.md); empty issuer: none.
+  std::string oidc_issuer;
+  std::string oidc_client_id;
+  std::string oidc_client_secret_file;
+  std::vector<std::string> oidc_allowed_domains;
+  std::vector<std::string> oidc_allowed_users;
+  std::vector<std::string> oidc_allowed_groups;
+  std::string oidc_ca_file;
 };
 int run_serve(const ServeCliOptions& options);
 
 struct UpOptions {
   std::string server;     // --server URL; empty: the one DIR is registered with
   std::string auth_key;   // --authkey KEY; only for the first registration
+  bool force_reauth = false;  // --force-reauth: log in again, keeping the device
   std::string state_dir;  // --state DIR; empty: /var/lib/weft
   std::string hostname;   // empty: this machine's host name
   std::string interface;  // --interface / --tun NAME; empty: weft0

@@ -95,6 +95,23 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--stun-port", serve.stun_port,
                         "UDP port of the STUN server beside the embedded relay (default 3478; "
                         "0: none)");
+  serve_cmd->add_option("--oidc-issuer", serve.oidc_issuer,
+                        "OpenID Connect issuer URL: nodes without an auth key log in there "
+                        "(needs --server-url)");
+  serve_cmd->add_option("--oidc-client-id", serve.oidc_client_id, "OIDC client id");
+  serve_cmd->add_option("--oidc-client-secret-file", serve.oidc_client_secret_file,
+                        "File holding the OIDC client secret");
+  serve_cmd->add_option("--oidc-allowed-domains", serve.oidc_allowed_domains,
+                        "Admit only verified e-mails of these domains (comma-separated)")
+      ->delimiter(',');
+  serve_cmd->add_option("--oidc-allowed-users", serve.oidc_allowed_users,
+                        "Admit these e-mail addresses (comma-separated)")
+      ->delimiter(',');
+  serve_cmd->add_option("--oidc-allowed-groups", serve.oidc_allowed_groups,
+                        "Admit members of these provider groups (comma-separated)")
+      ->delimiter(',');
+  serve_cmd->add_option("--oidc-ca-file", serve.oidc_ca_file,
+                        "PEM CA file for an https issuer (default: the system's roots)");
 
   weft::cli::UpOptions up;
   auto* up_cmd = app.add_subcommand(
@@ -102,7 +119,11 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--server", up.server,
                      "Coordination server URL (http[s]://HOST[:PORT]); default: the one --state "
                      "is registered with");
-  up_cmd->add_option("--authkey", up.auth_key, "Pre-auth key (first registration only)");
+  up_cmd->add_option("--authkey", up.auth_key,
+                     "Pre-auth key (first registration only); without one, a server with an "
+                     "identity provider prints a login link");
+  up_cmd->add_flag("--force-reauth", up.force_reauth,
+                   "Log in at the identity provider again, keeping this device and its addresses");
   up_cmd->add_option("--state", up.state_dir, "State directory (default /var/lib/weft)");
   up_cmd->add_option("--hostname", up.hostname, "Name to request (default: the host name)");
   up_cmd->add_option("--interface,--tun", up.interface, "TUN interface name (default weft0)");

@@ -2,7 +2,9 @@
 // Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the policy file is invalid or the store failed
 // while running, 2 usage or setup error.
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <optional>
 #include <string>
 
@@ -59,6 +61,31 @@ int run_serve(const ServeCliOptions& options) {
   o.relay_map_file = options.relay_map;
   o.embedded_relay = !options.no_embedded_relay;
   o.stun_port = options.stun_port;
+  if (!options.oidc_issuer.empty()) {
+    if (options.oidc_client_id.empty() || options.oidc_client_secret_file.empty()) {
+      std::cerr << "weft serve: --oidc-issuer needs --oidc-client-id and "
+                   "--oidc-client-secret-file\n";
+      return 2;
+    }
+    std::ifstream f(options.oidc_client_secret_file);
+    std::stringstream secret;
+    secret << f.rdbuf();
+    std::string text = secret.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (!f || text.empty()) {
+      std::cerr << "weft serve: cannot read the OIDC client secret from "
+                << options.oidc_client_secret_file << "\n";
+      return 2;
+    }
+    serve::OidcLoginConfig oc;
+    oc.settings.issuer = options.oidc_issuer;
+    oc.settings.client_id = options.oidc_client_id;
+    oc.settings.client_secret = std::move(text);
+    oc.settings.allowed = {options.oidc_allowed_domains, options.oidc_allowed_users,
+                           options.oidc_allowed_groups};
+    oc.ca_file = options.oidc_ca_file;
+    o.oidc = std::move(oc);
+  }
 
   dataplane::Loop loop;
   boost::asio::io_context& io = loop.io();

@@ -1,4 +1,4 @@
-// `weft up --server URL --authkey KEY --state DIR [--hostname NAME] [--interface NAME]
+// `weft up --server URL [--authkey KEY | --force-reauth] --state DIR [--hostname NAME] [--interface NAME]
 // [--port P]`: the node agent in the foreground (docs/operations.md, "Running a node").
 // Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the node failed while running, 2 setup errors
 // (state directory, server, not root, name or port taken).
@@ -19,6 +19,7 @@ int run_up(const UpOptions& options) {
   settings.server_url = options.server;
   settings.ca_file = options.ca_file;
   settings.auth_key = options.auth_key;
+  settings.force_reauth = options.force_reauth;
   settings.hostname = options.hostname;
   if (!options.interface.empty()) settings.interface_name = options.interface;
   settings.port = options.port;

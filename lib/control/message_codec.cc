@@ -133,6 +133,7 @@ void put(Writer& w, const RegisterRequest& m) {
   w.string(m.hostinfo.client_version);
   put(w, m.hostinfo.advertised_routes);
   w.boolean(m.ephemeral_hint);
+  w.boolean(m.force_reauth);
 }
 
 void put(Writer& w, const MapRequest& m) {
@@ -156,6 +157,7 @@ void put(Writer& w, const RegisterResponse& m) {
   w.string(m.error_code);
   w.string(m.error_message);
   put(w, m.key_expiry);
+  w.string(m.auth_url);
 }
 
 void put(Writer& w, const MapResponse& m) {
@@ -398,6 +400,7 @@ void get(Reader& r, RegisterRequest& m) {
   r.string(m.hostinfo.client_version, kMaxNameBytes, "hostinfo.client_version");
   get_list(r, m.hostinfo.advertised_routes, kMaxRoutes, "hostinfo.advertised_routes");
   r.boolean(m.ephemeral_hint, "register.ephemeral_hint");
+  r.boolean(m.force_reauth, "register.force_reauth");
 }
 
 void get(Reader& r, MapRequest& m) {
@@ -420,7 +423,7 @@ void get(Reader& r, RegisterResponse& m) {
   uint8_t status = 0;
   if (r.u8(status, "register_response.status")) {
     if (status < static_cast<uint8_t>(RegisterStatus::kAuthorized) ||
-        status > static_cast<uint8_t>(RegisterStatus::kRefused))
+        status > static_cast<uint8_t>(RegisterStatus::kNeedsLogin))
       r.fail(ReadFailure::kBadValue, "register_response.status", at);
     m.status = static_cast<RegisterStatus>(status);
   }
@@ -428,6 +431,7 @@ void get(Reader& r, RegisterResponse& m) {
   r.string(m.error_code, kMaxNameBytes, "register_response.error_code");
   r.string(m.error_message, kMaxErrorBytes, "register_response.error_message");
   get_optional(r, m.key_expiry, "register_response.key_expiry");
+  r.string(m.auth_url, kMaxUrlBytes, "register_response.auth_url");
 }
 
 void get(Reader& r, MapResponse& m) {

@@ -29,8 +29,13 @@ namespace weft::control {
 ///                  relay and STUN ports, TLS), MapDelta::relays; VerifyNodeRequest/Response
 ///                  (a relay asks whether a node key belongs to the tailnet). The layout of
 ///                  RelayRegion changed, so version 1 is no longer accepted.
-inline constexpr uint32_t kCapabilityVersion = 2;
-inline constexpr uint32_t kMinCapabilityVersion = 2;
+///   3  2026-12-03  interactive login (docs/identity.md): RegisterRequest::force_reauth,
+///                  RegisterStatus::kNeedsLogin with RegisterResponse::auth_url (the node waits
+///                  on the connection until the login ends, as under kPendingApproval). The
+///                  layouts of RegisterRequest and RegisterResponse changed, so version 2 is no
+///                  longer accepted.
+inline constexpr uint32_t kCapabilityVersion = 3;
+inline constexpr uint32_t kMinCapabilityVersion = 3;
 
 /// Limits every decoder enforces (untrusted input): a larger value is malformed.
 inline constexpr std::size_t kMaxHostnameBytes = 63;   // one DNS label
@@ -42,6 +47,7 @@ inline constexpr std::size_t kMaxRelayRegions = 256;
 inline constexpr std::size_t kMaxRelayNodesPerRegion = 16;
 inline constexpr std::size_t kMaxAuthKeyBytes = 128;
 inline constexpr std::size_t kMaxErrorBytes = 1024;
+inline constexpr std::size_t kMaxUrlBytes = 2048;
 /// A whole message after reassembly (a full map of 10,000 peers is about 2 MiB).
 inline constexpr std::size_t kMaxMessageBytes = 16u << 20;
 
@@ -73,6 +79,9 @@ struct RegisterRequest {
   std::string auth_key;  // empty when the machine is already registered and not expired
   Hostinfo hostinfo;
   bool ephemeral_hint = false;  // reserved: the key decides; ignored by version 1 servers
+  /// Log in again at the identity provider even though the machine is registered (`weft up
+  /// --force-reauth`): the device keeps its id and addresses. Needs a server with a login.
+  bool force_reauth = false;
 };
 
 /// Opens the map stream (after RegisterResponse{kAuthorized}): a full MapResponse follows, then
@@ -107,6 +116,9 @@ enum class RegisterStatus : uint8_t {
   kAuthorized = 1,
   kPendingApproval = 2,  // --require-approval: the node waits on this connection
   kRefused = 3,          // see `error_code` / `error_message`
+  /// No auth key and the server has an identity provider: a person opens `auth_url`. The node
+  /// waits on this connection for a further RegisterResponse (authorized, pending or refused).
+  kNeedsLogin = 4,
 };
 
 struct RegisterResponse {
@@ -115,6 +127,7 @@ struct RegisterResponse {
   std::string error_code;     // kRefused: "auth_key.expired", "control.removed", ...
   std::string error_message;  // for people
   std::optional<core::WallTime> key_expiry;  // nullopt: does not expire (tagged devices)
+  std::string auth_url;  // kNeedsLogin: the login link for a person (≤ kMaxUrlBytes)
 };
 
 /// One entry of a node's inbound packet filter: traffic from `sources` to `destinations`

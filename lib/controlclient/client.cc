@@ -74,6 +74,7 @@ const char* to_string(ClientState s) {
     case ClientState::kHandshaking: return "handshaking";
     case ClientState::kRegistering: return "registering";
     case ClientState::kPendingApproval: return "pending-approval";
+    case ClientState::kAwaitingLogin: return "awaiting-login";
     case ClientState::kStreaming: return "streaming";
     case ClientState::kStopped: return "stopped";
   }
@@ -84,6 +85,7 @@ const char* to_string(EventKind k) {
   switch (k) {
     case EventKind::kRegistered: return "registered";
     case EventKind::kPendingApproval: return "pending-approval";
+    case EventKind::kLoginRequired: return "login-required";
     case EventKind::kNetmapChanged: return "netmap-changed";
     case EventKind::kKeyRotated: return "key-rotated";
     case EventKind::kRefused: return "refused";
@@ -113,6 +115,7 @@ void Client::Impl::send_register(core::Now now) {
   if (next_key && key_change == KeyChange::kRotation) r.old_node_key = public_of(node_key);
   r.disco_key = config.disco_key;
   r.auth_key = auth_key;
+  r.force_reauth = config.force_reauth;
   r.hostinfo = config.hostinfo;
   send(control::NodeMessage{std::move(r)}, now);
 }
@@ -219,7 +222,8 @@ void Client::disconnected(core::Now now) {
   // away, and a probe is one SYN. Lost after the server spoke but before it answered the
   // registration: the server is in trouble (closing at once, crashing), so back off.
   const bool answered =
-      m.state == ClientState::kPendingApproval || m.state == ClientState::kStreaming;
+      m.state == ClientState::kPendingApproval || m.state == ClientState::kAwaitingLogin ||
+      m.state == ClientState::kStreaming;
   m.end_connection(now, !m.conn->heard || answered ? Retry::kUnreachable : Retry::kRefused);
 }
 
@@ -244,6 +248,7 @@ std::optional<core::Duration> Client::next_deadline() const {
       return std::min({m.connected_at + m.config.handshake_timeout, m.last_sent + k,
                        m.last_received + 3 * k});
     case ClientState::kPendingApproval:
+    case ClientState::kAwaitingLogin:
     case ClientState::kStreaming: return std::min(m.last_sent + k, m.last_received + 3 * k);
   }
   return std::nullopt;
@@ -255,7 +260,8 @@ void Client::on_deadline(core::Now now, core::Random& rng) {
   m.jitter = random_u32(rng);
   const core::Duration k = m.config.keepalive;
   const bool answered =
-      m.state == ClientState::kPendingApproval || m.state == ClientState::kStreaming;
+      m.state == ClientState::kPendingApproval || m.state == ClientState::kAwaitingLogin ||
+      m.state == ClientState::kStreaming;
   if (!answered && now.mono >= m.connected_at + m.config.handshake_timeout) {
     // The transport connected but the server does not answer: a server in trouble, which
     // quick retries would load further.

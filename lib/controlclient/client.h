@@ -30,6 +30,9 @@ struct ClientConfig {
   core::DiscoPublicKey disco_key{};
   /// A pre-auth key for the first registration (empty for a machine already registered).
   std::string auth_key;
+  /// Log in at the server's identity provider again although the machine is registered
+  /// (`weft up --force-reauth`): sent with every registration until one is authorized.
+  bool force_reauth = false;
   control::Hostinfo hostinfo;
   /// A KeepAlive is sent after this long without sending; a connection silent for three
   /// intervals is dead.
@@ -61,6 +64,7 @@ enum class ClientState : uint8_t {
   kHandshaking,      // hello sent, waiting for the server's reply
   kRegistering,      // RegisterRequest sent, waiting for the answer
   kPendingApproval,  // registered, waiting (on this connection) for the operator's approval
+  kAwaitingLogin,    // waiting (on this connection) for a person to log in at auth_url
   kStreaming,        // MapRequest sent: the full map, then deltas
   kStopped,          // refused, removed or expired: nothing happens until set_auth_key()
 };
@@ -70,6 +74,7 @@ const char* to_string(ClientState s);
 enum class EventKind : uint8_t {
   kRegistered,       // node, key_expiry
   kPendingApproval,  // node
+  kLoginRequired,    // url: a person logs in there; the client waits on the connection
   kNetmapChanged,    // change
   kKeyRotated,       // node_key: the new key, for the caller to persist and give to WireGuard
   kRefused,          // the server refused the registration: code, message, stopped
@@ -87,6 +92,7 @@ struct Event {
   core::NodePrivateKey node_key{};
   std::string code;
   std::string message;
+  std::string url;  // kLoginRequired
   /// kRefused / kError: the client stopped reconnecting until set_auth_key().
   bool stopped = false;
 };

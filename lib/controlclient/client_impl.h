@@ -83,7 +83,8 @@ struct Client::Impl {
 
   bool connected() const {
     return state == ClientState::kHandshaking || state == ClientState::kRegistering ||
-           state == ClientState::kPendingApproval || state == ClientState::kStreaming;
+           state == ClientState::kPendingApproval || state == ClientState::kAwaitingLogin ||
+           state == ClientState::kStreaming;
   }
 
   // ---- client.cc ----

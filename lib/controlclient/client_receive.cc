@@ -112,7 +112,7 @@ void Client::Impl::on_register_response(const control::RegisterResponse& r, core
   // only as the answer to a rotation sent on this connection.
   const bool rotation_answer = state == ClientState::kStreaming && conn->rotation_sent;
   if (state != ClientState::kRegistering && state != ClientState::kPendingApproval &&
-      !rotation_answer) {
+      state != ClientState::kAwaitingLogin && !rotation_answer) {
     return refuse(counters.messages_unexpected, now);
   }
   if (r.status == control::RegisterStatus::kRefused) {
@@ -132,14 +132,28 @@ void Client::Impl::on_register_response(const control::RegisterResponse& r, core
     stop(r.error_code);
     return;
   }
-  // An authorized stream does not go back to pending.
-  if (r.status == control::RegisterStatus::kPendingApproval && state == ClientState::kStreaming) {
+  // An authorized stream does not go back to pending or to a login.
+  if ((r.status == control::RegisterStatus::kPendingApproval ||
+       r.status == control::RegisterStatus::kNeedsLogin) &&
+      state == ClientState::kStreaming) {
     return refuse(counters.messages_unexpected, now);
+  }
+  if (r.status == control::RegisterStatus::kNeedsLogin) {
+    // Nothing is registered yet: the keys stay as they are until the login's answer.
+    if (state != ClientState::kAwaitingLogin) {
+      state = ClientState::kAwaitingLogin;
+      Event e;
+      e.kind = EventKind::kLoginRequired;
+      e.url = r.auth_url;
+      emit(std::move(e));
+    }
+    return;
   }
   // Authorized or pending: the server recorded the node key we sent, and the machine is
   // registered, so the auth key is not needed again.
   adopt_next_key();
   wipe_auth_key();
+  config.force_reauth = false;  // the login happened (or was not needed): not again
   node_id = r.node;
   conn->rotation_sent = false;
   if (r.status == control::RegisterStatus::kPendingApproval) {

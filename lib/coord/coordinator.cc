@@ -81,6 +81,7 @@ NodeIdentity Coordinator::Impl::identity_of(const Device& d) const {
   } else if (const User* u = registry->find_user(d.user)) {
     id.user = u->email;
     if (u->role != Role::kMember) id.roles.push_back(role_name(u->role));
+    id.groups = u->groups;
   }
   if (d.addresses) id.addresses = {d.addresses->v4, d.addresses->v6};
   id.posture_attrs = posture_of(d);

@@ -81,6 +81,18 @@ struct CoordinatorConfig {
   /// The policy applied at first start when the store holds none (empty: allow all, as
   /// Tailscale's default policy file).
   std::string initial_policy;
+  /// Interactive login (`weft serve --oidc-issuer`): a registration without an auth key gets
+  /// RegisterStatus::kNeedsLogin with this prefix + a fresh login id ("https://srv/login/").
+  /// Empty: no login; such registrations are refused as before.
+  std::string login_url_prefix;
+};
+
+/// What a finished login registered.
+struct LoginResult {
+  std::string user;  // e-mail
+  bool user_created = false;
+  DeviceId device;
+  std::string hostname;
 };
 
 /// Bytes for the driver to write to a connection, and whether to close it after them.
@@ -199,6 +211,21 @@ class Coordinator {
   Result<ApiTokenCheck> authorize_api_token(std::string_view presented, std::string_view op,
                                             core::Now now);
   const ApiTokens& api_tokens() const;
+
+  // ---- interactive login (docs/identity.md; the driver runs lib/identity) ----
+  /// Whether `login_id` names a registration waiting for a login now.
+  bool login_waiting(std::string_view login_id) const;
+  /// The login proved `who`: maps it to a user and registers the waiting machine as that
+  /// user's device; the node hears it on its connection.
+  /// Errors: "coord.unknown_login" (the node went away, or the link was used), those of
+  /// Registry::login_user and Registry::register_login, store errors. After an error other than
+  /// unknown_login the node is refused with it.
+  Result<LoginResult> complete_login(std::string_view login_id, const ProvenIdentity& who,
+                                     core::Now now, core::Random& rng);
+  /// The login failed (not allowed, a provider error): the waiting node is refused with `code`
+  /// and `message` (written for the person) and its connection closed. Unknown ids: nothing.
+  void refuse_login(std::string_view login_id, const std::string& code,
+                    const std::string& message, core::Now now);
 
   /// Validates `text` as `weft acl check` does, decides its tests against the registry, and
   /// when valid applies it (history entry, deltas to every node it affects).

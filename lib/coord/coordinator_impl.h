@@ -29,6 +29,7 @@ struct Session {
     kHandshake,   // waiting for the node's hello
     kOpen,        // channel up, waiting for RegisterRequest
     kPending,     // registered, waiting for the operator's approval
+    kAwaitingLogin,  // told kNeedsLogin, waiting for a person to log in (Impl::logins)
     kRegistered,  // authorized, waiting for MapRequest
     kStreaming,   // map stream open: deltas flow
     kVerifier,    // a relay asking VerifyNodeRequests; never registers
@@ -47,6 +48,7 @@ struct Session {
   std::vector<uint8_t> hello;  // handshake bytes until the whole first frame is there
   core::MachinePublicKey machine{};
   std::optional<DeviceId> device;
+  std::string login_id;  // kAwaitingLogin
   uint64_t seq = 0;  // the last map sequence number sent on the stream
 
   core::Duration opened{};
@@ -88,6 +90,12 @@ struct Coordinator::Impl {
   std::unordered_map<uint64_t, std::unique_ptr<Session>> sessions;
   std::map<DeviceId, ConnectionId> streams;   // devices with a stream (or waiting for a map)
   std::map<DeviceId, ConnectionId> waiting;   // pending devices waiting for approval
+  /// Registrations waiting for a login, by login id (coordinator_login.cc).
+  struct WaitingLogin {
+    ConnectionId connection;
+    RegisterInput input;
+  };
+  std::map<std::string, WaitingLogin, std::less<>> logins;
   std::set<DeviceId> rotation_requested;      // delivered when the device's stream opens
   std::deque<ConnectionId> ready;
   std::set<std::pair<core::Duration, uint64_t>> timers;  // (deadline, connection)
@@ -121,7 +129,15 @@ struct Coordinator::Impl {
   void handle_message(Session& s, core::ByteView message, core::Now now, core::Random& rng);
   void on_register(Session& s, const control::RegisterRequest& r, core::Now now,
                    core::Random& rng);
+  /// Answers an accepted registration on `s` (authorized or pending) and applies its change.
+  void registered(Session& s, const Registration& reg, bool rotation, core::Now now);
   void on_map_request(Session& s, const control::MapRequest& r, core::Now now);
+
+  // ---- coordinator_login.cc ----
+  /// Whether this registration goes to the identity provider instead of the registry.
+  bool wants_login(const RegisterInput& in, bool force_reauth) const;
+  void start_login(Session& s, RegisterInput in, core::Now now, core::Random& rng);
+  void forget_login(Session& s);
   void on_endpoint_update(Session& s, const control::EndpointUpdate& u, core::Now now);
   void on_verify_node(Session& s, const control::VerifyNodeRequest& r, core::Now now);
   bool node_key_allowed(const core::NodePublicKey& node_key, core::WallTime now) const;

@@ -169,6 +169,10 @@ void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& 
   in.os = r.hostinfo.os;
   in.client_version = r.hostinfo.client_version;
   in.advertised_routes = r.hostinfo.advertised_routes;
+  if (!rotation && wants_login(in, r.force_reauth)) {
+    start_login(s, std::move(in), now, rng);
+    return;
+  }
   auto reg = registry->register_device(in, now.wall, rng, tag_owner_check());
   log_registration(in, reg);
   control::RegisterResponse resp;
@@ -189,8 +193,14 @@ void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& 
     close(s);
     return;
   }
+  registered(s, *reg, rotation, now);
+}
+
+void Coordinator::Impl::registered(Session& s, const Registration& reg, bool rotation,
+                                   core::Now now) {
+  control::RegisterResponse resp;
   ++counters.registrations;
-  const Device& d = reg->device;
+  const Device& d = reg.device;
   // Another connection of the same machine (a reconnect the server has not noticed yet)
   // gives way to this one.
   for (auto* table : {&streams, &waiting}) {
@@ -215,7 +225,7 @@ void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& 
     streams[d.id] = s.id;
   }
   send(s, resp, now);
-  apply(reg->change);
+  apply(reg.change);
   if (rotation) {
     rotation_requested.erase(d.id);
     pending[d.id].self = true;
@@ -311,6 +321,7 @@ void Coordinator::Impl::close(Session& s) {
   // Closed once: a second close (an operator's removal of a device whose connection is already
   // closing) would hand the driver another close after the first.
   if (s.phase == Session::Phase::kClosing) return;
+  forget_login(s);  // a closing connection's login link dies with it
   s.phase = Session::Phase::kClosing;
   s.close_after = true;
   if (!s.ready) {
@@ -324,6 +335,7 @@ void Coordinator::Impl::close(Session& s) {
 }
 
 void Coordinator::Impl::drop_stream(Session& s, core::Now now) {
+  forget_login(s);
   if (!s.device) return;
   const DeviceId id = *s.device;
   auto w = waiting.find(id);
@@ -350,7 +362,8 @@ void Coordinator::Impl::arm(Session& s) {
   if (s.phase == Session::Phase::kClosing) return;
   core::Duration at;
   if (s.phase == Session::Phase::kStreaming || s.phase == Session::Phase::kPending ||
-      s.phase == Session::Phase::kRegistered || s.phase == Session::Phase::kVerifier) {
+      s.phase == Session::Phase::kAwaitingLogin || s.phase == Session::Phase::kRegistered ||
+      s.phase == Session::Phase::kVerifier) {
     at = std::min(s.last_sent + config.keepalive, s.last_received + 3 * config.keepalive);
   } else {
     at = s.opened + config.handshake_timeout;

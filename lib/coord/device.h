@@ -40,6 +40,23 @@ struct User {
   std::string email;  // "alice@example.com": the name policies use; unique
   Role role = Role::kMember;
   core::WallTime created{};
+  /// The identity-provider account bound to this user (docs/identity.md, "Claims mapping"):
+  /// issuer + subject; both empty for a user the operator created that never logged in.
+  std::string oidc_issuer;
+  std::string oidc_subject;
+  /// Synced groups from the provider's claims at the last login ("group:eng@example.com").
+  std::vector<std::string> groups;
+
+  bool has_identity() const { return !oidc_subject.empty(); }
+};
+
+/// Who a login at the identity provider proved (lib/identity checked the ID token; the
+/// coordinator sees only this): docs/identity.md, "Claims mapping".
+struct ProvenIdentity {
+  std::string issuer;
+  std::string subject;
+  std::string email;  // verified by the provider
+  std::vector<std::string> groups;  // synced group names, sorted
 };
 
 /// A device's lifecycle. Pending and expired devices keep their addresses; a removed device

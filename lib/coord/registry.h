@@ -89,6 +89,14 @@ struct RegisterInput {
   std::vector<util::IpPrefix> advertised_routes;
 };
 
+/// The user a login maps to, and how.
+struct UserLogin {
+  UserId user;
+  bool created = false;  // a new user
+  bool bound = false;    // an existing user without an identity got this one
+  RegistryChange change;
+};
+
 enum class RegisterOutcome : uint8_t {
   kNew,           // a new device
   kReconnected,   // known machine and node key (a retry or a new connection)
@@ -199,6 +207,21 @@ class Registry {
   Result<Registration> register_device(const RegisterInput& input, core::WallTime now,
                                        core::Random& rng, const TagOwnerCheck& owns_tag);
 
+  /// Maps a login to a user (registry_login.cc): the user bound to issuer + subject (its groups
+  /// and e-mail refreshed); else the user named by the verified e-mail when it has no identity
+  /// yet (bound now); else a new member. A change of groups re-writes the user's authorized
+  /// devices too, so their policy is decided again.
+  /// Errors: "coord.invalid_email", "coord.identity_conflict" (the e-mail's user is bound to
+  /// another account of the provider, or the bound user's new e-mail belongs to another user).
+  Result<UserLogin> login_user(const ProvenIdentity& who, core::WallTime now);
+  /// Registers the machine as `user`'s device after a login: a new device (authorized, or
+  /// pending under require_approval), or, for a known machine, the same device (id and
+  /// addresses kept) with the presented node key, owner `user`, no tags and a new key expiry.
+  /// Errors: as register_device for keys ("coord.invalid_key", "coord.removed",
+  /// "coord.node_key_in_use"), "coord.unknown_user", "coord.pool_exhausted".
+  Result<Registration> register_login(const RegisterInput& input, UserId user, core::WallTime now,
+                                      core::Random& rng);
+
   /// Pending → authorized (or straight to expired when its key expired while it waited).
   /// Approving an authorized device is an empty change.
   /// Errors: "coord.unknown_device", "coord.removed", "coord.not_pending" (expired).
@@ -273,7 +296,9 @@ class Registry {
   std::optional<core::WallTime> expiry_deadline(const Device& d) const;
   std::optional<core::WallTime> cleanup_deadline(const Device& d) const;
 
-  // register_device's branches (registry_register.cc).
+  // register_device's branches (registry_register.cc). known_machine: the key checks every
+  // registration starts with; the machine's device (removed ones refused) or nullptr.
+  Result<const Device*> known_machine(const RegisterInput& input) const;
   Result<Registration> register_new(const RegisterInput& input, core::WallTime now,
                                     core::Random& rng, const TagOwnerCheck& owns_tag);
   Result<Registration> reregister(const Device& device, const RegisterInput& input,

@@ -20,8 +20,7 @@ std::vector<std::string> canonical_tags(std::vector<std::string> tags) {
 
 }  // namespace
 
-Result<Registration> Registry::register_device(const RegisterInput& input, core::WallTime now,
-                                               core::Random& rng, const TagOwnerCheck& owns_tag) {
+Result<const Device*> Registry::known_machine(const RegisterInput& input) const {
   if (input.machine_key.is_zero() || input.node_key.is_zero()) {
     return make_error("coord.invalid_key", "a machine or node key of all zeros");
   }
@@ -37,6 +36,14 @@ Result<Registration> Registry::register_device(const RegisterInput& input, core:
     }
     return make_error("coord.node_key_in_use", "another device holds this node key");
   }
+  return known;
+}
+
+Result<Registration> Registry::register_device(const RegisterInput& input, core::WallTime now,
+                                               core::Random& rng, const TagOwnerCheck& owns_tag) {
+  auto machine = known_machine(input);
+  if (!machine) return machine.error();
+  const Device* known = *machine;
 
   if (known == nullptr) {
     if (input.old_node_key) {

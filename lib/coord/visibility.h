@@ -26,10 +26,12 @@ struct NodeIdentity {
   std::vector<std::string> roles;    // the owner's role names ("admin"): autogroup:<role>
   std::vector<util::IpAddress> addresses;
   std::map<std::string, std::string> posture_attrs;  // "node:os" -> "linux"
+  std::vector<std::string> groups;   // the owner's synced groups ("group:eng@example.com")
 
   friend bool operator==(const NodeIdentity& a, const NodeIdentity& b) {
     return a.user == b.user && a.tags == b.tags && a.roles == b.roles &&
-           a.addresses == b.addresses && a.posture_attrs == b.posture_attrs;
+           a.addresses == b.addresses && a.posture_attrs == b.posture_attrs &&
+           a.groups == b.groups;
   }
   friend bool operator!=(const NodeIdentity& a, const NodeIdentity& b) { return !(a == b); }
 };

@@ -178,6 +178,7 @@ policy::Identity policy_identity(const NodeIdentity& node) {
   id.roles = node.roles;
   id.addresses = node.addresses;
   id.posture_attrs = node.posture_attrs;
+  id.groups = node.groups;
   return id;
 }
 

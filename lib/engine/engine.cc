@@ -28,6 +28,7 @@ const char* to_string(EventKind k) {
     case EventKind::kRegistered: return "registered";
     case EventKind::kPendingApproval: return "pending_approval";
     case EventKind::kNetmapApplied: return "netmap_applied";
+    case EventKind::kLoginRequired: return "login_required";
     case EventKind::kCacheWrite: return "cache_write";
     case EventKind::kKeyRotated: return "key_rotated";
     case EventKind::kStopped: return "stopped";

@@ -63,6 +63,7 @@ enum class EventKind : uint8_t {
   kCacheWrite,       ///< cache: bytes to persist atomically (write, fsync, rename)
   kKeyRotated,       ///< node_key: the new node key, already in use; persist it
   kStopped,          ///< code, message: refused, removed or expired; every peer was dropped
+  kLoginRequired,    ///< url: the registration waits for a person to log in there
   kPingReply,        ///< ping_peer, ping_seq, ping_rtt: an echo reply to ping(), not delivered
 };
 
@@ -89,6 +90,7 @@ struct Event {
   uint16_t ping_seq = 0;
   core::Duration ping_rtt{};
 };
+  std::string url;  ///< kLoginRequired
 
 /// The engine's own counters (the device and the filter keep theirs).
 struct EngineStats {

@@ -34,6 +34,13 @@ void Engine::Impl::after_client(core::Now now) {
         events.push_back(std::move(out));
         break;
       }
+      case controlclient::EventKind::kLoginRequired: {
+        Event out;
+        out.kind = EventKind::kLoginRequired;
+        out.url = e.url;
+        events.push_back(std::move(out));
+        break;
+      }
       case controlclient::EventKind::kNetmapChanged:
         changed = true;
         full = full || e.change.full;

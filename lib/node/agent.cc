@@ -124,6 +124,10 @@ struct Agent::Impl final : LocalApiHandler {
 
   void on_event(const engine::Event& e) {
     switch (e.kind) {
+      case engine::EventKind::kLoginRequired:
+        // The wording `tailscale up` uses, so people and scripts find the link.
+        log("To authenticate, visit: " + e.url);
+        break;
       case engine::EventKind::kRegistered:
         // Every connection registers again; only a change is news.
         if (registered_as != e.node.value)
@@ -325,7 +329,8 @@ Status Agent::Impl::bind_server() {
     if (!bound) {
       return make_error("node.no_server", state->dir() +
                                               " is not registered with a coordination server: "
-                                              "give --server URL (and --authkey KEY)");
+                                              "give --server URL (and --authkey KEY, or log in "
+                                              "when the server has an identity provider)");
     }
     url = bound->url;
   }
@@ -407,6 +412,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   // Before the interface: a second node on this directory stops here, touching nothing.
   auto api = LocalApi::open(d.loop.io(), d.state->dir(), d);
   if (!api.ok()) return api.error();
+  c.force_reauth = settings.force_reauth;
   d.api = std::move(*api);
 
   engine::EngineConfig config;

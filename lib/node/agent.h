@@ -26,6 +26,8 @@ struct AgentSettings {
   std::string ca_file;
   /// A pre-auth key for the first registration; not needed once the machine is registered.
   std::string auth_key;
+  /// Log in at the server's identity provider again (`--force-reauth`), keeping the device.
+  bool force_reauth = false;
   /// Requested name (one lowercase DNS label); empty: this machine's host name, made one.
   std::string hostname;
   std::string interface_name = "weft0";

@@ -358,6 +358,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       route_relay(l, req);
       return;
     }
+    if (l.config.web && path != kControlPath && req.method() == http::verb::get) {
+      beast::get_lowest_layer(pump_->stream()).expires_after(l.config.web_timeout);
+      auto reply = [self = this->shared_from_this()](WebAnswer a) { self->answer_web(std::move(a)); };
+      if (l.config.web(target, std::move(reply))) return;
+    }
     if (path != kControlPath || !l.control_sink) {
       ++l.counters.not_found;
       answer(l, http::status::not_found, "not found\n");
@@ -461,6 +466,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
               ExtraFields extra = {}) {
     beast::get_lowest_layer(pump_->stream()).expires_after(l.config.pump.linger);
     pump_->send(render(status, body, extra), /*close_after=*/true);
+  }
+
+  void answer_web(WebAnswer a) {
+    auto l = listener_.lock();
+    if (!l || l->stopped) return;
+    http::response<http::string_body> res{static_cast<http::status>(a.status), 11};
+    res.set(http::field::server, "weft");
+    res.set(http::field::content_type, a.content_type);
+    res.set(http::field::cache_control, "no-store");
+    if (!a.location.empty()) res.set(http::field::location, a.location);
+    res.keep_alive(false);
+    res.body() = std::move(a.body);
+    res.prepare_payload();
+    std::ostringstream out;
+    out << res;
+    const std::string text = out.str();
+    beast::get_lowest_layer(pump_->stream()).expires_after(l->config.pump.linger);
+    pump_->send(std::vector<uint8_t>(text.begin(), text.end()), /*close_after=*/true);
   }
 
   std::weak_ptr<ListenerState> listener_;

@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/bytes.h"
@@ -49,6 +51,20 @@ struct TlsFiles {
   std::string private_key;
 };
 
+/// A plain HTTP answer of a web route (the login pages, docs/identity.md).
+struct WebAnswer {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "text/html; charset=utf-8";
+  std::string location;  // set: sent as Location (a redirect)
+};
+
+/// Takes a GET outside the listener's own routes: true when it handles `target` (path and
+/// query; it then calls `reply` exactly once, at once or later, e.g. after asking an identity
+/// provider), false for a 404. Runs on the io_context's thread.
+using WebHandler =
+    std::function<bool(std::string_view target, std::function<void(WebAnswer)> reply)>;
+
 struct ControlListenerConfig {
   /// Port 0 picks a free port (see ControlListener::port). IPv6 "::" also accepts IPv4 unless
   /// the system sets bindv6only.
@@ -68,6 +84,9 @@ struct ControlListenerConfig {
   stream::PumpLimits pump;
   /// Plain HTTP routes by path prefix, tried in order before the fixed paths (http_route.h).
   std::vector<HttpRoute> routes;
+  /// Web routes (GET only); null: none. A web answer must come within web_timeout.
+  WebHandler web;
+  std::chrono::milliseconds web_timeout{30000};
 };
 
 /// Every refusal and ending, counted. Never reset.

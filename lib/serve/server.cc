@@ -127,7 +127,7 @@ void resolve_relay_addresses(std::vector<control::RelayRegion>& regions, std::os
 
 }  // namespace
 
-struct Server::State final : ConnectionSink, relayserver::Verifier {
+struct Server::State final : ConnectionSink, relayserver::Verifier, LoginSink {
   State(dataplane::Loop& loop, std::ostream& log)
       : loop(loop), io(loop.io()), log(log), timer(io) {}
 
@@ -145,6 +145,7 @@ struct Server::State final : ConnectionSink, relayserver::Verifier {
   std::vector<control::RelayRegion> relay_map;
   std::unique_ptr<ControlListener> listener;
   std::unique_ptr<AdminSocket> admin;
+  std::unique_ptr<OidcLogin> oidc;
   boost::asio::steady_timer timer;
   std::string public_key;
   bool stopped_unhealthy = false;
@@ -155,6 +156,23 @@ struct Server::State final : ConnectionSink, relayserver::Verifier {
     boost::asio::post(io, [this, node_key, done = std::move(done)] {
       done(coordinator && coordinator->node_key_allowed(node_key, clock.now().wall));
     });
+  }
+
+  // A login at the identity provider ended (OidcLogin): the coordinator registers or refuses
+  // the node waiting under `login_id`.
+  bool login_waiting(std::string_view login_id) override {
+    return coordinator && coordinator->login_waiting(login_id);
+  }
+  Result<coord::LoginResult> complete_login(std::string_view login_id,
+                                            const coord::ProvenIdentity& who) override {
+    auto r = coordinator->complete_login(login_id, who, clock.now(), rng);
+    after_call();
+    return r;
+  }
+  void refuse_login(std::string_view login_id, const std::string& code,
+                    const std::string& message) override {
+    coordinator->refuse_login(login_id, code, message, clock.now());
+    after_call();
   }
 
   void opened(uint64_t id) override {
@@ -303,6 +321,20 @@ Result<std::unique_ptr<Server>> Server::start(dataplane::Loop& loop,
                          raw->after_call();
                          return out.answer;
                        }});
+  if (options.oidc) {
+    if (options.server_url.empty()) {
+      return make_error("serve.oidc", "--oidc-issuer needs --server-url: the login links and "
+                                      "the provider's redirect URI are made from it");
+    }
+    auto base = util::parse_server_url(options.server_url);
+    if (!base) return base.error();
+    OidcLoginConfig oc = *options.oidc;
+    oc.settings.redirect_uri = base->to_string() + kCallbackPath;
+    s->oidc = std::make_unique<OidcLogin>(io, std::move(oc), *s, s->clock, s->rng, log);
+    lc.web = [oidc = s->oidc.get()](std::string_view target, std::function<void(WebAnswer)> reply) {
+      return oidc->handle(target, std::move(reply));
+    };
+  }
   lc.listen = options.listen;
   lc.server_key = s->public_key;
   if (!options.tls_cert_file.empty()) {
@@ -333,6 +365,9 @@ Result<std::unique_ptr<Server>> Server::start(dataplane::Loop& loop,
   config.auth_key_secret = *auth_secret;
   config.dns_domain = options.dns_domain;
   config.relays = std::move(relays);
+  if (s->oidc) {
+    config.login_url_prefix = util::parse_server_url(options.server_url)->to_string() + kLoginPath;
+  }
   coord::RegistryConfig registry;
   registry.require_approval = options.require_approval;
   registry.key_expiry = options.key_expiry;
@@ -369,6 +404,7 @@ Result<std::unique_ptr<Server>> Server::start(dataplane::Loop& loop,
     s->stun = std::move(stun).value();
   }
   s->arm();
+  if (s->oidc) s->oidc->start();
 
   log << "weft serve: listening on " << options.listen.address.to_string() << ":"
       << s->listener->port() << ", state in " << dir << ", server key " << s->public_key

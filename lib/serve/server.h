@@ -11,6 +11,7 @@
 #include "control/messages.h"
 #include "core/path.h"
 #include "core/time.h"
+#include "serve/oidc_login.h"
 #include "util/result.h"
 
 namespace weft::dataplane {
@@ -37,6 +38,9 @@ struct ServeOptions {
   bool embedded_relay = true;
   /// UDP port of the STUN server beside the embedded relay, on the listen address; 0: none.
   uint16_t stun_port = 0;
+  /// Login through an OpenID Connect provider (`--oidc-*`, docs/identity.md); needs
+  /// server_url, from which the login links and the redirect URI are made.
+  std::optional<OidcLoginConfig> oidc;
 };
 
 /// The embedded relay's region in the relay map: its id (a --relay-map region may not use it)

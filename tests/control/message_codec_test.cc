@@ -178,7 +178,9 @@ BOOST_AUTO_TEST_CASE(encodes_times_as_signed_nanoseconds_since_the_epoch) {
   m.status = RegisterStatus::kAuthorized;
   m.key_expiry = wall_ns(-2);
   const Bytes bytes = encode(ServerMessage{m});
-  const Bytes tail(bytes.end() - 9, bytes.end());
+  // ... key_expiry, then auth_url (empty: its length prefix).
+  const auto end = bytes.end() - static_cast<std::ptrdiff_t>(weft::control::kStringPrefixSize);
+  const Bytes tail(end - 9, end);
   BOOST_TEST(tail == (Bytes{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}));
 }
 
@@ -385,7 +387,7 @@ BOOST_AUTO_TEST_CASE(refuses_a_prefix_longer_than_its_family) {
   m.ephemeral_hint = false;
   m.hostinfo.advertised_routes = {prefix("10.0.0.0/8")};
   Bytes b = encode(NodeMessage{m});
-  const std::size_t bits = b.size() - 2;  // the route's length, then ephemeral_hint
+  const std::size_t bits = b.size() - 3;  // the route's length, ephemeral_hint, force_reauth
   BOOST_REQUIRE(b[bits] == 8);
   b[bits] = 32;
   BOOST_TEST(decode_node_message(view(b)).ok());
@@ -393,10 +395,10 @@ BOOST_AUTO_TEST_CASE(refuses_a_prefix_longer_than_its_family) {
   expect_node_refused(b, "control.malformed", "hostinfo.advertised_routes: bad value");
   m.hostinfo.advertised_routes = {prefix("2001:db8::/32")};
   b = encode(NodeMessage{m});
-  BOOST_REQUIRE(b[b.size() - 2] == 32);
-  b[b.size() - 2] = 128;
+  BOOST_REQUIRE(b[b.size() - 3] == 32);
+  b[b.size() - 3] = 128;
   BOOST_TEST(decode_node_message(view(b)).ok());
-  b[b.size() - 2] = 129;
+  b[b.size() - 3] = 129;
   expect_node_refused(b, "control.malformed", "hostinfo.advertised_routes: bad value");
 }
 
@@ -435,6 +437,9 @@ BOOST_AUTO_TEST_CASE(refuses_booleans_and_presence_bytes_other_than_0_or_1) {
   RegisterRequest reg = sample_register_request();
   Bytes r = encode(NodeMessage{reg});
   r.back() = 2;
+  expect_node_refused(r, "control.malformed", "register.force_reauth: bad value");
+  r = encode(NodeMessage{reg});
+  r[r.size() - 2] = 2;
   expect_node_refused(r, "control.malformed", "register.ephemeral_hint: bad value");
   r = encode(NodeMessage{reg});
   BOOST_REQUIRE(r[1 + 4 + 32] == 1);  // old_node_key's presence byte
@@ -444,7 +449,7 @@ BOOST_AUTO_TEST_CASE(refuses_booleans_and_presence_bytes_other_than_0_or_1) {
 
 BOOST_AUTO_TEST_CASE(refuses_an_unknown_register_status) {
   Bytes b = encode(ServerMessage{sample_register_response()});
-  for (uint8_t status : {0, 4, 0xff}) {
+  for (uint8_t status : {0, 5, 0xff}) {
     b[1] = status;
     expect_server_refused(b, "control.malformed", "register_response.status: bad value at byte 1");
   }

@@ -166,6 +166,7 @@ inline RegisterResponse sample_register_response() {
   m.error_code = "auth_key.expired";
   m.error_message = "the pre-auth key expired on 2026-11-30";
   m.key_expiry = wall_ns(-5);  // before the epoch: the sign must survive
+  m.auth_url = "https://weft.example/login/00112233445566778899aabbccddeeff";
   return m;
 }
 
