@@ -5,7 +5,8 @@
 # beyond the server reached through the tunnel without a UDP loop; DNS set through resolvconf in
 # the namespace's own resolv.conf and restored; `ip rule` and `ip route show table all` the same
 # after exit as before: after SIGTERM, after a SIGTERM during start-up, and after a SIGKILL
-# followed by a restart; Table = 1234 and SaveConfig = true. About 8 s.
+# followed by a restart; Table = 1234 and SaveConfig = true; a host name that moves is
+# resolved again while handshakes fail (30 s period). About 40 s.
 set -euo pipefail
 # shellcheck source=tests/e2e/fulltunnel_lib.sh
 source "$(dirname "$0")/fulltunnel_lib.sh"
@@ -132,6 +133,25 @@ stop_process "$pid"
 routing_state "$NS_C" >"$NETNS_TMP/after-crash.txt"
 check "rules and routes after crash + restart + exit are those from before" \
   diff -u "$NETNS_TMP/before.txt" "$NETNS_TMP/after-crash.txt"
+# --- a host name that moves: resolved again while handshakes fail ---------------------------
+# The name first points nowhere; the file is then rewritten in place (the namespace sees it
+# through a bind mount) and weft's 30 s re-resolution of a peer without a handshake finds it.
+echo "192.0.2.77 server.test" >"/etc/netns/$NS_C/hosts"
+full_tunnel_client_config "$CONF"
+start_weft_tunnel "$NS_C" "$IF_C" "$CONF" || netns_fail "client tunnel (moving name)"
+pid=$LAST_PID
+check "wg show names the first address (192.0.2.77)" \
+  bash -c "ip netns exec '$NS_C' wg show '$IF_C' endpoints | grep -q '192.0.2.77:51820'"
+echo "192.0.2.2 server.test" >"/etc/netns/$NS_C/hosts"
+t0=$SECONDS
+wait_for -t 40 bash -c "ip netns exec '$NS_C' wg show '$IF_C' endpoints | grep -q '192.0.2.2:51820'" ||
+  { netns_dump_log "$NETNS_TMP/$IF_C.log"; netns_fail "the name was not resolved again"; }
+echo "re-resolved after $((SECONDS - t0)) s (the check runs every 30 s)"
+check "the log says where the name moved" \
+  grep -q "endpoint server.test now resolves to 192.0.2.2:51820" "$NETNS_TMP/$IF_C.log"
+check "the tunnel works at the new address" \
+  quietly ns_exec "$NS_C" ping -c 2 -i 0.2 -W 2 198.51.100.2
+stop_process "$pid"
 check "the host's /etc/resolv.conf was not touched" \
   test "$host_resolv_before" == "$(sha256sum /etc/resolv.conf 2>/dev/null || true)"
 echo "PASS tunnel_fulltunnel_test"
