@@ -25,7 +25,8 @@ for c in $commands; do
   page=$tmp/man/weft-$c.1
   checks=$((checks + 1))
   if [[ ! -f $page ]]; then fail "no man page for weft $c"; continue; fi
-  grep -q "^\.BR weft\\\\-$c (1)" "$tmp/man/weft.1" || fail "weft.1 does not refer to weft-$c(1)"
+  # man escapes every '-' of the page name (weft\-wireguard\-go).
+  grep -qF ".BR weft\\-${c//-/\\-} (1)" "$tmp/man/weft.1" || fail "weft.1 does not refer to weft-$c(1)"
   # Every long option of the command's help (and of its subcommands') is on its page.
   for opt in $("$weft" "$c" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
     checks=$((checks + 1))
