@@ -506,7 +506,7 @@ void RelayPath::PrintSummary() {
     const engine::EngineStatus s = n->Status();
     std::printf("%s: relay driver %llu dials, %llu failed, %llu connected, %llu disconnects, "
                 "%llu closes, %llu datagrams in; engine: %llu packets to the relay, %llu from "
-                "it, %llu send drops, %llu relay copies\n",
+                "it, %llu send drops, %llu discovery pings sent\n",
                 n->name.c_str(), static_cast<unsigned long long>(d.dials),
                 static_cast<unsigned long long>(d.dial_failures),
                 static_cast<unsigned long long>(d.connections),
@@ -516,7 +516,7 @@ void RelayPath::PrintSummary() {
                 static_cast<unsigned long long>(s.relay_stats.packets_sent),
                 static_cast<unsigned long long>(s.relay_stats.packets_received),
                 static_cast<unsigned long long>(s.relay_stats.send_dropped),
-                static_cast<unsigned long long>(s.engine.relay_copies));
+                static_cast<unsigned long long>(s.disco.pings_sent));
   }
   const relay::ServerStats& r = m_relay->Core().stats();
   std::printf("relay: %llu connections accepted, %llu registrations, %llu packets forwarded, "

@@ -93,6 +93,13 @@ std::optional<core::Path> Discovery::path_for(const core::NodePublicKey& peer, c
   if (p == nullptr) return std::nullopt;
   p->paths.note_active(now);
   run_due(*p, now);
+  return peek_path(peer, now);
+}
+
+std::optional<core::Path> Discovery::peek_path(const core::NodePublicKey& peer,
+                                               core::Now now) const {
+  const Peer* p = find(peer);
+  if (p == nullptr) return std::nullopt;
   if (auto direct = p->paths.trusted(now)) return core::Path::to_udp(*direct);
   if (auto relay = relay_path(*p)) return relay;
   if (auto guess = p->paths.best_guess()) return core::Path::to_udp(*guess);

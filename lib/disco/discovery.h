@@ -100,6 +100,8 @@ class Discovery {
   /// addresses; nullopt for an unknown peer or one with nowhere to go. Marks the peer active:
   /// discovery runs for active peers only.
   std::optional<core::Path> path_for(const core::NodePublicKey& peer, core::Now now);
+  /// path_for() without its effects (for status): where a datagram would go now.
+  std::optional<core::Path> peek_path(const core::NodePublicKey& peer, core::Now now) const;
   /// A WireGuard datagram from `peer` arrived on `from` (keeps the peer active; a relayed one
   /// tells which region reaches it).
   void note_received(const core::NodePublicKey& peer, const core::Path& from, core::Now now);

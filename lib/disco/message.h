@@ -94,7 +94,8 @@ std::vector<uint8_t> encode_plaintext(const Message& m);
 /// Parses a plaintext; IPv4-mapped addresses come back as plain IPv4. Errors: "disco.malformed"
 /// (shorter than type and version or than its type's body, a call-me-maybe whose body is not a
 /// whole number of endpoints or has too many, an endpoint with port 0 or the unspecified address
-/// :: or ::ffff:0.0.0.0; details in the message), "disco.version" (version byte not 0, checked
+/// :: or ::ffff:0.0.0.0 — except a pong's all-zero source, which means the ping came through a
+/// relay and decodes to a default SocketAddress; details in the message), "disco.version" (version byte not 0, checked
 /// before the type), "disco.unknown_type".
 Result<Message> decode_plaintext(core::ByteView plaintext);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "crypto/crypto.h"
 #include "engine/engine_impl.h"
 
 namespace weft::engine {
@@ -27,30 +28,41 @@ const char* to_string(EventKind k) {
   switch (k) {
     case EventKind::kRegistered: return "registered";
     case EventKind::kPendingApproval: return "pending_approval";
-    case EventKind::kNetmapApplied: return "netmap_applied";
     case EventKind::kLoginRequired: return "login_required";
+    case EventKind::kNetmapApplied: return "netmap_applied";
     case EventKind::kCacheWrite: return "cache_write";
     case EventKind::kKeyRotated: return "key_rotated";
     case EventKind::kStopped: return "stopped";
     case EventKind::kPingReply: return "ping_reply";
+    case EventKind::kDiscoPong: return "disco_pong";
   }
   return "unknown";
 }
 
-Engine::Impl::Impl(const EngineConfig& config, core::Random& r,
-                   std::unique_ptr<controlclient::Client> c)
+Engine::Impl::Impl(const EngineConfig& config, const core::DiscoPrivateKey& disco_key,
+                   core::Random& r, std::unique_ptr<controlclient::Client> c)
     : rng(r),
       server_key(config.client.server_key),
       client(std::move(c)),
       device(device_config(config), r),
       filter(config.filter),
+      disco(disco_key, core::NodePublicKey(crypto::x25519_public(config.client.node_key.bytes)), r),
       relays(config.client.node_key, r) {}
 
 Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& config, core::Random& rng) {
-  auto client = controlclient::Client::create(config.client);
+  core::DiscoPrivateKey disco_key = config.disco_key;
+  if (disco_key.is_zero()) {
+    crypto::Key32 seed{};
+    rng.fill(seed.data(), seed.size());
+    disco_key = core::DiscoPrivateKey(crypto::x25519_private_from_random(seed));
+    crypto::secure_zero(seed.data(), seed.size());
+  }
+  controlclient::ClientConfig client_config = config.client;
+  client_config.disco_key = core::DiscoPublicKey(crypto::x25519_public(disco_key.bytes));
+  auto client = controlclient::Client::create(client_config);
   if (!client.ok()) return client.error();
   return std::unique_ptr<Engine>(
-      new Engine(std::make_unique<Impl>(config, rng, std::move(client).value())));
+      new Engine(std::make_unique<Impl>(config, disco_key, rng, std::move(client).value())));
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -68,7 +80,18 @@ Output Engine::receive_datagram(core::Now now, const core::Path& from, core::Byt
     if (m.check->done()) m.netcheck_timers(now);
     return o;
   }
+  if (disco::has_magic(datagram)) {
+    // Dropped and counted by discovery when it does not open; its answers leave through
+    // poll_transmit() and the relay links.
+    (void)m.disco.receive(from, datagram, now);
+    m.drain_disco(now);
+    return o;
+  }
   static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out);
+  if (o.peer != wg::kNoPeer && o.action != wg::Action::kDrop) {
+    if (const PeerSync::Configured* c = m.peers.by_peer(o.peer))
+      m.disco.note_received(c->key, from, now);
+  }
   m.route(o, out, now);
   if (o.action != wg::Action::kDeliverToTunnel) return o;
   const filter::Decision d = m.filter.check_inbound(now, core::ByteView{out.data, o.size});
@@ -104,6 +127,7 @@ Output Engine::poll_transmit(core::Now now, core::MutableBytes out) {
   Impl& m = *impl_;
   m.saw(now);
   Output o;
+  m.drain_disco(now);
   if (!m.pending.empty()) {
     Impl::PendingDatagram& p = m.pending.front();
     static_cast<wg::Output&>(o) = p.out;
@@ -149,6 +173,8 @@ void Engine::Impl::timers(core::Now now, core::Random& r) {
     choose_home(now);
   }
   netcheck_timers(now);
+  if (auto at = disco.next_deadline(); at && *at <= now.mono) disco.update_timers(now);
+  drain_disco(now);
 }
 
 void Engine::update_timers(core::Now now) { impl_->timers(now, impl_->rng); }
@@ -159,6 +185,7 @@ std::optional<core::Duration> Engine::next_deadline() const {
   std::optional<core::Duration> at = m.device.next_deadline();
   earliest(at, m.filter.next_deadline());
   earliest(at, m.relays.next_deadline());
+  earliest(at, m.disco.next_deadline());
   if (m.check) {
     earliest(at, m.check->next_deadline());
   } else {

@@ -20,6 +20,7 @@
 #include "core/path.h"
 #include "core/random.h"
 #include "core/time.h"
+#include "disco/discovery.h"
 #include "engine/netmap_cache.h"
 #include "engine/relay_links.h"
 #include "filter/packet_filter.h"
@@ -54,17 +55,21 @@ struct EngineConfig {
   /// Padding never grows plaintext beyond this (wg::DeviceConfig::mtu).
   std::size_t mtu = wg::kDefaultMtu;
   filter::FilterLimits filter;
+  /// This run's discovery key (docs/connectivity.md, "Discovery"); all zero: drawn from the
+  /// Random at create(). Its public half replaces client.disco_key.
+  core::DiscoPrivateKey disco_key{};
 };
 
 enum class EventKind : uint8_t {
   kRegistered,       ///< node: the server answered the registration (authorized)
   kPendingApproval,  ///< node: the registration waits for the operator
+  kLoginRequired,    ///< url: the registration waits for a person to log in there
   kNetmapApplied,    ///< addresses, dns, peers, from_cache: configure the interface
   kCacheWrite,       ///< cache: bytes to persist atomically (write, fsync, rename)
   kKeyRotated,       ///< node_key: the new node key, already in use; persist it
   kStopped,          ///< code, message: refused, removed or expired; every peer was dropped
-  kLoginRequired,    ///< url: the registration waits for a person to log in there
   kPingReply,        ///< ping_peer, ping_seq, ping_rtt: an echo reply to ping(), not delivered
+  kDiscoPong,        ///< ping_peer, ping_seq, ping_rtt, ping_via, ping_relay_code: disco_ping()'s
 };
 
 const char* to_string(EventKind k);
@@ -85,12 +90,16 @@ struct Event {
   /// and text.
   std::string code;
   std::string message;
+  std::string url;  ///< kLoginRequired
   /// kPingReply: the peer address pinged, the request's sequence number, the round trip.
   util::IpAddress ping_peer;
   uint16_t ping_seq = 0;
   core::Duration ping_rtt{};
+  /// kDiscoPong: the way the pong came back (a UDP address, or a relay region's path) and that
+  /// region's code.
+  core::Path ping_via;
+  std::string ping_relay_code;
 };
-  std::string url;  ///< kLoginRequired
 
 /// The engine's own counters (the device and the filter keep theirs).
 struct EngineStats {
@@ -105,7 +114,6 @@ struct EngineStats {
   uint64_t pings_sent = 0;       ///< echo requests ping() handed to the device
   uint64_t ping_replies = 0;     ///< their replies, consumed as kPingReply
   uint64_t relayed_out = 0;      ///< WireGuard datagrams handed to a relay connection
-  uint64_t relay_copies = 0;     ///< handshake initiations also sent the other way (relay/direct)
   uint64_t netchecks = 0;        ///< netchecks finished
   uint64_t stun_consumed = 0;    ///< STUN datagrams netcheck took off the socket
   uint64_t home_changes = 0;     ///< the home region changed
@@ -123,9 +131,18 @@ struct PeerStatus {
   core::NodePublicKey node_key{};
   std::vector<util::IpAddress> addresses;
   bool online = false;          ///< as the server last said
-  core::Path endpoint{};        ///< where WireGuard sends now (roaming included)
+  /// Where WireGuard's datagrams to the peer go now: the proven direct address, or the relay
+  /// path (docs/connectivity.md, "Path selection").
+  core::Path endpoint{};
   /// A relayed endpoint's region code ("" for a direct one or an unknown region).
   std::string relay_code;
+  /// kDirect, kRelay, kIdle (no traffic for disco::kActiveTimeout) or kNone.
+  disco::PathState path = disco::PathState::kIdle;
+  /// The last proven direct address and its round trip (also while idle or relayed).
+  std::optional<core::SocketAddress> direct;
+  core::Duration direct_latency{};
+  /// Every address discovery knows for the peer.
+  std::vector<disco::Candidate> candidates;
   uint16_t home_region = 0;     ///< the peer's home relay region as the server last said
   std::optional<core::WallTime> last_handshake;
   uint64_t rx_bytes = 0;
@@ -158,6 +175,9 @@ struct EngineStatus {
   RelayLinkStats relay_stats;
   /// The last finished netcheck (none before the first).
   std::optional<netcheck::Report> netcheck;
+  disco::DiscoveryStats disco;
+  /// The endpoints this node reports and sends in call-me-maybe (interfaces, STUN-observed).
+  std::vector<core::SocketAddress> endpoints;
 };
 
 /// A node: control client + WireGuard device + packet filter.
@@ -219,6 +239,12 @@ class Engine {
   /// "engine.no_address" (this node has no address of that family), "engine.ping_dropped" (the
   /// device dropped it, e.g. the peer has no endpoint; the detail says why).
   Status ping(core::Now now, const util::IpAddress& peer_address, uint16_t seq);
+  /// Sends a discovery ping to the peer that has `peer_address`, the way its traffic goes now
+  /// (a proven address, else the relay); the pong is raised as kDiscoPong. Marks the peer
+  /// active, so discovery runs and a later ping may go direct. No pong, no event.
+  /// Errors: "engine.no_netmap", "engine.no_peer" (as ping()), "disco.no_path" (the peer has
+  /// no address and no relay).
+  Status disco_ping(core::Now now, const util::IpAddress& peer_address, uint16_t seq);
 
   // ---- control plane (controlclient::Client's surface) ----
   bool wants_control_connection(core::Now now) const;
@@ -232,7 +258,8 @@ class Engine {
   /// Errors as controlclient::Client::set_auth_key.
   Status set_auth_key(const std::string& auth_key, core::Now now);
   /// This node's local endpoints (interface addresses and the WireGuard port), reported to
-  /// the server with the home region the engine chose. Errors as
+  /// the server with the home region the engine chose, together with the address and port the
+  /// last netcheck's STUN answers saw (the NAT's mapping), and sent to peers in call-me-maybe. Errors as
   /// controlclient::Client::set_endpoints.
   Status set_endpoints(const std::vector<core::SocketAddress>& endpoints, core::Now now);
 

@@ -103,6 +103,7 @@ void Engine::Impl::apply(const controlclient::NetMap& map, bool filter_changed, 
   if (filter_changed) filter.set_rules(map.filter);
   ++stats.netmaps_applied;
   on_relay_map(now);
+  sync_disco(now);
 
   Event applied;
   applied.kind = EventKind::kNetmapApplied;
@@ -146,6 +147,7 @@ void Engine::Impl::rewrite_cache_for_new_key(core::Now now) {
 
 void Engine::Impl::stop(const std::string& code, const std::string& message) {
   stats.peers_removed += peers.clear(device);
+  disco.set_peers({}, core::Now{});
   // Nothing may reach a node that is out of the tailnet; the flows it opened end with it.
   filter.set_rules({});
   filter.clear_flows();

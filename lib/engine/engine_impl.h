@@ -17,7 +17,7 @@
 namespace weft::engine {
 
 struct Engine::Impl {
-  Impl(const EngineConfig& config, core::Random& rng,
+  Impl(const EngineConfig& config, const core::DiscoPrivateKey& disco_key, core::Random& rng,
        std::unique_ptr<controlclient::Client> client);
 
   core::Random& rng;
@@ -49,6 +49,18 @@ struct Engine::Impl {
   };
   std::deque<PendingDatagram> pending;
 
+  // ---- discovery (engine_disco.cc) ----
+  disco::Discovery disco;
+  /// The endpoints last handed to discovery and the server: the driver's plus the STUN-observed.
+  std::vector<core::SocketAddress> all_endpoints;
+  /// The netmap's peers as discovery sees them (after every apply()).
+  void sync_disco(core::Now now);
+  /// Discovery's output: UDP messages into `pending` (poll_transmit hands them out), relayed
+  /// ones to the relay links, pongs of disco_ping() as events.
+  void drain_disco(core::Now now);
+  /// The driver's endpoints plus the last netcheck's global addresses.
+  std::vector<core::SocketAddress> merged_endpoints() const;
+
   // ---- relays and netcheck (engine_relay.cc) ----
   static constexpr core::Duration kNetcheckInterval = std::chrono::seconds(30);
   static constexpr core::Duration kNetcheckBudget = std::chrono::seconds(3);
@@ -65,9 +77,11 @@ struct Engine::Impl {
   bool endpoints_known = false;
   std::vector<core::SocketAddress> reported_endpoints;
   uint16_t reported_home = 0;
+  /// Regions whose relay failed, until a connection to them is ready again.
+  std::vector<uint16_t> down_regions;
 
-  /// A datagram the device wants sent: to a relayed path it goes to the relay connection
-  /// (and `o` becomes kNone); a handshake initiation also takes the other way.
+  /// A datagram the device wants sent to a peer goes where discovery says (a proven address,
+  /// else the relay); to a relayed path it goes to the relay connection (and `o` becomes kNone).
   void route(wg::Output& o, core::MutableBytes out, core::Now now);
   /// The map in use changed (or was first applied): the relay map follows it.
   void on_relay_map(core::Now now);
@@ -76,7 +90,6 @@ struct Engine::Impl {
   /// Feeds relay latencies and failures to the chooser, re-homes if it says so, and reports.
   void choose_home(core::Now now);
   void report_endpoints(core::Now now);
-  void move_peers_off(uint16_t region);
   void netcheck_timers(core::Now now);
 
   const controlclient::NetMap* netmap() const;

@@ -1,58 +1,28 @@
 // The node engine's relays and netcheck (docs/connectivity.md, "Relays in the node"): WireGuard
-// datagrams for relayed paths go to the relay connections, handshake initiations also take the
-// other way (so a peer whose reported endpoints do not answer is reached through its home
-// region's relay, and one that was reached through a relay can be found directly again), STUN
-// answers feed a netcheck every kNetcheckInterval, and its latencies choose the home region.
+// datagrams go the way discovery chose (a relayed path to the relay connections), STUN answers
+// feed a netcheck every kNetcheckInterval, and its latencies choose the home region.
 #include <algorithm>
 
 #include "engine/engine.h"
 #include "engine/engine_impl.h"
-#include "wg/constants.h"
 
 namespace weft::engine {
-namespace {
-
-bool is_initiation(const wg::Output& o, const uint8_t* bytes) {
-  return o.size == wg::kHandshakeInitiationSize && bytes[0] == 1 && bytes[1] == 0 &&
-         bytes[2] == 0 && bytes[3] == 0;
-}
-
-}  // namespace
 
 // ------------------------------------------------------------------------ routing datagrams
 
 void Engine::Impl::route(wg::Output& o, core::MutableBytes out, core::Now now) {
   if (o.action != wg::Action::kSendDatagram) return;
-  const core::ByteView bytes{out.data, o.size};
-  const bool initiation = is_initiation(o, out.data);
-  const PeerSync::Configured* peer =
-      initiation && o.peer != wg::kNoPeer ? peers.by_peer(o.peer) : nullptr;
-  if (peer != nullptr) {
-    if (o.endpoint.is_udp() && peer->home_region != 0 &&
-        relays.region(peer->home_region) != nullptr) {
-      // The reported endpoint may not answer (NAT, firewall): the relay carries a copy.
-      if (relays.send(peer->home_region, peer->key, bytes, now)) ++stats.relay_copies;
-    } else if (o.endpoint.is_relay()) {
-      if (!peer->endpoints.empty()) {
-        // Through a relay now; a copy to the reported endpoint lets a working direct path win.
-        PendingDatagram copy;
-        copy.out = o;
-        copy.out.endpoint = core::Path::to_udp(peer->endpoints.front());
-        copy.bytes.assign(out.data, out.data + o.size);
-        pending.push_back(std::move(copy));
-        ++stats.relay_copies;
-      }
-      // Through another region than the peer's home (roaming learned it from the peer's
-      // packets there, or that region failed): the peer's home region carries a copy.
-      if (peer->home_region != 0 && o.endpoint.relay.relay != peer->home_region &&
-          relays.region(peer->home_region) != nullptr &&
-          relays.send(peer->home_region, peer->key, bytes, now))
-        ++stats.relay_copies;
+  if (o.peer != wg::kNoPeer) {
+    // Discovery decides the way for every datagram to a tailnet peer: WireGuard's own
+    // endpoint (its roaming included) only stands when discovery knows no way.
+    if (const PeerSync::Configured* peer = peers.by_peer(o.peer)) {
+      if (auto path = disco.path_for(peer->key, now)) o.endpoint = *path;
     }
   }
   if (!o.endpoint.is_relay()) return;
   const core::RelayPath& r = o.endpoint.relay;
-  if (relays.send(static_cast<uint16_t>(r.relay), r.node, bytes, now)) ++stats.relayed_out;
+  if (relays.send(static_cast<uint16_t>(r.relay), r.node, core::ByteView{out.data, o.size}, now))
+    ++stats.relayed_out;
   o.action = wg::Action::kNone;
   o.size = 0;
 }
@@ -97,7 +67,19 @@ void Engine::Impl::choose_home(core::Now now) {
   while (relays.poll_latency(region, rtt)) chooser.note_latency(now, region, rtt);
   while (relays.poll_region_down(region)) {
     chooser.note_region_down(region);
-    move_peers_off(region);
+    // Peers homed there are reached through the region their packets came from meanwhile.
+    disco.set_region_down(region, true);
+    if (std::find(down_regions.begin(), down_regions.end(), region) == down_regions.end())
+      down_regions.push_back(region);
+  }
+  if (!down_regions.empty()) {
+    for (const RelayLinkStatus& l : relays.status()) {
+      if (!l.ready) continue;
+      auto it = std::find(down_regions.begin(), down_regions.end(), l.region);
+      if (it == down_regions.end()) continue;
+      disco.set_region_down(l.region, false);
+      down_regions.erase(it);
+    }
   }
   uint16_t home = chooser.choose(now);
   if (home == 0 && relays.home() == 0) {
@@ -117,26 +99,15 @@ void Engine::Impl::choose_home(core::Now now) {
   report_endpoints(now);
 }
 
-// A region's relay failed: peers WireGuard reaches through it are moved to their own home
-// region's relay (or left for the next handshake's copies when that is the failed one).
-void Engine::Impl::move_peers_off(uint16_t region) {
-  for (const auto& [node, c] : peers.configured()) {
-    (void)node;
-    if (c.home_region == 0 || c.home_region == region || relays.region(c.home_region) == nullptr)
-      continue;
-    const core::Path at = device.peer_stats(c.id).endpoint;
-    if (at.is_relay() && at.relay.relay == region)
-      device.set_endpoint(c.id, core::Path::via_relay(c.home_region, c.key));
-  }
-}
-
 void Engine::Impl::report_endpoints(core::Now now) {
+  all_endpoints = merged_endpoints();
+  disco.set_local_endpoints(all_endpoints);
   if (!endpoints_known && relays.home() == 0) return;
-  if (endpoints_known && reported_home == relays.home() && reported_endpoints == endpoints)
+  if (endpoints_known && reported_home == relays.home() && reported_endpoints == all_endpoints)
     return;
-  if (!client->set_endpoints(endpoints, relays.home(), now)) return;
+  if (!client->set_endpoints(all_endpoints, relays.home(), now)) return;
   reported_home = relays.home();
-  reported_endpoints = endpoints;
+  reported_endpoints = all_endpoints;
 }
 
 void Engine::Impl::netcheck_timers(core::Now now) {
@@ -172,11 +143,17 @@ void Engine::Impl::netcheck_timers(core::Now now) {
 Status Engine::set_endpoints(const std::vector<core::SocketAddress>& endpoints, core::Now now) {
   Impl& m = *impl_;
   m.saw(now);
+  // A new local address (the node moved, an interface came up): its NAT mapping is new too,
+  // so the next netcheck runs now rather than within kNetcheckInterval.
+  if (m.endpoints_known && endpoints != m.endpoints && !m.check && m.next_check)
+    m.next_check = now.mono;
   m.endpoints = endpoints;
   m.endpoints_known = true;
-  Status s = m.client->set_endpoints(endpoints, m.relays.home(), now);
+  m.all_endpoints = m.merged_endpoints();
+  m.disco.set_local_endpoints(m.all_endpoints);
+  Status s = m.client->set_endpoints(m.all_endpoints, m.relays.home(), now);
   if (s) {
-    m.reported_endpoints = endpoints;
+    m.reported_endpoints = m.all_endpoints;
     m.reported_home = m.relays.home();
   }
   m.after_client(now);
@@ -199,7 +176,8 @@ void Engine::relay_dial_failed(uint32_t link, core::Now now) {
 void Engine::relay_bytes(uint32_t link, core::ByteView data, core::Now now) {
   impl_->saw(now);
   impl_->relays.bytes(link, data, now);
-  if (impl_->relays.has_news()) impl_->choose_home(now);  // a Pong, or the relay closed
+  // A Pong, the relay closed, or a region that was down is ready again.
+  if (impl_->relays.has_news() || !impl_->down_regions.empty()) impl_->choose_home(now);
 }
 
 void Engine::relay_disconnected(uint32_t link, core::Now now) {

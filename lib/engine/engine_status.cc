@@ -5,7 +5,7 @@
 
 namespace weft::engine {
 
-EngineStatus Engine::status(core::Now /*now*/) const {
+EngineStatus Engine::status(core::Now now) const {
   const Impl& m = *impl_;
   EngineStatus s;
   s.control_state = m.client->state();
@@ -19,6 +19,8 @@ EngineStatus Engine::status(core::Now /*now*/) const {
   s.relays = m.relays.status();
   s.relay_stats = m.relays.stats();
   s.netcheck = m.last_report;
+  s.disco = m.disco.stats();
+  s.endpoints = m.all_endpoints;
   const controlclient::NetMap* map = m.netmap();
   if (map == nullptr) return s;
   s.has_netmap = true;
@@ -39,13 +41,19 @@ EngineStatus Engine::status(core::Now /*now*/) const {
     p.addresses = peer.addresses;
     p.online = peer.online;
     p.home_region = peer.home_region;
+    const disco::PathStatus path = m.disco.status(peer.node_key, now);
+    p.path = path.state;
+    p.direct = path.direct;
+    p.direct_latency = path.latency;
+    p.candidates = path.candidates;
     const wg::PeerId wg_peer = m.peers.peer_of(id);
     if (wg_peer != wg::kNoPeer) {
       const wg::PeerStats w = m.device.peer_stats(wg_peer);
       p.endpoint = w.endpoint;
-      if (w.endpoint.is_relay()) {
+      if (auto way = m.disco.peek_path(peer.node_key, now)) p.endpoint = *way;
+      if (p.endpoint.is_relay()) {
         if (const control::RelayRegion* r =
-                m.relays.region(static_cast<uint16_t>(w.endpoint.relay.relay)))
+                m.relays.region(static_cast<uint16_t>(p.endpoint.relay.relay)))
           p.relay_code = r->code;
       }
       p.last_handshake = w.last_handshake;

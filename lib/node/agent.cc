@@ -54,17 +54,6 @@ std::string addresses_text(const std::vector<util::IpAddress>& addresses) {
   return out;
 }
 
-core::DiscoPublicKey fresh_disco_key(core::Random& rng) {
-  // Discovery is not built yet (the connectivity issues); the server wants a key all the same.
-  crypto::Key32 seed{};
-  rng.fill(seed.data(), seed.size());
-  crypto::Key32 priv = crypto::x25519_private_from_random(seed);
-  core::DiscoPublicKey pub(crypto::x25519_public(priv));
-  core::secure_wipe(seed.data(), seed.size());
-  core::secure_wipe(priv.data(), priv.size());
-  return pub;
-}
-
 std::string own_hostname() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "";
@@ -124,10 +113,6 @@ struct Agent::Impl final : LocalApiHandler {
 
   void on_event(const engine::Event& e) {
     switch (e.kind) {
-      case engine::EventKind::kLoginRequired:
-        // The wording `tailscale up` uses, so people and scripts find the link.
-        log("To authenticate, visit: " + e.url);
-        break;
       case engine::EventKind::kRegistered:
         // Every connection registers again; only a change is news.
         if (registered_as != e.node.value)
@@ -138,6 +123,10 @@ struct Agent::Impl final : LocalApiHandler {
         log("registered as node " + std::to_string(e.node.value) +
             ", pending approval: the operator runs `weft admin nodes approve " +
             std::to_string(e.node.value) + "`");
+        break;
+      case engine::EventKind::kLoginRequired:
+        // The wording `tailscale up` uses, so people and scripts find the link.
+        log("To authenticate, visit: " + e.url);
         break;
       case engine::EventKind::kNetmapApplied:
         on_netmap(e);
@@ -168,6 +157,9 @@ struct Agent::Impl final : LocalApiHandler {
                  : std::string("run weft up with --authkey to join again")));
         break;
       case engine::EventKind::kPingReply:
+        if (api) api->ping_reply(e.ping_peer, e.ping_seq, e.ping_rtt);
+        break;
+      case engine::EventKind::kDiscoPong:
         if (api) api->ping_reply(e.ping_peer, e.ping_seq, e.ping_rtt);
         break;
     }
@@ -412,7 +404,6 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   // Before the interface: a second node on this directory stops here, touching nothing.
   auto api = LocalApi::open(d.loop.io(), d.state->dir(), d);
   if (!api.ok()) return api.error();
-  c.force_reauth = settings.force_reauth;
   d.api = std::move(*api);
 
   engine::EngineConfig config;
@@ -420,8 +411,8 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   c.machine_key = d.state->machine_key();
   c.server_key = d.state->server()->key;
   c.node_key = d.state->node_key();
-  c.disco_key = fresh_disco_key(d.rng);
   c.auth_key = settings.auth_key;
+  c.force_reauth = settings.force_reauth;
   c.hostinfo.hostname = settings.hostname.empty() ? own_hostname() : settings.hostname;
   c.hostinfo.os = "linux";
   c.hostinfo.client_version = kClientVersion;

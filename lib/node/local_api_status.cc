@@ -142,6 +142,18 @@ void write_peer(Writer& w, const engine::PeerStatus& p) {
   w.String(p.endpoint.is_relay() ? p.relay_code.c_str() : "");
   w.Key("home_region");
   w.Uint(p.home_region);
+  // Discovery's view: direct, relay, idle or none; the last proven address and its round trip;
+  // every candidate address.
+  w.Key("path");
+  w.String(disco::to_string(p.path));
+  w.Key("direct");
+  w.String(p.direct ? p.direct->to_string().c_str() : "");
+  w.Key("direct_latency_ms");
+  w.Double(std::chrono::duration<double, std::milli>(p.direct_latency).count());
+  w.Key("candidates");
+  w.StartArray();
+  for (const auto& c : p.candidates) w.String(c.addr.to_string().c_str());
+  w.EndArray();
   time_field(w, "last_handshake", p.last_handshake);
   w.Key("rx_bytes");
   w.Uint64(p.rx_bytes);
@@ -329,7 +341,6 @@ std::string status_to_json(const engine::EngineStatus& s) {
       {"filter_accepted_by_rule", s.filter.accepted_by_rule},
       {"filter_accepted_as_reply", s.filter.accepted_as_reply},
       {"relayed_out", s.engine.relayed_out},
-      {"relay_copies", s.engine.relay_copies},
       {"netchecks", s.engine.netchecks},
       {"stun_consumed", s.engine.stun_consumed},
       {"home_changes", s.engine.home_changes},
@@ -340,6 +351,20 @@ std::string status_to_json(const engine::EngineStatus& s) {
       {"relay_packets_received", s.relay_stats.packets_received},
       {"relay_send_dropped", s.relay_stats.send_dropped},
       {"relay_peer_gone", s.relay_stats.peer_gone},
+      {"disco_pings_sent", s.disco.pings_sent},
+      {"disco_pongs_sent", s.disco.pongs_sent},
+      {"disco_call_me_maybe_sent", s.disco.call_me_maybe_sent},
+      {"disco_pings_received", s.disco.pings_received},
+      {"disco_pongs_received", s.disco.pongs_received},
+      {"disco_call_me_maybe_received", s.disco.call_me_maybe_received},
+      {"disco_direct_upgrades", s.disco.direct_upgrades},
+      {"disco_direct_changes", s.disco.direct_changes},
+      {"disco_relay_fallbacks", s.disco.relay_fallbacks},
+      {"disco_unknown_sender", s.disco.unknown_sender},
+      {"disco_bad_message", s.disco.bad_message},
+      {"disco_wrong_node_key", s.disco.wrong_node_key},
+      {"disco_unexpected_pong", s.disco.unexpected_pong},
+      {"disco_transmit_overflow", s.disco.transmit_overflow},
   };
   w.Key("counters");
   w.StartObject();

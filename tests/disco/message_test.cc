@@ -330,6 +330,24 @@ BOOST_AUTO_TEST_CASE(port_zero_and_unspecified_addresses_are_malformed) {
   BOOST_TEST(code_of(decode(fine)) == "ok");
 }
 
+BOOST_AUTO_TEST_CASE(a_pong_through_a_relay_has_no_source) {
+  // All zero, or the encoding of a default SocketAddress: no address was seen.
+  std::array<uint8_t, 16> mapped_any{};
+  mapped_any[10] = mapped_any[11] = 0xff;
+  for (const auto& e :
+       {endpoint_bytes(std::array<uint8_t, 16>{}, 0), endpoint_bytes(mapped_any, 0)}) {
+    std::vector<uint8_t> pong_plain = {static_cast<uint8_t>(MessageType::kPong), 0};
+    pong_plain.insert(pong_plain.end(), kTxIdLen, 7);
+    pong_plain.insert(pong_plain.end(), e.begin(), e.end());
+    auto m = decode(pong_plain);
+    BOOST_REQUIRE(m.ok());
+    BOOST_TEST((m.value().pong.src == core::SocketAddress{}));
+  }
+  Message m;
+  m.type = MessageType::kPong;
+  BOOST_TEST(decode(encode_plaintext(m)).ok());
+}
+
 BOOST_AUTO_TEST_CASE(a_low_order_peer_key_derives_nothing) {
   core::SeededRandom rng(5);
   const auto own = test::random_private<core::DiscoPrivateKey>(rng);

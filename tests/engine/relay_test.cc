@@ -66,12 +66,16 @@ BOOST_AUTO_TEST_CASE(nodes_whose_udp_cannot_meet_talk_through_the_relay) {
   BOOST_TEST(delivered_with(*a, "and back") == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(a_direct_path_that_answers_is_kept) {
+BOOST_AUTO_TEST_CASE(traffic_starts_relayed_and_goes_direct_once_a_pong_proves_the_path) {
+  BOOST_TEST(a_reaches_b("first"));
+  // The first packets went through the relay at once; discovery's pongs moved the path.
+  BOOST_TEST(a->engine->stats().relayed_out > 0u);
+  net.run_for(std::chrono::seconds(1));
   BOOST_TEST(a_reaches_b("direct"));
   const PeerStatus p = peer_b();
   BOOST_TEST(p.endpoint.is_udp());
-  // The handshake initiation went both ways; the direct one answered first.
-  BOOST_TEST(a->engine->stats().relay_copies > 0u);
+  BOOST_TEST((p.path == disco::PathState::kDirect));
+  BOOST_TEST(a->engine->status(net.world.now).disco.direct_upgrades >= 1u);
 }
 
 BOOST_AUTO_TEST_CASE(the_home_region_reaches_the_peers_netmap) {
