@@ -42,10 +42,10 @@ struct User {
   core::WallTime created{};
   /// The identity-provider account bound to this user (docs/identity.md, "Claims mapping"):
   /// issuer + subject; both empty for a user the operator created that never logged in.
-  std::string oidc_issuer;
-  std::string oidc_subject;
+  std::string oidc_issuer = {};
+  std::string oidc_subject = {};
   /// Synced groups from the provider's claims at the last login ("group:eng@example.com").
-  std::vector<std::string> groups;
+  std::vector<std::string> groups = {};
 
   bool has_identity() const { return !oidc_subject.empty(); }
 };

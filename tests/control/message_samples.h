@@ -23,7 +23,7 @@ inline bool operator==(const RegisterRequest& a, const RegisterRequest& b) {
   return a.capability_version == b.capability_version && a.node_key == b.node_key &&
          a.old_node_key == b.old_node_key && a.disco_key == b.disco_key &&
          a.auth_key == b.auth_key && a.hostinfo == b.hostinfo &&
-         a.ephemeral_hint == b.ephemeral_hint;
+         a.ephemeral_hint == b.ephemeral_hint && a.force_reauth == b.force_reauth;
 }
 inline bool operator==(const MapRequest& a, const MapRequest& b) {
   return a.node_key == b.node_key && a.endpoints == b.endpoints &&
@@ -36,7 +36,8 @@ inline bool operator==(const KeepAlive&, const KeepAlive&) { return true; }
 inline bool operator==(const RotateKey&, const RotateKey&) { return true; }
 inline bool operator==(const RegisterResponse& a, const RegisterResponse& b) {
   return a.status == b.status && a.node == b.node && a.error_code == b.error_code &&
-         a.error_message == b.error_message && a.key_expiry == b.key_expiry;
+         a.error_message == b.error_message && a.key_expiry == b.key_expiry &&
+         a.auth_url == b.auth_url;
 }
 inline bool operator==(const FilterRule& a, const FilterRule& b) {
   return a.sources == b.sources && a.destinations == b.destinations &&

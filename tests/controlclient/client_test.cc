@@ -201,6 +201,38 @@ BOOST_FIXTURE_TEST_CASE(waits_on_the_same_connection_while_pending_approval, Sta
   BOOST_TEST(c.counters().timeouts == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(waits_on_the_same_connection_for_a_login, Started) {
+  h.connect();
+  control::RegisterResponse needs;
+  needs.status = control::RegisterStatus::kNeedsLogin;
+  needs.auth_url = "https://weft.example/login/abc";
+  h.send(needs);
+  BOOST_TEST(c.state() == ClientState::kAwaitingLogin);
+  Event e = h.only_event(EventKind::kLoginRequired);
+  BOOST_TEST(e.url == "https://weft.example/login/abc");
+  for (int i = 0; i < 5; ++i) {
+    h.run_deadline();
+    h.send(control::KeepAlive{});
+  }
+  BOOST_TEST(c.state() == ClientState::kAwaitingLogin);
+  BOOST_TEST(c.counters().timeouts == 0u);
+  h.send(authorized(9));
+  BOOST_TEST(c.state() == ClientState::kStreaming);
+  BOOST_TEST(h.received<control::MapRequest>().size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_refused_login_stops_with_its_reason, Started) {
+  h.connect();
+  control::RegisterResponse needs;
+  needs.status = control::RegisterStatus::kNeedsLogin;
+  h.send(needs);
+  control::RegisterResponse no = refused("oidc.not_allowed");
+  no.error_message = "mallory@other.org may not join this tailnet";
+  h.send(no);
+  BOOST_TEST(c.state() == ClientState::kStopped);
+  BOOST_TEST(c.stop_code() == "oidc.not_allowed");
+}
+
 BOOST_FIXTURE_TEST_CASE(refused_registration_stops_until_a_new_auth_key, Started) {
   h.connect();
   h.send(refused("auth_key.expired"));

@@ -64,6 +64,34 @@ BOOST_AUTO_TEST_CASE(users_of_every_role_survive_a_reopen) {
   BOOST_TEST(role->column_text(0) == "owner");
 }
 
+BOOST_AUTO_TEST_CASE(an_identity_provider_binding_and_synced_groups_survive_a_reopen) {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  User u{UserId{3}, "alice@example.com", Role::kMember, kT0};
+  u.oidc_issuer = "https://idp.example";
+  u.oidc_subject = "sub-alice";
+  u.groups = {"group:eng@example.com", "group:ops@corp.example"};
+  User plain{UserId{4}, "ops@example.com", Role::kMember, kT0};
+  {
+    auto db = open_ok(path);
+    require_ok(save_user(*db, u));
+    require_ok(save_user(*db, plain));
+  }
+  auto db = open_ok(path);
+  std::vector<User> loaded = value_ok(load_users(*db));
+  BOOST_REQUIRE(loaded.size() == 2u);
+  BOOST_TEST(loaded[0].oidc_issuer == u.oidc_issuer);
+  BOOST_TEST(loaded[0].oidc_subject == u.oidc_subject);
+  BOOST_TEST(loaded[0].groups == u.groups, boost::test_tools::per_element());
+  BOOST_TEST(!loaded[1].has_identity());
+  BOOST_TEST(loaded[1].groups.empty());
+  // One account of the provider binds one user.
+  User twin{UserId{5}, "alice2@example.com", Role::kMember, kT0};
+  twin.oidc_issuer = u.oidc_issuer;
+  twin.oidc_subject = u.oidc_subject;
+  BOOST_TEST(!save_user(*db, twin).ok());
+}
+
 BOOST_AUTO_TEST_CASE(putting_a_user_again_replaces_its_row) {
   TempDir dir;
   auto db = open_ok(dir.file("state.db"));
