@@ -7,6 +7,8 @@
 #include <ctime>
 #include <optional>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "core/key_text.h"
 #include "crypto/crypto.h"
 #include "dataplane/data_core.h"
@@ -35,6 +37,9 @@ constexpr char kClientVersion[] = "weft 0.1.0";
 constexpr std::chrono::seconds kStreamKeepaliveIdle{15};
 constexpr std::chrono::seconds kStreamKeepaliveInterval{5};
 constexpr int kStreamKeepaliveProbes = 3;
+// How often the interfaces' addresses are read again: a node that moves (a new address, another
+// network) reports its new endpoints, and its netcheck runs, within this (issue 11).
+constexpr std::chrono::seconds kEndpointRefreshInterval{5};
 
 /// "12:03:11", local time, for log lines a person reads next to other logs.
 std::string clock_time(core::WallTime t) {
@@ -52,6 +57,12 @@ std::string addresses_text(const std::vector<util::IpAddress>& addresses) {
   std::string out;
   for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.to_string();
   return out;
+}
+
+std::string endpoints_text(const std::vector<core::SocketAddress>& endpoints) {
+  std::string out;
+  for (const auto& e : endpoints) out += (out.empty() ? "" : ", ") + e.to_string();
+  return out.empty() ? "none" : out;
 }
 
 std::string own_hostname() {
@@ -90,6 +101,8 @@ struct Agent::Impl final : LocalApiHandler {
   std::unique_ptr<RelayDriver> relays;
   uint16_t logged_home = 0;
   std::unique_ptr<LocalApi> api;  // DIR/weft.sock: weft status, ping, down
+  std::optional<boost::asio::steady_timer> endpoint_timer;  // report_endpoints() again
+  std::optional<std::vector<core::SocketAddress>> local;    // the endpoints last read
   Status result = Ok{};
   std::vector<util::IpAddress> configured;  // addresses on the interface
   std::optional<std::size_t> logged_peers;
@@ -160,7 +173,7 @@ struct Agent::Impl final : LocalApiHandler {
         if (api) api->ping_reply(e.ping_peer, e.ping_seq, e.ping_rtt);
         break;
       case engine::EventKind::kDiscoPong:
-        if (api) api->ping_reply(e.ping_peer, e.ping_seq, e.ping_rtt);
+        if (api) api->disco_pong(e.ping_seq, e.ping_rtt, e.ping_via, e.ping_relay_code);
         break;
     }
   }
@@ -300,6 +313,12 @@ struct Agent::Impl final : LocalApiHandler {
     path->after_core_change();  // the request (or a handshake first) leaves now
     return s;
   }
+  Status send_disco_ping(const util::IpAddress& peer, uint16_t seq) override {
+    const core::Now t = loop.clock().now();
+    Status s = path->with_core([&] { return engine->disco_ping(t, peer, seq); });
+    path->after_core_change();  // direct pings leave now (relayed ones through the relay links)
+    return s;
+  }
   void down() override {
     stop("weft down: removing " + tun->name() + " and stopping", Ok{});
   }
@@ -311,7 +330,8 @@ struct Agent::Impl final : LocalApiHandler {
 
   Status bind_server();
   void load_cache();
-  void report_endpoints();
+  bool report_endpoints();
+  void refresh_endpoints_later();
 };
 
 Status Agent::Impl::bind_server() {
@@ -375,16 +395,32 @@ void Agent::Impl::load_cache() {
   }
 }
 
-void Agent::Impl::report_endpoints() {
+// At start and every kEndpointRefreshInterval: the engine hears of a changed list only (it
+// reports it to the server and runs a netcheck then). True when the engine was told.
+bool Agent::Impl::report_endpoints() {
   auto endpoints = local_endpoints(path->listen_port(), tun->name());
   if (!endpoints.ok()) {
     log("no endpoints to report: " + endpoints.error().detail);
-    return;
+    return false;
   }
   if (endpoints->size() > control::kMaxEndpoints) endpoints->resize(control::kMaxEndpoints);
+  if (local == *endpoints) return false;
+  if (local)
+    log("local endpoints changed: " + endpoints_text(*local) + " -> " + endpoints_text(*endpoints));
+  local = *endpoints;
   const core::Now t = loop.clock().now();
   Status s = path->with_core([&] { return engine->set_endpoints(*endpoints, t); });
   if (!s.ok()) log("endpoints refused: " + s.error().detail);
+  return true;
+}
+
+void Agent::Impl::refresh_endpoints_later() {
+  endpoint_timer->expires_after(kEndpointRefreshInterval);
+  endpoint_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (report_endpoints()) path->after_core_change();  // the report and netcheck leave now
+    refresh_endpoints_later();
+  });
 }
 
 Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -458,6 +494,8 @@ Status Agent::run() {
   Impl& d = *impl_;
   if (auto s = d.path->start(); !s.ok()) return s;
   d.control->start();
+  d.endpoint_timer.emplace(d.loop.io());
+  d.refresh_endpoints_later();
   d.loop.run();
   d.relays->close_all();
   d.control->stop();
