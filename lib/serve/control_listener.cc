@@ -237,6 +237,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(l->config.max_header_bytes));
+    // A route's own limit is applied once its path is known (on_header); the empty body of
+    // every other path refuses any body anyway.
+    std::uint64_t body_limit = 1u << 20;  // Beast's default for requests
+    for (const HttpRoute& r : l->config.routes) body_limit = std::max<std::uint64_t>(body_limit, r.max_body);
+    parser_->body_limit(body_limit);
     http::async_read_header(pump_->stream(), buffer_, *parser_,
                             [self = this->shared_from_this()](const boost::system::error_code& ec,
                                                               std::size_t) { self->on_header(ec); });
@@ -256,6 +261,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     for (const HttpRoute& r : l->config.routes) {
       if (path.substr(0, r.prefix.size()) != r.prefix) continue;
       route_ = &r;
+      // The parser checks a Content-Length against its limit when it reads the header, which
+      // is done: so check it here (a chunked body is held to the limit as it arrives).
+      if (auto length = parser_->content_length(); length && *length > r.max_body) {
+        on_body(http::error::body_limit);
+        return;
+      }
       body_parser_.emplace(std::move(*parser_));
       body_parser_->body_limit(r.max_body);
       http::async_read(pump_->stream(), buffer_, *body_parser_,
