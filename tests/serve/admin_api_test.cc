@@ -165,3 +165,45 @@ BOOST_AUTO_TEST_CASE(tailnet_export_decides_policy_tests_as_the_server_does) {
     return s;
   }());
 }
+
+BOOST_AUTO_TEST_CASE(creates_lists_and_revokes_api_tokens_without_showing_their_secrets) {
+  Api api;
+  auto created = api.call(R"({"op": "tokens.create", "scope": "policy", "expiry_seconds": 3600})");
+  BOOST_REQUIRE(created["ok"].GetBool());
+  const std::string token = created["token"].GetString();
+  const std::string id = created["id"].GetString();
+  BOOST_TEST(token.rfind("weftapi-" + id + "-", 0) == 0u);
+  BOOST_TEST(std::string(created["scope"].GetString()) == "policy");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "tokens.create", "scope": "root"})")) ==
+             "admin.request");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "tokens.create", "expiry_seconds": 99999999999})")) ==
+             "api_token.expiry");
+  auto list = api.call(R"({"op": "tokens.list"})");
+  BOOST_REQUIRE(list["tokens"].Size() == 1u);
+  const auto& t = list["tokens"][0];
+  BOOST_TEST(std::string(t["id"].GetString()) == id);
+  BOOST_TEST(t["last_used"].IsNull());
+  BOOST_TEST(t["expires"].GetInt64() - t["created"].GetInt64() == 3600);
+  BOOST_TEST(!t["revoked"].GetBool());
+  const std::string secret = token.substr(token.rfind('-') + 1);
+  const std::string listed =
+      serve::handle_admin_request(*api.coordinator, R"({"op": "tokens.list"})", api.now, api.rng);
+  BOOST_TEST(listed.find(secret) == std::string::npos);
+  BOOST_TEST(api.call(R"({"op": "tokens.revoke", "id": ")" + id + "\"}")["ok"].GetBool());
+  BOOST_TEST(api.call(R"({"op": "tokens.list"})")["tokens"][0]["revoked"].GetBool());
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "tokens.revoke", "id": "xyz"})")) == "admin.request");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "tokens.revoke", "id": "0000000000000000"})")) ==
+             "api_token.unknown");
+}
+
+BOOST_AUTO_TEST_CASE(set_expiry_needs_a_duration_or_never) {
+  Api api;
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "nodes.set_expiry", "id": 1})")) == "admin.request");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "nodes.set_expiry", "id": 1, "expiry_seconds": 0})")) ==
+             "admin.request");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "nodes.set_expiry", "id": 1, "never": true})")) ==
+             "coord.unknown_device");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "nodes.set_expiry", "id": 1,
+                                          "expiry_seconds": 18446744073709551615})")) ==
+             "coord.unknown_device");
+}
