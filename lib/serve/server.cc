@@ -197,8 +197,10 @@ struct Server::State final : ConnectionSink, relayserver::Verifier, LoginSink {
       if (listener) listener->send(t.connection.value, std::move(t.bytes), t.close);
       t.bytes.clear();
     }
-    for (std::string line; coordinator->poll_log(line);) log << "weft serve: " << line << "\n";
-    log.flush();
+    bool logged = false;
+    for (std::string line; coordinator->poll_log(line); logged = true)
+      log << "weft serve: " << line << "\n";
+    if (logged) log.flush();
     if (!coordinator->healthy() && !stopped_unhealthy) {
       stopped_unhealthy = true;
       log << "weft serve: a write to the state database failed; stopping so that a restart "
