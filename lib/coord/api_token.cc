@@ -111,6 +111,10 @@ Error ApiTokenCheck::error() const {
                                                     "; create a new one with weft admin tokens "
                                                     "create");
     case ApiTokenRefusal::kScope:
+      if (op == "tokens.create")
+        return make_error(refusal_code(*refusal),
+                          "no API token can create tokens: run weft admin --state DIR tokens "
+                          "create on the server");
       return make_error(refusal_code(*refusal),
                         name + " has scope " + scope_name(scope) + ", which does not cover " +
                             (op.empty() ? std::string("this") : op));
