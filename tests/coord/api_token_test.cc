@@ -118,11 +118,15 @@ BOOST_AUTO_TEST_CASE(policy_scope_sets_the_policy_but_cannot_remove_nodes) {
   for (const char* op : {"policy.set", "policy.check", "policy.get", "tailnet.export", "status"})
     BOOST_TEST(tokens.check(t.text, op, kT0).ok(), op);
   for (const char* op : {"nodes.remove", "nodes.list", "users.create", "keys.create",
-                         "tokens.revoke", "tokens.create"}) {
+                         "tokens.revoke"}) {
     const ApiTokenCheck c = tokens.check(t.text, op, kT0);
     expect_refused(c, ApiTokenRefusal::kScope);
-    BOOST_TEST(c.error().detail.find("scope policy") != std::string::npos);
+    BOOST_TEST(c.error().detail.find("has scope policy, which does not cover " + std::string(op)) !=
+               std::string::npos);
   }
+  const ApiTokenCheck mint = tokens.check(t.text, "tokens.create", kT0);
+  expect_refused(mint, ApiTokenRefusal::kScope);
+  BOOST_TEST(mint.error().detail.find("no API token can create tokens") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(scopes_cover_their_operations_and_no_token_creates_tokens) {
