@@ -30,8 +30,10 @@ std::map<std::string, std::string> posture_of(const Device& d) {
 
 policy::TailnetDescription tailnet_of(const Registry& registry) {
   policy::TailnetDescription t;
-  for (const auto& [id, u] : registry.users())
+  for (const auto& [id, u] : registry.users()) {
     t.users.push_back(policy::TailnetUser{u.email, role_name(u.role), {}});
+    for (const auto& g : u.groups) t.groups[g].push_back(u.email);
+  }
   for (const auto& [id, d] : registry.devices()) {
     // Only devices in the tailnet: the visibility view (and so every filter) holds no other.
     if (d.state != DeviceState::kAuthorized) continue;

@@ -35,8 +35,9 @@ std::map<std::string, std::string> posture_of(const Device& d);
 /// `weft admin tailnet export` use, so that `weft acl check --tailnet` on an export decides as
 /// the server does: every user with its role; every authorized device (the tailnet the server's
 /// filters are built from: pending and expired devices are no device) with its hostname, its
-/// owner's e-mail (none when tagged: tags own it), tags, addresses and posture. No domains (the
-/// server keeps none) and no synced groups (it has no identity provider). Never fails.
+/// owner's e-mail (none when tagged: tags own it), tags, addresses and posture; the synced groups
+/// of users who logged in through the identity provider, with their members. No domains (the
+/// server keeps none). Never fails.
 policy::TailnetDescription tailnet_of(const Registry& registry);
 
 /// Checks `text` with its tests decided against `registry` (tailnet_of, facts named by

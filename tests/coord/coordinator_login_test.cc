@@ -188,3 +188,14 @@ BOOST_AUTO_TEST_CASE(synced_groups_decide_policy) {
   BOOST_TEST(b.received<control::MapResponse>().back().peers.empty());
   (void)srv;
 }
+
+BOOST_AUTO_TEST_CASE(policy_tests_see_synced_groups) {
+  LoginWorld w;
+  TestNode& n = w.node();
+  BOOST_REQUIRE(w.login(w.ask_login(n), alice()).ok());
+  const PolicyOutcome o = w.coordinator->check_policy(R"({
+    "acls": [{"action": "accept", "src": ["group:eng@example.com"], "dst": ["*:22"]}],
+    "tests": [{"src": "alice@example.com", "accept": ["100.64.0.1:22"]}]})");
+  BOOST_TEST(o.valid);
+  BOOST_TEST(o.failed_tests.empty());
+}
