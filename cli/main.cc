@@ -234,12 +234,19 @@ int main(int argc, char** argv) {
   status_cmd->add_flag("--json", status.json, "Print the node's JSON answer");
   weft::cli::PingOptions ping;
   auto* ping_cmd = app.add_subcommand(
-      "ping", "ICMP echo to a peer through the tunnel, where the packet filters apply");
+      "ping", "Discovery pings to a peer: does it answer directly or through a relay (talks to "
+              "weft up)");
   ping_cmd->add_option("peer", ping.peer, "The peer's name, DNS name or tailnet address")
       ->required();
-  ping_cmd->add_option("-c,--count", ping.count, "Echo requests to send (1-1000)")
-      ->capture_default_str()
+  ping_cmd->add_option("-c,--count", ping.count,
+                       "Pings to send (1-1000; default 4, 10 with --until-direct)")
       ->check(CLI::Range(1, 1000));
+  auto* icmp_flag = ping_cmd->add_flag(
+      "--icmp", ping.icmp, "ICMP echo through the tunnel instead, where the packet filters apply");
+  ping_cmd
+      ->add_flag("--until-direct", ping.until_direct,
+                 "Stop at the first pong that came directly; exit 1 if none did")
+      ->excludes(icmp_flag);
   ping_cmd->add_option("--state", ping.state_dir,
                        "The node's state directory (default /var/lib/weft)");
   weft::cli::DownOptions down;

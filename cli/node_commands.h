@@ -18,10 +18,17 @@ struct StatusOptions {
 };
 int run_status(const StatusOptions& options);
 
+/// Pings sent when -c is not given: plain, and with --until-direct (as `tailscale ping`, which
+/// gives up after 10).
+inline constexpr uint32_t kDefaultPingCount = 4;
+inline constexpr uint32_t kUntilDirectPingCount = 10;
+
 struct PingOptions {
   std::string state_dir;
-  std::string peer;  // a peer's name, DNS name or tailnet address
-  uint32_t count = 4;
+  std::string peer;    // a peer's name, DNS name or tailnet address
+  uint32_t count = 0;  // 0: kDefaultPingCount, or kUntilDirectPingCount with until_direct
+  bool until_direct = false;  // stop at the first pong that came directly; exit 1 if none did
+  bool icmp = false;          // ICMP echo through the tunnel instead of discovery pings
 };
 int run_ping(const PingOptions& options);
 

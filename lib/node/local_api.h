@@ -1,6 +1,7 @@
 // The node's local API (issue 9, "Local API"; docs/control-plane.md, "Local API"): DIR/weft.sock,
 // mode 0600, root and the node's own user only (runtime::UnixRequestServer). Requests, one JSON
-// line each: {"op":"status"}, {"op":"ping","peer":NAME-OR-ADDRESS,"count":N}, {"op":"down"}.
+// line each: {"op":"status"}, {"op":"ping","peer":NAME-OR-ADDRESS,"count":N,"mode":"disco"|"icmp",
+// "until_direct":BOOL} (issue 11: discovery pings; no "mode" is "icmp", as before), {"op":"down"}.
 // The agent implements LocalApiHandler; the API owns the ping sessions' timing.
 #pragma once
 
@@ -27,7 +28,7 @@ inline constexpr const char* kLocalSocketName = "weft.sock";
 /// DIR/weft.sock.
 std::string local_socket_path(const std::string& state_dir);
 
-/// The most echo requests one ping request may ask for.
+/// The most pings (echo requests or discovery pings) one ping request may ask for.
 inline constexpr uint32_t kMaxPingCount = 1000;
 
 /// What the node agent offers the local API; every call is made on the io_context's thread.
@@ -39,10 +40,18 @@ class LocalApiHandler {
   /// Sends one echo request to `peer` (engine::Engine::ping, then the data path drains). The
   /// agent hands each kPingReply event to LocalApi::ping_reply(). Errors: Engine::ping's.
   virtual Status send_ping(const util::IpAddress& peer, uint16_t seq) = 0;
+  /// Sends one discovery ping to `peer` the way its traffic goes now (engine::Engine::disco_ping,
+  /// then the data path drains). The agent hands each kDiscoPong event to LocalApi::disco_pong().
+  /// Errors: Engine::disco_ping's.
+  virtual Status send_disco_ping(const util::IpAddress& peer, uint16_t seq) = 0;
   /// Stops the node cleanly (removes the interface, leaves the loop). Called after the answer
   /// to {"op":"down"} was written.
   virtual void down() = 0;
 };
+
+/// What a ping request sends: ICMP echo through the tunnel (the packet filters apply) or a
+/// discovery ping (which way the peer is reached: directly or through a relay).
+enum class PingMode : uint8_t { kIcmp, kDisco };
 
 struct LocalApiOptions {
   /// Between one echo request and the next (as ping(8)'s default interval).
@@ -71,6 +80,12 @@ class LocalApi {
   /// An echo reply arrived (the engine's kPingReply): the session waiting for it prints it.
   /// A reply nobody waits for (late, after its timeout) is ignored.
   void ping_reply(const util::IpAddress& peer, uint16_t seq, core::Duration rtt);
+  /// A discovery pong arrived (the engine's kDiscoPong): `via` is the UDP address it came from
+  /// or the relay path, `relay_code` that relay region's code. Matched by `seq` alone (the
+  /// engine names the peer by its first address, which need not be the one pinged); a pong
+  /// nobody waits for is ignored.
+  void disco_pong(uint16_t seq, core::Duration rtt, const core::Path& via,
+                  const std::string& relay_code);
 
   const std::string& path() const;
   const runtime::UnixRequestCounters& counters() const;
@@ -78,10 +93,13 @@ class LocalApi {
  private:
   LocalApi(boost::asio::io_context& io, LocalApiHandler& handler, LocalApiOptions options);
   void handle(std::string_view request, runtime::UnixReply reply);
-  void ping(const std::string& peer, uint32_t count, runtime::UnixReply reply);
+  void ping(const std::string& peer, uint32_t count, PingMode mode, bool until_direct,
+            runtime::UnixReply reply);
   /// Sends the session's next request, or ends it when all were sent and answered.
   void next_probe(uint64_t session);
-  void probe_done(uint64_t session, bool replied, core::Duration rtt);
+  /// `via`: how a discovery pong came back (nullptr for an echo reply or a timeout).
+  struct Pong;
+  void probe_done(uint64_t session, bool replied, core::Duration rtt, const Pong* via = nullptr);
 
   boost::asio::io_context& io_;
   LocalApiHandler& handler_;

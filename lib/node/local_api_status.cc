@@ -226,6 +226,9 @@ struct Reader {
     r.os = text(v, "os");
     r.online = flag(v, "online");
     r.endpoint = text(v, "endpoint");
+    r.path = text(v, "path");
+    r.relay = text(v, "relay");
+    r.direct = text(v, "direct");
     r.last_handshake = time(v, "last_handshake");
     r.rx_bytes = number(v, "rx_bytes");
     r.tx_bytes = number(v, "tx_bytes");
@@ -284,6 +287,15 @@ std::string first_address(const StatusRow& r) {
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
+// The ENDPOINT column: discovery's path (docs/connectivity.md, "Path selection"); a node that
+// does not report one (an older build) shows WireGuard's endpoint as before.
+std::string path_text(const StatusRow& p) {
+  if (p.path == "direct") return "direct " + (p.direct.empty() ? p.endpoint : p.direct);
+  if (p.path == "relay" && !p.relay.empty()) return "relay \"" + p.relay + "\"";
+  if (p.path == "idle") return "idle";
+  return or_dash(p.endpoint);
+}
+
 // Columns padded to their widest cell, two spaces apart; no padding after the last.
 std::string table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
@@ -325,6 +337,11 @@ std::string status_to_json(const engine::EngineStatus& s) {
   w.Key("policy_version");
   w.Uint64(s.policy_version);
   if (s.has_netmap) write_self(w, s.self);
+  // What this node reports to the server and sends in call-me-maybe (interfaces, STUN-observed).
+  w.Key("endpoints");
+  w.StartArray();
+  for (const auto& e : s.endpoints) w.String(e.to_string().c_str());
+  w.EndArray();
   write_connectivity(w, s);
   w.Key("peers");
   w.StartArray();
@@ -434,7 +451,7 @@ std::string format_status(const StatusView& s, const StatusFormat& f) {
                   "-", "-"});
   for (const auto& p : s.peers) {
     rows.push_back({first_address(p), or_dash(p.name), owner(p), or_dash(p.os),
-                    p.online ? "online" : "offline", or_dash(p.endpoint),
+                    p.online ? "online" : "offline", path_text(p),
                     p.last_handshake ? ago(*p.last_handshake, f.now) : "never",
                     bytes(p.rx_bytes), bytes(p.tx_bytes)});
   }

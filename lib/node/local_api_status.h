@@ -27,7 +27,12 @@ struct StatusRow {
   std::vector<std::string> tags;
   std::string os;
   bool online = false;
+  /// Where WireGuard sends now: "ADDR:PORT", or `relay "CODE"`.
   std::string endpoint;
+  /// Discovery's view (issue 11): "direct", "relay", "idle", "none", or "" from an older node.
+  std::string path;
+  std::string relay;   ///< the relay region's code while relayed
+  std::string direct;  ///< the last proven direct address
   std::optional<int64_t> last_handshake;  ///< Unix seconds
   uint64_t rx_bytes = 0;
   uint64_t tx_bytes = 0;
@@ -56,7 +61,8 @@ struct StatusFormat {
   int64_t utc_offset = 0;      ///< seconds east of UTC, for clock times
 };
 
-/// The table like `tailscale status` (address, name, owner or tags, OS, online, endpoint,
+/// The table like `tailscale status` (address, name, owner or tags, OS, online, the path —
+/// `direct ADDR:PORT`, `relay "CODE"`, `idle`, or for a peer with neither the address guessed —,
 /// last handshake, rx/tx; self first), preceded by one plain line when the node is not
 /// following the server ("coordination server unreachable since 12:03:11; using the netmap
 /// cached at 12:01:40, policy version 7"), or only a line when it has no netmap.

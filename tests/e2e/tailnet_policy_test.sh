@@ -2,8 +2,9 @@
 # The tailnet of tailnet_lib.sh (a -> b, b -> c) seen through the node commands and changed by
 # the operator (issue 9, "End-to-end tests"; docs/operations.md, "Node commands"):
 # - `weft status --json` shows each node exactly the peers the policy lets it see;
-# - `weft ping`: a -> b answers, a -> c has no peer, c -> b dies in b's filter (b counts it),
-#   b -> c answers (the replies pass b's filter as its own flow);
+# - `weft ping --icmp` (ICMP through the tunnel, where the filters apply): a -> b answers, a -> c
+#   has no peer, c -> b dies in b's filter (b counts it), b -> c answers (the replies pass b's
+#   filter as its own flow);
 # - a -> c allowed at runtime reaches a and c (within 10 s, printed); an invalid policy is refused
 #   with its position and changes nothing;
 # - the server cut off by iptables: a policy change made meanwhile is not seen (the old one is
@@ -37,22 +38,22 @@ check "a's status lists b and not c" peers_are a "b"
 check "c's status lists b and not a" peers_are c "b"
 check "b's status lists a and c" peers_are b "a c"
 
-# --- weft ping through the filters -------------------------------------------------------------
-capture weft_node a ping b -c 3
+# --- weft ping --icmp through the filters -------------------------------------------------------
+capture weft_node a ping b -c 3 --icmp
 echo "$CAP_OUT" | sed 's/^/  a> /'
 expect_rc 0 "weft ping a -> b"
 check "... prints a round trip per reply" \
   test "$(grep -cE '^pong from b \(100\.[0-9.]+\) seq=[0-9]+ in [0-9.]+ ms$' <<<"$CAP_OUT")" -ge 2
 
-capture weft_node a ping c -c 1
+capture weft_node a ping c -c 1 --icmp
 expect_rc 1 "weft ping a -> c fails"
 check "... c is no peer of a (by name)" has_line "$CAP_ERR" 'local\.unknown_peer'
-capture weft_node a ping "${ADDR[c]}" -c 1
+capture weft_node a ping "${ADDR[c]}" -c 1 --icmp
 expect_rc 1 "weft ping a -> c's address fails"
 check "... no peer has it" has_line "$CAP_ERR" 'engine\.no_peer'
 
 denied_before=$(node_counter b filter_denied)
-capture weft_node c ping b -c 2
+capture weft_node c ping b -c 2 --icmp
 echo "$CAP_OUT" | sed 's/^/  c> /'
 expect_rc 1 "weft ping c -> b gets no reply"
 check "... both requests time out" test "$(grep -c '^timeout: no reply from b' <<<"$CAP_OUT")" = 2
@@ -62,7 +63,7 @@ check "... b's filter dropped them (filter_denied up by 2 or more)" \
   test $((denied_after - denied_before)) -ge 2
 
 replies_before=$(node_counter b filter_accepted_as_reply)
-capture weft_node b ping c -c 3
+capture weft_node b ping c -c 3 --icmp
 echo "$CAP_OUT" | sed 's/^/  b> /'
 expect_rc 0 "weft ping b -> c"
 check "... every reply came back" has_line "$CAP_OUT" '^3 sent, 3 received$'
@@ -81,7 +82,7 @@ expect_rc 0 "policy set: a may reach c too"
 a_and_c_see_each_other() { peers_are a "b c" && peers_are c "a b"; }
 check "a and c see each other (waited up to 10 s)" wait_for -t 10 a_and_c_see_each_other
 echo "a and c saw each other $(($(now_ms) - t0)) ms after policy set"
-capture weft_node a ping c -c 2
+capture weft_node a ping c -c 2 --icmp
 expect_rc 0 "weft ping a -> c now"
 check "c -> b is still denied" ping_fails c b
 
@@ -115,7 +116,7 @@ expect_rc 0 "policy set during the cut: back to a -> b, b -> c"
 # WEFT_E2E_CUT_SECONDS (default 5) sets how long the cut lasts, to measure longer ones by hand.
 sleep "${WEFT_E2E_CUT_SECONDS:-5}"
 check "during the cut a still sees c (the old policy)" peers_are a "b c"
-capture weft_node a ping c -c 2
+capture weft_node a ping c -c 2 --icmp
 expect_rc 0 "... and a -> c still answers"
 check "... c -> b is still denied" ping_fails c b
 lift_cut

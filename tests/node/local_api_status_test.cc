@@ -1,9 +1,12 @@
-// `weft status`'s table as a pure function: columns, self first, owner or tags, handshake age
-// and byte counts, and the one plain line when the node runs from its cache or has no netmap.
+// `weft status`'s table as a pure function: columns, self first, owner or tags, each peer's path
+// (direct, relay, idle), handshake age and byte counts, and the one plain line when the node runs
+// from its cache or has no netmap; the JSON's path fields and this node's endpoints.
 #define BOOST_TEST_MODULE node_local_api_status
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+
+#include <rapidjson/document.h>
 
 #include "node/local_api_status.h"
 
@@ -94,6 +97,76 @@ BOOST_AUTO_TEST_CASE(without_a_netmap_one_line_says_what_the_node_waits_for) {
   BOOST_TEST(node::format_status(v, {}) ==
              "the coordination server stopped this node (control.removed); it has no peers until "
              "it registers again\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_endpoint_column_shows_each_peers_path) {
+  auto v = offline_view();
+  v.control_state = "streaming";
+  auto& b = v.peers[0];
+  auto& c = v.peers[1];
+  b.path = "direct";
+  b.direct = "203.0.113.2:41641";
+  b.endpoint = "203.0.113.2:41641";
+  c.path = "relay";
+  c.relay = "fra";
+  c.endpoint = "relay \"fra\"";
+  node::StatusRow d;
+  d.name = "d";
+  d.addresses = {"100.64.0.4"};
+  d.path = "idle";
+  d.endpoint = "relay \"fra\"";
+  node::StatusRow e;  // active, no relay, no proven address: the address guessed
+  e.name = "e";
+  e.addresses = {"100.64.0.5"};
+  e.path = "none";
+  e.endpoint = "[2001:db8::5]:41641";
+  node::StatusRow f;  // nowhere to send at all
+  f.name = "f";
+  f.addresses = {"100.64.0.6"};
+  f.path = "none";
+  v.peers.push_back(d);
+  v.peers.push_back(e);
+  v.peers.push_back(f);
+  const std::string out = node::format_status(v, {kCutAt, 0});
+  const std::string expected =
+      "ADDRESS     NAME  OWNER            OS  ONLINE   ENDPOINT                  HANDSHAKE  RX       TX\n"
+      "100.64.0.1  a     tag:a            -   self     -                         -          -        -\n"
+      "100.64.0.2  b     bob@example.com  -   online   direct 203.0.113.2:41641  12s ago    1.5 KiB  300 B\n"
+      "100.64.0.3  c     tag:c,tag:web    -   offline  relay \"fra\"               never      0 B      0 B\n"
+      "100.64.0.4  d     -                -   offline  idle                      never      0 B      0 B\n"
+      "100.64.0.5  e     -                -   offline  [2001:db8::5]:41641       never      0 B      0 B\n"
+      "100.64.0.6  f     -                -   offline  -                         never      0 B      0 B\n";
+  BOOST_TEST(out == expected);
+}
+
+BOOST_AUTO_TEST_CASE(the_json_keeps_the_endpoint_and_adds_the_path_and_own_endpoints) {
+  engine::EngineStatus s;
+  s.has_netmap = true;
+  s.endpoints = {core::SocketAddress{*util::IpAddress::parse("192.0.2.2"), 41641},
+                 core::SocketAddress{*util::IpAddress::parse("203.0.113.1"), 1024}};
+  engine::PeerStatus b;
+  b.name = "b";
+  b.endpoint = core::Path::via_relay(3, core::NodePublicKey{});
+  b.relay_code = "weft";
+  b.path = disco::PathState::kRelay;
+  b.direct = core::SocketAddress{*util::IpAddress::parse("203.0.113.2"), 41641};
+  s.peers.push_back(b);
+  const std::string json = node::status_to_json(s);
+  rapidjson::Document d;
+  d.Parse(json.c_str());
+  BOOST_REQUIRE(!d.HasParseError());
+  BOOST_TEST(d["endpoints"].Size() == 2u);
+  BOOST_TEST(d["endpoints"][1].GetString() == std::string("203.0.113.1:1024"));
+  const auto& p = d["peers"][0];
+  BOOST_TEST(p["endpoint"].GetString() == std::string("relay \"weft\""));
+  BOOST_TEST(p["relay"].GetString() == std::string("weft"));
+  BOOST_TEST(p["path"].GetString() == std::string("relay"));
+  auto view = node::status_from_json(json);
+  BOOST_REQUIRE(view.ok());
+  BOOST_TEST(view->peers[0].path == "relay");
+  BOOST_TEST(view->peers[0].relay == "weft");
+  BOOST_TEST(view->peers[0].direct == "203.0.113.2:41641");
+  BOOST_TEST(node::format_status(*view, {}).find("  relay \"weft\"  ") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(status_json_with_wrong_types_is_refused) {

@@ -1,6 +1,7 @@
 // The node's local API over a real unix socket with a fake agent: the status answer's shape,
-// ping lines for replies and timeouts, names resolved, down answered before the node stops,
-// the socket's mode and refused callers, and the client's errors when no node runs.
+// ping lines for replies and timeouts, names resolved, discovery ping sessions (the way each
+// pong came, until-direct), down answered before the node stops, the socket's mode and refused
+// callers, and the client's errors when no node runs.
 #define BOOST_TEST_MODULE node_local_api
 #include <boost/test/unit_test.hpp>
 
@@ -22,6 +23,7 @@
 #include "node/local_api.h"
 #include "node/local_api_status.h"
 #include "node/local_client.h"
+#include "node/ping_text.h"
 #include "serve/test_io.h"
 #include "support/temp_dir.h"
 
@@ -33,8 +35,9 @@ namespace {
 
 util::IpAddress ip(const char* text) { return *util::IpAddress::parse(text); }
 
-/// The agent's side: a fixed status; pings to b answered after 3 ms except the seqs in
-/// `unanswered`; down recorded.
+/// The agent's side: a fixed status; echo requests to b answered after 3 ms except every
+/// second one; discovery pings answered as `disco_ways` says, one entry per ping (the last
+/// repeated; an unset path: no pong); down recorded.
 struct FakeAgent : node::LocalApiHandler {
   engine::EngineStatus status() override {
     engine::EngineStatus s;
@@ -53,7 +56,7 @@ struct FakeAgent : node::LocalApiHandler {
     b.name = "b";
     b.dns_name = "b.weft.internal.";
     b.user = "bob@example.com";
-    b.addresses = {ip("100.64.0.2")};
+    b.addresses = {ip("100.64.0.2"), ip("fd7a:115c:a1e0::2")};
     b.online = true;
     b.endpoint = core::Path::v4(192, 0, 2, 7, 41641);
     b.last_handshake = core::WallTime(std::chrono::seconds(1'764'676'990));
@@ -64,9 +67,31 @@ struct FakeAgent : node::LocalApiHandler {
   }
   Status send_ping(const util::IpAddress& peer, uint16_t seq) override {
     sent.push_back(seq);
+    if (answer_with_the_other_kind) {
+      boost::asio::post(*io, [this, seq] {
+        api->disco_pong(seq, 1ms, core::Path::v4(203, 0, 113, 2, 41641), "");
+      });
+      return Ok{};
+    }
     if (peer != ip("100.64.0.2")) return make_error("engine.no_peer", peer.to_string() + " is no peer");
     if (sent.size() % 2 == 0) return Ok{};  // every second request goes unanswered
     boost::asio::post(*io, [this, peer, seq] { api->ping_reply(peer, seq, 3ms); });
+    return Ok{};
+  }
+  Status send_disco_ping(const util::IpAddress& peer, uint16_t seq) override {
+    disco_sent.push_back(seq);
+    if (answer_with_the_other_kind) {
+      boost::asio::post(*io, [this, peer, seq] { api->ping_reply(peer, seq, 1ms); });
+      return Ok{};
+    }
+    if (peer != ip("100.64.0.2") && peer != ip("fd7a:115c:a1e0::2"))
+      return make_error("engine.no_peer", peer.to_string() + " is no peer");
+    const core::Path way = disco_ways.empty()
+                               ? core::Path{}
+                               : disco_ways[std::min(disco_sent.size(), disco_ways.size()) - 1];
+    if (!way.is_set()) return Ok{};
+    const auto rtt = way.is_relay() ? 23ms : 3ms;
+    boost::asio::post(*io, [this, seq, way, rtt] { api->disco_pong(seq, rtt, way, "fra"); });
     return Ok{};
   }
   void down() override { downed = true; }
@@ -74,6 +99,9 @@ struct FakeAgent : node::LocalApiHandler {
   boost::asio::io_context* io = nullptr;
   node::LocalApi* api = nullptr;
   std::vector<uint16_t> sent;
+  std::vector<uint16_t> disco_sent;
+  std::vector<core::Path> disco_ways;
+  bool answer_with_the_other_kind = false;  // an echo request gets a pong, a ping an echo reply
   bool downed = false;
 };
 
@@ -199,10 +227,144 @@ BOOST_AUTO_TEST_CASE(ping_of_an_unknown_name_or_no_peer_answers_an_error) {
   BOOST_TEST(error_code(no_peer[0]) == "engine.no_peer");
 }
 
+const core::Path kRelayed = core::Path::via_relay(7, core::NodePublicKey{});
+const core::Path kDirect = core::Path::v4(203, 0, 113, 2, 41641);
+
+/// What `weft ping` prints for a session's answer lines.
+std::string printed(const std::vector<std::string>& lines, node::PingMode mode, bool until_direct) {
+  node::PingReport report(mode, until_direct);
+  std::string out;
+  for (const auto& l : lines) out += report.add(l);
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(a_disco_ping_says_which_way_each_pong_came) {
+  Node n;
+  n.agent.disco_ways = {kRelayed, core::Path{}, kDirect};
+  auto lines = n.stream(R"({"op":"ping","peer":"b","count":3,"mode":"disco"})");
+  BOOST_REQUIRE(lines.size() == 4u);
+  BOOST_TEST(n.agent.sent.empty());  // no echo request
+  BOOST_TEST(n.agent.disco_sent.size() == 3u);
+  auto relayed = parse(lines[0]);
+  BOOST_TEST(relayed["name"].GetString() == std::string("b"));
+  BOOST_TEST(relayed["via"].GetString() == std::string("relay"));
+  BOOST_TEST(relayed["relay"].GetString() == std::string("fra"));
+  BOOST_TEST(relayed["region"].GetUint() == 7u);
+  BOOST_TEST(relayed["rtt_ms"].GetDouble() == 23.0);
+  BOOST_TEST(parse(lines[1])["timeout"].GetBool());
+  auto direct = parse(lines[2]);
+  BOOST_TEST(direct["via"].GetString() == std::string("direct"));
+  BOOST_TEST(direct["endpoint"].GetString() == std::string("203.0.113.2:41641"));
+  auto done = parse(lines[3]);
+  BOOST_TEST(done["received"].GetUint() == 2u);
+  BOOST_TEST(done["direct"].GetBool());
+  BOOST_TEST(printed(lines, node::PingMode::kDisco, false) ==
+             "pong from b (100.64.0.2) via relay \"fra\" in 23ms\n"
+             "timeout: no pong from b (100.64.0.2) seq=" +
+                 std::to_string(n.agent.disco_sent[1]) +
+                 "\n"
+                 "pong from b (100.64.0.2) via 203.0.113.2:41641 in 3ms\n"
+                 "3 sent, 2 received\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_disco_ping_by_address_names_the_peer_and_pings_that_address) {
+  Node n;
+  n.agent.disco_ways = {core::Path::to_udp({ip("2001:db8::7"), 41641})};
+  auto lines = n.stream(R"({"op":"ping","peer":"fd7a:115c:a1e0::2","mode":"disco"})");
+  BOOST_REQUIRE(lines.size() == 2u);
+  BOOST_TEST(printed(lines, node::PingMode::kDisco, false) ==
+             "pong from b (fd7a:115c:a1e0::2) via [2001:db8::7]:41641 in 3ms\n"
+             "1 sent, 1 received\n");
+}
+
+BOOST_AUTO_TEST_CASE(until_direct_stops_at_the_first_direct_pong) {
+  Node n;
+  n.agent.disco_ways = {kRelayed, kRelayed, kDirect};
+  auto lines =
+      n.stream(R"({"op":"ping","peer":"b","count":10,"mode":"disco","until_direct":true})");
+  BOOST_REQUIRE(lines.size() == 4u);
+  BOOST_TEST(n.agent.disco_sent.size() == 3u);  // not 10
+  auto done = parse(lines[3]);
+  BOOST_TEST(done["sent"].GetUint() == 3u);
+  BOOST_TEST(done["direct"].GetBool());
+  node::PingReport report(node::PingMode::kDisco, true);
+  std::string out;
+  for (const auto& l : lines) out += report.add(l);
+  BOOST_TEST(out ==
+             "pong from b (100.64.0.2) via relay \"fra\" in 23ms\n"
+             "pong from b (100.64.0.2) via relay \"fra\" in 23ms\n"
+             "pong from b (100.64.0.2) via 203.0.113.2:41641 in 3ms\n");
+  BOOST_TEST(report.exit_code() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(until_direct_without_a_direct_pong_ends_after_count_and_fails) {
+  Node n;
+  n.agent.disco_ways = {kRelayed};
+  auto lines =
+      n.stream(R"({"op":"ping","peer":"b","count":3,"mode":"disco","until_direct":true})");
+  BOOST_REQUIRE(lines.size() == 4u);
+  auto done = parse(lines[3]);
+  BOOST_TEST(done["received"].GetUint() == 3u);
+  BOOST_TEST(!done["direct"].GetBool());
+  node::PingReport report(node::PingMode::kDisco, true);
+  std::string out;
+  for (const auto& l : lines) out += report.add(l);
+  BOOST_TEST(out.substr(out.rfind("no direct")) ==
+             "no direct path to b (100.64.0.2) after 3 pings: pongs came via relay \"fra\"\n");
+  BOOST_TEST(report.exit_code() == 1);
+  // Nothing answered at all: said so, exit 1 as well.
+  Node quiet;
+  auto none = quiet.stream(R"({"op":"ping","peer":"b","count":1,"mode":"disco","until_direct":true})");
+  BOOST_TEST(printed(none, node::PingMode::kDisco, true) ==
+             "timeout: no pong from b (100.64.0.2) seq=" + std::to_string(quiet.agent.disco_sent[0]) +
+                 "\nno direct path to b (100.64.0.2) after 1 ping: no pong came back\n");
+}
+
+BOOST_AUTO_TEST_CASE(icmp_is_the_default_and_prints_as_before) {
+  Node n;
+  n.agent.disco_ways = {kDirect};
+  for (const char* request : {R"({"op":"ping","peer":"b","count":2})",
+                              R"({"op":"ping","peer":"b","count":2,"mode":"icmp"})"}) {
+    const std::size_t before = n.agent.sent.size();
+    auto lines = n.stream(request);
+    BOOST_REQUIRE(lines.size() == 3u);
+    BOOST_TEST(n.agent.sent.size() == before + 2);
+    BOOST_TEST(n.agent.disco_sent.empty());
+    BOOST_TEST(!parse(lines[0]).HasMember("via"));
+    BOOST_TEST(!parse(lines[2]).HasMember("direct"));
+    node::PingReport report(node::PingMode::kIcmp, false);
+    std::string out;
+    for (const auto& l : lines) out += report.add(l);
+    // The fake answers every other echo request; which one depends on the requests before.
+    const std::string pong = "pong from b (100.64.0.2) seq=";
+    BOOST_TEST(out.find(pong) != std::string::npos, out);
+    BOOST_TEST(out.find(" in 3.00 ms\n") != std::string::npos, out);
+    BOOST_TEST(out.find("timeout: no reply from b (100.64.0.2) seq=") != std::string::npos, out);
+    BOOST_TEST(out.substr(out.size() - 19) == "2 sent, 1 received\n", out);
+    BOOST_TEST(report.exit_code() == 0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_disco_pong_does_not_answer_an_echo_request_nor_the_reverse) {
+  Node n;
+  n.agent.answer_with_the_other_kind = true;
+  auto icmp = n.stream(R"({"op":"ping","peer":"b","count":1})");
+  BOOST_REQUIRE(icmp.size() == 2u);
+  BOOST_TEST(parse(icmp[0])["timeout"].GetBool());
+  auto disco = n.stream(R"({"op":"ping","peer":"b","count":1,"mode":"disco"})");
+  BOOST_REQUIRE(disco.size() == 2u);
+  BOOST_TEST(parse(disco[0])["timeout"].GetBool());
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_are_refused) {
   Node n;
   for (const char* request : {"not json", R"({"op":"reboot"})", R"({"op":"ping"})",
-                              R"({"op":"ping","peer":"b","count":0})", R"({"op":7})"}) {
+                              R"({"op":"ping","peer":"b","count":0})", R"({"op":7})",
+                              R"({"op":"ping","peer":"b","mode":"tcp"})",
+                              R"({"op":"ping","peer":"b","mode":7})",
+                              R"({"op":"ping","peer":"b","mode":"disco","until_direct":1})",
+                              R"({"op":"ping","peer":"b","mode":"icmp","until_direct":true})",
+                              R"({"op":"ping","peer":"b","until_direct":true})"}) {
     auto lines = n.stream(request);
     BOOST_REQUIRE(lines.size() == 1u);
     BOOST_TEST(error_code(lines[0]) == "local.bad_request", request);
