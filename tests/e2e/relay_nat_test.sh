@@ -58,6 +58,14 @@ relay_show a
 relay_show b
 check "a's status shows b at relay \"weft\"" peer_relayed a weft
 check "b's status shows a at relay \"weft\"" peer_relayed b weft
+# Discovery pings (issue 11): each pong says it came through the relay; the table says so too.
+capture weft_node a ping b -c 2
+echo "$CAP_OUT" | sed 's/^/  a> /'
+expect_rc 0 "weft ping a -> b (discovery)"
+check "... both pongs came via relay \"weft\"" test "$(grep -cE \
+  "^pong from b \(${ADDR[b]//./\\.}\) via relay \"weft\" in [0-9.]+ms\$" <<<"$CAP_OUT")" = 2
+check "a's weft status shows b's path as relay \"weft\"" grep -qE \
+  "^${ADDR[b]//./\\.} +b .* relay \"weft\" " <<<"$(weft_node a status)"
 check "a's status has a ready home link to the relay" test "$(node_status a |
   jq -r '[.relays[] | select(.home and .ready)] | length')" = 1
 check "a sent through the relay" test "$(node_counter a relay_packets_sent)" -gt 0

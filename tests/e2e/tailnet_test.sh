@@ -3,7 +3,8 @@
 # (a bridge), policy tag:a -> tag:b and tag:b -> tag:c (docs/operations.md, "Running a node").
 # b's key rotated by the operator is persisted and a reaches b under it.
 # a reaches b; a cannot reach c (no peer); c cannot reach b (b's filter drops it); b reaches c and
-# the replies come back. The server killed: a<->b keeps working; a restarted during the outage
+# the replies come back. On one LAN, `weft ping --until-direct` ends at a direct pong and
+# `weft status` shows the path as direct. The server killed: a<->b keeps working; a restarted during the outage
 # comes back from its netmap cache without the server, and with a damaged cache waits for the
 # server instead; the server back: the nodes resynchronise. c knows the server by a host name.
 # Needs WEFT_BIN (set by ctest), root, ip, jq, ping. About 40 s.
@@ -45,6 +46,17 @@ check "a pings b" wait_for ping_ok a b
 check "b pings c (replies admitted as b's flow)" wait_for ping_ok b c
 check "a cannot reach c (no peer)" ping_fails a c
 check "c cannot reach b (b's filter)" ping_fails c b
+
+# --- discovery on one LAN: a direct path (issue 11) --------------------------------------------
+capture weft_node a ping b --until-direct
+echo "$CAP_OUT" | sed 's/^/  a> /'
+expect_rc 0 "weft ping --until-direct a -> b"
+check "... its last line is a direct pong from b's LAN address" grep -qE \
+  "^pong from b \(${ADDR[b]//./\\.}\) via ${LAN[b]//./\\.}:[0-9]+ in [0-9.]+ms\$" <<<"$(tail -n 1 <<<"$CAP_OUT")"
+a_status=$(weft_node a status)
+echo "$a_status" | sed 's/^/  a> /'
+check "... and a's weft status shows b's path as direct" grep -qE \
+  "^${ADDR[b]//./\\.} +b .* direct ${LAN[b]//./\\.}:[0-9]+ " <<<"$a_status"
 
 # --- a key rotation the operator asks for -----------------------------------------------------
 b_id=$(node_id b)
