@@ -154,6 +154,9 @@ Output Engine::poll_transmit(core::Now now, core::MutableBytes out) {
     static_cast<wg::Output&>(o) = m.device.poll_transmit(now, out);
     if (o.action != wg::Action::kSendDatagram) return o;
     m.route(o, out, now);
+    // Routing may have made a peer active and queued its discovery round: it leaves in this
+    // drain, with the datagram that began it.
+    m.drain_disco(now);
     // A datagram that went to a relay is done; the next one may be for the driver.
     if (o.action != wg::Action::kNone) return o;
     if (!m.pending.empty()) return poll_transmit(now, out);

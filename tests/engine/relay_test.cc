@@ -78,6 +78,26 @@ BOOST_AUTO_TEST_CASE(traffic_starts_relayed_and_goes_direct_once_a_pong_proves_t
   BOOST_TEST(a->engine->status(net.world.now).disco.direct_upgrades >= 1u);
 }
 
+BOOST_AUTO_TEST_CASE(the_first_discovery_round_leaves_with_the_datagram_that_began_it) {
+  // The tunnel packet is staged and the handshake initiation it causes leaves from
+  // poll_transmit: discovery's pings to b's address, queued when routing that initiation made b
+  // active, must leave in the same drain (they used to wait for the engine's next call, and
+  // their first round trip counted that wait).
+  net.run_for(std::chrono::seconds(1));
+  const auto packet = udp_packet(a->v4(), b->v4(), 4000, 5000, "first");
+  NodeSink sink{net, *a};
+  core::handle_input(*a->engine, net.world.now, sink, [&](core::MutableBytes out) {
+    return a->engine->send_packet(net.world.now, {packet.data(), packet.size()}, out);
+  });
+  std::size_t pings = 0;
+  for (const Datagram& d : net.wire)
+    if (is_direct(d) && d.to == b->path && disco::has_magic({d.bytes.data(), d.bytes.size()}))
+      ++pings;
+  BOOST_TEST(pings >= 1u);
+  BOOST_TEST(a->engine->status(net.world.now).disco.pings_sent >= 1u);
+  BOOST_TEST(a->engine->stats().relayed_out > 0u);
+}
+
 BOOST_AUTO_TEST_CASE(the_home_region_reaches_the_peers_netmap) {
   net.run_for(std::chrono::seconds(1));
   BOOST_TEST(peer_b().home_region == 1);
