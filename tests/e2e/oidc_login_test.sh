@@ -10,7 +10,7 @@
 # - mallory is refused with a message the person can read (browser page and weft up's log);
 # - the used callback (its state) replayed is refused, and the server stays up;
 # - `weft up --force-reauth` logs in again keeping a's device id and address.
-# Needs WEFT_BIN (set by ctest), root, ip, jq, ping, curl, node. About 20 s.
+# Needs WEFT_BIN (set by ctest), root, ip, jq, ping, curl, node. About 12 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/tailnet_lib.sh
