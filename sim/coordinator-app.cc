@@ -38,6 +38,31 @@ Status CoordinatorApp::Setup(const coord::CoordinatorConfig& config,
   return Ok{};
 }
 
+ns3::Ptr<CoordinatorApp> CoordinatorApp::Install(ns3::Ptr<ns3::Node> node,
+                                                 const coord::CoordinatorConfig& config,
+                                                 uint16_t port, uint64_t seed) {
+  ns3::Ptr<CoordinatorApp> app = ns3::CreateObject<CoordinatorApp>();
+  Status setup = app->Setup(config, coord::RegistryConfig{}, port, seed, default_wall_epoch());
+  NS_ABORT_MSG_IF(!setup, "coordinator: " << setup.error().detail);
+  node->AddApplication(app);
+  app->SetStartTime(ns3::Seconds(0));
+  return app;
+}
+
+std::string CoordinatorApp::TaggedAuthKey(const std::string& user, const std::string& tag) {
+  return Operate([&](coord::Coordinator& c, core::Now now, core::Random& rng) {
+    if (c.registry().find_user(user) == nullptr) {
+      NS_ABORT_MSG_IF(!c.create_user(user, coord::Role::kMember, now), "user " << user);
+    }
+    coord::AuthKeyRequest r;
+    r.reusable = true;
+    r.tags = {tag};
+    auto k = c.create_auth_key(user, r, now, rng);
+    NS_ABORT_MSG_IF(!k, "auth key: " << k.error().detail);
+    return k->text;
+  });
+}
+
 void CoordinatorApp::DoDispose() {
   m_timer.Cancel();
   m_connections.clear();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "coord/coordinator.h"
@@ -13,6 +14,8 @@
 #include "core/time.h"
 #include "ns3/application.h"
 #include "ns3/event-id.h"
+#include "ns3/node.h"
+#include "ns3/ptr.h"
 #include "ns3/socket.h"
 #include "stream-listener.h"
 #include "stream-socket.h"
@@ -32,6 +35,17 @@ class CoordinatorApp : public ns3::Application {
   /// operator can create users and keys first). Errors: those of coord::Coordinator::create.
   Status Setup(const coord::CoordinatorConfig& config, const coord::RegistryConfig& registry,
                uint16_t port, uint64_t seed, core::WallTime wall_epoch);
+
+  /// A coordinator from `config` (an empty registry config, the default wall epoch) on `node`,
+  /// listening on `port`, its Random seeded with `seed`, started at 0 s. Aborts the simulation
+  /// when the core refuses the config.
+  static ns3::Ptr<CoordinatorApp> Install(ns3::Ptr<ns3::Node> node,
+                                          const coord::CoordinatorConfig& config, uint16_t port,
+                                          uint64_t seed);
+
+  /// A reusable pre-auth key that registers nodes with `tag`, owned by `user` (created as a
+  /// member the first time). Aborts the simulation when the coordinator refuses.
+  std::string TaggedAuthKey(const std::string& user, const std::string& tag);
 
   /// Runs an operator action `f(coordinator, now, rng)` (set_policy, create_auth_key, ...) and
   /// then delivers what it queued; returns what `f` returns.

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "support/test_keys.h"
 #include "wg-device-core.h"
 
 namespace weft::sim {
@@ -21,6 +22,18 @@ Status EngineCore::Restart(uint64_t seed) {
   if (!created) return created.error();
   m_engine = std::move(created).value();
   return Ok{};
+}
+
+engine::EngineConfig NodeConfig(core::Random& keys, const core::MachinePublicKey& server_key,
+                                const std::string& auth_key, const std::string& hostname) {
+  engine::EngineConfig ec;
+  ec.client.machine_key = weft::test::random_private<core::MachinePrivateKey>(keys);
+  ec.client.node_key = weft::test::random_private<core::NodePrivateKey>(keys);
+  ec.client.server_key = server_key;
+  ec.client.auth_key = auth_key;
+  ec.client.hostinfo.hostname = hostname;
+  ec.client.hostinfo.os = "linux";
+  return ec;
 }
 
 Effect CoreTraits<EngineCore>::effect(const engine::Output& output) {

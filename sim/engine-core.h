@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "core-slot.h"
 #include "core/random.h"
@@ -53,6 +54,11 @@ class EngineCore {
   std::unique_ptr<core::SeededRandom> m_random;
   std::unique_ptr<engine::Engine> m_engine;
 };
+
+/// A node's engine config for a simulated tailnet: machine and node key drawn from `keys`, the
+/// coordinator's key, a pre-auth key, the host name, OS "linux".
+engine::EngineConfig NodeConfig(core::Random& keys, const core::MachinePublicKey& server_key,
+                                const std::string& auth_key, const std::string& hostname);
 
 /// Drop reasons: the device's (wg::DropReason) first, then one for the engine's filter denies.
 inline constexpr std::size_t kEngineFilterDrop = wg::kDropReasonCount;

@@ -161,9 +161,11 @@ bool RelayDriver::DeliverDatagrams() {
     ++m_stats.datagrams_in;
     EngineCore& core = m_slot->GetCore();
     const core::ByteView datagram{m_buffer.data(), n};
+    if (m_onDatagramIn) m_onDatagramIn(true);
     m_slot->Input([&](core::Now now, core::MutableBytes out) {
       return core.Engine().receive_datagram(now, from, datagram, out);
     });
+    if (m_onDatagramIn) m_onDatagramIn(false);
   }
 }
 

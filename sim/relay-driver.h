@@ -44,6 +44,9 @@ class RelayDriver {
 
   /// Observer of every relay write: the engine's link id and the bytes.
   using TransmitObserver = std::function<void(uint32_t, core::ByteView)>;
+  /// Called with true right before a relayed datagram goes to receive_datagram() and with false
+  /// right after (what the engine delivers in between came through a relay).
+  using DatagramInObserver = std::function<void(bool)>;
 
   RelayDriver(CoreSlotOf<EngineCore>* slot, ns3::Ptr<ns3::Node> node);
   ~RelayDriver();
@@ -52,6 +55,7 @@ class RelayDriver {
 
   void Poll();
   void TraceTransmit(TransmitObserver observer) { m_onTransmit = std::move(observer); }
+  void TraceDatagramIn(DatagramInObserver observer) { m_onDatagramIn = std::move(observer); }
 
   const RelayDriverStats& Stats() const { return m_stats; }
   /// Simulated times of every dial, in order (the engine's redial backoff made visible).
@@ -84,6 +88,7 @@ class RelayDriver {
   std::vector<uint8_t> m_buffer;
   std::vector<ns3::Time> m_dialTimes;
   TransmitObserver m_onTransmit;
+  DatagramInObserver m_onDatagramIn;
   RelayDriverStats m_stats;
   bool m_polling = false;
 };

@@ -5,7 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
+#include "ns3/packet.h"
+#include "ns3/ptr.h"
 #include "ns3/simulator.h"
 
 namespace weft::sim {
@@ -21,6 +24,13 @@ struct RunDigest {
   void AddTime() {
     const int64_t at = ns3::Simulator::Now().GetNanoSeconds();
     Add(&at, sizeof at);
+  }
+  /// The current simulated time and a packet's bytes (a datagram sent, say).
+  void AddPacket(const ns3::Ptr<const ns3::Packet>& packet) {
+    std::vector<uint8_t> bytes(packet->GetSize());
+    packet->CopyData(bytes.data(), static_cast<uint32_t>(bytes.size()));
+    AddTime();
+    Add(bytes.data(), bytes.size());
   }
 };
 

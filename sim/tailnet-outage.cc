@@ -175,37 +175,15 @@ TailnetOutage::TailnetOutage(uint64_t seed) : m_seed(seed) {
   config.server_key = server_key;
   keys.fill(config.auth_key_secret.data(), config.auth_key_secret.size());
   config.initial_policy = kPolicy;
-  m_server = ns3::CreateObject<CoordinatorApp>();
-  Status setup = m_server->Setup(config, coord::RegistryConfig{}, kControlPort, 1000 * seed + 2,
-                                 default_wall_epoch());
-  NS_ABORT_MSG_IF(!setup, "coordinator: " << setup.error().detail);
-  m_net.nodes.Get(kServer)->AddApplication(m_server);
-  m_server->SetStartTime(ns3::Seconds(0));
-
-  auto key_for = [this](const std::string& tag) {
-    return m_server->Operate([&](coord::Coordinator& c, core::Now now, core::Random& rng) {
-      if (c.registry().find_user("alice@example.com") == nullptr) {
-        NS_ABORT_MSG_IF(!c.create_user("alice@example.com", coord::Role::kMember, now), "user");
-      }
-      coord::AuthKeyRequest r;
-      r.reusable = true;
-      r.tags = {tag};
-      auto k = c.create_auth_key("alice@example.com", r, now, rng);
-      NS_ABORT_MSG_IF(!k, "auth key: " << k.error().detail);
-      return k->text;
-    });
-  };
+  m_server = CoordinatorApp::Install(m_net.nodes.Get(kServer), config, kControlPort,
+                                     1000 * seed + 2);
   const auto server_public = weft::test::public_of<core::MachinePublicKey>(server_key);
   TailnetNode* nodes[] = {&m_a, &m_b, &m_c};
   const char* names[] = {"a", "b", "c"};
   for (uint32_t i = 0; i < 3; ++i) {
-    engine::EngineConfig ec;
-    ec.client.machine_key = weft::test::random_private<core::MachinePrivateKey>(keys);
-    ec.client.node_key = weft::test::random_private<core::NodePrivateKey>(keys);
-    ec.client.server_key = server_public;
-    ec.client.auth_key = key_for(std::string("tag:") + names[i]);
-    ec.client.hostinfo.hostname = names[i];
-    ec.client.hostinfo.os = "linux";
+    const engine::EngineConfig ec = NodeConfig(
+        keys, server_public,
+        m_server->TaggedAuthKey("alice@example.com", std::string("tag:") + names[i]), names[i]);
     auto core = EngineCore::Create(ec, 1000 * seed + 10 + i);
     NS_ABORT_MSG_IF(!core, "engine: " << core.error().detail);
     TailnetNode& n = *nodes[i];
@@ -229,10 +207,7 @@ void TailnetOutage::AddNode(TailnetNode& n, uint32_t index, const std::string&, 
       [this, p = &n](ns3::Ptr<const ns3::Packet> packet) { OnDeliver(p, packet); }));
   n.slot->TraceDatagramTx(CoreSlot::DatagramCallback(
       [this](ns3::Ptr<const ns3::Packet> packet, const ns3::Address&) {
-        std::vector<uint8_t> bytes(packet->GetSize());
-        packet->CopyData(bytes.data(), static_cast<uint32_t>(bytes.size()));
-        m_digest.AddTime();
-        m_digest.Add(bytes.data(), bytes.size());
+        m_digest.AddPacket(packet);
       }));
 }
 
