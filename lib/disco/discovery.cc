@@ -69,7 +69,7 @@ const SharedKey* Discovery::key_of(Peer& p) {
   return p.key ? &*p.key : nullptr;
 }
 
-std::optional<core::Path> Discovery::relay_path(const Peer& p) const {
+std::optional<core::Path> Discovery::relay_path(const Peer& p, bool allow_down) const {
   auto usable = [&](uint16_t r) {
     return r != 0 &&
            std::find(down_regions_.begin(), down_regions_.end(), r) == down_regions_.end();
@@ -79,8 +79,7 @@ std::optional<core::Path> Discovery::relay_path(const Peer& p) const {
     region = p.info.home_region;
   } else if (usable(p.heard_region)) {
     region = p.heard_region;
-  } else {
-    // Every known region is down: the home region still, so the relay links redial it.
+  } else if (allow_down) {
     region = p.info.home_region != 0 ? p.info.home_region : p.heard_region;
   }
   if (region == 0) return std::nullopt;
@@ -103,7 +102,7 @@ std::optional<core::Path> Discovery::peek_path(const core::NodePublicKey& peer,
   if (auto direct = p->paths.trusted(now)) return core::Path::to_udp(*direct);
   if (auto relay = relay_path(*p)) return relay;
   if (auto guess = p->paths.best_guess()) return core::Path::to_udp(*guess);
-  return std::nullopt;
+  return relay_path(*p, /*allow_down=*/true);
 }
 
 void Discovery::note_received(const core::NodePublicKey& peer, const core::Path& from,

@@ -84,6 +84,8 @@ class Discovery {
   Discovery& operator=(const Discovery&) = delete;
 
   const core::DiscoPublicKey& disco_public_key() const { return disco_public_; }
+  /// This node's node key changed (the server rotated it): pings name the new one.
+  void set_node_key(const core::NodePublicKey& node_key) { node_key_ = node_key; }
 
   /// The netmap's peers: new ones are added (idle), gone ones forgotten, reported endpoints and
   /// home regions of the rest updated (a proven path survives a netmap that no longer lists it
@@ -97,7 +99,9 @@ class Discovery {
   /// Where a WireGuard datagram to `peer` goes now: the proven direct address while it is
   /// trusted, else the relay (the peer's home region, or the region its packets last came
   /// through when the home is down or unknown), else the best guess among its reported
-  /// addresses; nullopt for an unknown peer or one with nowhere to go. Marks the peer active:
+  /// addresses (also when every relay region it could use is down: a guess may answer, a dead
+  /// relay cannot), else the down relay (so that the relay links redial it); nullopt for an
+  /// unknown peer or one with nowhere to go. Marks the peer active:
   /// discovery runs for active peers only.
   std::optional<core::Path> path_for(const core::NodePublicKey& peer, core::Now now);
   /// path_for() without its effects (for status): where a datagram would go now.
@@ -139,7 +143,9 @@ class Discovery {
   Peer* find(const core::NodePublicKey& node);
   const Peer* find(const core::NodePublicKey& node) const;
   const SharedKey* key_of(Peer& p);
-  std::optional<core::Path> relay_path(const Peer& p) const;
+  /// The relay path to `p` through a region that is not down (`allow_down`: through its home
+  /// region or the region last heard from even when down).
+  std::optional<core::Path> relay_path(const Peer& p, bool allow_down = false) const;
   /// Seals `m` for `p` and queues it to `to`; false when it could not.
   bool send(Peer& p, const core::Path& to, const Message& m);
   void send_ping(Peer& p, const core::Path& to, PingPurpose purpose, uint32_t user_id,

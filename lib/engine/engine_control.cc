@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "engine/engine.h"
+#include "crypto/crypto.h"
 #include "engine/engine_impl.h"
 
 namespace weft::engine {
@@ -50,6 +51,8 @@ void Engine::Impl::after_client(core::Now now) {
         // The server knows the node by the new key now; sessions under the old one end.
         device.set_private_key(e.node_key);
         relays.set_node_key(e.node_key, now);
+        // Pings name the sender's node key, which peers check against their netmaps.
+        disco.set_node_key(core::NodePublicKey(crypto::x25519_public(e.node_key.bytes)));
         ++stats.key_rotations;
         rotated = true;
         Event out;

@@ -332,3 +332,36 @@ BOOST_AUTO_TEST_CASE(deadline_never_stays_in_the_past) {
     if (at) BOOST_TEST_REQUIRE((*at > w.t), "deadline in the past at step " << i);
   }
 }
+
+BOOST_AUTO_TEST_CASE(with_every_relay_region_down_the_reported_address_is_tried) {
+  Wire w;
+  w.netmaps();
+  w.a.d->set_region_down(kRegion, true);
+  auto p = w.a_path();
+  BOOST_REQUIRE(p);
+  BOOST_TEST(p->is_udp());
+  BOOST_TEST(p->udp.to_string() == "203.0.113.2:41641");
+  w.a.d->set_region_down(kRegion, false);
+  w.t += 10s;  // idle again, trust gone: the relay is back in use
+  w.b.addrs = {addr(203, 0, 113, 99, 1)};  // nothing answers at b's reported address now
+  BOOST_TEST(w.a_path()->is_relay());
+}
+
+BOOST_AUTO_TEST_CASE(pings_name_the_node_key_after_a_rotation) {
+  Wire w;
+  w.netmaps();
+  // The server rotated a's node key: b's netmap has the new one.
+  core::NodePublicKey rotated;
+  rotated.bytes.fill(77);
+  w.a.node_key = rotated;
+  w.b.d->set_peers({w.info_of(w.a, w.a.addrs)}, w.now());
+  w.run(1s);
+  BOOST_TEST(w.b.d->stats().wrong_node_key > 0u);  // a still names its old key
+  // b proves its own pings (a checks b's key, which did not change); a's are refused.
+  BOOST_TEST(w.a.d->status(w.b.node_key, w.now()).state != disco::PathState::kDirect);
+  w.a.d->set_node_key(rotated);
+  const auto refused = w.b.d->stats().wrong_node_key;
+  w.run(disco::kDiscoveryInterval + 1s);
+  BOOST_TEST(w.b.d->stats().wrong_node_key == refused);
+  BOOST_TEST(w.a.d->status(w.b.node_key, w.now()).state == disco::PathState::kDirect);
+}
