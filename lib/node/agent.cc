@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 
@@ -405,12 +406,24 @@ bool Agent::Impl::report_endpoints() {
   }
   if (endpoints->size() > control::kMaxEndpoints) endpoints->resize(control::kMaxEndpoints);
   if (local == *endpoints) return false;
+  // The control stream and relay connections may be bound to an address that is gone; they
+  // would stay silent until their keepalives give up (about 30 s), so they start again now.
+  const bool address_gone =
+      local && std::any_of(local->begin(), local->end(), [&](const core::SocketAddress& old) {
+        return std::none_of(endpoints->begin(), endpoints->end(),
+                            [&](const core::SocketAddress& e) { return e.address == old.address; });
+      });
   if (local)
-    log("local endpoints changed: " + endpoints_text(*local) + " -> " + endpoints_text(*endpoints));
+    log("local endpoints changed: " + endpoints_text(*local) + " -> " + endpoints_text(*endpoints) +
+        (address_gone ? "; reconnecting to the coordination server and the relays" : ""));
   local = *endpoints;
   const core::Now t = loop.clock().now();
   Status s = path->with_core([&] { return engine->set_endpoints(*endpoints, t); });
   if (!s.ok()) log("endpoints refused: " + s.error().detail);
+  if (address_gone) {
+    control->reconnect();
+    relays->reconnect_all();
+  }
   return true;
 }
 

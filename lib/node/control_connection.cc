@@ -72,6 +72,7 @@ Result<std::unique_ptr<ControlConnection>> ControlConnection::create(
 void ControlConnection::start() { driver_->start(); }
 
 void ControlConnection::stop() { driver_->stop(); }
+void ControlConnection::reconnect() { driver_->reconnect(); }
 
 Status ControlConnection::set_auth_key(const std::string& auth_key) {
   Status s = core_->client->set_auth_key(auth_key, driver_->now());

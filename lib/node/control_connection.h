@@ -62,6 +62,8 @@ class ControlConnection {
   void start();
   /// Closes the stream and stops dialing and timers for good; the core keeps its netmap.
   void stop();
+  /// ControlDriver::reconnect: the stream ended as if lost, dialed again after the backoff.
+  void reconnect();
 
   /// Client::set_auth_key, then the driver acts on it (a stopped core dials again).
   /// Errors: as Client::set_auth_key.

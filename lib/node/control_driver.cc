@@ -219,6 +219,13 @@ struct ControlDriver::Impl : std::enable_shared_from_this<Impl> {
     drive();
   }
 
+  void reconnect() {
+    if (stopped || !stream) return;
+    const uint64_t gen = generation;  // a closed handler run by close() itself makes this a no-op
+    stream->close();
+    on_closed(gen);
+  }
+
   void stop() {
     stopped = true;
     armed_at.reset();
@@ -251,6 +258,7 @@ void ControlDriver::start() {
 void ControlDriver::stop() { impl_->stop(); }
 void ControlDriver::post_drive() { impl_->post_drive(); }
 void ControlDriver::drive() { impl_->drive(); }
+void ControlDriver::reconnect() { impl_->reconnect(); }
 core::Now ControlDriver::now() const { return impl_->now(); }
 const ControlConnectionCounters& ControlDriver::counters() const { return impl_->counters; }
 const Error& ControlDriver::last_dial_error() const { return impl_->last_dial_error; }

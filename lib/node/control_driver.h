@@ -82,6 +82,10 @@ class ControlDriver {
   /// The same, now. For another driver of the same core (the data path, after running the
   /// engine's timers); from an event being dispatched it only asks for another round.
   void drive();
+  /// Ends the open stream as if it was lost (the core reconnects after its backoff): for a
+  /// stream whose socket is bound to an address the host no longer has, which would otherwise
+  /// stay silent until TCP keepalive gives up. Nothing without a stream.
+  void reconnect();
 
   /// The clock's `now`.
   core::Now now() const;

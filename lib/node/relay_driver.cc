@@ -56,6 +56,17 @@ void RelayDriver::close_all() {
   links_.clear();
 }
 
+void RelayDriver::reconnect_all() {
+  std::vector<uint32_t> open;
+  for (const auto& [id, link] : links_)
+    if (link->pump) open.push_back(id);
+  for (uint32_t id : open) {
+    if (auto it = links_.find(id); it != links_.end() && it->second->pump)
+      it->second->pump->close();
+    on_closed(id);  // a no-op when close() already ran the closed handler
+  }
+}
+
 void RelayDriver::drive() {
   if (driving_) return;  // receive_relayed -> after_core_change -> hook -> here again
   driving_ = true;

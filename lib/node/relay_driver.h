@@ -47,6 +47,10 @@ class RelayDriver {
   void drive();
   /// Closes every relay connection (shutdown).
   void close_all();
+  /// Ends every open relay connection as if the relay had closed it (the engine redials after
+  /// its backoff): for connections bound to an address the host no longer has, which would
+  /// otherwise stay silent until the relay client's ping times out.
+  void reconnect_all();
   const RelayDriverCounters& counters() const { return counters_; }
 
  private:

@@ -232,6 +232,29 @@ BOOST_AUTO_TEST_CASE(reconnects_for_a_full_map_after_the_server_restarts) {
   BOOST_TEST(a->conn->last_dial_error().code.empty());
 }
 
+BOOST_AUTO_TEST_CASE(reconnect_ends_the_stream_and_dials_again_for_a_full_map) {
+  auto dialer = dialer_for(server.url());
+  auto a = make_node(*dialer, "alpha", server.auth_key("alice@example.com"));
+  BOOST_REQUIRE(run_until(io, [&] { return a->streaming_with_map(); }));
+  const auto id = a->client().node_id();
+
+  a->conn->reconnect();
+  BOOST_TEST(!a->conn->connected());
+  BOOST_TEST(a->conn->counters().disconnects == 1u);
+  BOOST_REQUIRE(run_until(io, [&] {
+    return a->client().counters().full_maps == 2 && a->streaming_with_map();
+  }));
+  BOOST_TEST(a->conn->counters().dials == 2u);
+  BOOST_TEST((a->client().node_id() == id));
+  // Once: the closed handler of the stream it ended does not count it again.
+  BOOST_TEST(a->conn->counters().disconnects == 1u);
+
+  a->conn->stop();
+  a->conn->reconnect();  // nothing to end, no dial after stop()
+  run_until(io, [] { return false; }, std::chrono::milliseconds(100));
+  BOOST_TEST(a->conn->counters().dials == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(backs_off_between_failed_dials) {
   // A port nothing listens on: the server's, after it is gone.
   server.stop();
