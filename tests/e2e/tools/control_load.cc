@@ -355,6 +355,7 @@ class Load {
         }
         break;
       case EventKind::kPendingApproval:
+      case EventKind::kLoginRequired:
       case EventKind::kKeyRotated:
         break;
     }
