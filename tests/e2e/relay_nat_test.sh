@@ -3,7 +3,8 @@
 # reach each other through the relay embedded in `weft serve` (issue 10, "End-to-end tests";
 # docs/connectivity.md "Relays in the node"). Their reported endpoints are private addresses and
 # no UDP from the other NAT ever gets to a node, so the only path is the relay: ping works both
-# ways, `weft status` shows the peer as relay "weft", iperf3 TCP carries data (rate printed).
+# ways, `weft status` shows the peer as relay "weft", iperf3 TCP carries data (rate printed) and
+# discovery's path stays "relay" (issue 11, topology 2).
 # Needs WEFT_BIN (set by ctest), root, ip, iptables, jq, ping, iperf3. About 15 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,13 +89,9 @@ check "STUN answers from the server got through b's NAT (counted: $(forwarded_to
 check "no UDP from a's side got through b's NAT (counted: $(direct_to_b))" test "$(direct_to_b)" = 0
 
 # --- bulk data through the relay ------------------------------------------------------------
-ns_spawn "${NS[b]}" "$NETNS_TMP/iperf3-server.log" iperf3 -s -B "${ADDR[b]}" -1
-wait_for ns_exec "${NS[b]}" sh -c "ss -ltn | grep -q ':5201 '" || netns_fail "iperf3 server"
+iperf_server b
 rx_before=$(peer_field b rx_bytes)
-out=$(ns_exec "${NS[a]}" iperf3 -c "${ADDR[b]}" -t 3 -J) || {
-  echo "$out" | tail -20 >&2
-  netns_fail "iperf3 through the relay failed"
-}
+out=$(iperf_json a b 3)
 bytes=$(jq -r '.end.sum_received.bytes' <<<"$out")
 mbit=$(jq -r '.end.sum_received.bits_per_second / 1e6 | . * 10 | floor / 10' <<<"$out")
 # The relay's default rate limit (4 MiB/s after an 8 MiB burst, docs/connectivity.md) bounds
@@ -105,6 +102,13 @@ rx_after=$(peer_field b rx_bytes)
 echo "# b's rx_bytes from a: $rx_before -> $rx_after"
 check "b's peer counters saw the transfer" test "$rx_after" -gt "$((rx_before + bytes / 2))"
 check "still only through the relay after the transfer" peer_relayed a weft
+# Discovery pinged every candidate meanwhile (a and b were active), and none answered.
+check "a's status path stays \"relay\" ($(peer_field a path))" path_is a relay
+check "b's status path stays \"relay\" ($(peer_field b path))" path_is b relay
+check "no direct upgrade was counted" test "$(node_counter a disco_direct_upgrades)" = 0 -a \
+  "$(node_counter b disco_direct_upgrades)" = 0
+check "discovery did try (a sent $(node_counter a disco_pings_sent) pings)" \
+  test "$(node_counter a disco_pings_sent)" -gt 0
 check "and still no direct UDP reached b ($(direct_to_b))" test "$(direct_to_b)" = 0
 echo "# relay counters: a sent $(node_counter a relay_packets_sent), b received" \
   "$(node_counter b relay_packets_received), a's relay send drops $(node_counter a relay_send_dropped)"
