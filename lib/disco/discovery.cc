@@ -222,10 +222,15 @@ void Discovery::handle_ping(Peer& p, const core::Path& from, const Ping& ping, c
   if (send(p, from, m)) ++stats_.pongs_sent;
   if (!from.is_udp()) return;
   // The ping's source is the peer's mapping towards us: ping it back (while it is not the
-  // trusted path), so that this side proves the path too.
+  // trusted path), so that this side proves the path too. A ping of ours to that address that
+  // is still unanswered was most likely dropped by the peer's NAT before the peer's own
+  // outbound ping opened it (the usual first punch): this ping shows the way is open now, so it
+  // is answered at once rather than after kMinPingInterval (else this side stays relayed until
+  // the peer's next heartbeat, 2 s). One ping back per ping received: no amplification.
   p.paths.learn_from_ping(from.udp, now);
   const auto in_use = p.paths.trusted(now);
-  if ((!in_use || *in_use != from.udp) && p.paths.may_ping(from.udp, now))
+  if ((!in_use || *in_use != from.udp) &&
+      (p.paths.may_ping(from.udp, now) || p.paths.awaiting_pong(from.udp)))
     send_ping(p, from, PingPurpose::kDiscovery, 0, now);
 }
 

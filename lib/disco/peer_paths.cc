@@ -124,6 +124,14 @@ bool PeerPaths::may_ping(const core::SocketAddress& addr, core::Now now) const {
   return true;
 }
 
+bool PeerPaths::awaiting_pong(const core::SocketAddress& addr) const {
+  for (const auto& c : candidates_) {
+    if (c.addr != addr) continue;
+    return c.last_ping && (!c.last_pong || *c.last_pong < *c.last_ping);
+  }
+  return false;
+}
+
 DueWork PeerPaths::due(core::Now now) {
   DueWork w;
   if (!active(now)) return w;

@@ -125,6 +125,8 @@ class PeerPaths {
   DueWork due(core::Now now);
   /// True when `addr` may be pinged now (kMinPingInterval since the last ping to it).
   bool may_ping(const core::SocketAddress& addr, core::Now now) const;
+  /// True when the last ping to `addr` has had no pong since (it may have been dropped).
+  bool awaiting_pong(const core::SocketAddress& addr) const;
   /// A ping went out (the oldest in flight is forgotten beyond kMaxPingsInFlight).
   void ping_sent(const SentPing& ping);
 

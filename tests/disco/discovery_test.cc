@@ -40,6 +40,9 @@ struct Wire {
   Node a, b;
   core::Duration t = 1s;
   std::set<core::SocketAddress> blocked;  // destination addresses the direct link drops
+  /// Datagrams to an address dropped before any gets through (a NAT that lets nothing in
+  /// until the node behind it has sent out).
+  std::map<core::SocketAddress, int> drop_first;
   bool relay_up = true;
   std::size_t relayed = 0, direct = 0;
 
@@ -99,6 +102,10 @@ struct Wire {
           } else {
             Node* to = owner(tx.to.udp);
             if (to == nullptr || to == from || blocked.count(tx.to.udp) != 0) continue;
+            if (auto it = drop_first.find(tx.to.udp); it != drop_first.end() && it->second > 0) {
+              --it->second;
+              continue;
+            }
             ++direct;
             // A node with a LAN address sends to LAN addresses from it.
             core::SocketAddress src = from->source;
@@ -160,6 +167,29 @@ BOOST_AUTO_TEST_CASE(punches_from_both_sides_through_call_me_maybe) {
   BOOST_REQUIRE(p);
   BOOST_TEST(p->is_udp());
   BOOST_TEST(p->udp.to_string() == "203.0.113.2:41641");
+}
+
+BOOST_AUTO_TEST_CASE(pings_back_at_once_when_the_peers_nat_dropped_the_first_ping) {
+  // a's first ping reaches b's NAT before b has sent anything out and is dropped. b's ping,
+  // prompted by a's call-me-maybe, gets through (a's ping opened a's NAT): a pings back at
+  // once, not kMinPingInterval later, so both sides are direct in the same instant rather than
+  // a only at b's next heartbeat.
+  Wire w;
+  w.netmaps();
+  w.drop_first[w.b.addrs.front()] = 1;
+  auto first = w.a_path();
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->is_relay());
+  w.pump();
+  BOOST_TEST(w.drop_first[w.b.addrs.front()] == 0);
+  BOOST_TEST(w.b.d->status(w.a.node_key, w.now()).state == disco::PathState::kDirect);
+  BOOST_TEST(w.a.d->status(w.b.node_key, w.now()).state == disco::PathState::kDirect);
+  auto p = w.a_path();
+  BOOST_REQUIRE(p);
+  BOOST_TEST(p->is_udp());
+  // The first ping, one back to b's ping, nothing more: a pings back once per ping received.
+  BOOST_TEST(w.a.d->stats().pings_sent == 2u);
+  BOOST_TEST(w.b.d->stats().pings_sent == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(falls_back_to_the_relay_within_five_seconds_of_a_cut_and_returns) {
