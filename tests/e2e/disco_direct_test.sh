@@ -3,8 +3,8 @@
 # topologies 1 and 3; docs/connectivity.md "Path selection"). Both routers masquerade plainly
 # (MASQUERADE: one public port per node whatever the destination) and drop new connections to
 # themselves, as home routers do.
-#  1. Traffic starts through the relay (the first packets are never held back: the relay
-#     counters grow) and goes direct once discovery's pongs prove the NATs' mappings: `weft
+#  1. Traffic starts through the relay (the first packets are never held back: a's count of
+#     WireGuard datagrams handed to the relay grows) and goes direct once discovery's pongs prove the NATs' mappings: `weft
 #     status --json` shows path "direct" to the other NAT's public address; iperf3 for 2 s
 #     stays direct and leaves the relay almost unused.
 #  3. With a ping every 0.1 s running, the direct path is cut (iptables DROP between the two
@@ -34,13 +34,14 @@ echo "# endpoints: a $(server_endpoints a); b $(server_endpoints b)"
 check "no traffic yet: a's path to b is idle" path_is a idle
 
 # --- 1: relayed first, then direct ----------------------------------------------------------
-sent0=$(node_counter a relay_packets_sent)
+# relayed_out counts WireGuard datagrams handed to a relay (discovery's own messages apart).
+sent0=$(node_counter a relayed_out)
 started=$(now_ms)
 check "a pings b (the first packet)" wait_for -t 10 ping_ok a b
 first_ms=$(($(now_ms) - started))
 path_then=$(peer_field a path)
-sent1=$(node_counter a relay_packets_sent)
-check "the first packets went through the relay (a's relay_packets_sent $sent0 -> $sent1)" \
+sent1=$(node_counter a relayed_out)
+check "the first WireGuard packets went through the relay (a's relayed_out $sent0 -> $sent1)" \
   test "$sent1" -gt "$sent0"
 a_direct() { direct_to a "^${NAT_WAN[b]//./\\.}:[0-9]+\$"; }
 b_direct() { direct_to b "^${NAT_WAN[a]//./\\.}:[0-9]+\$"; }
