@@ -3,8 +3,8 @@
 # "Home region", "Relays in the node"): `weft serve --no-embedded-relay --relay-map` with two
 # regions, each a `weft derp` with its own STUN port; two nodes behind --random-fully NATs reach
 # each other only through relays; a's home is region one, b's two (STUN to the other region is
-# dropped during the first netcheck), and a speaks first, so the path runs through b's home. That
-# relay is SIGKILLed: b moves its home to region one (its status and `weft admin nodes list` say
+# dropped during the first netcheck); each side sends through the other's home region, so a's way
+# to b runs through region two. That relay is SIGKILLed: b moves its home to region one (its status and `weft admin nodes list` say
 # so) and, after both were quiet, b reaches a again (and a b) through region one. The times from the kill are
 # measured and printed. Needs WEFT_BIN (set by ctest), root, ip, iptables, jq, ping. About 50 s
 # (the second netcheck, which measures both regions, comes 30 s after the first).
@@ -84,16 +84,16 @@ check "a pings b through the relays" wait_for -t 15 ping_ok a b
 check "b pings a" wait_for ping_ok b a
 relay_show a
 relay_show b
-# a spoke first: its handshake initiation reached b through b's home region (the copy beside the
-# one to b's unreachable private address), b answered that way, and roaming keeps that path.
+# Discovery sends every datagram to a peer without a direct path through the peer's home region
+# (docs/connectivity.md, "Path selection"): a reaches b through two, b reaches a through one.
 check "a reaches b through b's home region two" peer_relayed a two
-check "b reaches a the same way" peer_relayed b two
+check "b reaches a through a's home region one" peer_relayed b one
 check "the server shows a's home region one" wait_for server_home_is a one
 check "the server shows b's home region two" wait_for server_home_is b two
 
 # --- b's home region, the path, dies --------------------------------------------------------
-# Both quiet first (no WireGuard keepalive pending), so that b must find a by itself: its
-# endpoint for a runs through the region that dies.
+# Both quiet first (no WireGuard keepalive pending), so that b must find a by itself after
+# re-homing; a's way to b runs through the region that dies.
 sleep 12
 killed_at=$(now_ms)
 kill -KILL "${DERP_PID[two]}"
