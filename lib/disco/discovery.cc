@@ -36,9 +36,12 @@ void Discovery::set_peers(const std::vector<PeerInfo>& peers, core::Now now) {
     if (old != peers_.end()) {
       p = std::move(old->second);
       if (p.info.disco_key != info.disco_key) {
-        // A new disco key (the peer restarted): its old shared key is useless, its paths not.
+        // A new disco key (the peer restarted): its old shared key is useless, and what was
+        // proven of its old socket may be gone (a new port): prove it again.
         p.key.reset();
         p.key_failed = false;
+        p.paths.forget_proofs();
+        p.seen_pings.clear();
       }
     }
     p.info = info;
@@ -165,6 +168,10 @@ void Discovery::run_due(Peer& p, core::Now now) {
 
 Status Discovery::receive(const core::Path& from, core::ByteView datagram, core::Now now) {
   saw(now);
+  if (datagram.size > kMaxDatagram) {
+    ++stats_.oversized;
+    return make_error("disco.malformed", std::to_string(datagram.size) + "-byte datagram");
+  }
   const auto sender = peek_sender(datagram);
   if (!sender) {
     ++stats_.bad_message;
@@ -192,13 +199,25 @@ Status Discovery::receive(const core::Path& from, core::ByteView datagram, core:
     return m.error();
   }
   switch (m.value().type) {
-    case MessageType::kPing:
+    case MessageType::kPing: {
       if (m.value().ping.node_key != p->info.node_key) {
         ++stats_.wrong_node_key;
         return make_error("disco.wrong_node_key", "ping names another node key");
       }
+      const TxId& tx = m.value().ping.tx;
+      if (std::find(p->seen_pings.begin(), p->seen_pings.end(), tx) != p->seen_pings.end()) {
+        ++stats_.replayed_ping;
+        return make_error("disco.replayed_ping", "this ping was received before");
+      }
+      if (from.is_udp() && !PeerPaths::usable(from.udp)) {
+        ++stats_.unusable_address;
+        return make_error("disco.unusable_address", "a ping from " + from.udp.to_string());
+      }
+      if (p->seen_pings.size() >= kSeenPingIds) p->seen_pings.pop_front();
+      p->seen_pings.push_back(tx);
       handle_ping(*p, from, m.value().ping, now);
       break;
+    }
     case MessageType::kPong: {
       const uint64_t before = stats_.unexpected_pong;
       handle_pong(*p, from, m.value().pong, now);
@@ -207,6 +226,11 @@ Status Discovery::receive(const core::Path& from, core::ByteView datagram, core:
       break;
     }
     case MessageType::kCallMeMaybe:
+      if (p->last_call_me_maybe && now.mono - *p->last_call_me_maybe < kCallMeMaybeMinInterval) {
+        ++stats_.call_me_maybe_limited;
+        return make_error("disco.rate_limited", "call-me-maybe too soon after the last");
+      }
+      p->last_call_me_maybe = now.mono;
       handle_call_me_maybe(*p, m.value().call_me_maybe, now);
       break;
   }
@@ -229,9 +253,18 @@ void Discovery::handle_ping(Peer& p, const core::Path& from, const Ping& ping, c
   // the peer's next heartbeat, 2 s). One ping back per ping received: no amplification.
   p.paths.learn_from_ping(from.udp, now);
   const auto in_use = p.paths.trusted(now);
-  if ((!in_use || *in_use != from.udp) &&
-      (p.paths.may_ping(from.udp, now) || p.paths.awaiting_pong(from.udp)))
-    send_ping(p, from, PingPurpose::kDiscovery, 0, now);
+  if (in_use && *in_use == from.udp) return;
+  if (!p.paths.may_ping(from.udp, now) && !p.paths.awaiting_pong(from.udp)) return;
+  if (now.mono - p.ping_back_window >= std::chrono::seconds(1)) {
+    p.ping_back_window = now.mono;
+    p.ping_backs = 0;
+  }
+  if (p.ping_backs >= kMaxPingBacksPerSecond) {
+    ++stats_.ping_backs_limited;
+    return;
+  }
+  ++p.ping_backs;
+  send_ping(p, from, PingPurpose::kDiscovery, 0, now);
 }
 
 void Discovery::handle_pong(Peer& p, const core::Path& from, const Pong& pong, core::Now now) {
@@ -256,10 +289,12 @@ void Discovery::handle_pong(Peer& p, const core::Path& from, const Pong& pong, c
 void Discovery::handle_call_me_maybe(Peer& p, const CallMeMaybe& cmm, core::Now now) {
   ++stats_.call_me_maybe_received;
   p.paths.set_call_me_maybe(cmm.endpoints, now);
-  // The peer is pinging our addresses now: ping its, so both NATs see outbound packets.
-  for (const auto& e : cmm.endpoints) {
-    if (e.port == 0 || !p.paths.may_ping(e, now)) continue;
-    send_ping(p, core::Path::to_udp(e), PingPurpose::kDiscovery, 0, now);
+  // The peer is pinging our addresses now: ping its, so both NATs see outbound packets. Only
+  // addresses that became candidates (usable ones, at most kMaxCandidates), each at most once
+  // per kMinPingInterval.
+  for (const auto& c : p.paths.candidates()) {
+    if ((c.sources & kFromCallMeMaybe) == 0 || !p.paths.may_ping(c.addr, now)) continue;
+    send_ping(p, core::Path::to_udp(c.addr), PingPurpose::kDiscovery, 0, now);
   }
 }
 

@@ -24,6 +24,12 @@
 
 namespace weft::disco {
 
+/// Pings answered with a ping back, per peer and second: a peer (or a replay of its pings
+/// with spoofed sources) must not make us ping arbitrary addresses at its rate.
+inline constexpr uint32_t kMaxPingBacksPerSecond = 8;
+/// Larger discovery datagrams are dropped unopened (we never send more than kMaxMessageSize).
+inline constexpr std::size_t kMaxDatagram = kMaxMessageSize + 512;
+
 /// A peer as the netmap describes it.
 struct PeerInfo {
   core::NodePublicKey node_key{};
@@ -62,6 +68,11 @@ struct DiscoveryStats {
   uint64_t bad_message = 0;       ///< did not open (key, tag) or did not parse
   uint64_t wrong_node_key = 0;    ///< a ping whose node key is not the netmap's for that disco key
   uint64_t unexpected_pong = 0;   ///< no ping of ours with that tx id (late, replayed, forged)
+  uint64_t replayed_ping = 0;     ///< a ping tx id seen before from that peer
+  uint64_t unusable_address = 0;  ///< a ping from, or a call-me-maybe naming, an unusable address
+  uint64_t call_me_maybe_limited = 0;  ///< call-me-maybe within kCallMeMaybeMinInterval: ignored
+  uint64_t ping_backs_limited = 0;     ///< pings back beyond kMaxPingBacksPerSecond: not sent
+  uint64_t oversized = 0;              ///< a discovery datagram larger than any we send
   uint64_t transmit_overflow = 0; ///< the output queue was full
 };
 
@@ -113,7 +124,9 @@ class Discovery {
   /// A discovery datagram (it has kMagic). Dropped and counted when it does not come from a
   /// netmap peer, does not open, or does not parse. Errors (for the caller's log; all counted):
   /// "disco.unknown_sender", "disco.short", "disco.magic", "disco.auth", "disco.malformed",
-  /// "disco.version", "disco.unknown_type", "disco.wrong_node_key", "disco.unexpected_pong".
+  /// "disco.version", "disco.unknown_type", "disco.wrong_node_key", "disco.unexpected_pong",
+  /// "disco.replayed_ping", "disco.unusable_address", "disco.rate_limited" (a call-me-maybe too
+  /// soon after the last).
   Status receive(const core::Path& from, core::ByteView datagram, core::Now now);
 
   /// Sends one discovery ping to `peer` the way its data goes now (direct or relay) and marks
@@ -138,7 +151,12 @@ class Discovery {
     std::optional<SharedKey> key;  // derived at first use
     bool key_failed = false;       // a low-order disco key: never usable
     uint16_t heard_region = 0;     // the relay region its WireGuard packets last came through
+    std::deque<TxId> seen_pings;   // the last kSeenPingIds ping tx ids received (replays)
+    std::optional<core::Duration> last_call_me_maybe;  // when one was last acted on
+    core::Duration ping_back_window{};  // the start of the second ping_backs counts in
+    uint32_t ping_backs = 0;
   };
+
 
   Peer* find(const core::NodePublicKey& node);
   const Peer* find(const core::NodePublicKey& node) const;

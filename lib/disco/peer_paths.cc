@@ -3,6 +3,7 @@
 #include "disco/peer_paths.h"
 
 #include <algorithm>
+#include <array>
 
 namespace weft::disco {
 
@@ -23,6 +24,35 @@ bool PeerPaths::is_lan(const util::IpAddress& a) {
            (b[0] == 169 && b[1] == 254);
   }
   return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+}
+
+bool PeerPaths::usable(const core::SocketAddress& a) {
+  if (a.port == 0) return false;
+  const auto& b = a.address.bytes();
+  if (a.address.is_v4()) {
+    if (b[0] == 0 || b[0] == 127 || b[0] >= 224) return false;  // this net, loopback, multi/broadcast
+    if (b[0] == 100 && (b[1] & 0xc0) == 64) return false;       // 100.64.0.0/10
+    return true;
+  }
+  static const std::array<uint8_t, 16> zero{};
+  if (b == zero) return false;
+  std::array<uint8_t, 16> loopback{};
+  loopback[15] = 1;
+  if (b == loopback) return false;
+  if (b[0] == 0xff) return false;                                 // multicast
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;        // link-local
+  static const uint8_t kTailnet[6] = {0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0};
+  if (std::equal(kTailnet, kTailnet + 6, b.begin())) return false;
+  // IPv4-mapped addresses never reach here (the codec and the socket unmap them).
+  return true;
+}
+
+void PeerPaths::forget_proofs() {
+  best_.reset();
+  trust_until_ = {};
+  was_trusted_ = false;
+  in_flight_.clear();
+  for (auto& c : candidates_) c.last_pong.reset();
 }
 
 bool PeerPaths::better(const Candidate& a, const Candidate& b) {
@@ -53,11 +83,16 @@ Candidate& PeerPaths::upsert(const core::SocketAddress& addr, CandidateSource so
       if ((it->sources & kFromReport) != 0 || (best_ && it->addr == *best_)) continue;
       if (victim == candidates_.end() || it->refreshed < victim->refreshed) victim = it;
     }
-    if (victim != candidates_.end()) {
-      candidates_.erase(victim);
-    } else {
-      candidates_.pop_back();  // a report of more than kMaxCandidates: keep its first ones
+    if (victim == candidates_.end()) {
+      // A report of more than kMaxCandidates: keep its first ones, and the address in use.
+      for (auto it = candidates_.end(); it != candidates_.begin();) {
+        --it;
+        if (best_ && it->addr == *best_) continue;
+        victim = it;
+        break;
+      }
     }
+    if (victim != candidates_.end()) candidates_.erase(victim);
   }
   Candidate c;
   c.addr = addr;
@@ -79,7 +114,7 @@ void PeerPaths::drop_source(CandidateSource source) {
 void PeerPaths::set_reported(const std::vector<core::SocketAddress>& endpoints, core::Now now) {
   drop_source(kFromReport);
   for (const auto& e : endpoints) {
-    if (e.port == 0) continue;
+    if (!usable(e)) continue;
     upsert(e, kFromReport, now);
   }
 }
@@ -88,7 +123,7 @@ void PeerPaths::set_call_me_maybe(const std::vector<core::SocketAddress>& endpoi
                                   core::Now now) {
   drop_source(kFromCallMeMaybe);
   for (const auto& e : endpoints) {
-    if (e.port == 0) continue;
+    if (!usable(e)) continue;
     upsert(e, kFromCallMeMaybe, now);
   }
 }
@@ -227,7 +262,8 @@ PathChange PeerPaths::update_timers(core::Now now) {
   prune(now);
   if (was_trusted_ && !trusted(now)) {
     was_trusted_ = false;
-    return PathChange::kFellBack;
+    // An idle peer's trust running out is no fallback: nothing was sent.
+    return active(now) ? PathChange::kFellBack : PathChange::kNone;
   }
   return PathChange::kNone;
 }

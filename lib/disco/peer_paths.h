@@ -18,10 +18,10 @@ namespace weft::disco {
 
 // ---- timers (implementation choices, documented in docs/connectivity.md) ----
 /// A proven address is used for this long after its last pong: a path that stops answering
-/// gives way to the relay within this time (the 5 s failover goal).
+/// gives way to the relay within this time (the 5 s failover goal). With heartbeats every 2 s,
+/// one lost pong is tolerated.
 inline constexpr core::Duration kTrustDuration = std::chrono::milliseconds(4500);
-/// While a peer is active on a direct path, its address is pinged this often (two pongs may be
-/// lost before the trust runs out).
+/// While a peer is active on a direct path, its address is pinged this often.
 inline constexpr core::Duration kHeartbeatInterval = std::chrono::seconds(2);
 /// While a peer is active without a trusted direct path, every candidate is pinged (and a
 /// call-me-maybe sent through the relay) this often.
@@ -38,7 +38,13 @@ inline constexpr core::Duration kMinPingInterval = std::chrono::milliseconds(900
 /// Addresses learned from call-me-maybe or from a ping's source, not heard of again for this
 /// long, are forgotten.
 inline constexpr core::Duration kLearnedLifetime = std::chrono::minutes(2);
+/// A peer's call-me-maybe is acted on at most this often (each one makes us ping its
+/// addresses: a peer must not turn us into a packet cannon).
+inline constexpr core::Duration kCallMeMaybeMinInterval = std::chrono::seconds(1);
 inline constexpr std::size_t kMaxCandidates = 16;
+/// Ping tx ids remembered per peer to refuse replays (a captured ping sent again, maybe from a
+/// spoofed source, must not make us pong or ping anyone).
+inline constexpr std::size_t kSeenPingIds = 64;
 inline constexpr std::size_t kMaxPingsInFlight = 64;
 
 /// Why a ping was sent.
@@ -149,6 +155,12 @@ class PeerPaths {
   static bool better(const Candidate& a, const Candidate& b);
   /// RFC 1918, RFC 6598 excluded (the tailnet's own range), fc00::/7, link-local.
   static bool is_lan(const util::IpAddress& a);
+  /// An address a peer may name as a candidate: a unicast address that is not unspecified,
+  /// loopback, multicast, broadcast, IPv6 link-local (it needs a zone) or in the tailnet's own
+  /// ranges (100.64.0.0/10, fd7a:115c:a1e0::/48: pings there would enter the tunnel), port != 0.
+  static bool usable(const core::SocketAddress& a);
+  /// The peer restarted (a new disco key): its proven address and pings in flight are stale.
+  void forget_proofs();
 
  private:
   Candidate* find(const core::SocketAddress& addr);

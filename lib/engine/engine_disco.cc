@@ -27,13 +27,17 @@ void Engine::Impl::sync_disco(core::Now now) {
 }
 
 std::vector<core::SocketAddress> Engine::Impl::merged_endpoints() const {
-  std::vector<core::SocketAddress> all = endpoints;
+  std::vector<core::SocketAddress> all;
   if (last_report && last_report->udp) {
     // What the relays' STUN servers saw: the NAT's mapping of our socket, the address peers
     // outside our network can reach (when the NAT maps independently of the destination).
-    for (const auto& g : {last_report->global_v4, last_report->global_v6}) {
-      if (g && std::find(all.begin(), all.end(), *g) == all.end()) all.push_back(*g);
-    }
+    // First, so that a host with many interfaces never pushes it out of the report.
+    for (const auto& g : {last_report->global_v4, last_report->global_v6})
+      if (g) all.push_back(*g);
+  }
+  for (const auto& e : endpoints) {
+    if (all.size() >= control::kMaxEndpoints) break;
+    if (std::find(all.begin(), all.end(), e) == all.end()) all.push_back(e);
   }
   return all;
 }

@@ -382,6 +382,11 @@ std::string status_to_json(const engine::EngineStatus& s) {
       {"disco_wrong_node_key", s.disco.wrong_node_key},
       {"disco_unexpected_pong", s.disco.unexpected_pong},
       {"disco_transmit_overflow", s.disco.transmit_overflow},
+      {"disco_replayed_ping", s.disco.replayed_ping},
+      {"disco_unusable_address", s.disco.unusable_address},
+      {"disco_call_me_maybe_limited", s.disco.call_me_maybe_limited},
+      {"disco_ping_backs_limited", s.disco.ping_backs_limited},
+      {"disco_oversized", s.disco.oversized},
   };
   w.Key("counters");
   w.StartObject();

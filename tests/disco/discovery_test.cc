@@ -395,3 +395,120 @@ BOOST_AUTO_TEST_CASE(pings_name_the_node_key_after_a_rotation) {
   BOOST_TEST(w.b.d->stats().wrong_node_key == refused);
   BOOST_TEST(w.a.d->status(w.b.node_key, w.now()).state == disco::PathState::kDirect);
 }
+
+BOOST_AUTO_TEST_CASE(a_replayed_ping_gets_no_pong_and_no_ping) {
+  Wire w;
+  w.netmaps();
+  (void)w.a_path();
+  disco::Transmit ping;
+  BOOST_REQUIRE(w.a.d->poll_transmit(ping));  // a's ping to b's address
+  const core::ByteView bytes{ping.bytes.data(), ping.bytes.size()};
+  BOOST_TEST(w.b.d->receive(core::Path::to_udp(w.a.source), bytes, w.now()).ok());
+  const auto sent = w.b.d->stats().pongs_sent + w.b.d->stats().pings_sent;
+  // The same ping again, from a spoofed source: refused, nothing sent.
+  const auto victim = addr(192, 0, 2, 200, 53);
+  BOOST_TEST(w.b.d->receive(core::Path::to_udp(victim), bytes, w.now()).error().code ==
+             "disco.replayed_ping");
+  BOOST_TEST(w.b.d->stats().pongs_sent + w.b.d->stats().pings_sent == sent);
+  BOOST_TEST(w.b.d->stats().replayed_ping == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(call_me_maybe_cannot_aim_us_at_many_or_unusable_addresses) {
+  Wire w;
+  w.netmaps();
+  // b names 32 addresses, some of them unusable (loopback, the tailnet range, multicast).
+  std::vector<core::SocketAddress> named = {addr(127, 0, 0, 1, 22), addr(100, 100, 1, 1, 41641),
+                                            addr(224, 0, 0, 1, 5353)};
+  for (uint8_t i = 0; named.size() < disco::kMaxCallMeMaybeEndpoints; ++i)
+    named.push_back(addr(198, 18, 0, i, 9));
+  w.b.d->set_local_endpoints(named);
+  (void)w.b.d->path_for(w.a.node_key, w.now());  // b's discovery round sends a call-me-maybe
+  std::set<core::SocketAddress> pinged;
+  disco::Transmit tx;
+  auto deliver_from_b = [&] {
+    while (w.b.d->poll_transmit(tx)) {
+      if (!tx.to.is_relay()) continue;
+      (void)w.a.d->receive(core::Path::via_relay(kRegion, w.b.node_key),
+                           core::ByteView{tx.bytes.data(), tx.bytes.size()}, w.now());
+    }
+    while (w.a.d->poll_transmit(tx))
+      if (tx.to.is_udp()) pinged.insert(tx.to.udp);
+  };
+  deliver_from_b();
+  BOOST_TEST(w.a.d->stats().call_me_maybe_received == 1u);
+  BOOST_TEST(!pinged.empty());
+  BOOST_TEST(pinged.size() <= disco::kMaxCandidates);
+  for (const auto& a : pinged) {
+    BOOST_TEST(disco::PeerPaths::usable(a), a.to_string());
+  }
+  // Another call-me-maybe at once is ignored.
+  w.t += 3s;  // b's next round
+  (void)w.b.d->path_for(w.a.node_key, w.now());
+  w.b.d->update_timers(w.now());
+  deliver_from_b();
+  BOOST_TEST(w.a.d->stats().call_me_maybe_received == 2u);
+  BOOST_TEST(!disco::PeerPaths::usable(addr(100, 64, 0, 1, 1)));
+  BOOST_TEST(!disco::PeerPaths::usable(
+      core::SocketAddress{util::IpAddress::parse("fd7a:115c:a1e0::1").value(), 1}));
+  BOOST_TEST(!disco::PeerPaths::usable(
+      core::SocketAddress{util::IpAddress::parse("fe80::1").value(), 1}));
+  BOOST_TEST(disco::PeerPaths::usable(
+      core::SocketAddress{util::IpAddress::parse("2001:db8::1").value(), 1}));
+}
+
+BOOST_AUTO_TEST_CASE(a_second_call_me_maybe_within_a_second_is_ignored) {
+  Wire w;
+  w.netmaps();
+  disco::Message cmm;
+  cmm.type = disco::MessageType::kCallMeMaybe;
+  cmm.call_me_maybe.endpoints = {addr(198, 18, 0, 1, 9)};
+  // Sealed by b for a (the same way b's discovery does).
+  auto key = disco::SharedKey::derive(w.b.disco_priv, w.a.d->disco_public_key());
+  BOOST_REQUIRE(key);
+  std::vector<uint8_t> buf(disco::kMaxMessageSize);
+  auto seal = [&](uint8_t n) {
+    disco::Nonce nonce{};
+    nonce.fill(n);
+    const std::size_t size = key->seal(w.b.d->disco_public_key(), nonce, cmm,
+                                       core::MutableBytes{buf.data(), buf.size()});
+    return std::vector<uint8_t>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(size));
+  };
+  const auto relayed = core::Path::via_relay(kRegion, w.b.node_key);
+  auto first = seal(1), second = seal(2), third = seal(3);
+  BOOST_TEST(w.a.d->receive(relayed, core::ByteView{first.data(), first.size()}, w.now()).ok());
+  w.t += 200ms;
+  BOOST_TEST(w.a.d->receive(relayed, core::ByteView{second.data(), second.size()}, w.now())
+                 .error()
+                 .code == "disco.rate_limited");
+  w.t += 1s;
+  BOOST_TEST(w.a.d->receive(relayed, core::ByteView{third.data(), third.size()}, w.now()).ok());
+  BOOST_TEST(w.a.d->stats().call_me_maybe_limited == 1u);
+  std::vector<uint8_t> huge(disco::kMaxDatagram + 1, 0x77);
+  BOOST_TEST(w.a.d->receive(relayed, core::ByteView{huge.data(), huge.size()}, w.now())
+                 .error()
+                 .code == "disco.malformed");
+  BOOST_TEST(w.a.d->stats().oversized == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_peer_is_proven_again_and_idleness_is_no_fallback) {
+  Wire w;
+  w.netmaps();
+  w.run(2s);
+  BOOST_REQUIRE(w.a.d->status(w.b.node_key, w.now()).state == disco::PathState::kDirect);
+  // b restarts: a new disco key in a's netmap.
+  w.init(w.b, 9, w.b.addrs);
+  w.a.d->set_peers({w.info_of(w.b, w.b.addrs)}, w.now());
+  BOOST_TEST(w.a.d->status(w.b.node_key, w.now()).state != disco::PathState::kDirect);
+  // Without traffic the trust just runs out: not counted as a fallback.
+  Wire idle;
+  idle.netmaps();
+  (void)idle.a_path();
+  idle.pump();
+  BOOST_REQUIRE(idle.a.d->status(idle.b.node_key, idle.now()).state == disco::PathState::kDirect);
+  for (int i = 0; i < 120; ++i) {
+    idle.t += 1s;
+    idle.a.d->update_timers(idle.now());
+    idle.pump();
+  }
+  BOOST_TEST(idle.a.d->stats().relay_fallbacks == 0u);
+}
