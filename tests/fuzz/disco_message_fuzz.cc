@@ -34,7 +34,8 @@ bool same(const Message& x, const Message& y) {
   return false;
 }
 
-// A decoded message has no mapped IPv4 left, no port 0, and at most the limit of endpoints.
+// A decoded message has no mapped IPv4 left, no port 0 (but a pong through a relay, whose
+// source is a default SocketAddress), and at most the limit of endpoints.
 void check_decoded(const Message& m) {
   auto check = [](const core::SocketAddress& a) {
     if (a.port == 0) std::abort();
@@ -44,7 +45,7 @@ void check_decoded(const Message& m) {
       std::abort();
     }
   };
-  if (m.type == MessageType::kPong) check(m.pong.src);
+  if (m.type == MessageType::kPong && m.pong.src != core::SocketAddress{}) check(m.pong.src);
   if (m.type == MessageType::kCallMeMaybe) {
     if (m.call_me_maybe.endpoints.size() > kMaxCallMeMaybeEndpoints) std::abort();
     for (const auto& e : m.call_me_maybe.endpoints) check(e);
