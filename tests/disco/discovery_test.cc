@@ -2,7 +2,7 @@
 // relay that always carries: relay first, direct once a pong proves it, back to the relay within
 // kTrustDuration of a cut, direct again after, LAN before public, roaming followed.
 #define BOOST_TEST_MODULE disco_discovery
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <map>
 #include <set>
