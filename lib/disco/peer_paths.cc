@@ -128,10 +128,8 @@ void PeerPaths::set_call_me_maybe(const std::vector<core::SocketAddress>& endpoi
   }
 }
 
-bool PeerPaths::learn_from_ping(const core::SocketAddress& addr, core::Now now) {
-  const bool known = find(addr) != nullptr;
+void PeerPaths::learn_from_ping(const core::SocketAddress& addr, core::Now now) {
   upsert(addr, kFromPing, now);
-  return !known;
 }
 
 bool PeerPaths::active(core::Now now) const {

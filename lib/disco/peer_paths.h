@@ -113,9 +113,8 @@ class PeerPaths {
   void set_reported(const std::vector<core::SocketAddress>& endpoints, core::Now now);
   /// The addresses of a call-me-maybe: replace the previous one's.
   void set_call_me_maybe(const std::vector<core::SocketAddress>& endpoints, core::Now now);
-  /// A ping arrived from `addr`: a candidate (the peer's NAT mapping towards us). True when it
-  /// was not a candidate before.
-  bool learn_from_ping(const core::SocketAddress& addr, core::Now now);
+  /// A ping arrived from `addr`: a candidate (the peer's NAT mapping towards us).
+  void learn_from_ping(const core::SocketAddress& addr, core::Now now);
 
   /// WireGuard traffic to or from the peer.
   void note_active(core::Now now) { last_active_ = now.mono; }

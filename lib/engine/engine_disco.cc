@@ -89,12 +89,8 @@ Status Engine::disco_ping(core::Now now, const util::IpAddress& peer_address, ui
   if (map == nullptr) {
     return make_error("engine.no_netmap", "this node has no netmap yet: it has no peers to ping");
   }
-  for (const auto& [id, peer] : map->peers) {
-    (void)id;
-    if (std::find(peer.addresses.begin(), peer.addresses.end(), peer_address) ==
-        peer.addresses.end())
-      continue;
-    Status s = m.disco.ping(peer.node_key, seq, now);
+  if (const control::Peer* peer = m.peer_with_address(peer_address)) {
+    Status s = m.disco.ping(peer->node_key, seq, now);
     m.drain_disco(now);
     return s;
   }

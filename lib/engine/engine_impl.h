@@ -93,6 +93,8 @@ struct Engine::Impl {
   void netcheck_timers(core::Now now);
 
   const controlclient::NetMap* netmap() const;
+  /// The peer of the map in use that has `address`, or null (ping() and disco_ping()).
+  const control::Peer* peer_with_address(const util::IpAddress& address) const;
   void saw(core::Now now) {
     if (now.mono > last_mono) last_mono = now.mono;
   }

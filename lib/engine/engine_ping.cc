@@ -10,13 +10,6 @@
 namespace weft::engine {
 namespace {
 
-bool is_peer_address(const controlclient::NetMap& map, const util::IpAddress& address) {
-  for (const auto& entry : map.peers)
-    for (const auto& a : entry.second.addresses)
-      if (a == address) return true;
-  return false;
-}
-
 const char* why_dropped(wg::DropReason r) {
   switch (r) {
     case wg::DropReason::kNoEndpoint: return "the peer has no known endpoint yet";
@@ -28,6 +21,15 @@ const char* why_dropped(wg::DropReason r) {
 
 }  // namespace
 
+const control::Peer* Engine::Impl::peer_with_address(const util::IpAddress& address) const {
+  const controlclient::NetMap* map = netmap();
+  if (map == nullptr) return nullptr;
+  for (const auto& entry : map->peers)
+    for (const auto& a : entry.second.addresses)
+      if (a == address) return &entry.second;
+  return nullptr;
+}
+
 Status Engine::ping(core::Now now, const util::IpAddress& peer_address, uint16_t seq) {
   Impl& m = *impl_;
   m.saw(now);
@@ -35,7 +37,7 @@ Status Engine::ping(core::Now now, const util::IpAddress& peer_address, uint16_t
   if (map == nullptr) {
     return make_error("engine.no_netmap", "this node has no netmap yet: it has no peers to ping");
   }
-  if (!is_peer_address(*map, peer_address)) {
+  if (m.peer_with_address(peer_address) == nullptr) {
     return make_error("engine.no_peer", peer_address.to_string() +
                                             " is not the address of a peer of this node (the "
                                             "policy may not let the two see each other)");
