@@ -4,6 +4,8 @@
 //                   device_routes, policy_history.
 //   3 (2026-12-03): users' identity-provider account and synced groups (issue 16, OIDC).
 //   4 (2026-12-02): API tokens (issue 16), and the last use of pre-auth keys.
+//   5 (2026-12-02): device posture (issue 17): the OS version nodes report, and the posture
+//                   attributes operators set (`weft admin nodes set-attr`).
 #include "store/migrations.h"
 
 namespace weft::store {
@@ -158,6 +160,19 @@ CREATE TABLE api_tokens (
   last_used_ns INTEGER,
   uses         INTEGER NOT NULL CHECK (uses >= 0),
   revoked      INTEGER NOT NULL CHECK (revoked IN (0, 1))
+) STRICT;
+)sql"},
+      // Device posture (issue 17, docs/network-config.md): the OS version a node reports beside
+      // its OS and client version, and the attributes the operator sets ("custom:risk" -> "40"),
+      // one row each; values are kept as text, as policies compare them.
+      {5, R"sql(
+ALTER TABLE devices ADD COLUMN os_version TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE device_posture_attributes (
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  name      TEXT NOT NULL,
+  value     TEXT NOT NULL,
+  PRIMARY KEY (device_id, name)
 ) STRICT;
 )sql"},
   };
