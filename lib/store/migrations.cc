@@ -6,6 +6,7 @@
 //   4 (2026-12-02): API tokens (issue 16), and the last use of pre-auth keys.
 //   5 (2026-12-02): device posture (issue 17): the OS version nodes report, and the posture
 //                   attributes operators set (`weft admin nodes set-attr`).
+//   6 (2026-12-02): subnet routers and exit nodes (issue 17): the approved routes of devices.
 #include "store/migrations.h"
 
 namespace weft::store {
@@ -173,6 +174,17 @@ CREATE TABLE device_posture_attributes (
   name      TEXT NOT NULL,
   value     TEXT NOT NULL,
   PRIMARY KEY (device_id, name)
+) STRICT;
+)sql"},
+      // Subnet routers and exit nodes (issue 17, docs/network-config.md): the routes the operator
+      // (or the policy's autoApprovers) approved, one row each, beside the advertised ones in
+      // device_routes. An approved route the device no longer advertises stays approved.
+      {6, R"sql(
+CREATE TABLE device_approved_routes (
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  position  INTEGER NOT NULL,
+  prefix    TEXT NOT NULL,
+  PRIMARY KEY (device_id, position)
 ) STRICT;
 )sql"},
   };
