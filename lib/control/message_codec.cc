@@ -23,6 +23,7 @@ constexpr std::size_t kMinSocketAddressBytes = kMinAddressBytes + 2;
 constexpr std::size_t kMinNodeIdBytes = 8;
 constexpr std::size_t kMinFilterRuleBytes = 2 * kCountPrefixSize + 3 * 2;
 constexpr std::size_t kMinRelayRegionBytes = 2 + 2 * kStringPrefixSize + kCountPrefixSize;
+constexpr std::size_t kMinDnsRouteBytes = kStringPrefixSize + kCountPrefixSize;
 constexpr std::size_t kMinRelayNodeBytes = 2 * kStringPrefixSize + 2 + 2 + 2 + 1;
 constexpr std::size_t kMinPeerBytes = 8 + 3 * kStringPrefixSize + kCountPrefixSize +
                                       2 * core::kKeySize + 3 * kCountPrefixSize + 2 + 1 + 1;
@@ -67,6 +68,8 @@ void put(Writer& w, const Peer& p);
 void put(Writer& w, const FilterRule& f);
 void put(Writer& w, const RelayRegion& r);
 void put(Writer& w, const RelayNode& n);
+void put(Writer& w, const DnsRoute& r);
+void put(Writer& w, const DnsConfig& d);
 
 template <class T>
 void put(Writer& w, const std::vector<T>& list) {
@@ -122,6 +125,18 @@ void put(Writer& w, const RelayRegion& r) {
   put(w, r.nodes);
 }
 
+void put(Writer& w, const DnsRoute& r) {
+  w.string(r.domain);
+  put(w, r.nameservers);
+}
+
+void put(Writer& w, const DnsConfig& d) {
+  w.string(d.domain);
+  put(w, d.nameservers);
+  put(w, d.search_domains);
+  put(w, d.routes);
+}
+
 void put(Writer& w, const RegisterRequest& m) {
   w.u32(m.capability_version);
   put(w, m.node_key);
@@ -165,7 +180,7 @@ void put(Writer& w, const MapResponse& m) {
   put(w, m.self);
   put(w, m.peers);
   put(w, m.filter);
-  w.string(m.dns.domain);
+  put(w, m.dns);
   put(w, m.relays);
   w.u64(m.policy_version);
 }
@@ -180,6 +195,7 @@ void put(Writer& w, const MapDelta& m) {
   put(w, m.self);
   put(w, m.policy_version);
   put(w, m.relays);
+  put(w, m.dns);
 }
 
 void put(Writer& w, const ErrorMessage& m) {
@@ -292,6 +308,7 @@ constexpr std::size_t min_bytes() {
   if constexpr (std::is_same_v<T, RelayRegion>) return kMinRelayRegionBytes;
   if constexpr (std::is_same_v<T, RelayNode>) return kMinRelayNodeBytes;
   if constexpr (std::is_same_v<T, Peer>) return kMinPeerBytes;
+  if constexpr (std::is_same_v<T, DnsRoute>) return kMinDnsRouteBytes;
   if constexpr (std::is_same_v<T, std::string>) return kStringPrefixSize;
   return 1;
 }
@@ -300,6 +317,8 @@ void get(Reader& r, Peer& out, const char* field);
 void get(Reader& r, FilterRule& out, const char* field);
 void get(Reader& r, RelayRegion& out, const char* field);
 void get(Reader& r, RelayNode& out, const char* field);
+void get(Reader& r, DnsRoute& out, const char* field);
+void get(Reader& r, DnsConfig& out, const char* field);
 
 // A list of at most `max` elements, each read by get(). Reserves only after count() checked
 // that the remaining bytes can hold that many elements.
@@ -389,6 +408,48 @@ void get(Reader& r, RelayRegion& out, const char* /*field*/) {
   get_list(r, out.nodes, kMaxRelayNodesPerRegion, "relay.nodes");
 }
 
+// A DNS name as DnsConfig holds it: lowercase labels of a-z, 0-9, '-' and '_', 1..63 bytes
+// each, dot-separated, no final dot; at most kMaxNameBytes.
+bool is_dns_name(const std::string& s) {
+  if (s.empty() || s.size() > kMaxNameBytes) return false;
+  std::size_t label = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+      if (++label > kMaxHostnameBytes) return false;
+    } else {
+      return false;
+    }
+  }
+  return label != 0;
+}
+
+void get_dns_name(Reader& r, std::string& out, const char* field) {
+  const std::size_t at = r.offset();
+  if (r.string(out, kMaxNameBytes, field) && !is_dns_name(out))
+    r.fail(ReadFailure::kBadValue, field, at);
+}
+
+void get(Reader& r, DnsRoute& out, const char* /*field*/) {
+  get_dns_name(r, out.domain, "dns.routes.domain");
+  get_list(r, out.nameservers, kMaxDnsNameservers, "dns.routes.nameservers");
+}
+
+// The domain stays as free as before (an empty one: no tailnet names); the rest is strict.
+void get(Reader& r, DnsConfig& out, const char* /*field*/) {
+  r.string(out.domain, kMaxNameBytes, "dns.domain");
+  get_list(r, out.nameservers, kMaxDnsNameservers, "dns.nameservers");
+  std::size_t n = 0;
+  r.count(n, kMaxDnsSearchDomains, kStringPrefixSize, "dns.search_domains");
+  out.search_domains.clear();
+  out.search_domains.reserve(n);
+  for (std::size_t i = 0; i < n && r.ok(); ++i)
+    get_dns_name(r, out.search_domains.emplace_back(), "dns.search_domains");
+  get_list(r, out.routes, kMaxDnsRoutes, "dns.routes");
+}
+
 void get(Reader& r, RegisterRequest& m) {
   r.u32(m.capability_version, "register.capability_version");
   get(r, m.node_key, "register.node_key");
@@ -439,7 +500,7 @@ void get(Reader& r, MapResponse& m) {
   get(r, m.self, "map.self");
   get_list(r, m.peers, kNoMaximum, "map.peers");
   get_list(r, m.filter, kNoMaximum, "map.filter");
-  r.string(m.dns.domain, kMaxNameBytes, "map.dns.domain");
+  get(r, m.dns, "map.dns");
   get_list(r, m.relays, kMaxRelayRegions, "map.relays");
   r.u64(m.policy_version, "map.policy_version");
 }
@@ -457,6 +518,7 @@ void get(Reader& r, MapDelta& m) {
   get_optional(r, m.relays, "delta.relays", [&](std::vector<RelayRegion>& relays) {
     get_list(r, relays, kMaxRelayRegions, "delta.relays");
   });
+  get_optional(r, m.dns, "delta.dns");
 }
 
 void get(Reader& r, ErrorMessage& m) {

@@ -34,8 +34,12 @@ namespace weft::control {
 ///                  on the connection until the login ends, as under kPendingApproval). The
 ///                  layouts of RegisterRequest and RegisterResponse changed, so version 2 is no
 ///                  longer accepted.
-inline constexpr uint32_t kCapabilityVersion = 3;
-inline constexpr uint32_t kMinCapabilityVersion = 3;
+///   4  2026-12-02  network configuration from the control plane (issue 17): DnsConfig carries
+///                  MagicDNS's upstream nameservers, search domains and split-DNS routes, and
+///                  MapDelta::dns replaces it. The layouts of MapResponse and MapDelta changed,
+///                  so version 3 is no longer accepted.
+inline constexpr uint32_t kCapabilityVersion = 4;
+inline constexpr uint32_t kMinCapabilityVersion = 4;
 
 /// Limits every decoder enforces (untrusted input): a larger value is malformed.
 inline constexpr std::size_t kMaxHostnameBytes = 63;   // one DNS label
@@ -45,6 +49,9 @@ inline constexpr std::size_t kMaxEndpoints = 32;
 inline constexpr std::size_t kMaxRoutes = 1024;
 inline constexpr std::size_t kMaxRelayRegions = 256;
 inline constexpr std::size_t kMaxRelayNodesPerRegion = 16;
+inline constexpr std::size_t kMaxDnsNameservers = 16;  // per DnsConfig and per split route
+inline constexpr std::size_t kMaxDnsSearchDomains = 32;
+inline constexpr std::size_t kMaxDnsRoutes = 256;
 inline constexpr std::size_t kMaxAuthKeyBytes = 128;
 inline constexpr std::size_t kMaxErrorBytes = 1024;
 inline constexpr std::size_t kMaxUrlBytes = 2048;
@@ -158,8 +165,28 @@ struct Peer {
   std::string os;  // as the device reported it ("linux"); empty when unknown
 };
 
+/// Split DNS: names at or under `domain` are forwarded to these nameservers instead of the
+/// default ones (docs/network-config.md, "MagicDNS").
+struct DnsRoute {
+  std::string domain;  // lowercase DNS name without the final dot ("corp.example")
+  std::vector<util::IpAddress> nameservers;
+  friend bool operator==(const DnsRoute& a, const DnsRoute& b) {
+    return a.domain == b.domain && a.nameservers == b.nameservers;
+  }
+};
+
+/// The tailnet's DNS settings as a node applies them (`weft admin dns set`): MagicDNS answers
+/// names under `domain` itself and forwards the rest.
 struct DnsConfig {
   std::string domain;  // "weft.internal"
+  std::vector<util::IpAddress> nameservers;  // upstream for every other name; empty: none
+  std::vector<std::string> search_domains;   // lowercase DNS names, in order
+  std::vector<DnsRoute> routes;              // split DNS, by domain
+  friend bool operator==(const DnsConfig& a, const DnsConfig& b) {
+    return a.domain == b.domain && a.nameservers == b.nameservers &&
+           a.search_domains == b.search_domains && a.routes == b.routes;
+  }
+  friend bool operator!=(const DnsConfig& a, const DnsConfig& b) { return !(a == b); }
 };
 
 /// One relay server of a region (docs/connectivity.md, "Relay map"): `weft derp` or the relay
@@ -214,6 +241,8 @@ struct MapDelta {
   std::optional<uint64_t> policy_version;
   /// The relay map changed (the server restarted with another --relay-map): replaces it whole.
   std::optional<std::vector<RelayRegion>> relays;
+  /// The DNS settings changed (`weft admin dns set`): replaces them whole.
+  std::optional<DnsConfig> dns;
 };
 
 /// The operator asked this device to rotate its node key (`weft admin nodes rotate`): the node

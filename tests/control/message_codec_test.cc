@@ -240,8 +240,9 @@ BOOST_AUTO_TEST_CASE(refuses_every_truncation_of_every_sample) {
 
 BOOST_AUTO_TEST_CASE(refuses_a_count_the_remaining_bytes_cannot_hold) {
   Bytes b = encode(ServerMessage{map_with_self()});
-  // From the end: policy_version (8), relay count (4), domain (2), filter count (4), peer count.
-  const std::size_t at = b.size() - 8 - 4 - 2 - 4 - 4;
+  // From the end: policy_version (8), relay count (4), dns (domain 2, nameserver, search and
+  // route counts 4 each), filter count (4), peer count.
+  const std::size_t at = b.size() - 8 - 4 - (2 + 3 * 4) - 4 - 4;
   BOOST_REQUIRE(b[at] == 0 && b[at + 3] == 0);
   for (std::size_t i = 0; i < 4; ++i) b[at + i] = 0xff;
   expect_server_refused(b, "control.malformed",
@@ -274,6 +275,35 @@ BOOST_AUTO_TEST_CASE(refuses_hostnames_that_are_not_one_lowercase_dns_label) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(refuses_dns_settings_that_are_not_lowercase_dns_names_or_too_many) {
+  for (const char* bad : {"Corp.example", "corp..example", ".corp", "corp.", "a b", ""}) {
+    MapResponse map = sample_map_response();
+    map.dns.search_domains[0] = bad;
+    expect_malformed(map, "dns.search_domains: bad value");
+    map = sample_map_response();
+    map.dns.routes[0].domain = bad;
+    expect_malformed(map, "dns.routes.domain: bad value");
+  }
+  MapResponse map = sample_map_response();
+  map.dns.search_domains[0] = std::string(kMaxHostnameBytes + 1, 'a');
+  expect_malformed(map, "dns.search_domains: bad value");
+  map = sample_map_response();
+  map.dns.search_domains = {"a_b.example", "x-1.y"};
+  expect_round_trip(map);
+  map.dns.nameservers.assign(kMaxDnsNameservers, map.dns.nameservers[0]);
+  map.dns.search_domains.assign(kMaxDnsSearchDomains, "example");
+  map.dns.routes.assign(kMaxDnsRoutes, map.dns.routes[0]);
+  map.dns.routes[0].nameservers = map.dns.nameservers;
+  expect_limit(map, [](MapResponse& m) { m.dns.nameservers.push_back(m.dns.nameservers[0]); },
+               "dns.nameservers: too many");
+  expect_limit(map, [](MapResponse& m) { m.dns.search_domains.push_back("example"); },
+               "dns.search_domains: too many");
+  expect_limit(map, [](MapResponse& m) { m.dns.routes.push_back(m.dns.routes[1]); },
+               "dns.routes: too many");
+  expect_limit(map, [](MapResponse& m) { m.dns.routes[0].nameservers.push_back(m.dns.nameservers[0]); },
+               "dns.routes.nameservers: too many");
+}
+
 BOOST_AUTO_TEST_CASE(refuses_a_peer_without_a_name) {
   MapResponse m = sample_map_response();
   m.self.name.clear();
@@ -295,7 +325,7 @@ BOOST_AUTO_TEST_CASE(refuses_names_over_255_bytes) {
   expect_limit(map, [](MapResponse& m) { grow(m.peers[0].dns_name); }, "peer.dns_name: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.peers[0].user); }, "peer.user: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.peers[0].tags[0]); }, "peer.tags: too long");
-  expect_limit(map, [](MapResponse& m) { grow(m.dns.domain); }, "map.dns.domain: too long");
+  expect_limit(map, [](MapResponse& m) { grow(m.dns.domain); }, "dns.domain: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.relays[0].code); }, "relay.code: too long");
   expect_limit(map, [](MapResponse& m) { grow(m.relays[0].nodes[1].host); },
                "relay_node.host: too long");
@@ -416,23 +446,26 @@ BOOST_AUTO_TEST_CASE(refuses_booleans_and_presence_bytes_other_than_0_or_1) {
   m.self = minimal_peer();
   Bytes b = encode(ServerMessage{m});
   // ... online, key_expiry presence, os (an empty string: its length prefix), policy_version
-  // presence, relays presence.
+  // presence, relays presence, dns presence.
   const std::size_t os = weft::control::kStringPrefixSize;
-  BOOST_REQUIRE(b[b.size() - 4 - os] == 0 && b[b.size() - 3 - os] == 0 && b[b.size() - 2] == 0 &&
-                b[b.size() - 1] == 0);
+  BOOST_REQUIRE(b[b.size() - 5 - os] == 0 && b[b.size() - 4 - os] == 0 && b[b.size() - 3] == 0 &&
+                b[b.size() - 2] == 0 && b[b.size() - 1] == 0);
   for (uint8_t v : {2, 0x80, 0xff}) {
     Bytes online = b;
-    online[online.size() - 4 - os] = v;
+    online[online.size() - 5 - os] = v;
     expect_server_refused(online, "control.malformed", "peer.online: bad value");
     Bytes expiry = b;
-    expiry[expiry.size() - 3 - os] = v;
+    expiry[expiry.size() - 4 - os] = v;
     expect_server_refused(expiry, "control.malformed", "peer.key_expiry: bad value");
     Bytes version = b;
-    version[version.size() - 2] = v;
+    version[version.size() - 3] = v;
     expect_server_refused(version, "control.malformed", "delta.policy_version: bad value");
     Bytes relays = b;
-    relays[relays.size() - 1] = v;
+    relays[relays.size() - 2] = v;
     expect_server_refused(relays, "control.malformed", "delta.relays: bad value");
+    Bytes dns = b;
+    dns[dns.size() - 1] = v;
+    expect_server_refused(dns, "control.malformed", "delta.dns: bad value");
   }
   RegisterRequest reg = sample_register_request();
   Bytes r = encode(NodeMessage{reg});

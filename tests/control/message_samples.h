@@ -65,14 +65,14 @@ inline bool operator==(const VerifyNodeResponse& a, const VerifyNodeResponse& b)
 }
 inline bool operator==(const MapResponse& a, const MapResponse& b) {
   return a.seq == b.seq && a.self == b.self && a.peers == b.peers && a.filter == b.filter &&
-         a.dns.domain == b.dns.domain && a.relays == b.relays &&
+         a.dns == b.dns && a.relays == b.relays &&
          a.policy_version == b.policy_version;
 }
 inline bool operator==(const MapDelta& a, const MapDelta& b) {
   return a.seq == b.seq && a.upserted == b.upserted && a.removed == b.removed &&
          a.filter == b.filter && a.filter_sources_removed == b.filter_sources_removed &&
          a.filter_added == b.filter_added && a.self == b.self &&
-         a.policy_version == b.policy_version && a.relays == b.relays;
+         a.policy_version == b.policy_version && a.relays == b.relays && a.dns == b.dns;
 }
 inline bool operator==(const ErrorMessage& a, const ErrorMessage& b) {
   return a.code == b.code && a.message == b.message;
@@ -190,6 +190,9 @@ inline MapResponse sample_map_response() {
   m.filter = {sample_rule(), FilterRule{}};
   m.filter[1].protocol = 256;
   m.dns.domain = "weft.internal";
+  m.dns.nameservers = {address("192.0.2.53"), address("2001:db8::53")};
+  m.dns.search_domains = {"corp.example", "example"};
+  m.dns.routes = {DnsRoute{"lab.example", {address("10.9.0.53")}}};
   m.relays = {sample_region(), RelayRegion{2, "nyc", "New York", {}}};
   m.policy_version = 99;
   return m;
@@ -204,6 +207,7 @@ inline MapDelta sample_map_delta() {
   m.self = sample_peer(1);
   m.policy_version = 100;
   m.relays = std::vector<RelayRegion>{sample_region()};
+  m.dns = DnsConfig{"weft.internal", {address("192.0.2.53")}, {}, {}};
   return m;
 }
 
