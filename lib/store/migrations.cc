@@ -7,6 +7,8 @@
 //   5 (2026-12-02): device posture (issue 17): the OS version nodes report, and the posture
 //                   attributes operators set (`weft admin nodes set-attr`).
 //   6 (2026-12-02): subnet routers and exit nodes (issue 17): the approved routes of devices.
+//   7 (2026-12-02): MagicDNS settings (issue 17): upstream nameservers, search domains,
+//                   split-DNS routes (`weft admin dns set`).
 #include "store/migrations.h"
 
 namespace weft::store {
@@ -185,6 +187,27 @@ CREATE TABLE device_approved_routes (
   position  INTEGER NOT NULL,
   prefix    TEXT NOT NULL,
   PRIMARY KEY (device_id, position)
+) STRICT;
+)sql"},
+      // MagicDNS (issue 17, docs/network-config.md): the tailnet's DNS settings that `weft admin
+      // dns set` replaces whole: upstream nameservers and search domains in order, split-DNS
+      // routes (a domain's nameservers in order). Empty tables: no upstream, no search domains.
+      {7, R"sql(
+CREATE TABLE dns_nameservers (
+  position INTEGER PRIMARY KEY CHECK (position >= 0),
+  address  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE dns_search_domains (
+  position INTEGER PRIMARY KEY CHECK (position >= 0),
+  domain   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE dns_routes (
+  domain   TEXT NOT NULL,
+  position INTEGER NOT NULL CHECK (position >= 0),
+  address  TEXT NOT NULL,
+  PRIMARY KEY (domain, position)
 ) STRICT;
 )sql"},
   };

@@ -9,7 +9,7 @@
 namespace weft::store {
 
 /// The schema version this code writes (the last step's version).
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 /// Versions 1..kSchemaVersion, ascending.
 const std::vector<Migration>& server_migrations();
