@@ -87,6 +87,8 @@ class AeadContext {
   AeadContext& operator=(const AeadContext&) = delete;
   void seal(uint64_t counter, const uint8_t* plain, std::size_t len, uint8_t* out);
   bool open(uint64_t counter, const uint8_t* cipher, std::size_t len, uint8_t* out);
+  /// The key it is bound to (copied into the jobs of other threads' contexts).
+  const Key32& key() const { return key_; }
 
  private:
   void* ctx_;  // owned EVP_CIPHER_CTX

@@ -90,6 +90,7 @@ void Device::Impl::clear_sessions(Peer& p) {
 
 void Device::Impl::install_keypair(Peer& p, std::unique_ptr<Keypair> kp) {
   uint32_t retired[2];
+  kp->serial = ++next_keypair_serial;
   p.keypairs.install(std::move(kp), retired);
   for (uint32_t idx : retired) free_index(idx);
 }
@@ -242,13 +243,34 @@ void Device::set_under_load(bool under_load) { impl_->under_load = under_load; }
 
 Output Device::receive_datagram(Now now, const Path& from, ByteView datagram,
                                 MutableBytes out) {
-  Output o = impl_->receive(now, from, datagram, out);
+  Output o = impl_->receive(now, from, datagram, out, nullptr);
   impl_->refile_touched();
   return o;
 }
 
 Output Device::send_packet(Now now, ByteView ip_packet, MutableBytes out) {
-  Output o = impl_->send(now, ip_packet, out);
+  Output o = impl_->send(now, ip_packet, out, nullptr);
+  impl_->refile_touched();
+  return o;
+}
+
+Output Device::send_packet(Now now, ByteView ip_packet, MutableBytes out, CryptoJob& job) {
+  job.kind = CryptoJob::Kind::kNone;
+  Output o = impl_->send(now, ip_packet, out, &job);
+  impl_->refile_touched();
+  return o;
+}
+
+Output Device::receive_datagram(Now now, const Path& from, ByteView datagram, MutableBytes out,
+                                CryptoJob& job) {
+  job.kind = CryptoJob::Kind::kNone;
+  Output o = impl_->receive(now, from, datagram, out, &job);
+  impl_->refile_touched();
+  return o;
+}
+
+Output Device::complete_receive(Now now, const Path& from, CryptoJob& job, MutableBytes out) {
+  Output o = impl_->complete_receive(now, from, job, out);
   impl_->refile_touched();
   return o;
 }

@@ -12,6 +12,7 @@
 
 #include "wg/allowed_ips.h"
 #include "wg/constants.h"
+#include "wg/crypto_job.h"
 #include "wg/types.h"
 
 namespace weft::wg {
@@ -153,6 +154,33 @@ class Device {
   /// and encrypts it (kSendDatagram), or stages it while a handshake runs (kNone; poll next),
   /// or drops it (kNoRoute, kMalformed, kNoEndpoint, kBufferTooSmall).
   Output send_packet(Now now, ByteView ip_packet, MutableBytes out);
+
+  // ---- parallel crypto (docs/dataplane.md, "Workers") ----
+  // The same two inputs with the AEAD left to the caller, who may run it on another thread.
+  // Everything else happens in the call, in the order of calls: routing, the keypair choice,
+  // the nonce (counter) reservation, timers and rekeys on the way out; parsing, the index and
+  // keypair lookup on the way in, and, in complete_receive(), the replay window, keypair
+  // confirmation, roaming, timers and the source check. A driver that keeps the order of
+  // complete_receive() calls (and of the sealed datagrams on the wire) equal to the order of
+  // the calls that prepared them sees exactly what the plain entry points give.
+
+  /// send_packet() that leaves sealing to the caller: on kSendDatagram with job.kind == kSeal,
+  /// out[0, size) holds the header and the padded plaintext, and must be passed to
+  /// TransportCrypto::run(job, out.data, nullptr) before it is sent. Other results are final
+  /// (job.kind == kNone).
+  Output send_packet(Now now, ByteView ip_packet, MutableBytes out, CryptoJob& job);
+  /// receive_datagram() that leaves opening a transport data message to the caller: then the
+  /// result is kNone with job.kind == kOpen; run TransportCrypto::run(job, datagram, out.data)
+  /// and hand the job to complete_receive(). Any other message, or a data message dropped
+  /// before its AEAD (unknown index, expired session, malformed), gives the final result with
+  /// job.kind == kNone. `out` should hold output_capacity_for(datagram.size) bytes.
+  Output receive_datagram(Now now, const Path& from, ByteView datagram, MutableBytes out,
+                          CryptoJob& job);
+  /// Finishes an opened data message (job.kind == kOpen, its plaintext in `out`) as
+  /// receive_datagram() would have: kDeliverToTunnel, kNone (keepalive) or kDrop (kBadAead,
+  /// kReplay, kSourceNotAllowed, kMalformed; kNoSession when its keypair was retired since it
+  /// was prepared). `from` is where the datagram came from. Resets job.kind to kNone.
+  Output complete_receive(Now now, const Path& from, CryptoJob& job, MutableBytes out);
 
   /// Emits the next pending datagram (handshake initiation, staged data, keepalive), or kNone.
   /// `out` should hold output_capacity_for(mtu) bytes (at least kHandshakeInitiationSize).

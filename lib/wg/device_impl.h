@@ -34,6 +34,7 @@ struct Device::Impl {
   DeadlineQueue deadlines;     // each peer's earliest timer
   std::vector<PeerId> touched;  // peers to re-file in `deadlines` before the call returns
   std::vector<PeerId> due;      // update_timers' scratch list
+  uint64_t next_keypair_serial = 0;  // Keypair::serial
 
   Peer* peer(PeerId id) const;
   /// Notes that the peer's timers may change during this call. Every path that arms or
@@ -67,11 +68,17 @@ struct Device::Impl {
   Keypair* sendable_keypair(Peer& p, Duration now) const;
 
   // device_receive.cc
-  Output receive(Now now, const Path& from, ByteView dg, MutableBytes out);
+  Output receive(Now now, const Path& from, ByteView dg, MutableBytes out, CryptoJob* job);
   Output on_initiation(Now now, const Path& from, ByteView dg, MutableBytes out);
   Output on_response(Now now, const Path& from, ByteView dg, MutableBytes out);
   Output on_cookie_reply(Now now, ByteView dg);
-  Output on_data(Now now, const Path& from, ByteView dg, MutableBytes out);
+  /// With `job`, stops before the AEAD and fills the job (see Device::receive_datagram).
+  Output on_data(Now now, const Path& from, ByteView dg, MutableBytes out, CryptoJob* job);
+  /// The part of on_data after a successful open: replay window, confirmation, timers, roaming,
+  /// the inner packet and its source check.
+  Output finish_data(Now now, const Path& from, Peer& p, Keypair& kp, uint64_t counter,
+                     std::size_t datagram_size, std::size_t plain_len, MutableBytes out);
+  Output complete_receive(Now now, const Path& from, CryptoJob& job, MutableBytes out);
   /// Under load: answers with a cookie reply (returned) when mac2 is bad, or drops when the
   /// source is over its rate. nullopt when the message may proceed.
   std::optional<Output> load_gate(Now now, const Path& from, ByteView dg,
@@ -79,12 +86,13 @@ struct Device::Impl {
                                   MutableBytes out);
 
   // device_send.cc
-  Output send(Now now, ByteView packet, MutableBytes out);
+  Output send(Now now, ByteView packet, MutableBytes out, CryptoJob* job);
   Output poll(Now now, MutableBytes out);
   Output write_initiation(Now now, Peer& p, MutableBytes out);
-  /// Encrypts `len` bytes into out as transport data; updates counters and timers.
+  /// Encrypts `len` bytes into out as transport data; updates counters and timers. With
+  /// `job`, writes the plaintext and fills the job instead of sealing.
   Output encrypt(Now now, Peer& p, Keypair& kp, const uint8_t* packet, std::size_t len,
-                 MutableBytes out);
+                 MutableBytes out, CryptoJob* job = nullptr);
 
   // device_timers.cc
   void update_timers(Now now);

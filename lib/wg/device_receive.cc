@@ -38,7 +38,8 @@ std::size_t inner_packet(const uint8_t* p, std::size_t len, uint8_t& family, con
 
 }  // namespace
 
-Output Device::Impl::receive(Now now, const Path& from, ByteView dg, MutableBytes out) {
+Output Device::Impl::receive(Now now, const Path& from, ByteView dg, MutableBytes out,
+                             CryptoJob* job) {
   switch (message_type(dg.data, dg.size)) {
     case kMessageHandshakeInitiation:
       return on_initiation(now, from, dg, out);
@@ -47,7 +48,7 @@ Output Device::Impl::receive(Now now, const Path& from, ByteView dg, MutableByte
     case kMessageCookieReply:
       return on_cookie_reply(now, dg);
     case kMessageTransportData:
-      return on_data(now, from, dg, out);
+      return on_data(now, from, dg, out, job);
     default:
       return drop(DropReason::kMalformed);
   }
@@ -173,13 +174,13 @@ Output Device::Impl::on_cookie_reply(Now now, ByteView dg) {
   return Output{};
 }
 
-Output Device::Impl::on_data(Now now, const Path& from, ByteView dg, MutableBytes out) {
+Output Device::Impl::on_data(Now now, const Path& from, ByteView dg, MutableBytes out,
+                             CryptoJob* job) {
   auto hdr = parse_transport_header(dg.data, dg.size);
   if (!hdr) return drop(DropReason::kMalformed);
   auto it = index_table.find(hdr->receiver_index);
   if (it == index_table.end()) return drop(DropReason::kNoSession);
   Peer& p = *peers[it->second];
-  touch(p);
   Keypair* kp = p.keypairs.find(hdr->receiver_index);
   if (kp == nullptr) return drop(DropReason::kNoSession);
   if (!kp->fresh(now.mono) || hdr->counter >= kRejectAfterMessages) {
@@ -188,10 +189,47 @@ Output Device::Impl::on_data(Now now, const Path& from, ByteView dg, MutableByte
   std::size_t cipher_len = dg.size - kTransportHeaderSize;
   std::size_t plain_len = cipher_len - kAeadTagSize;
   if (out.size < plain_len) return drop(DropReason::kBufferTooSmall);
+  if (job != nullptr) {
+    // Nothing changed yet: an open that fails, or a keypair retired before completion, leaves
+    // no trace but its drop counter.
+    job->kind = CryptoJob::Kind::kOpen;
+    job->key = kp->recv.key();
+    job->counter = hdr->counter;
+    job->length = cipher_len;
+    job->local_index = hdr->receiver_index;
+    job->keypair_serial = kp->serial;
+    job->datagram_size = dg.size;
+    job->opened = false;
+    return Output{};
+  }
   if (!kp->recv.open(hdr->counter, dg.data + kTransportHeaderSize, cipher_len, out.data)) {
     return drop(DropReason::kBadAead);
   }
-  if (!kp->replay.check_and_update(hdr->counter)) return drop(DropReason::kReplay);
+  return finish_data(now, from, p, *kp, hdr->counter, dg.size, plain_len, out);
+}
+
+Output Device::Impl::complete_receive(Now now, const Path& from, CryptoJob& job,
+                                      MutableBytes out) {
+  if (job.kind != CryptoJob::Kind::kOpen) return drop(DropReason::kMalformed);
+  job.kind = CryptoJob::Kind::kNone;
+  // The keypair may have been retired (rotation, key zeroing, peer removal) since the job was
+  // prepared; its plaintext then counts for nothing.
+  auto it = index_table.find(job.local_index);
+  if (it == index_table.end()) return drop(DropReason::kNoSession);
+  Peer& p = *peers[it->second];
+  Keypair* kp = p.keypairs.find(job.local_index);
+  if (kp == nullptr || kp->serial != job.keypair_serial) return drop(DropReason::kNoSession);
+  if (!job.opened) return drop(DropReason::kBadAead);
+  std::size_t plain_len = job.length - kAeadTagSize;
+  return finish_data(now, from, p, *kp, job.counter, job.datagram_size, plain_len, out);
+}
+
+Output Device::Impl::finish_data(Now now, const Path& from, Peer& p, Keypair& keypair,
+                                 uint64_t counter, std::size_t datagram_size,
+                                 std::size_t plain_len, MutableBytes out) {
+  touch(p);
+  Keypair* kp = &keypair;
+  if (!kp->replay.check_and_update(counter)) return drop(DropReason::kReplay);
 
   // Authenticated from here on.
   uint32_t retired = 0;
@@ -205,7 +243,7 @@ Output Device::Impl::on_data(Now now, const Path& from, ByteView dg, MutableByte
       mark_pending(p);
     }
   }
-  p.rx_bytes += dg.size;
+  p.rx_bytes += datagram_size;
   p.endpoint = from;
   p.timers.any_authenticated_packet_received();
   p.timers.any_authenticated_packet_traversal(now.mono, p.persistent_keepalive);

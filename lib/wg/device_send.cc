@@ -16,7 +16,7 @@ std::size_t padded_size(std::size_t len, std::size_t mtu) {
 
 }  // namespace
 
-Output Device::Impl::send(Now now, ByteView packet, MutableBytes out) {
+Output Device::Impl::send(Now now, ByteView packet, MutableBytes out, CryptoJob* job) {
   // The header's own length must fit in what we got: the receiver trims padding by it, so a
   // longer claim would hand it our zero padding as packet bytes.
   const uint8_t* dst = nullptr;
@@ -38,7 +38,7 @@ Output Device::Impl::send(Now now, ByteView packet, MutableBytes out) {
 
   Keypair* kp = sendable_keypair(*p, now.mono);
   if (kp != nullptr && p->staged.empty()) {
-    return encrypt(now, *p, *kp, packet.data, packet.size, out);
+    return encrypt(now, *p, *kp, packet.data, packet.size, out, job);
   }
   if (p->staged.size() >= kMaxStagedPackets) {
     p->staged.pop_front();
@@ -55,7 +55,7 @@ Output Device::Impl::send(Now now, ByteView packet, MutableBytes out) {
 }
 
 Output Device::Impl::encrypt(Now now, Peer& p, Keypair& kp, const uint8_t* packet, std::size_t len,
-                             MutableBytes out) {
+                             MutableBytes out, CryptoJob* job) {
   touch(p);
   std::size_t padded = padded_size(len, mtu);
   std::size_t total = kTransportHeaderSize + padded + kAeadTagSize;
@@ -68,7 +68,16 @@ Output Device::Impl::encrypt(Now now, Peer& p, Keypair& kp, const uint8_t* packe
   uint8_t* body = out.data + kTransportHeaderSize;
   if (len > 0) std::memmove(body, packet, len);
   std::memset(body + len, 0, padded - len);
-  kp.send.seal(hdr.counter, body, padded, body);
+  if (job != nullptr) {
+    // The nonce is reserved above, in call order; the caller seals (on any thread) and keeps
+    // the datagrams in that order on the wire.
+    job->kind = CryptoJob::Kind::kSeal;
+    job->key = kp.send.key();
+    job->counter = hdr.counter;
+    job->length = padded;
+  } else {
+    kp.send.seal(hdr.counter, body, padded, body);
+  }
 
   if (len > 0) p.timers.data_sent(now.mono, random);
   p.timers.any_authenticated_packet_sent();

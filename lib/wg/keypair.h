@@ -26,6 +26,9 @@ struct Keypair {
   bool initiator;
   uint32_t local_index;
   uint32_t remote_index;
+  /// Unique per device (Device::Impl::next_keypair_serial): a CryptoJob prepared for this
+  /// keypair completes only against it, even if its local index was reused meanwhile.
+  uint64_t serial = 0;
 
   /// False once RejectAfterTime passed since creation.
   bool fresh(Duration now) const { return now - created < kRejectAfterTime; }
