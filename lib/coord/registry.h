@@ -316,6 +316,14 @@ class Registry {
   // Operator and lifecycle helpers (registry_lifecycle.cc).
   Result<Device> live_device(DeviceId id) const;
   void remove_device(Device d, core::WallTime now, RegistryChange& change);
+  // The one place a device is made (new_device: addresses assigned last, so a refusal leaves
+  // nothing) or taken over by a grant (regrant: id and addresses kept, the presented node key,
+  // the approval kept when the grant's user owned it). A pre-auth key's grant (from_key) or a
+  // login's, which names no key.
+  Result<Registration> new_device(const RegisterInput& input, const AuthKeyGrant& grant,
+                                  bool from_key, core::WallTime now, core::Random& rng);
+  Registration regrant(const Device& device, const RegisterInput& input,
+                       const AuthKeyGrant& grant, bool from_key, core::WallTime now);
 
   RegistryConfig config_;
   std::unique_ptr<AddressPool> pool_;

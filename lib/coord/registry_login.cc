@@ -70,41 +70,12 @@ Result<Registration> Registry::register_login(const RegisterInput& input, UserId
   if (!machine) return machine.error();
   const Device* known = *machine;
   if (find_user(user) == nullptr) return make_error("coord.unknown_user", "the login's user is gone");
-  AuthKeyGrant grant;
+  AuthKeyGrant grant;  // a user's device: no key, no tags, not ephemeral
   grant.user = user;
-  Registration out;
-  if (known == nullptr) {
-    Device d;
-    d.id = DeviceId{next_device_id_};
-    d.machine_key = input.machine_key;
-    d.node_key = input.node_key;
-    d.created = now;
-    apply_host_details(d, input);
-    apply_grant(d, grant, false, now);
-    d.auth_key.reset();
-    heard_from(d, now);
-    auto addresses = pool_->assign(d.id, now, rng);
-    if (!addresses) return addresses.error();
-    d.addresses = *addresses;
-    out.change.addresses_assigned.emplace_back(d.id, *addresses);
-    put_device(d, out.change);
-    out.device = std::move(d);
-    out.outcome = RegisterOutcome::kNew;
-    return out;
-  }
+  if (known == nullptr) return new_device(input, grant, false, now, rng);
   // The person proved again who they are: the device, its id and its addresses stay; the owner
-  // is whoever logged in, tags go (a login registers a user's device), the key expiry restarts.
-  const bool approved = known->state != DeviceState::kPending && known->user == user;
-  Device next = *known;
-  next.node_key = input.node_key;
-  apply_host_details(next, input);
-  apply_grant(next, grant, approved, now);
-  next.auth_key.reset();
-  heard_from(next, now);
-  put_device(next, out.change);
-  out.device = std::move(next);
-  out.outcome = RegisterOutcome::kReregistered;
-  return out;
+  // is whoever logged in, tags go, the key expiry restarts.
+  return regrant(*known, input, grant, false, now);
 }
 
 }  // namespace weft::coord

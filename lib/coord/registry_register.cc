@@ -102,26 +102,9 @@ Result<Registration> Registry::register_new(const RegisterInput& input, core::Wa
                                             core::Random& rng, const TagOwnerCheck& owns_tag) {
   auto grant = check_grant(input.auth_key, now, owns_tag);
   if (!grant) return grant.error();
-
-  Device d;
-  d.id = DeviceId{next_device_id_};
-  d.machine_key = input.machine_key;
-  d.node_key = input.node_key;
-  d.created = now;
-  apply_host_details(d, input);
-  apply_grant(d, *grant, false, now);
-  heard_from(d, now);
-  // Last, because it records the addresses: every refusal above leaves nothing behind.
-  auto addresses = pool_->assign(d.id, now, rng);
-  if (!addresses) return addresses.error();
-  d.addresses = *addresses;
-
-  Registration out;
-  record_key_use(input.auth_key, now, out.change);
-  out.change.addresses_assigned.emplace_back(d.id, *addresses);
-  put_device(d, out.change);
-  out.device = std::move(d);
-  out.outcome = RegisterOutcome::kNew;
+  auto out = new_device(input, *grant, true, now, rng);
+  if (!out) return out.error();
+  record_key_use(input.auth_key, now, out->change);
   return out;
 }
 
@@ -129,16 +112,47 @@ Result<Registration> Registry::reregister(const Device& device, const RegisterIn
                                           core::WallTime now, const TagOwnerCheck& owns_tag) {
   auto grant = check_grant(input.auth_key, now, owns_tag);
   if (!grant) return grant.error();
+  Registration out = regrant(device, input, *grant, true, now);
+  record_key_use(input.auth_key, now, out.change);
+  return out;
+}
+
+Result<Registration> Registry::new_device(const RegisterInput& input, const AuthKeyGrant& grant,
+                                          bool from_key, core::WallTime now, core::Random& rng) {
+  Device d;
+  d.id = DeviceId{next_device_id_};
+  d.machine_key = input.machine_key;
+  d.node_key = input.node_key;
+  d.created = now;
+  apply_host_details(d, input);
+  apply_grant(d, grant, false, now);
+  if (!from_key) d.auth_key.reset();
+  heard_from(d, now);
+  // Last, because it records the addresses: every refusal before leaves nothing behind.
+  auto addresses = pool_->assign(d.id, now, rng);
+  if (!addresses) return addresses.error();
+  d.addresses = *addresses;
+
+  Registration out;
+  out.change.addresses_assigned.emplace_back(d.id, *addresses);
+  put_device(d, out.change);
+  out.device = std::move(d);
+  out.outcome = RegisterOutcome::kNew;
+  return out;
+}
+
+Registration Registry::regrant(const Device& device, const RegisterInput& input,
+                               const AuthKeyGrant& grant, bool from_key, core::WallTime now) {
   // Expired devices were authorized before (only authorized devices expire): an approval is of
-  // the machine for its user, so it carries over unless the key belongs to someone else.
-  const bool approved = device.state != DeviceState::kPending && device.user == grant->user;
+  // the machine for its user, so it carries over unless the grant is someone else's.
+  const bool approved = device.state != DeviceState::kPending && device.user == grant.user;
   Registration out;
   Device next = device;
   next.node_key = input.node_key;
   apply_host_details(next, input);
-  apply_grant(next, *grant, approved, now);
+  apply_grant(next, grant, approved, now);
+  if (!from_key) next.auth_key.reset();
   heard_from(next, now);
-  record_key_use(input.auth_key, now, out.change);
   put_device(next, out.change);
   out.device = std::move(next);
   out.outcome = RegisterOutcome::kReregistered;
