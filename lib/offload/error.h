@@ -12,7 +12,8 @@ enum class OffloadError : uint8_t {
   kShortHeader,          ///< fewer than kVirtioNetHdrSize bytes before the packet
   kUnsupportedGsoType,   ///< gso_type other than NONE, TCPV4, TCPV6 (UDP GSO is never enabled)
   kGsoFamilyMismatch,    ///< TCPV4 on an IPv6 packet or TCPV6 on an IPv4 one
-  kMalformedIp,          ///< truncated IP header, bad version or IHL, or an IPv4 fragment
+  kMalformedIp,          ///< truncated IP header, bad version or IHL, an IPv4 fragment, or a
+                         ///< segment longer than the IP length field can say
   kNotTcp,               ///< a GSO packet whose transport is not TCP (IPv6: extension headers)
   kMalformedTcp,         ///< TCP header truncated or its data offset below 5 words
   kZeroGsoSize,          ///< gso_size 0 on a GSO packet

@@ -49,6 +49,7 @@ struct GroOptions {
 class GroCoalescer {
  public:
   explicit GroCoalescer(std::size_t max_batch, GroOptions options = {});
+  ~GroCoalescer();
   GroCoalescer(const GroCoalescer&) = delete;
   GroCoalescer& operator=(const GroCoalescer&) = delete;
 
@@ -71,16 +72,22 @@ class GroCoalescer {
   std::size_t flatten(const GroGroup& g, uint8_t* out, std::size_t cap) const;
 
  private:
-  struct Open;  // a group that may still take packets
-  bool try_join(Open& open, std::size_t index);
-  void close(Open& open);
+  struct Candidate;  // one packet, classified (defined in gro_coalesce.cc)
+  struct Open;       // a group that may still take packets
+  enum class Join : uint8_t { kRefused, kJoined, kJoinedLast };
+  Candidate classify(std::size_t index) const;
+  Open* find_open(const Candidate& c);
+  Join try_join(Open& open, const Candidate& c) const;
+  void close(const Open& open);
+  void start_group(const Candidate& c);
 
   GroOptions options_;
   std::size_t max_batch_;
   GroPacket* packets_ = nullptr;
   std::size_t group_count_ = 0;
-  std::vector<GroGroup> groups_;
-  std::vector<std::size_t> members_;
+  std::vector<GroGroup> groups_;        // by index of the first packet
+  std::vector<std::size_t> group_of_;   // per packet of the batch: its group
+  std::vector<std::size_t> members_;    // packet indices, grouped, in batch order per group
   std::vector<Open> open_;
 };
 
