@@ -165,6 +165,10 @@ Result<NetMapChange> apply_delta(NetMap& map, control::MapDelta&& delta) {
     map.relays = std::move(*delta.relays);
     change.relays_changed = true;
   }
+  if (delta.dns) {
+    change.dns_changed = *delta.dns != map.dns;
+    map.dns = std::move(*delta.dns);
+  }
   map.seq = delta.seq;
   change.peers = map.peers.size();
   return change;

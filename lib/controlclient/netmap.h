@@ -38,6 +38,7 @@ struct NetMapChange {
   bool self_changed = false;
   bool policy_changed = false;
   bool relays_changed = false;  // a delta replaced the relay map (a full map: see `full`)
+  bool dns_changed = false;     // a delta replaced the DNS settings (a full map: see `full`)
 };
 
 /// Replaces `map` with a full map. Refuses a map that names one peer twice or itself as a peer
@@ -46,8 +47,8 @@ struct NetMapChange {
 Result<NetMapChange> replace_netmap(NetMap& map, control::MapResponse&& full);
 
 /// Applies a delta whose seq is map.seq + 1: upserts replace whole peers, then removals, then
-/// filter (replaced, or filter_sources_removed then filter_added merged), self and policy
-/// version where set. A removal of an unknown peer is counted in the change and otherwise
+/// filter (replaced, or filter_sources_removed then filter_added merged), self, policy
+/// version, relays and DNS where set. A removal of an unknown peer is counted in the change and otherwise
 /// ignored. On error `map` is unchanged.
 /// Errors: "controlclient.no_map" (no full map yet), "controlclient.seq_gap" (seq is not
 /// map.seq + 1: the caller reconnects for a full map), "controlclient.self_as_peer",

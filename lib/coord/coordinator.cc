@@ -164,6 +164,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::create(const CoordinatorConfig
     return st.error();
 
   impl->history = state.policies;
+  impl->dns = state.dns;
   std::string text = impl->history.empty()
                          ? (config.initial_policy.empty() ? std::string(kDefaultPolicyText)
                                                           : config.initial_policy)

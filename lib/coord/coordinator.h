@@ -14,6 +14,7 @@
 #include "coord/api_token.h"
 #include "coord/auth_key.h"
 #include "coord/device.h"
+#include "coord/dns_settings.h"
 #include "coord/ids.h"
 #include "core/bytes.h"
 #include "core/key.h"
@@ -42,6 +43,7 @@ struct StateChange {
   const RegistryChange* registry = nullptr;  // may be null
   const PolicyRecord* policy = nullptr;      // a newly applied policy, or null
   const std::vector<StoredApiToken>* api_tokens = nullptr;  // created, used or revoked; may be null
+  const DnsSettings* dns = nullptr;  // replaced whole (`weft admin dns set`); may be null
 };
 
 /// The narrow store interface. `commit` returns only when the change is durable; the
@@ -62,6 +64,7 @@ struct RestoredState {
   std::vector<QuarantinedAddress> quarantined;
   std::vector<PolicyRecord> policies;  // ascending by version; the last one is in force
   std::vector<StoredApiToken> api_tokens;
+  DnsSettings dns;
 };
 
 struct CoordinatorConfig {
@@ -235,6 +238,11 @@ class Coordinator {
   const std::vector<PolicyRecord>& policy_history() const;
   /// The domain of the devices' DNS names ("weft.internal").
   const std::string& dns_domain() const;
+  /// Replaces the tailnet's DNS settings (`weft admin dns set`; coord/dns_settings.h), durably;
+  /// every streaming node gets them in a delta. Errors: those of normalize_dns_settings,
+  /// store errors (nothing changes then).
+  Status set_dns(DnsSettings settings, core::Now now);
+  const DnsSettings& dns() const;
   /// The relay map every netmap carries.
   const std::vector<control::RelayRegion>& relays() const;
   /// Whether `node_key` is the current node key of an authorized, unexpired device: what a

@@ -73,6 +73,7 @@ struct PendingDelta {
   std::vector<control::FilterRule> filter_added;
   std::vector<util::IpPrefix> filter_sources_removed;
   bool self = false;
+  bool dns = false;  // the DNS settings changed: the whole DnsConfig
 };
 
 struct Coordinator::Impl {
@@ -84,6 +85,7 @@ struct Coordinator::Impl {
   std::unique_ptr<Visibility> visibility;
   std::optional<policy::Policy> policy;  // in force: for tagOwners
   std::vector<PolicyRecord> history;
+  DnsSettings dns;  // `weft admin dns set` (coordinator_dns.cc)
   CoordinatorCounters counters;
   core::Now last_now{};
 

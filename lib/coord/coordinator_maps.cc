@@ -22,7 +22,7 @@ control::MapResponse Coordinator::Impl::full_map(const Device& d, uint64_t seq) 
     if (const Device* pd = registry->find(p)) m.peers.push_back(peer(*pd));
   }
   m.filter = visibility->inbound_filter(d.id);
-  m.dns.domain = config.dns_domain;
+  m.dns = dns_config(config.dns_domain, dns);
   m.relays = config.relays;
   m.policy_version = history.empty() ? 0 : history.back().version;
   return m;
@@ -128,8 +128,10 @@ void Coordinator::Impl::flush(core::Now now) {
       delta.filter_added = std::move(owed.filter_added);
     }
     if (owed.self) delta.self = peer(*self);
+    if (owed.dns) delta.dns = dns_config(config.dns_domain, dns);
     if (delta.upserted.empty() && delta.removed.empty() && !delta.filter &&
-        delta.filter_added.empty() && delta.filter_sources_removed.empty() && !delta.self)
+        delta.filter_added.empty() && delta.filter_sources_removed.empty() && !delta.self &&
+        !delta.dns)
       continue;
     delta.policy_version = version;
     delta.seq = ++s->seq;

@@ -23,6 +23,7 @@ struct MemoryStore : coord::StateStore {
     if (change.policy != nullptr) policies.push_back(*change.policy);
     if (change.api_tokens != nullptr)
       for (const auto& t : *change.api_tokens) api_tokens[t.id] = t;
+    if (change.dns != nullptr) dns = *change.dns;
     return Ok{};
   }
   coord::RestoredState state() const {
@@ -32,6 +33,7 @@ struct MemoryStore : coord::StateStore {
     for (const auto& [id, k] : keys) s.auth_keys.push_back(k);
     s.policies = policies;
     for (const auto& [id, t] : api_tokens) s.api_tokens.push_back(t);
+    s.dns = dns;
     return s;
   }
   bool fail = false;
@@ -41,6 +43,7 @@ struct MemoryStore : coord::StateStore {
   std::map<coord::AuthKeyId, coord::StoredAuthKey> keys;
   std::vector<coord::PolicyRecord> policies;
   std::map<coord::ApiTokenId, coord::StoredApiToken> api_tokens;
+  coord::DnsSettings dns;
 };
 
 }  // namespace weft::test
