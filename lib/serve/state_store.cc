@@ -6,6 +6,7 @@
 #include "store/api_token_table.h"
 #include "store/auth_key_table.h"
 #include "store/device_table.h"
+#include "store/dns_table.h"
 #include "store/policy_table.h"
 #include "store/user_table.h"
 
@@ -32,6 +33,8 @@ Status SqliteStateStore::commit(const coord::StateChange& change) {
     if (change.api_tokens != nullptr)
       for (const auto& t : *change.api_tokens)
         if (auto st = store::put_api_token(db_, t); !st) return st;
+    if (change.dns != nullptr)
+      if (auto st = store::put_dns_settings(db_, *change.dns); !st) return st;
     return Ok{};
   });
 }
@@ -56,6 +59,9 @@ Result<coord::RestoredState> load_state(store::Database& db) {
   auto tokens = store::load_api_tokens(db);
   if (!tokens) return tokens.error();
   s.api_tokens = std::move(tokens).value();
+  auto dns = store::load_dns_settings(db);
+  if (!dns) return dns.error();
+  s.dns = std::move(dns).value();
   return s;
 }
 
