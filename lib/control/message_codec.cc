@@ -145,6 +145,7 @@ void put(Writer& w, const RegisterRequest& m) {
   w.string(m.auth_key);
   w.string(m.hostinfo.hostname);
   w.string(m.hostinfo.os);
+  w.string(m.hostinfo.os_version);
   w.string(m.hostinfo.client_version);
   put(w, m.hostinfo.advertised_routes);
   w.boolean(m.ephemeral_hint);
@@ -458,6 +459,7 @@ void get(Reader& r, RegisterRequest& m) {
   r.string(m.auth_key, kMaxAuthKeyBytes, "register.auth_key");
   get_hostname(r, m.hostinfo.hostname, true, "hostinfo.hostname");
   r.string(m.hostinfo.os, kMaxNameBytes, "hostinfo.os");
+  r.string(m.hostinfo.os_version, kMaxNameBytes, "hostinfo.os_version");
   r.string(m.hostinfo.client_version, kMaxNameBytes, "hostinfo.client_version");
   get_list(r, m.hostinfo.advertised_routes, kMaxRoutes, "hostinfo.advertised_routes");
   r.boolean(m.ephemeral_hint, "register.ephemeral_hint");

@@ -36,8 +36,9 @@ namespace weft::control {
 ///                  longer accepted.
 ///   4  2026-12-02  network configuration from the control plane (issue 17): DnsConfig carries
 ///                  MagicDNS's upstream nameservers, search domains and split-DNS routes, and
-///                  MapDelta::dns replaces it. The layouts of MapResponse and MapDelta changed,
-///                  so version 3 is no longer accepted.
+///                  MapDelta::dns replaces it; Hostinfo::os_version (device posture's
+///                  node:osVersion). The layouts of MapResponse, MapDelta and RegisterRequest
+///                  changed, so version 3 is no longer accepted.
 inline constexpr uint32_t kCapabilityVersion = 4;
 inline constexpr uint32_t kMinCapabilityVersion = 4;
 
@@ -70,6 +71,7 @@ struct NodeId {
 struct Hostinfo {
   std::string hostname;        // requested; the server makes it unique (≤ kMaxHostnameBytes)
   std::string os;              // "linux"
+  std::string os_version;      // "6.1.0-18-amd64": the kernel release on Linux; may be empty
   std::string client_version;  // "weft 0.4.0"
   std::vector<util::IpPrefix> advertised_routes;  // stored by the server, acted on later
 };

@@ -313,8 +313,10 @@ BOOST_AUTO_TEST_CASE(refuses_a_peer_without_a_name) {
 BOOST_AUTO_TEST_CASE(refuses_names_over_255_bytes) {
   const std::string longest(kMaxNameBytes, 'x');
   RegisterRequest reg = sample_register_request();
-  reg.hostinfo.os = reg.hostinfo.client_version = longest;
+  reg.hostinfo.os = reg.hostinfo.os_version = reg.hostinfo.client_version = longest;
   expect_limit(reg, [](RegisterRequest& m) { grow(m.hostinfo.os); }, "hostinfo.os: too long");
+  expect_limit(reg, [](RegisterRequest& m) { grow(m.hostinfo.os_version); },
+               "hostinfo.os_version: too long");
   expect_limit(reg, [](RegisterRequest& m) { grow(m.hostinfo.client_version); },
                "hostinfo.client_version: too long");
 

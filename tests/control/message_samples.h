@@ -16,7 +16,8 @@ namespace weft::control {
 
 // Equality for tests only: the protocol itself never compares messages.
 inline bool operator==(const Hostinfo& a, const Hostinfo& b) {
-  return a.hostname == b.hostname && a.os == b.os && a.client_version == b.client_version &&
+  return a.hostname == b.hostname && a.os == b.os && a.os_version == b.os_version &&
+         a.client_version == b.client_version &&
          a.advertised_routes == b.advertised_routes;
 }
 inline bool operator==(const RegisterRequest& a, const RegisterRequest& b) {
@@ -138,6 +139,7 @@ inline RegisterRequest sample_register_request() {
   m.auth_key = "weftkey-0123456789abcdef-" + std::string(64, 'a');
   m.hostinfo.hostname = "build-box-2";
   m.hostinfo.os = "linux";
+  m.hostinfo.os_version = "6.1.0-18-amd64";
   m.hostinfo.client_version = "weft 0.4.0";
   m.hostinfo.advertised_routes = {prefix("10.0.0.0/8"), prefix("2001:db8::/32")};
   m.ephemeral_hint = true;
