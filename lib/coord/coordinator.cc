@@ -9,6 +9,7 @@
 #include "coord/coordinator_impl.h"
 #include "coord/names.h"
 #include "coord/policy_outcome.h"
+#include "coord/posture.h"
 #include "coord/tag_owners.h"
 #include "policy/pipeline.h"
 
@@ -390,6 +391,14 @@ Status Coordinator::set_tags(DeviceId id, const std::vector<std::string>& tags, 
       return make_error("coord.tag", "tag " + t + " is not defined in the policy's tagOwners");
   }
   return run_change(m, now, [&] { return m.registry->set_tags(id, tags, now.wall); });
+}
+
+Status Coordinator::set_posture_attributes(DeviceId id,
+                                           const std::map<std::string, std::string>& set,
+                                           const std::vector<std::string>& unset, core::Now now) {
+  Impl& m = *impl_;
+  return run_change(m, now,
+                    [&] { return m.registry->set_posture_attributes(id, set, unset); });
 }
 
 PolicyOutcome Coordinator::check_policy(std::string_view text) const {

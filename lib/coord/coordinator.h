@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -200,6 +201,12 @@ class Coordinator {
   /// Operator tag change (also what the leak property test drives).
   /// Errors: "coord.unknown_device", "coord.tag" (malformed or not in tagOwners), store errors.
   Status set_tags(DeviceId id, const std::vector<std::string>& tags, core::Now now);
+  /// The operator's posture attributes (`weft admin nodes set-attr`; coord/posture.h): `set`
+  /// written, `unset` removed; peers whose access the device's postures decide hear of it in
+  /// their next delta. Errors: "coord.unknown_device", "coord.removed",
+  /// "coord.posture_attribute", store errors.
+  Status set_posture_attributes(DeviceId id, const std::map<std::string, std::string>& set,
+                                const std::vector<std::string>& unset, core::Now now);
 
   // ---- API tokens (docs/identity.md, "Tokens and scopes") ----
   /// Errors: those of ApiTokens::create, store errors.

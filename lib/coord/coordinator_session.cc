@@ -167,6 +167,7 @@ void Coordinator::Impl::on_register(Session& s, const control::RegisterRequest& 
   in.auth_key = r.auth_key;
   in.hostname = r.hostinfo.hostname;
   in.os = r.hostinfo.os;
+  in.os_version = r.hostinfo.os_version;
   in.client_version = r.hostinfo.client_version;
   in.advertised_routes = r.hostinfo.advertised_routes;
   if (!rotation && wants_login(in, r.force_reauth)) {

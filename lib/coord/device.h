@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +77,7 @@ struct Device {
   std::string hostname;            // unique in the tailnet (the requested name, made unique)
   std::string requested_hostname;  // as the node asked
   std::string os;
+  std::string os_version;          // as reported: the kernel release on Linux ("6.1.0-18-amd64")
   std::string client_version;
   core::MachinePublicKey machine_key{};
   core::NodePublicKey node_key{};
@@ -99,6 +101,9 @@ struct Device {
   std::optional<AuthKeyId> auth_key;              // the key it last registered with
   /// The policy version this node last reported applying (0 = none).
   uint64_t policy_version = 0;
+  /// Posture attributes the operator set (`weft admin nodes set-attr`): "custom:risk" -> "40".
+  /// Names are checked by coord/posture.h; the node's own reports are the fields above.
+  std::map<std::string, std::string> posture_attributes;
 
   bool tagged() const { return !tags.empty(); }
 };

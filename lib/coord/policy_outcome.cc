@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "coord/posture.h"
+
 namespace weft::coord {
 
 PolicyOutcome policy_outcome_of(const policy::CheckedPolicy& checked) {
@@ -18,13 +20,6 @@ PolicyOutcome policy_outcome_of(const policy::CheckedPolicy& checked) {
                                c.description + ": " + c.message +
                                policy::decided_by_text(c.decided_by));
   }
-  return out;
-}
-
-std::map<std::string, std::string> posture_of(const Device& d) {
-  std::map<std::string, std::string> out;
-  if (!d.os.empty()) out["node:os"] = d.os;
-  if (!d.client_version.empty()) out["node:tsVersion"] = d.client_version;
   return out;
 }
 

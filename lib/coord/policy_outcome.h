@@ -27,10 +27,6 @@ inline constexpr std::string_view kRegistrySource = "the server's registry";
 /// --tailnet` prints them (policy::decided_by_text).
 PolicyOutcome policy_outcome_of(const policy::CheckedPolicy& checked);
 
-/// The posture attributes the registry knows of a device: "node:os", "node:tsVersion" (absent
-/// when the device did not report them). The peer view and policy tests both read them here.
-std::map<std::string, std::string> posture_of(const Device& d);
-
 /// The registry as policy tests see it — the one description both `weft admin policy set` and
 /// `weft admin tailnet export` use, so that `weft acl check --tailnet` on an export decides as
 /// the server does: every user with its role; every authorized device (the tailnet the server's

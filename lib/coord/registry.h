@@ -85,6 +85,7 @@ struct RegisterInput {
   std::string auth_key;  // may be empty
   std::string hostname;  // requested
   std::string os;
+  std::string os_version;
   std::string client_version;
   std::vector<util::IpPrefix> advertised_routes;
 };
@@ -250,6 +251,12 @@ class Registry {
   /// Errors: "coord.unknown_device", "coord.removed", "coord.invalid_tag".
   Result<RegistryChange> set_tags(DeviceId id, const std::vector<std::string>& tags,
                                   core::WallTime now);
+  /// The operator's posture attributes (coord/posture.h): `set` written, `unset` removed;
+  /// unchanged is an empty change.
+  /// Errors: "coord.unknown_device", "coord.removed", "coord.posture_attribute".
+  Result<RegistryChange> set_posture_attributes(DeviceId id,
+                                                const std::map<std::string, std::string>& set,
+                                                const std::vector<std::string>& unset);
   /// The stream opened (true) or closed (false): online, last_seen = now, offline_since.
   /// Errors: "coord.unknown_device", "coord.removed".
   Result<RegistryChange> set_online(DeviceId id, bool online, core::WallTime now);

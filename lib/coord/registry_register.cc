@@ -195,6 +195,7 @@ void Registry::apply_host_details(Device& d, const RegisterInput& input) {
   }
   d.disco_key = input.disco_key;
   d.os = input.os;
+  d.os_version = input.os_version;
   d.client_version = input.client_version;
   d.advertised_routes = input.advertised_routes;
 }

@@ -41,11 +41,11 @@ std::optional<double> parse_number(std::string_view s) {
   return negative ? -value : value;
 }
 
-// "1.40.2", "v1.58.0", "1.58.0-t1234-g5678", "7": numeric components before any '-' or '+'
-// suffix.
+// "1.40.2", "v1.58.0", "1.58.0-t1234-g5678", "0.1.0~git312.gc4729c1" (weft's Debian-style
+// version), "7": numeric components before any '-', '+' or '~' suffix.
 std::optional<std::vector<uint64_t>> parse_version(std::string_view s) {
   if (!s.empty() && (s[0] == 'v' || s[0] == 'V')) s.remove_prefix(1);
-  std::size_t end = s.find_first_of("-+");
+  std::size_t end = s.find_first_of("-+~");
   if (end != std::string_view::npos) s = s.substr(0, end);
   if (s.empty()) return std::nullopt;
   std::vector<uint64_t> parts;

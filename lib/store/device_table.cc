@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "store/posture_table.h"
 #include "store/wall_time.h"
 
 namespace weft::store {
@@ -182,6 +183,7 @@ Status put_device(Database& db, const coord::Device& d) {
   if (d.offline_since) upsert->bind(19, to_epoch_ns(*d.offline_since));
   if (d.auth_key) upsert->bind_blob(20, d.auth_key->bytes.data(), d.auth_key->bytes.size());
   if (auto st = upsert->run(); !st) return st;
+  if (auto st = put_device_posture(db, d); !st) return st;
 
   std::vector<std::string> endpoints;
   for (const core::SocketAddress& e : d.endpoints) endpoints.push_back(e.to_string());
@@ -225,6 +227,7 @@ Result<std::vector<coord::Device>> load_devices(Database& db) {
     index.emplace(static_cast<int64_t>(device->id.value), out.size());
     out.push_back(std::move(device).value());
   }
+  if (auto st = load_device_posture(db, out, index); !st) return st.error();
 
   auto tags = load_children(
       db, "SELECT device_id, position, tag FROM device_tags ORDER BY device_id, position",

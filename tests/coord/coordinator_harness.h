@@ -13,6 +13,7 @@
 #include "control/channel.h"
 #include "control/message_codec.h"
 #include "control/message_stream.h"
+#include "controlclient/netmap.h"
 #include "coord/coordinator.h"
 #include "coord/registry.h"
 #include "core/key.h"
@@ -245,6 +246,23 @@ inline std::map<uint64_t, control::Peer> model_of(const TestNode& n) {
     }
   }
   return peers;
+}
+
+/// The node's model after its full maps and every delta in order, as the control client builds
+/// it.
+inline controlclient::NetMap netmap_of(const TestNode& n) {
+  controlclient::NetMap map;
+  for (const auto& m : n.inbox) {
+    if (auto* full = std::get_if<control::MapResponse>(&m)) {
+      auto copy = *full;
+      BOOST_REQUIRE(controlclient::replace_netmap(map, std::move(copy)).ok());
+    } else if (auto* d = std::get_if<control::MapDelta>(&m)) {
+      auto copy = *d;
+      auto applied = controlclient::apply_delta(map, std::move(copy));
+      BOOST_REQUIRE_MESSAGE(applied.ok(), (applied.ok() ? "" : applied.error().detail));
+    }
+  }
+  return map;
 }
 
 }  // namespace weft::coord::test

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "controlclient/netmap.h"
 #include "coord/coordinator_harness.h"
 
 using namespace weft;
@@ -27,22 +26,6 @@ const char* kPolicy = R"({
     {"action": "accept", "src": ["autogroup:member"], "dst": ["tag:db:5432"]}
   ]
 })";
-
-// The node's model after its full maps and every delta in order, as the control client builds it.
-controlclient::NetMap netmap_of(const TestNode& n) {
-  controlclient::NetMap map;
-  for (const auto& m : n.inbox) {
-    if (auto* full = std::get_if<control::MapResponse>(&m)) {
-      auto copy = *full;
-      BOOST_REQUIRE(controlclient::replace_netmap(map, std::move(copy)).ok());
-    } else if (auto* d = std::get_if<control::MapDelta>(&m)) {
-      auto copy = *d;
-      auto applied = controlclient::apply_delta(map, std::move(copy));
-      BOOST_REQUIRE_MESSAGE(applied.ok(), (applied.ok() ? "" : applied.error().detail));
-    }
-  }
-  return map;
-}
 
 // The filter the server holds for the node now: a fresh stream's full map.
 std::vector<control::FilterRule> fresh_filter(World& w, TestNode& n, const std::string& name) {

@@ -24,6 +24,9 @@ BOOST_AUTO_TEST_CASE(compares_versions_component_wise) {
   BOOST_TEST(compare_posture_values("1.40", "1.40.0", false) == 0);
   BOOST_TEST(compare_posture_values("v1.58.0", "1.58.1", false) < 0);
   BOOST_TEST(compare_posture_values("1.62.1-t5a2", "1.62.1", false) == 0);
+  // weft's own versions between releases ("0.1.0~git312.gc4729c1") compare by their release.
+  BOOST_TEST(compare_posture_values("0.1.0~git312.gc4729c1", "0.1", false) == 0);
+  BOOST_TEST(compare_posture_values("0.1.0~git312.gc4729c1", "0.2", false) < 0);
   BOOST_TEST(compare_posture_values("10", "9", false) > 0);
 }
 
