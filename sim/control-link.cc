@@ -61,6 +61,12 @@ void ControlLink::Poll() {
   m_polling = false;
 }
 
+void ControlLink::Reconnect() {
+  if (!m_stream || !m_slot->IsRunning()) return;
+  m_stream->Abort();  // no closed callback after Abort()
+  OnClosed();
+}
+
 void ControlLink::Dial() {
   ++m_stats.dials;
   m_stream = std::make_unique<StreamSocket>([this](core::ByteView b) { OnBytes(b); },

@@ -46,6 +46,9 @@ class ControlLink {
   /// The node's process died: its stream is gone without a word to the engine (which is about
   /// to be replaced). Poll() does nothing until the slot runs again.
   void Crash();
+  /// The node's address went away (it moved): the stream, bound to the old address, ends now
+  /// and the engine is told, so it dials again at once — lib/node's ControlConnection::reconnect.
+  void Reconnect();
   /// After any call into the engine: events (cache writes kept on the disk), control bytes to
   /// the stream, and a dial when the engine wants a connection.
   void Poll();

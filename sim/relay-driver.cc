@@ -67,6 +67,16 @@ void RelayDriver::Dial(const engine::RelayRequest& request) {
   s.Dial(m_node, to, ns3::Seconds(kDialTimeoutSeconds), [this, link] { OnConnected(link); });
 }
 
+void RelayDriver::ReconnectAll() {
+  if (!m_slot->IsRunning()) return;
+  std::vector<uint32_t> open;
+  for (const auto& [link, l] : m_links) open.push_back(link);
+  for (uint32_t link : open) {
+    m_links.at(link).stream->Abort();  // no closed callback after Abort()
+    OnClosed(link);
+  }
+}
+
 void RelayDriver::Close(uint32_t link) {
   auto it = m_links.find(link);
   if (it == m_links.end()) return;

@@ -54,6 +54,9 @@ class RelayDriver {
   RelayDriver& operator=(const RelayDriver&) = delete;
 
   void Poll();
+  /// The node's address went away (it moved): every relay connection ends now and the engine
+  /// is told, so it dials again — lib/node's RelayDriver::reconnect_all.
+  void ReconnectAll();
   void TraceTransmit(TransmitObserver observer) { m_onTransmit = std::move(observer); }
   void TraceDatagramIn(DatagramInObserver observer) { m_onDatagramIn = std::move(observer); }
 

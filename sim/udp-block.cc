@@ -64,20 +64,35 @@ bool UdpBlock::DoCorrupt(ns3::Ptr<ns3::Packet> packet) {
   return false;
 }
 
+namespace {
+std::array<ns3::Ptr<UdpBlock>, 2> block_on(std::array<ns3::Ptr<ns3::NetDevice>, 2> devices,
+                                           ns3::Ipv4Address a, ns3::Ipv4Address b) {
+  std::array<ns3::Ptr<UdpBlock>, 2> blocks;
+  for (uint32_t end = 0; end < 2; ++end) {
+    ns3::PointerValue current;
+    devices[end]->GetAttribute("ReceiveErrorModel", current);
+    blocks[end] = ns3::CreateObject<UdpBlock>();
+    blocks[end]->Configure(a, b, current.Get<ns3::ErrorModel>());
+    devices[end]->SetAttribute("ReceiveErrorModel", ns3::PointerValue(blocks[end]));
+  }
+  return blocks;
+}
+}  // namespace
+
 std::array<ns3::Ptr<UdpBlock>, 2> BlockUdpBetween(const Network& net, uint32_t link,
                                                   ns3::Ipv4Address a, ns3::Ipv4Address b) {
   NS_ABORT_MSG_IF(link >= net.link_address.size(), "no link " << link);
-  std::array<ns3::Ptr<UdpBlock>, 2> blocks;
+  std::array<ns3::Ptr<ns3::NetDevice>, 2> devices;
   for (uint32_t end = 0; end < 2; ++end) {
-    ns3::Ptr<ns3::NetDevice> device = device_with_address(net, net.link_address[link][end]);
-    NS_ABORT_MSG_IF(!device, "link " << link << " has no device at end " << end);
-    ns3::PointerValue current;
-    device->GetAttribute("ReceiveErrorModel", current);
-    blocks[end] = ns3::CreateObject<UdpBlock>();
-    blocks[end]->Configure(a, b, current.Get<ns3::ErrorModel>());
-    device->SetAttribute("ReceiveErrorModel", ns3::PointerValue(blocks[end]));
+    devices[end] = device_with_address(net, net.link_address[link][end]);
+    NS_ABORT_MSG_IF(!devices[end], "link " << link << " has no device at end " << end);
   }
-  return blocks;
+  return block_on(devices, a, b);
+}
+
+std::array<ns3::Ptr<UdpBlock>, 2> BlockUdpOnLink(const ShapedLink& link, ns3::Ipv4Address a,
+                                                 ns3::Ipv4Address b) {
+  return block_on({link.Device(0), link.Device(1)}, a, b);
 }
 
 }  // namespace weft::sim

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 
+#include "link-model.h"
 #include "ns3/error-model.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/ptr.h"
@@ -38,5 +39,8 @@ class UdpBlock : public ns3::ErrorModel {
 /// link's addresses); returns the two models. Aborts when the link's devices are not found.
 std::array<ns3::Ptr<UdpBlock>, 2> BlockUdpBetween(const Network& net, uint32_t link,
                                                   ns3::Ipv4Address a, ns3::Ipv4Address b);
+/// The same on both ends of a shaped link (Internet::Link); its cuts and loss keep working.
+std::array<ns3::Ptr<UdpBlock>, 2> BlockUdpOnLink(const ShapedLink& link, ns3::Ipv4Address a,
+                                                 ns3::Ipv4Address b);
 
 }  // namespace weft::sim
