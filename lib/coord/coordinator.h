@@ -260,8 +260,8 @@ class Coordinator {
   const CoordinatorCounters& counters() const;
   /// Devices with a live map stream.
   std::size_t streams() const;
-  /// The next line for the server's log: every use and refusal of a pre-auth key, an API token
-  /// or a node key (registrations), oldest first. False when none is queued. The queue holds at
+  /// The next line for the server's log: every use and refusal of a pre-auth key, an API token,
+  /// a node key (registrations) or a login (complete_login, refuse_login), oldest first. False when none is queued. The queue holds at
   /// most 4096 lines; older ones are dropped (counted in log_lines_dropped).
   bool poll_log(std::string& line);
   /// False once a store commit failed: the core's memory is then ahead of the disk, so the

@@ -23,6 +23,15 @@ std::string random_hex(core::Random& rng, std::size_t n) {
   return out;
 }
 
+// How the log names a login: the identity it proved, for the operator to find the person.
+std::string login_text(const ProvenIdentity& who) {
+  return who.email.substr(0, 256) + " (subject \"" + who.subject.substr(0, 128) + "\")";
+}
+
+std::string host_text(const RegisterInput& in) {
+  return " (host \"" + in.hostname.substr(0, 64) + "\")";
+}
+
 // Tells the waiting node why it is not registered, and closes its connection.
 void refuse_waiting(Coordinator::Impl& m, Session& s, const std::string& code,
                     const std::string& message, core::Now now) {
@@ -78,13 +87,17 @@ Result<LoginResult> Coordinator::complete_login(std::string_view login_id,
   auto it = m.logins.find(login_id);
   Session* s = it == m.logins.end() ? nullptr : m.find(it->second.connection);
   if (s == nullptr || s->phase != Session::Phase::kAwaitingLogin) {
-    return make_error("coord.unknown_login",
-                      "this login link is no longer waiting: the node stopped or reconnected; "
-                      "run weft up again for a new link");
+    Error e{"coord.unknown_login",
+            "this login link is no longer waiting: the node stopped or reconnected; run weft up "
+            "again for a new link"};
+    m.log("login of " + login_text(who) + " refused: " + e.code + ": " + e.detail);
+    return e;
   }
   const RegisterInput input = it->second.input;
   m.forget_login(*s);
+  const std::string who_text = login_text(who);
   auto refuse = [&](const Error& e) -> Result<LoginResult> {
+    m.log("login of " + who_text + " refused" + host_text(input) + ": " + e.code + ": " + e.detail);
     refuse_waiting(m, *s, e.code, e.detail, now);
     return e;
   };
@@ -113,6 +126,9 @@ Result<LoginResult> Coordinator::complete_login(std::string_view login_id,
   out.user_created = user->created;
   out.device = reg->device.id;
   out.hostname = reg->device.hostname;
+  m.log("login of " + who_text + " used: " + out.user + (out.user_created ? " (new user)" : "") +
+        ", node " + std::to_string(out.device.value) + host_text(input) +
+        (reg->outcome == RegisterOutcome::kNew ? " registered" : " registered again"));
   m.registered(*s, *reg, false, now);
   return out;
 }
@@ -122,6 +138,8 @@ void Coordinator::refuse_login(std::string_view login_id, const std::string& cod
   Impl& m = *impl_;
   auto it = m.logins.find(login_id);
   Session* s = it == m.logins.end() ? nullptr : m.find(it->second.connection);
+  m.log("login refused" + (it == m.logins.end() ? std::string() : host_text(it->second.input)) +
+        ": " + code + ": " + message);
   if (s == nullptr) return;
   m.forget_login(*s);
   refuse_waiting(m, *s, code, message, now);

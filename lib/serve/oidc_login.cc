@@ -183,21 +183,14 @@ struct OidcLogin::State : std::enable_shared_from_this<OidcLogin::State> {
       });
       return;
     }
+    // The coordinator logs the login's use or refusal with the token and key uses.
     if (!who) {
-      log << "weft serve: login refused: " << who.error().detail << " (" << who.error().code
-          << ")\n";
       sink.refuse_login(x->login_id, who.error().code, who.error().detail);
       return reply(page(403, "Login refused", who.error().detail));
     }
     coord::ProvenIdentity proven{who->issuer, who->subject, who->email, who->groups};
     auto done = sink.complete_login(x->login_id, proven);
-    if (!done) {
-      log << "weft serve: login of " << who->email << " not registered: " << done.error().detail
-          << " (" << done.error().code << ")\n";
-      return reply(page(409, "Login not completed", done.error().detail));
-    }
-    log << "weft serve: " << done->user << (done->user_created ? " (new user)" : "")
-        << " logged in; device " << done->device.value << " (" << done->hostname << ")\n";
+    if (!done) return reply(page(409, "Login not completed", done.error().detail));
     reply(page(200, "Logged in",
                "Logged in as " + done->user + ". The device " + done->hostname +
                    " is registered; you can close this window."));

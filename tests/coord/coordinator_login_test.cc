@@ -199,3 +199,43 @@ BOOST_AUTO_TEST_CASE(policy_tests_see_synced_groups) {
   BOOST_TEST(o.valid);
   BOOST_TEST(o.failed_tests.empty());
 }
+
+BOOST_AUTO_TEST_CASE(logins_and_their_refusals_are_logged_with_the_key_uses) {
+  LoginWorld w;
+  auto lines = [&] {
+    std::vector<std::string> out;
+    for (std::string l; w.coordinator->poll_log(l);) out.push_back(l);
+    return out;
+  };
+  auto has = [](const std::vector<std::string>& ls, const std::string& what) {
+    for (const auto& l : ls)
+      if (l.find(what) != std::string::npos) return true;
+    return false;
+  };
+  TestNode& n = w.node();
+  BOOST_REQUIRE(w.login(w.ask_login(n), alice()).ok());
+  auto log = lines();
+  BOOST_TEST(has(log, "login of alice@example.com (subject \"sub-alice\") used: "
+                      "alice@example.com (new user), node 1 (host \"laptop\") registered"));
+  // A refusal by the driver (the provider's token, the allow-lists) ...
+  TestNode& m = w.node();
+  w.coordinator->refuse_login(w.ask_login(m), "oidc.not_allowed", "mallory@other.org may not join",
+                              w.now);
+  w.pump();
+  BOOST_TEST(has(lines(), "login refused (host \"laptop\"): oidc.not_allowed: mallory@other.org may not join"));
+  // ... by the coordinator, and a link that is not waiting any more.
+  TestNode& k = w.node();
+  ProvenIdentity impostor = alice();
+  impostor.subject = "sub-impostor";
+  const std::string id = w.ask_login(k);
+  BOOST_TEST(!w.login(id, impostor).ok());
+  log = lines();
+  BOOST_TEST(has(log, "login of alice@example.com (subject \"sub-impostor\") refused (host \"laptop\"): "
+                      "coord.identity_conflict"));
+  BOOST_TEST(!w.login(id, alice()).ok());
+  BOOST_TEST(has(lines(), "login of alice@example.com (subject \"sub-alice\") refused: coord.unknown_login"));
+  // Re-authentication on the known machine is a registration again.
+  w.disconnect(n);
+  BOOST_REQUIRE(w.login(w.ask_login(n, true), alice()).ok());
+  BOOST_TEST(has(lines(), "used: alice@example.com, node 1 (host \"laptop\") registered again"));
+}
