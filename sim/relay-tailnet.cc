@@ -54,6 +54,39 @@ control::RelayRegion relay_region(ns3::Ipv4Address relay) {
 
 }  // namespace
 
+void TailnetFlow::SendNext(CoreSlotOf<EngineCore>& node) {
+  const uint32_t seq = static_cast<uint32_t>(sent.size());
+  const std::vector<uint8_t> packet = pattern->Make(seq);
+  sent.push_back(ns3::Simulator::Now());
+  delivered.emplace_back();
+  relayed.push_back(false);
+  node.Input([&](core::Now now, core::MutableBytes out) {
+    return node.GetCore().Engine().send_packet(
+        now, core::ByteView{packet.data(), packet.size()}, out);
+  });
+}
+
+void TailnetFlow::Receive(const std::vector<uint8_t>& bytes, bool through_relay) {
+  const std::optional<ParsedUdp> udp = parse_ipv4_udp(bytes.data(), bytes.size());
+  if (!pattern || !udp || udp->payload.size() < 4) {
+    ++bad;
+    return;
+  }
+  const uint32_t seq = static_cast<uint32_t>(udp->payload[0]) << 24 |
+                       static_cast<uint32_t>(udp->payload[1]) << 16 |
+                       static_cast<uint32_t>(udp->payload[2]) << 8 | udp->payload[3];
+  if (seq >= sent.size() || pattern->Make(seq) != bytes) {
+    ++bad;
+    return;
+  }
+  if (delivered[seq]) {
+    ++duplicates;
+    return;
+  }
+  delivered[seq] = ns3::Simulator::Now();
+  relayed[seq] = through_relay;
+}
+
 std::pair<uint32_t, uint32_t> TailnetFlow::Count(ns3::Time from, ns3::Time to) const {
   uint32_t s = 0, d = 0;
   for (std::size_t seq = 0; seq < sent.size(); ++seq) {
@@ -113,8 +146,10 @@ std::optional<engine::PeerStatus> TailnetNode::PeerOf(const TailnetNode& other) 
   return std::nullopt;
 }
 
-std::optional<Ipv4> TailnetNode::TunnelAddress() const {
-  const controlclient::NetMap* map = Engine().netmap();
+std::optional<Ipv4> TailnetNode::TunnelAddress() const { return tunnel_address(Engine()); }
+
+std::optional<Ipv4> tunnel_address(const engine::Engine& engine) {
+  const controlclient::NetMap* map = engine.netmap();
   if (map == nullptr || map->self.addresses.empty() || !map->self.addresses[0].is_v4()) {
     return std::nullopt;
   }
@@ -225,14 +260,7 @@ void RelayTailnet::Send(TailnetFlow& flow, TailnetNode& from, const TailnetNode&
     if (!source || !destination) return;  // no netmap yet: nothing to address
     flow.pattern.emplace(UdpFlow{*source, *destination, src_port, kSinkPort}, kMaxPayload);
   }
-  const uint32_t seq = static_cast<uint32_t>(flow.sent.size());
-  const std::vector<uint8_t> packet = flow.pattern->Make(seq);
-  flow.sent.push_back(ns3::Simulator::Now());
-  flow.delivered.emplace_back();
-  flow.relayed.push_back(false);
-  from.slot->Input([&](core::Now now, core::MutableBytes out) {
-    return from.Engine().send_packet(now, core::ByteView{packet.data(), packet.size()}, out);
-  });
+  flow.SendNext(*from.slot);
 }
 
 void RelayTailnet::OnDeliver(TailnetNode& to, ns3::Ptr<const ns3::Packet> packet) {
@@ -241,24 +269,7 @@ void RelayTailnet::OnDeliver(TailnetNode& to, ns3::Ptr<const ns3::Packet> packet
   m_digest.AddTime();
   m_digest.Add(bytes.data(), bytes.size());
   TailnetFlow& flow = &to == &m_b ? m_ab : m_ba;
-  const std::optional<ParsedUdp> udp = parse_ipv4_udp(bytes.data(), bytes.size());
-  if (!flow.pattern || !udp || udp->payload.size() < 4) {
-    ++flow.bad;
-    return;
-  }
-  const uint32_t seq = static_cast<uint32_t>(udp->payload[0]) << 24 |
-                       static_cast<uint32_t>(udp->payload[1]) << 16 |
-                       static_cast<uint32_t>(udp->payload[2]) << 8 | udp->payload[3];
-  if (seq >= flow.sent.size() || flow.pattern->Make(seq) != bytes) {
-    ++flow.bad;
-    return;
-  }
-  if (flow.delivered[seq]) {
-    ++flow.duplicates;
-    return;
-  }
-  flow.delivered[seq] = ns3::Simulator::Now();
-  flow.relayed[seq] = to.receiving_relayed;
+  flow.Receive(bytes, to.receiving_relayed);
 }
 
 bool RelayTailnet::RelayedVia(const TailnetNode& from, const TailnetNode& to,

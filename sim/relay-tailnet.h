@@ -37,6 +37,13 @@ struct TailnetFlow {
   uint32_t bad = 0;
   uint32_t duplicates = 0;
 
+  /// Hands the next packet (the pattern must be set) to `node`'s engine as its TUN would, and
+  /// records it as sent now.
+  void SendNext(CoreSlotOf<EngineCore>& node);
+  /// Checks a delivered tunnel packet against the pattern and records it (relayed or not);
+  /// counts it as bad or a duplicate otherwise.
+  void Receive(const std::vector<uint8_t>& packet, bool relayed);
+
   /// Packets sent in [from, to) and how many of them were delivered.
   std::pair<uint32_t, uint32_t> Count(ns3::Time from, ns3::Time to) const;
   /// Of the packets sent in [from, to) and delivered: how many came through a relay.
@@ -47,6 +54,9 @@ struct TailnetFlow {
   /// deliveries, and up to `to`).
   ns3::Time LongestGap(ns3::Time from, ns3::Time to) const;
 };
+
+/// The engine's own IPv4 tunnel address from its netmap; nullopt before it has one.
+std::optional<Ipv4> tunnel_address(const engine::Engine& engine);
 
 /// "N of M delivered" for a Count() result.
 std::string count_text(std::pair<uint32_t, uint32_t> c);

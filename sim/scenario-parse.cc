@@ -1,0 +1,610 @@
+// Scenario files to ScenarioSpec (see scenario-parse.h, docs/scenarios.md): each section checked
+// for its keys and types, names cross-checked, every mistake positioned.
+#include "scenario-parse.h"
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <set>
+
+#include "hujson/parser.h"
+#include "util/duration.h"
+
+namespace weft::sim {
+namespace {
+
+constexpr const char* kInternet = "internet";
+/// Simulated runs are bounded: a day of simulated time is far beyond any rehearsal.
+constexpr SimTime kMaxDuration = std::chrono::hours(24);
+
+class Reader {
+ public:
+  explicit Reader(std::vector<SpecError>& errors) : errors_(errors) {}
+
+  void Error(hujson::Position pos, std::string message) {
+    errors_.push_back(SpecError{pos, std::move(message)});
+  }
+
+  bool Is(const hujson::Value& v, hujson::Kind kind, const std::string& what) {
+    if (v.kind == kind) return true;
+    Error(v.pos, what + " must be " + article(kind) + ", not " + article(v.kind));
+    return false;
+  }
+
+  /// Reports members of `obj` whose key is not in `allowed`.
+  void OnlyKeys(const hujson::Value& obj, const std::string& what,
+                std::initializer_list<const char*> allowed) {
+    for (const hujson::Member& m : obj.members) {
+      if (std::none_of(allowed.begin(), allowed.end(),
+                       [&](const char* k) { return m.key == k; })) {
+        std::string list;
+        for (const char* k : allowed) list += std::string(list.empty() ? "" : ", ") + "\"" + k + "\"";
+        Error(m.key_pos, "unknown key \"" + m.key + "\" in " + what + " (expected one of " +
+                             list + ")");
+      }
+    }
+  }
+
+  std::optional<std::string> String(const hujson::Value& v, const std::string& what) {
+    if (!Is(v, hujson::Kind::kString, what)) return std::nullopt;
+    if (v.text.empty()) {
+      Error(v.pos, what + " must not be empty");
+      return std::nullopt;
+    }
+    return v.text;
+  }
+
+  std::optional<SimTime> Time(const hujson::Value& v, const std::string& what) {
+    if (!Is(v, hujson::Kind::kString, what)) return std::nullopt;
+    const std::optional<SimTime> t = parse_time(v.text);
+    if (!t) {
+      Error(v.pos, what + " \"" + v.text + "\" is not a time (write \"120s\", \"2m\", \"250ms\")");
+      return std::nullopt;
+    }
+    if (*t > kMaxDuration) {
+      Error(v.pos, what + " is beyond 24h");
+      return std::nullopt;
+    }
+    return t;
+  }
+
+  std::optional<double> Number(const hujson::Value& v, const std::string& what, double lo,
+                               double hi) {
+    if (!Is(v, hujson::Kind::kNumber, what)) return std::nullopt;
+    if (!(v.number >= lo && v.number <= hi)) {
+      Error(v.pos, what + " must be between " + hujson_number(lo) + " and " + hujson_number(hi));
+      return std::nullopt;
+    }
+    return v.number;
+  }
+
+  void Link(const hujson::Value& v, const std::string& what, LinkConfig& out) {
+    if (!Is(v, hujson::Kind::kObject, what)) return;
+    OnlyKeys(v, what, {"latency", "bandwidth", "loss", "jitter"});
+    if (const hujson::Value* x = v.find("latency")) {
+      if (auto t = Time(*x, what + " latency")) out.latency = *t;
+    }
+    if (const hujson::Value* x = v.find("bandwidth")) {
+      if (auto s = String(*x, what + " bandwidth")) {
+        if (!valid_rate(*s)) {
+          Error(x->pos, what + " bandwidth \"" + *s +
+                            "\" is not a data rate (write \"100Mbps\", \"10Mbps\", \"1Gbps\")");
+        } else {
+          out.bandwidth = *s;
+        }
+      }
+    }
+    if (const hujson::Value* x = v.find("loss")) {
+      if (auto n = Number(*x, what + " loss", 0, 1)) out.loss = *n;
+    }
+    if (const hujson::Value* x = v.find("jitter")) {
+      if (auto t = Time(*x, what + " jitter")) out.jitter = *t;
+    }
+  }
+
+ private:
+  static std::string article(hujson::Kind k) {
+    const std::string name = hujson::kind_name(k);
+    return (k == hujson::Kind::kArray || k == hujson::Kind::kObject ? "an " : "a ") + name;
+  }
+  static std::string hujson_number(double d) {
+    std::string s = std::to_string(d);
+    while (s.size() > 1 && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  }
+  /// ns-3's DataRate units: a number then bps, kbps, Mbps, Gbps (or b/s forms).
+  static bool valid_rate(const std::string& s) {
+    std::size_t i = 0;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    if (i == 0) return false;
+    const std::string unit = s.substr(i);
+    for (const char* u : {"bps", "kbps", "Kbps", "Mbps", "Gbps", "b/s", "kb/s", "Mb/s", "Gb/s"}) {
+      if (unit == u) return true;
+    }
+    return false;
+  }
+
+  std::vector<SpecError>& errors_;
+};
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
+std::string folder_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+}
+
+std::string name_from_path(const std::string& path) {
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  const std::string ext = ".hujson";
+  if (base.size() > ext.size() && base.compare(base.size() - ext.size(), ext.size(), ext) == 0) {
+    base.resize(base.size() - ext.size());
+  }
+  return base;
+}
+
+struct Parser {
+  Parser(const std::string& p, const FileReader& r, std::vector<SpecError>& e)
+      : path(p), read(r), in(e) {}
+
+  const std::string& path;
+  const FileReader& read;
+  Reader in;
+  ScenarioSpec spec;
+  std::set<std::string> network_names{kInternet};
+
+  /// A policy given inline (an object) or as the path of a policy file.
+  std::optional<std::string> Policy(const hujson::Value& v, const std::string& what) {
+    if (v.is_object()) return hujson::to_json(v);
+    if (!v.is_string()) {
+      in.Error(v.pos, what + " must be an object (the policy itself) or a string (its file)");
+      return std::nullopt;
+    }
+    if (v.text.empty()) {
+      in.Error(v.pos, what + " file name must not be empty");
+      return std::nullopt;
+    }
+    const std::string file = v.text.front() == '/' ? v.text : folder_of(path) + v.text;
+    std::string error;
+    std::optional<std::string> text = read(file, error);
+    if (!text) in.Error(v.pos, "cannot read policy file " + file + ": " + error);
+    return text;
+  }
+
+  void Networks(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kObject, "\"networks\"")) return;
+    for (const hujson::Member& m : v.members) {
+      if (m.key == kInternet || !valid_name(m.key)) {
+        in.Error(m.key_pos, "network name \"" + m.key + "\" must be lower-case letters, digits "
+                            "and '-' (and not \"internet\", which always exists)");
+        continue;
+      }
+      NetworkSpec n;
+      n.name = m.key;
+      n.pos = m.key_pos;
+      const std::string what = "network \"" + m.key + "\"";
+      if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
+      in.OnlyKeys(m.value, what, {"nat", "link"});
+      if (const hujson::Value* x = m.value.find("nat")) {
+        if (in.Is(*x, hujson::Kind::kObject, what + " nat")) n.nat = *x;
+      }
+      if (const hujson::Value* x = m.value.find("link")) in.Link(*x, what + " link", n.link);
+      network_names.insert(n.name);
+      spec.networks.push_back(std::move(n));
+    }
+  }
+
+  std::string NetworkRef(const hujson::Value& v, const std::string& what) {
+    std::optional<std::string> s = in.String(v, what);
+    if (!s) return kInternet;
+    if (network_names.count(*s) == 0) {
+      in.Error(v.pos, what + " \"" + *s + "\" is not a network (\"internet\" or one of "
+                             "\"networks\")");
+      return kInternet;
+    }
+    return *s;
+  }
+
+  void Regions(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kObject, "\"regions\"")) return;
+    std::set<uint16_t> ids;
+    for (const hujson::Member& m : v.members) {
+      const std::string what = "region \"" + m.key + "\"";
+      if (!valid_name(m.key)) {
+        in.Error(m.key_pos, "region code \"" + m.key + "\" must be lower-case letters, digits "
+                            "and '-'");
+        continue;
+      }
+      RegionSpec r;
+      r.name = m.key;
+      r.pos = m.key_pos;
+      r.id = static_cast<uint16_t>(spec.regions.size() + 1);
+      if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
+      in.OnlyKeys(m.value, what, {"id", "link", "network"});
+      if (const hujson::Value* x = m.value.find("id")) {
+        if (auto n = in.Number(*x, what + " id", 1, 65535)) {
+          if (std::floor(*n) != *n) {
+            in.Error(x->pos, what + " id must be a whole number");
+          } else {
+            r.id = static_cast<uint16_t>(*n);
+          }
+        }
+      }
+      if (!ids.insert(r.id).second) {
+        in.Error(m.key_pos, what + " has the id " + std::to_string(r.id) +
+                                " of another region");
+      }
+      if (const hujson::Value* x = m.value.find("link")) in.Link(*x, what + " link", r.link);
+      if (const hujson::Value* x = m.value.find("network")) {
+        r.network = NetworkRef(*x, what + " network");
+      }
+      spec.regions.push_back(std::move(r));
+    }
+  }
+
+  void Server(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kObject, "\"server\"")) return;
+    in.OnlyKeys(v, "\"server\"", {"link", "network", "embedded_relay"});
+    if (const hujson::Value* x = v.find("link")) in.Link(*x, "server link", spec.server.link);
+    if (const hujson::Value* x = v.find("network")) {
+      spec.server.network = NetworkRef(*x, "server network");
+    }
+    if (const hujson::Value* x = v.find("embedded_relay")) {
+      if (auto s = in.String(*x, "server embedded_relay")) {
+        if (!FindRegion(*s)) {
+          in.Error(x->pos, "server embedded_relay \"" + *s + "\" is not a region");
+        } else {
+          spec.server.embedded_relay = *s;
+        }
+      }
+    }
+  }
+
+  const RegionSpec* FindRegion(const std::string& name) const {
+    for (const RegionSpec& r : spec.regions) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  }
+
+  void Nodes(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kObject, "\"nodes\"")) return;
+    for (const hujson::Member& m : v.members) {
+      const std::string what = "node \"" + m.key + "\"";
+      if (!valid_name(m.key) || m.key == "server") {
+        in.Error(m.key_pos, "node name \"" + m.key + "\" must be lower-case letters, digits "
+                            "and '-' (a host name), and not \"server\"");
+        continue;
+      }
+      NodeSpec n;
+      n.name = m.key;
+      n.pos = m.key_pos;
+      if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
+      in.OnlyKeys(m.value, what, {"tag", "user", "network", "link", "joins"});
+      if (const hujson::Value* x = m.value.find("tag")) {
+        if (auto s = in.String(*x, what + " tag")) {
+          if (s->rfind("tag:", 0) != 0 || s->size() == 4) {
+            in.Error(x->pos, what + " tag \"" + *s + "\" must be \"tag:NAME\"");
+          } else {
+            n.tag = *s;
+          }
+        }
+      }
+      if (const hujson::Value* x = m.value.find("user")) {
+        if (auto s = in.String(*x, what + " user")) {
+          if (s->find('@') == std::string::npos) {
+            in.Error(x->pos, what + " user \"" + *s + "\" must be an e-mail address");
+          } else {
+            n.user = *s;
+          }
+        }
+      }
+      if (const hujson::Value* x = m.value.find("network")) {
+        n.network = NetworkRef(*x, what + " network");
+      }
+      if (const hujson::Value* x = m.value.find("link")) in.Link(*x, what + " link", n.link);
+      if (const hujson::Value* x = m.value.find("joins")) n.joins = in.Time(*x, what + " joins");
+      spec.nodes.push_back(std::move(n));
+    }
+  }
+
+  /// A node name where one is required; empty after an error.
+  std::string NodeRef(const hujson::Value* v, const std::string& what, hujson::Position at) {
+    if (v == nullptr) {
+      in.Error(at, what + " needs \"node\"");
+      return {};
+    }
+    std::optional<std::string> s = in.String(*v, what + " node");
+    if (!s) return {};
+    if (spec.FindNode(*s) == nullptr) {
+      in.Error(v->pos, what + ": \"" + *s + "\" is not a node");
+      return {};
+    }
+    return *s;
+  }
+
+  /// ["a", "b"]: two distinct nodes.
+  bool Pair(const hujson::Value* v, const std::string& what, hujson::Position at,
+            std::string& a, std::string& b) {
+    if (v == nullptr) {
+      in.Error(at, what + " needs \"between\": [\"NODE\", \"NODE\"]");
+      return false;
+    }
+    if (!in.Is(*v, hujson::Kind::kArray, what + " between")) return false;
+    if (v->items.size() != 2) {
+      in.Error(v->pos, what + " between must name two nodes");
+      return false;
+    }
+    std::string names[2];
+    for (int i = 0; i < 2; ++i) {
+      std::optional<std::string> s = in.String(v->items[i], what + " between");
+      if (!s) return false;
+      if (spec.FindNode(*s) == nullptr) {
+        in.Error(v->items[i].pos, what + ": \"" + *s + "\" is not a node");
+        return false;
+      }
+      names[i] = *s;
+    }
+    if (names[0] == names[1]) {
+      in.Error(v->pos, what + " between must name two different nodes");
+      return false;
+    }
+    a = names[0];
+    b = names[1];
+    return true;
+  }
+
+  void Firewall(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kArray, "\"firewall\"")) return;
+    for (const hujson::Value& r : v.items) {
+      if (!in.Is(r, hujson::Kind::kObject, "a firewall rule")) continue;
+      in.OnlyKeys(r, "a firewall rule", {"block", "between"});
+      const hujson::Value* block = r.find("block");
+      if (block == nullptr || !block->is_string() || block->text != "udp") {
+        in.Error(block ? block->pos : r.pos, "a firewall rule needs \"block\": \"udp\"");
+        continue;
+      }
+      FirewallRule rule;
+      rule.pos = r.pos;
+      if (Pair(r.find("between"), "a firewall rule", r.pos, rule.a, rule.b)) {
+        spec.firewall.push_back(rule);
+      }
+    }
+  }
+
+  void Traffic(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kArray, "\"traffic\"")) return;
+    for (const hujson::Value& f : v.items) {
+      const std::string what = "a traffic flow";
+      if (!in.Is(f, hujson::Kind::kObject, what)) continue;
+      in.OnlyKeys(f, what, {"from", "to", "every", "start", "end"});
+      TrafficSpec t;
+      t.pos = f.pos;
+      const hujson::Value* from = f.find("from");
+      const hujson::Value* to = f.find("to");
+      if (from == nullptr || to == nullptr) {
+        in.Error(f.pos, what + " needs \"from\" and \"to\"");
+        continue;
+      }
+      for (auto [value, out] : {std::pair{from, &t.from}, std::pair{to, &t.to}}) {
+        if (auto s = in.String(*value, what + " end")) {
+          if (spec.FindNode(*s) == nullptr) {
+            in.Error(value->pos, what + ": \"" + *s + "\" is not a node");
+          } else {
+            *out = *s;
+          }
+        }
+      }
+      if (!t.from.empty() && t.from == t.to) in.Error(to->pos, what + " goes to itself");
+      if (const hujson::Value* x = f.find("every")) {
+        if (auto d = in.Time(*x, what + " every")) {
+          if (*d < std::chrono::milliseconds(1)) {
+            in.Error(x->pos, what + " every must be at least 1ms");
+          } else {
+            t.every = *d;
+          }
+        }
+      }
+      if (const hujson::Value* x = f.find("start")) {
+        if (auto d = in.Time(*x, what + " start")) t.start = *d;
+      }
+      if (const hujson::Value* x = f.find("end")) t.end = in.Time(*x, what + " end");
+      if (!t.from.empty() && !t.to.empty()) spec.traffic.push_back(t);
+    }
+  }
+
+  void Timeline(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kArray, "\"timeline\"")) return;
+    for (const hujson::Value& e : v.items) {
+      if (!in.Is(e, hujson::Kind::kObject, "a timeline event")) continue;
+      const hujson::Value* at = e.find("at");
+      const hujson::Value* kind = e.find("event");
+      if (at == nullptr || kind == nullptr || !kind->is_string()) {
+        in.Error(e.pos, "a timeline event needs \"at\" (a time) and \"event\" (a name)");
+        continue;
+      }
+      TimelineEvent ev;
+      ev.pos = e.pos;
+      const std::optional<SimTime> t = in.Time(*at, "\"at\"");
+      if (!t) continue;
+      ev.at = *t;
+      const std::string& name = kind->text;
+      const std::string what = "event \"" + name + "\"";
+      bool ok = true;
+      if (name == "server-down" || name == "server-up") {
+        ev.kind = name == "server-down" ? EventKind::kServerDown : EventKind::kServerUp;
+        in.OnlyKeys(e, what, {"at", "event"});
+      } else if (name == "relay-down" || name == "relay-up") {
+        ev.kind = name == "relay-down" ? EventKind::kRelayDown : EventKind::kRelayUp;
+        in.OnlyKeys(e, what, {"at", "event", "region"});
+        const hujson::Value* r = e.find("region");
+        std::optional<std::string> s = r ? in.String(*r, what + " region") : std::nullopt;
+        if (r == nullptr) in.Error(e.pos, what + " needs \"region\"");
+        if (s && !FindRegion(*s)) in.Error(r->pos, what + ": \"" + *s + "\" is not a region");
+        ok = s && FindRegion(*s);
+        if (ok) ev.region = *s;
+      } else if (name == "link-down" || name == "link-up" || name == "restart" ||
+                 name == "rotate-key" || name == "key-expiry" || name == "join" ||
+                 name == "leave") {
+        ev.kind = name == "link-down"    ? EventKind::kLinkDown
+                  : name == "link-up"    ? EventKind::kLinkUp
+                  : name == "restart"    ? EventKind::kRestart
+                  : name == "rotate-key" ? EventKind::kRotateKey
+                  : name == "key-expiry" ? EventKind::kKeyExpiry
+                  : name == "join"       ? EventKind::kJoin
+                                         : EventKind::kLeave;
+        if (ev.kind == EventKind::kRestart) {
+          in.OnlyKeys(e, what, {"at", "event", "node", "downtime"});
+          if (const hujson::Value* x = e.find("downtime")) {
+            if (auto d = in.Time(*x, what + " downtime")) ev.downtime = *d;
+          }
+        } else {
+          in.OnlyKeys(e, what, {"at", "event", "node"});
+        }
+        ev.node = NodeRef(e.find("node"), what, e.pos);
+        ok = !ev.node.empty();
+      } else if (name == "link-degraded") {
+        ev.kind = EventKind::kLinkDegraded;
+        in.OnlyKeys(e, what, {"at", "event", "node", "link"});
+        ev.node = NodeRef(e.find("node"), what, e.pos);
+        const hujson::Value* l = e.find("link");
+        if (l == nullptr) in.Error(e.pos, what + " needs \"link\"");
+        if (l != nullptr) in.Link(*l, what + " link", ev.link);
+        ok = !ev.node.empty() && l != nullptr;
+      } else if (name == "move") {
+        ev.kind = EventKind::kMove;
+        in.OnlyKeys(e, what, {"at", "event", "node", "network"});
+        ev.node = NodeRef(e.find("node"), what, e.pos);
+        const hujson::Value* n = e.find("network");
+        if (n == nullptr) in.Error(e.pos, what + " needs \"network\"");
+        if (n != nullptr) ev.network = NetworkRef(*n, what + " network");
+        ok = !ev.node.empty() && n != nullptr;
+      } else if (name == "policy") {
+        ev.kind = EventKind::kPolicy;
+        in.OnlyKeys(e, what, {"at", "event", "policy"});
+        const hujson::Value* p = e.find("policy");
+        if (p == nullptr) in.Error(e.pos, what + " needs \"policy\" (inline, or a file)");
+        std::optional<std::string> text = p ? Policy(*p, what) : std::nullopt;
+        ok = text.has_value();
+        if (ok) ev.policy_text = *text;
+      } else if (name == "udp-block" || name == "udp-open") {
+        ev.kind = name == "udp-block" ? EventKind::kUdpBlock : EventKind::kUdpOpen;
+        in.OnlyKeys(e, what, {"at", "event", "between"});
+        ok = Pair(e.find("between"), what, e.pos, ev.node, ev.other);
+      } else {
+        in.Error(kind->pos, "unknown event \"" + name + "\" (server-down, server-up, relay-down, "
+                            "relay-up, link-down, link-up, link-degraded, restart, move, policy, "
+                            "rotate-key, key-expiry, join, leave, udp-block, udp-open)");
+        ok = false;
+      }
+      if (ok) spec.timeline.push_back(std::move(ev));
+    }
+    std::stable_sort(spec.timeline.begin(), spec.timeline.end(),
+                     [](const TimelineEvent& a, const TimelineEvent& b) { return a.at < b.at; });
+  }
+
+  void Expectations(const hujson::Value& v, std::vector<SpecError>& errors) {
+    if (!in.Is(v, hujson::Kind::kArray, "\"expect\"")) return;
+    for (const hujson::Value& e : v.items) {
+      if (!in.Is(e, hujson::Kind::kString, "an expectation")) continue;
+      if (std::optional<ExpectSpec> x = parse_expectation(e.text, e.pos, spec, errors)) {
+        spec.expect.push_back(std::move(*x));
+      }
+    }
+  }
+
+  /// Cross-checks that need every section: times inside the run, a firewall pair once.
+  void Check(const hujson::Value& root) {
+    for (const TimelineEvent& e : spec.timeline) {
+      if (e.at > spec.duration) {
+        in.Error(e.pos, "event at " + time_text(e.at) + " is after the end of the run (" +
+                            time_text(spec.duration) + ")");
+      }
+    }
+    for (const ExpectSpec& x : spec.expect) {
+      if (x.JudgedAt() > spec.duration) {
+        in.Error(x.pos, "expectation judged at " + time_text(x.JudgedAt()) +
+                            ", after the end of the run (" + time_text(spec.duration) + ")");
+      }
+    }
+    if (spec.expect.empty() && root.find("expect") != nullptr) {
+      in.Error(root.find("expect")->pos, "\"expect\" holds no expectation");
+    }
+  }
+};
+
+}  // namespace
+
+std::optional<SimTime> parse_time(std::string_view text) {
+  if (text.rfind("t=", 0) == 0) text.remove_prefix(2);
+  const auto d = util::parse_duration(text);
+  if (!d) return std::nullopt;
+  return std::chrono::duration_cast<SimTime>(*d);
+}
+
+std::string format_error(const std::string& path, const SpecError& error) {
+  return path + ":" + std::to_string(error.pos.line) + ":" + std::to_string(error.pos.column) +
+         ": " + error.message;
+}
+
+ParsedScenario parse_scenario(std::string_view text, const std::string& path,
+                              const FileReader& read_file) {
+  ParsedScenario out;
+  hujson::ParseOutcome doc = hujson::parse(text);
+  for (const hujson::ParseError& e : doc.errors) out.errors.push_back(SpecError{e.pos, e.message});
+  if (!doc.value) return out;
+  const hujson::Value& root = *doc.value;
+  Parser p(path, read_file, out.errors);
+  p.spec.path = path;
+  p.spec.name = name_from_path(path);
+  if (!p.in.Is(root, hujson::Kind::kObject, "a scenario file")) return out;
+  p.in.OnlyKeys(root, "a scenario file",
+                {"name", "duration", "seed", "policy", "server", "regions", "networks", "nodes",
+                 "firewall", "traffic", "timeline", "expect"});
+  if (const hujson::Value* x = root.find("name")) {
+    if (auto s = p.in.String(*x, "\"name\"")) p.spec.name = *s;
+  }
+  if (const hujson::Value* x = root.find("duration")) {
+    if (auto t = p.in.Time(*x, "\"duration\"")) p.spec.duration = *t;
+  } else {
+    p.in.Error(root.pos, "a scenario file needs \"duration\" (the simulated time to run)");
+  }
+  if (const hujson::Value* x = root.find("seed")) {
+    if (auto n = p.in.Number(*x, "\"seed\"", 0, 4294967295.0)) {
+      p.spec.seed = static_cast<uint64_t>(*n);
+    }
+  }
+  if (const hujson::Value* x = root.find("policy")) {
+    if (auto t = p.Policy(*x, "\"policy\"")) p.spec.policy_text = *t;
+  } else {
+    p.in.Error(root.pos, "a scenario file needs \"policy\" (inline, or the path of a policy file)");
+  }
+  // Sections that others refer to come first, whatever the file's order.
+  if (const hujson::Value* x = root.find("networks")) p.Networks(*x);
+  if (const hujson::Value* x = root.find("regions")) p.Regions(*x);
+  if (const hujson::Value* x = root.find("server")) p.Server(*x);
+  if (const hujson::Value* x = root.find("nodes")) {
+    p.Nodes(*x);
+  } else {
+    p.in.Error(root.pos, "a scenario file needs \"nodes\"");
+  }
+  if (const hujson::Value* x = root.find("firewall")) p.Firewall(*x);
+  if (const hujson::Value* x = root.find("traffic")) p.Traffic(*x);
+  if (const hujson::Value* x = root.find("timeline")) p.Timeline(*x);
+  if (const hujson::Value* x = root.find("expect")) p.Expectations(*x, out.errors);
+  p.Check(root);
+  std::stable_sort(out.errors.begin(), out.errors.end(), [](const SpecError& a, const SpecError& b) {
+    return a.pos.offset < b.pos.offset;
+  });
+  if (out.errors.empty()) out.spec = std::move(p.spec);
+  return out;
+}
+
+}  // namespace weft::sim

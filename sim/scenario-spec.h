@@ -1,0 +1,171 @@
+// A scenario file as data (docs/scenarios.md): the tailnet's topology, its policy, the timeline
+// of events and the expectations, with the position of each in the file. No ns-3 here: the
+// runner (scenario-runner.h) builds the live simulation from it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hujson/value.h"
+
+namespace weft::sim {
+
+/// Simulated time since the start of the run, or a simulated duration.
+using SimTime = std::chrono::nanoseconds;
+
+/// One access link (node, server or relay to its network's router), one way.
+struct LinkConfig {
+  SimTime latency = std::chrono::milliseconds(5);
+  std::string bandwidth = "100Mbps";
+  double loss = 0;  ///< probability a packet is lost, 0..1
+  SimTime jitter{0};
+};
+
+/// A network other than the internet, behind a router (a NAT when `nat` is set). The NAT
+/// object is kept as written: the network models read it.
+struct NetworkSpec {
+  std::string name;
+  hujson::Position pos;
+  std::optional<hujson::Value> nat;
+  LinkConfig link;  ///< the router's link to the internet
+};
+
+/// A relay region: one relay server and a STUN server beside it.
+struct RegionSpec {
+  std::string name;  ///< the region code
+  hujson::Position pos;
+  uint16_t id = 0;
+  std::string network = "internet";
+  LinkConfig link;
+};
+
+struct ServerSpec {
+  std::string network = "internet";
+  LinkConfig link;
+  /// A region whose relay runs on the server's node (down with it); empty: none.
+  std::string embedded_relay;
+};
+
+struct NodeSpec {
+  std::string name;  ///< also its host name
+  hujson::Position pos;
+  std::string tag;   ///< registered with this tag (owned by `user`), or
+  std::string user = "alice@example.com";  ///< as this user when `tag` is empty
+  std::string network = "internet";
+  LinkConfig link;
+  /// Registers at this time (a join); from the start when unset.
+  std::optional<SimTime> joins;
+};
+
+/// UDP between two nodes lost (TCP and other UDP pass): a firewall between them.
+struct FirewallRule {
+  std::string a, b;
+  hujson::Position pos;
+};
+
+/// Numbered tunnel packets from one node to another, checked byte for byte on delivery.
+struct TrafficSpec {
+  std::string from, to;
+  hujson::Position pos;
+  SimTime every = std::chrono::milliseconds(100);
+  SimTime start = std::chrono::seconds(5);
+  std::optional<SimTime> end;  ///< unset: the end of the run
+};
+
+enum class EventKind : uint8_t {
+  kServerDown,    ///< the coordination server's link is cut (it runs on, unreachable)
+  kServerUp,
+  kRelayDown,     ///< region's relay link cut
+  kRelayUp,
+  kLinkDown,      ///< node's access link cut
+  kLinkUp,
+  kLinkDegraded,  ///< node's access link takes `link`'s parameters
+  kRestart,       ///< node's process dies and starts `downtime` later from its state directory
+  kMove,          ///< node moves to `network`
+  kPolicy,        ///< the operator submits `policy_text`
+  kRotateKey,     ///< the operator asks node to rotate its node key
+  kKeyExpiry,     ///< the operator expires node's key
+  kJoin,          ///< node registers (it has "joins" or is named here)
+  kLeave,         ///< node's process stops and the operator removes the device
+  kUdpBlock,      ///< a firewall rule between node and `other` takes effect
+  kUdpOpen,       ///< ... and is lifted
+};
+
+const char* to_string(EventKind kind);
+
+struct TimelineEvent {
+  SimTime at{0};
+  EventKind kind = EventKind::kServerDown;
+  hujson::Position pos;
+  std::string node;     ///< the node (kLink*, kRestart, kMove, kRotateKey, kKeyExpiry, kJoin, kLeave, kUdp*)
+  std::string other;    ///< kUdpBlock, kUdpOpen: the second node
+  std::string region;   ///< kRelayDown, kRelayUp
+  std::string network;  ///< kMove
+  LinkConfig link;      ///< kLinkDegraded
+  SimTime downtime = std::chrono::seconds(5);  ///< kRestart
+  std::string policy_text;  ///< kPolicy: the policy file's text
+};
+
+/// The route class of a packet: straight over UDP, through a relay, or not delivered.
+enum class Route : uint8_t { kDirect, kRelay, kNone };
+const char* to_string(Route route);
+
+enum class ExpectKind : uint8_t {
+  kReaches,          ///< node reaches other at `at` via `route` (a probe sent at `at`)
+  kPeers,            ///< node's peers at `at` include / exclude `others`
+  kNoNewConnection,  ///< no packet node -> other delivered in [from, to], never a peer there
+  kPolicyVersion,    ///< policy version on node at `at` is `number`
+  kDelivers,         ///< traffic node -> other sent in [from, to): delivered at least/most `percent`
+  kFromCache,        ///< node runs from its cache at `at`
+  kKeyRotations,     ///< node's key rotations at `at` is `number`
+  kInSync,           ///< node streams the server's current policy at `at`
+};
+
+/// One expectation, as written (a sentence, docs/scenarios.md) and as read. `node` "*" means
+/// every node (kPolicyVersion, kFromCache, kKeyRotations, kInSync).
+struct ExpectSpec {
+  ExpectKind kind = ExpectKind::kReaches;
+  std::string text;
+  hujson::Position pos;
+  std::string node;
+  std::string other;
+  std::vector<std::string> others;  ///< kPeers
+  bool include = true;              ///< kPeers
+  Route route = Route::kDirect;     ///< kReaches
+  SimTime within = std::chrono::seconds(2);  ///< kReaches: the probe's delivery deadline
+  SimTime at{0};
+  SimTime from{0}, to{0};  ///< kNoNewConnection, kDelivers
+  uint64_t number = 0;     ///< kPolicyVersion, kKeyRotations
+  double percent = 0;      ///< kDelivers
+  bool at_least = true;    ///< kDelivers
+
+  /// When the runner judges it (`at`, `to`, or a reach's probe deadline).
+  SimTime JudgedAt() const;
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::string path;  ///< the file it came from
+  SimTime duration{0};
+  std::optional<uint64_t> seed;
+  std::string policy_text;
+  ServerSpec server;
+  std::vector<RegionSpec> regions;
+  std::vector<NetworkSpec> networks;
+  std::vector<NodeSpec> nodes;
+  std::vector<FirewallRule> firewall;
+  std::vector<TrafficSpec> traffic;
+  std::vector<TimelineEvent> timeline;  ///< in time order (stable: file order at one instant)
+  std::vector<ExpectSpec> expect;
+
+  /// The node named `name`, or nullptr.
+  const NodeSpec* FindNode(const std::string& name) const;
+};
+
+/// "12.5s", "2m", "250ms" for messages.
+std::string time_text(SimTime t);
+
+}  // namespace weft::sim
