@@ -139,6 +139,17 @@ std::string build_request(const AdminOptions& o, std::string* policy_text) {
     else
       w.String(o.id.c_str());
   }
+  if (o.area == "dns" && o.action == "set") {
+    for (const auto& [key, list] : {std::pair<const char*, const std::vector<std::string>*>{
+                                        "nameservers", &o.nameservers},
+                                    {"search_domains", &o.search_domains},
+                                    {"split", &o.split_dns}}) {
+      w.Key(key);
+      w.StartArray();
+      for (const auto& s : *list) w.String(s.c_str());
+      w.EndArray();
+    }
+  }
   if (policy_text != nullptr) {
     w.Key("text");
     w.String(policy_text->c_str(), static_cast<rapidjson::SizeType>(policy_text->size()));
@@ -273,6 +284,16 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
     print_table(rows);
   } else if (o.area == "policy") {
     return print_policy_outcome(o, r);
+  } else if (o.area == "dns") {
+    std::cout << "tailnet domain  " << text_of(r, "domain") << "\n";
+    const std::string servers = joined(r, "nameservers");
+    std::cout << "nameservers     " << (servers.empty() ? "none (only tailnet names resolve)" : servers)
+              << "\n";
+    const std::string search = joined(r, "search_domains");
+    std::cout << "search domains  " << (search.empty() ? "-" : search) << "\n";
+    for (const auto& route : r["routes"].GetArray())
+      std::cout << "split DNS       " << text_of(route, "domain") << " -> "
+                << joined(route, "nameservers") << "\n";
   } else if (what == "tailnet.export") {
     return write_tailnet(o, r);
   } else if (o.area == "status") {

@@ -99,6 +99,10 @@ struct AdminOptions {
   std::string id;
   std::string file;
   std::string output;  // tailnet export --output FILE; empty: stdout
+  /// dns set: --nameserver IP, --search-domain D, --split DOMAIN=IP[,IP] (each repeatable).
+  std::vector<std::string> nameservers;
+  std::vector<std::string> search_domains;
+  std::vector<std::string> split_dns;
 };
 int run_admin(AdminOptions options);
 

@@ -219,6 +219,22 @@ int main(int argc, char** argv) {
   leaf(policy, "policy", "check", "Validate a policy file against the server's registry")
       ->add_option("file", admin.file, "Policy file")
       ->required();
+  auto* dns = admin_cmd->add_subcommand(
+      "dns", "The tailnet's DNS settings that MagicDNS on every node uses (weft up --accept-dns)");
+  dns->require_subcommand(1);
+  leaf(dns, "dns", "show", "Print the tailnet domain, nameservers, search domains and split DNS");
+  auto* dns_set = leaf(dns, "dns", "set",
+                       "Replace the DNS settings whole (no options: clear them); nodes apply them "
+                       "at once");
+  dns_set->add_option("--nameserver", admin.nameservers,
+                      "Upstream nameserver (IP) for names outside the tailnet; repeatable")
+      ->delimiter(',');
+  dns_set->add_option("--search-domain", admin.search_domains,
+                      "Search domain for nodes' resolv.conf, after the tailnet domain; repeatable")
+      ->delimiter(',');
+  dns_set->add_option("--split", admin.split_dns,
+                      "Split DNS: names at or under DOMAIN go to these nameservers "
+                      "(DOMAIN=IP[,IP...]); repeatable");
   admin_cmd->add_subcommand("status", "The server's counters (streams, devices, maps, deltas)")
       ->callback([&admin] { admin.area = "status"; });
   auto* tailnet = admin_cmd->add_subcommand("tailnet", "The tailnet as policy tests see it");

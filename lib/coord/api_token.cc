@@ -24,6 +24,8 @@ constexpr OpScope kOps[] = {
     {"policy.check", ApiScope::kPolicy},
     {"policy.set", ApiScope::kPolicy},
     {"tailnet.export", ApiScope::kPolicy},
+    {"dns.show", ApiScope::kPolicy},  // tailnet-wide settings, as the policy is
+    {"dns.set", ApiScope::kPolicy},
     {"nodes.list", ApiScope::kNodes},
     {"nodes.approve", ApiScope::kNodes},
     {"nodes.expire", ApiScope::kNodes},

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "coord/dns_settings.h"
 #include "coord/netmap.h"
 #include "coord/policy_outcome.h"
 #include "coord/registry.h"
@@ -384,6 +385,73 @@ std::string tokens_op(coord::Coordinator& c, const std::string& op, const rapidj
   });
 }
 
+void write_address_list(Writer& w, const char* key, const std::vector<util::IpAddress>& v) {
+  w.Key(key);
+  w.StartArray();
+  for (const auto& a : v) w.String(a.to_string().c_str());
+  w.EndArray();
+}
+
+// The strings of array field `name` (absent: none); nullopt when it is not an array of strings.
+std::optional<std::vector<std::string>> strings_field(const rapidjson::Value& v, const char* name) {
+  std::vector<std::string> out;
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd()) return out;
+  if (!it->value.IsArray()) return std::nullopt;
+  for (const auto& x : it->value.GetArray()) {
+    if (!x.IsString()) return std::nullopt;
+    out.emplace_back(x.GetString(), x.GetStringLength());
+  }
+  return out;
+}
+
+// dns.show / dns.set (docs/network-config.md, "MagicDNS"): both answer the settings in force.
+std::string dns_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
+                   core::Now now) {
+  if (op != "dns.show" && op != "dns.set")
+    return error_json("admin.request", "unknown op \"" + op + "\"");
+  if (op == "dns.set") {
+    auto servers = strings_field(req, "nameservers");
+    auto search = strings_field(req, "search_domains");
+    auto split = strings_field(req, "split");
+    if (!servers || !search || !split)
+      return error_json("admin.request",
+                        "dns.set takes \"nameservers\", \"search_domains\" and \"split\" as "
+                        "arrays of strings");
+    coord::DnsSettings s;
+    for (const auto& text : *servers) {
+      auto a = util::IpAddress::parse(text);
+      if (!a) return error_json("coord.dns", "nameserver \"" + text + "\" is not an IP address");
+      s.nameservers.push_back(*a);
+    }
+    s.search_domains = std::move(*search);
+    for (const auto& text : *split) {
+      auto r = coord::parse_dns_route(text);
+      if (!r) return error_json(r.error());
+      s.routes.push_back(std::move(r).value());
+    }
+    if (Status st = c.set_dns(std::move(s), now); !st) return error_json(st.error());
+  }
+  const coord::DnsSettings& s = c.dns();
+  return ok_json([&](Writer& w) {
+    w.Key("domain");
+    w.String(c.dns_domain().c_str());
+    write_address_list(w, "nameservers", s.nameservers);
+    w.Key("search_domains");
+    write_strings(w, s.search_domains);
+    w.Key("routes");
+    w.StartArray();
+    for (const auto& r : s.routes) {
+      w.StartObject();
+      w.Key("domain");
+      w.String(r.domain.c_str());
+      write_address_list(w, "nameservers", r.nameservers);
+      w.EndObject();
+    }
+    w.EndArray();
+  });
+}
+
 std::string policy_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
                       core::Now now) {
   if (op == "policy.get" || op == "policy.history") {
@@ -514,6 +582,7 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
     return status_json(c.set_tags(coord::DeviceId{*id}, t, now));
   }
   if (op.rfind("policy.", 0) == 0) return policy_op(c, op, req, now);
+  if (op.rfind("dns.", 0) == 0) return dns_op(c, op, req, now);
   if (op == "tailnet.export") return tailnet_export(c);
   if (op == "status") {
     const coord::CoordinatorCounters& k = c.counters();

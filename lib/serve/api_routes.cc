@@ -43,6 +43,8 @@ constexpr Route kRoutes[] = {
     {"POST", "policy/check", "policy.check"},
     {"GET", "policy/history", "policy.history"},
     {"GET", "tailnet", "tailnet.export"},
+    {"GET", "dns", "dns.show"},
+    {"POST", "dns", "dns.set"},
     {"GET", "tokens", "tokens.list"},
     {"POST", "tokens", "tokens.create"},
     {"DELETE", "tokens/{}", "tokens.revoke", Param::kText, "id"},

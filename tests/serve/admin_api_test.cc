@@ -196,6 +196,35 @@ BOOST_AUTO_TEST_CASE(creates_lists_and_revokes_api_tokens_without_showing_their_
              "api_token.unknown");
 }
 
+BOOST_AUTO_TEST_CASE(sets_and_shows_dns_settings_and_refuses_bad_ones_unchanged) {
+  Api api;
+  auto shown = api.call(R"({"op": "dns.show"})");
+  BOOST_REQUIRE(shown["ok"].GetBool());
+  BOOST_TEST(std::string(shown["domain"].GetString()) == "weft.internal");
+  BOOST_TEST(shown["nameservers"].Empty());
+  auto set = api.call(R"({"op": "dns.set", "nameservers": ["192.0.2.53"],
+                          "search_domains": ["Corp.Example."],
+                          "split": ["lab.example=10.9.0.53,10.9.0.54"]})");
+  BOOST_REQUIRE_MESSAGE(set["ok"].GetBool(), Api::error_code(set));
+  BOOST_TEST(std::string(set["nameservers"][0].GetString()) == "192.0.2.53");
+  BOOST_TEST(std::string(set["search_domains"][0].GetString()) == "corp.example");
+  BOOST_TEST(std::string(set["routes"][0]["domain"].GetString()) == "lab.example");
+  BOOST_TEST(set["routes"][0]["nameservers"].Size() == 2u);
+  for (const char* bad : {R"({"op": "dns.set", "nameservers": ["ns.example"]})",
+                          R"({"op": "dns.set", "split": ["weft.internal=10.0.0.1"]})",
+                          R"({"op": "dns.set", "split": ["lab.example"]})",
+                          R"({"op": "dns.set", "search_domains": ["a b"]})"}) {
+    auto d = api.call(bad);
+    BOOST_TEST(!d["ok"].GetBool());
+    BOOST_TEST(Api::error_code(d) == "coord.dns", bad);
+  }
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "dns.set", "nameservers": "192.0.2.1"})")) ==
+             "admin.request");
+  BOOST_TEST(api.coordinator->dns().nameservers.size() == 1u);
+  BOOST_TEST(api.call(R"({"op": "dns.set"})")["ok"].GetBool());  // clears them
+  BOOST_TEST(api.coordinator->dns().routes.empty());
+}
+
 BOOST_AUTO_TEST_CASE(set_expiry_needs_a_duration_or_never) {
   Api api;
   BOOST_TEST(Api::error_code(api.call(R"({"op": "nodes.set_expiry", "id": 1})")) == "admin.request");
