@@ -201,6 +201,22 @@ class Coordinator {
   /// Operator tag change (also what the leak property test drives).
   /// Errors: "coord.unknown_device", "coord.tag" (malformed or not in tagOwners), store errors.
   Status set_tags(DeviceId id, const std::vector<std::string>& tags, core::Now now);
+  /// The operator approves or rejects routes a device advertises (`weft admin routes approve |
+  /// reject`; docs/network-config.md): nodes the policy lets reach them get them in their next
+  /// delta, or lose them. A route the policy's autoApprovers approve stays live after a reject
+  /// while the policy approves it. Errors: "coord.unknown_device", "coord.removed", store errors.
+  Status set_route_approval(DeviceId id, const std::vector<util::IpPrefix>& routes, bool approve,
+                            core::Now now);
+  /// One device's routes, for `weft admin routes list`.
+  struct DeviceRoutes {
+    DeviceId id;
+    std::vector<util::IpPrefix> advertised;
+    std::vector<util::IpPrefix> approved;       // by the operator
+    std::vector<util::IpPrefix> auto_approved;  // by the policy's autoApprovers
+    std::vector<util::IpPrefix> primary;        // subnet routes this device carries now
+  };
+  /// Every device that advertises or has approved routes, by id.
+  std::vector<DeviceRoutes> routes() const;
   /// The operator's posture attributes (`weft admin nodes set-attr`; coord/posture.h): `set`
   /// written, `unset` removed; peers whose access the device's postures decide hear of it in
   /// their next delta. Errors: "coord.unknown_device", "coord.removed",

@@ -18,6 +18,7 @@
 #include "control/messages.h"
 #include "coord/coordinator.h"
 #include "coord/registry.h"
+#include "coord/routes.h"
 #include "coord/visibility.h"
 #include "policy/model.h"
 
@@ -171,6 +172,19 @@ struct Coordinator::Impl {
   void owe_filter_added(PendingDelta& d, std::vector<control::FilterRule> rules);
   void owe_sources_removed(PendingDelta& d, DeviceId node, const Leaving& left);
   void flush(core::Now now);
+
+  // ---- coordinator_routes.cc (docs/network-config.md) ----
+  RouteView route_view;     // what the live routes gave the nodes at the last flush
+  PrimaryRoutes primaries;  // the primary router of each subnet route
+  /// The device's routes the policy's autoApprovers approve (none without a policy).
+  std::vector<util::IpPrefix> auto_approved(const Device& d) const;
+  /// Recomputes the route view and owes each node what changed for it (routers gained or lost,
+  /// their allowed IPs, routers' filters). Called at the start of every flush.
+  void refresh_routes();
+  /// peer(d) as `viewer` sees it: with the prefixes `d` routes for it in its allowed IPs.
+  control::Peer peer_for(DeviceId viewer, const Device& d) const;
+  /// The device's filter: the policy's rules for its addresses and those for its routes.
+  std::vector<control::FilterRule> filter_for(DeviceId id) const;
 };
 
 }  // namespace weft::coord

@@ -18,10 +18,14 @@ control::MapResponse Coordinator::Impl::full_map(const Device& d, uint64_t seq) 
   control::MapResponse m;
   m.seq = seq;
   m.self = peer(d);
-  for (DeviceId p : visibility->peers_of(d.id)) {
-    if (const Device* pd = registry->find(p)) m.peers.push_back(peer(*pd));
+  std::vector<DeviceId> ids = visibility->peers_of(d.id);
+  for (DeviceId r : route_view.peers_of(d.id)) ids.push_back(r);  // routers and their users
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (DeviceId p : ids) {
+    if (const Device* pd = registry->find(p)) m.peers.push_back(peer_for(d.id, *pd));
   }
-  m.filter = visibility->inbound_filter(d.id);
+  m.filter = filter_for(d.id);
   m.dns = dns_config(config.dns_domain, dns);
   m.relays = config.relays;
   m.policy_version = history.empty() ? 0 : history.back().version;
@@ -30,7 +34,7 @@ control::MapResponse Coordinator::Impl::full_map(const Device& d, uint64_t seq) 
 
 bool Coordinator::Impl::is_peer(DeviceId node, DeviceId other) const {
   const auto& peers = visibility->peers_of(node);
-  return std::binary_search(peers.begin(), peers.end(), other);
+  return std::binary_search(peers.begin(), peers.end(), other) || route_view.is_peer(node, other);
 }
 
 void Coordinator::Impl::owe_peer_update(DeviceId changed) {
@@ -104,6 +108,7 @@ void Coordinator::Impl::owe_sources_removed(PendingDelta& d, DeviceId node, cons
 }
 
 void Coordinator::Impl::flush(core::Now now) {
+  refresh_routes();
   const uint64_t version = history.empty() ? 0 : history.back().version;
   for (auto& [node, owed] : pending) {
     auto st = streams.find(node);
@@ -118,11 +123,18 @@ void Coordinator::Impl::flush(core::Now now) {
       // Only what the node may know now: a peer that left again in the same operation is not
       // sent (and one it never knew needs no removal).
       if (!is_peer(node, id)) continue;
-      if (const Device* d = registry->find(id)) delta.upserted.push_back(peer(*d));
+      if (const Device* d = registry->find(id)) delta.upserted.push_back(peer_for(node, *d));
     }
-    for (DeviceId id : owed.remove) delta.removed.push_back(control::NodeId{id.value});
+    for (DeviceId id : owed.remove) {
+      // The policy let go of it, but a route still joins the two: it stays, as routes give it.
+      const Device* d = is_peer(node, id) ? registry->find(id) : nullptr;
+      if (d != nullptr)
+        delta.upserted.push_back(peer_for(node, *d));
+      else
+        delta.removed.push_back(control::NodeId{id.value});
+    }
     if (owed.filter) {
-      delta.filter = visibility->inbound_filter(node);
+      delta.filter = filter_for(node);
     } else {
       delta.filter_sources_removed = std::move(owed.filter_sources_removed);
       delta.filter_added = std::move(owed.filter_added);

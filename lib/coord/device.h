@@ -97,7 +97,12 @@ struct Device {
   bool ephemeral = false;
   /// When the device went offline (ephemeral clean-up counts from here); nullopt while online.
   std::optional<core::WallTime> offline_since;
-  std::vector<util::IpPrefix> advertised_routes;  // stored; acted on by a later issue
+  /// What the node offers to route (`weft up --advertise-routes`; an exit node 0.0.0.0/0 and
+  /// ::/0), as it last registered.
+  std::vector<util::IpPrefix> advertised_routes;
+  /// What the operator or the policy's autoApprovers approved (docs/network-config.md). Only
+  /// routes both advertised and approved are routed; an approval outlives a withdrawal.
+  std::vector<util::IpPrefix> approved_routes = {};
   std::optional<AuthKeyId> auth_key;              // the key it last registered with
   /// The policy version this node last reported applying (0 = none).
   uint64_t policy_version = 0;

@@ -257,6 +257,11 @@ class Registry {
   Result<RegistryChange> set_posture_attributes(DeviceId id,
                                                 const std::map<std::string, std::string>& set,
                                                 const std::vector<std::string>& unset);
+  /// The operator approves (`approve`) or rejects routes of a device (registry_routes.cc):
+  /// approved routes are kept sorted; a route need not be advertised (yet) to be approved.
+  /// Unchanged is an empty change. Errors: "coord.unknown_device", "coord.removed".
+  Result<RegistryChange> set_route_approval(DeviceId id, const std::vector<util::IpPrefix>& routes,
+                                            bool approve);
   /// The stream opened (true) or closed (false): online, last_seen = now, offline_since.
   /// Errors: "coord.unknown_device", "coord.removed".
   Result<RegistryChange> set_online(DeviceId id, bool online, core::WallTime now);

@@ -54,6 +54,10 @@ void erase_sorted(std::vector<DeviceId>& v, DeviceId id) {
   if (it != v.end() && *it == id) v.erase(it);
 }
 
+const std::vector<DeviceId> kNoPeers;
+
+}  // namespace
+
 bool same_filter(const std::vector<control::FilterRule>& a, const std::vector<control::FilterRule>& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                     [](const control::FilterRule& x, const control::FilterRule& y) {
@@ -62,10 +66,6 @@ bool same_filter(const std::vector<control::FilterRule>& a, const std::vector<co
                              x.destinations == y.destinations;
                     });
 }
-
-const std::vector<DeviceId> kNoPeers;
-
-}  // namespace
 
 struct Visibility::State {
   struct Node {
@@ -340,6 +340,56 @@ std::vector<util::IpPrefix> Visibility::source_prefixes(DeviceId id) const {
   for (const auto& a : state_->index->principal(it->second).addresses) out.emplace_back(a, a.bit_length());
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Visibility::RoutedAccess Visibility::routed_access(const util::IpPrefix& route) const {
+  const PolicyIndex& index = *state_->index;
+  const policy::CompiledPolicy& compiled = index.evaluator().compiled();
+  // The parts of the route some destination key names: the route itself, and each prefix of an
+  // address key that lies inside it. Each part is a principal of its own that carries the keys
+  // naming the whole part, so that a rule for 10.9.0.5 does not open 10.9.0.0/24.
+  std::vector<util::IpPrefix> parts{route};
+  if (route.bits() != 0)
+    for (uint32_t k = 0; k < compiled.used_as_dst_.size(); ++k) {
+      if (!compiled.used_as_dst_[k] || k == policy::kWildcardKey) continue;
+      for (const auto& p : index.key_prefixes(k))
+        if (!(p == route) && route.contains(p)) parts.push_back(p);
+    }
+  std::sort(parts.begin(), parts.end());
+  parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+  RoutedAccess out;
+  std::vector<Slot> sources;
+  for (const auto& part : parts) {
+    policy::Identity id;
+    id.addresses = {part.address()};
+    policy::Principal dst = index.evaluator().resolve(id);
+    if (route.bits() == 0) {
+      // The internet through an exit node: "*" and autogroup:internet, nothing narrower.
+      dst.keys = {policy::kWildcardKey, policy::kInternetKey};
+    } else {
+      std::vector<uint32_t> covering;
+      for (uint32_t k : dst.keys) {
+        bool covers = k == policy::kWildcardKey;
+        for (const auto& p : index.key_prefixes(k)) covers = covers || p.contains(part);
+        if (covers) covering.push_back(k);
+      }
+      dst.keys = std::move(covering);
+    }
+    dst.dst_keys.clear();
+    for (uint32_t k : dst.keys)
+      if (compiled.used_as_dst_[k]) dst.dst_keys.push_back(k);
+    dst.src_keys.clear();
+    auto more = index.sources(dst);
+    sources.insert(sources.end(), more.begin(), more.end());
+    for (auto& rule : index.filter_for(dst)) {
+      rule.destinations = {part};
+      out.rules.push_back(std::move(rule));
+    }
+  }
+  std::sort(sources.begin(), sources.end());
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  out.sources = state_->ids_of(sources);
   return out;
 }
 

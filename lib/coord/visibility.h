@@ -57,6 +57,9 @@ struct VisibilityChange {
   bool empty() const { return nodes.empty(); }
 };
 
+/// Whether two filters hold the same rules in the same order.
+bool same_filter(const std::vector<control::FilterRule>& a, const std::vector<control::FilterRule>& b);
+
 /// The policy weft enforces when the operator gives none: everyone may reach everything, as
 /// Tailscale's default policy file does.
 inline constexpr std::string_view kDefaultPolicyText =
@@ -126,6 +129,19 @@ class Visibility {
   /// The prefixes other filters list the device by (its addresses as /32 and /128); empty when
   /// it is not in the view.
   std::vector<util::IpPrefix> source_prefixes(DeviceId id) const;
+
+  /// Who may reach a routed prefix (a subnet route, or an exit node's 0.0.0.0/0 or ::/0) and
+  /// the rules a router's filter needs for it: docs/network-config.md, "Subnet routers".
+  struct RoutedAccess {
+    std::vector<DeviceId> sources;  // devices that may send some packet into `route`, sorted
+    /// Filter rules whose destinations lie in `route`: the route itself under rules whose
+    /// destination covers it, the narrower prefix under rules that name part of it.
+    std::vector<control::FilterRule> rules;
+  };
+  /// An exit route (a /0) is reached by the rules whose destination is "*" or
+  /// autogroup:internet; any other prefix by the rules whose destination covers part of it.
+  /// Cost: the policy pairs into those destinations and their members, not the tailnet.
+  RoutedAccess routed_access(const util::IpPrefix& route) const;
 
   bool contains(DeviceId id) const;
   /// Devices in the view.

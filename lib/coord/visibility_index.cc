@@ -337,20 +337,28 @@ void PolicyIndex::erase(Slot slot) {
 
 std::vector<Slot> PolicyIndex::peers(Slot slot) const {
   const Principal& p = principal(slot);
-  std::vector<Slot> out;
+  std::vector<Slot> out = sources(p);
   for (uint32_t s : p.src_keys)
     for (uint32_t i : by_src_[s]) {
       const PairEdge& e = pairs_[i];
       if (!usable_by(e, p)) continue;
-      for (Slot b : out_candidates(e, p))
-        if (b != slot) out.push_back(b);
+      for (Slot b : out_candidates(e, p)) out.push_back(b);
     }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  auto self = std::lower_bound(out.begin(), out.end(), slot);
+  if (self != out.end() && *self == slot) out.erase(self);
+  return out;
+}
+
+std::vector<Slot> PolicyIndex::sources(const Principal& p) const {
+  std::vector<Slot> out;
   std::vector<Slot> buffer;
   for (uint32_t d : p.dst_keys)
     for (uint32_t i : by_dst_[d]) {
       const PairEdge& e = pairs_[i];
       for (Slot x : in_candidates(e, p, buffer))
-        if (x != slot && (e.unconditional || usable_by(e, principal(x)))) out.push_back(x);
+        if (e.unconditional || usable_by(e, principal(x))) out.push_back(x);
     }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -388,7 +396,14 @@ OutSignature PolicyIndex::out_signature(Slot slot) const {
 }
 
 std::vector<control::FilterRule> PolicyIndex::filter(Slot slot) const {
-  const Principal& p = principal(slot);
+  return filter_of(principal(slot), slot);
+}
+
+std::vector<control::FilterRule> PolicyIndex::filter_for(const Principal& dst) const {
+  return filter_of(dst, kNoSlot);
+}
+
+std::vector<control::FilterRule> PolicyIndex::filter_of(const Principal& p, Slot slot) const {
   std::map<FilterTuple, std::vector<util::IpPrefix>> groups;
   std::vector<FilterTuple> tuples;
   std::vector<Slot> buffer;

@@ -26,6 +26,7 @@ policy::Identity policy_identity(const NodeIdentity& node);
 
 /// A device's dense index inside the view; stable while the device stays, reused after.
 using Slot = uint32_t;
+inline constexpr Slot kNoSlot = ~Slot{0};
 
 /// A filter rule's (protocol, first port, last port) packed as (proto << 32 | first << 16 |
 /// last): the unit inbound filters are grouped by.
@@ -82,6 +83,15 @@ class PolicyIndex {
   /// The rules of `dst`'s filter whose sources the policy names by prefix, not by device.
   std::vector<control::FilterRule> prefix_rules(Slot dst) const;
 
+  /// For a destination that is no device (a routed prefix as a principal of its own, see
+  /// Visibility::routed_access): the devices that may send it something, sorted, and the rules
+  /// of its filter (destinations: `dst`'s addresses, which the caller replaces).
+  std::vector<Slot> sources(const policy::Principal& dst) const;
+  std::vector<control::FilterRule> filter_for(const policy::Principal& dst) const;
+  /// The addresses a key names (its prefixes; "*" is 0.0.0.0/0 and ::/0); empty for keys that
+  /// name devices.
+  const std::vector<util::IpPrefix>& key_prefixes(uint32_t key) const { return key_prefixes_[key]; }
+
   /// The canonical texts of the keys the device carries on each side (false = src, true =
   /// dst), sorted: equal across two compiles iff the device matches the same selectors.
   std::vector<std::pair<bool, std::string_view>> key_texts(Slot slot) const;
@@ -110,6 +120,8 @@ class PolicyIndex {
   std::vector<control::FilterRule> rules_of(std::map<FilterTuple, std::vector<util::IpPrefix>> groups,
                                             const policy::Principal& dst) const;
   bool usable_by(const PairEdge& e, const policy::Principal& src) const;
+  /// filter() of a principal; `self` (a slot or kNoSlot) is never its own source.
+  std::vector<control::FilterRule> filter_of(const policy::Principal& p, Slot self) const;
   /// The devices on the dst side of `e` for source `src`: the dst key's members, or the
   /// source's own devices when the dst key is autogroup:self.
   Span out_candidates(const PairEdge& e, const policy::Principal& src) const;

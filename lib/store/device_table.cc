@@ -203,10 +203,19 @@ Status put_device(Database& db, const coord::Device& d) {
       !st) {
     return st;
   }
-  return replace_children(db, "DELETE FROM device_routes WHERE device_id = ?1",
-                          "INSERT INTO device_routes(device_id, position, prefix) "
+  if (auto st = replace_children(db, "DELETE FROM device_routes WHERE device_id = ?1",
+                                 "INSERT INTO device_routes(device_id, position, prefix) "
+                                 "VALUES (?1, ?2, ?3)",
+                                 id, routes);
+      !st) {
+    return st;
+  }
+  std::vector<std::string> approved;
+  for (const util::IpPrefix& r : d.approved_routes) approved.push_back(r.to_string());
+  return replace_children(db, "DELETE FROM device_approved_routes WHERE device_id = ?1",
+                          "INSERT INTO device_approved_routes(device_id, position, prefix) "
                           "VALUES (?1, ?2, ?3)",
-                          id, routes);
+                          id, approved);
 }
 
 Status save_device(Database& db, const coord::Device& device) {
@@ -259,6 +268,17 @@ Result<std::vector<coord::Device>> load_devices(Database& db) {
         return Ok{};
       });
   if (!routes) return routes.error();
+  auto approved = load_children(
+      db,
+      "SELECT device_id, position, prefix FROM device_approved_routes ORDER BY device_id, position",
+      "device_approved_routes", out, index,
+      [](coord::Device& d, const std::string& text, const std::string& where) -> Status {
+        std::optional<util::IpPrefix> p = util::IpPrefix::parse(text, /*strict=*/true);
+        if (!p) return corrupt(where, "route \"" + text + "\" does not parse");
+        d.approved_routes.push_back(*p);
+        return Ok{};
+      });
+  if (!approved) return approved.error();
   return out;
 }
 
