@@ -1,4 +1,4 @@
-// `weft tunnel --config FILE|NAME [--interface NAME] [--threads 1|2] [--allow-hooks]`: the
+// `weft tunnel --config FILE|NAME [--interface NAME] [--threads N] [--allow-hooks]`: the
 // WireGuard data plane alone, from a wg-quick(8) config file; and `weft wireguard-go [-f]
 // IFNAME`, the same data plane as wg-quick's userspace implementation. Exit codes of `tunnel`:
 // 0 stopped by SIGINT/SIGTERM, 1 the tunnel failed while running, 2 invalid config or setup

@@ -36,6 +36,30 @@ class DataCore {
   virtual std::optional<core::Duration> next_deadline() const = 0;
   /// The driver's load signal for handshakes (whitepaper 5.3), set before each handshake message.
   virtual void set_under_load(bool under_load) = 0;
+
+  // Parallel crypto (docs/dataplane.md, "Workers"): the same inputs with the AEAD left to the
+  // data path's workers, with wg::Device's contract for its CryptoJob entry points. A core
+  // without them keeps these defaults, which do the whole work at once (the job stays kNone).
+
+  /// send_packet() leaving the seal of a kSendDatagram result to the caller (job.kind kSeal).
+  virtual wg::Output prepare_send(core::Now now, core::ByteView ip_packet,
+                                  core::MutableBytes out, wg::CryptoJob& job) {
+    job.kind = wg::CryptoJob::Kind::kNone;
+    return send_packet(now, ip_packet, out);
+  }
+  /// receive_datagram() leaving the open of a data message to the caller (job.kind kOpen).
+  virtual wg::Output prepare_receive(core::Now now, const core::Path& from,
+                                     core::ByteView datagram, core::MutableBytes out,
+                                     wg::CryptoJob& job) {
+    job.kind = wg::CryptoJob::Kind::kNone;
+    return receive_datagram(now, from, datagram, out);
+  }
+  /// Finishes a job prepare_receive() handed out, once opened, in the order they were prepared.
+  virtual wg::Output complete_receive(core::Now, const core::Path&, wg::CryptoJob& job,
+                                      core::MutableBytes) {
+    job.kind = wg::CryptoJob::Kind::kNone;
+    return wg::Output{};
+  }
 };
 
 /// Adapts any type with that surface (wg::Device, the node engine) without making it derive
@@ -62,6 +86,18 @@ class DataCoreOf final : public DataCore {
   void update_timers(core::Now now) override { core_.update_timers(now); }
   std::optional<core::Duration> next_deadline() const override { return core_.next_deadline(); }
   void set_under_load(bool under_load) override { core_.set_under_load(under_load); }
+  wg::Output prepare_send(core::Now now, core::ByteView ip_packet, core::MutableBytes out,
+                          wg::CryptoJob& job) override {
+    return core_.send_packet(now, ip_packet, out, job);
+  }
+  wg::Output prepare_receive(core::Now now, const core::Path& from, core::ByteView datagram,
+                             core::MutableBytes out, wg::CryptoJob& job) override {
+    return core_.receive_datagram(now, from, datagram, out, job);
+  }
+  wg::Output complete_receive(core::Now now, const core::Path& from, wg::CryptoJob& job,
+                              core::MutableBytes out) override {
+    return core_.complete_receive(now, from, job, out);
+  }
 
  private:
   T& core_;

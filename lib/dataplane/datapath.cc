@@ -48,8 +48,11 @@ DataPath::DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun,
       recv_bufs_(kBatch, std::vector<uint8_t>(kMaxPacket)),
       recv_slots_(kBatch),
       tun_buf_(kMaxPacket),
-      send_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)) {
+      send_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)),
+      seal_jobs_(kBatch),
+      seal_bufs_(kBatch) {
   core_.core = &core;
+  if (threads_ >= 2) pool_ = std::make_unique<CryptoPool>(static_cast<std::size_t>(threads_ - 1));
   send_queue_.reserve(kBatch);
   (void)udp_.set_buffer_sizes(kSocketBufferBytes);  // best effort: defaults still work
 }
@@ -73,7 +76,7 @@ Status DataPath::start() {
       core_.wake_after_batch = static_cast<bool>(after_event_);
       core_.wake_pending = false;  // a wake-up of an earlier run died with its eventfd
     }
-    receiver_ = std::make_unique<ReceiveThread>(core_, tun_, wake_.get(), loop_.clock());
+    receiver_ = std::make_unique<ReceiveThread>(core_, tun_, wake_.get(), loop_.clock(), *pool_);
     if (auto s = receiver_->start(udp_.fd()); !s.ok()) return s;
     wake_watch_.emplace(loop_, wake_.get(), [this] {
       on_wake();
@@ -106,6 +109,7 @@ void DataPath::stop() {
     receiver_.reset();
   }
   counters_.handshake_queue_full = handshake_queue_full();
+  if (pool_) counters_.crypto_parallel_batches = pool_->parallel_batches();
 }
 
 void DataPath::fold_receiver_counters() {
@@ -146,7 +150,34 @@ void DataPath::execute(const wg::Output& o, core::MutableBytes buf) {
   }
 }
 
+void DataPath::execute_prepared(const wg::Output& o, core::MutableBytes buf) {
+  wg::CryptoJob& job = seal_jobs_[seals_pending_];
+  std::size_t queued = send_queue_.size();
+  execute(o, buf);
+  if (job.kind != wg::CryptoJob::Kind::kSeal) return;
+  if (send_queue_.size() == queued) {
+    // Not queued (a relayed path the driver does not serve): nothing to seal; wipe the key.
+    job.kind = wg::CryptoJob::Kind::kNone;
+    crypto::secure_zero(job.key.data(), job.key.size());
+    return;
+  }
+  seal_bufs_[seals_pending_++] = buf.data;
+}
+
+void DataPath::seal_pending() {
+  if (seals_pending_ == 0) return;
+  pool_->run(
+      seals_pending_,
+      [this](std::size_t i, wg::TransportCrypto& crypto) {
+        crypto.run(seal_jobs_[i], seal_bufs_[i], nullptr);
+      },
+      crypto_);
+  seals_pending_ = 0;
+}
+
 void DataPath::flush_sends() {
+  // Sealed here, just before they leave, in the order the core numbered them.
+  seal_pending();
   send_items(send_queue_.data(), send_queue_.size());
   send_queue_.clear();
 }
@@ -297,11 +328,21 @@ bool DataPath::on_tun_readable() {
     ++counters_.tun_packets_in;
     // One input after another, then one drain for the batch (finish_event): the core contract
     // asks for a drain after any input, not after each one.
-    core::MutableBytes out = next_send_buffer();
+    core::MutableBytes out = next_send_buffer();  // may flush: seals_pending_ is 0 then
     wg::Output o;
+    core::ByteView packet{tun_buf_.data(), *r};
+    if (pool_) {
+      // The core numbers the datagram and copies the packet in; the seal waits for the batch.
+      {
+        std::lock_guard<std::mutex> lock(core_.mu);
+        o = core_.core->prepare_send(t, packet, out, seal_jobs_[seals_pending_]);
+      }
+      execute_prepared(o, out);
+      continue;
+    }
     {
       std::lock_guard<std::mutex> lock(core_.mu);
-      o = core_.core->send_packet(t, core::ByteView{tun_buf_.data(), *r}, out);
+      o = core_.core->send_packet(t, packet, out);
     }
     execute(o, out);
   }

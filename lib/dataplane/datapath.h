@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/path.h"
+#include "dataplane/crypto_pool.h"
 #include "dataplane/data_core.h"
 #include "dataplane/demux.h"
 #include "dataplane/loop.h"
@@ -43,6 +44,8 @@ struct DataPathCounters {
   /// Datagrams the core addressed to a relayed path: the core (the node engine) sends those
   /// over its relay connections itself, so any that reach the driver are dropped here.
   uint64_t relayed_sends_dropped = 0;
+  /// Batches whose AEAD the crypto workers shared (both directions; threads >= 2).
+  uint64_t crypto_parallel_batches = 0;
 };
 
 /// Receives the datagrams of one class from the shared socket: the driver of a STUN or
@@ -56,8 +59,11 @@ class DatagramHandler {
 
 class DataPath {
  public:
-  /// threads: 1 = everything on the loop; 2 = UDP receive in a ReceiveThread. `core` (e.g. a
-  /// DataCoreOf<wg::Device>) and `tun` outlive the path.
+  /// threads: 1 = everything on the loop, the AEAD inline (one thread); N >= 2 = UDP receive
+  /// in a ReceiveThread, and the AEAD of each batch (seals of TUN packets on the loop, opens of
+  /// datagrams on the receive thread) shared with N - 1 crypto workers, the core called only
+  /// to prepare and complete each packet, in order (docs/dataplane.md, "Workers"). `core`
+  /// (e.g. a DataCoreOf<wg::Device>) and `tun` outlive the path.
   DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun, runtime::UdpSocket udp,
            int threads);
   /// Stops (joins the receive thread) if running.
@@ -139,6 +145,11 @@ class DataPath {
   void dispatch(core::Now now, const core::SocketAddress& from, core::ByteView datagram);
   void execute(const wg::Output& o, core::MutableBytes buf);
   core::MutableBytes next_send_buffer();
+  /// execute() for a prepare_send() result: a datagram that was queued keeps its seal pending
+  /// until flush_sends(); any other result's job is dropped.
+  void execute_prepared(const wg::Output& o, core::MutableBytes buf);
+  /// Seals every queued datagram whose seal is pending, on the workers and this thread.
+  void seal_pending();
   void flush_sends();
   void send_items(const runtime::SendItem* items, std::size_t n);
   /// Drains the core and re-arms the timer: the end of every event.
@@ -156,7 +167,8 @@ class DataPath {
   std::function<void(const Error&)> on_fatal_;
   std::function<void(core::Now)> after_event_;
   bool in_after_event_ = false;
-  std::unique_ptr<ReceiveThread> receiver_;  // threads == 2 only
+  std::unique_ptr<CryptoPool> pool_;         // threads >= 2 only
+  std::unique_ptr<ReceiveThread> receiver_;  // threads >= 2 only
   runtime::UniqueFd wake_;                    // eventfd the receive thread writes
   std::optional<ReadWatch> udp_watch_;
   std::optional<ReadWatch> tun_watch_;
@@ -176,6 +188,11 @@ class DataPath {
   std::vector<uint8_t> tun_buf_;
   std::vector<std::vector<uint8_t>> send_bufs_;
   std::vector<runtime::SendItem> send_queue_;
+  // Seals pending for datagrams in send_queue_ (threads >= 2): run by flush_sends().
+  wg::TransportCrypto crypto_;
+  std::vector<wg::CryptoJob> seal_jobs_;
+  std::vector<uint8_t*> seal_bufs_;
+  std::size_t seals_pending_ = 0;
 };
 
 }  // namespace weft::dataplane

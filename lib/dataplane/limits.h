@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <thread>
 
 #include "runtime/udp_socket.h"
 #include "wg/device.h"
@@ -27,5 +28,16 @@ inline constexpr std::size_t kHandshakesPerTurn = 16;
 /// Datagrams waiting between the receive thread and the main thread, each way. A flood must
 /// not grow memory without limit; beyond it they are dropped as a full socket buffer would.
 inline constexpr std::size_t kMaxHandOff = 4096;
+/// `--threads` at most (the crypto workers are threads - 1).
+inline constexpr int kMaxThreads = 64;
+
+/// The data path's thread count for a requested one: 0 means one per CPU core (at least 1, at
+/// most kMaxThreads); anything else is taken as it is.
+inline int resolve_threads(int requested) {
+  if (requested != 0) return requested;
+  unsigned cores = std::thread::hardware_concurrency();
+  if (cores == 0) return 1;
+  return cores > static_cast<unsigned>(kMaxThreads) ? kMaxThreads : static_cast<int>(cores);
+}
 
 }  // namespace weft::dataplane

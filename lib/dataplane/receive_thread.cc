@@ -1,5 +1,6 @@
-// The receive thread of the data path with threads = 2 (docs/dataplane.md, "Driver"): recvmmsg
-// on its own scratch, one core call per datagram under SharedCore::mu, TUN writes outside it.
+// The receive thread of the data path with threads >= 2 (docs/dataplane.md, "Driver",
+// "Workers"): recvmmsg on its own scratch; per datagram a prepare and a complete under
+// SharedCore::mu, the opens between them on the crypto pool; TUN writes outside the lock.
 #include "dataplane/receive_thread.h"
 
 #include <sys/epoll.h>
@@ -26,15 +27,17 @@ struct HeldCore {
 }  // namespace
 
 ReceiveThread::ReceiveThread(SharedCore& core, runtime::TunDevice& tun, int wake_fd,
-                             const runtime::MonotonicClock& clock)
+                             const runtime::MonotonicClock& clock, CryptoPool& pool)
     : core_(core),
       tun_(tun),
       wake_fd_(wake_fd),
       clock_(clock),
+      pool_(pool),
       recv_bufs_(kBatch, std::vector<uint8_t>(kMaxPacket)),
       slots_(kBatch),
       out_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)),
       outs_(kBatch),
+      jobs_(kBatch),
       classes_(kBatch) {}
 
 ReceiveThread::~ReceiveThread() { stop(); }
@@ -105,6 +108,7 @@ void ReceiveThread::on_readable() {
     // One lock per datagram, not per batch, so the send path can interleave.
     for (std::size_t i = 0; i < count; ++i) {
       core::ByteView in{slots_[i].data, slots_[i].size};
+      jobs_[i].kind = wg::CryptoJob::Kind::kNone;
       classes_[i] = classify(in);
       ++counters_.by_class[static_cast<std::size_t>(classes_[i])];
       core::MutableBytes out{out_bufs_[i].data(), out_bufs_[i].size()};
@@ -118,7 +122,23 @@ void ReceiveThread::on_readable() {
         outs_[i] = wg::Output{};
         continue;
       }
-      outs_[i] = core_.core->receive_datagram(t, core::Path::to_udp(slots_[i].from), in, out);
+      outs_[i] = core_.core->prepare_receive(t, core::Path::to_udp(slots_[i].from), in, out,
+                                             jobs_[i]);
+    }
+    // The opens, in parallel and without the lock; then each completed in the order received,
+    // so a peer's packets reach the TUN in the order they came.
+    pool_.run(
+        count,
+        [this](std::size_t i, wg::TransportCrypto& crypto) {
+          crypto.run(jobs_[i], slots_[i].data, out_bufs_[i].data());
+        },
+        crypto_);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (jobs_[i].kind != wg::CryptoJob::Kind::kOpen) continue;
+      core::MutableBytes out{out_bufs_[i].data(), out_bufs_[i].size()};
+      std::lock_guard<std::mutex> lock(core_.mu);
+      outs_[i] = core_.core->complete_receive(t, core::Path::to_udp(slots_[i].from), jobs_[i],
+                                              out);
     }
     for (std::size_t i = 0; i < count; ++i) {
       if (outs_[i].action != wg::Action::kDeliverToTunnel) continue;

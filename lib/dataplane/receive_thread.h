@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/path.h"
+#include "dataplane/crypto_pool.h"
 #include "dataplane/data_core.h"
 #include "dataplane/demux.h"
 #include "dataplane/handshake_queue.h"
@@ -62,14 +63,16 @@ struct ReceiveCounters {
 };
 
 /// Receives on `udp_fd` with its own recvmmsg scratch (runtime::UdpSocket's scratch belongs to
-/// the main thread, which sends), decrypts under `core.mu`, writes to `tun` without the lock,
+/// the main thread, which sends); per batch, prepares each datagram under `core.mu`, opens the
+/// data messages on `pool` (this thread and the workers, without the lock), completes them in
+/// the order received under `core.mu`, writes to `tun` without the lock,
 /// queues handshake messages for the main thread, and writes `wake_fd` (an eventfd of the main
 /// loop) when it queued anything for the main thread or moved the core's deadline earlier.
 class ReceiveThread {
  public:
   /// `clock` is the main loop's: both threads hand the core the same monotonic clock.
   ReceiveThread(SharedCore& core, runtime::TunDevice& tun, int wake_fd,
-                const runtime::MonotonicClock& clock);
+                const runtime::MonotonicClock& clock, CryptoPool& pool);
   /// Joins the thread if it runs.
   ~ReceiveThread();
   ReceiveThread(const ReceiveThread&) = delete;
@@ -94,6 +97,7 @@ class ReceiveThread {
   runtime::TunDevice& tun_;
   int wake_fd_;
   const runtime::MonotonicClock& clock_;
+  CryptoPool& pool_;
   int udp_fd_ = -1;
   runtime::UniqueFd epoll_;
   runtime::UniqueFd stop_fd_;
@@ -104,6 +108,8 @@ class ReceiveThread {
   std::vector<runtime::RecvSlot> slots_;
   std::vector<std::vector<uint8_t>> out_bufs_;
   std::vector<wg::Output> outs_;
+  std::vector<wg::CryptoJob> jobs_;
+  wg::TransportCrypto crypto_;
   std::vector<DatagramClass> classes_;
 };
 

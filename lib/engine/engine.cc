@@ -70,7 +70,27 @@ Engine::~Engine() = default;
 
 Output Engine::receive_datagram(core::Now now, const core::Path& from, core::ByteView datagram,
                                 core::MutableBytes out) {
+  return impl_->receive(now, from, datagram, out, nullptr);
+}
+
+Output Engine::receive_datagram(core::Now now, const core::Path& from, core::ByteView datagram,
+                                core::MutableBytes out, wg::CryptoJob& job) {
+  job.kind = wg::CryptoJob::Kind::kNone;
+  return impl_->receive(now, from, datagram, out, &job);
+}
+
+Output Engine::complete_receive(core::Now now, const core::Path& from, wg::CryptoJob& job,
+                                core::MutableBytes out) {
   Impl& m = *impl_;
+  m.saw(now);
+  Output o;
+  static_cast<wg::Output&>(o) = m.device.complete_receive(now, from, job, out);
+  return m.after_device(now, from, o, out);
+}
+
+Output Engine::Impl::receive(core::Now now, const core::Path& from, core::ByteView datagram,
+                             core::MutableBytes out, wg::CryptoJob* job) {
+  Impl& m = *this;
   m.saw(now);
   Output o;
   if (m.check && from.is_udp() && m.check->receive_datagram(now, from.udp, datagram).consumed) {
@@ -87,7 +107,19 @@ Output Engine::receive_datagram(core::Now now, const core::Path& from, core::Byt
     m.drain_disco(now);
     return o;
   }
-  static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out);
+  if (job != nullptr) {
+    static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out, *job);
+    // A data message waits for its open; complete_receive() carries on from here.
+    if (job->kind == wg::CryptoJob::Kind::kOpen) return o;
+  } else {
+    static_cast<wg::Output&>(o) = m.device.receive_datagram(now, from, datagram, out);
+  }
+  return after_device(now, from, o, out);
+}
+
+Output Engine::Impl::after_device(core::Now now, const core::Path& from, Output o,
+                                  core::MutableBytes out) {
+  Impl& m = *this;
   if (o.peer != wg::kNoPeer && o.action != wg::Action::kDrop) {
     if (const PeerSync::Configured* c = m.peers.by_peer(o.peer))
       m.disco.note_received(c->key, from, now);
@@ -112,11 +144,26 @@ Output Engine::receive_datagram(core::Now now, const core::Path& from, core::Byt
 }
 
 Output Engine::send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out) {
-  Impl& m = *impl_;
+  return impl_->send(now, ip_packet, out, nullptr);
+}
+
+Output Engine::send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out,
+                           wg::CryptoJob& job) {
+  job.kind = wg::CryptoJob::Kind::kNone;
+  return impl_->send(now, ip_packet, out, &job);
+}
+
+Output Engine::Impl::send(core::Now now, core::ByteView ip_packet, core::MutableBytes out,
+                          wg::CryptoJob* job) {
+  Impl& m = *this;
   m.saw(now);
   Output o;
-  static_cast<wg::Output&>(o) = m.device.send_packet(now, ip_packet, out);
-  m.route(o, out, now);
+  if (job != nullptr) {
+    static_cast<wg::Output&>(o) = m.device.send_packet(now, ip_packet, out, *job);
+  } else {
+    static_cast<wg::Output&>(o) = m.device.send_packet(now, ip_packet, out);
+  }
+  m.route(o, out, now, job != nullptr && job->kind == wg::CryptoJob::Kind::kSeal ? job : nullptr);
   // Only a packet that leaves (now, or staged until the handshake) opens a flow: one the device
   // dropped for want of a route will see no reply to admit.
   if (o.action != wg::Action::kDrop) m.filter.note_outbound(now, ip_packet);

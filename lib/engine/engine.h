@@ -222,6 +222,18 @@ class Engine {
   /// outbound flow (so replies pass).
   Output send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out);
   Output poll_transmit(core::Now now, core::MutableBytes out);
+  /// Parallel crypto (wg::Device's CryptoJob entry points, docs/dataplane.md "Workers"): the
+  /// same calls with the AEAD left to the caller. The packet filter, discovery's path choice
+  /// and the relays stay here, in call order: a datagram whose path is a relay is sealed at
+  /// once and handed to the relay (then job.kind is kNone and the result kNone).
+  Output send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out,
+                     wg::CryptoJob& job);
+  Output receive_datagram(core::Now now, const core::Path& from, core::ByteView datagram,
+                          core::MutableBytes out, wg::CryptoJob& job);
+  /// The device's complete_receive, then what receive_datagram() does with a decrypted packet
+  /// (discovery's note, the filter, ping replies).
+  Output complete_receive(core::Now now, const core::Path& from, wg::CryptoJob& job,
+                          core::MutableBytes out);
   /// Every timer due at `now`: the client's (with the Random given to create()), the device's,
   /// the filter's.
   void update_timers(core::Now now);

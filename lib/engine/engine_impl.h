@@ -82,7 +82,16 @@ struct Engine::Impl {
 
   /// A datagram the device wants sent to a peer goes where discovery says (a proven address,
   /// else the relay); to a relayed path it goes to the relay connection (and `o` becomes kNone).
-  void route(wg::Output& o, core::MutableBytes out, core::Now now);
+  /// `job`: a seal still pending for `out` (prepare_send), run before the bytes go to a relay.
+  void route(wg::Output& o, core::MutableBytes out, core::Now now, wg::CryptoJob* job = nullptr);
+  /// The owner thread's key cache, for the seals route() cannot leave to a worker.
+  wg::TransportCrypto crypto;
+  /// receive_datagram() and complete_receive(): what the device's result becomes in the node.
+  Output receive(core::Now now, const core::Path& from, core::ByteView datagram,
+                 core::MutableBytes out, wg::CryptoJob* job);
+  Output after_device(core::Now now, const core::Path& from, Output o, core::MutableBytes out);
+  Output send(core::Now now, core::ByteView ip_packet, core::MutableBytes out,
+              wg::CryptoJob* job);
   /// The map in use changed (or was first applied): the relay map follows it.
   void on_relay_map(core::Now now);
   static bool regions_equal(const std::vector<control::RelayRegion>& a,

@@ -10,7 +10,8 @@ namespace weft::engine {
 
 // ------------------------------------------------------------------------ routing datagrams
 
-void Engine::Impl::route(wg::Output& o, core::MutableBytes out, core::Now now) {
+void Engine::Impl::route(wg::Output& o, core::MutableBytes out, core::Now now,
+                         wg::CryptoJob* job) {
   if (o.action != wg::Action::kSendDatagram) return;
   if (o.peer != wg::kNoPeer) {
     // Discovery decides the way for every datagram to a tailnet peer: WireGuard's own
@@ -21,6 +22,8 @@ void Engine::Impl::route(wg::Output& o, core::MutableBytes out, core::Now now) {
   }
   if (!o.endpoint.is_relay()) return;
   const core::RelayPath& r = o.endpoint.relay;
+  // The relay copies the bytes now, so they must be sealed now.
+  if (job != nullptr) crypto.run(*job, out.data, nullptr);
   if (relays.send(static_cast<uint16_t>(r.relay), r.node, core::ByteView{out.data, o.size}, now))
     ++stats.relayed_out;
   o.action = wg::Action::kNone;

@@ -11,6 +11,7 @@
 
 #include "dataplane/data_core.h"
 #include "dataplane/interface_setup.h"
+#include "dataplane/limits.h"
 #include "dataplane/policy_routing.h"
 #include "routing/route_plan.h"
 #include "runtime/resolve.h"
@@ -297,9 +298,10 @@ std::vector<util::IpPrefix> connected_prefixes(const std::vector<util::Interface
 
 Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& file_config,
                                               const TunnelSettings& options) {
-  if (options.threads != 1 && options.threads != 2) {
-    return Error{"config.invalid", "threads must be 1 or 2"};
+  if (options.threads < 0 || options.threads > dataplane::kMaxThreads) {
+    return Error{"config.invalid", "threads must be 0 (one per CPU core) to 64"};
   }
+  const int threads = dataplane::resolve_threads(options.threads);
   if (has_hooks(file_config.interface) && !options.allow_hooks) {
     return Error{"config.invalid",
                  "the config has PreUp/PostUp/PreDown/PostDown hooks (shell commands run as "
@@ -350,7 +352,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& file_config,
   d.device = std::make_unique<wg::Device>(dev_config, d.random);
   d.core.emplace(*d.device);
   d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.core, *d.tun, std::move(*udp),
-                                                 options.threads);
+                                                 threads);
   d.settings.listen_port = d.path->listen_port();
   if (d.settings.fwmark != 0) {
     if (auto s = d.path->set_mark(d.settings.fwmark); !s.ok()) return s.error();
@@ -407,7 +409,7 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& file_config,
   d.drop_log_timer.emplace(d.loop.io());
   d.reresolve_timer.emplace(d.loop.io());
   d.log("interface " + d.tun->name() + " up (mtu " + std::to_string(mtu) + ", " +
-        std::to_string(options.threads) + (options.threads == 1 ? " thread" : " threads") +
+        std::to_string(threads) + (threads == 1 ? " thread" : " threads") +
         "), UDP port " + std::to_string(d.settings.listen_port) + ", public key " +
         core::key_to_base64(d.device->public_key().bytes) + ", UAPI " + d.uapi->path());
   return std::unique_ptr<Tunnel>(new Tunnel(std::move(impl)));

@@ -19,7 +19,9 @@ struct TunnelSettings {
   std::string interface_name;                      // at most 15 bytes
   std::string socket_dir = "/var/run/wireguard";   // UAPI socket: <dir>/<interface>.sock
   std::function<void(std::string_view)> log;       // one line per call; null = silent
-  int threads = 1;  // 1: everything on the loop; 2: UDP receive path in its own thread
+  /// 1: everything on the loop; N >= 2: a UDP receive thread and N - 1 crypto workers
+  /// (dataplane::DataPath); 0: one per CPU core.
+  int threads = 0;
   /// Run PreUp/PostUp/PreDown/PostDown (shell commands from the file). Without it a file with
   /// hooks is refused: they are code, and weft runs none unless asked.
   bool allow_hooks = false;
@@ -42,7 +44,7 @@ class Tunnel {
   /// addresses, link up), UDP, the UAPI socket, the peers (host names resolved now), DNS
   /// through resolvconf, the routes and full-tunnel policy rules (lib/routing), PostUp hooks.
   /// A failure undoes what was done. Errors: "config.invalid" (no private key, own key as a
-  /// peer, threads not 1 or 2, hooks without allow_hooks), "tunnel.resolve",
+  /// peer, threads not 0..64, hooks without allow_hooks), "tunnel.resolve",
   /// "tunnel.no_resolvconf", "tunnel.resolvconf", "tunnel.hook", any runtime.* error of the
   /// OS boundary (see lib/runtime), e.g. "runtime.tun_open" when not root.
   static Result<std::unique_ptr<Tunnel>> start(const TunnelConfig& config,

@@ -241,9 +241,40 @@ struct Tailnet {
   void send(Node& n, const std::vector<uint8_t>& packet) {
     NodeSink sink{*this, n};
     core::handle_input(*n.engine, world.now, sink, [&](core::MutableBytes b) {
-      return n.engine->send_packet(world.now, {packet.data(), packet.size()}, b);
+      return send_on(*n.engine, {packet.data(), packet.size()}, b);
     });
     settle();
+  }
+
+  /// With split_crypto, data goes through the engine's CryptoJob entry points and the AEAD
+  /// runs here between them, as the Linux data path's workers run it (docs/dataplane.md,
+  /// "Workers"); split_seals/split_opens count the jobs run.
+  bool split_crypto = false;
+  wg::TransportCrypto crypto;
+  std::size_t split_seals = 0;
+  std::size_t split_opens = 0;
+
+  Output send_on(Engine& e, core::ByteView packet, core::MutableBytes b) {
+    if (!split_crypto) return e.send_packet(world.now, packet, b);
+    wg::CryptoJob job;
+    Output o = e.send_packet(world.now, packet, b, job);
+    if (job.kind == wg::CryptoJob::Kind::kSeal) {
+      crypto.run(job, b.data, nullptr);
+      ++split_seals;
+    }
+    return o;
+  }
+
+  Output receive_on(Engine& e, const core::Path& from, core::ByteView datagram,
+                    core::MutableBytes b) {
+    if (!split_crypto) return e.receive_datagram(world.now, from, datagram, b);
+    wg::CryptoJob job;
+    Output o = e.receive_datagram(world.now, from, datagram, b, job);
+    if (job.kind != wg::CryptoJob::Kind::kOpen) return o;
+    std::vector<uint8_t> copy(datagram.data, datagram.data + datagram.size);
+    crypto.run(job, copy.data(), b.data);
+    ++split_opens;
+    return e.complete_receive(world.now, from, job, b);
   }
 
   coord::test::World world;
@@ -332,7 +363,7 @@ struct Tailnet {
       std::vector<uint8_t> datagram(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(got));
       NodeSink sink{*this, n};
       core::handle_input(e, world.now, sink, [&](core::MutableBytes b) {
-        return e.receive_datagram(world.now, from, {datagram.data(), datagram.size()}, b);
+        return receive_on(e, from, {datagram.data(), datagram.size()}, b);
       });
     }
     return moved;
@@ -376,8 +407,7 @@ struct Tailnet {
       if (n->path != d.to || !n->up || !n->engine) continue;
       NodeSink sink{*this, *n};
       core::handle_input(*n->engine, world.now, sink, [&](core::MutableBytes b) {
-        return n->engine->receive_datagram(world.now, d.from, {d.bytes.data(), d.bytes.size()},
-                                           b);
+        return receive_on(*n->engine, d.from, {d.bytes.data(), d.bytes.size()}, b);
       });
     }
   }

@@ -66,6 +66,22 @@ BOOST_AUTO_TEST_CASE(nodes_whose_udp_cannot_meet_talk_through_the_relay) {
   BOOST_TEST(delivered_with(*a, "and back") == 1u);
 }
 
+// Issue 14: a datagram whose path is the relay is sealed by the engine before the relay copies
+// it (no job is left for a worker); the far side opens it on the split path.
+BOOST_AUTO_TEST_CASE(the_split_crypto_path_seals_what_goes_to_the_relay) {
+  net.split_crypto = true;
+  net.udp_passes = [](const Datagram& d) { return !is_direct(d); };
+  net.run_for(std::chrono::seconds(1));
+  const std::size_t seals_before = net.split_seals;
+  BOOST_TEST(a_reaches_b("sealed for the relay"));
+  BOOST_TEST(peer_b().endpoint.is_relay());
+  BOOST_TEST(net.split_seals == seals_before);  // none left to the caller
+  BOOST_TEST(net.split_opens >= 1u);
+  net.send(*b, udp_packet(b->v4(), a->v4(), 5000, 4000, "and back"));
+  net.run_for(std::chrono::milliseconds(300));
+  BOOST_TEST(delivered_with(*a, "and back") == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(traffic_starts_relayed_and_goes_direct_once_a_pong_proves_the_path) {
   BOOST_TEST(a_reaches_b("first"));
   // The first packets went through the relay at once; discovery's pongs moved the path.
