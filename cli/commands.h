@@ -27,7 +27,7 @@ struct TunnelOptions {
   std::string config;      // wg(8)/wg-quick config file
   std::string interface;   // empty: the file name without ".conf"
   std::string socket_dir;  // empty: /var/run/wireguard
-  int threads = 1;         // 1 or 2 (docs/dataplane.md, "Driver")
+  int threads = 0;         // 0: one per CPU core (docs/dataplane.md, "Workers")
   bool allow_hooks = false;  // run the file's PreUp/PostUp/PreDown/PostDown
 };
 int run_tunnel(const TunnelOptions& options);
@@ -74,6 +74,7 @@ struct UpOptions {
   std::string interface;  // --interface / --tun NAME; empty: weft0
   std::string ca_file;    // --ca-file PEM for an https server; empty: the system's roots
   uint16_t port = 41641;  // WireGuard UDP port; 0: any
+  int threads = 0;        // 0: one per CPU core (docs/dataplane.md, "Workers")
 };
 int run_up(const UpOptions& options);
 

@@ -13,6 +13,11 @@
 #include "node_commands.h"
 #include "version.h"
 
+// `weft tunnel` and `weft up` share the data path (docs/dataplane.md, "Workers").
+static const char* const kThreadsHelp =
+    "Data-path threads: 1 = one event loop; N >= 2 = a UDP receive thread and N-1 crypto "
+    "workers; 0 = one per CPU core";
+
 int main(int argc, char** argv) {
   CLI::App app{"weft: self-hostable mesh VPN toolkit", "weft"};
   app.require_subcommand(1);
@@ -56,9 +61,8 @@ int main(int argc, char** argv) {
                          "Interface name (default: config file name without .conf)");
   tunnel_cmd->add_option("--socket-dir", tunnel.socket_dir,
                          "Directory of the UAPI socket (default /var/run/wireguard)");
-  tunnel_cmd->add_option("--threads", tunnel.threads,
-                         "1: one event loop; 2: UDP receive path in its own thread")
-      ->check(CLI::Range(1, 2))
+  tunnel_cmd->add_option("--threads", tunnel.threads, kThreadsHelp)
+      ->check(CLI::Range(0, 64))
       ->capture_default_str();
 
   weft::cli::WireguardGoOptions wggo;
@@ -128,6 +132,9 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--hostname", up.hostname, "Name to request (default: the host name)");
   up_cmd->add_option("--interface,--tun", up.interface, "TUN interface name (default weft0)");
   up_cmd->add_option("--port", up.port, "WireGuard UDP port (0: any)")->capture_default_str();
+  up_cmd->add_option("--threads", up.threads, kThreadsHelp)
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   up_cmd->add_option("--ca-file", up.ca_file, "PEM CA file for an https server");
 
   weft::cli::AdminOptions admin;

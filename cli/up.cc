@@ -23,6 +23,7 @@ int run_up(const UpOptions& options) {
   settings.hostname = options.hostname;
   if (!options.interface.empty()) settings.interface_name = options.interface;
   settings.port = options.port;
+  settings.threads = options.threads;
   settings.log = [](std::string_view line) { std::cerr << "weft up: " << line << std::endl; };
 
   auto agent = node::Agent::start(settings);

@@ -15,6 +15,7 @@
 #include "dataplane/data_core.h"
 #include "dataplane/datapath.h"
 #include "dataplane/interface_setup.h"
+#include "dataplane/limits.h"
 #include "node/control_dial.h"
 #include "node/control_driver.h"
 #include "node/engine_control.h"
@@ -440,8 +441,8 @@ Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Agent::~Agent() = default;
 
 Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
-  if (settings.threads != 1 && settings.threads != 2)
-    return make_error("config.invalid", "threads must be 1 or 2");
+  if (settings.threads < 0 || settings.threads > dataplane::kMaxThreads)
+    return make_error("config.invalid", "threads must be 0 (one per CPU core) to 64");
   auto impl = std::make_unique<Impl>();
   Impl& d = *impl;
   d.settings = settings;
@@ -477,7 +478,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
 
   d.core.emplace(*d.engine);
   d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.core, *d.tun, std::move(*udp),
-                                                 settings.threads);
+                                                 dataplane::resolve_threads(settings.threads));
   d.path->on_fatal([&d](const Error& e) { d.stop(e.detail, e); });
   ControlDriverOptions options;
   options.clock = &d.loop.clock();

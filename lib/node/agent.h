@@ -33,8 +33,9 @@ struct AgentSettings {
   std::string interface_name = "weft0";
   /// The WireGuard UDP port (0: the kernel picks one).
   uint16_t port = 41641;
-  /// 1: everything on the loop; 2: UDP receive in its own thread (dataplane::DataPath).
-  int threads = 1;
+  /// 1: everything on the loop; N >= 2: a UDP receive thread and N - 1 crypto workers
+  /// (dataplane::DataPath); 0: one per CPU core.
+  int threads = 0;
   /// One line per call; null = silent.
   std::function<void(std::string_view)> log;
 };
