@@ -89,7 +89,10 @@ std::string build_request(const AdminOptions& o, std::string* policy_text) {
   Writer w(buf);
   w.StartObject();
   w.Key("op");
-  w.String((o.action.empty() ? o.area : o.area + "." + o.action).c_str());
+  // unset-attr is set-attr's "unset" half: one operation on the server.
+  const std::string action = o.action == "unset_attr" ? "set_attr" : o.action;
+  w.String((action.empty() ? o.area : o.area + "." + action).c_str());
+
   if (!o.email.empty()) {
     w.Key("email");
     w.String(o.email.c_str());
@@ -138,6 +141,21 @@ std::string build_request(const AdminOptions& o, std::string* policy_text) {
       w.Uint64(std::stoull(o.id));
     else
       w.String(o.id.c_str());
+  }
+  if (!o.attributes.empty() && o.action == "unset_attr") {
+    w.Key("unset");
+    w.StartArray();
+    for (const auto& name : o.attributes) w.String(name.c_str());
+    w.EndArray();
+  } else if (!o.attributes.empty()) {
+    w.Key("set");
+    w.StartObject();
+    for (const auto& a : o.attributes) {  // NAME=VALUE (run_admin checked the '=')
+      const auto eq = a.find('=');
+      w.Key(a.substr(0, eq).c_str());
+      w.String(a.substr(eq + 1).c_str());
+    }
+    w.EndObject();
   }
   if (o.area == "dns" && o.action == "set") {
     for (const auto& [key, list] : {std::pair<const char*, const std::vector<std::string>*>{
@@ -195,6 +213,47 @@ int write_tailnet(const AdminOptions& o, const rapidjson::Value& r) {
   return 0;
 }
 
+// "NAME=VALUE,..." of an object of text values; "-" when empty.
+std::string pairs(const rapidjson::Value& v, const char* name) {
+  auto it = v.FindMember(name);
+  std::string out;
+  if (it != v.MemberEnd() && it->value.IsObject())
+    for (const auto& m : it->value.GetObject()) {
+      if (!m.value.IsString()) continue;
+      if (!out.empty()) out += ",";
+      out += std::string(m.name.GetString()) + "=" + m.value.GetString();
+    }
+  return out.empty() ? "-" : out;
+}
+
+// `nodes show ID`: one field a line.
+void print_node(const rapidjson::Value& n) {
+  std::string owner = joined(n, "tags");
+  if (owner.empty()) owner = text_of(n, "user");
+  const std::vector<std::vector<std::string>> rows = {
+      {"id", text_of(n, "id")},
+      {"hostname", text_of(n, "hostname")},
+      {"dns name", text_of(n, "dns_name")},
+      {"owner", owner},
+      {"state", text_of(n, "state")},
+      {"online", text_of(n, "online")},
+      {"addresses", joined(n, "addresses")},
+      {"endpoints", joined(n, "endpoints")},
+      {"os", text_of(n, "os")},
+      {"os version", text_of(n, "os_version")},
+      {"client version", text_of(n, "client_version")},
+      {"posture", pairs(n, "posture")},
+      {"set by operator", pairs(n, "attributes")},
+      {"node key", text_of(n, "node_key")},
+      {"machine key", text_of(n, "machine_key")},
+      {"created", time_of(n, "created")},
+      {"last seen", time_of(n, "last_seen")},
+      {"expires", time_of(n, "key_expiry")},
+      {"policy version", text_of(n, "policy_version")},
+  };
+  print_table(rows);
+}
+
 int print_policy_outcome(const AdminOptions& o, const rapidjson::Value& r) {
   const bool valid = text_of(r, "valid") == "yes";
   auto findings = r.FindMember("findings");
@@ -233,6 +292,8 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
     const auto& u = r["user"];
     std::cout << "user " << text_of(u, "email") << " (" << text_of(u, "role") << ") created, id "
               << text_of(u, "id") << "\n";
+  } else if (what == "nodes.show") {
+    print_node(r["node"]);
   } else if (what == "keys.create") {
     std::cout << text_of(r, "key") << "\n";  // the key alone: scripts capture it
     std::cerr << "weft admin: key " << text_of(r, "id")
@@ -327,6 +388,12 @@ int run_admin(AdminOptions o) {
     std::cerr << "weft admin: node ID must be a number (see weft admin nodes list)\n";
     return 2;
   }
+  if (o.action == "set_attr")
+    for (const auto& a : o.attributes)
+      if (a.find('=') == std::string::npos || a.find('=') == 0) {
+        std::cerr << "weft admin: " << a << ": give NAME=VALUE (custom:trusted=yes)\n";
+        return 2;
+      }
   std::string text;
   std::string* policy_text = nullptr;
   if (o.area == "policy" && (o.action == "set" || o.action == "check")) {

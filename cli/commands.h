@@ -104,6 +104,8 @@ struct AdminOptions {
   std::vector<std::string> nameservers;
   std::vector<std::string> search_domains;
   std::vector<std::string> split_dns;
+  /// nodes set-attr ID NAME=VALUE... / nodes unset-attr ID NAME...: posture attributes.
+  std::vector<std::string> attributes;
 };
 int run_admin(AdminOptions options);
 

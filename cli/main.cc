@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "commands.h"
@@ -191,6 +192,23 @@ int main(int argc, char** argv) {
   nodes->require_subcommand(1);
   leaf(nodes, "nodes", "list", "List devices")
       ->add_flag("--all", admin.all, "Include removed devices");
+  leaf(nodes, "nodes", "show", "One device in full: versions, posture attributes, keys")
+      ->add_option("id", admin.id, "Device id")
+      ->required();
+  // Device posture (docs/network-config.md): set-attr and unset-attr are one server operation.
+  for (const auto& [name, action, help, what] :
+       {std::tuple{"set-attr", "set_attr", "Set posture attributes of a device (custom:NAME=VALUE)",
+                   "NAME=VALUE ..."},
+        std::tuple{"unset-attr", "unset_attr", "Remove posture attributes of a device",
+                   "NAME ..."}}) {
+    auto* c = nodes->add_subcommand(name, help);
+    c->callback([&admin, action = action] {
+      admin.area = "nodes";
+      admin.action = action;
+    });
+    c->add_option("id", admin.id, "Device id")->required();
+    c->add_option("attributes", admin.attributes, what)->required();
+  }
   for (const char* action : {"approve", "expire", "rotate", "remove"})
     leaf(nodes, "nodes", action,
          "Approve, expire (end its node key now), rotate the key of, or remove a device")

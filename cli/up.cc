@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "node/agent.h"
+#include "version.h"
 
 namespace weft::cli {
 
@@ -23,6 +24,7 @@ int run_up(const UpOptions& options) {
   settings.hostname = options.hostname;
   if (!options.interface.empty()) settings.interface_name = options.interface;
   settings.port = options.port;
+  settings.client_version = version();
   settings.threads = options.threads;
   settings.log = [](std::string_view line) { std::cerr << "weft up: " << line << std::endl; };
 

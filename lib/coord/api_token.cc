@@ -27,6 +27,8 @@ constexpr OpScope kOps[] = {
     {"dns.show", ApiScope::kPolicy},  // tailnet-wide settings, as the policy is
     {"dns.set", ApiScope::kPolicy},
     {"nodes.list", ApiScope::kNodes},
+    {"nodes.show", ApiScope::kNodes},
+    {"nodes.set_attr", ApiScope::kNodes},
     {"nodes.approve", ApiScope::kNodes},
     {"nodes.expire", ApiScope::kNodes},
     {"nodes.set_expiry", ApiScope::kNodes},

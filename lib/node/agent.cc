@@ -19,6 +19,7 @@
 #include "node/control_dial.h"
 #include "node/control_driver.h"
 #include "node/engine_control.h"
+#include "node/host_info.h"
 #include "node/local_api.h"
 #include "node/local_endpoints.h"
 #include "node/relay_driver.h"
@@ -30,7 +31,6 @@
 namespace weft::node {
 namespace {
 
-constexpr char kClientVersion[] = "weft 0.1.0";
 // TCP keepalive on the control stream: a path that went silent (the server cut off, not down)
 // ends the stream within 15 + 3 x 5 = 30 s, and the client's unreachable retries (every
 // 1.4-1.8 s) find the server within 2 s of its return. Without it the stream survives any cut
@@ -465,7 +465,9 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   c.force_reauth = settings.force_reauth;
   c.hostinfo.hostname = settings.hostname.empty() ? own_hostname() : settings.hostname;
   c.hostinfo.os = "linux";
-  c.hostinfo.client_version = kClientVersion;
+  c.hostinfo.os_version = kernel_release();
+  c.hostinfo.client_version =
+      settings.client_version.empty() ? "weft" : "weft " + settings.client_version;
   auto engine = engine::Engine::create(config, d.rng);
   if (!engine.ok()) return engine.error();
   d.engine = std::move(*engine);

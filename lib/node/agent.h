@@ -36,6 +36,9 @@ struct AgentSettings {
   /// 1: everything on the loop; N >= 2: a UDP receive thread and N - 1 crypto workers
   /// (dataplane::DataPath); 0: one per CPU core.
   int threads = 0;
+  /// This build's version (`weft --version`: "0.1.0~git312.gc4729c1"), reported to the server
+  /// as "weft VERSION" (device posture's node:tsVersion); empty: "weft".
+  std::string client_version;
   /// One line per call; null = silent.
   std::function<void(std::string_view)> log;
 };

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "coord/dns_settings.h"
 #include "coord/netmap.h"
 #include "coord/policy_outcome.h"
+#include "coord/posture.h"
 #include "coord/registry.h"
 #include "coord/secret_text.h"
 #include "core/key_text.h"
@@ -114,6 +116,15 @@ void write_strings(Writer& w, const std::vector<std::string>& v) {
   w.EndArray();
 }
 
+void write_attributes(Writer& w, const std::map<std::string, std::string>& attributes) {
+  w.StartObject();
+  for (const auto& [name, value] : attributes) {
+    w.Key(name.c_str());
+    w.String(value.c_str());
+  }
+  w.EndObject();
+}
+
 // A device's addresses, IPv4 then IPv6 ([] before it has any).
 void write_addresses(Writer& w, const coord::Device& d) {
   w.StartArray();
@@ -155,6 +166,14 @@ void write_device(Writer& w, const coord::Registry& r, const coord::Device& d,
   w.String(d.os.c_str());
   w.Key("client_version");
   w.String(d.client_version.c_str());
+  w.Key("os_version");
+  w.String(d.os_version.c_str());
+  // Every attribute the policy's postures read, the node's and the operator's; "attributes"
+  // are the operator's alone (`nodes set-attr`).
+  w.Key("posture");
+  write_attributes(w, coord::posture_of(d));
+  w.Key("attributes");
+  write_attributes(w, d.posture_attributes);
   w.Key("addresses");
   write_addresses(w, d);
   w.Key("endpoints");
@@ -219,6 +238,39 @@ std::string device_op(coord::Coordinator& c, const std::string& op, const rapidj
   if (op == "nodes.expire") return status_json(c.expire(d, now));
   if (op == "nodes.rotate") return status_json(c.rotate(d, now));
   return status_json(c.remove(d, now));
+}
+
+// nodes.set_attr {"id", "set": {"custom:x": "v", ...}, "unset": ["custom:y", ...]}: the
+// operator's posture attributes; values are text (policies compare them as numbers or versions
+// when they look like one).
+std::string set_attributes(coord::Coordinator& c, const rapidjson::Value& req, core::Now now) {
+  auto id = uint_field(req, "id");
+  if (!id) return error_json("admin.request", "nodes set-attr needs a numeric \"id\"");
+  std::map<std::string, std::string> set;
+  std::vector<std::string> unset;
+  if (auto it = req.FindMember("set"); it != req.MemberEnd()) {
+    if (!it->value.IsObject())
+      return error_json("admin.request", "\"set\" is an object of attribute names to text");
+    for (const auto& m : it->value.GetObject()) {
+      if (!m.value.IsString())
+        return error_json("admin.request", std::string("attribute ") + m.name.GetString() +
+                                               ": the value is text (\"40\", \"true\")");
+      set[std::string(m.name.GetString(), m.name.GetStringLength())] =
+          std::string(m.value.GetString(), m.value.GetStringLength());
+    }
+  }
+  if (auto it = req.FindMember("unset"); it != req.MemberEnd()) {
+    if (!it->value.IsArray())
+      return error_json("admin.request", "\"unset\" is an array of attribute names");
+    for (const auto& x : it->value.GetArray()) {
+      if (!x.IsString())
+        return error_json("admin.request", "\"unset\" is an array of attribute names");
+      unset.emplace_back(x.GetString(), x.GetStringLength());
+    }
+  }
+  if (set.empty() && unset.empty())
+    return error_json("admin.request", "nodes set-attr needs \"set\" or \"unset\"");
+  return status_json(c.set_posture_attributes(coord::DeviceId{*id}, set, unset, now));
 }
 
 std::string keys_create(coord::Coordinator& c, const rapidjson::Value& req, core::Now now,
@@ -556,6 +608,17 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
       w.EndArray();
     });
   }
+  if (op == "nodes.show") {
+    auto id = uint_field(req, "id");
+    if (!id) return error_json("admin.request", "nodes show needs a numeric \"id\"");
+    const coord::Device* d = r.find(coord::DeviceId{*id});
+    if (d == nullptr) return error_json("coord.unknown_device", "no device " + std::to_string(*id));
+    return ok_json([&](Writer& w) {
+      w.Key("node");
+      write_device(w, r, *d, c.dns_domain(), c.relays());
+    });
+  }
+  if (op == "nodes.set_attr") return set_attributes(c, req, now);
   if (op == "nodes.approve" || op == "nodes.expire" || op == "nodes.rotate" ||
       op == "nodes.remove")
     return device_op(c, op, req, now);

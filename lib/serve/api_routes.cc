@@ -32,6 +32,8 @@ constexpr Route kRoutes[] = {
     {"POST", "keys", "keys.create"},
     {"DELETE", "keys/{}", "keys.revoke", Param::kText, "id"},
     {"GET", "nodes", "nodes.list"},
+    {"GET", "nodes/{}", "nodes.show", Param::kNodeId, "id"},
+    {"POST", "nodes/{}/attributes", "nodes.set_attr", Param::kNodeId, "id"},
     {"DELETE", "nodes/{}", "nodes.remove", Param::kNodeId, "id"},
     {"POST", "nodes/{}/approve", "nodes.approve", Param::kNodeId, "id"},
     {"POST", "nodes/{}/expire", "nodes.expire", Param::kNodeId, "id"},

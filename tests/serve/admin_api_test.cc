@@ -236,3 +236,47 @@ BOOST_AUTO_TEST_CASE(set_expiry_needs_a_duration_or_never) {
                                           "expiry_seconds": 18446744073709551615})")) ==
              "coord.unknown_device");
 }
+
+BOOST_AUTO_TEST_CASE(sets_shows_and_unsets_posture_attributes) {
+  coord::test::World w;
+  const uint64_t id = coord::test::id_of(w.join(w.key("bob@example.com"), "laptop"));
+  auto call = [&](const std::string& request) {
+    const std::string answer = serve::handle_admin_request(*w.coordinator, request, w.now, w.rng);
+    auto d = std::make_unique<rapidjson::Document>();
+    d->Parse(answer.data(), answer.size());
+    BOOST_REQUIRE_MESSAGE(!d->HasParseError() && d->IsObject(), answer);
+    return d;
+  };
+  const std::string node = std::to_string(id);
+  auto d = call(R"({"op": "nodes.set_attr", "id": )" + node +
+                R"(, "set": {"custom:trusted": "yes", "custom:risk": "40"}})");
+  BOOST_TEST((*d)["ok"].GetBool());
+  d = call(R"({"op": "nodes.set_attr", "id": )" + node + R"(, "unset": ["custom:risk"]})");
+  BOOST_TEST((*d)["ok"].GetBool());
+  d = call(R"({"op": "nodes.show", "id": )" + node + "}");
+  BOOST_REQUIRE((*d)["ok"].GetBool());
+  const auto& n = (*d)["node"];
+  BOOST_TEST(n["hostname"].GetString() == std::string("laptop"));
+  BOOST_TEST(n["attributes"].MemberCount() == 1u);
+  BOOST_TEST(n["attributes"]["custom:trusted"].GetString() == std::string("yes"));
+  // The posture holds what the node reported too.
+  BOOST_TEST(n["posture"]["node:os"].GetString() == std::string("linux"));
+  BOOST_TEST(n["posture"]["custom:trusted"].GetString() == std::string("yes"));
+  BOOST_TEST(!n["posture"].HasMember("custom:risk"));
+
+  for (const std::string& bad :
+       {R"({"op": "nodes.set_attr", "id": )" + node + "}",
+        R"({"op": "nodes.set_attr", "id": )" + node + R"(, "set": ["custom:a"]})",
+        R"({"op": "nodes.set_attr", "id": )" + node + R"(, "set": {"custom:a": 1}})",
+        R"({"op": "nodes.set_attr", "id": )" + node + R"(, "unset": "custom:a"})",
+        std::string(R"({"op": "nodes.set_attr", "set": {"custom:a": "1"}})"),
+        std::string(R"({"op": "nodes.show"})")}) {
+    d = call(bad);
+    BOOST_TEST(!(*d)["ok"].GetBool(), bad);
+    BOOST_TEST(Api::error_code(*d) == "admin.request", bad);
+  }
+  d = call(R"({"op": "nodes.set_attr", "id": )" + node + R"(, "set": {"node:os": "macos"}})");
+  BOOST_TEST(Api::error_code(*d) == "coord.posture_attribute");
+  d = call(R"({"op": "nodes.show", "id": 999})");
+  BOOST_TEST(Api::error_code(*d) == "coord.unknown_device");
+}
