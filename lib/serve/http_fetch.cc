@@ -156,12 +156,33 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
     }
   }
 
+  // The header first: Boost 1.74's async_read does not hold a Content-Length body to the
+  // parser's body_limit (a chunked one it does), so the announced length is checked here.
   void read() {
+    auto on_header = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+      if (ec) return self->fail("cannot read the answer: " + ec.message());
+      const auto length = self->parser_.content_length();
+      if (length && *length > self->req_.max_answer_bytes) {
+        return self->fail_too_large();
+      }
+      self->read_body();
+    };
+    if (auto* t = std::get_if<TlsStream>(&stream_)) {
+      http::async_read_header(*t, buffer_, parser_, on_header);
+    } else {
+      http::async_read_header(std::get<beast::tcp_stream>(stream_), buffer_, parser_, on_header);
+    }
+  }
+
+  void read_body() {
     auto on_read = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
       if (ec) return self->fail("cannot read the answer: " + ec.message());
       HttpFetchAnswer a;
       a.status = self->parser_.get().result_int();
       a.body = std::move(self->parser_.get().body());
+      if (a.body.size() > self->req_.max_answer_bytes) {
+        return self->fail_too_large();
+      }
       self->finish(std::move(a));
     };
     if (auto* t = std::get_if<TlsStream>(&stream_)) {
@@ -169,6 +190,10 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
     } else {
       http::async_read(std::get<beast::tcp_stream>(stream_), buffer_, parser_, on_read);
     }
+  }
+
+  void fail_too_large() {
+    fail("the answer is larger than " + std::to_string(req_.max_answer_bytes) + " bytes");
   }
 
   void fail(const std::string& why) {

@@ -13,9 +13,6 @@ namespace weft::serve {
 namespace {
 
 constexpr std::chrono::seconds kRetry{10};
-// JWK Set refetches for an unknown kid are at most this frequent (a flood of forged kids must
-// not turn into a flood of requests to the provider).
-constexpr std::chrono::seconds kMinJwksRefetch{30};
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -57,7 +54,7 @@ struct OidcLogin::State : std::enable_shared_from_this<OidcLogin::State> {
   identity::Logins logins;
   std::optional<identity::ProviderMetadata> provider;
   std::optional<identity::Jwks> keys;
-  std::optional<core::Duration> last_jwks_fetch;
+  std::optional<core::Duration> last_jwks_refetch;
   boost::asio::steady_timer retry;
   boost::asio::steady_timer expiry;
 
@@ -90,7 +87,6 @@ struct OidcLogin::State : std::enable_shared_from_this<OidcLogin::State> {
   }
 
   void fetch_keys(std::function<void(const Status&)> done) {
-    last_jwks_fetch = clock.now().mono;
     http_fetch(io, get(provider->jwks_uri),
                [self = shared_from_this(), done = std::move(done)](Result<HttpFetchAnswer> a) {
                  if (!a) return done(a.error());
@@ -175,10 +171,16 @@ struct OidcLogin::State : std::enable_shared_from_this<OidcLogin::State> {
               const std::function<void(WebAnswer)>& reply, bool may_refetch) {
     auto who = logins.finish(*x, answer.status, answer.body, *keys, clock.now().wall);
     if (!who && who.error().code == "oidc.unknown_kid" && may_refetch &&
-        (!last_jwks_fetch || clock.now().mono - *last_jwks_fetch >= kMinJwksRefetch)) {
+        (!last_jwks_refetch || clock.now().mono - *last_jwks_refetch >= config.jwks_min_refetch)) {
       // The provider may have rotated its keys: fetch the set once more, then decide.
+      last_jwks_refetch = clock.now().mono;
       fetch_keys([self = shared_from_this(), x, answer, reply](const Status& st) {
-        if (!st) self->log << "weft serve: JWK Set refetch failed: " << st.error().detail << "\n";
+        if (!st) {
+          self->log << "weft serve: JWK Set refetch failed: " << st.error().detail << "\n";
+        } else {
+          self->log << "weft serve: identity provider's JWK Set refetched for an unknown key id ("
+                    << self->keys->keys.size() << " signing keys)\n";
+        }
         self->finish(x, answer, reply, false);
       });
       return;

@@ -5,6 +5,7 @@
 // coordinator's; this file moves bytes and keeps time.
 #pragma once
 
+#include <chrono>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -41,6 +42,10 @@ class LoginSink {
 struct OidcLoginConfig {
   identity::OidcSettings settings;
   std::string ca_file;  // for an https issuer; empty: the system's roots
+  /// An ID token naming a key id the JWK Set lacks makes the set be fetched again (key
+  /// rotation), at most once per this long (a flood of unknown kids must not become a flood of
+  /// requests to the provider); the load at start does not count.
+  std::chrono::seconds jwks_min_refetch{30};
 };
 
 class OidcLogin {
