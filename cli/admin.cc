@@ -131,13 +131,19 @@ std::string build_request(const AdminOptions& o, std::string* policy_text) {
     for (const auto& t : o.tags) w.String(t.c_str());
     w.EndArray();
   }
+  if (!o.routes.empty()) {
+    w.Key("routes");
+    w.StartArray();
+    for (const auto& r : o.routes) w.String(r.c_str());
+    w.EndArray();
+  }
   if (!o.expiry_seconds.empty()) {
     w.Key("expiry_seconds");
     w.Uint64(std::stoull(o.expiry_seconds));
   }
   if (!o.id.empty()) {
     w.Key("id");
-    if (o.area == "nodes")
+    if (o.area == "nodes" || o.area == "routes")
       w.Uint64(std::stoull(o.id));
     else
       w.String(o.id.c_str());
@@ -335,6 +341,17 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
                       time_of(n, "last_seen"), time_of(n, "key_expiry")});
     }
     print_table(rows);
+  } else if (what == "routes.list") {
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "HOSTNAME", "ADVERTISED", "APPROVED", "AUTO-APPROVED", "PRIMARY"}};
+    auto cell = [](const rapidjson::Value& v, const char* name) {
+      std::string s = joined(v, name);
+      return s.empty() ? std::string("-") : s;
+    };
+    for (const auto& n : r["routes"].GetArray())
+      rows.push_back({text_of(n, "id"), text_of(n, "hostname"), cell(n, "advertised"),
+                      cell(n, "approved"), cell(n, "auto_approved"), cell(n, "primary")});
+    print_table(rows);
   } else if (what == "policy.get") {
     std::cout << text_of(r, "text");
     std::cerr << "weft admin: policy version " << text_of(r, "version") << "\n";
@@ -384,7 +401,8 @@ int run_admin(AdminOptions o) {
     o.expiry_seconds =
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*d).count());
   }
-  if (o.area == "nodes" && !o.id.empty() && o.id.find_first_not_of("0123456789") != std::string::npos) {
+  if ((o.area == "nodes" || o.area == "routes") && !o.id.empty() &&
+      o.id.find_first_not_of("0123456789") != std::string::npos) {
     std::cerr << "weft admin: node ID must be a number (see weft admin nodes list)\n";
     return 2;
   }

@@ -74,6 +74,10 @@ struct UpOptions {
   std::string interface;  // --interface / --tun NAME; empty: weft0
   std::string ca_file;    // --ca-file PEM for an https server; empty: the system's roots
   uint16_t port = 41641;  // WireGuard UDP port; 0: any
+  std::vector<std::string> advertise_routes;  // --advertise-routes PREFIX,...
+  bool advertise_exit_node = false;
+  bool snat_subnet_routes = true;
+  std::string exit_node;  // --exit-node PEER
   int threads = 0;        // 0: one per CPU core (docs/dataplane.md, "Workers")
 };
 int run_up(const UpOptions& options);
@@ -97,6 +101,7 @@ struct AdminOptions {
   std::string expiry;          // a duration ("90d")
   std::string expiry_seconds;  // filled from `expiry`
   std::vector<std::string> tags;
+  std::vector<std::string> routes;  // routes approve|reject ID PREFIX,...
   std::string id;
   std::string file;
   std::string output;  // tailnet export --output FILE; empty: stdout

@@ -137,6 +137,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
   up_cmd->add_option("--ca-file", up.ca_file, "PEM CA file for an https server");
+  up_cmd->add_option("--advertise-routes", up.advertise_routes,
+                     "Offer to route these prefixes for the tailnet (10.0.0.0/24,...); the "
+                     "server's operator or autoApprovers approve them")
+      ->delimiter(',');
+  up_cmd->add_flag("--advertise-exit-node", up.advertise_exit_node,
+                   "Offer to carry the tailnet's internet traffic (0.0.0.0/0 and ::/0)");
+  up_cmd->add_option("--snat-subnet-routes", up.snat_subnet_routes,
+                     "Masquerade traffic from the tailnet into the advertised routes")
+      ->capture_default_str();
+  up_cmd->add_option("--exit-node", up.exit_node,
+                     "Send internet traffic through this peer (name or tailnet address)");
 
   weft::cli::AdminOptions admin;
   auto* admin_cmd = app.add_subcommand(
@@ -222,6 +233,16 @@ int main(int argc, char** argv) {
   });
   set_expiry->add_option("id", admin.id, "Device id")->required();
   set_expiry->add_option("expiry", admin.expiry, "A duration (180d, 12h) or never")->required();
+  auto* routes = admin_cmd->add_subcommand(
+      "routes", "Subnet routes and exit nodes the devices advertise (weft up --advertise-routes)");
+  routes->require_subcommand(1);
+  leaf(routes, "routes", "list", "List advertised, approved and primary routes per device");
+  for (const char* action : {"approve", "reject"}) {
+    auto* c = leaf(routes, "routes", action,
+                   "Approve or reject routes of a device (0.0.0.0/0,::/0: an exit node)");
+    c->add_option("id", admin.id, "Device id")->required();
+    c->add_option("routes", admin.routes, "Prefixes, comma-separated")->required()->delimiter(',');
+  }
   auto* tokens = admin_cmd->add_subcommand("tokens", "API tokens for the HTTP admin API");
   tokens->require_subcommand(1);
   auto* tokens_create =

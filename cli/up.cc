@@ -1,5 +1,6 @@
 // `weft up --server URL [--authkey KEY | --force-reauth] --state DIR [--hostname NAME] [--interface NAME]
-// [--port P]`: the node agent in the foreground (docs/operations.md, "Running a node").
+// [--port P] [--advertise-routes P,...] [--advertise-exit-node] [--exit-node PEER]`: the node
+// agent in the foreground (docs/operations.md, "Running a node").
 // Exit codes: 0 stopped by SIGINT/SIGTERM, 1 the node failed while running, 2 setup errors
 // (state directory, server, not root, name or port taken).
 #include <csignal>
@@ -24,6 +25,19 @@ int run_up(const UpOptions& options) {
   settings.hostname = options.hostname;
   if (!options.interface.empty()) settings.interface_name = options.interface;
   settings.port = options.port;
+  for (const auto& text : options.advertise_routes) {
+    auto prefix = util::IpPrefix::parse(text, /*strict=*/true);
+    if (!prefix || prefix->bits() == 0) {
+      std::cerr << "weft up: --advertise-routes: " << text
+                << " is not a route such as 10.0.0.0/24 (no host bits; use "
+                   "--advertise-exit-node for 0.0.0.0/0)\n";
+      return 2;
+    }
+    settings.routes.advertise_routes.push_back(*prefix);
+  }
+  settings.routes.advertise_exit_node = options.advertise_exit_node;
+  settings.routes.snat_subnet_routes = options.snat_subnet_routes;
+  settings.routes.exit_node = options.exit_node;
   settings.client_version = version();
   settings.threads = options.threads;
   settings.log = [](std::string_view line) { std::cerr << "weft up: " << line << std::endl; };

@@ -310,6 +310,16 @@ class Engine {
   /// The netmap in use (the client's, or the cache's until the client has one); null before
   /// either.
   const controlclient::NetMap* netmap() const;
+  /// The exit node (engine_routes.cc; docs/network-config.md, "Exit nodes"): a peer's name,
+  /// DNS name or tailnet address, or empty for none. Only that peer keeps the default routes
+  /// the server gave it as WireGuard allowed IPs; the peers are synced again at once.
+  void set_exit_node(std::string selector);
+  struct ExitNode {
+    std::optional<control::NodeId> node;  // the peer the selector names in the netmap
+    bool offered = false;  // the server gave it 0.0.0.0/0 or ::/0 for this node
+  };
+  /// After the last netmap or set_exit_node().
+  ExitNode exit_node() const;
   core::NodePublicKey node_public_key() const;
   /// This node's home relay region (0: none yet).
   uint16_t home_region() const;

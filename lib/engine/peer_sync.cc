@@ -3,6 +3,7 @@
 // relay region).
 #include "engine/peer_sync.h"
 
+#include <string>
 #include <utility>
 
 namespace weft::engine {
@@ -20,6 +21,22 @@ std::vector<wg::AllowedIp> allowed_of(const std::vector<util::IpPrefix>& prefixe
   return out;
 }
 
+bool names(const control::Peer& p, const std::string& selector) {
+  if (selector.empty()) return false;
+  if (p.name == selector || p.dns_name == selector || p.dns_name + "." == selector) return true;
+  for (const auto& a : p.addresses)
+    if (a.to_string() == selector) return true;
+  return false;
+}
+
+// The peer's allowed IPs as this node uses them: default routes only from the exit node.
+std::vector<util::IpPrefix> used_allowed_ips(const control::Peer& p, bool exit_node) {
+  std::vector<util::IpPrefix> out;
+  for (const auto& a : p.allowed_ips)
+    if (exit_node || a.bits() != 0) out.push_back(a);
+  return out;
+}
+
 }  // namespace
 
 wg::AllowedIp to_allowed_ip(const util::IpPrefix& prefix) {
@@ -33,6 +50,14 @@ wg::AllowedIp to_allowed_ip(const util::IpPrefix& prefix) {
 SyncCounts PeerSync::sync(wg::Device& device,
                           const std::map<control::NodeId, control::Peer>& peers) {
   SyncCounts counts;
+  exit_node_.reset();
+  exit_offered_ = false;
+  for (const auto& [node, peer] : peers) {
+    if (!names(peer, exit_selector_)) continue;
+    exit_node_ = node;
+    for (const auto& a : peer.allowed_ips) exit_offered_ = exit_offered_ || a.bits() == 0;
+    break;
+  }
   for (auto it = configured_.begin(); it != configured_.end();) {
     auto found = peers.find(it->first);
     if (found != peers.end() && found->second.node_key == it->second.key) {
@@ -45,11 +70,12 @@ SyncCounts PeerSync::sync(wg::Device& device,
     it = configured_.erase(it);
   }
   for (const auto& [node, peer] : peers) {
+    const std::vector<util::IpPrefix> allowed_ips = used_allowed_ips(peer, exit_node_ == node);
     auto it = configured_.find(node);
     if (it == configured_.end()) {
       wg::PeerConfig config;
       config.public_key = peer.node_key;
-      config.allowed_ips = allowed_of(peer.allowed_ips);
+      config.allowed_ips = allowed_of(allowed_ips);
       const auto endpoint = first_endpoint(peer);
       if (endpoint) {
         config.endpoint = core::Path::to_udp(*endpoint);
@@ -61,16 +87,16 @@ SyncCounts PeerSync::sync(wg::Device& device,
         ++counts.refused;
         continue;
       }
-      configured_.emplace(node, Configured{id, peer.node_key, peer.allowed_ips, endpoint,
+      configured_.emplace(node, Configured{id, peer.node_key, allowed_ips, endpoint,
                                            peer.endpoints, peer.home_region});
       nodes_[id] = node;
       ++counts.added;
       continue;
     }
     Configured& c = it->second;
-    if (c.allowed_ips != peer.allowed_ips) {
-      device.set_allowed_ips(c.id, allowed_of(peer.allowed_ips));
-      c.allowed_ips = peer.allowed_ips;
+    if (c.allowed_ips != allowed_ips) {
+      device.set_allowed_ips(c.id, allowed_of(allowed_ips));
+      c.allowed_ips = allowed_ips;
     }
     // Only a changed report moves the endpoint: WireGuard's roaming may have found a better
     // one since, and the server's copy of an unchanged report is older than that.

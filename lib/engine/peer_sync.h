@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "control/messages.h"
@@ -45,6 +46,14 @@ class PeerSync {
   SyncCounts sync(wg::Device& device, const std::map<control::NodeId, control::Peer>& peers);
   /// Removes every configured peer (a stopped node).
   std::size_t clear(wg::Device& device);
+  /// The exit node (`weft up --exit-node`; docs/network-config.md, "Exit nodes"): a peer's
+  /// name, DNS name or tailnet address; empty: none. Only that peer keeps 0.0.0.0/0 and ::/0
+  /// in its allowed IPs (WireGuard routes a prefix to one peer); applied at the next sync.
+  void set_exit_node(std::string selector) { exit_selector_ = std::move(selector); }
+  /// At the last sync: the peer the selector named (nullopt: none), and whether the server
+  /// offered it default routes (an approved exit node the policy lets this node use).
+  std::optional<control::NodeId> exit_node() const { return exit_node_; }
+  bool exit_offered() const { return exit_offered_; }
 
   /// The device peer of a node, or kNoPeer.
   wg::PeerId peer_of(control::NodeId node) const;
@@ -55,6 +64,9 @@ class PeerSync {
  private:
   std::map<control::NodeId, Configured> configured_;
   std::map<wg::PeerId, control::NodeId> nodes_;  // the reverse of configured_
+  std::string exit_selector_;
+  std::optional<control::NodeId> exit_node_;
+  bool exit_offered_ = false;
 };
 
 /// A netmap prefix as a WireGuard allowed-IPs entry.

@@ -101,6 +101,8 @@ struct Agent::Impl final : LocalApiHandler {
   std::unique_ptr<dataplane::DataPath> path;
   std::unique_ptr<ControlDriver> control;
   std::unique_ptr<RelayDriver> relays;
+  std::unique_ptr<NodeRouting> routing;  // before the interface goes: routes and rules restored
+  std::optional<bool> logged_exit;        // the exit node was offered at the last netmap
   uint16_t logged_home = 0;
   std::unique_ptr<LocalApi> api;  // DIR/weft.sock: weft status, ping, down
   std::optional<boost::asio::steady_timer> endpoint_timer;  // report_endpoints() again
@@ -214,6 +216,7 @@ struct Agent::Impl final : LocalApiHandler {
         log("interface " + tun->name() + " has " + addresses_text(applied));
       }
     }
+    apply_routes();
     if (e.from_cache) {
       const auto st = engine_status();
       log("running from cache (netmap cached at " +
@@ -234,6 +237,23 @@ struct Agent::Impl final : LocalApiHandler {
       logged_peers = e.peers;
       logged_from_cache = false;
     }
+  }
+
+  // Routers' routes and the exit node's default routes for the netmap in use (node_routes.h).
+  void apply_routes() {
+    const controlclient::NetMap* map = engine->netmap();
+    if (!routing || map == nullptr || configured.empty()) return;
+    const engine::Engine::ExitNode exit = engine->exit_node();
+    const std::string& wanted = settings.routes.exit_node;
+    if (!wanted.empty() && (!logged_exit || *logged_exit != exit.offered)) {
+      if (!exit.node)
+        log("exit node " + wanted + " is not a peer in the netmap");
+      else if (!exit.offered)
+        log("exit node " + wanted + " is not offered by the server: it must advertise and be " +
+            "approved as an exit node, and the policy must grant this node autogroup:internet");
+      logged_exit = exit.offered;
+    }
+    routing->apply(subnet_routes_of(map->peers), exit.offered);
   }
 
   // `weft up --authkey KEY` on the state directory of an expired node: the registration with
@@ -468,6 +488,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   c.hostinfo.os_version = kernel_release();
   c.hostinfo.client_version =
       settings.client_version.empty() ? "weft" : "weft " + settings.client_version;
+  c.hostinfo.advertised_routes = advertised_routes(settings.routes);
   auto engine = engine::Engine::create(config, d.rng);
   if (!engine.ok()) return engine.error();
   d.engine = std::move(*engine);
@@ -495,6 +516,11 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
                                            settings.ca_file,
                                            [&d](const std::string& line) { d.log(line); });
   d.path->on_after_event([&d](core::Now) { d.after_event(); });
+  d.engine->set_exit_node(settings.routes.exit_node);
+  d.routing = std::make_unique<NodeRouting>(d.tun->ifindex(), d.tun->name(), *d.path,
+                                            settings.routes,
+                                            [&d](std::string_view line) { d.log(std::string(line)); });
+  if (auto s = d.routing->start(); !s.ok()) return s.error();
 
   d.load_cache();
   d.report_endpoints();

@@ -13,6 +13,7 @@
 
 #include "dataplane/loop.h"
 #include "engine/engine.h"
+#include "node/node_routes.h"
 #include "node/node_state.h"
 #include "util/result.h"
 
@@ -41,6 +42,8 @@ struct AgentSettings {
   std::string client_version;
   /// One line per call; null = silent.
   std::function<void(std::string_view)> log;
+  /// Subnet routes and exit nodes (docs/network-config.md).
+  RouteOptions routes = {};
 };
 
 class Agent {

@@ -504,6 +504,52 @@ std::string dns_op(coord::Coordinator& c, const std::string& op, const rapidjson
   });
 }
 
+void write_prefixes(Writer& w, const char* key, const std::vector<util::IpPrefix>& v) {
+  w.Key(key);
+  w.StartArray();
+  for (const auto& p : v) w.String(p.to_string().c_str());
+  w.EndArray();
+}
+
+// routes.list / routes.approve / routes.reject (docs/network-config.md, "Subnet routers").
+std::string routes_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
+                      core::Now now) {
+  if (op == "routes.list")
+    return ok_json([&](Writer& w) {
+      w.Key("routes");
+      w.StartArray();
+      for (const auto& r : c.routes()) {
+        w.StartObject();
+        w.Key("id");
+        w.Uint64(r.id.value);
+        const coord::Device* d = c.registry().find(r.id);
+        w.Key("hostname");
+        w.String(d != nullptr ? d->hostname.c_str() : "");
+        write_prefixes(w, "advertised", r.advertised);
+        write_prefixes(w, "approved", r.approved);
+        write_prefixes(w, "auto_approved", r.auto_approved);
+        write_prefixes(w, "primary", r.primary);
+        w.EndObject();
+      }
+      w.EndArray();
+    });
+  if (op != "routes.approve" && op != "routes.reject")
+    return error_json("admin.request", "unknown op \"" + op + "\"");
+  auto id = uint_field(req, "id");
+  auto list = req.FindMember("routes");
+  if (!id || list == req.MemberEnd() || !list->value.IsArray() || list->value.Empty())
+    return error_json("admin.request", "routes " + op.substr(7) + " needs \"id\" and \"routes\"");
+  std::vector<util::IpPrefix> routes;
+  for (const auto& x : list->value.GetArray()) {
+    std::optional<util::IpPrefix> p;
+    if (x.IsString()) p = util::IpPrefix::parse(std::string(x.GetString(), x.GetStringLength()), true);
+    if (!p)
+      return error_json("admin.route", "routes are prefixes such as 10.0.0.0/24 (no host bits)");
+    routes.push_back(*p);
+  }
+  return status_json(c.set_route_approval(coord::DeviceId{*id}, routes, op == "routes.approve", now));
+}
+
 std::string policy_op(coord::Coordinator& c, const std::string& op, const rapidjson::Value& req,
                       core::Now now) {
   if (op == "policy.get" || op == "policy.history") {
@@ -644,6 +690,7 @@ std::string handle_admin_request(coord::Coordinator& c, std::string_view request
       if (x.IsString()) t.emplace_back(x.GetString(), x.GetStringLength());
     return status_json(c.set_tags(coord::DeviceId{*id}, t, now));
   }
+  if (op.rfind("routes.", 0) == 0) return routes_op(c, op, req, now);
   if (op.rfind("policy.", 0) == 0) return policy_op(c, op, req, now);
   if (op.rfind("dns.", 0) == 0) return dns_op(c, op, req, now);
   if (op == "tailnet.export") return tailnet_export(c);

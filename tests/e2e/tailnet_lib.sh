@@ -47,11 +47,7 @@ tailnet_setup() {
   declare -gA LAN=([s]=192.0.2.10 [a]=192.0.2.1 [b]=192.0.2.2 [c]=192.0.2.3)
   local m
   for m in s a b c; do
-    ip link add name eth0 netns "${NS[$m]}" type veth peer name "v$m" netns "$NS_LAN" ||
-      netns_fail "veth for $m"
-    ip -n "${NS[$m]}" addr add "${LAN[$m]}/24" dev eth0
-    ip -n "${NS[$m]}" link set eth0 up
-    ip -n "$NS_LAN" link set "v$m" master br0 up
+    lan_join "${NS[$m]}" "$m" "${LAN[$m]}"
   done
 
   state="$NETNS_TMP/server"
@@ -69,6 +65,17 @@ tailnet_setup() {
   done
   declare -gA PID LOG ADDR
   node_starts=0
+}
+
+# lan_join NS TAG ADDR [IFNAME BRIDGE_NS BRIDGE]: NS gets IFNAME (eth0) with ADDR/24, its peer
+# vTAG on BRIDGE in BRIDGE_NS (the LAN's br0).
+lan_join() {
+  local ifname=${4:-eth0} bridge_ns=${5:-$NS_LAN} bridge=${6:-br0}
+  ip link add name "$ifname" netns "$1" type veth peer name "v$2" netns "$bridge_ns" ||
+    netns_fail "veth for $2"
+  ip -n "$1" addr add "$3/24" dev "$ifname"
+  ip -n "$1" link set "$ifname" up
+  ip -n "$bridge_ns" link set "v$2" master "$bridge" up
 }
 
 # new_key M: a fresh pre-auth key for machine M's tag.
