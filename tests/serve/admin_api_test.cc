@@ -280,3 +280,18 @@ BOOST_AUTO_TEST_CASE(sets_shows_and_unsets_posture_attributes) {
   d = call(R"({"op": "nodes.show", "id": 999})");
   BOOST_TEST(Api::error_code(*d) == "coord.unknown_device");
 }
+
+BOOST_AUTO_TEST_CASE(routes_ops_check_their_fields_before_the_coordinator) {
+  Api api;
+  auto list = api.call(R"({"op": "routes.list"})");
+  BOOST_REQUIRE(list["ok"].GetBool());
+  BOOST_TEST(list["routes"].GetArray().Size() == 0u);
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "routes.approve", "id": 1})")) == "admin.request");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "routes.approve", "id": 1, "routes": []})")) ==
+             "admin.request");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "routes.approve", "id": 1,
+                                          "routes": ["10.9.0.1/24"]})")) == "admin.route");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "routes.reject", "id": 99,
+                                          "routes": ["10.9.0.0/24"]})")) == "coord.unknown_device");
+  BOOST_TEST(Api::error_code(api.call(R"({"op": "routes.drop"})")) == "admin.request");
+}

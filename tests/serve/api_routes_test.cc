@@ -41,7 +41,9 @@ BOOST_AUTO_TEST_CASE(every_admin_request_goes_there_and_back) {
         R"({"op":"policy.history"})", R"({"op":"policy.set","text":"{}"})",
         R"({"op":"policy.check","text":"{\"acls\":[]}"})", R"({"op":"tailnet.export"})",
         R"({"op":"tokens.list"})", R"({"op":"tokens.create","scope":"policy"})",
-        R"({"op":"tokens.revoke","id":"0123456789abcdef"})"}) {
+        R"({"op":"tokens.revoke","id":"0123456789abcdef"})", R"({"op":"routes.list"})",
+        R"({"op":"routes.approve","id":7,"routes":["10.9.0.0/24","0.0.0.0/0"]})",
+        R"({"op":"routes.reject","id":7,"routes":["10.9.0.0/24"]})"}) {
     auto call = api_call_for(request);
     BOOST_TEST_REQUIRE(call.ok(), request);
     BOOST_TEST(call->target.rfind("/api/v1/", 0) == 0u);
