@@ -50,9 +50,9 @@ Result<UnixRequestClient> UnixRequestClient::send(const std::string& socket_path
   if (request.find('\n') != std::string_view::npos) {
     return c.error("request", "a request is one line of JSON");
   }
-  if (request.size() > kMaxUnixRequest) {
+  if (request.size() > options.max_request) {
     return c.error("request",
-                   "the request exceeds " + std::to_string(kMaxUnixRequest) + " bytes");
+                   "the request exceeds " + std::to_string(options.max_request) + " bytes");
   }
   auto deadline = Clock::now() + timeout;
   auto connect_error = [&](const std::string& why) {

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "runtime/unique_fd.h"
+#include "runtime/unix_request_server.h"
 #include "util/result.h"
 
 namespace weft::runtime {
@@ -19,12 +20,14 @@ struct UnixRequestClientOptions {
   /// The program that serves the socket, named in the connect error ("is weft serve running
   /// with --state DIR?").
   std::string server_program = "the server";
+  /// The largest request the server takes (its UnixRequestLimits::max_request).
+  std::size_t max_request = kMaxUnixRequest;
 };
 
 class UnixRequestClient {
  public:
   /// Connects to `socket_path` and sends `request` (one line of JSON, without its newline).
-  /// Errors: "<prefix>.request" (the request holds a newline or exceeds kMaxUnixRequest),
+  /// Errors: "<prefix>.request" (the request holds a newline or exceeds options.max_request),
   /// "<prefix>.connect" (nothing listens there, or no permission: the detail names the path,
   /// errno's text and asks whether the server runs with that --state directory),
   /// "<prefix>.io", "<prefix>.timeout".

@@ -183,10 +183,10 @@ void UnixRequestState::on_read(uint64_t id, std::size_t old_size,
     return;
   }
   std::size_t size = newline != std::string::npos ? newline : c->in.size();
-  if (size > kMaxUnixRequest) {
+  if (size > options.limits.max_request) {
     ++counters.oversized;
     refuse(id, "request_too_large",
-           "requests are limited to " + std::to_string(kMaxUnixRequest) + " bytes");
+           "requests are limited to " + std::to_string(options.limits.max_request) + " bytes");
     return;
   }
   if (newline == std::string::npos && !eof) {

@@ -19,10 +19,12 @@ class io_context;
 
 namespace weft::runtime {
 
-/// The largest request line, newline excluded.
+/// The largest request line, newline excluded, unless a server's limits say otherwise.
 inline constexpr std::size_t kMaxUnixRequest = 1u << 20;
 
 struct UnixRequestLimits {
+  /// The largest request line, newline excluded; a longer one is refused "request_too_large".
+  std::size_t max_request = kMaxUnixRequest;
   /// Clients served at once; further ones wait in the listen backlog.
   std::size_t max_clients = 16;
   /// A client must send its request within this long; an answer must not pause longer between
@@ -33,7 +35,7 @@ struct UnixRequestLimits {
 struct UnixRequestCounters {
   uint64_t requests = 0;      // handed to the handler
   uint64_t refused_peer = 0;  // a caller neither root nor this process's user
-  uint64_t oversized = 0;     // no newline within kMaxUnixRequest bytes
+  uint64_t oversized = 0;     // no newline within limits.max_request bytes
   uint64_t timeouts = 0;
 };
 

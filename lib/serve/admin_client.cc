@@ -3,6 +3,7 @@
 #include "serve/admin_client.h"
 
 #include "runtime/unix_request_client.h"
+#include "serve/admin_socket.h"
 
 namespace weft::serve {
 
@@ -11,6 +12,7 @@ Result<std::string> admin_call(const std::string& socket_path, std::string_view 
   runtime::UnixRequestClientOptions options;
   options.code_prefix = "admin";
   options.server_program = "weft serve";
+  options.max_request = kMaxAdminRequest;
   return runtime::unix_request(socket_path, request, timeout, options);
 }
 

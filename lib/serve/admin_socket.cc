@@ -14,6 +14,7 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::open(boost::asio::io_context& 
   options.code_prefix = "admin";
   options.forbidden_hint = "run weft admin as root or as the user that runs weft serve";
   options.limits = limits;
+  options.limits.max_request = kMaxAdminRequest;
   auto server = runtime::UnixRequestServer::open(
       io, path,
       [handler = std::move(handler)](std::string_view request, runtime::UnixReply reply) {

@@ -10,12 +10,14 @@
 #include <string_view>
 
 #include "runtime/unix_request_server.h"
+#include "serve/api_routes.h"
 #include "util/result.h"
 
 namespace weft::serve {
 
-/// The largest request line, newline excluded.
-inline constexpr std::size_t kMaxAdminRequest = runtime::kMaxUnixRequest;
+/// The largest request line, newline excluded: the HTTP admin API's body limit, so a request
+/// (a policy) that one transport takes, the other takes too.
+inline constexpr std::size_t kMaxAdminRequest = kMaxApiBody;
 
 /// Answers one request (the line without its newline) with one JSON object; called on the
 /// io_context's thread. The socket checks only the size and the caller; the request's JSON is
@@ -28,7 +30,8 @@ using AdminSocketCounters = runtime::UnixRequestCounters;
 class AdminSocket {
  public:
   /// Listens at `path` (stale socket files are replaced, see runtime::UnixListener) with mode
-  /// 0600; refusals are "admin.forbidden" and "admin.request_too_large". Errors:
+  /// 0600; refusals are "admin.forbidden" and "admin.request_too_large" (beyond
+  /// kMaxAdminRequest, whatever `limits` say). Errors:
   /// "runtime.unix_path", "runtime.unix_in_use" (a server already runs there),
   /// "runtime.unix_listen", "admin.listen" (chmod or registering the socket failed).
   static Result<std::unique_ptr<AdminSocket>> open(boost::asio::io_context& io,

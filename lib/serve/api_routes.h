@@ -11,7 +11,8 @@
 namespace weft::serve {
 
 inline constexpr std::string_view kApiPrefix = "/api/v1/";
-/// The largest request body the API takes (a policy of 16 MiB, escaped as JSON).
+/// The largest request body the API takes (a policy of 16 MiB, escaped as JSON); the admin
+/// socket takes requests of the same size (kMaxAdminRequest).
 inline constexpr std::size_t kMaxApiBody = 40u << 20;
 
 /// An HTTP request of the API, as the client sends it.

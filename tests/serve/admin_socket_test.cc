@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(socket_file_is_owner_only) {
   BOOST_TEST((st.st_mode & 07777) == 0600u);
 }
 
-BOOST_AUTO_TEST_CASE(refuses_a_request_beyond_one_mebibyte) {
+BOOST_AUTO_TEST_CASE(refuses_a_request_beyond_the_http_apis_limit) {
   Admin admin;
   std::string huge(serve::kMaxAdminRequest + 10, 'x');
   std::string answer = admin.serve_while([&] { return raw_exchange(admin.path(), huge); });
@@ -115,6 +115,18 @@ BOOST_AUTO_TEST_CASE(refuses_a_request_beyond_one_mebibyte) {
   auto two_lines = admin_call(admin.path(), "{}\n{}");
   BOOST_REQUIRE(!two_lines.ok());
   BOOST_TEST(two_lines.error().code == "admin.request");
+}
+
+BOOST_AUTO_TEST_CASE(takes_a_request_as_large_as_the_http_api_takes) {
+  // A policy the HTTP API accepts (bodies up to kMaxApiBody) is accepted locally too.
+  static_assert(serve::kMaxAdminRequest == serve::kMaxApiBody);
+  Admin admin;
+  const std::string text(8u << 20, 'p');
+  const std::string request = R"({"op":"policy.check","text":")" + text + "\"}";
+  auto answer = admin.serve_while([&] { return admin_call(admin.path(), request); });
+  BOOST_REQUIRE_MESSAGE(answer.ok(), (answer.ok() ? std::string() : answer.error().detail));
+  BOOST_TEST(admin.last_request.size() == request.size());
+  BOOST_TEST(admin.socket->counters().oversized == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_request_without_newline_is_answered_at_eof) {
