@@ -12,6 +12,7 @@
 #include "docs.h"
 #include "help_tree_cli11.h"
 #include "node_commands.h"
+#include "sim_command.h"
 #include "version.h"
 
 // `weft tunnel` and `weft up` share the data path (docs/dataplane.md, "Workers").
@@ -344,6 +345,20 @@ int main(int argc, char** argv) {
   derp_cmd->add_option("--state", derp.state_dir,
                        "Directory of the relay's key (default: a new key each start)");
 
+  weft::cli::SimRunOptions sim;
+  auto* sim_cmd = app.add_subcommand("sim", "Rehearse failures in the ns-3 simulation harness");
+  sim_cmd->require_subcommand(1);
+  auto* sim_run_cmd = sim_cmd->add_subcommand(
+      "run", "Run scenario files (docs/scenarios.md); exit 1 if an expectation fails");
+  sim_run_cmd->add_option("files", sim.files, "Scenario files (*.hujson)")->required();
+  sim_run_cmd->add_option("--format", sim.format, "text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  sim_run_cmd->add_option("--pcap", sim.pcap_dir, "Write pcap files of every simulated link to DIR");
+  uint64_t sim_seed = 0;
+  auto* sim_seed_opt = sim_run_cmd->add_option(
+      "--seed", sim_seed, "Seed of every key and random draw (default: the file's, else 1)");
+
   // Hidden: the man pages and completions, rendered from this tree (cli/docs.h; the build runs it).
   weft::cli::DocsOptions docs;
   auto* docs_cmd = app.add_subcommand("__docs", "Write man pages or a shell completion")->group("");
@@ -381,6 +396,10 @@ int main(int argc, char** argv) {
   if (down_cmd->parsed()) return weft::cli::run_down(down);
   if (up_cmd->parsed()) return weft::cli::run_up(up);
   if (netcheck_cmd->parsed()) return weft::cli::run_netcheck(netcheck);
+  if (sim_run_cmd->parsed()) {
+    if (sim_seed_opt->count() > 0) sim.seed = sim_seed;
+    return weft::cli::run_sim(sim);
+  }
   std::cerr << app.help();
   return 2;
 }

@@ -192,12 +192,45 @@ struct Parser {
       const std::string what = "network \"" + m.key + "\"";
       if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
       in.OnlyKeys(m.value, what, {"nat", "link"});
-      if (const hujson::Value* x = m.value.find("nat")) {
-        if (in.Is(*x, hujson::Kind::kObject, what + " nat")) n.nat = *x;
-      }
+      if (const hujson::Value* x = m.value.find("nat")) Nat(*x, what + " nat", n.nat);
       if (const hujson::Value* x = m.value.find("link")) in.Link(*x, what + " link", n.link);
       network_names.insert(n.name);
       spec.networks.push_back(std::move(n));
+    }
+  }
+
+  /// A preset name ("easy", "hard", "firewall") or an object of RFC 4787 behaviours.
+  void Nat(const hujson::Value& v, const std::string& what, NatConfig& out) {
+    if (v.is_string()) {
+      if (std::optional<NatConfig> preset = nat_preset(v.text)) {
+        out = *preset;
+      } else {
+        in.Error(v.pos, what + " \"" + v.text + "\" is not a preset (easy, hard, firewall)");
+      }
+      return;
+    }
+    if (!in.Is(v, hujson::Kind::kObject, what)) return;
+    in.OnlyKeys(v, what, {"mapping", "filtering", "timeout", "port_preservation", "hairpinning",
+                          "block_udp"});
+    for (auto [key, field] : {std::pair{"mapping", &out.mapping},
+                              std::pair{"filtering", &out.filtering}}) {
+      const hujson::Value* x = v.find(key);
+      if (x == nullptr || !in.Is(*x, hujson::Kind::kString, what + " " + key)) continue;
+      if (std::optional<NatBehavior> b = nat_behavior_from_name(x->text)) {
+        *field = *b;
+      } else {
+        in.Error(x->pos, what + " " + key + " \"" + x->text + "\" is not endpoint-independent, "
+                         "address-dependent or address-and-port-dependent");
+      }
+    }
+    if (const hujson::Value* x = v.find("timeout")) {
+      if (auto t = in.Time(*x, what + " timeout")) out.mapping_timeout = *t;
+    }
+    for (auto [key, field] : {std::pair{"port_preservation", &out.port_preservation},
+                              std::pair{"hairpinning", &out.hairpinning},
+                              std::pair{"block_udp", &out.block_udp}}) {
+      const hujson::Value* x = v.find(key);
+      if (x != nullptr && in.Is(*x, hujson::Kind::kBool, what + " " + key)) *field = x->boolean;
     }
   }
 
@@ -278,9 +311,9 @@ struct Parser {
     if (!in.Is(v, hujson::Kind::kObject, "\"nodes\"")) return;
     for (const hujson::Member& m : v.members) {
       const std::string what = "node \"" + m.key + "\"";
-      if (!valid_name(m.key) || m.key == "server") {
+      if (!valid_name(m.key) || m.key == "server" || m.key.rfind("relay-", 0) == 0) {
         in.Error(m.key_pos, "node name \"" + m.key + "\" must be lower-case letters, digits "
-                            "and '-' (a host name), and not \"server\"");
+                            "and '-' (a host name), neither \"server\" nor \"relay-...\"");
         continue;
       }
       NodeSpec n;
@@ -534,7 +567,8 @@ struct Parser {
                             ", after the end of the run (" + time_text(spec.duration) + ")");
       }
     }
-    if (spec.expect.empty() && root.find("expect") != nullptr) {
+    const hujson::Value* expect = root.find("expect");
+    if (expect != nullptr && expect->is_array() && expect->items.empty()) {
       in.Error(root.find("expect")->pos, "\"expect\" holds no expectation");
     }
   }

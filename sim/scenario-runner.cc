@@ -5,7 +5,9 @@
 #include "scenario-runner.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <sstream>
 
 #include "coord/registry.h"
 #include "core-conversions.h"
@@ -27,6 +29,7 @@ constexpr uint16_t kFirstFlowPort = 20000;
 constexpr std::size_t kTrafficPayload = 1200;
 constexpr std::size_t kProbePayload = 64;
 constexpr std::size_t kMaxLogLines = 200000;
+constexpr const char* kServerHost = "server";
 
 std::string seconds(ns3::Time t) {
   char buf[32];
@@ -70,111 +73,49 @@ void ScenarioWorld::Log(const std::string& who, const std::string& text) {
 }
 
 bool ScenarioWorld::Build(std::string& error) {
-  // What the network models do not cover yet is refused, never approximated.
-  for (const NetworkSpec& n : m_spec.networks) {
-    error = where(n.pos) + "network \"" + n.name +
-            "\": networks other than \"internet\" (NATs) are not modelled by this runner yet";
-    return false;
-  }
-  auto plain = [&](const LinkConfig& l, hujson::Position pos, const std::string& what) {
-    if (l.loss != 0 || l.jitter.count() != 0) {
-      error = where(pos) + what + ": link loss and jitter are not modelled by this runner yet";
-      return false;
-    }
-    return true;
-  };
-  if (!plain(m_spec.server.link, hujson::Position{}, "server")) return false;
-  for (const RegionSpec& r : m_spec.regions) {
-    if (!plain(r.link, r.pos, "region \"" + r.name + "\"")) return false;
-  }
-  for (const NodeSpec& n : m_spec.nodes) {
-    if (!plain(n.link, n.pos, "node \"" + n.name + "\"")) return false;
-  }
   for (const TimelineEvent& e : m_spec.timeline) {
-    if (e.kind == EventKind::kLinkDegraded || e.kind == EventKind::kMove) {
-      error = where(e.pos) + "event \"" + to_string(e.kind) +
-              "\" is not modelled by this runner yet";
-      return false;
-    }
     if ((e.kind == EventKind::kRelayDown || e.kind == EventKind::kRelayUp) &&
         e.region == m_spec.server.embedded_relay) {
       error = where(e.pos) + "the embedded relay goes down with the server: use server-down";
       return false;
     }
   }
-
-  // ns-3 nodes: the server, each region's relay (unless embedded in the server), each tailnet
-  // node, and the router they all hang on; link k is node k's.
-  TopologySpec topo;
-  m_serverIndex = 0;
-  uint32_t next = 1;
-  m_regionIndex.clear();
+  // Hosts: the server, each region's relay (unless embedded in the server), each tailnet node;
+  // networks other than the internet are NAT routers (internet.h).
+  InternetSpec net;
+  for (const NetworkSpec& n : m_spec.networks) net.sites.push_back(SiteSpec{n.name, n.nat, n.link});
+  net.hosts.push_back(HostSpec{kServerHost, m_spec.server.network, m_spec.server.link});
   for (const RegionSpec& r : m_spec.regions) {
-    m_regionIndex.push_back(r.name == m_spec.server.embedded_relay ? m_serverIndex : next++);
+    if (r.name == m_spec.server.embedded_relay) {
+      m_regionHost.push_back(kServerHost);
+      continue;
+    }
+    m_regionHost.push_back("relay-" + r.name);
+    net.hosts.push_back(HostSpec{m_regionHost.back(), r.network, r.link});
   }
   m_nodes.resize(m_spec.nodes.size());
   for (std::size_t i = 0; i < m_spec.nodes.size(); ++i) {
     m_nodes[i].spec = &m_spec.nodes[i];
     m_nodes[i].position = static_cast<uint32_t>(i);
-    m_nodes[i].topo_index = next++;
+    net.hosts.push_back(HostSpec{m_spec.nodes[i].name, m_spec.nodes[i].network,
+                                 m_spec.nodes[i].link});
   }
-  const uint32_t router = next;
-  topo.nodes = router + 1;
-  std::vector<const LinkConfig*> links(router, nullptr);
-  links[m_serverIndex] = &m_spec.server.link;
-  for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
-    if (m_regionIndex[r] != m_serverIndex) links[m_regionIndex[r]] = &m_spec.regions[r].link;
+  if (std::string e = internet_spec_error(net); !e.empty()) {
+    error = "the network cannot be built: " + e;
+    return false;
   }
-  for (const WorldNode& n : m_nodes) links[n.topo_index] = &n.spec->link;
-  for (uint32_t k = 0; k < router; ++k) {
-    topo.links.push_back(
-        LinkSpec{k, router, links[k]->bandwidth,
-                 std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                                    links[k]->latency)
-                                    .count()) +
-                     "us"});
-  }
-  // Link outages straight from the timeline: each "down" until the next "up" of that link.
-  std::map<uint32_t, ns3::Time> down_since;
-  for (const TimelineEvent& e : m_spec.timeline) {
-    uint32_t link = router;
-    bool down = false;
-    switch (e.kind) {
-      case EventKind::kServerDown: down = true; [[fallthrough]];
-      case EventKind::kServerUp: link = m_serverIndex; break;
-      case EventKind::kRelayDown: down = true; [[fallthrough]];
-      case EventKind::kRelayUp:
-        for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
-          if (m_spec.regions[r].name == e.region) link = m_regionIndex[r];
-        }
-        break;
-      case EventKind::kLinkDown: down = true; [[fallthrough]];
-      case EventKind::kLinkUp: link = Node(e.node)->topo_index; break;
-      default: continue;
-    }
-    if (down) {
-      down_since.emplace(link, ToNs3(e.at));
-    } else if (auto it = down_since.find(link); it != down_since.end()) {
-      topo.outages.push_back(OutageSpec{link, it->second, ToNs3(e.at)});
-      down_since.erase(it);
-    }
-  }
-  for (const auto& [link, since] : down_since) topo.outages.push_back(OutageSpec{link, since});
-  m_net = build_network(topo);
+  m_net = std::make_unique<Internet>(net, m_seed);
   if (!m_options.pcap_dir.empty()) {
     ns3::PointToPointHelper pcap;
-    pcap.EnablePcapAll(m_options.pcap_dir + "/weft");
+    pcap.EnablePcap(m_options.pcap_dir + "/weft", m_net->AllNodes(), false);
   }
 
-  // UDP firewalls between pairs: installed on the second node's link, on or off by events.
+  // UDP firewalls between pairs: on the second node's access link, on or off by events.
   auto block_of = [&](const std::string& a, const std::string& b) {
     const auto key = std::make_pair(std::min(a, b), std::max(a, b));
     auto it = m_blocks.find(key);
     if (it != m_blocks.end()) return it->second;
-    WorldNode* na = Node(a);
-    WorldNode* nb = Node(b);
-    auto blocks = BlockUdpBetween(m_net, nb->topo_index, m_net.address[na->topo_index],
-                                  m_net.address[nb->topo_index]);
+    auto blocks = BlockUdpOnLink(m_net->Link(b), m_net->PublicAddress(a), m_net->Address(b));
     for (const ns3::Ptr<UdpBlock>& x : blocks) x->Disable();
     m_blocks.emplace(key, blocks);
     return blocks;
@@ -196,7 +137,7 @@ bool ScenarioWorld::Build(std::string& error) {
   config.initial_policy = m_spec.policy_text;
   for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
     uint8_t b[4];
-    m_net.address[m_regionIndex[r]].Serialize(b);
+    m_net->PublicAddress(m_regionHost[r]).Serialize(b);
     control::RelayNode node;
     node.name = m_spec.regions[r].name + "1";
     node.ipv4 = util::IpAddress::v4({b[0], b[1], b[2], b[3]});
@@ -217,7 +158,7 @@ bool ScenarioWorld::Build(std::string& error) {
     error = "the coordinator refused the scenario's policy: " + setup.error().detail;
     return false;
   }
-  m_net.nodes.Get(m_serverIndex)->AddApplication(m_server);
+  m_net->Node(kServerHost)->AddApplication(m_server);
   m_server->SetStartTime(ns3::Seconds(0));
 
   for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
@@ -225,9 +166,9 @@ bool ScenarioWorld::Build(std::string& error) {
     relay::ServerConfig rc;
     rc.private_key = weft::test::random_private<core::RelayPrivateKey>(keys);
     relay->Setup(rc, kRelayPort, 1000 * m_seed + 3 + 7 * r, default_wall_epoch());
-    m_net.nodes.Get(m_regionIndex[r])->AddApplication(relay);
+    m_net->Node(m_regionHost[r])->AddApplication(relay);
     relay->SetStartTime(ns3::Seconds(0));
-    m_net.hosts[m_regionIndex[r]]->AddCore(kStunPort, std::make_unique<StunCore>());
+    m_net->Host(m_regionHost[r])->AddCore(kStunPort, std::make_unique<StunCore>());
     m_relays.push_back(relay);
   }
 
@@ -255,10 +196,11 @@ bool ScenarioWorld::Build(std::string& error) {
 }
 
 void ScenarioWorld::CreateNode(WorldNode& n) {
-  auto core = EngineCore::Create(n.config, 1000 * m_seed + 10 + n.topo_index);
+  auto core = EngineCore::Create(n.config, 1000 * m_seed + 10 + n.position);
   NS_ABORT_MSG_IF(!core, "engine: " << core.error().detail);
-  n.slot = m_net.hosts[n.topo_index]->AddCore(kWgPort, std::move(core).value());
+  n.slot = m_net->Host(n.Name())->AddCore(kWgPort, std::move(core).value());
   n.up = true;
+  IndexKeys();
   Wire(n);
   SetEndpoints(n);
 }
@@ -266,7 +208,7 @@ void ScenarioWorld::CreateNode(WorldNode& n) {
 void ScenarioWorld::SetEndpoints(WorldNode& n) {
   // The node's simulated address is its one interface address: discovery's candidate. A
   // running slot is called through Input(), so its timer and drivers follow.
-  const core::SocketAddress self = m_net.PathOf(n.topo_index, kWgPort).udp;
+  const core::SocketAddress self = m_net->PathOf(n.Name(), kWgPort).udp;
   if (!n.slot->IsRunning()) {
     Status s = n.Engine().set_endpoints({self}, now_of());
     NS_ABORT_MSG_IF(!s, "endpoints: " << s.error().detail);
@@ -280,11 +222,11 @@ void ScenarioWorld::SetEndpoints(WorldNode& n) {
 }
 
 void ScenarioWorld::Wire(WorldNode& n) {
-  const ns3::InetSocketAddress server(m_net.address[m_serverIndex], kControlPort);
-  n.control = std::make_unique<ControlLink>(n.slot, m_net.nodes.Get(n.topo_index), server,
+  const ns3::InetSocketAddress server(m_net->PublicAddress(kServerHost), kControlPort);
+  n.control = std::make_unique<ControlLink>(n.slot, m_net->Node(n.Name()), server,
                                             default_wall_epoch(),
                                             [this, p = &n](const engine::Event& e) { OnEvent(*p, e); });
-  n.relay = std::make_unique<RelayDriver>(n.slot, m_net.nodes.Get(n.topo_index));
+  n.relay = std::make_unique<RelayDriver>(n.slot, m_net->Node(n.Name()));
   n.relay->TraceDatagramIn([p = &n](bool before) { p->receiving_relayed = before; });
   n.slot->TraceAfterCall(ns3::Callback<void>([p = &n] {
     if (!p->up) return;
@@ -309,6 +251,7 @@ void ScenarioWorld::OnEvent(WorldNode& n, const engine::Event& e) {
     }
     case engine::EventKind::kKeyRotated:
       ++n.key_rotations;
+      IndexKeys();
       Log(n.Name(), "rotated its node key");
       break;
     case engine::EventKind::kStopped: Log(n.Name(), "stopped: " + e.code); break;
@@ -317,33 +260,40 @@ void ScenarioWorld::OnEvent(WorldNode& n, const engine::Event& e) {
   }
 }
 
-void ScenarioWorld::Sample(WorldNode& n) {
+void ScenarioWorld::IndexKeys() {
+  m_byKey.clear();
+  for (const WorldNode& n : m_nodes) {
+    if (n.slot != nullptr) m_byKey[n.Engine().node_public_key()] = n.position;
+  }
+}
+
+void ScenarioWorld::Sample(WorldNode& n, bool netmap) {
   if (n.slot == nullptr) return;
   NodeView v;
   v.at = ns3::Simulator::Now();
+  const NodeView* last = n.views.empty() ? nullptr : &n.views.back();
   if (n.up) {
     const controlclient::NetMap* map = n.Engine().netmap();
-    if (map != nullptr) {
-      v.policy_version = map->policy_version;
+    if (map != nullptr) v.policy_version = map->policy_version;
+    if (!netmap && last != nullptr) {
+      v.peers = last->peers;
+    } else if (map != nullptr) {
       for (const auto& entry : map->peers) {
-        for (const WorldNode& other : m_nodes) {
-          if (other.slot != nullptr && &other != &n &&
-              other.Engine().node_public_key() == entry.second.node_key) {
-            v.peers.insert(other.Name());
-          }
+        auto it = m_byKey.find(entry.second.node_key);
+        if (it != m_byKey.end() && it->second != n.position) {
+          v.peers.insert(m_nodes[it->second].Name());
         }
       }
     }
     v.streaming = n.Engine().client().state() == controlclient::ClientState::kStreaming;
   }
-  if (!n.views.empty()) {
-    const NodeView& last = n.views.back();
-    v.from_cache = last.from_cache && n.up;
-    if (last.peers == v.peers && last.policy_version == v.policy_version &&
-        last.streaming == v.streaming && last.from_cache == v.from_cache) {
+  if (last != nullptr) {
+    v.from_cache = last->from_cache && n.up;
+    if (last->peers == v.peers && last->policy_version == v.policy_version &&
+        last->streaming == v.streaming && last->from_cache == v.from_cache) {
       return;
     }
-    if (last.streaming != v.streaming) {
+    if (last->streaming != v.streaming) {
       Log(n.Name(), v.streaming ? "control stream up" : "control stream lost");
     }
   }
@@ -387,6 +337,7 @@ uint32_t ScenarioWorld::AddFlow(uint32_t from, uint32_t to, bool probe) {
   f.to = to;
   f.probe = probe;
   f.port = static_cast<uint16_t>(kFirstFlowPort + m_flows.size());
+  m_watched.emplace(from, to);
   m_flows.push_back(std::move(f));
   return static_cast<uint32_t>(m_flows.size() - 1);
 }
@@ -446,10 +397,10 @@ void ScenarioWorld::Restart(WorldNode& n) {
     Log(n.Name(), "restarted with no cache on its disk");
   }
   SetEndpoints(n);
-  n.relay = std::make_unique<RelayDriver>(n.slot, m_net.nodes.Get(n.topo_index));
+  n.relay = std::make_unique<RelayDriver>(n.slot, m_net->Node(n.Name()));
   n.relay->TraceDatagramIn([p = &n](bool before) { p->receiving_relayed = before; });
   n.up = true;
-  n.slot->Start(m_net.nodes.Get(n.topo_index), default_wall_epoch());
+  n.slot->Start(m_net->Node(n.Name()), default_wall_epoch());
   Sample(n);
 }
 
@@ -457,6 +408,19 @@ void ScenarioWorld::Join(WorldNode& n) {
   if (n.slot != nullptr) return;
   CreateNode(n);
   Log(n.Name(), "joins");
+}
+
+void ScenarioWorld::Move(WorldNode& n, const std::string& network) {
+  const ns3::Ipv4Address now_at = m_net->Move(n.Name(), network);
+  std::ostringstream text;
+  text << "moved to " << network << " (" << now_at << ")";
+  Log(n.Name(), text.str());
+  if (n.slot == nullptr || !n.up) return;
+  // What lib/node does when an address goes away: new endpoints, streams bound to the old
+  // address ended so they are dialled again at once.
+  SetEndpoints(n);
+  n.control->Reconnect();
+  n.relay->ReconnectAll();
 }
 
 uint64_t ScenarioWorld::ServerPolicyVersion() const {
@@ -489,7 +453,23 @@ void ScenarioWorld::Apply(const TimelineEvent& e) {
                       (s ? ": done" : ": refused (" + s.error().detail + ")"));
   };
   switch (e.kind) {
-    case EventKind::kServerUp: m_serverUps.push_back(ns3::Simulator::Now()); break;
+    case EventKind::kServerDown: m_net->SetLinkDown(kServerHost, true); break;
+    case EventKind::kServerUp:
+      m_net->SetLinkDown(kServerHost, false);
+      m_serverUps.push_back(ns3::Simulator::Now());
+      break;
+    case EventKind::kRelayDown:
+    case EventKind::kRelayUp:
+      for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
+        if (m_spec.regions[r].name == e.region) {
+          m_net->SetLinkDown(m_regionHost[r], e.kind == EventKind::kRelayDown);
+        }
+      }
+      break;
+    case EventKind::kLinkDown: m_net->SetLinkDown(n->Name(), true); break;
+    case EventKind::kLinkUp: m_net->SetLinkDown(n->Name(), false); break;
+    case EventKind::kLinkDegraded: m_net->SetLinkShape(n->Name(), e.link); break;
+    case EventKind::kMove: Move(*n, e.network); break;
     case EventKind::kRestart:
       Crash(*n);
       ns3::Simulator::Schedule(ToNs3(e.downtime), [this, n] { Restart(*n); });
@@ -537,25 +517,41 @@ void ScenarioWorld::Apply(const TimelineEvent& e) {
       }
       break;
     }
-    default: break;  // link outages were scheduled with the network
   }
 }
 
 void ScenarioWorld::Tick() {
-  for (WorldNode& n : m_nodes) {
-    Sample(n);
-    if (n.slot == nullptr || !n.up) continue;
-    std::string paths;
-    for (const WorldNode& other : m_nodes) {
-      if (&other == &n || other.slot == nullptr) continue;
-      const std::string p = PathText(n, other);
-      if (p.rfind("no peer", 0) != 0) paths += " " + other.Name() + ": " + p + ";";
+  for (WorldNode& n : m_nodes) Sample(n, false);
+  // Paths of the pairs the scenario looks at, one status per sending node.
+  std::string paths;
+  uint32_t from = UINT32_MAX;
+  auto flush = [&] {
+    if (from == UINT32_MAX) return;
+    if (paths != m_nodes[from].last_path) {
+      Log(m_nodes[from].Name(), "paths" + paths);
+      m_nodes[from].last_path = paths;
     }
-    if (paths != n.last_path) {
-      Log(n.Name(), "paths" + paths);
-      n.last_path = paths;
+    paths.clear();
+  };
+  std::optional<engine::EngineStatus> status;
+  for (const auto& [a, b] : m_watched) {
+    if (a != from) {
+      flush();
+      from = a;
+      status.reset();
+    }
+    const WorldNode& n = m_nodes[a];
+    const WorldNode& other = m_nodes[b];
+    if (n.slot == nullptr || !n.up || other.slot == nullptr) continue;
+    if (!status) status = n.Engine().status(now_of());
+    const core::NodePublicKey key = other.Engine().node_public_key();
+    for (const engine::PeerStatus& p : status->peers) {
+      if (p.node_key != key) continue;
+      paths += " " + other.Name() + ": " + disco::to_string(p.path) + " " + p.endpoint.to_string() +
+               ";";
     }
   }
+  flush();
   if (m_options.progress) {
     m_options.progress(FromNs3(ns3::Simulator::Now()), m_spec.duration,
                        ns3::Simulator::GetEventCount());

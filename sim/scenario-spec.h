@@ -10,27 +10,25 @@
 #include <vector>
 
 #include "hujson/value.h"
+#include "link-shape.h"
+#include "nat-table.h"
 
 namespace weft::sim {
 
 /// Simulated time since the start of the run, or a simulated duration.
 using SimTime = std::chrono::nanoseconds;
 
-/// One access link (node, server or relay to its network's router), one way.
-struct LinkConfig {
-  SimTime latency = std::chrono::milliseconds(5);
-  std::string bandwidth = "100Mbps";
-  double loss = 0;  ///< probability a packet is lost, 0..1
-  SimTime jitter{0};
-};
+/// One access link (node, server or relay to its network's router), one way: the network
+/// models' own type (link-shape.h), handed to them unchanged.
+using LinkConfig = LinkShape;
 
-/// A network other than the internet, behind a router (a NAT when `nat` is set). The NAT
-/// object is kept as written: the network models read it.
+/// A network other than the internet, behind a router: a NAT by RFC 4787 (nat-table.h), or a
+/// firewall (NatConfig::block_udp).
 struct NetworkSpec {
   std::string name;
   hujson::Position pos;
-  std::optional<hujson::Value> nat;
-  LinkConfig link;  ///< the router's link to the internet
+  NatConfig nat;
+  LinkConfig link;  ///< the router's uplink to the internet
 };
 
 /// A relay region: one relay server and a STUN server beside it.

@@ -22,7 +22,7 @@
 #include "scenario-runner.h"
 #include "scenario-spec.h"
 #include "stun-core.h"
-#include "topology.h"
+#include "internet.h"
 #include "tunnel-traffic.h"
 #include "udp-block.h"
 
@@ -51,8 +51,7 @@ struct NodeView {
 
 struct WorldNode {
   const NodeSpec* spec = nullptr;
-  uint32_t topo_index = 0;  ///< its ns-3 node
-  uint32_t position = 0;    ///< index in ScenarioWorld::nodes
+  uint32_t position = 0;    ///< index in ScenarioWorld::nodes (and its host's name is its own)
   engine::EngineConfig config;
   CoreSlotOf<EngineCore>* slot = nullptr;  ///< null until it joins
   std::unique_ptr<ControlLink> control;
@@ -110,7 +109,9 @@ class ScenarioWorld {
  private:
   void CreateNode(WorldNode& n);
   void Wire(WorldNode& n);
-  void Sample(WorldNode& n);
+  /// Records a change of the node's view; `netmap` false: only its control stream may have
+  /// changed (the periodic tick), the peers are the last sample's.
+  void Sample(WorldNode& n, bool netmap = true);
   void OnEvent(WorldNode& n, const engine::Event& e);
   void OnDeliver(WorldNode& n, ns3::Ptr<const ns3::Packet> packet);
   void Send(Flow& flow);
@@ -120,21 +121,26 @@ class ScenarioWorld {
   void Join(WorldNode& n);
   std::optional<coord::DeviceId> DeviceOf(const WorldNode& n) const;
   void SetEndpoints(WorldNode& n);
+  void Move(WorldNode& n, const std::string& network);
+  void IndexKeys();
   void Tick();
   uint32_t AddFlow(uint32_t from, uint32_t to, bool probe);
 
   const ScenarioSpec& m_spec;
   RunOptions m_options;
   uint64_t m_seed;
-  Network m_net;
-  uint32_t m_serverIndex = 0;
-  std::vector<uint32_t> m_regionIndex;  ///< ns-3 node of each region's relay
+  std::unique_ptr<Internet> m_net;
+  std::vector<std::string> m_regionHost;  ///< the host of each region's relay
   ns3::Ptr<CoordinatorApp> m_server;
   std::vector<ns3::Ptr<RelayServerApp>> m_relays;
   std::vector<WorldNode> m_nodes;
   std::vector<Flow> m_flows;
   std::map<std::size_t, uint32_t> m_probeOf;  ///< expectation -> flow
   std::map<std::pair<std::string, std::string>, std::array<ns3::Ptr<UdpBlock>, 2>> m_blocks;
+  /// Current node keys to nodes (keys change with rotations and restarts keep them).
+  std::map<core::NodePublicKey, uint32_t> m_byKey;
+  /// Ordered pairs (from, to) whose paths the log follows: traffic, probes, expectations.
+  std::set<std::pair<uint32_t, uint32_t>> m_watched;
   std::vector<ns3::Time> m_serverUps;
   std::vector<LogLine> m_log;
   core::MachinePublicKey m_serverPublic{};

@@ -1,0 +1,165 @@
+// Tests of scenario files to ScenarioSpec (sim/scenario-parse.h, docs/scenarios.md): what a valid
+// file becomes, and that each mistake is reported at its line and column.
+#define BOOST_TEST_MODULE sim_scenario_parse
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <string>
+
+#include "scenario-parse.h"
+
+using namespace weft::sim;
+using namespace std::chrono_literals;
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(weft::sim::SimTime)
+BOOST_TEST_DONT_PRINT_LOG_VALUE(weft::sim::EventKind)
+BOOST_TEST_DONT_PRINT_LOG_VALUE(weft::sim::ExpectKind)
+BOOST_TEST_DONT_PRINT_LOG_VALUE(weft::sim::Route)
+
+namespace {
+
+std::map<std::string, std::string> g_files;
+
+std::optional<std::string> read(const std::string& path, std::string& error) {
+  auto it = g_files.find(path);
+  if (it == g_files.end()) {
+    error = "no such file";
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+const char* const kValid = R"({
+  "duration": "12m",
+  "policy": "policies/p.hujson",
+  "regions": {"sim": {"id": 7}},
+  "nodes": {"a": {"tag": "tag:a"}, "b": {"user": "bob@example.com", "link": {"latency": "40ms"}}},
+  "traffic": [{"from": "a", "to": "b", "every": "100ms"}],
+  "timeline": [
+    {"at": "660s", "event": "server-up"},
+    {"at": "60s", "event": "server-down"},
+    {"at": "180s", "event": "policy", "policy": {"acls": []}},
+    {"at": "360s", "event": "restart", "node": "a", "downtime": "7s"},
+  ],
+  "expect": [
+    "a reaches b at 120s via relay within 3s",
+    "a's peers at 300s exclude b",
+    "no new connection a->b between 60s and 660s",
+    "policy version on * at t=665s is 2",
+    "a->b delivers at most 0.5% between 60s and 660s",
+    "b is in sync at 662s",
+  ],
+})";
+
+ParsedScenario parse(const std::string& text) {
+  return parse_scenario(text, "dir/s.hujson", read);
+}
+
+/// The single error of `text`, as "line:col: message".
+std::string only_error(const std::string& text) {
+  const ParsedScenario p = parse(text);
+  BOOST_TEST_REQUIRE(p.errors.size() == 1u);
+  BOOST_TEST(!p.spec.has_value());
+  return format_error("f", p.errors[0]).substr(2);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(reads_a_valid_scenario) {
+  g_files["dir/policies/p.hujson"] = R"({"acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}]})";
+  const ParsedScenario p = parse(kValid);
+  for (const SpecError& e : p.errors) BOOST_TEST_MESSAGE(format_error("f", e));
+  BOOST_TEST_REQUIRE(p.spec.has_value());
+  const ScenarioSpec& s = *p.spec;
+  BOOST_TEST(s.name == "s");
+  BOOST_TEST(s.duration == SimTime(12min));
+  BOOST_TEST(s.policy_text == g_files["dir/policies/p.hujson"]);
+  BOOST_TEST_REQUIRE(s.regions.size() == 1u);
+  BOOST_TEST(s.regions[0].id == 7);
+  BOOST_TEST_REQUIRE(s.nodes.size() == 2u);
+  BOOST_TEST(s.nodes[0].tag == "tag:a");
+  BOOST_TEST(s.nodes[1].tag.empty());
+  BOOST_TEST(s.nodes[1].user == "bob@example.com");
+  BOOST_TEST(s.nodes[1].link.latency == SimTime(40ms));
+  BOOST_TEST(s.traffic[0].every == SimTime(100ms));
+  // The timeline is in time order, whatever the file's.
+  BOOST_TEST_REQUIRE(s.timeline.size() == 4u);
+  BOOST_TEST(s.timeline[0].kind == EventKind::kServerDown);
+  BOOST_TEST(s.timeline[1].kind == EventKind::kPolicy);
+  BOOST_TEST(s.timeline[1].policy_text == R"({"acls":[]})");
+  BOOST_TEST(s.timeline[2].downtime == SimTime(7s));
+  BOOST_TEST(s.timeline[3].kind == EventKind::kServerUp);
+  BOOST_TEST_REQUIRE(s.expect.size() == 6u);
+  BOOST_TEST(s.expect[0].kind == ExpectKind::kReaches);
+  BOOST_TEST(s.expect[0].route == Route::kRelay);
+  BOOST_TEST(s.expect[0].within == SimTime(3s));
+  BOOST_TEST(s.expect[0].JudgedAt() == SimTime(123s));
+  BOOST_TEST(s.expect[1].kind == ExpectKind::kPeers);
+  BOOST_TEST(!s.expect[1].include);
+  BOOST_TEST(s.expect[2].kind == ExpectKind::kNoNewConnection);
+  BOOST_TEST(s.expect[2].JudgedAt() == SimTime(660s));
+  BOOST_TEST(s.expect[3].node == "*");
+  BOOST_TEST(s.expect[3].number == 2u);
+  BOOST_TEST(s.expect[4].percent == 0.5);
+  BOOST_TEST(!s.expect[4].at_least);
+  BOOST_TEST(s.expect[5].kind == ExpectKind::kInSync);
+  BOOST_TEST(s.expect[5].at == SimTime(662s));
+}
+
+BOOST_AUTO_TEST_CASE(points_at_the_wrong_word_of_an_expectation) {
+  // The sentence's opening quote is at column 19; "c" is the 11th code point after it.
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}, "b": {}},
+       "expect": ["a reaches c at 10s via direct"]})") == "2:30: \"c\" is not a node");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}, "b": {}},
+       "expect": ["a reaches b at 10s via sideways"]})") ==
+             "2:43: expected direct, relay or none, found \"sideways\"");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}, "b": {}},
+       "expect": ["a->b delivers at least 99% between 30s and 20s"]})") ==
+             "2:63: the window ends before it starts");
+}
+
+BOOST_AUTO_TEST_CASE(reports_each_mistake_at_its_place) {
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {"colour": 1}}})") ==
+             "1:50: unknown key \"colour\" in node \"a\" (expected one of \"tag\", \"user\", "
+             "\"network\", \"link\", \"joins\")");
+  BOOST_TEST(only_error(R"({"duration": "soon", "policy": {}, "nodes": {}})") ==
+             "1:14: \"duration\" \"soon\" is not a time (write \"120s\", \"2m\", \"250ms\")");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+      "timeline": [{"at": "10s", "event": "restart", "node": "z"}]})") ==
+             "2:62: event \"restart\": \"z\" is not a node");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+      "timeline": [{"at": "2m", "event": "server-down"}]})") ==
+             "2:20: event at 120s is after the end of the run (60s)");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": "missing.hujson", "nodes": {}})") ==
+             "1:30: cannot read policy file dir/missing.hujson: no such file");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {}, "expect": []})") ==
+             "1:57: \"expect\" holds no expectation");
+}
+
+BOOST_AUTO_TEST_CASE(collects_several_errors_in_file_order) {
+  const ParsedScenario p = parse(R"({"policy": {}, "nodes": {"A": {}},
+    "timeline": [{"at": "1s", "event": "explode"}]})");
+  BOOST_TEST_REQUIRE(p.errors.size() == 3u);
+  BOOST_TEST(p.errors[0].message == "a scenario file needs \"duration\" (the simulated time to run)");
+  BOOST_TEST(p.errors[1].pos.line == 1u);
+  BOOST_TEST(p.errors[1].message.find("node name \"A\"") == 0u);
+  BOOST_TEST(p.errors[2].pos.line == 2u);
+  BOOST_TEST(p.errors[2].message.find("unknown event \"explode\"") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(reports_hujson_syntax_errors) {
+  const ParsedScenario p = parse("{\"duration\": \"1m\",\n  \"nodes\": {,}}");
+  BOOST_TEST_REQUIRE(!p.errors.empty());
+  BOOST_TEST(p.errors[0].pos.line == 2u);
+  BOOST_TEST(!p.spec.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reads_times_as_scenarios_write_them) {
+  BOOST_TEST(parse_time("120s").value() == SimTime(120s));
+  BOOST_TEST(parse_time("t=1.5s").value() == SimTime(1500ms));
+  BOOST_TEST(parse_time("1h30m").value() == SimTime(90min));
+  BOOST_TEST(parse_time("250ms").value() == SimTime(250ms));
+  BOOST_TEST(!parse_time("12").has_value());
+  BOOST_TEST(!parse_time("-1s").has_value());
+  BOOST_TEST(time_text(SimTime(1500ms)) == "1.500s");
+  BOOST_TEST(time_text(SimTime(250ms)) == "250ms");
+}
