@@ -194,13 +194,26 @@ int write_tailnet(const AdminOptions& o, const rapidjson::Value& r) {
   std::string out =
       "// The tailnet of a weft server, written by `weft admin tailnet export` for\n"
       "// `weft acl check --tailnet FILE` (format: docs/policy.md, \"The tailnet file\").\n{\n";
+  // Groups synced from the identity provider, one a line; none without logins.
+  auto groups = r.FindMember("groups");
+  const bool has_groups = groups != r.MemberEnd() && groups->value.IsObject() &&
+                          groups->value.MemberCount() > 0;
   for (const char* section : {"users", "devices"}) {
     out += std::string("  \"") + section + "\": [";
     const auto& items = r[section].GetArray();
     for (rapidjson::SizeType i = 0; i < items.Size(); ++i)
       out += std::string(i ? ",\n" : "\n") + "    " + line(items[i]);
     out += items.Empty() ? "]" : "\n  ]";
-    out += section == std::string("users") ? ",\n" : "\n";
+    out += section == std::string("users") || has_groups ? ",\n" : "\n";
+  }
+  if (has_groups) {
+    out += "  \"groups\": {";
+    const char* sep = "\n";
+    for (const auto& g : groups->value.GetObject()) {
+      out += std::string(sep) + "    " + line(g.name) + ": " + line(g.value);
+      sep = ",\n";
+    }
+    out += "\n  }\n";
   }
   out += "}\n";
   if (o.output.empty()) {
@@ -215,7 +228,9 @@ int write_tailnet(const AdminOptions& o, const rapidjson::Value& r) {
     return 2;
   }
   std::cerr << "weft admin: wrote " << o.output << " (" << items_of(r, "users") << " users, "
-            << items_of(r, "devices") << " devices)\n";
+            << items_of(r, "devices") << " devices"
+            << (has_groups ? ", " + std::to_string(groups->value.MemberCount()) + " synced groups" : "")
+            << ")\n";
   return 0;
 }
 

@@ -376,6 +376,14 @@ std::string tailnet_export(const coord::Coordinator& c) {
       w.EndObject();
     }
     w.EndArray();
+    // Synced groups (the identity provider's, docs/identity.md "Groups") with their members.
+    w.Key("groups");
+    w.StartObject();
+    for (const auto& [group, members] : t.groups) {
+      w.Key(group.c_str());
+      write_strings(w, members);
+    }
+    w.EndObject();
   });
 }
 

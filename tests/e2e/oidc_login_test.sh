@@ -9,8 +9,16 @@
 #   and bob (group ops) cannot;
 # - mallory is refused with a message the person can read (browser page and weft up's log);
 # - the used callback (its state) replayed is refused, and the server stays up;
-# - `weft up --force-reauth` logs in again keeping a's device id and address.
-# Needs WEFT_BIN (set by ctest), root, ip, jq, ping, curl, node. About 12 s.
+# - `weft up --force-reauth` logs in again keeping a's device id and address;
+# - key expiry: `nodes set-expiry` shows in `nodes list` and a keeps its tunnel; `nodes expire`
+#   ends it; `weft up --force-reauth` as alice brings the same device and address back with a
+#   new expiry;
+# - `tailnet export` lists the synced group with alice in it, and `weft acl check --tailnet` on
+#   the export decides a test on that group as the server does;
+# - the provider rotates its keys (restarted with new ones): a login signed by the new key
+#   succeeds (the server refetches the JWK Set once); one signed by a key the provider does not
+#   publish is refused (oidc.unknown_kid), and both are in the server's credential log.
+# Needs WEFT_BIN (set by ctest), root, ip, jq, ping, curl, node. About 30 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/tailnet_lib.sh
@@ -27,12 +35,20 @@ tailnet_setup
 issuer="http://${LAN[s]}:9000"
 secret_file="$NETNS_TMP/oidc.secret"
 echo "weft-test-secret" >"$secret_file"
-ns_spawn "$NS_S" "$NETNS_TMP/provider.log" node "$oidc_dir/provider.mjs" "$issuer" 9000 weft \
-  weft-test-secret "$url/oidc/callback"
-wait_for grep -q 'oidc-provider listening' "$NETNS_TMP/provider.log" || {
-  netns_dump_log "$NETNS_TMP/provider.log"
-  netns_fail "the OIDC provider did not start"
+# start_provider [ENV=VALUE...]: the provider in the server's namespace (keys: provider.mjs).
+provider_starts=0
+start_provider() {
+  provider_starts=$((provider_starts + 1))
+  provider_log="$NETNS_TMP/provider-$provider_starts.log"
+  ns_spawn "$NS_S" "$provider_log" env "$@" node "$oidc_dir/provider.mjs" "$issuer" 9000 weft \
+    weft-test-secret "$url/oidc/callback"
+  provider_pid=$LAST_PID
+  wait_for grep -q 'oidc-provider listening' "$provider_log" || {
+    netns_dump_log "$provider_log"
+    netns_fail "the OIDC provider did not start"
+  }
 }
+start_provider
 
 # The server again, now with the identity provider.
 stop_process "$server_pid"
@@ -84,6 +100,20 @@ login() {
   [[ -z ${WEFT_OIDC_DEBUG:-} ]] || echo "PAGE($user): $PAGE CALLBACK: $CALLBACK" >&2
 }
 
+# login_elsewhere HOST USER: stops what runs in b's namespace and logs in as USER from weft up
+# for HOST on a state directory of its own there (PAGE as browser_login leaves it).
+login_elsewhere() {
+  local host=$1 user=$2
+  stop_node b
+  node_starts=$((node_starts + 1))
+  LOG[b]="$NETNS_TMP/up-$host-$node_starts.log"
+  ns_spawn "${NS[b]}" "${LOG[b]}" "$SERVE_BIN" up --state "$NETNS_TMP/node-$host" --hostname "$host" \
+    --server "$url"
+  PID[b]=$LAST_PID
+  wait_logged b 'To authenticate, visit: '
+  browser_login "$user" "$(login_url b)"
+}
+
 t0=$SECONDS
 login a alice
 check "alice's browser shows the login" grep -q 'Logged in as alice@example.com' <<<"$PAGE"
@@ -110,13 +140,7 @@ check "the used callback replayed is refused" \
 check "the server is still up" ns_exec "$NS_S" curl -sSf -o /dev/null "$url/healthz"
 
 # mallory, outside --oidc-allowed-domains, on another state directory in b's namespace.
-stop_node b
-node_starts=$((node_starts + 1))
-LOG[b]="$NETNS_TMP/up-m-$node_starts.log"
-ns_spawn "${NS[b]}" "${LOG[b]}" "$SERVE_BIN" up --state "$NETNS_TMP/node-m" --hostname m --server "$url"
-PID[b]=$LAST_PID
-wait_logged b 'To authenticate, visit: '
-browser_login mallory "$(login_url b)"
+login_elsewhere m mallory
 check "mallory's browser says why she is refused" grep -q 'mallory@other.org may not join this tailnet' <<<"$PAGE"
 wait_logged b 'may not join this tailnet'
 check "mallory's weft up gets the same reason" logged b 'oidc.not_allowed'
@@ -132,5 +156,69 @@ wait_logged a 'netmap applied: '
 check "the device id is kept" test "$(node_id a)" = "$id_before"
 tailnet_addresses
 check "the address is kept" test "${ADDR[a]}" = "$addr_before"
+
+# Key expiry (docs/identity.md, "Key expiry"): a new expiry shows in nodes list, the tunnel stays.
+expiry_of() { admin "$state" --json nodes list | jq -r --arg h "$1" '.nodes[] | select(.hostname == $h) | .key_expiry'; }
+state_of() { admin "$state" --json nodes list | jq -r --arg h "$1" '.nodes[] | select(.hostname == $h) | .state'; }
+id_a=$(node_id a)
+expiry_before=$(expiry_of a)
+admin "$state" nodes set-expiry "$id_a" 1h >/dev/null
+expiry_set=$(expiry_of a)
+check "set-expiry 1h shows in nodes list" test $((expiry_set - $(date +%s))) -le 3600 -a $((expiry_set - $(date +%s))) -gt 3500
+check "it was 180 days before" test $((expiry_before - expiry_set)) -gt $((170 * 86400))
+check "a keeps its tunnel to c under the new expiry" wait_for -t 10 ping_ok a c
+admin "$state" nodes expire "$id_a" >/dev/null
+wait_logged a 'out of the tailnet: .*control.key_expired'
+check "a's device is expired" test "$(state_of a)" = expired
+check "a no longer reaches c" ping_fails a c
+stop_process "${PID[a]}"
+login a alice --force-reauth
+check "alice's login after the expiry shows in the browser" grep -q 'Logged in as alice@example.com' <<<"$PAGE"
+wait_logged a 'netmap applied: '
+check "the device id is kept after the expiry" test "$(node_id a)" = "$id_before"
+tailnet_addresses
+check "the address is kept after the expiry" test "${ADDR[a]}" = "$addr_before"
+check "a is authorized again" test "$(state_of a)" = authorized
+check "nodes list shows the new expiry (about 180 days)" test $(($(expiry_of a) - $(date +%s))) -gt $((179 * 86400))
+check "a reaches c again" wait_for -t 10 ping_ok a c
+echo "ok - key expiry and re-login keep the device"
+
+# The export holds the synced group; acl check --tailnet decides on it as the server does.
+admin "$state" tailnet export --output "$NETNS_TMP/tailnet.hujson" 2>/dev/null
+check "the export lists group:eng@example.com with alice" \
+  quietly jq -e '.groups["group:eng@example.com"] == ["alice@example.com"]' <(grep -v '^//' "$NETNS_TMP/tailnet.hujson")
+cat >"$NETNS_TMP/groups.hujson" <<EOF_P
+{
+  "acls": [{"action": "accept", "src": ["group:eng@example.com"], "dst": ["${ADDR[c]}:*"]}],
+  "tests": [
+    {"src": "alice@example.com", "accept": ["${ADDR[c]}:22"]},
+    {"src": "bob@example.com", "deny": ["${ADDR[c]}:22"]},
+  ],
+}
+EOF_P
+check "acl check --tailnet on the export passes the group's tests" \
+  quietly "$SERVE_BIN" acl check --tailnet "$NETNS_TMP/tailnet.hujson" "$NETNS_TMP/groups.hujson"
+check "the server decides them alike" quietly admin "$state" policy check "$NETNS_TMP/groups.hujson"
+
+# Key rotation at the provider: new keys, then a signing key it does not publish.
+stop_process "$provider_pid"
+start_provider WEFT_OIDC_KEY_GEN=2
+login_elsewhere r bob
+check "a login signed by the provider's new key succeeds" grep -q 'Logged in as bob@example.com' <<<"$PAGE"
+wait_logged b 'netmap applied: '
+check "the server refetched the JWK Set once" \
+  test "$(grep -c "JWK Set refetched for an unknown key id" "$serve_log")" = 1
+check "the login is in the credential log" \
+  grep -q 'login of bob@example.com (subject "bob") used: bob@example.com, node .* (host "r") registered' "$serve_log"
+stop_process "$provider_pid"
+start_provider WEFT_OIDC_KEY_GEN=3 WEFT_OIDC_HIDE_SIGNING_KEY=1
+login_elsewhere h bob
+check "a token signed by an unpublished key is refused" grep -q 'Login refused' <<<"$PAGE"
+wait_logged b 'oidc.unknown_kid'
+check "the refusal is in the credential log" grep -q 'login refused (host "h"): oidc.unknown_kid' "$serve_log"
+check "h became no device" test -z "$(node_id h)"
+check "no second refetch within 30 s of the first" \
+  test "$(grep -c "JWK Set refetched for an unknown key id" "$serve_log")" = 1
+
 check "the server is still up at the end" proc_alive "$server_pid"
 echo "ok - OIDC login test passed"
