@@ -12,6 +12,7 @@
 #include "coord/registry.h"
 #include "core-conversions.h"
 #include "ipv4-packet.h"
+#include "ns3/names.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/simulator.h"
 #include "scenario-world.h"
@@ -106,8 +107,10 @@ bool ScenarioWorld::Build(std::string& error) {
   }
   m_net = std::make_unique<Internet>(net, m_seed);
   if (!m_options.pcap_dir.empty()) {
+    // Named nodes give named files: DIR/SCENARIO-HOST-DEVICE.pcap (routers keep their numbers).
+    for (const HostSpec& h : net.hosts) ns3::Names::Add(h.name, m_net->Node(h.name));
     ns3::PointToPointHelper pcap;
-    pcap.EnablePcap(m_options.pcap_dir + "/weft", m_net->AllNodes(), false);
+    pcap.EnablePcap(m_options.pcap_dir + "/" + m_spec.name, m_net->AllNodes(), false);
   }
 
   // UDP firewalls between pairs: on the second node's access link, on or off by events.

@@ -14,7 +14,8 @@ namespace weft::sim {
 
 struct RunOptions {
   uint64_t seed = 1;
-  /// Non-empty: pcap files of every simulated link are written there (DIR/weft-NODE-DEVICE.pcap).
+  /// Non-empty: pcap files of every simulated link are written there
+  /// (DIR/SCENARIO-HOST-DEVICE.pcap).
   std::string pcap_dir;
   /// Called about once per simulated second: the simulated time reached and ns-3's count of
   /// events run so far.
