@@ -69,6 +69,7 @@ struct UpOptions {
   std::string server;     // --server URL; empty: the one DIR is registered with
   std::string auth_key;   // --authkey KEY; only for the first registration
   bool force_reauth = false;  // --force-reauth: log in again, keeping the device
+  bool accept_dns = true;     // --accept-dns=false: leave resolv.conf alone (MagicDNS)
   std::string state_dir;  // --state DIR; empty: /var/lib/weft
   std::string hostname;   // empty: this machine's host name
   std::string interface;  // --interface / --tun NAME; empty: weft0

@@ -144,6 +144,10 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   up_cmd->add_flag("--advertise-exit-node", up.advertise_exit_node,
                    "Offer to carry the tailnet's internet traffic (0.0.0.0/0 and ::/0)");
+  up_cmd->add_option("--accept-dns", up.accept_dns,
+                     "Point the system resolver at MagicDNS (100.100.100.100) through "
+                     "resolvconf while up; false leaves resolv.conf alone")
+      ->capture_default_str();
   up_cmd->add_option("--snat-subnet-routes", up.snat_subnet_routes,
                      "Masquerade traffic from the tailnet into the advertised routes")
       ->capture_default_str();

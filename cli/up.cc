@@ -22,6 +22,7 @@ int run_up(const UpOptions& options) {
   settings.ca_file = options.ca_file;
   settings.auth_key = options.auth_key;
   settings.force_reauth = options.force_reauth;
+  settings.accept_dns = options.accept_dns;
   settings.hostname = options.hostname;
   if (!options.interface.empty()) settings.interface_name = options.interface;
   settings.port = options.port;

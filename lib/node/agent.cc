@@ -22,6 +22,7 @@
 #include "node/host_info.h"
 #include "node/local_api.h"
 #include "node/local_endpoints.h"
+#include "node/magic_dns.h"
 #include "node/relay_driver.h"
 #include "node/tailnet_interface.h"
 #include "runtime/system_random.h"
@@ -101,6 +102,7 @@ struct Agent::Impl final : LocalApiHandler {
   std::unique_ptr<dataplane::DataPath> path;
   std::unique_ptr<ControlDriver> control;
   std::unique_ptr<RelayDriver> relays;
+  std::unique_ptr<MagicDns> magic_dns;  // 100.100.100.100; resolv.conf restored when it goes
   std::unique_ptr<NodeRouting> routing;  // before the interface goes: routes and rules restored
   std::optional<bool> logged_exit;        // the exit node was offered at the last netmap
   uint16_t logged_home = 0;
@@ -217,6 +219,7 @@ struct Agent::Impl final : LocalApiHandler {
       }
     }
     apply_routes();
+    apply_dns();
     if (e.from_cache) {
       const auto st = engine_status();
       log("running from cache (netmap cached at " +
@@ -254,6 +257,18 @@ struct Agent::Impl final : LocalApiHandler {
       logged_exit = exit.offered;
     }
     routing->apply(subnet_routes_of(map->peers), exit.offered);
+  }
+
+  // MagicDNS for the netmap in use, once the interface has its addresses (magic_dns.h).
+  void apply_dns() {
+    if (!magic_dns || configured.empty()) return;
+    auto view = path->with_core([&] {
+      const controlclient::NetMap* map = engine->netmap();
+      return map == nullptr ? std::nullopt
+                            : std::optional(std::make_pair(magic_dns_config(*map),
+                                                           magic_dns_search(map->dns)));
+    });
+    if (view) magic_dns->apply(std::move(view->first), view->second);
   }
 
   // `weft up --authkey KEY` on the state directory of an expired node: the registration with
@@ -516,6 +531,9 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
                                            settings.ca_file,
                                            [&d](const std::string& line) { d.log(line); });
   d.path->on_after_event([&d](core::Now) { d.after_event(); });
+  d.magic_dns = std::make_unique<MagicDns>(d.loop.io(), d.tun->ifindex(), d.tun->name(),
+                                           settings.accept_dns,
+                                           [&d](std::string_view line) { d.log(std::string(line)); });
   d.engine->set_exit_node(settings.routes.exit_node);
   d.routing = std::make_unique<NodeRouting>(d.tun->ifindex(), d.tun->name(), *d.path,
                                             settings.routes,

@@ -29,6 +29,10 @@ struct AgentSettings {
   std::string auth_key;
   /// Log in at the server's identity provider again (`--force-reauth`), keeping the device.
   bool force_reauth = false;
+  /// MagicDNS (docs/network-config.md): point the system resolver at 100.100.100.100 through
+  /// resolvconf(8), restored on exit. False (`--accept-dns=false`): resolv.conf is left alone;
+  /// the resolver at 100.100.100.100 answers either way.
+  bool accept_dns = true;
   /// Requested name (one lowercase DNS label); empty: this machine's host name, made one.
   std::string hostname;
   std::string interface_name = "weft0";

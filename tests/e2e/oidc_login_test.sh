@@ -108,7 +108,7 @@ login_elsewhere() {
   node_starts=$((node_starts + 1))
   LOG[b]="$NETNS_TMP/up-$host-$node_starts.log"
   ns_spawn "${NS[b]}" "${LOG[b]}" "$SERVE_BIN" up --state "$NETNS_TMP/node-$host" --hostname "$host" \
-    --server "$url"
+    --server "$url" --accept-dns=false
   PID[b]=$LAST_PID
   wait_logged b 'To authenticate, visit: '
   browser_login "$user" "$(login_url b)"

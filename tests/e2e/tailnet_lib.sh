@@ -78,6 +78,15 @@ lan_join() {
   ip -n "$bridge_ns" link set "v$2" master "$bridge" up
 }
 
+# lan_join NS TAG ADDR: NS gets eth0 with ADDR/24, its peer vTAG on the LAN's bridge.
+lan_join() {
+  ip link add name eth0 netns "$1" type veth peer name "v$2" netns "$NS_LAN" ||
+    netns_fail "veth for $2"
+  ip -n "$1" addr add "$3/24" dev eth0
+  ip -n "$1" link set eth0 up
+  ip -n "$NS_LAN" link set "v$2" master br0 up
+}
+
 # new_key M: a fresh pre-auth key for machine M's tag.
 new_key() {
   admin "$state" keys create --user ops@example.com --tags "tag:$1" 2>/dev/null
@@ -96,12 +105,15 @@ start_server() {
 }
 
 # start_node M [ARGS...]: `weft up` for machine M with its state directory node-M; log in LOG[M].
+# With --accept-dns=false unless TAILNET_ACCEPT_DNS=true: without a resolv.conf of the
+# namespace's own (magicdns_test.sh makes one), resolvconf would rewrite the host's.
 start_node() {
   local m=$1
   shift
   node_starts=$((node_starts + 1))
   LOG[$m]="$NETNS_TMP/up-$m-$node_starts.log"
-  ns_spawn "${NS[$m]}" "${LOG[$m]}" "$SERVE_BIN" up --state "$NETNS_TMP/node-$m" --hostname "$m" "$@"
+  ns_spawn "${NS[$m]}" "${LOG[$m]}" "$SERVE_BIN" up --state "$NETNS_TMP/node-$m" --hostname "$m" \
+    --accept-dns="${TAILNET_ACCEPT_DNS:-false}" "$@"
   PID[$m]=$LAST_PID
 }
 
