@@ -78,15 +78,6 @@ lan_join() {
   ip -n "$bridge_ns" link set "v$2" master "$bridge" up
 }
 
-# lan_join NS TAG ADDR: NS gets eth0 with ADDR/24, its peer vTAG on the LAN's bridge.
-lan_join() {
-  ip link add name eth0 netns "$1" type veth peer name "v$2" netns "$NS_LAN" ||
-    netns_fail "veth for $2"
-  ip -n "$1" addr add "$3/24" dev eth0
-  ip -n "$1" link set eth0 up
-  ip -n "$NS_LAN" link set "v$2" master br0 up
-}
-
 # new_key M: a fresh pre-auth key for machine M's tag.
 new_key() {
   admin "$state" keys create --user ops@example.com --tags "tag:$1" 2>/dev/null
