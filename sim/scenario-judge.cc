@@ -52,7 +52,7 @@ JudgedExpectation reaches(ScenarioWorld& w, std::size_t i, const ExpectSpec& x) 
   WorldNode& to = *w.Node(x.other);
   Route route = Route::kNone;
   if (probe == nullptr || probe->packets.sent.empty()) {
-    j.observed = "no probe could be sent (" + x.node + " was not running or had no netmap)";
+    j.observed = "no probe could be sent (" + (probe ? probe->unsent_why : std::string()) + ")";
   } else if (probe->packets.delivered[0]) {
     route = probe->packets.relayed[0] ? Route::kRelay : Route::kDirect;
     j.observed = "the probe sent at " + seconds(probe->packets.sent[0]) + " arrived after " +

@@ -245,6 +245,7 @@ void ScenarioWorld::OnEvent(WorldNode& n, const engine::Event& e) {
     case engine::EventKind::kRegistered: Log(n.Name(), "registered"); break;
     case engine::EventKind::kNetmapApplied: {
       const controlclient::NetMap* map = n.Engine().netmap();
+      if (std::optional<Ipv4> address = tunnel_address(n.Engine())) n.address = address;
       Log(n.Name(), std::string("netmap applied") + (e.from_cache ? " from its cache" : "") +
                         ": " + std::to_string(e.peers) + " peers, policy version " +
                         std::to_string(map ? map->policy_version : 0));
@@ -350,17 +351,16 @@ void ScenarioWorld::Send(Flow& flow) {
   WorldNode& to = m_nodes[flow.to];
   if (!from.up || from.slot == nullptr) {
     ++flow.unsendable;
+    flow.unsent_why = from.Name() + " was not running";
     return;
   }
   if (!flow.packets.pattern) {
-    const std::optional<Ipv4> source = tunnel_address(from.Engine());
-    const std::optional<Ipv4> destination =
-        to.slot ? tunnel_address(to.Engine()) : std::optional<Ipv4>();
-    if (!source || !destination) {
+    if (!from.address || !to.address) {
       ++flow.unsendable;
+      flow.unsent_why = (from.address ? to.Name() : from.Name()) + " had no tunnel address yet";
       return;
     }
-    flow.packets.pattern.emplace(UdpFlow{*source, *destination, flow.port, kSinkPort},
+    flow.packets.pattern.emplace(UdpFlow{*from.address, *to.address, flow.port, kSinkPort},
                                  flow.probe ? kProbePayload : kTrafficPayload);
   }
   flow.packets.SendNext(*from.slot);

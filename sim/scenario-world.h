@@ -38,6 +38,7 @@ struct Flow {
   bool probe = false;
   TailnetFlow packets;      ///< sent, delivered, relayed
   uint32_t unsendable = 0;  ///< sends skipped: no address yet, or the node was down
+  std::string unsent_why;   ///< why the last one was skipped
 };
 
 /// When a node's view changed: its peers (by scenario name), its policy version, streaming.
@@ -63,6 +64,8 @@ struct WorldNode {
   uint64_t key_rotations = 0;  ///< kKeyRotated events, across restarts
   std::vector<NodeView> views;  ///< every change
   std::string last_path;        ///< the last path summary logged
+  /// Its tunnel address as its last netmap gave it (kept when it stops: probes still aim there).
+  std::optional<Ipv4> address;
 
   engine::Engine& Engine() const { return slot->GetCore().Engine(); }
   const std::string& Name() const { return spec->name; }
