@@ -30,6 +30,7 @@
 #include "control/upgrade.h"
 #include "core/key_text.h"
 #include "node/resolve.h"
+#include "runtime/tcp_keepalive.h"
 
 namespace weft::node {
 namespace {
@@ -66,22 +67,9 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
-/// TCP keepalive as DialOptions asks (nothing when keepalive_idle is zero). Best effort: a
-/// socket that refuses an option keeps the system's behaviour.
+/// TCP keepalive as DialOptions asks (nothing when keepalive_idle is zero).
 void set_keepalive(int fd, const DialOptions& o) {
-  if (o.keepalive_idle.count() <= 0) return;
-  const int on = 1;
-  const int idle = static_cast<int>(o.keepalive_idle.count());
-  const int interval = static_cast<int>(std::max<int64_t>(1, o.keepalive_interval.count()));
-  const int probes = std::max(1, o.keepalive_probes);
-  // Without it, data left unacknowledged (a keepalive message sent into the dead path) would
-  // keep the connection in retransmissions for the system's tcp_retries2 (about 15 minutes).
-  const unsigned user_timeout = static_cast<unsigned>(idle + interval * probes) * 1000u;
-  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
+  runtime::set_tcp_keepalive(fd, o.keepalive_idle, o.keepalive_interval, o.keepalive_probes);
 }
 
 }  // namespace

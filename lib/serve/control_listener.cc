@@ -29,6 +29,7 @@
 #include "control/frame.h"
 #include "stream/stream_pump.h"
 #include "control/upgrade.h"
+#include "runtime/tcp_keepalive.h"
 
 namespace weft::serve {
 
@@ -55,6 +56,11 @@ using Request = http::request<http::empty_body>;
 // Connections being answered 503 at once; beyond that a connection is closed unanswered, so a
 // flood at the limit costs no more than this many TLS handshakes and lingers.
 constexpr std::size_t kMaxRefusing = 64;
+// TCP keepalive on accepted connections: idle, interval, probes (25 s to a dead path's end).
+constexpr std::chrono::seconds kDeadPathIdle{10};
+constexpr std::chrono::seconds kDeadPathInterval{5};
+constexpr int kDeadPathProbes = 3;
+
 // After an accept error (out of descriptors), accepting resumes this much later instead of
 // spinning on a listener that stays readable.
 constexpr std::chrono::milliseconds kAcceptRetry{100};
@@ -530,6 +536,11 @@ void ListenerState::on_accept(const boost::system::error_code& ec, tcp::socket s
   ++counters.accepted;
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // frames are small and latency matters
+  // A node whose path died silently is offline within 25 s rather than after three control
+  // keepalives (3 min): its stream closes, and the subnet routes it carried move to another
+  // router then (docs/network-config.md, "Failover"). Relay connections on this listener too.
+  runtime::set_tcp_keepalive(socket.native_handle(), kDeadPathIdle, kDeadPathInterval,
+                             kDeadPathProbes);
   bool refuse = pending.size() + upgraded.size() >= config.max_connections;
   if (refuse) ++counters.refused_capacity;
   if (refuse && refusing >= kMaxRefusing) {

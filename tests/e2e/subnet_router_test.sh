@@ -8,8 +8,10 @@
 # - r1 stops: r2 takes over and a reaches h again (the gap from r1's stop to the first answer
 #   through r2 is printed);
 # - r1's MASQUERADE rule and forwarding are gone after it stopped;
+# - r1 back, r2's LAN link cut (no close, no FIN): the server's TCP keepalive ends r2's stream
+#   and r1 takes over (the gap is printed; at most 25 s of keepalive plus a delta);
 # - `weft admin routes reject` on both: a loses the route and h is unreachable.
-# Needs WEFT_BIN (set by ctest), root, ip, iptables, jq, ping. About 25 s.
+# Needs WEFT_BIN (set by ctest), root, ip, iptables, jq, ping. About 35 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/tailnet_lib.sh
@@ -92,16 +94,20 @@ check "r1 forwards (ip_forward = 1)" test "$(ns_exec "${NS[r1]}" cat /proc/sys/n
 check "r1 has its MASQUERADE rule" bash -c "ip netns exec ${NS[r1]} iptables -w -t nat -S POSTROUTING | grep -q 'weft weft0'"
 
 # --- failover ------------------------------------------------------------------------------
+# gap_to_h TRIES WAIT: ms from t0 to the first of TRIES pings (WAIT s each) a gets answered by h.
+gap_to_h() {
+  local _
+  for _ in $(seq 1 "$1"); do
+    if ns_exec "${NS[a]}" ping -c 1 -W "$2" "${SUB[h]}" >/dev/null 2>&1; then
+      echo $(($(now_ms) - t0))
+      return 0
+    fi
+  done
+  return 1
+}
 t0=$(now_ms)
 stop_node r1
-gap=""
-for _ in $(seq 1 150); do
-  if ns_exec "${NS[a]}" ping -c 1 -W 0.2 "${SUB[h]}" >/dev/null 2>&1; then
-    gap=$(($(now_ms) - t0))
-    break
-  fi
-done
-[[ -n $gap ]] || netns_fail "a never reached h through r2 after r1 stopped"
+gap=$(gap_to_h 150 0.2) || netns_fail "a never reached h through r2 after r1 stopped"
 echo "failover: a reached h through r2 ${gap} ms after r1 stopped"
 check "... h saw r2's subnet address" test "$(seen_from "${SUB[r2]}")" -ge 1
 check "... r2 is primary now" test "$(admin "$state" --json routes list |
@@ -110,14 +116,31 @@ check "r1's MASQUERADE rule and forwarding are gone after it stopped" bash -c \
   "! ip netns exec ${NS[r1]} iptables -w -t nat -S POSTROUTING | grep -q weft &&
    test \"\$(ip netns exec ${NS[r1]} cat /proc/sys/net/ipv4/ip_forward)\" = 0"
 
+# --- failover from a router whose path died silently ----------------------------------------------
+# r1 back (r2 stays primary); then r2's LAN link drops everything, its process and control
+# connection still there: the server notices with TCP keepalive (25 s at most) and moves the
+# prefix to r1.
+start_node r1 --server "$url" --advertise-routes 10.9.0.0/24
+wait_logged r1 'netmap applied: '
+check "r1 is back and r2 stays primary" test "$(admin "$state" --json routes list |
+  jq -r --argjson id "$R2" '.routes[] | select(.id == $id) | .primary[0]')" = 10.9.0.0/24
+seen_r1=$(seen_from "${SUB[r1]}")
+ns_exec "${NS[r2]}" iptables -w -I INPUT -i eth0 -j DROP
+ns_exec "${NS[r2]}" iptables -w -I OUTPUT -o eth0 -j DROP
+t0=$(now_ms)
+gap=$(gap_to_h 90 0.5) || netns_fail "a never reached h through r1 after r2's path died"
+echo "failover after a silent loss: a reached h through r1 ${gap} ms after r2's LAN link was cut"
+check "... through r1 (h saw r1 again)" test "$(seen_from "${SUB[r1]}")" -gt "$seen_r1"
+check "... within 40 s" test "$gap" -lt 40000
+
 # --- reject ---------------------------------------------------------------------------------------
-# r1 is offline but still approved: with no router online it would stay primary (a route the
-# server keeps while every router of a prefix is away), so both approvals go.
-capture admin "$state" routes reject "$R1" 10.9.0.0/24
-expect_rc 0 "routes reject r1 (offline)"
-check "... a still reaches h through r2" reach_h a
+# r2 is offline but still approved: with no router online it would become primary again (the
+# server keeps a prefix on an offline router when no router of it is online), so both go.
 capture admin "$state" routes reject "$R2" 10.9.0.0/24
-expect_rc 0 "routes reject r2"
+expect_rc 0 "routes reject r2 (offline)"
+check "... a still reaches h through r1" reach_h a
+capture admin "$state" routes reject "$R1" 10.9.0.0/24
+expect_rc 0 "routes reject r1"
 no_route() { ! route_on a; }
 check "a's route to the subnet is gone (within 10 s)" wait_for -t 10 no_route
 check "... h no longer answers a" bash -c "! ip netns exec ${NS[a]} ping -c 1 -W 1 ${SUB[h]} >/dev/null 2>&1"
