@@ -295,3 +295,33 @@ BOOST_AUTO_TEST_CASE(routes_ops_check_their_fields_before_the_coordinator) {
                                           "routes": ["10.9.0.0/24"]})")) == "coord.unknown_device");
   BOOST_TEST(Api::error_code(api.call(R"({"op": "routes.drop"})")) == "admin.request");
 }
+
+BOOST_AUTO_TEST_CASE(tailnet_export_lists_synced_groups_with_their_members) {
+  coord::test::World w;
+  w.config.login_url_prefix = "https://weft.example/login/";
+  w.restart();
+  coord::test::TestNode& n = w.node();
+  w.connect(n);
+  w.send(n, w.register_request(n, "", "laptop"));
+  const std::string url = n.received<control::RegisterResponse>().back().auth_url;
+  const coord::ProvenIdentity alice{"https://idp.example", "sub-alice", "alice@example.com",
+                                    {"group:eng@example.com", "group:sec@corp.example"}};
+  BOOST_REQUIRE(w.coordinator->complete_login(url.substr(url.rfind('/') + 1), alice, w.now, w.rng).ok());
+
+  const std::string answer =
+      serve::handle_admin_request(*w.coordinator, R"({"op": "tailnet.export"})", w.now, w.rng);
+  rapidjson::Document d;
+  d.Parse(answer.data(), answer.size());
+  BOOST_REQUIRE(!d.HasParseError() && d["ok"].GetBool());
+  BOOST_REQUIRE(d.HasMember("groups") && d["groups"].IsObject());
+  BOOST_TEST(d["groups"].MemberCount() == 2u);
+  BOOST_TEST(d["groups"]["group:sec@corp.example"][0].GetString() == std::string("alice@example.com"));
+  // The export is a tailnet file whose groups acl check --tailnet reads.
+  d.RemoveMember("ok");
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+  d.Accept(writer);
+  policy::TailnetLoad file = policy::load_tailnet(buf.GetString());
+  BOOST_REQUIRE_MESSAGE(file.tailnet.has_value(), buf.GetString());
+  BOOST_TEST(file.tailnet->groups.at("group:eng@example.com") == std::vector<std::string>{"alice@example.com"});
+}
