@@ -271,7 +271,7 @@ int main(int argc, char** argv) {
       ->add_option("file", admin.file, "Policy file")
       ->required();
   auto* dns = admin_cmd->add_subcommand(
-      "dns", "The tailnet's DNS settings that MagicDNS on every node uses (weft up --accept-dns)");
+      "dns", "The tailnet's DNS settings, which MagicDNS on every node uses");
   dns->require_subcommand(1);
   leaf(dns, "dns", "show", "Print the tailnet domain, nameservers, search domains and split DNS");
   auto* dns_set = leaf(dns, "dns", "set",
