@@ -219,6 +219,38 @@ JudgedExpectation in_sync(ScenarioWorld& w, const ExpectSpec& x) {
   return j;
 }
 
+JudgedExpectation offline(ScenarioWorld& w, const ExpectSpec& x) {
+  JudgedExpectation j;
+  j.ok = true;
+  for (WorldNode* n : targets(w, x.node)) {
+    const std::optional<ns3::Time> since =
+        holding_since(*n, [](const NodeView& v) { return !v.streaming; });
+    const bool running = n->slot != nullptr && n->up;
+    j.ok = j.ok && running && since.has_value();
+    j.observed += (j.observed.empty() ? "" : "; ") + n->Name() + " " +
+                  (!running ? std::string("not running")
+                   : since  ? "without its control stream since " + seconds(*since)
+                            : std::string("streaming"));
+  }
+  return j;
+}
+
+JudgedExpectation healthy(ScenarioWorld& w) {
+  JudgedExpectation j;
+  uint64_t early = 0, stuck = 0, unsendable = 0;
+  const std::vector<const CoreSlot*> slots = w.Slots();
+  for (const CoreSlot* slot : slots) {
+    early += slot->GetEarlyWakeups();
+    stuck += slot->GetStuckDeadlines();
+    unsendable += slot->GetUnsendable();
+  }
+  j.ok = early == 0 && stuck == 0 && unsendable == 0;
+  j.observed = std::to_string(slots.size()) + " core slots: " + std::to_string(early) +
+               " stale timer events, " + std::to_string(stuck) + " deadlines left in the past, " +
+               std::to_string(unsendable) + " unsendable datagrams";
+  return j;
+}
+
 }  // namespace
 
 JudgedExpectation Judge(ScenarioWorld& w, std::size_t i) {
@@ -233,6 +265,8 @@ JudgedExpectation Judge(ScenarioWorld& w, std::size_t i) {
     case ExpectKind::kFromCache: j = from_cache(w, x); break;
     case ExpectKind::kKeyRotations: j = key_rotations(w, x); break;
     case ExpectKind::kInSync: j = in_sync(w, x); break;
+    case ExpectKind::kOffline: j = offline(w, x); break;
+    case ExpectKind::kHealthy: j = healthy(w); break;
   }
   j.spec = &x;
   j.judged_at = FromNs3(ns3::Simulator::Now());

@@ -64,6 +64,14 @@ WorldNode* ScenarioWorld::Node(const std::string& name) {
   return nullptr;
 }
 
+std::vector<const CoreSlot*> ScenarioWorld::Slots() const {
+  std::vector<const CoreSlot*> slots(m_stuns.begin(), m_stuns.end());
+  for (const WorldNode& n : m_nodes) {
+    if (n.slot != nullptr) slots.push_back(n.slot);
+  }
+  return slots;
+}
+
 const Flow* ScenarioWorld::ProbeOf(std::size_t expectation) const {
   auto it = m_probeOf.find(expectation);
   return it == m_probeOf.end() ? nullptr : &m_flows[it->second];
@@ -171,7 +179,7 @@ bool ScenarioWorld::Build(std::string& error) {
     relay->Setup(rc, kRelayPort, 1000 * m_seed + 3 + 7 * r, default_wall_epoch());
     m_net->Node(m_regionHost[r])->AddApplication(relay);
     relay->SetStartTime(ns3::Seconds(0));
-    m_net->Host(m_regionHost[r])->AddCore(kStunPort, std::make_unique<StunCore>());
+    m_stuns.push_back(m_net->Host(m_regionHost[r])->AddCore(kStunPort, std::make_unique<StunCore>()));
     m_relays.push_back(relay);
   }
 

@@ -152,7 +152,8 @@ constexpr const char* kForms =
     "NODE reaches NODE at T via direct|relay|none; NODE's peers at T include|exclude NODE...; "
     "no new connection NODE->NODE between T and T; policy version on NODE at T is N; "
     "NODE->NODE delivers at least|at most P% between T and T; NODE runs from its cache at T; "
-    "key rotations on NODE at T is N; NODE is in sync at T";
+    "key rotations on NODE at T is N; NODE is in sync at T; NODE is offline at T; "
+    "every core is healthy at T";
 
 }  // namespace
 
@@ -173,6 +174,10 @@ std::optional<ExpectSpec> parse_expectation(const std::string& text, hujson::Pos
     x.kind = ExpectKind::kPolicyVersion;
     ok = s.Word("policy") && s.Word("version") && s.Word("on") && s.Node(x.node, true) &&
          s.Word("at") && s.Time(x.at) && s.Word("is") && s.Count(x.number) && s.Done();
+  } else if (first == "every") {
+    x.kind = ExpectKind::kHealthy;
+    ok = s.Word("every") && s.Word("core") && s.Word("is") && s.Word("healthy") && s.Word("at") &&
+         s.Time(x.at) && s.Done();
   } else if (first == "key") {
     x.kind = ExpectKind::kKeyRotations;
     ok = s.Word("key") && s.Word("rotations") && s.Word("on") && s.Node(x.node, true) &&
@@ -234,9 +239,14 @@ std::optional<ExpectSpec> parse_expectation(const std::string& text, hujson::Pos
       ok = s.Word("runs") && s.Word("from") && s.Word("its") && s.Word("cache") &&
            s.Word("at") && s.Time(x.at) && s.Done();
     } else if (ok && verb == "is") {
-      x.kind = ExpectKind::kInSync;
-      ok = s.Word("is") && s.Word("in") && s.Word("sync") && s.Word("at") && s.Time(x.at) &&
-           s.Done();
+      ok = s.Word("is");
+      if (ok && s.Peek() == "offline") {
+        x.kind = ExpectKind::kOffline;
+        ok = s.Word("offline") && s.Word("at") && s.Time(x.at) && s.Done();
+      } else {
+        x.kind = ExpectKind::kInSync;
+        ok = ok && s.Word("in") && s.Word("sync") && s.Word("at") && s.Time(x.at) && s.Done();
+      }
     } else if (ok) {
       ok = s.Fail("expected \"reaches\", \"runs\" or \"is\" after the node, found \"" + verb +
                   "\"");

@@ -120,10 +120,12 @@ enum class ExpectKind : uint8_t {
   kFromCache,        ///< node runs from its cache at `at`
   kKeyRotations,     ///< node's key rotations at `at` is `number`
   kInSync,           ///< node streams the server's current policy at `at`
+  kOffline,          ///< node runs without its control stream at `at`
+  kHealthy,          ///< every core slot healthy at `at` (no stale timers, past deadlines)
 };
 
 /// One expectation, as written (a sentence, docs/scenarios.md) and as read. `node` "*" means
-/// every node (kPolicyVersion, kFromCache, kKeyRotations, kInSync).
+/// every node (kPolicyVersion, kFromCache, kKeyRotations, kInSync, kOffline).
 struct ExpectSpec {
   ExpectKind kind = ExpectKind::kReaches;
   std::string text;

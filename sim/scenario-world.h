@@ -96,6 +96,8 @@ class ScenarioWorld {
   WorldNode* Node(const std::string& name);
   std::vector<WorldNode>& Nodes() { return m_nodes; }
   const std::vector<Flow>& Flows() const { return m_flows; }
+  /// Every core slot: the nodes' engines (once joined) and the regions' STUN servers.
+  std::vector<const CoreSlot*> Slots() const;
   /// The probe flow set up for expectation `i`, if it has one.
   const Flow* ProbeOf(std::size_t expectation) const;
   uint64_t ServerPolicyVersion() const;
@@ -136,6 +138,7 @@ class ScenarioWorld {
   std::vector<std::string> m_regionHost;  ///< the host of each region's relay
   ns3::Ptr<CoordinatorApp> m_server;
   std::vector<ns3::Ptr<RelayServerApp>> m_relays;
+  std::vector<CoreSlot*> m_stuns;
   std::vector<WorldNode> m_nodes;
   std::vector<Flow> m_flows;
   std::map<std::size_t, uint32_t> m_probeOf;  ///< expectation -> flow

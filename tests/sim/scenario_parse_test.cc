@@ -163,3 +163,15 @@ BOOST_AUTO_TEST_CASE(reads_times_as_scenarios_write_them) {
   BOOST_TEST(time_text(SimTime(1500ms)) == "1.500s");
   BOOST_TEST(time_text(SimTime(250ms)) == "250ms");
 }
+
+BOOST_AUTO_TEST_CASE(reads_offline_and_health_sentences) {
+  const ParsedScenario p = parse(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+    "expect": ["* is offline at 30s", "every core is healthy at 60s"]})");
+  BOOST_TEST_REQUIRE(p.spec.has_value());
+  BOOST_TEST(p.spec->expect[0].kind == ExpectKind::kOffline);
+  BOOST_TEST(p.spec->expect[0].node == "*");
+  BOOST_TEST(p.spec->expect[1].kind == ExpectKind::kHealthy);
+  BOOST_TEST(p.spec->expect[1].at == SimTime(60s));
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+    "expect": ["every core is sad at 60s"]})") == "2:31: expected \"healthy\", found \"sad\"");
+}
