@@ -1,7 +1,9 @@
-// UDP datagram batches with recvmmsg(2)/sendmmsg(2); dual-stack per ipv6(7) IPV6_V6ONLY=0.
+// UDP datagram batches with recvmmsg(2)/sendmmsg(2); dual-stack per ipv6(7) IPV6_V6ONLY=0;
+// UDP_SEGMENT / UDP_GRO per udp(7).
 #include "runtime/udp_socket.h"
 
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,7 +55,7 @@ core::SocketAddress from_sockaddr(const sockaddr_storage& ss) {
 }
 
 UdpSocket::UdpSocket(UniqueFd fd, int family, uint16_t port)
-    : fd_(std::move(fd)), family_(family), port_(port) {}
+    : fd_(std::move(fd)), family_(family), port_(port), items_in_(kMaxBatch) {}
 
 Result<UdpSocket> UdpSocket::bind_any(uint16_t port) {
   UniqueFd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -125,7 +127,31 @@ bool UdpSocket::to_sockaddr(const core::SocketAddress& a, sockaddr_storage& out,
 }
 
 BatchScratch::BatchScratch()
-    : msgs(UdpSocket::kMaxBatch), iovs(UdpSocket::kMaxBatch), addrs(UdpSocket::kMaxBatch) {}
+    : msgs(UdpSocket::kMaxBatch),
+      iovs(UdpSocket::kMaxBatch),
+      addrs(UdpSocket::kMaxBatch),
+      controls(UdpSocket::kMaxBatch) {}
+
+std::size_t split_coalesced(const RecvSlot& slot, RecvSlot* out, std::size_t cap) {
+  const std::size_t seg = slot.segment_size;
+  if (seg == 0 || slot.size <= seg) {
+    if (cap < 1) return 1;
+    out[0] = slot;
+    out[0].segment_size = 0;
+    return 1;
+  }
+  const std::size_t count = (slot.size + seg - 1) / seg;
+  if (count > cap) return count;
+  for (std::size_t k = 0; k < count; ++k) {
+    RecvSlot& d = out[k];
+    d.data = slot.data + k * seg;
+    d.size = k + 1 < count ? seg : slot.size - k * seg;
+    d.capacity = d.size;
+    d.from = slot.from;
+    d.segment_size = 0;
+  }
+  return count;
+}
 
 Result<std::size_t> receive_batch(int fd, BatchScratch& scratch, RecvSlot* slots, std::size_t n) {
   if (n > UdpSocket::kMaxBatch) n = UdpSocket::kMaxBatch;
@@ -136,6 +162,8 @@ Result<std::size_t> receive_batch(int fd, BatchScratch& scratch, RecvSlot* slots
     scratch.msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     scratch.msgs[i].msg_hdr.msg_iov = &scratch.iovs[i];
     scratch.msgs[i].msg_hdr.msg_iovlen = 1;
+    scratch.msgs[i].msg_hdr.msg_control = scratch.controls[i].bytes;
+    scratch.msgs[i].msg_hdr.msg_controllen = sizeof(scratch.controls[i].bytes);
   }
   int got;
   do {
@@ -145,6 +173,17 @@ Result<std::size_t> receive_batch(int fd, BatchScratch& scratch, RecvSlot* slots
   for (int i = 0; i < got; ++i) {
     slots[i].size = scratch.msgs[i].msg_len;
     slots[i].from = from_sockaddr(scratch.addrs[i]);
+    slots[i].segment_size = 0;
+    msghdr& h = scratch.msgs[i].msg_hdr;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        int gso_size = 0;
+        std::memcpy(&gso_size, CMSG_DATA(c), sizeof(gso_size));
+        if (gso_size > 0 && slots[i].size > static_cast<std::size_t>(gso_size)) {
+          slots[i].segment_size = static_cast<std::size_t>(gso_size);
+        }
+      }
+    }
   }
   return static_cast<std::size_t>(got);
 }
@@ -153,26 +192,81 @@ Result<std::size_t> UdpSocket::receive_batch(RecvSlot* slots, std::size_t n) {
   return runtime::receive_batch(fd_.get(), scratch_, slots, n);
 }
 
-Result<std::size_t> UdpSocket::send_batch(const SendItem* items, std::size_t n) {
-  if (n > kMaxBatch) n = kMaxBatch;
-  for (std::size_t i = 0; i < n; ++i) {
+Result<std::size_t> UdpSocket::build_messages(const SendItem* items, std::size_t n, bool gso) {
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++m) {
     socklen_t len = 0;
-    if (!to_sockaddr(items[i].to, scratch_.addrs[i], len)) {
+    if (!to_sockaddr(items[i].to, scratch_.addrs[m], len)) {
       return errno_error("udp_send", "IPv6 destination on an IPv4-only socket", EAFNOSUPPORT);
     }
-    scratch_.iovs[i] = iovec{const_cast<uint8_t*>(items[i].data), items[i].size};
-    scratch_.msgs[i] = mmsghdr{};
-    scratch_.msgs[i].msg_hdr.msg_name = &scratch_.addrs[i];
-    scratch_.msgs[i].msg_hdr.msg_namelen = len;
-    scratch_.msgs[i].msg_hdr.msg_iov = &scratch_.iovs[i];
-    scratch_.msgs[i].msg_hdr.msg_iovlen = 1;
+    // A GSO run: one destination, equal sizes; a shorter datagram ends it.
+    std::size_t run = 1, bytes = items[i].size;
+    const std::size_t seg = items[i].size;
+    while (gso && seg > 0 && seg <= 0xffff && i + run < n && run < kMaxGsoSegments &&
+           items[i + run - 1].size == seg && items[i + run].size <= seg &&
+           items[i + run].size > 0 && bytes + items[i + run].size <= kMaxGsoBytes &&
+           items[i + run].to == items[i].to) {
+      bytes += items[i + run].size;
+      ++run;
+    }
+    for (std::size_t k = i; k < i + run; ++k) {
+      scratch_.iovs[k] = iovec{const_cast<uint8_t*>(items[k].data), items[k].size};
+    }
+    mmsghdr& msg = scratch_.msgs[m];
+    msg = mmsghdr{};
+    msg.msg_hdr.msg_name = &scratch_.addrs[m];
+    msg.msg_hdr.msg_namelen = len;
+    msg.msg_hdr.msg_iov = &scratch_.iovs[i];
+    msg.msg_hdr.msg_iovlen = run;
+    if (run > 1) {
+      msg.msg_hdr.msg_control = scratch_.controls[m].bytes;
+      msg.msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+      cmsghdr* c = CMSG_FIRSTHDR(&msg.msg_hdr);
+      c->cmsg_level = IPPROTO_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const auto size = static_cast<uint16_t>(seg);
+      std::memcpy(CMSG_DATA(c), &size, sizeof(size));
+    }
+    items_in_[m] = run;
+    i += run;
   }
-  int sent;
-  do {
-    sent = ::sendmmsg(fd_.get(), scratch_.msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
-  } while (sent < 0 && errno == EINTR);
-  if (sent < 0) return errno_error("udp_send", "sendmmsg");
-  return static_cast<std::size_t>(sent);
+  return m;
+}
+
+Result<std::size_t> UdpSocket::send_batch(const SendItem* items, std::size_t n) {
+  if (n > kMaxBatch) n = kMaxBatch;
+  for (;;) {
+    auto messages = build_messages(items, n, offloads_.gso);
+    if (!messages) return messages.error();
+    int sent;
+    do {
+      sent = ::sendmmsg(fd_.get(), scratch_.msgs.data(), static_cast<unsigned>(*messages), MSG_DONTWAIT);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+      // The kernel refused segmentation itself (udp_send_skb: EIO without checksum offload
+      // on the way out; a segment above the path MTU is EINVAL, EMSGSIZE since Linux 6.x):
+      // off for good, and this batch again without it.
+      if (offloads_.gso && *messages > 0 && items_in_[0] > 1 &&
+          (errno == EIO || errno == EINVAL || errno == EMSGSIZE)) {
+        offloads_.gso = false;
+        continue;
+      }
+      return errno_error("udp_send", "sendmmsg");
+    }
+    std::size_t done = 0;
+    for (int m = 0; m < sent; ++m) done += items_in_[static_cast<std::size_t>(m)];
+    return done;
+  }
+}
+
+UdpOffloads UdpSocket::enable_offloads() {
+  int value = 0;
+  socklen_t len = sizeof(value);
+  offloads_.gso = ::getsockopt(fd_.get(), IPPROTO_UDP, UDP_SEGMENT, &value, &len) == 0;
+  const int on = 1;
+  offloads_.gro = ::setsockopt(fd_.get(), IPPROTO_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+  return offloads_;
 }
 
 Status UdpSocket::set_buffer_sizes(int bytes) {

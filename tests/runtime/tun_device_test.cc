@@ -16,6 +16,9 @@
 #include <string>
 
 #include "netns.h"
+#include "offload/gro_coalesce.h"
+#include "offload/packets.h"
+#include "offload/tso_split.h"
 #include "runtime/netlink.h"
 #include "runtime/sys_error.h"
 #include "runtime/tun_device.h"
@@ -24,6 +27,8 @@
 
 using namespace weft::runtime;
 using weft::util::IpAddress;
+namespace offload = weft::offload;
+using offload::testing::Bytes;
 using weft::util::IpPrefix;
 
 namespace {
@@ -48,6 +53,70 @@ uint16_t ipv4_checksum(const uint8_t* h, std::size_t n) {
   for (std::size_t i = 0; i + 1 < n; i += 2) sum += (uint32_t{h[i]} << 8) | h[i + 1];
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(~sum);
+}
+
+/// The peer side of one TCP connection through a vnet-hdr TUN, played by the test: it reads
+/// what the kernel sends (splitting super-packets with lib/offload) and writes what a peer
+/// would answer. Addresses 10.0.0.1 (the kernel's, on the TUN) and 10.0.0.2 (the peer's).
+struct TcpPeer {
+  explicit TcpPeer(TunDevice& t) : tun(t), buf(TunDevice::kTunMaxRead) {}
+
+  /// Reads one packet from the TUN into segments; false on a timeout.
+  bool read_segments(std::vector<Bytes>& out) {
+    if (!wait_readable(tun.fd())) return false;
+    auto r = tun.read(buf.data(), buf.size());
+    BOOST_REQUIRE(r.ok());
+    BOOST_REQUIRE(*r >= kTunVnetHdrSize);
+    const auto hdr = offload::parse_virtio_net_hdr(weft::core::ByteView{buf.data(), *r});
+    BOOST_REQUIRE(hdr.has_value());
+    if ((hdr->gso_type & 0x7f) == offload::kVirtioNetHdrGsoTcpV4) {
+      ++super_packets;
+      max_gso_segments = std::max<std::size_t>(max_gso_segments, (*r - kTunVnetHdrSize) / hdr->gso_size);
+    }
+    std::vector<Bytes> storage(64, Bytes(2048));
+    std::vector<offload::Segment> segs;
+    for (auto& b : storage) segs.push_back(offload::Segment::over(b.data(), b.size()));
+    const auto res = offload::split(*hdr, weft::core::ByteView{buf.data() + kTunVnetHdrSize, *r - kTunVnetHdrSize},
+                                    segs.data(), segs.size());
+    BOOST_REQUIRE_MESSAGE(res.ok(), offload::error_name(res.error));
+    for (std::size_t i = 0; i < res.count; ++i) {
+      out.emplace_back(storage[i].begin(), storage[i].begin() + static_cast<std::ptrdiff_t>(segs[i].size));
+    }
+    return true;
+  }
+
+  /// Our TCP packet to the kernel's socket, behind an all-zero (GSO_NONE) header.
+  void write_plain(const Bytes& packet) {
+    uint8_t hdr[kTunVnetHdrSize] = {};
+    const weft::core::ByteView pieces[] = {{hdr, sizeof(hdr)}, {packet.data(), packet.size()}};
+    auto w = tun.write_pieces(pieces, 2);
+    BOOST_REQUIRE_MESSAGE(w.ok(), (w.ok() ? std::string() : w.error().detail));
+  }
+
+  offload::testing::TcpSpec spec() const {
+    offload::testing::TcpSpec s;
+    s.src_last = 2;
+    s.dst_last = 1;
+    s.src_port = 5201;
+    s.dst_port = client_port;
+    s.seq = next_seq;
+    s.ack = acked;
+    s.window = 0xffff;
+    return s;
+  }
+
+  TunDevice& tun;
+  std::vector<uint8_t> buf;
+  uint16_t client_port = 0;
+  uint32_t next_seq = 70000;  // our sequence number
+  uint32_t acked = 0;         // the client's, next expected
+  std::size_t super_packets = 0;
+  std::size_t max_gso_segments = 0;
+};
+
+bool is_tcp_to_peer(const Bytes& p) {
+  return p.size() >= 40 && (p[0] >> 4) == 4 && p[9] == 6 && p[19] == 2 &&
+         offload::testing::get16(p, offload::testing::ip_header_size(p) + 2) == 5201;
 }
 
 }  // namespace
@@ -203,6 +272,142 @@ BOOST_AUTO_TEST_CASE(rejects_an_overlong_interface_name) {
   auto tun = TunDevice::create("a-name-longer-than-15");
   BOOST_REQUIRE(!tun.ok());
   BOOST_TEST(tun.error().code == "runtime.tun_name");
+}
+
+BOOST_AUTO_TEST_CASE(carries_tcp_super_packets_both_ways_with_offloads) {
+  using namespace offload::testing;
+  ScopedNetns ns;
+  auto tun = TunDevice::create("weftgso%d", TunOptions{true});
+  BOOST_REQUIRE_MESSAGE(tun.ok(), (tun.ok() ? std::string() : tun.error().detail));
+  BOOST_REQUIRE_MESSAGE(tun->vnet_hdr(), "offloads refused: " + tun->offload_refusal());
+  BOOST_TEST(tun->offload_refusal().empty());
+  auto nl = Netlink::open();
+  BOOST_REQUIRE(nl.ok());
+  BOOST_REQUIRE(nl->add_address(tun->ifindex(), *IpAddress::parse("10.0.0.1"), 24).ok());
+  BOOST_REQUIRE(nl->set_link_up(tun->ifindex()).ok());
+
+  UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  BOOST_REQUIRE(client.valid());
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(5201);
+  to.sin_addr.s_addr = htonl(0x0a000002);
+  BOOST_REQUIRE(::connect(client.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0 && errno == EINPROGRESS);
+
+  // Handshake: the SYN out, our SYN-ACK (MSS 1000, window scale 7) in.
+  TcpPeer peer(*tun);
+  std::vector<Bytes> segs;
+  Bytes syn;
+  while (syn.empty()) {
+    BOOST_REQUIRE_MESSAGE(peer.read_segments(segs), "no SYN from the kernel");
+    for (const Bytes& p : segs) {
+      if (is_tcp_to_peer(p) && (p[33] & 0x02) != 0) syn = p;
+    }
+    segs.clear();
+  }
+  BOOST_TEST(tcp_checksum_valid(syn));  // completed from the partial checksum
+  peer.client_port = get16(syn, 20);
+  peer.acked = get32(syn, 24) + 1;
+  TcpSpec synack = peer.spec();
+  synack.flags = 0x12;
+  synack.options = {2, 4, 0x03, 0xe8, 1, 3, 3, 7};
+  peer.write_plain(tcp_packet(synack, {}));
+  peer.next_seq += 1;
+
+  // Kernel -> TUN: 40000 bytes leave as super-packets that split into valid 1000-byte segments.
+  const Bytes sent = pattern(40000, 3);
+  std::size_t written = 0;
+  Bytes received;
+  for (int rounds = 0; received.size() < sent.size() && rounds < 1000; ++rounds) {
+    if (written < sent.size()) {
+      const ssize_t w = ::send(client.get(), sent.data() + written, sent.size() - written, MSG_NOSIGNAL);
+      if (w > 0) written += static_cast<std::size_t>(w);
+    }
+    BOOST_REQUIRE_MESSAGE(peer.read_segments(segs), "no data from the kernel");
+    for (const Bytes& p : segs) {
+      if (!is_tcp_to_peer(p)) continue;
+      BOOST_REQUIRE(tcp_checksum_valid(p) && ipv4_checksum_valid(p));
+      const std::size_t headers = 20 + tcp_header_size(p);
+      if (p.size() == headers || get32(p, 24) != peer.acked) continue;  // pure ACKs, retransmits
+      BOOST_TEST(p.size() - headers <= 1000u);
+      received.insert(received.end(), p.begin() + static_cast<std::ptrdiff_t>(headers), p.end());
+      peer.acked += static_cast<uint32_t>(p.size() - headers);
+    }
+    segs.clear();
+    TcpSpec ack = peer.spec();
+    ack.flags = 0x10;
+    peer.write_plain(tcp_packet(ack, {}));
+  }
+  BOOST_TEST(received == sent);
+  BOOST_TEST_MESSAGE("super-packets read: " << peer.super_packets << ", largest " << peer.max_gso_segments
+                                            << " segments");
+  BOOST_TEST(peer.super_packets > 0u);
+
+  // TUN -> kernel: 12 segments of ours, coalesced into one GSO write, arrive whole.
+  std::vector<Bytes> ours;
+  const Bytes reply = pattern(11500, 9);
+  for (std::size_t off = 0; off < reply.size(); off += 1000) {
+    TcpSpec s = peer.spec();
+    s.id = static_cast<uint16_t>(100 + off / 1000);
+    const std::size_t n = std::min<std::size_t>(1000, reply.size() - off);
+    ours.push_back(tcp_packet(s, Bytes(reply.begin() + static_cast<std::ptrdiff_t>(off),
+                                       reply.begin() + static_cast<std::ptrdiff_t>(off + n))));
+    peer.next_seq += static_cast<uint32_t>(n);
+  }
+  offload::GroCoalescer gro(64);
+  std::vector<offload::GroPacket> batch;
+  for (Bytes& p : ours) batch.push_back({p.data(), p.size()});
+  BOOST_REQUIRE_EQUAL(gro.coalesce(batch.data(), batch.size()), 1u);
+  const offload::GroGroup& g = gro.group(0);
+  BOOST_REQUIRE_EQUAL(g.count, 12u);
+  uint8_t hdr[kTunVnetHdrSize];
+  offload::encode_virtio_net_hdr(g.hdr, hdr);
+  std::vector<weft::core::ByteView> pieces(1 + g.count);
+  pieces[0] = {hdr, sizeof(hdr)};
+  BOOST_REQUIRE_EQUAL(gro.pieces(g, pieces.data() + 1, g.count), g.count);
+  auto w = tun->write_pieces(pieces.data(), pieces.size());
+  BOOST_REQUIRE_MESSAGE(w.ok(), (w.ok() ? std::string() : w.error().detail));
+  BOOST_TEST(*w == kTunVnetHdrSize + g.size);
+  Bytes got;
+  while (got.size() < reply.size()) {
+    BOOST_REQUIRE_MESSAGE(wait_readable(client.get()), "the coalesced write never reached the socket");
+    uint8_t rbuf[16384];
+    const ssize_t r = ::recv(client.get(), rbuf, sizeof(rbuf), 0);
+    BOOST_REQUIRE(r > 0);
+    got.insert(got.end(), rbuf, rbuf + r);
+  }
+  BOOST_TEST(got == reply);
+}
+
+BOOST_AUTO_TEST_CASE(falls_back_to_the_plain_mode_when_offloads_are_refused) {
+  ScopedNetns ns;
+  TunOptions options;
+  options.offloads = true;
+  options.offload_flags |= 0x4000;  // no such TUN_F_ bit: TUNSETOFFLOAD says EINVAL
+  auto tun = TunDevice::create("weftfb%d", options);
+  BOOST_REQUIRE_MESSAGE(tun.ok(), (tun.ok() ? std::string() : tun.error().detail));
+  BOOST_TEST(!tun->vnet_hdr());
+  BOOST_TEST(tun->offload_refusal().find("TUNSETOFFLOAD") == 0u, tun->offload_refusal());
+  BOOST_TEST(tun->name() == "weftfb0");  // the refused one was deleted, its name free again
+  BOOST_TEST(::if_nametoindex("weftfb1") == 0u);
+  // Plain reads: a UDP datagram towards the tunnel comes out without a header.
+  auto nl = Netlink::open();
+  BOOST_REQUIRE(nl.ok());
+  BOOST_REQUIRE(nl->add_address(tun->ifindex(), *IpAddress::parse("100.64.0.1"), 24).ok());
+  BOOST_REQUIRE(nl->set_link_up(tun->ifindex()).ok());
+  auto sock = UdpSocket::bind(weft::core::SocketAddress{*IpAddress::parse("100.64.0.1"), 0});
+  BOOST_REQUIRE(sock.ok());
+  SendItem item{reinterpret_cast<const uint8_t*>("x"), 1, weft::core::SocketAddress{*IpAddress::parse("100.64.0.2"), 9}};
+  BOOST_REQUIRE(sock->send_batch(&item, 1).ok());
+  std::array<uint8_t, 2048> buf{};
+  bool found = false;
+  for (int attempts = 0; attempts < 20 && !found; ++attempts) {
+    BOOST_REQUIRE(wait_readable(tun->fd()));
+    auto r = tun->read(buf.data(), buf.size());
+    BOOST_REQUIRE(r.ok());
+    found = *r == 29 && buf[0] == 0x45 && buf[9] == 17;
+  }
+  BOOST_TEST(found);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
