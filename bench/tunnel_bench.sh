@@ -9,12 +9,20 @@
 # it fails only when the reference pair cannot be set up.
 #
 # Usage: bench/tunnel_bench.sh [--seconds N] [--pings N] [--rounds N] [--weft PATH]
-#                              [--threads LIST] [--baseline PATH]   (as root)
+#          [--threads LIST] [--baseline PATH] [--pairs all|weft] [--crypto-bench PATH]
+#          [--perf] [--offloads LIST]   (as root)
 # --rounds N repeats every row N times, rows interleaved, and reports medians (noisy machines).
-# --threads 1,2 measures the weft rows once per `weft tunnel --threads` value (default 1);
-# rows of 2 threads are labelled weft(2t).
+# --threads 1,2,3 (the default) measures the weft rows once per `weft tunnel --threads` value:
+# weft(1t) is the single loop, weft(Nt) a receive thread and N-1 crypto workers.
+# --offloads off,on measures each weft row with `--offloads off` and `--offloads on` (rows
+# labelled /off, /on); default: the binary's default only, unlabelled.
+# --pairs weft measures only weft <-> weft (and the reference pair), not the mixed pairs.
 # --baseline PATH measures a second weft binary (e.g. an earlier commit's build) in the same run,
 # interleaved with the first; its rows are labelled base.
+# --crypto-bench PATH (default: bench/crypto_bench beside the weft binary's build) prints the
+# ceiling the crypto sets: 1420-byte seal + open on one core, as Gbit/s of plaintext.
+# --perf records one more weft <-> weft run (the last --threads value) with perf and prints the
+# top entries of its profile (both tunnel processes).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/../tests/e2e/netns.sh
@@ -23,7 +31,11 @@ source "$root/tests/e2e/netns.sh"
 seconds=10
 pings=20
 rounds=1
-thread_list=1
+thread_list=1,2,3
+offload_list=""
+pairs=all
+crypto_bench=""
+want_perf=0
 weft_bin=${WEFT_BIN:-$root/build/cli/weft}
 base_bin=""
 while (($#)); do
@@ -34,7 +46,11 @@ while (($#)); do
     --weft) weft_bin=$2; shift 2 ;;
     --threads) thread_list=$2; shift 2 ;;
     --baseline) base_bin=$2; shift 2 ;;
-    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --pairs) pairs=$2; shift 2 ;;
+    --offloads) offload_list=$2; shift 2 ;;
+    --crypto-bench) crypto_bench=$2; shift 2 ;;
+    --perf) want_perf=1; shift ;;
+    -h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tunnel_bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +64,7 @@ mtu=1420   # wireguard-go's default, used on every tunnel so the rows compare li
 
 # Results per row, keyed by row label: space-separated values, one per round.
 rows=()
-declare -A r_gbps=() r_rtt=() r_cpu=() r_note=()
+declare -A r_gbps=() r_rtt=() r_cpu=() r_note=() r_retr=() r_drop=()
 
 log() { echo "tunnel_bench: $*" >&2; }
 
@@ -64,7 +80,8 @@ iperf3_listening() {
 }
 
 # iperf_run NS ADDR PID...: one iperf3 TCP run of $seconds from NS to ADDR (server in NS_B).
-# Prints "GBIT_PER_S GIGABITS CPU_SECONDS", CPU summed over the PIDs (the tunnel processes);
+# Prints "GBIT_PER_S GIGABITS CPU_SECONDS RETRANSMITS", CPU summed over the PIDs (the tunnel
+# processes);
 # on failure logs iperf3's error and returns 1.
 iperf_run() {
   local ns=$1 addr=$2
@@ -87,7 +104,14 @@ iperf_run() {
   for pid in "$@"; do after=$((after + $(proc_cpu_ticks "$pid"))); done
   stop_process "$server"
   jq -r --argjson ticks $((after - before)) --argjson hz "$clk_tck" \
-    '.end.sum_received | "\(.bits_per_second / 1e9) \(.bytes * 8 / 1e9) \($ticks / $hz)"' "$json"
+    '"\(.end.sum_received.bits_per_second / 1e9) \(.end.sum_received.bytes * 8 / 1e9) \($ticks / $hz) \(.end.sum_sent.retransmits // 0)"' \
+    "$json"
+}
+
+# tx_dropped NS IFNAME: packets the kernel dropped on the way into the TUN device (its queue of
+# txqueuelen packets was full: the tunnel process did not read fast enough).
+tx_dropped() {
+  ip netns exec "$1" ip -s -j link show dev "$2" | jq -r '.[0].stats64.tx.dropped // 0'
 }
 
 # bench_pair ROW INDEX KIND_A KIND_B: a tunnel between NS_A (KIND_A, iperf3 client) and NS_B
@@ -116,7 +140,8 @@ bench_pair() {
   }
   pid_b=$LAST_PID
 
-  local rc=0 rtt result
+  local rc=0 rtt result drops_before
+  drops_before=$(tx_dropped "$NS_A" "$if_a")
   if ! wait_for ns_exec "$NS_A" ping -c 1 -W 1 "$addr_b"; then
     _why="no ping through the tunnel (no handshake?); logs printed above"
     netns_dump_log "$NETNS_TMP/$if_a.log"
@@ -125,20 +150,49 @@ bench_pair() {
   elif ! rtt=$(ping_avg_ms "$NS_A" "$addr_b"); then
     _why="ping lost packets through the tunnel"
     rc=1
-  elif ! result=$(iperf_run "$NS_A" "$addr_b" "$pid_a" "$pid_b"); then
+  elif ! result=$(
+    perf_start "$pid_a" "$pid_b"
+    iperf_run "$NS_A" "$addr_b" "$pid_a" "$pid_b" && ok=0 || ok=1
+    perf_stop
+    exit "$ok"
+  ); then
     _why="iperf3 through the tunnel failed"
     rc=1
+  elif [[ -n $perf_data ]]; then
+    :  # the profiled run is not one of the table's rounds
   else
-    local gbps gbit cpu
-    read -r gbps gbit cpu <<<"$result"
+    local gbps gbit cpu retr drops
+    read -r gbps gbit cpu retr <<<"$result"
+    drops=$(($(tx_dropped "$NS_A" "$if_a") - drops_before))
     r_gbps[$row]+=" $gbps"
+    r_retr[$row]+=" $retr"
+    r_drop[$row]+=" $drops"
     r_rtt[$row]+=" $rtt"
     r_cpu[$row]+=" $(awk -v c="$cpu" -v g="$gbit" 'BEGIN { if (g > 0) print c / g; else print "" }')"
-    log "$row: $(printf '%.3f' "$gbps") Gbit/s, RTT $rtt ms, CPU $cpu s for $(printf '%.2f' "$gbit") Gbit"
+    log "$row: $(printf '%.3f' "$gbps") Gbit/s, RTT $rtt ms, CPU $cpu s for $(printf '%.2f' "$gbit") Gbit, $retr TCP retransmits, $drops TUN tx drops"
   fi
   stop_tunnel "$pid_a" "$if_a"
   stop_tunnel "$pid_b" "$if_b"
   return "$rc"
+}
+
+# perf_start PID...: when $perf_data is set, perf records the PIDs (all threads) until
+# perf_stop. Its own output goes to a log, never to the caller's.
+perf_pid=""
+perf_data=""
+perf_start() {
+  [[ -n $perf_data ]] || return 0
+  local pids
+  pids=$(IFS=,; echo "$*")
+  perf record -q -F 499 -g -p "$pids" -o "$perf_data" >"$perf_data.log" 2>&1 &
+  perf_pid=$!
+  sleep 0.5
+}
+perf_stop() {
+  [[ -n $perf_pid ]] || return 0
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  perf_pid=""
 }
 
 # run_row ROW INDEX KIND_A KIND_B: one round of a tunnel row; a failed row is not retried.
@@ -198,7 +252,7 @@ for ((round = 1; round <= rounds; round++)); do
   log "measuring $bare"
   rtt=$(ping_avg_ms "$NS_A" 192.0.2.2) || netns_fail "ping over the bare veth"
   result=$(iperf_run "$NS_A" 192.0.2.2) || netns_fail "iperf3 over the bare veth"
-  read -r gbps _ _ <<<"$result"
+  read -r gbps _ _ _ <<<"$result"
   r_rtt[$bare]+=" $rtt"
   r_gbps[$bare]+=" $gbps"
 
@@ -206,14 +260,19 @@ for ((round = 1; round <= rounds; round++)); do
   [[ -z ${r_note[$ref]:-} ]] || netns_fail "the reference pair failed: ${r_note[$ref]}"
   if [[ $weft_ok == 1 ]]; then
     for threads in ${thread_list//,/ }; do
-      for binary in "${binaries[@]}"; do
-        w=${binary%%=*}
-        cur_bin=${binary#*=}
-        ((threads == 1)) || w="$w(${threads}t)"
-        export WEFT_TUNNEL_ARGS="--threads $threads"  # read by netns.sh's start_weft_tunnel
-        run_row "$w <-> $w" 2 weft weft
-        run_row "$w -> wireguard-go" 3 weft wireguard-go
-        run_row "wireguard-go -> $w" 4 wireguard-go weft
+      for offloads in ${offload_list//,/ } ""; do
+        # An empty --offloads list measures the binary's default once; a list, each value.
+        [[ -n $offloads || -z $offload_list ]] || continue
+        for binary in "${binaries[@]}"; do
+          w="${binary%%=*}(${threads}t${offloads:+/$offloads})"
+          cur_bin=${binary#*=}
+          # read by netns.sh's start_weft_tunnel
+          export WEFT_TUNNEL_ARGS="--threads $threads${offloads:+ --offloads $offloads}"
+          run_row "$w <-> $w" 2 weft weft
+          [[ $pairs == weft ]] && continue
+          run_row "$w -> wireguard-go" 3 weft wireguard-go
+          run_row "wireguard-go -> $w" 4 wireguard-go weft
+        done
       done
     done
     unset WEFT_TUNNEL_ARGS
@@ -223,6 +282,43 @@ for ((round = 1; round <= rounds; round++)); do
     skip_row "wireguard-go -> weft" "no weft tunnel"
   fi
 done
+
+# One more weft <-> weft run under perf (not part of the table).
+perf_top=""
+if [[ $want_perf == 1 && $weft_ok == 1 ]]; then
+  if command -v perf >/dev/null; then
+    last_threads=${thread_list##*,}
+    perf_data="$NETNS_TMP/perf.data"
+    cur_bin=$weft_bin
+    export WEFT_TUNNEL_ARGS="--threads $last_threads"
+    log "profiling weft <-> weft (${last_threads}t) with perf"
+    if bench_pair "perf" 2 weft weft && [[ -s $perf_data ]]; then
+      perf_top=$(perf report -i "$perf_data" --stdio --no-children --sort comm,dso,sym \
+        --percent-limit 1.5 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25)
+    else
+      perf_top="(perf recorded nothing; see $perf_data.log)"
+    fi
+    unset WEFT_TUNNEL_ARGS
+    perf_data=""
+  else
+    perf_top="(perf is not installed: apt install linux-perf)"
+  fi
+fi
+
+# The ceiling the crypto sets: seal + open of a 1420-byte packet on one core.
+ceiling=""
+ceiling_line="crypto ceiling: not measured (no crypto_bench; build its target, or --crypto-bench PATH)"
+[[ -n $crypto_bench ]] || crypto_bench=$(dirname "$weft_bin")/../bench/crypto_bench
+if [[ -x $crypto_bench ]]; then
+  cb=$("$crypto_bench" 0.5 2>/dev/null || true)
+  seal_ns=$(awk '/^AeadContext::seal 1420 B/ { print $4 }' <<<"$cb")
+  open_ns=$(awk '/^AeadContext::open 1420 B/ { print $4 }' <<<"$cb")
+  if [[ -n $seal_ns && -n $open_ns ]]; then
+    ceiling=$(awk -v s="$seal_ns" -v o="$open_ns" 'BEGIN { printf "%.3f", 1420 * 8 / (s + o) }')
+    ceiling_line="crypto ceiling: seal $seal_ns + open $open_ns ns per 1420 B on one core"
+    ceiling_line+=" = $ceiling Gbit/s of plaintext per core ($crypto_bench)"
+  fi
+fi
 
 # --- the table ----------------------------------------------------------------------------
 
@@ -248,7 +344,8 @@ echo "weft tunnel benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')  $(uname -r)  $(np
 echo "  $(wireguard-go --version 2>/dev/null | head -1)   $(iperf3 --version | head -1)"
 echo "  iperf3 TCP ${seconds} s, namespace a -> b, one stream, tunnel MTU $mtu;" \
   "ping: $pings x 56 bytes, 50 ms apart"
-echo "  CPU s/Gbit: user+system seconds of both tunnel processes per gigabit received"
+echo "  CPU s/Gbit: user+system seconds of both tunnel processes per gigabit received;" \
+  "retrans: the sender's TCP retransmits; tun drop: packets the sender's TUN queue dropped"
 echo "  ratios (x ref) against '$ref' from this run;" \
   "$( ((rounds == 1)) && echo "one round" || echo "medians of $rounds interleaved rounds")"
 [[ $weft_ok == 1 ]] || echo "  note: $weft_why"
@@ -256,9 +353,10 @@ echo "  ratios (x ref) against '$ref' from this run;" \
 echo
 # shellcheck disable=SC2086
 ref_gbps=$(median ${r_gbps[$ref]}) ref_rtt=$(median ${r_rtt[$ref]}) ref_cpu=$(median ${r_cpu[$ref]})
-printf '%-30s %9s %7s %9s %7s %11s %7s\n' pair Gbit/s "x ref" "RTT ms" "x ref" "CPU s/Gbit" "x ref"
-printf '%-30s %9s %7s %9s %7s %11s %7s\n' "$(printf '%.0s-' {1..30})" --------- ------- \
-  --------- ------- ----------- -------
+printf '%-30s %9s %7s %9s %7s %11s %7s %8s %8s\n' pair Gbit/s "x ref" "RTT ms" "x ref" \
+  "CPU s/Gbit" "x ref" retrans "tun drop"
+printf '%-30s %9s %7s %9s %7s %11s %7s %8s %8s\n' "$(printf '%.0s-' {1..30})" --------- ------- \
+  --------- ------- ----------- ------- -------- --------
 # shellcheck disable=SC2086  # the per-round lists are meant to split into arguments
 for row in "${rows[@]}"; do
   if [[ -n ${r_note[$row]:-} ]]; then
@@ -266,8 +364,33 @@ for row in "${rows[@]}"; do
     continue
   fi
   gbps=$(median ${r_gbps[$row]:-}) rtt=$(median ${r_rtt[$row]:-}) cpu=$(median ${r_cpu[$row]:-})
-  printf '%-30s %9s %7s %9s %7s %11s %7s\n' "$row" \
+  printf '%-30s %9s %7s %9s %7s %11s %7s %8s %8s\n' "$row" \
     "$(fmt %.3f "$gbps")" "$(ratio "$gbps" "$ref_gbps")" \
     "$(fmt %.3f "$rtt")" "$(ratio "$rtt" "$ref_rtt")" \
-    "$(fmt %.2f "$cpu")" "$(ratio "$cpu" "$ref_cpu")"
+    "$(fmt %.2f "$cpu")" "$(ratio "$cpu" "$ref_cpu")" \
+    "$(fmt %.0f "$(median ${r_retr[$row]:-})")" "$(fmt %.0f "$(median ${r_drop[$row]:-})")"
 done
+
+# The issue 14 goals, against the best weft <-> weft row of the run.
+best="" best_gbps="" best_cpu=""
+# shellcheck disable=SC2086
+for row in "${rows[@]}"; do
+  [[ $row == *"<->"* && $row != "$ref" && -z ${r_note[$row]:-} ]] || continue
+  g=$(median ${r_gbps[$row]:-})
+  [[ -n $g ]] || continue
+  if [[ -z $best_gbps ]] || awk -v a="$g" -v b="$best_gbps" 'BEGIN { exit !(a > b) }'; then
+    best=$row best_gbps=$g best_cpu=$(median ${r_cpu[$row]:-})
+  fi
+done
+echo
+echo "$ceiling_line"
+if [[ -n $best ]]; then
+  echo "best weft pair: $best, $(fmt %.3f "$best_gbps") Gbit/s = $(ratio "$best_gbps" "$ref_gbps") x" \
+    "wireguard-go (goal >= 4.00), CPU $(fmt %.2f "$best_cpu") s/Gbit (goal <= 0.35)" \
+    "$([[ -n $ceiling ]] && echo ", $(ratio "$best_gbps" "$ceiling") of one core's crypto ceiling")"
+fi
+if [[ -n $perf_top ]]; then
+  echo
+  echo "perf profile of weft <-> weft (both tunnel processes, top entries: overhead, command, object, symbol):"
+  echo "$perf_top"
+fi
