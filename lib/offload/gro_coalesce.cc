@@ -251,7 +251,7 @@ std::size_t GroCoalescer::flatten(const GroGroup& g, uint8_t* out, std::size_t c
   encode_virtio_net_hdr(g.hdr, out);
   std::size_t at = kVirtioNetHdrSize;
   const GroPacket& head = packets_[members_[g.first]];
-  std::memcpy(out + at, head.data, head.size);
+  if (head.size > 0) std::memcpy(out + at, head.data, head.size);  // an empty packet: no data
   at += head.size;
   const std::size_t headers = g.hdr.hdr_len;
   for (std::size_t j = 1; j < g.count; ++j) {
