@@ -79,6 +79,7 @@ struct UpOptions {
   bool advertise_exit_node = false;
   bool snat_subnet_routes = true;
   std::string exit_node;  // --exit-node PEER
+  bool exit_node_allow_lan_access = false;
   int threads = 0;        // 0: one per CPU core (docs/dataplane.md, "Workers")
 };
 int run_up(const UpOptions& options);

@@ -153,6 +153,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   up_cmd->add_option("--exit-node", up.exit_node,
                      "Send internet traffic through this peer (name or tailnet address)");
+  up_cmd->add_flag("--exit-node-allow-lan-access", up.exit_node_allow_lan_access,
+                   "With --exit-node: the local networks stay reachable directly");
 
   weft::cli::AdminOptions admin;
   auto* admin_cmd = app.add_subcommand(

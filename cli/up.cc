@@ -39,6 +39,7 @@ int run_up(const UpOptions& options) {
   settings.routes.advertise_exit_node = options.advertise_exit_node;
   settings.routes.snat_subnet_routes = options.snat_subnet_routes;
   settings.routes.exit_node = options.exit_node;
+  settings.routes.exit_node_allow_lan_access = options.exit_node_allow_lan_access;
   settings.client_version = version();
   settings.threads = options.threads;
   settings.log = [](std::string_view line) { std::cerr << "weft up: " << line << std::endl; };

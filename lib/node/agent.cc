@@ -402,6 +402,7 @@ Status Agent::Impl::bind_server() {
   options.keepalive_idle = kStreamKeepaliveIdle;
   options.keepalive_interval = kStreamKeepaliveInterval;
   options.keepalive_probes = kStreamKeepaliveProbes;
+  if (!settings.routes.exit_node.empty()) options.mark = kExitFwmark;
   auto dialer_made = ControlDialer::create(loop.io(), server_url, options);
   if (!dialer_made.ok()) return dialer_made.error();
   dialer = std::move(*dialer_made);
@@ -535,6 +536,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
                                            settings.accept_dns,
                                            [&d](std::string_view line) { d.log(std::string(line)); });
   d.engine->set_exit_node(settings.routes.exit_node);
+  if (!settings.routes.exit_node.empty()) d.relays->set_mark(kExitFwmark);
   d.routing = std::make_unique<NodeRouting>(d.tun->ifindex(), d.tun->name(), *d.path,
                                             settings.routes,
                                             [&d](std::string_view line) { d.log(std::string(line)); });

@@ -121,6 +121,23 @@ class DialOp : public std::enable_shared_from_this<DialOp<Stream>> {
       fail("dial.resolve", "cannot resolve " + shared_->url.host + ": " + ec.message());
       return;
     }
+    if (const uint32_t mark = shared_->options.mark; mark != 0) {
+      // The mark must be on the socket before its SYN (an exit node's routes may exist by
+      // now), so the socket is opened here, and only the first address is tried.
+      auto& lowest = beast::get_lowest_layer(pump_->stream());
+      boost::system::error_code opened;
+      lowest.socket().open(endpoints.front().protocol(), opened);
+      if (opened) {
+        fail("dial.connect", "cannot open a socket: " + opened.message());
+        return;
+      }
+      ::setsockopt(lowest.socket().native_handle(), SOL_SOCKET, SO_MARK, &mark, sizeof mark);
+      lowest.async_connect(endpoints.front(),
+                           [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                             self->on_connected(ec);
+                           });
+      return;
+    }
     beast::get_lowest_layer(pump_->stream())
         .async_connect(endpoints, [self = this->shared_from_this()](
                                       const boost::system::error_code& ec, const tcp::endpoint&) {

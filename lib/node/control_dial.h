@@ -49,6 +49,10 @@ struct DialOptions {
   std::chrono::seconds keepalive_idle{0};
   std::chrono::seconds keepalive_interval{5};
   int keepalive_probes = 3;
+  /// SO_MARK on the connection (0: none): `weft up --exit-node` marks its own connections so
+  /// that the exit node's policy routing leaves them in the main table (node_routes.h). Set
+  /// before the connect, which then tries the first resolved address only.
+  uint32_t mark = 0;
   /// The version asked for; another value than the node's own is for tests of refusals.
   uint16_t version = control::kProtocolVersion;
   /// Limits of the upgraded connection's pump.

@@ -96,6 +96,8 @@ Status NodeRouting::iptables(bool add, bool v6, const std::vector<std::string>& 
 }
 
 Status NodeRouting::start() {
+  if (!options_.exit_node.empty())
+    if (auto s = path_.set_mark(kExitFwmark); !s.ok()) return s;
   if (!options_.router()) return Ok{};
   for (const char* path : {kForward4, kForward6}) {
     auto before = read_sysctl(path);
@@ -174,20 +176,24 @@ void NodeRouting::apply(const std::vector<util::IpPrefix>& subnet_routes, bool e
   }
   routing::PlanInput in;
   in.allowed_ips = {*util::IpPrefix::parse("0.0.0.0/0"), *util::IpPrefix::parse("::/0")};
-  in.table_in_use = dataplane::table_in_use_checker();
+  in.fwmark = kExitFwmark;
   for (int attempt = 0; attempt < 2 && !exit_; ++attempt) {
-    const routing::RoutePlan plan = routing::plan_routes(in);
-    // Before the routes: weft's own UDP must already skip the table they go into.
-    if (plan.set_fwmark != 0)
-      if (auto s = path_.set_mark(plan.set_fwmark); !s.ok()) {
-        log("exit node: " + s.error().detail);
-        return;
-      }
+    routing::RoutePlan plan = routing::plan_routes(in);
+    // Without LAN access everything goes to the exit node but what carries the mark (weft's
+    // own connections, set at start): wg-quick's rule that lets the main table's specific
+    // routes win is left out.
+    if (!options_.exit_node_allow_lan_access)
+      plan.rules.erase(std::remove_if(plan.rules.begin(), plan.rules.end(),
+                                      [](const routing::PlannedRule& r) {
+                                        return r.kind == routing::PlannedRule::Kind::kMainSuppressDefault;
+                                      }),
+                       plan.rules.end());
     auto installed = dataplane::InstalledRouting::install(ifindex_, plan, log_);
     if (installed.ok()) {
       exit_ = std::move(*installed);
       log("exit node: default routes through " + ifname_ + " (table " +
-          std::to_string(plan.policy_table) + ", fwmark " + std::to_string(plan.set_fwmark) + ")");
+          std::to_string(plan.policy_table) + ", fwmark " + std::to_string(kExitFwmark) +
+          (options_.exit_node_allow_lan_access ? ", LAN access" : ", no LAN access") + ")");
       return;
     }
     // Hosts without IPv6 refuse ::/0: the exit node then carries IPv4 alone.

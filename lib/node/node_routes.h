@@ -21,12 +21,18 @@
 
 namespace weft::node {
 
+/// The fwmark of a node that uses an exit node, and the table of its default routes: set on
+/// weft's UDP socket, its control and relay connections from the start (before the exit node's
+/// routes exist), so that none of them ever enters the tunnel.
+inline constexpr uint32_t kExitFwmark = 51820;
+
 /// `weft up`'s route options.
 struct RouteOptions {
   std::vector<util::IpPrefix> advertise_routes;  // --advertise-routes (masked prefixes)
   bool advertise_exit_node = false;              // --advertise-exit-node
   bool snat_subnet_routes = true;                // --snat-subnet-routes
   std::string exit_node;  // --exit-node: a peer's name, DNS name or tailnet address
+  bool exit_node_allow_lan_access = false;  // --exit-node-allow-lan-access
 
   bool router() const { return !advertise_routes.empty() || advertise_exit_node; }
 };
@@ -54,13 +60,18 @@ class NodeRouting {
   /// A router: IPv4 (and IPv6, when the host has it) forwarding on, the previous values kept
   /// for the way out; with --snat-subnet-routes, MASQUERADE for traffic from the tailnet ranges
   /// into each advertised route; an exit node MASQUERADEs what leaves through any other
-  /// interface. Nothing for a node that advertises nothing.
-  /// Errors: "runtime.sysctl" (not root), "node.iptables" (iptables missing or refusing).
+  /// interface. Nothing for a node that advertises nothing. With --exit-node, the mark
+  /// kExitFwmark on weft's UDP socket.
+  /// Errors: "runtime.sysctl" (not root), "node.iptables" (iptables missing or refusing),
+  /// "runtime.udp_mark".
   Status start();
 
   /// After a netmap: the subnet routes it carries (subnet_routes_of) into the main table, the
   /// ones it no longer carries removed; default routes through the interface while the exit
-  /// node is offered (`exit_active`), removed when it no longer is. Failures are logged.
+  /// node is offered (`exit_active`), removed when it no longer is: table kExitFwmark, "not
+  /// fwmark kExitFwmark lookup kExitFwmark" and, with --exit-node-allow-lan-access only,
+  /// "lookup main suppress_prefixlength 0" (the LAN and every other route more specific than a
+  /// default route stay out of the tunnel). Failures are logged.
   void apply(const std::vector<util::IpPrefix>& subnet_routes, bool exit_active);
 
   const std::vector<util::IpPrefix>& installed() const { return routes_; }

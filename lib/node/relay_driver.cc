@@ -104,6 +104,7 @@ void RelayDriver::dial(const engine::RelayRequest& request) {
   options.keepalive_idle = std::chrono::seconds(15);
   options.keepalive_interval = std::chrono::seconds(5);
   options.keepalive_probes = 3;
+  options.mark = mark_;
   options.pump.max_queued_bytes = 4 * kMaxPumpBacklog;
   ++counters_.dials;
   const uint32_t id = request.link;

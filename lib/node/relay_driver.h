@@ -47,6 +47,8 @@ class RelayDriver {
   void drive();
   /// Closes every relay connection (shutdown).
   void close_all();
+  /// SO_MARK for the relay connections dialled from now on (DialOptions::mark; 0: none).
+  void set_mark(uint32_t mark) { mark_ = mark; }
   /// Ends every open relay connection as if the relay had closed it (the engine redials after
   /// its backoff): for connections bound to an address the host no longer has, which would
   /// otherwise stay silent until the relay client's ping times out.
@@ -68,6 +70,7 @@ class RelayDriver {
   dataplane::DataPath& path_;
   engine::Engine& engine_;
   std::string ca_file_;
+  uint32_t mark_ = 0;
   std::function<void(const std::string&)> log_;
   std::map<uint32_t, std::unique_ptr<Link>> links_;
   std::vector<uint8_t> buffer_;
