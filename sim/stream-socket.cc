@@ -15,7 +15,7 @@ constexpr uint32_t kMaxWrite = 64 * 1024;
 }  // namespace
 
 StreamSocket::StreamSocket(BytesHandler on_bytes, Handler on_closed)
-    : m_onBytes(std::move(on_bytes)), m_onClosed(std::move(on_closed)), m_readBuffer(kMaxWrite) {}
+    : m_onBytes(std::move(on_bytes)), m_onClosed(std::move(on_closed)) {}
 
 StreamSocket::~StreamSocket() { Abort(); }
 

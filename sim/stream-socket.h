@@ -84,6 +84,8 @@ class StreamSocket {
   bool m_connected = false;
   bool m_closeWhenFlushed = false;
   std::deque<uint8_t> m_queue;
+  /// Grown on the first read: a dial that never connects (hundreds per node through an outage,
+  /// kept until the driver goes) holds none.
   std::vector<uint8_t> m_readBuffer;
   uint64_t m_bytesSent = 0;
   uint64_t m_bytesReceived = 0;
