@@ -345,7 +345,7 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
   } else if (what == "nodes.list") {
     std::vector<std::vector<std::string>> rows = {
         {"ID", "HOSTNAME", "OWNER", "ADDRESSES", "STATE", "ONLINE", "RELAY", "CREATED",
-         "LAST SEEN", "EXPIRES"}};
+         "LAST SEEN", "EXPIRES", "ATTRIBUTES"}};
     for (const auto& n : r["nodes"].GetArray()) {
       std::string owner = joined(n, "tags");
       if (owner.empty()) owner = text_of(n, "user");
@@ -353,7 +353,7 @@ int render(const AdminOptions& o, const rapidjson::Document& r) {
       if (relay.empty()) relay = text_of(n, "home_region") == "0" ? "-" : text_of(n, "home_region");
       rows.push_back({text_of(n, "id"), text_of(n, "hostname"), owner, joined(n, "addresses"),
                       text_of(n, "state"), text_of(n, "online"), relay, time_of(n, "created"),
-                      time_of(n, "last_seen"), time_of(n, "key_expiry")});
+                      time_of(n, "last_seen"), time_of(n, "key_expiry"), pairs(n, "attributes")});
     }
     print_table(rows);
   } else if (what == "routes.list") {

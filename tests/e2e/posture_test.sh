@@ -80,6 +80,8 @@ shown=$(admin "$state" nodes show "$id_a")
 echo "$shown" | sed 's/^/  show> /'
 check "nodes show lists the operator's attribute" grep -qE '^set by operator +custom:trusted=yes$' \
   <<<"$shown"
+check "nodes list shows it (ATTRIBUTES)" grep -qE "^$id_a +a .*custom:trusted=yes\$" \
+  <<<"$(admin "$state" nodes list)"
 check "nodes list --json carries it" \
   test "$(admin "$state" --json nodes list | jq -r '.nodes[] | select(.hostname == "a") |
     .attributes."custom:trusted"')" = yes
