@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -57,7 +58,8 @@ uint16_t ipv4_checksum(const uint8_t* h, std::size_t n) {
 
 /// The peer side of one TCP connection through a vnet-hdr TUN, played by the test: it reads
 /// what the kernel sends (splitting super-packets with lib/offload) and writes what a peer
-/// would answer. Addresses 10.0.0.1 (the kernel's, on the TUN) and 10.0.0.2 (the peer's).
+/// would answer. Addresses 10.0.0.1 or fd00::1 (the kernel's, on the TUN) and 10.0.0.2 or
+/// fd00::2 (the peer's), as tests/offload/packets.h builds them.
 struct TcpPeer {
   explicit TcpPeer(TunDevice& t) : tun(t), buf(TunDevice::kTunMaxRead) {}
 
@@ -69,7 +71,7 @@ struct TcpPeer {
     BOOST_REQUIRE(*r >= kTunVnetHdrSize);
     const auto hdr = offload::parse_virtio_net_hdr(weft::core::ByteView{buf.data(), *r});
     BOOST_REQUIRE(hdr.has_value());
-    if ((hdr->gso_type & 0x7f) == offload::kVirtioNetHdrGsoTcpV4) {
+    if ((hdr->gso_type & 0x7f) == (v6 ? offload::kVirtioNetHdrGsoTcpV6 : offload::kVirtioNetHdrGsoTcpV4)) {
       ++super_packets;
       max_gso_segments = std::max<std::size_t>(max_gso_segments, (*r - kTunVnetHdrSize) / hdr->gso_size);
     }
@@ -85,6 +87,16 @@ struct TcpPeer {
     return true;
   }
 
+  /// A packet of ours, addressed to the client's source address as its SYN showed it.
+  Bytes packet(const offload::testing::TcpSpec& s, const Bytes& payload) const {
+    Bytes p = offload::testing::tcp_packet(s, payload);
+    const std::size_t dst = v6 ? 24 : 16;
+    std::copy(client_address.begin(), client_address.end(), p.begin() + static_cast<std::ptrdiff_t>(dst));
+    offload::testing::fix_ipv4_checksum(p);
+    offload::testing::set_tcp_checksum(p, false);
+    return p;
+  }
+
   /// Our TCP packet to the kernel's socket, behind an all-zero (GSO_NONE) header.
   void write_plain(const Bytes& packet) {
     uint8_t hdr[kTunVnetHdrSize] = {};
@@ -95,6 +107,7 @@ struct TcpPeer {
 
   offload::testing::TcpSpec spec() const {
     offload::testing::TcpSpec s;
+    s.v6 = v6;
     s.src_last = 2;
     s.dst_last = 1;
     s.src_port = 5201;
@@ -107,6 +120,8 @@ struct TcpPeer {
 
   TunDevice& tun;
   std::vector<uint8_t> buf;
+  bool v6 = false;
+  Bytes client_address;
   uint16_t client_port = 0;
   uint32_t next_seq = 70000;  // our sequence number
   uint32_t acked = 0;         // the client's, next expected
@@ -115,6 +130,7 @@ struct TcpPeer {
 };
 
 bool is_tcp_to_peer(const Bytes& p) {
+  if (p.size() >= 60 && (p[0] >> 4) == 6) return p[6] == 6 && p[39] == 2 && offload::testing::get16(p, 42) == 5201;
   return p.size() >= 40 && (p[0] >> 4) == 4 && p[9] == 6 && p[19] == 2 &&
          offload::testing::get16(p, offload::testing::ip_header_size(p) + 2) == 5201;
 }
@@ -274,44 +290,79 @@ BOOST_AUTO_TEST_CASE(rejects_an_overlong_interface_name) {
   BOOST_TEST(tun.error().code == "runtime.tun_name");
 }
 
-BOOST_AUTO_TEST_CASE(carries_tcp_super_packets_both_ways_with_offloads) {
+/// One TCP connection from a kernel socket to the test's peer through a vnet-hdr TUN: 40000
+/// bytes out as super-packets split by lib/offload, 11500 bytes in as one coalesced GSO write.
+void tcp_super_packets_both_ways(bool v6) {
   using namespace offload::testing;
   ScopedNetns ns;
+  // Duplicate address detection off for the TUN, and the loopback up (IPv6 local routes go
+  // through it); the address may still take a moment (see the bind below).
+  BOOST_REQUIRE(std::system("sysctl -qw net.ipv6.conf.default.accept_dad=0 && ip link set lo up") == 0);
   auto tun = TunDevice::create("weftgso%d", TunOptions{true});
   BOOST_REQUIRE_MESSAGE(tun.ok(), (tun.ok() ? std::string() : tun.error().detail));
   BOOST_REQUIRE_MESSAGE(tun->vnet_hdr(), "offloads refused: " + tun->offload_refusal());
   BOOST_TEST(tun->offload_refusal().empty());
   auto nl = Netlink::open();
   BOOST_REQUIRE(nl.ok());
-  BOOST_REQUIRE(nl->add_address(tun->ifindex(), *IpAddress::parse("10.0.0.1"), 24).ok());
+  BOOST_REQUIRE(nl->add_address(tun->ifindex(), *IpAddress::parse(v6 ? "fd00::1" : "10.0.0.1"), v6 ? 64 : 24).ok());
   BOOST_REQUIRE(nl->set_link_up(tun->ifindex()).ok());
 
-  UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd client(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   BOOST_REQUIRE(client.valid());
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(5201);
-  to.sin_addr.s_addr = htonl(0x0a000002);
-  BOOST_REQUIRE(::connect(client.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0 && errno == EINPROGRESS);
+  // Bound to the TUN's address: while a fresh IPv6 address was not yet usable, source address
+  // selection picked ::1, and the SYN left with a source no reply can reach.
+  sockaddr_storage from{}, to{};
+  socklen_t to_len = 0;
+  if (v6) {
+    auto& f = reinterpret_cast<sockaddr_in6&>(from);
+    auto& a = reinterpret_cast<sockaddr_in6&>(to);
+    f.sin6_family = a.sin6_family = AF_INET6;
+    a.sin6_port = htons(5201);
+    BOOST_REQUIRE(::inet_pton(AF_INET6, "fd00::1", &f.sin6_addr) == 1);
+    BOOST_REQUIRE(::inet_pton(AF_INET6, "fd00::2", &a.sin6_addr) == 1);
+    to_len = sizeof(a);
+  } else {
+    auto& f = reinterpret_cast<sockaddr_in&>(from);
+    auto& a = reinterpret_cast<sockaddr_in&>(to);
+    f.sin_family = a.sin_family = AF_INET;
+    a.sin_port = htons(5201);
+    f.sin_addr.s_addr = htonl(0x0a000001);
+    a.sin_addr.s_addr = htonl(0x0a000002);
+    to_len = sizeof(a);
+  }
+  // A fresh IPv6 address may still be tentative for a moment: wait until it can be bound.
+  int bound = -1;
+  for (int tries = 0; tries < 300 && bound != 0; ++tries) {
+    bound = ::bind(client.get(), reinterpret_cast<sockaddr*>(&from), to_len);
+    if (bound != 0 && errno != EADDRNOTAVAIL) break;
+    if (bound != 0) ::usleep(10000);
+  }
+  BOOST_REQUIRE_MESSAGE(bound == 0, "bind: " << std::strerror(errno));
+  const int rc = ::connect(client.get(), reinterpret_cast<sockaddr*>(&to), to_len);
+  BOOST_REQUIRE_MESSAGE(rc < 0 && errno == EINPROGRESS, "connect: " << std::strerror(errno));
 
   // Handshake: the SYN out, our SYN-ACK (MSS 1000, window scale 7) in.
   TcpPeer peer(*tun);
+  peer.v6 = v6;
+  const std::size_t ip = v6 ? 40 : 20;
   std::vector<Bytes> segs;
   Bytes syn;
   while (syn.empty()) {
     BOOST_REQUIRE_MESSAGE(peer.read_segments(segs), "no SYN from the kernel");
     for (const Bytes& p : segs) {
-      if (is_tcp_to_peer(p) && (p[33] & 0x02) != 0) syn = p;
+      if (is_tcp_to_peer(p) && (p[ip + 13] & 0x02) != 0) syn = p;
     }
     segs.clear();
   }
   BOOST_TEST(tcp_checksum_valid(syn));  // completed from the partial checksum
-  peer.client_port = get16(syn, 20);
-  peer.acked = get32(syn, 24) + 1;
+  peer.client_port = get16(syn, ip);
+  const std::size_t at = v6 ? 8 : 12, len = v6 ? 16 : 4;
+  peer.client_address.assign(syn.begin() + static_cast<std::ptrdiff_t>(at), syn.begin() + static_cast<std::ptrdiff_t>(at + len));
+  peer.acked = get32(syn, ip + 4) + 1;
   TcpSpec synack = peer.spec();
   synack.flags = 0x12;
   synack.options = {2, 4, 0x03, 0xe8, 1, 3, 3, 7};
-  peer.write_plain(tcp_packet(synack, {}));
+  peer.write_plain(peer.packet(synack, {}));
   peer.next_seq += 1;
 
   // Kernel -> TUN: 40000 bytes leave as super-packets that split into valid 1000-byte segments.
@@ -327,8 +378,8 @@ BOOST_AUTO_TEST_CASE(carries_tcp_super_packets_both_ways_with_offloads) {
     for (const Bytes& p : segs) {
       if (!is_tcp_to_peer(p)) continue;
       BOOST_REQUIRE(tcp_checksum_valid(p) && ipv4_checksum_valid(p));
-      const std::size_t headers = 20 + tcp_header_size(p);
-      if (p.size() == headers || get32(p, 24) != peer.acked) continue;  // pure ACKs, retransmits
+      const std::size_t headers = ip + tcp_header_size(p);
+      if (p.size() == headers || get32(p, ip + 4) != peer.acked) continue;  // pure ACKs, retransmits
       BOOST_TEST(p.size() - headers <= 1000u);
       received.insert(received.end(), p.begin() + static_cast<std::ptrdiff_t>(headers), p.end());
       peer.acked += static_cast<uint32_t>(p.size() - headers);
@@ -336,7 +387,7 @@ BOOST_AUTO_TEST_CASE(carries_tcp_super_packets_both_ways_with_offloads) {
     segs.clear();
     TcpSpec ack = peer.spec();
     ack.flags = 0x10;
-    peer.write_plain(tcp_packet(ack, {}));
+    peer.write_plain(peer.packet(ack, {}));
   }
   BOOST_TEST(received == sent);
   BOOST_TEST_MESSAGE("super-packets read: " << peer.super_packets << ", largest " << peer.max_gso_segments
@@ -350,7 +401,7 @@ BOOST_AUTO_TEST_CASE(carries_tcp_super_packets_both_ways_with_offloads) {
     TcpSpec s = peer.spec();
     s.id = static_cast<uint16_t>(100 + off / 1000);
     const std::size_t n = std::min<std::size_t>(1000, reply.size() - off);
-    ours.push_back(tcp_packet(s, Bytes(reply.begin() + static_cast<std::ptrdiff_t>(off),
+    ours.push_back(peer.packet(s, Bytes(reply.begin() + static_cast<std::ptrdiff_t>(off),
                                        reply.begin() + static_cast<std::ptrdiff_t>(off + n))));
     peer.next_seq += static_cast<uint32_t>(n);
   }
@@ -378,6 +429,10 @@ BOOST_AUTO_TEST_CASE(carries_tcp_super_packets_both_ways_with_offloads) {
   }
   BOOST_TEST(got == reply);
 }
+
+BOOST_AUTO_TEST_CASE(carries_ipv4_tcp_super_packets_both_ways_with_offloads) { tcp_super_packets_both_ways(false); }
+
+BOOST_AUTO_TEST_CASE(carries_ipv6_tcp_super_packets_both_ways_with_offloads) { tcp_super_packets_both_ways(true); }
 
 BOOST_AUTO_TEST_CASE(falls_back_to_the_plain_mode_when_offloads_are_refused) {
   ScopedNetns ns;
