@@ -82,6 +82,8 @@ std::optional<core::Path> Discovery::relay_path(const Peer& p, bool allow_down) 
     region = p.info.home_region;
   } else if (usable(p.heard_region)) {
     region = p.heard_region;
+  } else if (p.info.home_region != 0 && usable(home_region_)) {
+    region = home_region_;  // its home failed: it has most likely re-homed where we did
   } else if (allow_down) {
     region = p.info.home_region != 0 ? p.info.home_region : p.heard_region;
   }

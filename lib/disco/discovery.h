@@ -106,10 +106,16 @@ class Discovery {
   void set_local_endpoints(const std::vector<core::SocketAddress>& endpoints);
   /// A relay region this node cannot reach now (its connection failed) or can again.
   void set_region_down(uint16_t region, bool down);
+  /// This node's own home relay region (0: none). It is the relay guess for a peer whose home
+  /// region is down and whose packets came through no region that is up: when a region fails,
+  /// the nodes homed there re-home, most often to the same surviving region, and the server
+  /// that would tell everyone their new homes may be gone too.
+  void set_home_region(uint16_t region) { home_region_ = region; }
 
   /// Where a WireGuard datagram to `peer` goes now: the proven direct address while it is
   /// trusted, else the relay (the peer's home region, or the region its packets last came
-  /// through when the home is down or unknown), else the best guess among its reported
+  /// through when the home is down or unknown, or this node's own home region when neither is
+  /// up), else the best guess among its reported
   /// addresses (also when every relay region it could use is down: a guess may answer, a dead
   /// relay cannot), else the down relay (so that the relay links redial it); nullopt for an
   /// unknown peer or one with nowhere to go. Marks the peer active:
@@ -185,6 +191,7 @@ class Discovery {
   std::map<core::DiscoPublicKey, core::NodePublicKey> by_disco_;
   std::vector<core::SocketAddress> local_endpoints_;
   std::vector<uint16_t> down_regions_;
+  uint16_t home_region_ = 0;  // this node's own home relay region (set_home_region)
   std::deque<Transmit> out_;
   std::deque<PingResult> results_;
   DiscoveryStats stats_;

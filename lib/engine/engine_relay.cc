@@ -99,6 +99,7 @@ void Engine::Impl::choose_home(core::Now now) {
     relays.set_home(home, now);
     ++stats.home_changes;
   }
+  disco.set_home_region(relays.home());
   report_endpoints(now);
 }
 

@@ -377,6 +377,27 @@ BOOST_AUTO_TEST_CASE(with_every_relay_region_down_the_reported_address_is_tried)
   BOOST_TEST(w.a_path()->is_relay());
 }
 
+BOOST_AUTO_TEST_CASE(a_peer_whose_home_region_failed_is_tried_through_our_own_home) {
+  Wire w;
+  w.netmaps();
+  constexpr uint16_t kOther = kRegion + 1;
+  w.b.addrs = {addr(203, 0, 113, 99, 1)};  // no direct path: relays only
+  w.a.d->set_peers({w.info_of(w.b, w.b.addrs)}, w.now());
+  w.a.d->set_home_region(kOther);  // a re-homed after b's (and its own) region failed
+  w.a.d->set_region_down(kRegion, true);
+  auto p = w.a_path();
+  BOOST_REQUIRE(p);
+  BOOST_TEST(p->is_relay());
+  BOOST_TEST(p->relay.relay == kOther);
+  // Without a home of our own the reported address is the guess, as before.
+  w.a.d->set_home_region(0);
+  BOOST_TEST(w.a_path()->is_udp());
+  // Once b's home is up again it is b's home that carries the data.
+  w.a.d->set_home_region(kOther);
+  w.a.d->set_region_down(kRegion, false);
+  BOOST_TEST(w.a_path()->relay.relay == kRegion);
+}
+
 BOOST_AUTO_TEST_CASE(pings_name_the_node_key_after_a_rotation) {
   Wire w;
   w.netmaps();
