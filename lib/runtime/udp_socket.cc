@@ -260,12 +260,16 @@ Result<std::size_t> UdpSocket::send_batch(const SendItem* items, std::size_t n) 
   }
 }
 
-UdpOffloads UdpSocket::enable_offloads() {
-  int value = 0;
-  socklen_t len = sizeof(value);
-  offloads_.gso = ::getsockopt(fd_.get(), IPPROTO_UDP, UDP_SEGMENT, &value, &len) == 0;
-  const int on = 1;
-  offloads_.gro = ::setsockopt(fd_.get(), IPPROTO_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+UdpOffloads UdpSocket::enable_offloads(UdpOffloads want) {
+  if (want.gso) {
+    int value = 0;
+    socklen_t len = sizeof(value);
+    offloads_.gso = ::getsockopt(fd_.get(), IPPROTO_UDP, UDP_SEGMENT, &value, &len) == 0;
+  }
+  if (want.gro) {
+    const int on = 1;
+    offloads_.gro = ::setsockopt(fd_.get(), IPPROTO_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+  }
   return offloads_;
 }
 

@@ -71,7 +71,7 @@ std::size_t split_coalesced(const RecvSlot& slot, RecvSlot* out, std::size_t cap
 /// Errors: kWouldBlock when none is queued; "runtime.udp_recv" otherwise.
 Result<std::size_t> receive_batch(int fd, BatchScratch& scratch, RecvSlot* slots, std::size_t n);
 
-/// What UdpSocket::enable_offloads() obtained.
+/// What UdpSocket::enable_offloads() asks for, and what it obtained.
 struct UdpOffloads {
   bool gso = false;  ///< send_batch sends runs of equal-size datagrams as one UDP_SEGMENT message
   bool gro = false;  ///< receive_batch may return coalesced datagrams (RecvSlot::segment_size)
@@ -119,9 +119,11 @@ class UdpSocket {
   /// turned off for this socket and the batch is sent again datagram by datagram, as
   /// wireguard-go does for EIO.
   Result<std::size_t> send_batch(const SendItem* items, std::size_t n);
-  /// Asks the kernel for UDP_SEGMENT sends (probed with getsockopt) and UDP_GRO receives
-  /// (setsockopt); returns what it granted (each may be refused alone). Never an error.
-  UdpOffloads enable_offloads();
+  /// Asks the kernel for what `want` names: UDP_SEGMENT sends (probed with getsockopt) and
+  /// UDP_GRO receives (setsockopt; only for a receiver whose slots have kGroBufferSize bytes,
+  /// or coalesced datagrams are cut). Returns what is in force (each may be refused alone).
+  /// Never an error.
+  UdpOffloads enable_offloads(UdpOffloads want);
   /// The offloads in force now (GSO goes off after a refused send).
   UdpOffloads offloads() const { return offloads_; }
   /// Kernel send and receive buffers of `bytes` each: SO_SNDBUFFORCE/SO_RCVBUFFORCE (root may

@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(gso_sends_runs_that_arrive_as_the_same_datagrams) {
   auto a = UdpSocket::bind(loopback4(0));
   auto b = UdpSocket::bind(loopback4(0));
   BOOST_REQUIRE(a.ok() && b.ok());
-  BOOST_REQUIRE_MESSAGE(a->enable_offloads().gso, "this kernel has UDP_SEGMENT (Linux >= 4.18)");
+  BOOST_REQUIRE_MESSAGE(a->enable_offloads(UdpOffloads{true, false}).gso, "this kernel has UDP_SEGMENT (Linux >= 4.18)");
   const auto payloads = datagrams(21, 1000, 300);
   const auto items = items_to(payloads, loopback4(b->local_port()));
   auto sent = a->send_batch(items.data(), items.size());
@@ -192,8 +192,8 @@ BOOST_AUTO_TEST_CASE(gro_receives_coalesced_datagrams_that_split_apart) {
   auto a = UdpSocket::bind(loopback4(0));
   auto b = UdpSocket::bind(loopback4(0));
   BOOST_REQUIRE(a.ok() && b.ok());
-  BOOST_REQUIRE(a->enable_offloads().gso);
-  BOOST_REQUIRE_MESSAGE(b->enable_offloads().gro, "this kernel has UDP_GRO (Linux >= 5.0)");
+  BOOST_REQUIRE(a->enable_offloads(UdpOffloads{true, false}).gso);
+  BOOST_REQUIRE_MESSAGE(b->enable_offloads(UdpOffloads{false, true}).gro, "this kernel has UDP_GRO (Linux >= 5.0)");
   const auto payloads = datagrams(11, 1200, 500);
   const auto items = items_to(payloads, loopback4(b->local_port()));
   auto sent = a->send_batch(items.data(), items.size());
@@ -210,7 +210,7 @@ BOOST_AUTO_TEST_CASE(gso_keeps_item_order_across_destinations_and_sizes) {
   auto b = UdpSocket::bind(loopback4(0));
   auto c = UdpSocket::bind(loopback4(0));
   BOOST_REQUIRE(a.ok() && b.ok() && c.ok());
-  BOOST_REQUIRE(a->enable_offloads().gso);
+  BOOST_REQUIRE(a->enable_offloads(UdpOffloads{true, false}).gso);
   // b: 3 x 800, then a longer one (starts a new run), c: 2 x 100 in between; an empty one.
   const std::vector<std::string> to_b = {std::string(800, 'a'), std::string(800, 'b'),
                                          std::string(800, 'c'), std::string(900, 'd'),
@@ -248,7 +248,7 @@ BOOST_AUTO_TEST_CASE(a_refused_segmentation_turns_gso_off_and_still_delivers) {
   auto a = UdpSocket::bind(loopback4(0));
   auto b = UdpSocket::bind(loopback4(0));
   BOOST_REQUIRE(a.ok() && b.ok());
-  BOOST_REQUIRE(a->enable_offloads().gso);
+  BOOST_REQUIRE(a->enable_offloads(UdpOffloads{true, false}).gso);
   const auto payloads = datagrams(4, 1400, 1400);
   const auto items = items_to(payloads, loopback4(b->local_port()));
   auto sent = a->send_batch(items.data(), items.size());
