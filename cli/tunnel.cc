@@ -76,6 +76,7 @@ int run_started(tunnel::Tunnel& t, HeldSignals& held) {
             << " batches), udp out " << c.path.udp_datagrams_out << ", udp send dropped "
             << c.path.udp_send_dropped << ", tun in " << c.path.tun_packets_in << ", tun out "
             << c.path.tun_packets_out << ", tun write dropped " << c.path.tun_write_dropped
+            << ", batches sealed/opened with workers " << c.path.crypto_parallel_batches
             << ", uapi requests " << c.uapi_requests << "\n";
   if (!status.ok()) {
     std::cerr << "weft tunnel: " << status.error().detail << "\n";
