@@ -241,7 +241,7 @@ int main(int argc, char** argv) {
   set_expiry->add_option("id", admin.id, "Device id")->required();
   set_expiry->add_option("expiry", admin.expiry, "A duration (180d, 12h) or never")->required();
   auto* routes = admin_cmd->add_subcommand(
-      "routes", "Subnet routes and exit nodes the devices advertise (weft up --advertise-routes)");
+      "routes", "Subnet routes and exit nodes the devices advertise, and their approval");
   routes->require_subcommand(1);
   leaf(routes, "routes", "list", "List advertised, approved and primary routes per device");
   for (const char* action : {"approve", "reject"}) {

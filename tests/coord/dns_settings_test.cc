@@ -35,7 +35,9 @@ BOOST_AUTO_TEST_CASE(refuses_bad_names_twins_empty_routes_and_the_tailnet_domain
     BOOST_TEST(n.error().code == "coord.dns");
     BOOST_TEST(n.error().detail.find(words) != std::string::npos, n.error().detail);
   };
-  for (const char* bad : {"a..b", ".a", "a b", "", "é.example", std::string(64, 'x').c_str()}) {
+  for (const std::string& bad :
+       {std::string("a..b"), std::string(".a"), std::string("a b"), std::string(),
+        std::string("é.example"), std::string(64, 'x')}) {
     DnsSettings s;
     s.search_domains = {bad};
     refused(s, "is not a DNS name");
