@@ -178,20 +178,35 @@ struct Parser {
     return text;
   }
 
+  /// One member of "networks", "regions" or "nodes", its name and position set: its key a valid
+  /// name (and `allowed`, the section's own rule, spelled out by `rule`), its value an object of
+  /// `keys`. Empty after an error, which is reported.
+  template <typename EntrySpec>
+  std::optional<EntrySpec> Entry(const hujson::Member& m, bool allowed, const std::string& label,
+                                 const std::string& rule, const std::string& what,
+                                 std::initializer_list<const char*> keys) {
+    if (!allowed || !valid_name(m.key)) {
+      in.Error(m.key_pos, label + " \"" + m.key + "\" must be lower-case letters, digits and '-'" +
+                              rule);
+      return std::nullopt;
+    }
+    if (!in.Is(m.value, hujson::Kind::kObject, what)) return std::nullopt;
+    in.OnlyKeys(m.value, what, keys);
+    EntrySpec e;
+    e.name = m.key;
+    e.pos = m.key_pos;
+    return e;
+  }
+
   void Networks(const hujson::Value& v) {
     if (!in.Is(v, hujson::Kind::kObject, "\"networks\"")) return;
     for (const hujson::Member& m : v.members) {
-      if (m.key == kInternet || !valid_name(m.key)) {
-        in.Error(m.key_pos, "network name \"" + m.key + "\" must be lower-case letters, digits "
-                            "and '-' (and not \"internet\", which always exists)");
-        continue;
-      }
-      NetworkSpec n;
-      n.name = m.key;
-      n.pos = m.key_pos;
       const std::string what = "network \"" + m.key + "\"";
-      if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
-      in.OnlyKeys(m.value, what, {"nat", "link"});
+      std::optional<NetworkSpec> entry =
+          Entry<NetworkSpec>(m, m.key != kInternet, "network name",
+                             " (and not \"internet\", which always exists)", what, {"nat", "link"});
+      if (!entry) continue;
+      NetworkSpec& n = *entry;
       if (const hujson::Value* x = m.value.find("nat")) Nat(*x, what + " nat", n.nat);
       if (const hujson::Value* x = m.value.find("link")) in.Link(*x, what + " link", n.link);
       network_names.insert(n.name);
@@ -250,17 +265,11 @@ struct Parser {
     std::set<uint16_t> ids;
     for (const hujson::Member& m : v.members) {
       const std::string what = "region \"" + m.key + "\"";
-      if (!valid_name(m.key)) {
-        in.Error(m.key_pos, "region code \"" + m.key + "\" must be lower-case letters, digits "
-                            "and '-'");
-        continue;
-      }
-      RegionSpec r;
-      r.name = m.key;
-      r.pos = m.key_pos;
+      std::optional<RegionSpec> entry =
+          Entry<RegionSpec>(m, true, "region code", "", what, {"id", "link", "network"});
+      if (!entry) continue;
+      RegionSpec& r = *entry;
       r.id = static_cast<uint16_t>(spec.regions.size() + 1);
-      if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
-      in.OnlyKeys(m.value, what, {"id", "link", "network"});
       if (const hujson::Value* x = m.value.find("id")) {
         if (auto n = in.Number(*x, what + " id", 1, 65535)) {
           if (std::floor(*n) != *n) {
@@ -311,16 +320,12 @@ struct Parser {
     if (!in.Is(v, hujson::Kind::kObject, "\"nodes\"")) return;
     for (const hujson::Member& m : v.members) {
       const std::string what = "node \"" + m.key + "\"";
-      if (!valid_name(m.key) || m.key == "server" || m.key.rfind("relay-", 0) == 0) {
-        in.Error(m.key_pos, "node name \"" + m.key + "\" must be lower-case letters, digits "
-                            "and '-' (a host name), neither \"server\" nor \"relay-...\"");
-        continue;
-      }
-      NodeSpec n;
-      n.name = m.key;
-      n.pos = m.key_pos;
-      if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
-      in.OnlyKeys(m.value, what, {"tag", "user", "network", "link", "joins"});
+      std::optional<NodeSpec> entry =
+          Entry<NodeSpec>(m, m.key != "server" && m.key.rfind("relay-", 0) != 0, "node name",
+                          " (a host name), neither \"server\" nor \"relay-...\"", what,
+                          {"tag", "user", "network", "link", "joins"});
+      if (!entry) continue;
+      NodeSpec& n = *entry;
       if (const hujson::Value* x = m.value.find("tag")) {
         if (auto s = in.String(*x, what + " tag")) {
           if (s->rfind("tag:", 0) != 0 || s->size() == 4) {

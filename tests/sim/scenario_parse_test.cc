@@ -135,6 +135,30 @@ BOOST_AUTO_TEST_CASE(reports_each_mistake_at_its_place) {
              "1:57: \"expect\" holds no expectation");
 }
 
+BOOST_AUTO_TEST_CASE(names_networks_regions_and_nodes_by_their_section_rules) {
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {}, "networks": {"internet": {}}})") ==
+             "1:60: network name \"internet\" must be lower-case letters, digits and '-' (and not "
+             "\"internet\", which always exists)");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {}, "regions": {"-x": {}}})") ==
+             "1:59: region code \"-x\" must be lower-case letters, digits and '-'");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"relay-1": {}}})") ==
+             "1:44: node name \"relay-1\" must be lower-case letters, digits and '-' (a host "
+             "name), neither \"server\" nor \"relay-...\"");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {}, "regions": {"fra": 3}})") ==
+             "1:66: region \"fra\" must be an object, not a number");
+  const ParsedScenario p = parse(R"({"duration": "1m", "policy": {}, "networks": {"home": {}},
+    "regions": {"fra": {}, "nyc": {"id": 9}}, "nodes": {"a": {"network": "home"}}})");
+  BOOST_TEST_REQUIRE(p.spec.has_value());
+  BOOST_TEST(p.spec->networks[0].name == "home");
+  BOOST_TEST(p.spec->networks[0].pos.line == 1u);
+  BOOST_TEST(p.spec->regions[0].id == 1);
+  BOOST_TEST(p.spec->regions[1].name == "nyc");
+  BOOST_TEST(p.spec->regions[1].pos.line == 2u);
+  BOOST_TEST(p.spec->regions[1].id == 9);
+  BOOST_TEST(p.spec->nodes[0].name == "a");
+  BOOST_TEST(p.spec->nodes[0].network == "home");
+}
+
 BOOST_AUTO_TEST_CASE(collects_several_errors_in_file_order) {
   const ParsedScenario p = parse(R"({"policy": {}, "nodes": {"A": {}},
     "timeline": [{"at": "1s", "event": "explode"}]})");
