@@ -16,6 +16,7 @@
 #include "dataplane/datapath.h"
 #include "dataplane/interface_setup.h"
 #include "dataplane/limits.h"
+#include "dns/netmap_view.h"
 #include "node/control_dial.h"
 #include "node/control_driver.h"
 #include "node/engine_control.h"
@@ -265,8 +266,8 @@ struct Agent::Impl final : LocalApiHandler {
     auto view = path->with_core([&] {
       const controlclient::NetMap* map = engine->netmap();
       return map == nullptr ? std::nullopt
-                            : std::optional(std::make_pair(magic_dns_config(*map),
-                                                           magic_dns_search(map->dns)));
+                            : std::optional(std::make_pair(dns::netmap_resolver_config(*map),
+                                                           dns::netmap_search_domains(map->dns)));
     });
     if (view) magic_dns->apply(std::move(view->first), view->second);
   }

@@ -2,29 +2,10 @@
 // interface, resolvconf.
 #include "node/magic_dns.h"
 
-#include <algorithm>
-
 #include "runtime/netlink.h"
 #include "tunnel/wg_quick.h"
 
 namespace weft::node {
-
-dns::ResolverConfig magic_dns_config(const controlclient::NetMap& map) {
-  std::vector<dns::Host> hosts;
-  hosts.reserve(map.peers.size() + 1);
-  if (!map.self.name.empty()) hosts.push_back(dns::Host{map.self.name, map.self.addresses});
-  for (const auto& [id, p] : map.peers) hosts.push_back(dns::Host{p.name, p.addresses});
-  return dns::resolver_config(map.dns, std::move(hosts));
-}
-
-std::vector<std::string> magic_dns_search(const control::DnsConfig& dns) {
-  std::vector<std::string> out;
-  const dns::ResolverConfig c = dns::resolver_config(dns, {});
-  if (!c.domain.empty()) out.push_back(c.domain);
-  for (const auto& d : dns.search_domains)
-    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
-  return out;
-}
 
 MagicDns::MagicDns(boost::asio::io_context& io, int ifindex, std::string interface_name,
                    bool accept_dns, std::function<void(std::string_view)> log)

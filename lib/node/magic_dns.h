@@ -10,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "controlclient/netmap.h"
 #include "dns/resolver.h"
 #include "node/dns_server.h"
 
@@ -23,13 +22,6 @@ class ResolvconfRegistration;
 }
 
 namespace weft::node {
-
-/// The resolver's view of a netmap: the node itself and every peer by name, the DNS settings.
-dns::ResolverConfig magic_dns_config(const controlclient::NetMap& map);
-
-/// The search domains a node registers: the tailnet domain first (bare names reach it through
-/// the resolver's search as well), then the server's, without repeats.
-std::vector<std::string> magic_dns_search(const control::DnsConfig& dns);
 
 class MagicDns {
  public:
@@ -47,7 +39,8 @@ class MagicDns {
   /// (the address added to the interface, UDP and TCP bound); every one gives it the netmap's
   /// view, and re-registers with resolvconf when the search domains changed. Failures are logged
   /// once each; the node keeps running without the part that failed.
-  /// `config` and `search` are magic_dns_config() and magic_dns_search() of the netmap, made
+  /// `config` and `search` are dns::netmap_resolver_config() and dns::netmap_search_domains()
+  /// of the netmap (dns/netmap_view.h), made
   /// under the engine's lock; this call runs programs and must not hold it.
   void apply(dns::ResolverConfig config, const std::vector<std::string>& search);
   /// The resolver, once started (status and tests).
