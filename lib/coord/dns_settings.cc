@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "util/dns_domain.h"
+
 namespace weft::coord {
 namespace {
 
@@ -29,13 +31,6 @@ std::string dns_name(std::string_view name) {
   return label == 0 ? std::string() : out;
 }
 
-bool at_or_under(std::string_view name, std::string_view domain) {
-  if (domain.empty()) return false;
-  if (name == domain) return true;
-  return name.size() > domain.size() && name.substr(name.size() - domain.size()) == domain &&
-         name[name.size() - domain.size() - 1] == '.';
-}
-
 }  // namespace
 
 Result<DnsSettings> normalize_dns_settings(DnsSettings in, std::string_view tailnet_domain) {
@@ -59,7 +54,7 @@ Result<DnsSettings> normalize_dns_settings(DnsSettings in, std::string_view tail
   for (auto& r : in.routes) {
     std::string n = dns_name(r.domain);
     if (n.empty()) return dns_error("split domain \"" + r.domain + "\" is not a DNS name");
-    if (at_or_under(n, tailnet))
+    if (util::at_or_under(n, tailnet))
       return dns_error("split domain " + n + " is the tailnet's own domain (" + tailnet +
                        "): MagicDNS answers those names");
     if (r.nameservers.empty()) return dns_error("split domain " + n + " has no nameserver");

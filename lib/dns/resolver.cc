@@ -6,16 +6,12 @@
 #include <algorithm>
 #include <array>
 
+#include "util/dns_domain.h"
+
 namespace weft::dns {
 namespace {
 
-bool at_or_under(const std::string& name, const std::string& domain) {
-  if (domain.empty()) return false;
-  if (name == domain) return true;
-  return name.size() > domain.size() &&
-         name.compare(name.size() - domain.size(), domain.size(), domain) == 0 &&
-         name[name.size() - domain.size() - 1] == '.';
-}
+using util::at_or_under;
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
