@@ -28,6 +28,7 @@ struct TunnelOptions {
   std::string interface;   // empty: the file name without ".conf"
   std::string socket_dir;  // empty: /var/run/wireguard
   int threads = 0;         // 0: one per CPU core (docs/dataplane.md, "Workers")
+  std::string offloads = "on";  // "on" | "off" (docs/dataplane.md, "Offload path")
   bool allow_hooks = false;  // run the file's PreUp/PostUp/PreDown/PostDown
 };
 int run_tunnel(const TunnelOptions& options);
@@ -81,6 +82,7 @@ struct UpOptions {
   std::string exit_node;  // --exit-node PEER
   bool exit_node_allow_lan_access = false;
   int threads = 0;        // 0: one per CPU core (docs/dataplane.md, "Workers")
+  std::string offloads = "on";  // "on" | "off" (docs/dataplane.md, "Offload path")
 };
 int run_up(const UpOptions& options);
 

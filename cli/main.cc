@@ -19,6 +19,9 @@
 static const char* const kThreadsHelp =
     "Data-path threads: 1 = one event loop; N >= 2 = a UDP receive thread and N-1 crypto "
     "workers; 0 = one per CPU core";
+static const char* const kOffloadsHelp =
+    "Segmentation offloads: TUN TSO/checksum (vnet-hdr), UDP GSO and GRO; each falls back to "
+    "plain packets when the kernel refuses it";
 
 int main(int argc, char** argv) {
   CLI::App app{"weft: self-hostable mesh VPN toolkit", "weft"};
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
                          "Directory of the UAPI socket (default /var/run/wireguard)");
   tunnel_cmd->add_option("--threads", tunnel.threads, kThreadsHelp)
       ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  tunnel_cmd->add_option("--offloads", tunnel.offloads, kOffloadsHelp)
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
 
   weft::cli::WireguardGoOptions wggo;
@@ -136,6 +142,9 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--port", up.port, "WireGuard UDP port (0: any)")->capture_default_str();
   up_cmd->add_option("--threads", up.threads, kThreadsHelp)
       ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  up_cmd->add_option("--offloads", up.offloads, kOffloadsHelp)
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   up_cmd->add_option("--ca-file", up.ca_file, "PEM CA file for an https server");
   up_cmd->add_option("--advertise-routes", up.advertise_routes,

@@ -78,6 +78,8 @@ int run_started(tunnel::Tunnel& t, HeldSignals& held) {
             << c.path.tun_packets_out << ", tun write dropped " << c.path.tun_write_dropped
             << ", batches sealed/opened with workers " << c.path.crypto_parallel_batches
             << ", uapi requests " << c.uapi_requests << "\n";
+  std::cerr << "weft tunnel: offloads: "
+            << weft::dataplane::format_offload_counters(c.path.offload) << "\n";
   if (!status.ok()) {
     std::cerr << "weft tunnel: " << status.error().detail << "\n";
     return 1;
@@ -112,6 +114,7 @@ int run_tunnel(const TunnelOptions& options) {
       options.interface.empty() ? interface_from_path(path) : options.interface;
   if (!options.socket_dir.empty()) settings.socket_dir = options.socket_dir;
   settings.threads = options.threads;
+  settings.offloads = options.offloads == "on";
   settings.allow_hooks = options.allow_hooks;
   settings.config_path = path;
 

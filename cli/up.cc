@@ -42,6 +42,7 @@ int run_up(const UpOptions& options) {
   settings.routes.exit_node_allow_lan_access = options.exit_node_allow_lan_access;
   settings.client_version = version();
   settings.threads = options.threads;
+  settings.offloads = options.offloads == "on";
   settings.log = [](std::string_view line) { std::cerr << "weft up: " << line << std::endl; };
 
   auto agent = node::Agent::start(settings);

@@ -10,6 +10,7 @@
 
 #include "core/drive.h"
 #include "dataplane/limits.h"
+#include "dataplane/udp_gro.h"
 #include "runtime/sys_error.h"
 
 namespace weft::dataplane {
@@ -39,15 +40,20 @@ struct DataPath::Sink {
 };
 
 DataPath::DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun,
-                   runtime::UdpSocket udp, int threads)
+                   runtime::UdpSocket udp, int threads, bool udp_offloads)
     : loop_(loop),
       tun_(tun),
       udp_(std::move(udp)),
       threads_(threads),
+      udp_offloads_wanted_(udp_offloads),
       timer_(loop, [this] { on_timer(); }),
+      // kMaxPacket = runtime::kGroBufferSize: a slot holds whatever UDP_GRO coalesces.
       recv_bufs_(kBatch, std::vector<uint8_t>(kMaxPacket)),
       recv_slots_(kBatch),
-      tun_buf_(kMaxPacket),
+      tun_buf_(runtime::TunDevice::kTunMaxRead),
+      writer_(tun, kBatch),
+      rx_area_(kBatch * kDatagramCapacity),
+      gro_views_(kMaxGroSegments),
       send_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)),
       seal_jobs_(kBatch),
       seal_bufs_(kBatch) {
@@ -55,6 +61,26 @@ DataPath::DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun,
   if (threads_ >= 2) pool_ = std::make_unique<CryptoPool>(static_cast<std::size_t>(threads_ - 1));
   send_queue_.reserve(kBatch);
   (void)udp_.set_buffer_sizes(kSocketBufferBytes);  // best effort: defaults still work
+}
+
+void DataPath::enable_udp_offloads() {
+  if (!udp_offloads_wanted_) return;
+  // Both kinds of receive slot (this loop's and the receive thread's) have kGroBufferSize bytes
+  // and are split with split_coalesced, so GRO may be asked for.
+  static_assert(kMaxPacket >= runtime::kGroBufferSize, "UDP_GRO needs 64 KiB receive slots");
+  runtime::UdpOffloads got = udp_.enable_offloads({.gso = true, .gro = true});
+  gso_refusal_logged_ = !got.gso;
+  if (log_ && (!got.gso || !got.gro)) {
+    log_(std::string("UDP offloads partly refused by the kernel: GSO ") +
+         (got.gso ? "on" : "off") + ", GRO " + (got.gro ? "on" : "off") +
+         " (plain sendmmsg/recvmmsg for the rest)");
+  }
+}
+
+std::string DataPath::offload_summary() const {
+  runtime::UdpOffloads u = udp_.offloads();
+  return std::string("tun vnet-hdr ") + (tun_.vnet_hdr() ? "on" : "off") + ", udp gso " +
+         (u.gso ? "on" : "off") + ", gro " + (u.gro ? "on" : "off");
 }
 
 DataPath::~DataPath() { stop(); }
@@ -67,6 +93,7 @@ void DataPath::set_handler(DatagramClass kind, DatagramHandler* handler) {
 
 Status DataPath::start() {
   if (running_) return Ok{};
+  enable_udp_offloads();
   tun_watch_.emplace(loop_, tun_.fd(), [this] { return on_tun_readable(); });
   if (threads_ >= 2) {
     wake_ = runtime::UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -108,6 +135,8 @@ void DataPath::stop() {
     fold_receiver_counters();
     receiver_.reset();
   }
+  flush_deliveries();
+  fold_writer_counters();
   counters_.handshake_queue_full = handshake_queue_full();
   if (pool_) counters_.crypto_parallel_batches = pool_->parallel_batches();
 }
@@ -119,11 +148,38 @@ void DataPath::fold_receiver_counters() {
   counters_.tun_packets_out += rc.tun_packets_out;
   counters_.tun_write_dropped += rc.tun_write_dropped;
   counters_.udp_send_dropped += rc.hand_off_dropped;
+  counters_.offload.merge(rc.offload);
   for (std::size_t i = 0; i < kDatagramClassCount; ++i) counters_.by_class[i] += rc.by_class[i];
 }
 
+void DataPath::fold_writer_counters() {
+  TunWriteCounters w = writer_.take_counters();
+  counters_.tun_packets_out += w.packets_out;
+  counters_.tun_write_dropped += w.write_dropped;
+  counters_.offload.tun_gro_writes += w.gro_writes;
+  counters_.offload.tun_gro_packets += w.gro_packets;
+}
+
+core::MutableBytes DataPath::next_receive_buffer() {
+  if (rx_used_ == kBatch) flush_deliveries();
+  return core::MutableBytes{rx_area_.data() + (rx_used_++) * kDatagramCapacity,
+                            kDatagramCapacity};
+}
+
+bool DataPath::is_receive_buffer(const uint8_t* p) const {
+  return p >= rx_area_.data() && p < rx_area_.data() + rx_area_.size();
+}
+
+void DataPath::flush_deliveries() {
+  // A datagram the core answered with may sit in a receive buffer: sent before they are reused.
+  flush_sends();
+  writer_.flush();
+  rx_used_ = 0;
+}
+
 core::MutableBytes DataPath::next_send_buffer() {
-  if (send_queue_.size() == send_bufs_.size()) flush_sends();
+  // >=: answers the core wrote into receive buffers are queued too.
+  if (send_queue_.size() >= send_bufs_.size()) flush_sends();
   auto& b = send_bufs_[send_queue_.size()];
   return core::MutableBytes{b.data(), b.size()};
 }
@@ -138,10 +194,11 @@ void DataPath::execute(const wg::Output& o, core::MutableBytes buf) {
       send_queue_.push_back(runtime::SendItem{buf.data, o.size, o.endpoint.udp});
       break;
     case wg::Action::kDeliverToTunnel:
-      if (tun_.write(buf.data, o.size).ok()) {
-        ++counters_.tun_packets_out;
+      // Held for the batch's coalesced write when its buffer is kept until then.
+      if (is_receive_buffer(buf.data)) {
+        writer_.add(buf.data, o.size);
       } else {
-        ++counters_.tun_write_dropped;  // full queue or a packet the kernel refuses
+        writer_.write_now(buf.data, o.size);
       }
       break;
     case wg::Action::kNone:
@@ -183,6 +240,10 @@ void DataPath::flush_sends() {
 }
 
 void DataPath::send_items(const runtime::SendItem* items, std::size_t n) {
+  if (!gso_refusal_logged_ && !udp_.offloads().gso) {
+    gso_refusal_logged_ = true;
+    if (log_) log_("UDP GSO refused by the kernel on a send: datagrams go one by one from now on");
+  }
   std::size_t at = 0;
   while (at < n) {
     auto r = udp_.send_batch(items + at, n - at);
@@ -223,7 +284,7 @@ void DataPath::receive_relayed(core::Now now, const core::Path& from, core::Byte
     schedule_handshakes();
     return;
   }
-  core::MutableBytes out = next_send_buffer();
+  core::MutableBytes out = next_receive_buffer();
   wg::Output o;
   {
     std::lock_guard<std::mutex> lock(core_.mu);
@@ -245,7 +306,7 @@ void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::By
     core_.handshakes.push(now.mono, core::Path::to_udp(from), datagram);  // a full queue counts the drop
     return;
   }
-  core::MutableBytes out = next_send_buffer();
+  core::MutableBytes out = next_receive_buffer();
   wg::Output o;
   {
     std::lock_guard<std::mutex> lock(core_.mu);
@@ -300,11 +361,16 @@ bool DataPath::on_udp_readable() {
     auto r = udp_.receive_batch(recv_slots_.data(), recv_slots_.size());
     if (!r.ok()) return false;  // would block, or a transient ICMP error on the socket
     ++counters_.udp_batches;
-    counters_.udp_datagrams_in += *r;
     core::Now t = loop_.clock().now();
     for (std::size_t i = 0; i < *r; ++i) {
-      const auto& s = recv_slots_[i];
-      dispatch(t, s.from, core::ByteView{s.data, s.size});
+      // A UDP_GRO slot holds several datagrams of one sender: each is handed on by itself.
+      std::size_t k = split_datagrams(recv_slots_[i], gro_views_.data(), gro_views_.size(),
+                                      counters_.offload);
+      counters_.udp_datagrams_in += k;
+      for (std::size_t j = 0; j < k; ++j) {
+        const auto& s = gro_views_[j];
+        dispatch(t, s.from, core::ByteView{s.data, s.size});
+      }
     }
     finish_event(t);
     // A short batch does not mean the queue is empty now: datagrams keep arriving while the
@@ -314,10 +380,33 @@ bool DataPath::on_udp_readable() {
   return true;  // still busy after every round: come back after the other sources
 }
 
+void DataPath::send_tun_packet(core::Now t, core::ByteView packet) {
+  ++counters_.tun_packets_in;
+  core::MutableBytes out = next_send_buffer();  // may flush: seals_pending_ is 0 then
+  wg::Output o;
+  if (pool_) {
+    // The core numbers the datagram and copies the packet in; the seal waits for the batch.
+    {
+      std::lock_guard<std::mutex> lock(core_.mu);
+      o = core_.core->prepare_send(t, packet, out, seal_jobs_[seals_pending_]);
+    }
+    execute_prepared(o, out);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    o = core_.core->send_packet(t, packet, out);
+  }
+  execute(o, out);
+}
+
 bool DataPath::on_tun_readable() {
   core::Now t = loop_.clock().now();
-  std::size_t n = 0;
-  for (; n < kBatch; ++n) {
+  // Up to kBatch reads and about kBatch packets per wake-up: a super-packet counts its segments,
+  // so the other direction gets its turn as often as with plain reads.
+  std::size_t reads = 0;
+  std::size_t packets = 0;
+  for (; reads < kBatch && packets < kBatch; ++reads) {
     auto r = tun_.read(tun_buf_.data(), tun_buf_.size());
     if (!r.ok()) {
       if (runtime::is_would_block(r.error())) break;
@@ -325,29 +414,15 @@ bool DataPath::on_tun_readable() {
       if (on_fatal_) on_fatal_(r.error());
       return false;
     }
-    ++counters_.tun_packets_in;
     // One input after another, then one drain for the batch (finish_event): the core contract
-    // asks for a drain after any input, not after each one.
-    core::MutableBytes out = next_send_buffer();  // may flush: seals_pending_ is 0 then
-    wg::Output o;
-    core::ByteView packet{tun_buf_.data(), *r};
-    if (pool_) {
-      // The core numbers the datagram and copies the packet in; the seal waits for the batch.
-      {
-        std::lock_guard<std::mutex> lock(core_.mu);
-        o = core_.core->prepare_send(t, packet, out, seal_jobs_[seals_pending_]);
-      }
-      execute_prepared(o, out);
-      continue;
-    }
-    {
-      std::lock_guard<std::mutex> lock(core_.mu);
-      o = core_.core->send_packet(t, packet, out);
-    }
-    execute(o, out);
+    // asks for a drain after any input, not after each one. A super-packet's segments go to
+    // the same peer one after another, so UDP GSO sends them as one message.
+    std::size_t k = segmenter_.segment(tun_.vnet_hdr(), tun_buf_.data(), *r, counters_.offload);
+    for (std::size_t i = 0; i < k; ++i) send_tun_packet(t, segmenter_.packet(i));
+    packets += k;
   }
   finish_event(t);
-  return n == kBatch;
+  return reads == kBatch || packets >= kBatch;
 }
 
 // The receive thread queued datagrams for us (we own UDP sends: runtime::UdpSocket's scratch is
@@ -385,7 +460,7 @@ void DataPath::on_timer() {
   Sink sink{*this};
   LockedCore core{core_};
   core::on_deadline(core, t, sink);
-  flush_sends();
+  flush_deliveries();
   run_after_event(t);
   rearm();
 }
@@ -396,7 +471,7 @@ void DataPath::finish_event(core::Now now) {
   Sink sink{*this};
   LockedCore core{core_};
   core::drain_transmits(core, now, sink);
-  flush_sends();
+  flush_deliveries();
   run_after_event(now);
   rearm();
   schedule_handshakes();
@@ -426,6 +501,7 @@ Status DataPath::rebind(uint16_t port) {
   if (receiver_) receiver_->stop();
   flush_sends();
   udp_ = std::move(*s);
+  enable_udp_offloads();
   if (receiver_) return receiver_->start(udp_.fd());
   if (udp_watch_) udp_watch_->rewatch(udp_.fd());
   return Ok{};

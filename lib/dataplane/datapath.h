@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,7 +18,10 @@
 #include "dataplane/data_core.h"
 #include "dataplane/demux.h"
 #include "dataplane/loop.h"
+#include "dataplane/offload_counters.h"
 #include "dataplane/receive_thread.h"
+#include "dataplane/tun_segmenter.h"
+#include "dataplane/tun_writer.h"
 #include "runtime/tun_device.h"
 #include "runtime/udp_socket.h"
 #include "runtime/unique_fd.h"
@@ -28,11 +32,11 @@ namespace weft::dataplane {
 /// Counters of the driver itself (the core counts protocol drops).
 struct DataPathCounters {
   uint64_t udp_batches = 0;         // recvmmsg calls that returned datagrams
-  uint64_t udp_datagrams_in = 0;
+  uint64_t udp_datagrams_in = 0;    // datagrams (a UDP_GRO slot counts each it held)
   uint64_t udp_datagrams_out = 0;
   uint64_t udp_send_dropped = 0;    // datagrams the socket refused (full buffer, unreachable)
-  uint64_t tun_packets_in = 0;
-  uint64_t tun_packets_out = 0;
+  uint64_t tun_packets_in = 0;      // IP packets (a super-packet counts its segments)
+  uint64_t tun_packets_out = 0;     // IP packets (a coalesced write counts its members)
   uint64_t tun_write_dropped = 0;
   /// Datagrams received per demultiplexer class (kUnknown ones go to the WireGuard core, which
   /// counts them as malformed).
@@ -46,6 +50,9 @@ struct DataPathCounters {
   uint64_t relayed_sends_dropped = 0;
   /// Batches whose AEAD the crypto workers shared (both directions; threads >= 2).
   uint64_t crypto_parallel_batches = 0;
+  /// The offload steps: super-packets split and malformed ones dropped, GRO writes, coalesced
+  /// UDP receives (docs/dataplane.md, "Offload path").
+  OffloadCounters offload;
 };
 
 /// Receives the datagrams of one class from the shared socket: the driver of a STUN or
@@ -64,8 +71,14 @@ class DataPath {
   /// datagrams on the receive thread) shared with N - 1 crypto workers, the core called only
   /// to prepare and complete each packet, in order (docs/dataplane.md, "Workers"). `core`
   /// (e.g. a DataCoreOf<wg::Device>) and `tun` outlive the path.
+  ///
+  /// Offloads: a TUN the caller opened in vnet-hdr mode (runtime::TunOptions::offloads,
+  /// granted: tun.vnet_hdr()) has its super-packets split before the core seals them and the
+  /// decrypted packets of a batch GRO-coalesced into its writes. `udp_offloads` asks the socket
+  /// for UDP_SEGMENT sends (a peer's datagrams of a batch leave as one message) and UDP_GRO
+  /// receives at start(); what the kernel refuses stays in the plain batches (logged once).
   DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun, runtime::UdpSocket udp,
-           int threads);
+           int threads, bool udp_offloads = false);
   /// Stops (joins the receive thread) if running.
   ~DataPath();
   DataPath(const DataPath&) = delete;
@@ -77,6 +90,9 @@ class DataPath {
   /// Called once if the TUN device fails (e.g. the interface was deleted underneath us); the
   /// path has stopped reading it by then.
   void on_fatal(std::function<void(const Error&)> callback) { on_fatal_ = std::move(callback); }
+  /// One line per call about the path's own state (offloads granted, refused, turned off).
+  /// Set before start(); null = silent.
+  void on_log(std::function<void(std::string_view)> log) { log_ = std::move(log); }
   /// Called on the loop thread at the end of every event of the path (datagrams, TUN packets,
   /// handshake turns, the core's timer, a wake-up from the receive thread,
   /// after_core_change()), after the core was drained and before the timer is re-armed, so a
@@ -121,6 +137,10 @@ class DataPath {
   /// SO_MARK on the socket. Errors: "runtime.udp_mark".
   Status set_mark(uint32_t mark);
   uint16_t listen_port() const { return udp_.local_port(); }
+  /// The UDP offloads in force (GSO goes off for good after a send the kernel refused).
+  runtime::UdpOffloads udp_offloads() const { return udp_.offloads(); }
+  /// One line for logs and status: "tun vnet-hdr on|off, udp gso on|off, gro on|off".
+  std::string offload_summary() const;
 
   /// Final after stop(); the receive thread's share is merged in then.
   const DataPathCounters& counters() const { return counters_; }
@@ -145,6 +165,17 @@ class DataPath {
   void dispatch(core::Now now, const core::SocketAddress& from, core::ByteView datagram);
   void execute(const wg::Output& o, core::MutableBytes buf);
   core::MutableBytes next_send_buffer();
+  /// A buffer for a received datagram's output: a decrypted packet stays there for the TUN
+  /// writer's batch until flush_deliveries().
+  core::MutableBytes next_receive_buffer();
+  bool is_receive_buffer(const uint8_t* p) const;
+  /// Sends what is queued, then writes the held TUN packets (coalesced) and frees the
+  /// receive buffers.
+  void flush_deliveries();
+  /// Seals (threads >= 2) or sends one IP packet read from the TUN.
+  void send_tun_packet(core::Now now, core::ByteView packet);
+  /// Asks the socket for the UDP offloads when wanted, and logs what it got.
+  void enable_udp_offloads();
   /// execute() for a prepare_send() result: a datagram that was queued keeps its seal pending
   /// until flush_sends(); any other result's job is dropped.
   void execute_prepared(const wg::Output& o, core::MutableBytes buf);
@@ -157,6 +188,7 @@ class DataPath {
   void run_after_event(core::Now now);
   void rearm();
   void fold_receiver_counters();
+  void fold_writer_counters();
 
   Loop& loop_;
   runtime::TunDevice& tun_;
@@ -166,6 +198,9 @@ class DataPath {
   std::array<DatagramHandler*, kDatagramClassCount> handlers_{};
   std::function<void(const Error&)> on_fatal_;
   std::function<void(core::Now)> after_event_;
+  std::function<void(std::string_view)> log_;
+  bool udp_offloads_wanted_ = false;
+  bool gso_refusal_logged_ = true;  // false while GSO is on (then its refusal is logged)
   bool in_after_event_ = false;
   std::unique_ptr<CryptoPool> pool_;         // threads >= 2 only
   std::unique_ptr<ReceiveThread> receiver_;  // threads >= 2 only
@@ -186,6 +221,13 @@ class DataPath {
   std::vector<std::vector<uint8_t>> recv_bufs_;
   std::vector<runtime::RecvSlot> recv_slots_;
   std::vector<uint8_t> tun_buf_;
+  TunSegmenter segmenter_;
+  // Decrypted packets of the loop thread (threads = 1, relayed datagrams) on their way to the
+  // TUN: kBatch receive buffers, used in turn until flush_deliveries().
+  TunWriter writer_;
+  std::vector<uint8_t> rx_area_;
+  std::size_t rx_used_ = 0;
+  std::vector<runtime::RecvSlot> gro_views_;  // one UDP_GRO slot's datagrams
   std::vector<std::vector<uint8_t>> send_bufs_;
   std::vector<runtime::SendItem> send_queue_;
   // Seals pending for datagrams in send_queue_ (threads >= 2): run by flush_sends().

@@ -20,6 +20,12 @@ inline constexpr int kUdpRoundsPerWake = 4;
 /// `ip link set mtu` cannot truncate packets.
 inline constexpr std::size_t kMaxPacket = 65535;
 inline constexpr std::size_t kDatagramCapacity = wg::output_capacity_for(kMaxPacket);
+/// Most datagrams one UDP_GRO slot may hold before it is dropped whole as malformed (the
+/// kernel coalesces at most 64: UDP_GRO_CNT_MAX; the rest is margin for a later kernel).
+inline constexpr std::size_t kMaxGroSegments = 256;
+/// Datagrams one receive round splits its UDP_GRO slots into before handing them on in
+/// kBatch-sized chunks: every slot of a batch full at the kernel's 64.
+inline constexpr std::size_t kMaxRoundDatagrams = kBatch * 64;
 /// UDP socket buffers: the 7 MiB newer wireguard-go requests (conn/controlfns.go).
 inline constexpr int kSocketBufferBytes = 7 << 20;
 /// Handshake messages the core handles per turn of the loop before data gets its turn again;

@@ -14,6 +14,8 @@
 #include "dataplane/data_core.h"
 #include "dataplane/demux.h"
 #include "dataplane/handshake_queue.h"
+#include "dataplane/offload_counters.h"
+#include "dataplane/tun_writer.h"
 #include "runtime/clock.h"
 #include "runtime/tun_device.h"
 #include "runtime/udp_socket.h"
@@ -55,17 +57,19 @@ struct SharedCore {
 /// Counters of the receive path (merged into the data path's when it stops).
 struct ReceiveCounters {
   uint64_t udp_batches = 0;
-  uint64_t udp_datagrams_in = 0;
+  uint64_t udp_datagrams_in = 0;   // a UDP_GRO slot counts each datagram it held
   uint64_t tun_packets_out = 0;
   uint64_t tun_write_dropped = 0;
   uint64_t hand_off_dropped = 0;  // datagrams dropped because a hand-off queue was full
   std::array<uint64_t, kDatagramClassCount> by_class{};  // as DataPathCounters::by_class
+  OffloadCounters offload;  // UDP_GRO splits, GRO writes
 };
 
 /// Receives on `udp_fd` with its own recvmmsg scratch (runtime::UdpSocket's scratch belongs to
 /// the main thread, which sends); per batch, prepares each datagram under `core.mu`, opens the
 /// data messages on `pool` (this thread and the workers, without the lock), completes them in
-/// the order received under `core.mu`, writes to `tun` without the lock,
+/// the order received under `core.mu`, writes to `tun` without the lock (GRO-coalesced per
+/// batch when the TUN is in vnet-hdr mode; UDP_GRO slots split into their datagrams first),
 /// queues handshake messages for the main thread, and writes `wake_fd` (an eventfd of the main
 /// loop) when it queued anything for the main thread or moved the core's deadline earlier.
 class ReceiveThread {
@@ -89,6 +93,10 @@ class ReceiveThread {
  private:
   void loop();
   void on_readable();
+  /// Prepares, opens, completes and writes (or hands off) datagrams views_[0, n), in chunks
+  /// of kBatch.
+  void process(std::size_t n, core::Now t);
+  void process_chunk(const runtime::RecvSlot* in, std::size_t count, core::Now t);
   /// Queues a copy for the main thread (caller holds core_.mu); counts a full queue.
   void hand_off(std::vector<SharedCore::Datagram>& queue, const uint8_t* data, std::size_t size,
                 const core::SocketAddress& peer, DatagramClass kind);
@@ -106,6 +114,8 @@ class ReceiveThread {
   runtime::BatchScratch scratch_;  // runtime::UdpSocket's belongs to the main thread
   std::vector<std::vector<uint8_t>> recv_bufs_;
   std::vector<runtime::RecvSlot> slots_;
+  std::vector<runtime::RecvSlot> views_;  // the datagrams of a round's slots
+  TunWriter writer_;
   std::vector<std::vector<uint8_t>> out_bufs_;
   std::vector<wg::Output> outs_;
   std::vector<wg::CryptoJob> jobs_;

@@ -510,16 +510,23 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentSettings& settings) {
   if (!engine.ok()) return engine.error();
   d.engine = std::move(*engine);
 
-  auto tun = runtime::TunDevice::create(settings.interface_name);
+  auto tun = runtime::TunDevice::create(settings.interface_name,
+                                        runtime::TunOptions{.offloads = settings.offloads});
   if (!tun.ok()) return tun.error();
   d.tun = std::move(*tun);
+  if (!d.tun->offload_refusal().empty()) {
+    d.log("TUN offloads refused by the kernel (" + d.tun->offload_refusal() +
+          "): plain packets, one per read and write");
+  }
   auto udp = runtime::UdpSocket::bind_any(settings.port);
   if (!udp.ok()) return udp.error();
 
   d.core.emplace(*d.engine);
   d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.core, *d.tun, std::move(*udp),
-                                                 dataplane::resolve_threads(settings.threads));
+                                                 dataplane::resolve_threads(settings.threads),
+                                                 settings.offloads);
   d.path->on_fatal([&d](const Error& e) { d.stop(e.detail, e); });
+  d.path->on_log([&d](std::string_view line) { d.log(std::string(line)); });
   ControlDriverOptions options;
   options.clock = &d.loop.clock();
   options.rng = &d.rng;
@@ -556,6 +563,8 @@ dataplane::Loop& Agent::loop() { return impl_->loop; }
 Status Agent::run() {
   Impl& d = *impl_;
   if (auto s = d.path->start(); !s.ok()) return s;
+  d.log("offloads " + std::string(d.settings.offloads ? "on" : "off") + ": " +
+        d.path->offload_summary());
   d.control->start();
   d.endpoint_timer.emplace(d.loop.io());
   d.refresh_endpoints_later();

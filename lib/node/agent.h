@@ -41,6 +41,9 @@ struct AgentSettings {
   /// 1: everything on the loop; N >= 2: a UDP receive thread and N - 1 crypto workers
   /// (dataplane::DataPath); 0: one per CPU core.
   int threads = 0;
+  /// Segmentation offloads (docs/dataplane.md, "Offload path"): the TUN in vnet-hdr mode with
+  /// TSO/checksum offload, UDP GSO and GRO; whatever the kernel refuses falls back (logged).
+  bool offloads = true;
   /// This build's version (`weft --version`: "0.1.0~git312.gc4729c1"), reported to the server
   /// as "weft VERSION" (device posture's node:tsVersion); empty: "weft".
   std::string client_version;

@@ -330,9 +330,14 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& file_config,
   if (auto s = run_hooks(itf.pre_up, options.interface_name, d.log_fn()); !s.ok()) {
     return s.error();
   }
-  auto tun = runtime::TunDevice::create(options.interface_name);
+  auto tun = runtime::TunDevice::create(options.interface_name,
+                                        runtime::TunOptions{.offloads = options.offloads});
   if (!tun.ok()) return tun.error();
   d.tun = std::move(*tun);
+  if (!d.tun->offload_refusal().empty()) {
+    d.log("TUN offloads refused by the kernel (" + d.tun->offload_refusal() +
+          "): plain packets, one per read and write");
+  }
   dataplane::InterfaceLayout layout;
   layout.mtu = mtu;
   layout.addresses = itf.addresses;  // routes: the planner's, below
@@ -352,7 +357,8 @@ Result<std::unique_ptr<Tunnel>> Tunnel::start(const TunnelConfig& file_config,
   d.device = std::make_unique<wg::Device>(dev_config, d.random);
   d.core.emplace(*d.device);
   d.path = std::make_unique<dataplane::DataPath>(d.loop, *d.core, *d.tun, std::move(*udp),
-                                                 threads);
+                                                 threads, options.offloads);
+  d.path->on_log(d.log_fn());
   d.settings.listen_port = d.path->listen_port();
   if (d.settings.fwmark != 0) {
     if (auto s = d.path->set_mark(d.settings.fwmark); !s.ok()) return s.error();
@@ -420,6 +426,8 @@ dataplane::Loop& Tunnel::loop() { return impl_->loop; }
 Status Tunnel::run() {
   Impl& d = *impl_;
   if (auto s = d.path->start(); !s.ok()) return s;
+  d.log("offloads " + std::string(d.options.offloads ? "on" : "off") + ": " +
+        d.path->offload_summary());
   d.schedule_drop_log();
   if (!d.host_peers.empty()) d.schedule_reresolve();
   d.loop.run();

@@ -22,6 +22,9 @@ struct TunnelSettings {
   /// 1: everything on the loop; N >= 2: a UDP receive thread and N - 1 crypto workers
   /// (dataplane::DataPath); 0: one per CPU core.
   int threads = 0;
+  /// Segmentation offloads (docs/dataplane.md, "Offload path"): the TUN in vnet-hdr mode with
+  /// TSO/checksum offload, UDP GSO and GRO; whatever the kernel refuses falls back (logged).
+  bool offloads = true;
   /// Run PreUp/PostUp/PreDown/PostDown (shell commands from the file). Without it a file with
   /// hooks is refused: they are code, and weft runs none unless asked.
   bool allow_hooks = false;
