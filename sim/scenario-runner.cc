@@ -119,6 +119,13 @@ bool ScenarioWorld::Build(std::string& error) {
     for (const HostSpec& h : net.hosts) ns3::Names::Add(h.name, m_net->Node(h.name));
     ns3::PointToPointHelper pcap;
     pcap.EnablePcap(m_options.pcap_dir + "/" + m_spec.name, m_net->AllNodes(), false);
+    // Roaming gives the host a new link (new devices at both ends): captured like the first, in
+    // files of their own (the new device number).
+    m_net->OnMove([this](const std::string& host, ns3::Ipv4Address, ns3::Ipv4Address) {
+      ns3::PointToPointHelper capture;
+      capture.EnablePcap(m_options.pcap_dir + "/" + m_spec.name, m_net->Link(host).Devices(),
+                         false);
+    });
   }
 
   // UDP firewalls between pairs: on the second node's access link, on or off by events.
