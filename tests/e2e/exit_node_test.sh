@@ -17,32 +17,17 @@ source "$here/tailnet_lib.sh"
 
 need_tool iptables
 tailnet_setup
-exit_policy="$NETNS_TMP/exit.hujson"
-cat >"$exit_policy" <<'EOF_P'
-{
-  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
-                "tag:c": ["ops@example.com"], "tag:e": ["ops@example.com"]},
-  "autoApprovers": {"exitNode": ["tag:e"]},
-  "acls": [
-    {"action": "accept", "src": ["tag:a"], "dst": ["autogroup:internet:*", "tag:c:*"]},
-    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]},
-  ],
-}
-EOF_P
-capture admin "$state" policy set "$exit_policy"
-expect_rc 0 "policy: tag:a may use the internet, tag:b may not"
+tailnet_set_policy exit "policy: tag:a may use the internet, tag:b may not" \
+  '    {"action": "accept", "src": ["tag:a"], "dst": ["autogroup:internet:*", "tag:c:*"]},
+    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]},' \
+  tag:e '  "autoApprovers": {"exitNode": ["tag:e"]},'
 
 # e: on the LAN and on the public network with p; p has no route to the LAN or the tailnet.
-netns_create e pub p
-NS[e]=$(ns_name e)
-NS[p]=$(ns_name p)
-NS_PUB=$(ns_name pub)
-ip -n "$NS_PUB" link add br2 type bridge || netns_fail "bridge"
-ip -n "$NS_PUB" link set br2 up
+tailnet_network pub br2 e p
 LAN[e]=192.0.2.30
 lan_join "${NS[e]}" e "${LAN[e]}"
-lan_join "${NS[e]}" pe 203.0.113.1 up0 "$NS_PUB" br2
-lan_join "${NS[p]}" pp 203.0.113.80 eth0 "$NS_PUB" br2
+lan_join "${NS[e]}" pe 203.0.113.1 up0 "${NET_NS[pub]}" br2
+lan_join "${NS[p]}" pp 203.0.113.80 eth0 "${NET_NS[pub]}" br2
 
 # Routes of every table and the rules; eth0's link-local address (which the kernel adds when its
 # duplicate address detection ends, at any time) left out.
@@ -57,7 +42,7 @@ wait_logged b 'netmap applied: '
 wait_logged b 'exit node e is not (offered|a peer)'
 check "b was not offered e: no default route in any table" \
   bash -c "! ip -n ${NS[b]} route show table all | grep -q '^default dev weft0'"
-check "... and p does not answer b" bash -c "! ip netns exec ${NS[b]} ping -c 1 -W 1 203.0.113.80 >/dev/null 2>&1"
+check "... and p does not answer b" no_answer b 203.0.113.80
 
 # use_exit ARGS...: a with --exit-node e ARGS..., the default routes installed, p answering.
 reach_p() { ns_exec "${NS[a]}" ping -c 1 -W 1 203.0.113.80 >/dev/null 2>&1; }

@@ -17,22 +17,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/tailnet_lib.sh"
 
 tailnet_setup
-posture_policy="$NETNS_TMP/posture.hujson"
-cat >"$posture_policy" <<'EOF_P'
-{
-  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
-                "tag:c": ["ops@example.com"]},
+postures=$(cat <<'EOF_P'
   "postures": {
     "posture:trusted": ["custom:trusted == 'yes'", "node:os == 'linux'",
                         "node:osVersion IS SET", "node:tsVersion IS SET"],
   },
-  "acls": [
-    {"action": "accept", "src": ["tag:a"], "srcPosture": ["posture:trusted"], "dst": ["tag:b:*"]},
-  ],
-}
 EOF_P
-capture admin "$state" policy set "$posture_policy"
-expect_rc 0 "policy set: tag:a -> tag:b for trusted devices only"
+)
+tailnet_set_policy posture "policy set: tag:a -> tag:b for trusted devices only" \
+  '    {"action": "accept", "src": ["tag:a"], "srcPosture": ["posture:trusted"], "dst": ["tag:b:*"]},' \
+  "" "$postures"
 
 for m in a b; do start_node "$m" --server "$url" --authkey "${KEY[$m]}"; done
 for m in a b; do wait_logged "$m" 'netmap applied: '; done

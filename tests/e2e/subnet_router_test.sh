@@ -19,33 +19,16 @@ source "$here/tailnet_lib.sh"
 
 need_tool iptables
 tailnet_setup
-subnet_policy="$NETNS_TMP/subnet.hujson"
-cat >"$subnet_policy" <<'EOF_P'
-{
-  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
-                "tag:c": ["ops@example.com"], "tag:r1": ["ops@example.com"],
-                "tag:r2": ["ops@example.com"]},
-  "acls": [
-    {"action": "accept", "src": ["tag:a"], "dst": ["10.9.0.0/24:*"]},
-    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]},
-  ],
-}
-EOF_P
-capture admin "$state" policy set "$subnet_policy"
-expect_rc 0 "policy: tag:a may reach 10.9.0.0/24, nothing else reaches it"
+tailnet_set_policy subnet "policy: tag:a may reach 10.9.0.0/24, nothing else reaches it" \
+  '    {"action": "accept", "src": ["tag:a"], "dst": ["10.9.0.0/24:*"]},
+    {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]},' "tag:r1 tag:r2"
 
 # The subnet: r1, r2 and h on a second bridge; r1 and r2 also on the LAN.
-netns_create r1 r2 sub h
-NS[r1]=$(ns_name r1)
-NS[r2]=$(ns_name r2)
-NS[h]=$(ns_name h)
-NS_SUB=$(ns_name sub)
-ip -n "$NS_SUB" link add br1 type bridge || netns_fail "bridge"
-ip -n "$NS_SUB" link set br1 up
+tailnet_network sub br1 r1 r2 h
 declare -A SUB=([r1]=10.9.0.1 [r2]=10.9.0.2 [h]=10.9.0.5)
 LAN[r1]=192.0.2.21
 LAN[r2]=192.0.2.22
-for m in r1 r2 h; do lan_join "${NS[$m]}" "s$m" "${SUB[$m]}" sub0 "$NS_SUB" br1; done
+for m in r1 r2 h; do lan_join "${NS[$m]}" "s$m" "${SUB[$m]}" sub0 "${NET_NS[sub]}" br1; done
 for m in r1 r2; do lan_join "${NS[$m]}" "$m" "${LAN[$m]}"; done
 # h answers pings and remembers who asked (the source the routers' SNAT gave them).
 ns_exec "${NS[h]}" iptables -w -I INPUT -p icmp --icmp-type echo-request -j LOG --log-prefix "h-ping "
@@ -67,7 +50,7 @@ route_on() { ip -n "${NS[$1]}" route show 10.9.0.0/24 | grep -q 'dev weft0'; }
 
 check "not approved: a has no route to 10.9.0.0/24" bash -c "! ip -n ${NS[a]} route show 10.9.0.0/24 | grep -q ."
 check "... and no router among its peers" peers_are a ""
-check "... and h does not answer a" bash -c "! ip netns exec ${NS[a]} ping -c 1 -W 1 ${SUB[h]} >/dev/null 2>&1"
+check "... and h does not answer a" no_answer a "${SUB[h]}"
 listed=$(admin "$state" --json routes list)
 check "routes list shows both routers' advertised route" \
   test "$(jq -r '[.routes[] | select(.advertised == ["10.9.0.0/24"])] | length' <<<"$listed")" = 2
@@ -88,7 +71,7 @@ check "a reaches h through r1" wait_for -t 10 reach_h a
 check "... h saw r1's subnet address (SNAT)" test "$(seen_from "${SUB[r1]}")" -ge 1
 check "a's peers are r1 alone (the router, not r2)" peers_are a "r1"
 check "b has no route to the subnet" bash -c "! ip -n ${NS[b]} route show 10.9.0.0/24 | grep -q ."
-check "... and h does not answer b" bash -c "! ip netns exec ${NS[b]} ping -c 1 -W 1 ${SUB[h]} >/dev/null 2>&1"
+check "... and h does not answer b" no_answer b "${SUB[h]}"
 check "b sees no router" peers_are b ""
 check "r1 forwards (ip_forward = 1)" test "$(ns_exec "${NS[r1]}" cat /proc/sys/net/ipv4/ip_forward)" = 1
 check "r1 has its MASQUERADE rule" bash -c "ip netns exec ${NS[r1]} iptables -w -t nat -S POSTROUTING | grep -q 'weft weft0'"
@@ -143,6 +126,6 @@ capture admin "$state" routes reject "$R1" 10.9.0.0/24
 expect_rc 0 "routes reject r1"
 no_route() { ! route_on a; }
 check "a's route to the subnet is gone (within 10 s)" wait_for -t 10 no_route
-check "... h no longer answers a" bash -c "! ip netns exec ${NS[a]} ping -c 1 -W 1 ${SUB[h]} >/dev/null 2>&1"
+check "... h no longer answers a" no_answer a "${SUB[h]}"
 check "... and a sees no router" peers_are a ""
 echo "PASS subnet_router_test"

@@ -8,6 +8,8 @@
 #   start_node a --server "$url" --authkey "${KEY[a]}"; wait_logged a 'netmap applied: '
 #   tailnet_addresses                  # ADDR[a|b|c] from the server's device list
 #   node_peers a                       # the peer names in a's `weft status --json`, sorted
+#   tailnet_set_policy NAME WHAT ACLS [TAGS] [SECTIONS]   # another policy on the server
+#   tailnet_network NET BRIDGE M...    # namespaces NS[M] and a network NET to lan_join them to
 
 if [[ -n ${_WEFT_TAILNET_LIB_SOURCED:-} ]]; then
   return 0
@@ -16,18 +18,33 @@ _WEFT_TAILNET_LIB_SOURCED=1
 # shellcheck source=SCRIPTDIR/serve_lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/serve_lib.sh"
 
-# The issue's policy: a may reach b, b may reach c, nothing else. tailnet_policy ACLS writes a
-# policy with the same tag owners and the given "acls" entries to stdout.
+# The issue's policy: a may reach b, b may reach c, nothing else. tailnet_policy ACLS [TAGS]
+# [SECTIONS] writes a policy with the given "acls" entries to stdout: ops@example.com owns tag:a,
+# tag:b, tag:c and each of TAGS (space separated); SECTIONS are further top-level entries
+# ("postures", "autoApprovers", ...), each ending in a comma.
 tailnet_policy() {
+  local tag owners=""
+  for tag in tag:a tag:b tag:c ${2:-}; do
+    owners+="${owners:+, }\"$tag\": [\"ops@example.com\"]"
+  done
   cat <<EOF_P
 {
-  "tagOwners": {"tag:a": ["ops@example.com"], "tag:b": ["ops@example.com"],
-                "tag:c": ["ops@example.com"]},
+  "tagOwners": {$owners},
+${3:-}
   "acls": [
 $1
   ],
 }
 EOF_P
+}
+
+# tailnet_set_policy NAME WHAT ACLS [TAGS] [SECTIONS]: tailnet_policy's policy of ACLS, TAGS and
+# SECTIONS written to NETNS_TMP/NAME.hujson and set on the server; WHAT is the check's line.
+tailnet_set_policy() {
+  local file="$NETNS_TMP/$1.hujson"
+  tailnet_policy "$3" "${4:-}" "${5:-}" >"$file"
+  capture admin "$state" policy set "$file"
+  expect_rc 0 "$2"
 }
 TAILNET_ACLS='    {"action": "accept", "src": ["tag:a"], "dst": ["tag:b:*"]},
     {"action": "accept", "src": ["tag:b"], "dst": ["tag:c:*"]},'
@@ -39,11 +56,9 @@ tailnet_setup() {
   need_root
   need_tool ip jq ping
   serve_setup
-  netns_create lan a b c
-  NS_LAN=$(ns_name lan)
-  ip -n "$NS_LAN" link add br0 type bridge || netns_fail "bridge"
-  ip -n "$NS_LAN" link set br0 up
-  declare -gA NS=([s]=$NS_S [a]=$(ns_name a) [b]=$(ns_name b) [c]=$(ns_name c))
+  declare -gA NS=([s]=$NS_S)
+  tailnet_network lan br0 a b c
+  NS_LAN=${NET_NS[lan]}
   declare -gA LAN=([s]=192.0.2.10 [a]=192.0.2.1 [b]=192.0.2.2 [c]=192.0.2.3)
   local m
   for m in s a b c; do
@@ -65,6 +80,21 @@ tailnet_setup() {
   done
   declare -gA PID LOG ADDR
   node_starts=0
+}
+
+# tailnet_network NET BRIDGE M...: namespaces for machines M (NS[M]) and for the network NET
+# (NET_NS[NET]) holding the bridge BRIDGE, up; lan_join puts each machine on it.
+tailnet_network() {
+  local net=$1 bridge=$2 m
+  shift 2
+  netns_create "$net" "$@"
+  declare -gA NET_NS
+  NET_NS[$net]=$(ns_name "$net")
+  ip -n "${NET_NS[$net]}" link add "$bridge" type bridge || netns_fail "bridge $bridge of $net"
+  ip -n "${NET_NS[$net]}" link set "$bridge" up
+  for m in "$@"; do
+    NS[$m]=$(ns_name "$m")
+  done
 }
 
 # lan_join NS TAG ADDR [IFNAME BRIDGE_NS BRIDGE]: NS gets IFNAME (eth0) with ADDR/24, its peer
@@ -145,6 +175,8 @@ node_id() {
 # Pings with the kernel's ping from M's namespace to N's tailnet address.
 ping_ok() { ns_exec "${NS[$1]}" ping -c 1 -W 1 "${ADDR[$2]}" >/dev/null 2>&1; }
 ping_fails() { ! ns_exec "${NS[$1]}" ping -c 2 -i 0.3 -W 1 "${ADDR[$2]}" >/dev/null 2>&1; }
+# no_answer M IP: IP (any address, not only a tailnet one) does not answer a ping from M.
+no_answer() { ! ns_exec "${NS[$1]}" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
 # weft_node M ARGS...: `weft ARGS... --state node-M` (status, ping, down reach M over its socket).
 weft_node() {
