@@ -16,6 +16,7 @@ Result<std::unique_ptr<EngineCore>> EngineCore::Create(const engine::EngineConfi
 }
 
 Status EngineCore::Restart(uint64_t seed) {
+  if (m_split) m_split->Reset();  // the old process's jobs die with it
   m_engine.reset();
   m_random = std::make_unique<core::SeededRandom>(seed);
   auto created = engine::Engine::create(m_config, *m_random);

@@ -11,6 +11,7 @@
 #include "core-slot.h"
 #include "core/random.h"
 #include "engine/engine.h"
+#include "split-crypto.h"
 
 namespace weft::sim {
 
@@ -35,10 +36,22 @@ class EngineCore {
   core::Random& Random() { return *m_random; }
   const engine::EngineConfig& Config() const { return m_config; }
 
+  /// The data path's crypto from now on: the split path (split-crypto.h) for the datagrams
+  /// of the UDP socket and the tunnel's packets; nullptr: whole calls (the default).
+  void UseSplitCrypto(std::unique_ptr<SplitCrypto> split) { m_split = std::move(split); }
+  /// The split path in use, or nullptr.
+  const SplitCrypto* Split() const { return m_split.get(); }
+
   // What lib/core/drive.h and CoreSlotOf ask of a core.
   engine::Output receive_datagram(core::Now now, const core::Path& from, core::ByteView datagram,
                                   core::MutableBytes out) {
+    if (m_split) return m_split->Receive(*m_engine, now, from, datagram, out);
     return m_engine->receive_datagram(now, from, datagram, out);
+  }
+  /// An IP packet from the node's tunnel, through the crypto path in use.
+  engine::Output send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out) {
+    if (m_split) return m_split->Send(*m_engine, now, ip_packet, out);
+    return m_engine->send_packet(now, ip_packet, out);
   }
   engine::Output poll_transmit(core::Now now, core::MutableBytes out) {
     return m_engine->poll_transmit(now, out);
@@ -53,6 +66,8 @@ class EngineCore {
   // Declared before the engine, which keeps a reference to it.
   std::unique_ptr<core::SeededRandom> m_random;
   std::unique_ptr<engine::Engine> m_engine;
+  // Declared after the engine: destroyed first, its pending jobs with it.
+  std::unique_ptr<SplitCrypto> m_split;
 };
 
 /// A node's engine config for a simulated tailnet: machine and node key drawn from `keys`, the

@@ -61,8 +61,7 @@ void TailnetFlow::SendNext(CoreSlotOf<EngineCore>& node) {
   delivered.emplace_back();
   relayed.push_back(false);
   node.Input([&](core::Now now, core::MutableBytes out) {
-    return node.GetCore().Engine().send_packet(
-        now, core::ByteView{packet.data(), packet.size()}, out);
+    return node.GetCore().send_packet(now, core::ByteView{packet.data(), packet.size()}, out);
   });
 }
 
@@ -85,6 +84,7 @@ void TailnetFlow::Receive(const std::vector<uint8_t>& bytes, bool through_relay)
   }
   delivered[seq] = ns3::Simulator::Now();
   relayed[seq] = through_relay;
+  arrivals.push_back(seq);
 }
 
 std::pair<uint32_t, uint32_t> TailnetFlow::Count(ns3::Time from, ns3::Time to) const {
@@ -104,6 +104,20 @@ uint32_t TailnetFlow::CountRelayed(ns3::Time from, ns3::Time to) const {
     r += delivered[seq].has_value() && relayed[seq];
   }
   return r;
+}
+
+uint32_t TailnetFlow::CountLate(ns3::Time from, ns3::Time to) const {
+  uint32_t late = 0;
+  std::optional<uint32_t> highest;
+  for (uint32_t seq : arrivals) {
+    if (sent[seq] < from || sent[seq] >= to) continue;
+    if (highest && seq < *highest) {
+      ++late;
+    } else {
+      highest = seq;
+    }
+  }
+  return late;
 }
 
 std::optional<ns3::Time> TailnetFlow::FirstDeliveryOfSentAfter(ns3::Time from) const {

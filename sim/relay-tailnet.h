@@ -34,6 +34,7 @@ struct TailnetFlow {
   std::vector<ns3::Time> sent;
   std::vector<std::optional<ns3::Time>> delivered;
   std::vector<bool> relayed;  ///< per delivered packet: it came through a relay
+  std::vector<uint32_t> arrivals;  ///< the delivered packets' numbers in arrival order
   uint32_t bad = 0;
   uint32_t duplicates = 0;
 
@@ -48,6 +49,9 @@ struct TailnetFlow {
   std::pair<uint32_t, uint32_t> Count(ns3::Time from, ns3::Time to) const;
   /// Of the packets sent in [from, to) and delivered: how many came through a relay.
   uint32_t CountRelayed(ns3::Time from, ns3::Time to) const;
+  /// Of the packets sent in [from, to) and delivered: how many arrived after a later-numbered
+  /// one of them (0: in order).
+  uint32_t CountLate(ns3::Time from, ns3::Time to) const;
   /// The first delivery of a packet sent at or after `from`.
   std::optional<ns3::Time> FirstDeliveryOfSentAfter(ns3::Time from) const;
   /// The longest time in [from, to] without a delivery (measured from `from`, between

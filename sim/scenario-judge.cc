@@ -127,10 +127,23 @@ JudgedExpectation policy_version(ScenarioWorld& w, const ExpectSpec& x) {
   return j;
 }
 
+/// "; NODE's split crypto: ..." for a node on the split path (its process's counts), else "".
+std::string crypto_text(const WorldNode& n) {
+  const SplitCrypto* split = n.slot ? n.slot->GetCore().Split() : nullptr;
+  if (split == nullptr) return {};
+  const SplitCryptoStats s = split->Stats();
+  return "; " + n.Name() + "'s split crypto: " + std::to_string(s.seals) + " seals, " +
+         std::to_string(s.opens) + " opens, " + std::to_string(s.held_back) +
+         " finished before an older job and waited for it, at most " +
+         std::to_string(s.max_in_flight) + " in flight" +
+         (s.lost_to_restart ? ", " + std::to_string(s.lost_to_restart) + " lost with a restart"
+                            : std::string());
+}
+
 JudgedExpectation delivers(ScenarioWorld& w, const ExpectSpec& x) {
   JudgedExpectation j;
   const uint32_t from = w.Node(x.node)->position, to = w.Node(x.other)->position;
-  uint32_t sent = 0, delivered = 0, relayed = 0, flows = 0;
+  uint32_t sent = 0, delivered = 0, relayed = 0, late = 0, flows = 0;
   for (const Flow& f : w.Flows()) {
     if (f.probe || f.from != from || f.to != to) continue;
     ++flows;
@@ -138,6 +151,7 @@ JudgedExpectation delivers(ScenarioWorld& w, const ExpectSpec& x) {
     sent += counted.first;
     delivered += counted.second;
     relayed += f.packets.CountRelayed(ToNs3(x.from), ToNs3(x.to));
+    late += f.packets.CountLate(ToNs3(x.from), ToNs3(x.to));
   }
   if (flows == 0) {
     j.observed = "no traffic " + x.node + "->" + x.other + " is declared in \"traffic\"";
@@ -156,6 +170,11 @@ JudgedExpectation delivers(ScenarioWorld& w, const ExpectSpec& x) {
   j.observed = buf + x.other + "'s filter denied " +
                std::to_string(dest.slot ? dest.Engine().stats().filter_denied : 0) +
                " packets (its process's count)";
+  if (x.in_order) {
+    j.observed += "; " + std::to_string(late) + " arrived after a later-numbered packet";
+    j.ok = j.ok && late == 0;
+    j.observed += crypto_text(*w.Node(x.node)) + crypto_text(dest);
+  }
   return j;
 }
 

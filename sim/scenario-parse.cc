@@ -291,6 +291,32 @@ struct Parser {
     }
   }
 
+  /// "whole", "split-inline", "split", or {"path": one of them, "worker_delay": T}.
+  void Crypto(const hujson::Value& v) {
+    const hujson::Value* path = &v;
+    if (v.kind == hujson::Kind::kObject) {
+      in.OnlyKeys(v, "\"crypto\"", {"path", "worker_delay"});
+      if (const hujson::Value* x = v.find("worker_delay")) {
+        if (auto t = in.Time(*x, "crypto worker_delay")) spec.crypto.worker_delay = *t;
+      }
+      path = v.find("path");
+      if (path == nullptr) {
+        in.Error(v.pos, "\"crypto\" needs \"path\"");
+        return;
+      }
+    }
+    auto s = in.String(*path, "crypto path");
+    if (!s) return;
+    for (CryptoPath c : {CryptoPath::kWhole, CryptoPath::kSplitInline, CryptoPath::kSplit}) {
+      if (*s == to_string(c)) {
+        spec.crypto.path = c;
+        return;
+      }
+    }
+    in.Error(path->pos, "crypto path \"" + *s + "\" is not one of \"whole\", \"split-inline\", "
+                        "\"split\"");
+  }
+
   void Server(const hujson::Value& v) {
     if (!in.Is(v, hujson::Kind::kObject, "\"server\"")) return;
     in.OnlyKeys(v, "\"server\"", {"link", "network", "embedded_relay"});
@@ -608,8 +634,8 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& path,
   p.spec.name = name_from_path(path);
   if (!p.in.Is(root, hujson::Kind::kObject, "a scenario file")) return out;
   p.in.OnlyKeys(root, "a scenario file",
-                {"name", "duration", "seed", "policy", "server", "regions", "networks", "nodes",
-                 "firewall", "traffic", "timeline", "expect"});
+                {"name", "duration", "seed", "policy", "crypto", "server", "regions", "networks",
+                 "nodes", "firewall", "traffic", "timeline", "expect"});
   if (const hujson::Value* x = root.find("name")) {
     if (auto s = p.in.String(*x, "\"name\"")) p.spec.name = *s;
   }
@@ -628,6 +654,7 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& path,
   } else {
     p.in.Error(root.pos, "a scenario file needs \"policy\" (inline, or the path of a policy file)");
   }
+  if (const hujson::Value* x = root.find("crypto")) p.Crypto(*x);
   // Sections that others refer to come first, whatever the file's order.
   if (const hujson::Value* x = root.find("networks")) p.Networks(*x);
   if (const hujson::Value* x = root.find("regions")) p.Regions(*x);

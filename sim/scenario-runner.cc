@@ -217,6 +217,13 @@ void ScenarioWorld::CreateNode(WorldNode& n) {
   auto core = EngineCore::Create(n.config, 1000 * m_seed + 10 + n.position);
   NS_ABORT_MSG_IF(!core, "engine: " << core.error().detail);
   n.slot = m_net->Host(n.Name())->AddCore(kWgPort, std::move(core).value());
+  if (m_spec.crypto.path != CryptoPath::kWhole) {
+    auto split = std::make_unique<SplitCrypto>(m_spec.crypto.path == CryptoPath::kSplit,
+                                               ToNs3(m_spec.crypto.worker_delay),
+                                               1000 * m_seed + 700 + n.position);
+    split->Attach(n.slot);
+    n.slot->GetCore().UseSplitCrypto(std::move(split));
+  }
   n.up = true;
   IndexKeys();
   Wire(n);

@@ -151,8 +151,9 @@ class Sentence {
 constexpr const char* kForms =
     "NODE reaches NODE at T via direct|relay|none; NODE's peers at T include|exclude NODE...; "
     "no new connection NODE->NODE between T and T; policy version on NODE at T is N; "
-    "NODE->NODE delivers at least|at most P% between T and T; NODE runs from its cache at T; "
-    "key rotations on NODE at T is N; NODE is in sync at T; NODE is offline at T; "
+    "NODE->NODE delivers at least|at most P% [in order] between T and T; "
+    "NODE runs from its cache at T; key rotations on NODE at T is N; NODE is in sync at T; "
+    "NODE is offline at T; "
     "every core is healthy at T";
 
 }  // namespace
@@ -191,7 +192,12 @@ std::optional<ExpectSpec> parse_expectation(const std::string& text, hujson::Pos
     } else if (ok) {
       ok = s.Word("least");
     }
-    ok = ok && s.Percent(x.percent) && s.Window(x) && s.Done();
+    ok = ok && s.Percent(x.percent);
+    if (ok && s.Peek() == "in") {
+      x.in_order = true;
+      ok = s.Word("in") && s.Word("order");
+    }
+    ok = ok && s.Window(x) && s.Done();
   } else if (first.size() > 2 && first.compare(first.size() - 2, 2, "'s") == 0) {
     x.kind = ExpectKind::kPeers;
     const std::string name = first.substr(0, first.size() - 2);

@@ -36,6 +36,15 @@ const char* to_string(Route route) {
   return "?";
 }
 
+const char* to_string(CryptoPath path) {
+  switch (path) {
+    case CryptoPath::kWhole: return "whole";
+    case CryptoPath::kSplitInline: return "split-inline";
+    case CryptoPath::kSplit: return "split";
+  }
+  return "?";
+}
+
 SimTime ExpectSpec::JudgedAt() const {
   switch (kind) {
     case ExpectKind::kReaches: return at + within;

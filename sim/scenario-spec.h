@@ -107,6 +107,21 @@ struct TimelineEvent {
   std::string policy_text;  ///< kPolicy: the policy file's text
 };
 
+/// How every node's engine runs the AEAD of its data path (docs/simulation.md, "Crypto path").
+enum class CryptoPath : uint8_t {
+  kWhole,        ///< the plain entry points: the crypto inside each call (`weft up --threads 1`)
+  kSplitInline,  ///< wg::CryptoJob entry points, each job run at once by the caller
+  kSplit,        ///< wg::CryptoJob entry points on simulated workers that finish out of order,
+                 ///< completed in preparation order (`weft up --threads N`)
+};
+const char* to_string(CryptoPath path);
+
+struct CryptoSpec {
+  CryptoPath path = CryptoPath::kWhole;
+  /// kSplit: each job finishes after a delay drawn uniformly from [0, worker_delay].
+  SimTime worker_delay = std::chrono::milliseconds(2);
+};
+
 /// The route class of a packet: straight over UDP, through a relay, or not delivered.
 enum class Route : uint8_t { kDirect, kRelay, kNone };
 const char* to_string(Route route);
@@ -141,6 +156,7 @@ struct ExpectSpec {
   uint64_t number = 0;     ///< kPolicyVersion, kKeyRotations
   double percent = 0;      ///< kDelivers
   bool at_least = true;    ///< kDelivers
+  bool in_order = false;   ///< kDelivers: and no packet arrives after a later-numbered one
 
   /// When the runner judges it (`at`, `to`, or a reach's probe deadline).
   SimTime JudgedAt() const;
@@ -152,6 +168,7 @@ struct ScenarioSpec {
   SimTime duration{0};
   std::optional<uint64_t> seed;
   std::string policy_text;
+  CryptoSpec crypto;
   ServerSpec server;
   std::vector<RegionSpec> regions;
   std::vector<NetworkSpec> networks;

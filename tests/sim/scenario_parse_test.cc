@@ -199,3 +199,32 @@ BOOST_AUTO_TEST_CASE(reads_offline_and_health_sentences) {
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
     "expect": ["every core is sad at 60s"]})") == "2:31: expected \"healthy\", found \"sad\"");
 }
+
+BOOST_AUTO_TEST_CASE(reads_the_crypto_path_and_in_order_deliveries) {
+  const ParsedScenario whole = parse(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}}})");
+  BOOST_TEST_REQUIRE(whole.spec.has_value());
+  BOOST_TEST((whole.spec->crypto.path == CryptoPath::kWhole));
+  const ParsedScenario inline_path =
+      parse(R"({"duration": "1m", "policy": {}, "crypto": "split-inline", "nodes": {"a": {}}})");
+  BOOST_TEST_REQUIRE(inline_path.spec.has_value());
+  BOOST_TEST((inline_path.spec->crypto.path == CryptoPath::kSplitInline));
+  const ParsedScenario split = parse(R"({"duration": "1m", "policy": {},
+    "crypto": {"path": "split", "worker_delay": "5ms"}, "nodes": {"a": {}, "b": {}},
+    "traffic": [{"from": "a", "to": "b"}],
+    "expect": ["a->b delivers at least 100% in order between 10s and 20s",
+               "a->b delivers at least 90% between 10s and 20s"]})");
+  BOOST_TEST_REQUIRE(split.spec.has_value());
+  BOOST_TEST((split.spec->crypto.path == CryptoPath::kSplit));
+  BOOST_TEST(split.spec->crypto.worker_delay == SimTime(5ms));
+  BOOST_TEST(split.spec->expect[0].in_order);
+  BOOST_TEST(split.spec->expect[0].percent == 100.0);
+  BOOST_TEST(!split.spec->expect[1].in_order);
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "crypto": "threads",
+    "nodes": {"a": {}}})") ==
+             "1:44: crypto path \"threads\" is not one of \"whole\", \"split-inline\", \"split\"");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "crypto": {"worker_delay": "1ms"},
+    "nodes": {"a": {}}})") == "1:44: \"crypto\" needs \"path\"");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}, "b": {}},
+    "expect": ["a->b delivers at least 99% in sequence between 1s and 2s"]})") ==
+             "2:47: expected \"order\", found \"sequence\"");
+}
