@@ -142,11 +142,11 @@ class EchoPeer {
   std::vector<uint8_t> out_;
 };
 
-runtime::TunDevice make_tun(const char* name, const char* address) {
+runtime::TunDevice make_tun(const char* name, const char* address, bool offloads = false) {
   auto lo = runtime::Netlink::open();
   BOOST_REQUIRE(lo.ok());
   BOOST_REQUIRE(lo->set_link_up(static_cast<int>(::if_nametoindex("lo"))).ok());
-  auto tun = runtime::TunDevice::create(name);
+  auto tun = runtime::TunDevice::create(name, runtime::TunOptions{.offloads = offloads});
   BOOST_REQUIRE_MESSAGE(tun.ok(), "needs root and /dev/net/tun: " +
                                       (tun.ok() ? std::string() : tun.error().detail));
   dataplane::InterfaceLayout layout;
@@ -515,17 +515,20 @@ BOOST_AUTO_TEST_CASE(adapts_a_type_with_the_device_surface) {
 // and it), a stream of numbered packets each way, 64 per burst, leaves the path in order: on
 // the wire (WireGuard counters and the packets' numbers at the far peer) and into the TUN (the
 // numbers at the application). Loss is allowed (queues may overflow), reordering is not.
-BOOST_AUTO_TEST_CASE(keeps_a_peers_packets_in_order_with_crypto_workers) {
+// With offloads: a vnet-hdr TUN (the UDP checksums the kernel leaves partial completed in
+// place, every packet written behind its header through the GRO writer) and UDP GSO/GRO.
+void keep_a_peers_packets_in_order(bool offloads) {
   ScopedNetns ns;
   dataplane::Loop loop;
-  runtime::TunDevice tun = make_tun("wftdo%d", "100.64.0.1");
+  runtime::TunDevice tun = make_tun("wftdo%d", "100.64.0.1", offloads);
+  BOOST_REQUIRE_MESSAGE(tun.vnet_hdr() == offloads, "TUN offloads: " + tun.offload_refusal());
   TwoDevices devices(5);
   dataplane::DataCoreOf<wg::Device> core_a(devices.a);
 
   auto peer_socket = runtime::UdpSocket::bind(core::SocketAddress{kLoopback, 0});
   BOOST_REQUIRE(peer_socket.ok());
   (void)peer_socket->set_buffer_sizes(8 << 20);
-  dataplane::DataPath path(loop, core_a, tun, devices.path_socket(), 3);
+  dataplane::DataPath path(loop, core_a, tun, devices.path_socket(), 3, offloads);
   core::SocketAddress path_address{kLoopback, path.listen_port()};
   devices.a.add_peer(peer(devices.b, core::SocketAddress{kLoopback, peer_socket->local_port()}, 2));
   devices.b.add_peer(peer(devices.a, path_address, 1));
@@ -623,6 +626,15 @@ BOOST_AUTO_TEST_CASE(keeps_a_peers_packets_in_order_with_crypto_workers) {
   BOOST_TEST(at_app.received >= peer_seq / 4);
   // The workers really took part (else this test proved nothing about them).
   BOOST_TEST(path.counters().crypto_parallel_batches > 0u);
+  BOOST_TEST(path.counters().offload.offload_dropped() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(keeps_a_peers_packets_in_order_with_crypto_workers) {
+  keep_a_peers_packets_in_order(false);
+}
+
+BOOST_AUTO_TEST_CASE(keeps_a_peers_packets_in_order_with_offloads) {
+  keep_a_peers_packets_in_order(true);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
