@@ -12,10 +12,11 @@
 #          [--threads LIST] [--baseline PATH] [--pairs all|weft] [--crypto-bench PATH]
 #          [--perf] [--offloads LIST]   (as root)
 # --rounds N repeats every row N times, rows interleaved, and reports medians (noisy machines).
-# --threads 1,2,3 (the default) measures the weft rows once per `weft tunnel --threads` value:
+# --threads 1,2 (the default) measures the weft rows once per `weft tunnel --threads` value:
 # weft(1t) is the single loop, weft(Nt) a receive thread and N-1 crypto workers.
-# --offloads off,on measures each weft row with `--offloads off` and `--offloads on` (rows
-# labelled /off, /on); default: the binary's default only, unlabelled.
+# --offloads off,on (the default when the binary has the option) measures each weft row with
+# `--offloads off` and `--offloads on` (rows labelled /off, /on); --offloads "" measures the
+# binary's default only, unlabelled.
 # --pairs weft measures only weft <-> weft (and the reference pair), not the mixed pairs.
 # --baseline PATH measures a second weft binary (e.g. an earlier commit's build) in the same run,
 # interleaved with the first; its rows are labelled base.
@@ -31,8 +32,8 @@ source "$root/tests/e2e/netns.sh"
 seconds=10
 pings=20
 rounds=1
-thread_list=1,2,3
-offload_list=""
+thread_list=1,2
+offload_list=auto
 pairs=all
 crypto_bench=""
 want_perf=0
@@ -234,6 +235,12 @@ elif ! "$weft_bin" tunnel --help >/dev/null 2>&1; then
   weft_why="$weft_bin has no 'tunnel' command yet; measuring only the reference pair"
 fi
 [[ $weft_ok == 1 ]] || log "$weft_why"
+if [[ $offload_list == auto ]]; then
+  offload_list=""
+  if [[ $weft_ok == 1 ]] && "$weft_bin" tunnel --help 2>/dev/null | grep -q -- --offloads; then
+    offload_list=off,on
+  fi
+fi
 if [[ -n $base_bin && ! -x $base_bin ]]; then
   log "baseline $base_bin not found; measuring without it"
   base_bin=""
@@ -291,7 +298,7 @@ if [[ $want_perf == 1 && $weft_ok == 1 ]]; then
     perf_data="$NETNS_TMP/perf.data"
     cur_bin=$weft_bin
     export WEFT_TUNNEL_ARGS="--threads $last_threads"
-    log "profiling weft <-> weft (${last_threads}t) with perf"
+    log "profiling weft <-> weft (${last_threads}t, the binary's default offloads) with perf"
     if bench_pair "perf" 2 weft weft && [[ -s $perf_data ]]; then
       perf_top=$(perf report -i "$perf_data" --stdio --no-children --sort comm,dso,sym \
         --percent-limit 1.5 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25)
