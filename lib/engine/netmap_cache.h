@@ -21,7 +21,9 @@ inline constexpr uint8_t kCacheMagic[8] = {'W', 'E', 'F', 'T', 'N', 'M', 'A', 'P
 /// The format this code writes and the only one it reads. A new layout of the payload is a new
 /// version; the header (magic, version, length) and the trailing checksum never move.
 /// 1: first. 2 (2026-12-03): the relay map's regions carry relay nodes (control capability 2).
-inline constexpr uint16_t kCacheFormatVersion = 2;
+/// 3 (2026-12-02): the map's DNS settings carry nameservers, search domains and split-DNS routes
+/// (control capability 4), so a cache written before reads as another version, not as damage.
+inline constexpr uint16_t kCacheFormatVersion = 3;
 /// magic (8) · format version (u16) · payload length (u32).
 inline constexpr std::size_t kCacheHeaderSize = sizeof(kCacheMagic) + 2 + 4;
 /// BLAKE2s-256 over header and payload, after the payload.

@@ -11,6 +11,7 @@
 
 #include "crypto/crypto.h"
 #include "engine/netmap_cache.h"
+#include "support/fuzz_seeds.h"
 
 using namespace weft;
 using namespace weft::engine;
@@ -190,4 +191,30 @@ BOOST_AUTO_TEST_CASE(refuses_other_files) {
   std::vector<uint8_t> bytes(text.begin(), text.end());
   BOOST_TEST(code_of(bytes) == "engine.cache_malformed");
   BOOST_TEST(code_of({}) == "engine.cache_truncated");
+}
+
+// The seeds of tests/fuzz/netmap_cache_fuzz are these caches' bytes, so that the fuzzer starts
+// from maps the reader accepts in this format. Run with WEFT_WRITE_SEEDS=1 to rewrite them after
+// the sample, the format or the control protocol's map layout changes.
+BOOST_AUTO_TEST_CASE(fuzz_seeds_are_the_encoded_samples) {
+  CachedNetmap no_peers = sample();
+  no_peers.netmap.peers.clear();
+  no_peers.netmap.filter.clear();
+  no_peers.netmap.relays.clear();
+  CachedNetmap dns = sample();
+  dns.netmap.dns.nameservers = {address("192.0.2.53"), address("2001:db8::53")};
+  dns.netmap.dns.search_domains = {"corp.example", "example"};
+  dns.netmap.dns.routes = {control::DnsRoute{"lab.example", {address("10.9.0.53")}}};
+  const std::vector<uint8_t> whole = encode_cache(sample());
+  weft::test::Seeds seeds = {{"no_peers", encode_cache(no_peers)},
+                             {"two_peers_filter", whole},
+                             {"dns_settings", encode_cache(dns)}};
+  for (const auto& [name, bytes] : seeds) {
+    BOOST_TEST_INFO(name);
+    BOOST_TEST(code_of(bytes) == "ok");
+  }
+  seeds.emplace_back("cut_in_magic", std::vector<uint8_t>(whole.begin(), whole.begin() + 6));
+  for (const std::string& name : weft::test::stale_seeds("netmap_cache_fuzz", seeds)) {
+    BOOST_ERROR(name << " differs from its sample: rerun with WEFT_WRITE_SEEDS=1");
+  }
 }
