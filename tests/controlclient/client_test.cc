@@ -4,8 +4,10 @@
 #define BOOST_TEST_MODULE controlclient_client
 #include <boost/test/unit_test.hpp>
 
+#include "control/message_samples.h"
 #include "controlclient/client.h"
 #include "harness.h"
+#include "support/fuzz_seeds.h"
 
 namespace weft::core {
 
@@ -689,6 +691,114 @@ BOOST_FIXTURE_TEST_CASE(ignores_bytes_after_it_asked_to_close, Streaming) {
   h.pump();
   BOOST_TEST(h.closes == 1);
   BOOST_TEST(delay_until_reconnect(h) <= 1s);
+}
+
+// ---------------------------------------------------------------- the fuzz seed corpus
+
+/// One input of tests/fuzz/control_client_fuzz: the state its fixture leads the client into
+/// (0 registering, 1 pending, 2 streaming without a map, 3 streaming with a map of seq 1), then
+/// what the server does, in the target's records.
+struct FuzzSeed {
+  enum Op : uint8_t { kMessage = 0, kFrame = 1, kRaw = 2, kWait = 3 };
+  struct Step {
+    Op op;
+    control::ServerMessage message;  // kMessage, kFrame
+    Bytes raw;                       // kRaw
+    uint16_t seconds = 0;            // kWait
+  };
+  std::string name;
+  uint8_t stage;
+  std::vector<Step> steps;
+
+  Bytes bytes() const {
+    Bytes out{stage};
+    for (const Step& s : steps) {
+      Bytes body;
+      if (s.op == kMessage || s.op == kFrame) body = control::encode(s.message);
+      if (s.op == kFrame) body.insert(body.begin(), control::kFinalChunk);
+      if (s.op == kRaw) body = s.raw;
+      const std::size_t length = s.op == kWait ? s.seconds : body.size();
+      out.push_back(s.op);
+      out.push_back(static_cast<uint8_t>(length >> 8));
+      out.push_back(static_cast<uint8_t>(length));
+      out.insert(out.end(), body.begin(), body.end());
+    }
+    return out;
+  }
+};
+
+FuzzSeed::Step message(control::ServerMessage m) { return {FuzzSeed::kMessage, std::move(m), {}}; }
+
+control::MapDelta removes(uint64_t seq, uint64_t id) {
+  control::MapDelta d;
+  d.seq = seq;
+  d.removed = {NodeId{id}};
+  return d;
+}
+
+/// Every session the seeds hold, in the current layout (the fuzz target registers node 1; the
+/// samples' self is node 1 too).
+std::vector<FuzzSeed> fuzz_seeds() {
+  namespace samples = control::test;
+  control::RegisterResponse login;
+  login.status = control::RegisterStatus::kNeedsLogin;
+  login.auth_url = "https://weft.example/login/00112233445566778899aabbccddeeff";
+  control::MapDelta grows = samples::sample_map_delta();  // peer 4, DNS and relays replaced
+  grows.seq = 2;
+  grows.removed.clear();
+  control::MapDelta gap = samples::sample_incremental_delta();
+  gap.seq = 5;
+  return {
+      {"refused", 0, {message(refused("auth_key.expired"))}},
+      {"pending_keepalive_approved", 1,
+       {{FuzzSeed::kWait, {}, {}, 61}, message(control::KeepAlive{}), message(authorized(1))}},
+      {"needs_login_then_authorized", 0,
+       {message(login), message(authorized(1)), message(samples::sample_map_response())}},
+      {"register_map_delta", 0,
+       {message(authorized(1)), message(samples::sample_map_response()),
+        message(samples::sample_map_delta()), message(samples::sample_incremental_delta())}},
+      {"frame_map_then_removed", 2,
+       {{FuzzSeed::kFrame, samples::sample_map_response(), {}}, message(removes(42, 2))}},
+      {"delta_rotate_gap", 3,
+       {message(grows), message(control::RotateKey{}), message(gap)}},
+      {"raw_garbage", 3, {{FuzzSeed::kRaw, {}, Bytes{0, 0, 0, 0x1e, 1, 2, 3}}}},
+      {"server_error", 3, {message(samples::sample_error())}},
+  };
+}
+
+// The seeds of tests/fuzz/control_client_fuzz are these sessions' bytes. Run with
+// WEFT_WRITE_SEEDS=1 to rewrite them after a sample or the layout changes.
+BOOST_AUTO_TEST_CASE(fuzz_seeds_are_the_encoded_sessions) {
+  weft::test::Seeds seeds;
+  for (const FuzzSeed& seed : fuzz_seeds()) {
+    for (const FuzzSeed::Step& step : seed.steps) {
+      if (step.op != FuzzSeed::kMessage && step.op != FuzzSeed::kFrame) continue;
+      const Bytes b = control::encode(step.message);
+      BOOST_TEST_INFO(seed.name);
+      BOOST_TEST(control::decode_server_message(view(b)).ok());
+    }
+    seeds.emplace_back(seed.name, seed.bytes());
+  }
+  for (const std::string& name : weft::test::stale_seeds("control_client_fuzz", seeds)) {
+    BOOST_ERROR(name << " differs from its session: rerun with WEFT_WRITE_SEEDS=1");
+  }
+}
+
+// The seeds that start from a fresh connection reach what they are named after: the client
+// takes today's map and deltas (a seed in an older layout would end at its first map, refused).
+BOOST_FIXTURE_TEST_CASE(fuzz_seed_sessions_reach_the_stream, Started) {
+  h.connect();
+  for (const FuzzSeed& seed : fuzz_seeds()) {
+    if (seed.name != "register_map_delta") continue;
+    for (const FuzzSeed::Step& step : seed.steps) h.send(step.message);
+  }
+  BOOST_TEST(c.state() == ClientState::kStreaming);
+  BOOST_TEST(c.netmap().complete);
+  BOOST_TEST(c.netmap().seq == 43u);
+  BOOST_TEST(c.netmap().peers.count(NodeId{2}) == 0u);
+  BOOST_TEST(c.netmap().peers.count(NodeId{5}) == 1u);
+  BOOST_TEST(c.netmap().dns.nameservers.size() == 1u);
+  BOOST_TEST(c.netmap().policy_version == 100u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
