@@ -1,22 +1,26 @@
 // The packet filter's flow table: open addressing (linear probing, backward-shift deletion, at
-// most half full) over a fixed slab of flows, one LRU list per timeout class so that the least
-// recently used flow of a class is also the first of it to expire.
+// most half full) over a slab of flows that doubles up to the bound, one LRU list per timeout
+// class so that the least recently used flow of a class is also the first of it to expire.
 #include "filter/flow_table.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace weft::filter {
 
-FlowTable::FlowTable(std::size_t capacity, const std::array<core::Duration, kFlowClassCount>& idle)
+FlowTable::FlowTable(std::size_t capacity, const std::array<core::Duration, kFlowClassCount>& idle,
+                     std::size_t initial)
     : idle_(idle) {
   if (capacity == 0) capacity = 1;
   if (capacity > kNil / 4) capacity = kNil / 4;
-  flows_.resize(capacity);
+  capacity_ = capacity;
+  if (initial == 0) initial = 1;
+  flows_.resize(std::min(initial, capacity));
   std::size_t slots = 1;
-  while (slots < 2 * capacity) slots <<= 1;
+  while (slots < 2 * flows_.size()) slots <<= 1;
   slots_.assign(slots, 0);
-  free_.reserve(capacity);
-  for (std::size_t i = capacity; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
+  free_.reserve(flows_.size());
+  for (std::size_t i = flows_.size(); i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
 }
 
 // FNV-1a over the key. Unseeded on purpose: only this node's outbound packets insert flows, so a
@@ -100,7 +104,30 @@ Flow* FlowTable::find(core::Duration now, const FlowKey& key) {
   return &flows_[v - 1];
 }
 
+void FlowTable::place(uint32_t index) {
+  const uint32_t slot = find_slot(flows_[index].key, flows_[index].hash);
+  assert(slots_[slot] == 0);
+  slots_[slot] = index + 1;
+}
+
+void FlowTable::grow() {
+  // Indexes stay as they are (the LRU lists hold indexes); only the hash table is rebuilt.
+  const std::size_t old = flows_.size();
+  const std::size_t size = std::min(2 * old, capacity_);
+  flows_.resize(size);
+  std::size_t slots = slots_.size();
+  while (slots < 2 * size) slots <<= 1;
+  if (slots != slots_.size()) {
+    slots_.assign(slots, 0);
+    for (const List& l : lists_)
+      for (uint32_t i = l.head; i != kNil; i = flows_[i].next) place(i);
+  }
+  free_.reserve(size);
+  for (std::size_t i = size; i-- > old;) free_.push_back(static_cast<uint32_t>(i));
+}
+
 Flow& FlowTable::insert(core::Duration now, const FlowKey& key, FlowClass cls) {
+  if (free_.empty() && flows_.size() < capacity_) grow();
   if (free_.empty()) {
     // Full: the least recently used flow of all classes goes (expired ones were reclaimed by
     // expire(); one that expired since counts as expired, not evicted).
@@ -120,9 +147,7 @@ Flow& FlowTable::insert(core::Duration now, const FlowKey& key, FlowClass cls) {
   f.hash = hash_of(key);
   f.last_seen = now;
   f.cls = cls;
-  const uint32_t slot = find_slot(key, f.hash);
-  assert(slots_[slot] == 0);
-  slots_[slot] = index + 1;
+  place(index);
   link_front(index);
   ++size_;
   ++created_;

@@ -1,6 +1,7 @@
 // The packet filter's connection table (docs/control-plane.md, "Packet filter"): flows this node
 // opened, keyed by protocol, addresses and ports, with per-class idle timeouts and a fixed bound.
-// Open addressing plus one LRU list per timeout class; allocates only at construction. C++17-clean.
+// Open addressing plus one LRU list per timeout class; starts small and doubles up to the bound,
+// so it allocates only when it grows. C++17-clean.
 #pragma once
 
 #include <array>
@@ -50,15 +51,18 @@ struct Flow {
 
 class FlowTable {
  public:
-  /// `capacity` >= 1 flows; `idle[c]` is class c's idle timeout.
-  FlowTable(std::size_t capacity, const std::array<core::Duration, kFlowClassCount>& idle);
+  /// Room for `initial` flows at first, doubled whenever a new flow finds it full, up to
+  /// `capacity` (>= 1) flows; `idle[c]` is class c's idle timeout.
+  FlowTable(std::size_t capacity, const std::array<core::Duration, kFlowClassCount>& idle,
+            std::size_t initial = kInitialFlows);
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
   /// The flow with this key, or nullptr (an expired flow is reclaimed first). Allocation-free.
   Flow* find(core::Duration now, const FlowKey& key);
-  /// Adds a flow that find() did not return, evicting the least recently used flow when the
-  /// table is full. Allocation-free.
+  /// Adds a flow that find() did not return: the table grows while below its bound, then the
+  /// least recently used flow is evicted. Allocates only when it grows; a Flow pointer taken
+  /// before is invalid after.
   Flow& insert(core::Duration now, const FlowKey& key, FlowClass cls);
   /// Marks the flow used now, under `cls` from now on.
   void touch(core::Duration now, Flow& flow, FlowClass cls);
@@ -69,8 +73,14 @@ class FlowTable {
   /// When the next flow expires; nullopt when empty.
   std::optional<core::Duration> next_deadline() const;
 
+  /// Flows allocated before the table first grows (about 17 KiB at 64 bytes a flow).
+  static constexpr std::size_t kInitialFlows = 256;
+
   std::size_t size() const { return size_; }
-  std::size_t capacity() const { return flows_.size(); }
+  /// The bound: flows held at most.
+  std::size_t capacity() const { return capacity_; }
+  /// Flows allocated now (grows by doubling up to capacity()).
+  std::size_t allocated() const { return flows_.size(); }
   uint64_t created() const { return created_; }
   uint64_t expired() const { return expired_; }
   uint64_t evicted() const { return evicted_; }
@@ -88,8 +98,12 @@ class FlowTable {
   void link_front(uint32_t index);
   void unlink(uint32_t index);
   void remove(uint32_t index);
+  /// Doubles the slab (at most to capacity_) and rebuilds the hash table for it.
+  void grow();
+  void place(uint32_t index);
 
-  std::vector<Flow> flows_;       // slab of `capacity` flows
+  std::size_t capacity_ = 1;
+  std::vector<Flow> flows_;       // slab of allocated() flows, capacity_ at most
   std::vector<uint32_t> slots_;   // hash table: flow index + 1, 0 = empty (power of two, >= 2x)
   std::vector<uint32_t> free_;    // unused flow indexes
   std::array<List, kFlowClassCount> lists_{};

@@ -22,7 +22,8 @@ namespace weft::filter {
 /// ask the same of a stateful middlebox: a flow must outlive what applications expect to idle.
 struct FilterLimits {
   /// Flows held at most; a new flow beyond it evicts the least recently used one (counted).
-  /// 16,384 flows cost about 1.2 MiB (64-byte flows + the hash table), allocated once at construction.
+  /// 16,384 flows cost about 1.2 MiB (64-byte flows + the hash table); the table starts with
+  /// room for FlowTable::kInitialFlows and doubles as flows arrive, so a quiet node holds ~20 KiB.
   std::size_t max_flows = 16384;
   /// An established TCP connection: RFC 5382 REQ-5 asks at least 2 h 4 min, so that a quiet
   /// connection kept by TCP keepalives (first probe after 2 h, RFC 1122) survives from either end.
