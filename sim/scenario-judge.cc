@@ -286,6 +286,8 @@ JudgedExpectation Judge(ScenarioWorld& w, std::size_t i) {
     case ExpectKind::kInSync: j = in_sync(w, x); break;
     case ExpectKind::kOffline: j = offline(w, x); break;
     case ExpectKind::kHealthy: j = healthy(w); break;
+    case ExpectKind::kResolves:
+    case ExpectKind::kDnsRcode: j = JudgeDns(w, i); break;
   }
   j.spec = &x;
   j.judged_at = FromNs3(ns3::Simulator::Now());

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "hujson/parser.h"
+#include "scenario-parse-dns.h"
 #include "util/duration.h"
 
 namespace weft::sim {
@@ -558,6 +559,17 @@ struct Parser {
         std::optional<std::string> text = p ? Policy(*p, what) : std::nullopt;
         ok = text.has_value();
         if (ok) ev.policy_text = *text;
+      } else if (name == "dns") {
+        ev.kind = EventKind::kDns;
+        in.OnlyKeys(e, what, {"at", "event", "dns"});
+        const hujson::Value* d = e.find("dns");
+        if (d == nullptr) in.Error(e.pos, what + " needs \"dns\" (the new DNS settings)");
+        std::vector<SpecError> found;
+        std::optional<DnsSettingsSpec> settings =
+            d ? parse_dns_settings(*d, what + " dns", spec, found) : std::nullopt;
+        for (SpecError& f : found) in.Error(f.pos, std::move(f.message));
+        ok = settings.has_value();
+        if (ok) ev.dns = *settings;
       } else if (name == "udp-block" || name == "udp-open") {
         ev.kind = name == "udp-block" ? EventKind::kUdpBlock : EventKind::kUdpOpen;
         in.OnlyKeys(e, what, {"at", "event", "between"});
@@ -565,7 +577,7 @@ struct Parser {
       } else {
         in.Error(kind->pos, "unknown event \"" + name + "\" (server-down, server-up, relay-down, "
                             "relay-up, link-down, link-up, link-degraded, restart, move, policy, "
-                            "rotate-key, key-expiry, join, leave, udp-block, udp-open)");
+                            "rotate-key, key-expiry, join, leave, udp-block, udp-open, dns)");
         ok = false;
       }
       if (ok) spec.timeline.push_back(std::move(ev));
@@ -635,7 +647,7 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& path,
   if (!p.in.Is(root, hujson::Kind::kObject, "a scenario file")) return out;
   p.in.OnlyKeys(root, "a scenario file",
                 {"name", "duration", "seed", "policy", "crypto", "server", "regions", "networks",
-                 "nodes", "firewall", "traffic", "timeline", "expect"});
+                 "nodes", "firewall", "traffic", "timeline", "expect", "resolvers", "dns"});
   if (const hujson::Value* x = root.find("name")) {
     if (auto s = p.in.String(*x, "\"name\"")) p.spec.name = *s;
   }
@@ -663,6 +675,12 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& path,
     p.Nodes(*x);
   } else {
     p.in.Error(root.pos, "a scenario file needs \"nodes\"");
+  }
+  if (const hujson::Value* x = root.find("resolvers")) {
+    parse_resolvers(*x, p.spec, out.errors);
+  }
+  if (const hujson::Value* x = root.find("dns")) {
+    p.spec.dns = parse_dns_settings(*x, "\"dns\"", p.spec, out.errors);
   }
   if (const hujson::Value* x = root.find("firewall")) p.Firewall(*x);
   if (const hujson::Value* x = root.find("traffic")) p.Traffic(*x);

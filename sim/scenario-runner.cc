@@ -68,7 +68,9 @@ std::vector<const CoreSlot*> ScenarioWorld::Slots() const {
   std::vector<const CoreSlot*> slots(m_stuns.begin(), m_stuns.end());
   for (const WorldNode& n : m_nodes) {
     if (n.slot != nullptr) slots.push_back(n.slot);
+    if (n.dns != nullptr) slots.push_back(n.dns);
   }
+  for (const auto& [name, slot] : m_resolvers) slots.push_back(slot);
   return slots;
 }
 
@@ -109,6 +111,7 @@ bool ScenarioWorld::Build(std::string& error) {
     net.hosts.push_back(HostSpec{m_spec.nodes[i].name, m_spec.nodes[i].network,
                                  m_spec.nodes[i].link});
   }
+  AddResolverHosts(net);
   if (std::string e = internet_spec_error(net); !e.empty()) {
     error = "the network cannot be built: " + e;
     return false;
@@ -178,6 +181,7 @@ bool ScenarioWorld::Build(std::string& error) {
   }
   m_net->Node(kServerHost)->AddApplication(m_server);
   m_server->SetStartTime(ns3::Seconds(0));
+  if (!StartDns(error)) return false;
 
   for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
     ns3::Ptr<RelayServerApp> relay = ns3::CreateObject<RelayServerApp>();
@@ -228,6 +232,7 @@ void ScenarioWorld::CreateNode(WorldNode& n) {
   IndexKeys();
   Wire(n);
   SetEndpoints(n);
+  AddDnsSlot(n);
 }
 
 void ScenarioWorld::SetEndpoints(WorldNode& n) {
@@ -273,6 +278,7 @@ void ScenarioWorld::OnEvent(WorldNode& n, const engine::Event& e) {
                         std::to_string(map ? map->policy_version : 0));
       Sample(n);
       if (!n.views.empty()) n.views.back().from_cache = e.from_cache;
+      ConfigureDns(n);
       break;
     }
     case engine::EventKind::kKeyRotated:
@@ -403,6 +409,7 @@ void ScenarioWorld::Crash(WorldNode& n) {
   Sample(n);
   n.up = false;
   n.slot->Stop();
+  if (n.dns != nullptr) n.dns->Stop();
   n.control->Crash();
   n.relay.reset();
   Sample(n);
@@ -421,6 +428,7 @@ void ScenarioWorld::Restart(WorldNode& n) {
   } else {
     Log(n.Name(), "restarted with no cache on its disk");
   }
+  RestartDns(n);
   SetEndpoints(n);
   n.relay = std::make_unique<RelayDriver>(n.slot, m_net->Node(n.Name()));
   n.relay->TraceDatagramIn([p = &n](bool before) { p->receiving_relayed = before; });
@@ -530,6 +538,7 @@ void ScenarioWorld::Apply(const TimelineEvent& e) {
         n->left = true;
       }
       break;
+    case EventKind::kDns: ApplyDnsSettings(e.dns); break;
     case EventKind::kUdpBlock:
     case EventKind::kUdpOpen: {
       const auto key = std::make_pair(std::min(e.node, e.other), std::max(e.node, e.other));
@@ -619,6 +628,8 @@ std::vector<JudgedExpectation> ScenarioWorld::Run() {
       for (SimTime at = x.from; at <= x.to; at += std::chrono::seconds(1)) {
         ns3::Simulator::Schedule(ToNs3(at), [this, f] { Send(m_flows[f]); });
       }
+    } else if (x.kind == ExpectKind::kResolves || x.kind == ExpectKind::kDnsRcode) {
+      ScheduleDnsProbe(i);
     }
   }
   for (SimTime at = std::chrono::seconds(1); at <= m_spec.duration; at += std::chrono::seconds(1)) {

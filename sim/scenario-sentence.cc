@@ -2,6 +2,7 @@
 // grammar read word by word, each error pointing at the word that is wrong.
 #include <cstdlib>
 
+#include "scenario-parse-dns.h"
 #include "scenario-parse.h"
 
 namespace weft::sim {
@@ -122,6 +123,18 @@ class Sentence {
     ++i_;
     return true;
   }
+  /// A DNS name as a resolver is asked it (normalized_dns_name).
+  bool DnsName(std::string& out) {
+    if (AtEnd()) return Fail("expected a DNS name" + Found());
+    const std::optional<std::string> name = normalized_dns_name(tokens_[i_].text);
+    if (!name) {
+      return Fail("\"" + tokens_[i_].text + "\" is not a DNS name (labels of letters, digits, "
+                  "'-' and '_', 1-63 bytes each)");
+    }
+    out = *name;
+    ++i_;
+    return true;
+  }
   bool Done() {
     if (!AtEnd()) return Fail("unexpected \"" + Peek() + "\" after the end of the expectation");
     return true;
@@ -154,7 +167,8 @@ constexpr const char* kForms =
     "NODE->NODE delivers at least|at most P% [in order] between T and T; "
     "NODE runs from its cache at T; key rotations on NODE at T is N; NODE is in sync at T; "
     "NODE is offline at T; "
-    "every core is healthy at T";
+    "every core is healthy at T; NODE resolves NAME at T [via upstream]; "
+    "NODE gets NXDOMAIN|SERVFAIL for NAME at T";
 
 }  // namespace
 
@@ -253,9 +267,36 @@ std::optional<ExpectSpec> parse_expectation(const std::string& text, hujson::Pos
         x.kind = ExpectKind::kInSync;
         ok = ok && s.Word("in") && s.Word("sync") && s.Word("at") && s.Time(x.at) && s.Done();
       }
+    } else if (ok && verb == "resolves") {
+      x.kind = ExpectKind::kResolves;
+      ok = x.node != "*" || s.Fail("\"*\" cannot ask: name one node");
+      ok = ok && s.Word("resolves") && s.DnsName(x.name) && s.Word("at") && s.Time(x.at);
+      if (ok && s.Peek() == "via") {
+        x.via_upstream = true;
+        ok = s.Word("via") && s.Word("upstream");
+      }
+      if (ok && s.Peek() == "within") ok = s.Word("within") && s.Time(x.within);
+      ok = ok && s.Done();
+    } else if (ok && verb == "gets") {
+      x.kind = ExpectKind::kDnsRcode;
+      ok = x.node != "*" || s.Fail("\"*\" cannot ask: name one node");
+      ok = ok && s.Word("gets");
+      if (ok) {
+        const std::string r = s.Peek();
+        if (r == "NXDOMAIN" || r == "SERVFAIL") {
+          x.rcode = r == "NXDOMAIN" ? 3 : 2;
+          s.Word(r.c_str());
+        } else {
+          ok = s.Fail("expected NXDOMAIN or SERVFAIL" +
+                      std::string(r.empty() ? ", found the end of the sentence" : ", found \"" + r + "\""));
+        }
+      }
+      ok = ok && s.Word("for") && s.DnsName(x.name) && s.Word("at") && s.Time(x.at);
+      if (ok && s.Peek() == "within") ok = s.Word("within") && s.Time(x.within);
+      ok = ok && s.Done();
     } else if (ok) {
-      ok = s.Fail("expected \"reaches\", \"runs\" or \"is\" after the node, found \"" + verb +
-                  "\"");
+      ok = s.Fail("expected \"reaches\", \"resolves\", \"gets\", \"runs\" or \"is\" after the "
+                  "node, found \"" + verb + "\"");
     }
   } else {
     s.Fail("not an expectation this harness knows; the forms are: " + std::string(kForms));

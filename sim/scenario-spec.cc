@@ -23,6 +23,7 @@ const char* to_string(EventKind kind) {
     case EventKind::kLeave: return "leave";
     case EventKind::kUdpBlock: return "udp-block";
     case EventKind::kUdpOpen: return "udp-open";
+    case EventKind::kDns: return "dns";
   }
   return "?";
 }
@@ -47,7 +48,9 @@ const char* to_string(CryptoPath path) {
 
 SimTime ExpectSpec::JudgedAt() const {
   switch (kind) {
-    case ExpectKind::kReaches: return at + within;
+    case ExpectKind::kReaches:
+    case ExpectKind::kResolves:
+    case ExpectKind::kDnsRcode: return at + within;
     case ExpectKind::kNoNewConnection:
     case ExpectKind::kDelivers: return to;
     default: return at;
@@ -57,6 +60,13 @@ SimTime ExpectSpec::JudgedAt() const {
 const NodeSpec* ScenarioSpec::FindNode(const std::string& name) const {
   for (const NodeSpec& n : nodes) {
     if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+const ResolverSpec* ScenarioSpec::FindResolver(const std::string& name) const {
+  for (const ResolverSpec& r : resolvers) {
+    if (r.name == name) return &r;
   }
   return nullptr;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hujson/value.h"
@@ -73,6 +74,26 @@ struct TrafficSpec {
   std::optional<SimTime> end;  ///< unset: the end of the run
 };
 
+/// The tailnet's DNS settings as `weft admin dns set` takes them (docs/network-config.md,
+/// "MagicDNS"), each nameserver named by a resolver host of the scenario (its simulated address).
+struct DnsSettingsSpec {
+  hujson::Position pos;
+  std::vector<std::string> nameservers;     ///< resolver names, in order
+  std::vector<std::string> search_domains;
+  /// Split DNS: domain -> resolver names.
+  std::vector<std::pair<std::string, std::vector<std::string>>> split;
+};
+
+/// A resolver host (a test peer standing for an upstream nameserver): answers A queries from
+/// `records` (lowercase name -> IPv4 address), NXDOMAIN for other names.
+struct ResolverSpec {
+  std::string name;  ///< also its host name
+  hujson::Position pos;
+  std::string network = "internet";
+  LinkConfig link;
+  std::vector<std::pair<std::string, std::string>> records;
+};
+
 enum class EventKind : uint8_t {
   kServerDown,    ///< the coordination server's link is cut (it runs on, unreachable)
   kServerUp,
@@ -90,6 +111,7 @@ enum class EventKind : uint8_t {
   kLeave,         ///< node's process stops and the operator removes the device
   kUdpBlock,      ///< a firewall rule between node and `other` takes effect
   kUdpOpen,       ///< ... and is lifted
+  kDns,           ///< the operator replaces the DNS settings with `dns`
 };
 
 const char* to_string(EventKind kind);
@@ -105,6 +127,7 @@ struct TimelineEvent {
   LinkConfig link;      ///< kLinkDegraded
   SimTime downtime = std::chrono::seconds(5);  ///< kRestart
   std::string policy_text;  ///< kPolicy: the policy file's text
+  DnsSettingsSpec dns;      ///< kDns
 };
 
 /// How every node's engine runs the AEAD of its data path (docs/simulation.md, "Crypto path").
@@ -137,6 +160,8 @@ enum class ExpectKind : uint8_t {
   kInSync,           ///< node streams the server's current policy at `at`
   kOffline,          ///< node runs without its control stream at `at`
   kHealthy,          ///< every core slot healthy at `at` (no stale timers, past deadlines)
+  kResolves,         ///< node's MagicDNS answers `name` with an address at `at` (a query sent then)
+  kDnsRcode,         ///< node's MagicDNS answers `name` with `rcode` (NXDOMAIN, SERVFAIL) at `at`
 };
 
 /// One expectation, as written (a sentence, docs/scenarios.md) and as read. `node` "*" means
@@ -148,6 +173,9 @@ struct ExpectSpec {
   std::string node;
   std::string other;
   std::vector<std::string> others;  ///< kPeers
+  std::string name;                 ///< kResolves, kDnsRcode: the DNS name asked
+  bool via_upstream = false;        ///< kResolves: the answer must come from a resolver host
+  uint8_t rcode = 0;                ///< kDnsRcode: 3 NXDOMAIN, 2 SERVFAIL
   bool include = true;              ///< kPeers
   Route route = Route::kDirect;     ///< kReaches
   SimTime within = std::chrono::seconds(2);  ///< kReaches: the probe's delivery deadline
@@ -177,9 +205,13 @@ struct ScenarioSpec {
   std::vector<TrafficSpec> traffic;
   std::vector<TimelineEvent> timeline;  ///< in time order (stable: file order at one instant)
   std::vector<ExpectSpec> expect;
+  std::optional<DnsSettingsSpec> dns;  ///< the DNS settings at the start; unset: none
+  std::vector<ResolverSpec> resolvers;
 
   /// The node named `name`, or nullptr.
   const NodeSpec* FindNode(const std::string& name) const;
+  /// The resolver host named `name`, or nullptr.
+  const ResolverSpec* FindResolver(const std::string& name) const;
 };
 
 /// "12.5s", "2m", "250ms" for messages.

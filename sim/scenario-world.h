@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "control-link.h"
+#include "dns-core.h"
+#include "dns-probe.h"
+#include "dns-upstream.h"
 #include "coordinator-app.h"
 #include "engine-core.h"
 #include "ns3/nstime.h"
@@ -55,6 +58,7 @@ struct WorldNode {
   uint32_t position = 0;    ///< index in ScenarioWorld::nodes (and its host's name is its own)
   engine::EngineConfig config;
   CoreSlotOf<EngineCore>* slot = nullptr;  ///< null until it joins
+  CoreSlotOf<DnsCore>* dns = nullptr;      ///< MagicDNS beside the engine (scenario-dns.cc)
   std::unique_ptr<ControlLink> control;
   std::unique_ptr<RelayDriver> relay;
   bool up = false;          ///< its process runs
@@ -110,6 +114,15 @@ class ScenarioWorld {
   std::vector<std::string> Excerpt(ns3::Time from, ns3::Time to,
                                    const std::set<std::string>& who) const;
   void Log(const std::string& who, const std::string& text);
+  // MagicDNS (scenario-dns.cc), read by its judge.
+  const DnsProbe* DnsProbeOf(std::size_t expectation) const;
+  const DnsUpstreamCore* Resolver(const std::string& name) const;
+  /// The resolver host a simulated address belongs to ("" when none).
+  std::string ResolverAt(const util::IpAddress& address) const;
+  /// The tailnet domain the server gives (`weft serve --dns-domain`).
+  const std::string& DnsDomain() const;
+  /// Every resolver host's count of queries for `name`.
+  uint64_t ResolversAsked(const std::string& name) const;
 
  private:
   void CreateNode(WorldNode& n);
@@ -130,6 +143,15 @@ class ScenarioWorld {
   void IndexKeys();
   void Tick();
   uint32_t AddFlow(uint32_t from, uint32_t to, bool probe);
+  // MagicDNS (scenario-dns.cc): resolver hosts on the network, the DNS settings, a DNS slot
+  // per node fed from each netmap its engine applies, the probes of DNS expectations.
+  void AddResolverHosts(InternetSpec& net) const;
+  bool StartDns(std::string& error);
+  Status ApplyDnsSettings(const DnsSettingsSpec& settings);
+  void AddDnsSlot(WorldNode& n);
+  void ConfigureDns(WorldNode& n);
+  void RestartDns(WorldNode& n);
+  void ScheduleDnsProbe(std::size_t expectation);
 
   const ScenarioSpec& m_spec;
   RunOptions m_options;
@@ -150,9 +172,14 @@ class ScenarioWorld {
   std::vector<ns3::Time> m_serverUps;
   std::vector<LogLine> m_log;
   core::MachinePublicKey m_serverPublic{};
+  std::map<std::string, CoreSlotOf<DnsUpstreamCore>*> m_resolvers;
+  std::map<std::size_t, std::unique_ptr<DnsProbe>> m_dnsProbes;  ///< expectation -> probe
+  std::map<uint32_t, std::string> m_dnsView;  ///< node -> the names it last logged
 };
 
 /// Judges expectation `i` of the world's spec now (scenario-judge.cc).
 JudgedExpectation Judge(ScenarioWorld& world, std::size_t i);
+/// Judges a DNS expectation (kResolves, kDnsRcode) now (scenario-dns.cc).
+JudgedExpectation JudgeDns(ScenarioWorld& world, std::size_t i);
 
 }  // namespace weft::sim
