@@ -318,6 +318,17 @@ struct Parser {
                         "\"split\"");
   }
 
+  void Oidc(const hujson::Value& v) {
+    if (!in.Is(v, hujson::Kind::kObject, "\"oidc\"")) return;
+    in.OnlyKeys(v, "\"oidc\"", {"allowed_domains"});
+    if (const hujson::Value* x = v.find("allowed_domains")) {
+      if (!in.Is(*x, hujson::Kind::kArray, "oidc allowed_domains")) return;
+      for (const hujson::Value& d : x->items) {
+        if (auto s = in.String(d, "an allowed domain")) spec.oidc.allowed_domains.push_back(*s);
+      }
+    }
+  }
+
   void Server(const hujson::Value& v) {
     if (!in.Is(v, hujson::Kind::kObject, "\"server\"")) return;
     in.OnlyKeys(v, "\"server\"", {"link", "network", "embedded_relay"});
@@ -350,7 +361,7 @@ struct Parser {
       std::optional<NodeSpec> entry =
           Entry<NodeSpec>(m, m.key != "server" && m.key.rfind("relay-", 0) != 0, "node name",
                           " (a host name), neither \"server\" nor \"relay-...\"", what,
-                          {"tag", "user", "network", "link", "joins"});
+                          {"tag", "user", "network", "link", "joins", "login"});
       if (!entry) continue;
       NodeSpec& n = *entry;
       if (const hujson::Value* x = m.value.find("tag")) {
@@ -376,6 +387,17 @@ struct Parser {
       }
       if (const hujson::Value* x = m.value.find("link")) in.Link(*x, what + " link", n.link);
       if (const hujson::Value* x = m.value.find("joins")) n.joins = in.Time(*x, what + " joins");
+      if (const hujson::Value* x = m.value.find("login")) {
+        if (auto s = in.String(*x, what + " login")) {
+          if (s->find('@') == std::string::npos) {
+            in.Error(x->pos, what + " login \"" + *s + "\" must be an e-mail address");
+          } else if (!n.tag.empty()) {
+            in.Error(x->pos, what + " logs in as a person or registers with a tag, not both");
+          } else {
+            n.login = *s;
+          }
+        }
+      }
       spec.nodes.push_back(std::move(n));
     }
   }
@@ -517,13 +539,14 @@ struct Parser {
         if (ok) ev.region = *s;
       } else if (name == "link-down" || name == "link-up" || name == "restart" ||
                  name == "rotate-key" || name == "key-expiry" || name == "join" ||
-                 name == "leave") {
+                 name == "leave" || name == "login") {
         ev.kind = name == "link-down"    ? EventKind::kLinkDown
                   : name == "link-up"    ? EventKind::kLinkUp
                   : name == "restart"    ? EventKind::kRestart
                   : name == "rotate-key" ? EventKind::kRotateKey
                   : name == "key-expiry" ? EventKind::kKeyExpiry
                   : name == "join"       ? EventKind::kJoin
+                  : name == "login"      ? EventKind::kLogin
                                          : EventKind::kLeave;
         if (ev.kind == EventKind::kRestart) {
           in.OnlyKeys(e, what, {"at", "event", "node", "downtime"});
@@ -535,6 +558,11 @@ struct Parser {
         }
         ev.node = NodeRef(e.find("node"), what, e.pos);
         ok = !ev.node.empty();
+        if (ok && ev.kind == EventKind::kLogin && spec.FindNode(ev.node)->login.empty()) {
+          in.Error(e.pos, what + ": node \"" + ev.node +
+                              "\" has no \"login\" (the person to sign in)");
+          ok = false;
+        }
       } else if (name == "link-degraded") {
         ev.kind = EventKind::kLinkDegraded;
         in.OnlyKeys(e, what, {"at", "event", "node", "link"});
@@ -647,7 +675,7 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& path,
   if (!p.in.Is(root, hujson::Kind::kObject, "a scenario file")) return out;
   p.in.OnlyKeys(root, "a scenario file",
                 {"name", "duration", "seed", "policy", "crypto", "server", "regions", "networks",
-                 "nodes", "firewall", "traffic", "timeline", "expect", "resolvers", "dns"});
+                 "nodes", "firewall", "traffic", "timeline", "expect", "oidc", "resolvers", "dns"});
   if (const hujson::Value* x = root.find("name")) {
     if (auto s = p.in.String(*x, "\"name\"")) p.spec.name = *s;
   }
@@ -667,6 +695,7 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& path,
     p.in.Error(root.pos, "a scenario file needs \"policy\" (inline, or the path of a policy file)");
   }
   if (const hujson::Value* x = root.find("crypto")) p.Crypto(*x);
+  if (const hujson::Value* x = root.find("oidc")) p.Oidc(*x);
   // Sections that others refer to come first, whatever the file's order.
   if (const hujson::Value* x = root.find("networks")) p.Networks(*x);
   if (const hujson::Value* x = root.find("regions")) p.Regions(*x);

@@ -96,6 +96,7 @@ bool ScenarioWorld::Build(std::string& error) {
   InternetSpec net;
   for (const NetworkSpec& n : m_spec.networks) net.sites.push_back(SiteSpec{n.name, n.nat, n.link});
   net.hosts.push_back(HostSpec{kServerHost, m_spec.server.network, m_spec.server.link});
+  if (UsesLogin()) net.hosts.push_back(HostSpec{kIdpHost, Internet::kInternet, {}});
   for (const RegionSpec& r : m_spec.regions) {
     if (r.name == m_spec.server.embedded_relay) {
       m_regionHost.push_back(kServerHost);
@@ -156,6 +157,7 @@ bool ScenarioWorld::Build(std::string& error) {
   config.server_key = server_key;
   keys.fill(config.auth_key_secret.data(), config.auth_key_secret.size());
   config.initial_policy = m_spec.policy_text;
+  if (UsesLogin()) config.login_url_prefix = kLoginUrlPrefix;
   for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
     uint8_t b[4];
     m_net->PublicAddress(m_regionHost[r]).Serialize(b);
@@ -181,6 +183,7 @@ bool ScenarioWorld::Build(std::string& error) {
   }
   m_net->Node(kServerHost)->AddApplication(m_server);
   m_server->SetStartTime(ns3::Seconds(0));
+  StartLogin();
   if (!StartDns(error)) return false;
 
   for (std::size_t r = 0; r < m_spec.regions.size(); ++r) {
@@ -198,7 +201,9 @@ bool ScenarioWorld::Build(std::string& error) {
   for (WorldNode& n : m_nodes) {
     core::SeededRandom node_keys(1000 * m_seed + 100 + n.position);
     std::string auth_key;
-    if (!n.spec->tag.empty()) {
+    if (!n.spec->login.empty()) {
+      // No pre-auth key: it registers through the OpenID Connect login (scenario-login.cc).
+    } else if (!n.spec->tag.empty()) {
       auth_key = m_server->TaggedAuthKey(n.spec->user, n.spec->tag);
     } else {
       auth_key = m_server->Operate([&](coord::Coordinator& c, core::Now now, core::Random& rng) {
@@ -288,6 +293,10 @@ void ScenarioWorld::OnEvent(WorldNode& n, const engine::Event& e) {
       break;
     case engine::EventKind::kStopped: Log(n.Name(), "stopped: " + e.code); break;
     case engine::EventKind::kPendingApproval: Log(n.Name(), "waits for approval"); break;
+    case engine::EventKind::kLoginRequired:
+      n.login_url = e.url;
+      Log(n.Name(), "waits for a person to log in at " + e.url);
+      break;
     default: break;
   }
 }
@@ -529,6 +538,7 @@ void ScenarioWorld::Apply(const TimelineEvent& e) {
       }, "expired the key of");
       break;
     case EventKind::kJoin: Join(*n); break;
+    case EventKind::kLogin: Login(*n); break;
     case EventKind::kLeave:
       if (n->slot != nullptr) {
         with_device([](coord::Coordinator& c, coord::DeviceId id, core::Now now) {
@@ -668,6 +678,8 @@ void ScenarioWorld::Shutdown() {
     n.relay.reset();
     n.control.reset();
   }
+  m_login.reset();
+  m_idp.reset();
 }
 
 ScenarioResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {

@@ -23,6 +23,7 @@ const char* to_string(EventKind kind) {
     case EventKind::kLeave: return "leave";
     case EventKind::kUdpBlock: return "udp-block";
     case EventKind::kUdpOpen: return "udp-open";
+    case EventKind::kLogin: return "login";
     case EventKind::kDns: return "dns";
   }
   return "?";

@@ -57,6 +57,15 @@ struct NodeSpec {
   LinkConfig link;
   /// Registers at this time (a join); from the start when unset.
   std::optional<SimTime> joins;
+  /// Registers without a pre-auth key, through the server's OpenID Connect login, as the person
+  /// with this e-mail address (once a "login" event has them open the link); empty: with a key.
+  std::string login;
+};
+
+/// The server's OpenID Connect login when a node uses it (docs/simulation.md, "Login"): a
+/// provider host "idp" and the server's allow-list (`weft serve --oidc-allowed-domains`).
+struct OidcSpec {
+  std::vector<std::string> allowed_domains;  ///< empty: every verified e-mail address
 };
 
 /// UDP between two nodes lost (TCP and other UDP pass): a firewall between them.
@@ -111,6 +120,7 @@ enum class EventKind : uint8_t {
   kLeave,         ///< node's process stops and the operator removes the device
   kUdpBlock,      ///< a firewall rule between node and `other` takes effect
   kUdpOpen,       ///< ... and is lifted
+  kLogin,         ///< node's person opens its login link and signs in at the provider
   kDns,           ///< the operator replaces the DNS settings with `dns`
 };
 
@@ -197,6 +207,7 @@ struct ScenarioSpec {
   std::optional<uint64_t> seed;
   std::string policy_text;
   CryptoSpec crypto;
+  OidcSpec oidc;
   ServerSpec server;
   std::vector<RegionSpec> regions;
   std::vector<NetworkSpec> networks;

@@ -26,6 +26,8 @@
 #include "scenario-spec.h"
 #include "stun-core.h"
 #include "internet.h"
+#include "login-driver.h"
+#include "oidc-provider.h"
 #include "tunnel-traffic.h"
 #include "udp-block.h"
 
@@ -70,6 +72,8 @@ struct WorldNode {
   std::string last_path;        ///< the last path summary logged
   /// Its tunnel address as its last netmap gave it (kept when it stops: probes still aim there).
   std::optional<Ipv4> address;
+  /// The link its registration last asked a person to open (OpenID Connect login).
+  std::string login_url;
 
   engine::Engine& Engine() const { return slot->GetCore().Engine(); }
   const std::string& Name() const { return spec->name; }
@@ -140,6 +144,13 @@ class ScenarioWorld {
   std::optional<coord::DeviceId> DeviceOf(const WorldNode& n) const;
   void SetEndpoints(WorldNode& n);
   void Move(WorldNode& n, const std::string& network);
+  // The OpenID Connect login (scenario-login.cc).
+  static constexpr const char* kIdpHost = "idp";
+  static constexpr const char* kLoginUrlPrefix = "http://server/login/";
+  bool UsesLogin() const;
+  void StartLogin();
+  /// The node's person opens its login link and signs in at the provider.
+  void Login(WorldNode& n);
   void IndexKeys();
   void Tick();
   uint32_t AddFlow(uint32_t from, uint32_t to, bool probe);
@@ -172,6 +183,8 @@ class ScenarioWorld {
   std::vector<ns3::Time> m_serverUps;
   std::vector<LogLine> m_log;
   core::MachinePublicKey m_serverPublic{};
+  std::unique_ptr<OidcProvider> m_idp;
+  std::unique_ptr<LoginDriver> m_login;
   std::map<std::string, CoreSlotOf<DnsUpstreamCore>*> m_resolvers;
   std::map<std::size_t, std::unique_ptr<DnsProbe>> m_dnsProbes;  ///< expectation -> probe
   std::map<uint32_t, std::string> m_dnsView;  ///< node -> the names it last logged

@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(points_at_the_wrong_word_of_an_expectation) {
 BOOST_AUTO_TEST_CASE(reports_each_mistake_at_its_place) {
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {"colour": 1}}})") ==
              "1:50: unknown key \"colour\" in node \"a\" (expected one of \"tag\", \"user\", "
-             "\"network\", \"link\", \"joins\")");
+             "\"network\", \"link\", \"joins\", \"login\")");
   BOOST_TEST(only_error(R"({"duration": "soon", "policy": {}, "nodes": {}})") ==
              "1:14: \"duration\" \"soon\" is not a time (write \"120s\", \"2m\", \"250ms\")");
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
@@ -227,4 +227,23 @@ BOOST_AUTO_TEST_CASE(reads_the_crypto_path_and_in_order_deliveries) {
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}, "b": {}},
     "expect": ["a->b delivers at least 99% in sequence between 1s and 2s"]})") ==
              "2:47: expected \"order\", found \"sequence\"");
+}
+
+BOOST_AUTO_TEST_CASE(reads_logins_and_the_allow_list) {
+  const ParsedScenario p = parse(R"({"duration": "1m", "policy": {},
+    "oidc": {"allowed_domains": ["example.com"]},
+    "nodes": {"a": {}, "d": {"login": "dave@example.com"}},
+    "timeline": [{"at": "20s", "event": "login", "node": "d"}]})");
+  BOOST_TEST_REQUIRE(p.spec.has_value());
+  BOOST_TEST(p.spec->nodes[1].login == "dave@example.com");
+  BOOST_TEST(p.spec->nodes[0].login.empty());
+  BOOST_TEST(p.spec->oidc.allowed_domains == std::vector<std::string>{"example.com"});
+  BOOST_TEST_REQUIRE(p.spec->timeline.size() == 1u);
+  BOOST_TEST(p.spec->timeline[0].kind == EventKind::kLogin);
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {},
+    "d": {"tag": "tag:x", "login": "dave@example.com"}}})") ==
+             "2:36: node \"d\" logs in as a person or registers with a tag, not both");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+    "timeline": [{"at": "20s", "event": "login", "node": "a"}]})") ==
+             "2:18: event \"login\": node \"a\" has no \"login\" (the person to sign in)");
 }
