@@ -76,13 +76,43 @@ xval_host() {
   ip -n "${NS[$m]}" route replace default via "${LAN_PREFIX[$r]}.1" || netns_fail "route of $m"
 }
 
-# xval_cut -I|-D ADDRESS: datagrams to and from ADDRESS (the server's or a relay's, on the public
-# bridge in NS_S) dropped or let through again: its link is cut, its process runs on.
+# xval_cut -I|-D ADDRESS PORT: datagrams to and from ADDRESS (the server's or a relay's, on the
+# public bridge in NS_S) dropped or let through again: its link is cut, its process runs on. In the
+# background, a TCP connect from the first node to ADDRESS:PORT must then fail (-I) or succeed (-D)
+# within 2 s; xval_run checks the outcomes (XVAL_CUTS) at the end.
 xval_cut() {
   if ! ns_exec "$NS_S" iptables "$1" INPUT -d "$2" -j DROP ||
     ! ns_exec "$NS_S" iptables "$1" OUTPUT -s "$2" -j DROP; then
     netns_fail "iptables $1 cut of $2"
   fi
+  local want=reachable out
+  [[ $1 == -I ]] && want=unreachable
+  XVAL_CUTS=$((${XVAL_CUTS:-0} + 1))
+  out="$NETNS_TMP/cut-$XVAL_CUTS"
+  echo "$2:$3 $want" >"$out.want"
+  (
+    if ns_exec "${NS[${XVAL_NODES[0]}]}" timeout 2 bash -c ": </dev/tcp/$2/$3" 2>/dev/null; then
+      echo "$2:$3 reachable" >"$out"
+    else
+      echo "$2:$3 unreachable" >"$out"
+    fi
+  ) &
+  XVAL_CUT_PIDS+=($!)
+}
+
+# xval_traffic FROM TO EVERY: the scenario's traffic, one way as in the simulation: a UDP datagram
+# to port 9 of TO's tailnet address every EVERY seconds, dropped (and counted) by TO's INPUT chain
+# so that nothing, not even an ICMP error, goes back.
+xval_traffic() {
+  ns_exec "${NS[$2]}" iptables -I INPUT -p udp -d "${ADDR[$2]}" --dport 9 -j DROP ||
+    netns_fail "iptables: the sink of $1's traffic in $2"
+  ns_spawn "${NS[$1]}" "$NETNS_TMP/traffic-$1-$2.log" bash -c \
+    "while :; do echo x >/dev/udp/${ADDR[$2]}/9 || true; sleep $3; done"
+}
+
+# xval_received M: the traffic datagrams M's sink counted.
+xval_received() {
+  ns_exec "${NS[$1]}" iptables -L INPUT -v -x -n | awk '/dpt:9$/ { n += $1 } END { print n + 0 }'
 }
 
 # xval_udp -I|-D A B: UDP between nodes A and B (each one's inside and public address) dropped or
@@ -105,13 +135,10 @@ xval_event() {
   local ev x y
   read -r ev x y <<<"$1"
   case $ev in
-    server-down)
-      xval_cut -I "${LAN[s]}"
-      XVAL_SERVER_CUT=1
-      ;;
-    server-up) xval_cut -D "${LAN[s]}" ;;
-    relay-down) xval_cut -I "${REGION_IP[$x]}" ;;
-    relay-up) xval_cut -D "${REGION_IP[$x]}" ;;
+    server-down) xval_cut -I "${LAN[s]}" "$port" ;;
+    server-up) xval_cut -D "${LAN[s]}" "$port" ;;
+    relay-down) xval_cut -I "${REGION_IP[$x]}" 8443 ;;
+    relay-up) xval_cut -D "${REGION_IP[$x]}" 8443 ;;
     udp-block) xval_udp -I "$x" "$y" ;;
     udp-open) xval_udp -D "$x" "$y" ;;
     *) netns_fail "unknown event $ev" ;;
@@ -190,6 +217,8 @@ xval_run() {
     esac
   done <<<"$plan"
 
+  XVAL_NODES=("${nodes[@]}")
+  XVAL_CUT_PIDS=()
   # The relays, then the server with a map of them (and its embedded relay when asked).
   local -a serve_args=()
   [[ -n $embedded ]] || serve_args+=(--no-embedded-relay)
@@ -253,7 +282,7 @@ xval_run() {
       traffic)
         local from to every
         read -r from to every <<<"$rest"
-        ns_spawn "${NS[$from]}" "$NETNS_TMP/traffic-$from-$to.log" ping -q -i "$every" "${ADDR[$to]}"
+        xval_traffic "$from" "$to" "$every"
         ;;
       event)
         [[ $at == 0 ]] || xval_event "$rest"
@@ -273,6 +302,7 @@ xval_run() {
     awk '{ at = $2; kind = $1; $1 = ""; $2 = ""; sub(/^ +/, ""); print at, kind, $0 }')
   local pid
   for pid in "${probe_pids[@]}"; do wait "$pid" || true; done
+  for pid in "${XVAL_CUT_PIDS[@]}"; do wait "$pid" || true; done
 
   # The comparison.
   # Relay regions are compared by id: the real endpoint names the region's code ("weft" for the
@@ -305,12 +335,17 @@ xval_run() {
       echo "e2e: MISMATCH: \"$text\": relayed through region $real_region for real, $sim_region in weft sim" >&2
     fi
   done
-  # A server-down must have been noticed for real, or the outage was not one.
-  if [[ -n ${XVAL_SERVER_CUT:-} ]]; then
-    for m in "${nodes[@]}"; do
-      check "$m noticed the server outage (control stream lost)" logged "$m" 'control stream .* lost'
-    done
-  fi
+  # Each cut and restore took effect (xval_cut's connects), or the timeline was not the file's.
+  local c
+  for ((c = 1; c <= ${XVAL_CUTS:-0}; c++)); do
+    check "after cut $c $(<"$NETNS_TMP/cut-$c.want") from ${nodes[0]}" \
+      test "$(cat "$NETNS_TMP/cut-$c" 2>/dev/null)" = "$(<"$NETNS_TMP/cut-$c.want")"
+  done
+  for m in "${nodes[@]}"; do
+    if ns_exec "${NS[$m]}" iptables -L INPUT -n | grep -q 'dpt:9$'; then
+      echo "# traffic datagrams received by $m: $(xval_received "$m")"
+    fi
+  done
   for m in "${nodes[@]}"; do relay_show "$m"; done >"$NETNS_TMP/status-at-end.txt"
   if ((mismatches > 0)); then
     cat "$NETNS_TMP/status-at-end.txt" >&2

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Cross-validation of weft sim (issue 12; docs/simulation.md "Cross-validation"): scenarios/xval/outage.hujson
-# (scenarios 1 and 3 in 45 s: through a 20 s server outage the direct pair stays direct, the
+# (scenarios 1 and 3 in 32 s: through a 15 s server outage the direct pair stays direct, the
 # relayed pair relayed, and a pair the policy keeps apart none),
 # rebuilt with network namespaces and real weft serve / derp / up processes (xval_lib.sh): the
 # route class of every "reaches ... via" expectation observed there must equal the one
 # `weft sim run --format json` observes. Needs WEFT_BIN (set by ctest) with weft-sim beside it,
-# root, ip, iptables, jq, ping, python3. About 45 s.
+# root, ip, iptables, jq, ping, python3. About 35 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/xval_lib.sh

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Cross-validation of weft sim (issue 12; docs/simulation.md "Cross-validation"): scenarios/xval/server-relay-down.hujson
+# (scenario 10 with a second region in 52 s: the server and its embedded relay drop off; the
+# direct pair stays direct, the relayed pair re-homes and is relayed through the other region),
+# rebuilt with network namespaces and real weft serve / derp / up processes (xval_lib.sh): the
+# route class of every "reaches ... via" expectation observed there must equal the one
+# `weft sim run --format json` observes. Needs WEFT_BIN (set by ctest) with weft-sim beside it,
+# root, ip, iptables, jq, ping, python3. About 55 s.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/xval_lib.sh
+source "$here/xval_lib.sh"
+
+xval_run "$here/../../scenarios/xval/server-relay-down.hujson"
