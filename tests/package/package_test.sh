@@ -66,6 +66,9 @@ for f in usr/bin/weft lib/systemd/system/weft-serve.service lib/systemd/system/w
   usr/share/doc/weft/changelog.gz usr/share/lintian/overrides/weft; do
   has "$f"
 done
+# weft-sim is a package of its own (sim_package_test.sh): weft must not bring ns-3 along.
+checks=$((checks + 1))
+! grep -qE ' \./usr/bin/weft-sim$' <<<"$contents" || fail "the weft package holds weft-sim"
 grep -qE '^-rw------- root/root .* \./etc/default/weft-up$' <<<"$contents" ||
   fail "/etc/default/weft-up is not 0600 root (it may hold a pre-auth key)"
 
