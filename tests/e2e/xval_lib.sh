@@ -152,7 +152,11 @@ xval_probe() {
   local a=$1 b=$2 within=$3 out=$4 class=none endpoint
   if ns_exec "${NS[$a]}" ping -c 1 -W "$within" "${ADDR[$b]}" >/dev/null 2>&1; then
     endpoint=$(node_status "$a" | jq -r --arg n "$b" '.peers[] | select(.name == $n) | .endpoint')
-    if [[ $endpoint == relay* ]]; then class=relay; else class=direct; fi
+    case $endpoint in
+      relay*) class=relay ;;
+      "") class="unknown (no endpoint for $b in $a's status)" ;;
+      *) class=direct ;;
+    esac
     echo "$class $endpoint" >"$out"
   else
     echo "none" >"$out"
@@ -171,12 +175,13 @@ xval_run() {
   plan=$(python3 "$XVAL_PLAN" "$scenario" "$policy") || netns_fail "$scenario cannot be rebuilt"
   declare -gA PUB NET_ROUTER NET_HOSTS REGION_IP REGION_ID NODE_TAG NODE_USER
   local -a nodes=() regions=()
-  local embedded="" nnet=0 nnode=0 nreg=0 r
+  local embedded="" nnet=0 nnode=0 nreg=0 r id
   while read -r kind line; do
     case $kind in
       region)
         read -r r id <<<"$line"
         nreg=$((nreg + 1))
+        ((nreg < 80)) || netns_fail "more than 79 regions"
         REGION_IP[$r]=203.0.113.$((20 + nreg))
         REGION_ID[$r]=$id
         regions+=("$r")
@@ -189,6 +194,7 @@ xval_run() {
         local net mode
         read -r net mode <<<"$line"
         nnet=$((nnet + 1))
+        ((nnet < 20)) || netns_fail "more than 19 networks (their routers would take the relays' addresses)"
         r=x$nnet
         NET_ROUTER[$net]=$r
         NET_HOSTS[$net]=0
@@ -206,6 +212,7 @@ xval_run() {
         local m net tag user
         read -r m net tag user <<<"$line"
         nnode=$((nnode + 1))
+        ((nnode < 150)) || netns_fail "more than 149 nodes"
         xval_host "$m" "$nnode" "$net"
         NODE_TAG[$m]=$tag
         NODE_USER[$m]=$user
