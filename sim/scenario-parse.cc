@@ -10,6 +10,7 @@
 #include "hujson/parser.h"
 #include "scenario-parse-dns.h"
 #include "util/duration.h"
+#include "util/ip_prefix.h"
 
 namespace weft::sim {
 namespace {
@@ -361,7 +362,8 @@ struct Parser {
       std::optional<NodeSpec> entry =
           Entry<NodeSpec>(m, m.key != "server" && m.key.rfind("relay-", 0) != 0, "node name",
                           " (a host name), neither \"server\" nor \"relay-...\"", what,
-                          {"tag", "user", "network", "link", "joins", "login"});
+                          {"tag", "user", "network", "link", "joins", "login",
+                           "advertise_routes"});
       if (!entry) continue;
       NodeSpec& n = *entry;
       if (const hujson::Value* x = m.value.find("tag")) {
@@ -398,8 +400,32 @@ struct Parser {
           }
         }
       }
+      if (const hujson::Value* x = m.value.find("advertise_routes")) {
+        if (auto routes = Prefixes(*x, what + " advertise_routes")) n.advertise_routes = *routes;
+      }
       spec.nodes.push_back(std::move(n));
     }
+  }
+
+  /// A non-empty list of IP prefixes in text (host bits zero, as `weft up --advertise-routes`
+  /// takes them); nullopt after an error.
+  std::optional<std::vector<std::string>> Prefixes(const hujson::Value& v, const std::string& what) {
+    if (!in.Is(v, hujson::Kind::kArray, what)) return std::nullopt;
+    std::vector<std::string> out;
+    for (const hujson::Value& item : v.items) {
+      std::optional<std::string> s = in.String(item, what + " entry");
+      if (!s) return std::nullopt;
+      if (!util::IpPrefix::parse(*s, true)) {
+        in.Error(item.pos, what + ": \"" + *s + "\" is not an IP prefix (write \"10.9.0.0/24\")");
+        return std::nullopt;
+      }
+      out.push_back(*s);
+    }
+    if (out.empty()) {
+      in.Error(v.pos, what + " names no prefix");
+      return std::nullopt;
+    }
+    return out;
   }
 
   /// A node name where one is required; empty after an error.
@@ -598,6 +624,37 @@ struct Parser {
         for (SpecError& f : found) in.Error(f.pos, std::move(f.message));
         ok = settings.has_value();
         if (ok) ev.dns = *settings;
+      } else if (name == "set-attr" || name == "unset-attr") {
+        ev.kind = name == "set-attr" ? EventKind::kSetAttr : EventKind::kUnsetAttr;
+        in.OnlyKeys(e, what, {"at", "event", "node", "attrs"});
+        ev.node = NodeRef(e.find("node"), what, e.pos);
+        const hujson::Value* a = e.find("attrs");
+        ok = !ev.node.empty() && a != nullptr;
+        if (a == nullptr) {
+          in.Error(e.pos, what + " needs \"attrs\"" +
+                              (ev.kind == EventKind::kSetAttr ? " ({\"custom:NAME\": \"VALUE\"})"
+                                                              : " ([\"custom:NAME\"])"));
+        } else if (ev.kind == EventKind::kSetAttr && in.Is(*a, hujson::Kind::kObject, what + " attrs")) {
+          for (const hujson::Member& m : a->members) {
+            if (auto v = in.String(m.value, what + " attribute value")) ev.attrs.emplace_back(m.key, *v);
+          }
+        } else if (ev.kind == EventKind::kUnsetAttr && in.Is(*a, hujson::Kind::kArray, what + " attrs")) {
+          for (const hujson::Value& item : a->items) {
+            if (auto v = in.String(item, what + " attribute name")) ev.names.push_back(*v);
+          }
+        } else {
+          ok = false;
+        }
+      } else if (name == "approve-routes" || name == "reject-routes") {
+        ev.kind = name == "approve-routes" ? EventKind::kApproveRoutes : EventKind::kRejectRoutes;
+        in.OnlyKeys(e, what, {"at", "event", "node", "routes"});
+        ev.node = NodeRef(e.find("node"), what, e.pos);
+        const hujson::Value* r = e.find("routes");
+        if (r == nullptr) in.Error(e.pos, what + " needs \"routes\" ([\"10.9.0.0/24\"])");
+        std::optional<std::vector<std::string>> routes =
+            r ? Prefixes(*r, what + " routes") : std::nullopt;
+        ok = !ev.node.empty() && routes.has_value();
+        if (routes) ev.names = *routes;
       } else if (name == "udp-block" || name == "udp-open") {
         ev.kind = name == "udp-block" ? EventKind::kUdpBlock : EventKind::kUdpOpen;
         in.OnlyKeys(e, what, {"at", "event", "between"});
@@ -605,7 +662,8 @@ struct Parser {
       } else {
         in.Error(kind->pos, "unknown event \"" + name + "\" (server-down, server-up, relay-down, "
                             "relay-up, link-down, link-up, link-degraded, restart, move, policy, "
-                            "rotate-key, key-expiry, join, leave, udp-block, udp-open, dns)");
+                            "rotate-key, key-expiry, join, leave, udp-block, udp-open, dns, set-attr, "
+                            "unset-attr, approve-routes, reject-routes)");
         ok = false;
       }
       if (ok) spec.timeline.push_back(std::move(ev));

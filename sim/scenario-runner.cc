@@ -218,6 +218,7 @@ bool ScenarioWorld::Build(std::string& error) {
       });
     }
     n.config = NodeConfig(node_keys, m_serverPublic, auth_key, n.spec->name);
+    AdvertiseRoutes(n);
   }
   return true;
 }
@@ -549,6 +550,10 @@ void ScenarioWorld::Apply(const TimelineEvent& e) {
       }
       break;
     case EventKind::kDns: ApplyDnsSettings(e.dns); break;
+    case EventKind::kSetAttr:
+    case EventKind::kUnsetAttr:
+    case EventKind::kApproveRoutes:
+    case EventKind::kRejectRoutes: ApplyNetworkConfig(e); break;
     case EventKind::kUdpBlock:
     case EventKind::kUdpOpen: {
       const auto key = std::make_pair(std::min(e.node, e.other), std::max(e.node, e.other));

@@ -4,6 +4,7 @@
 
 #include "scenario-parse-dns.h"
 #include "scenario-parse.h"
+#include "util/ip_prefix.h"
 
 namespace weft::sim {
 namespace {
@@ -135,6 +136,16 @@ class Sentence {
     ++i_;
     return true;
   }
+  /// An IP prefix with its host bits zero ("10.9.0.0/24", "::/0").
+  bool Prefix(std::string& out) {
+    if (AtEnd()) return Fail("expected an IP prefix" + Found());
+    if (!util::IpPrefix::parse(tokens_[i_].text, true)) {
+      return Fail("\"" + tokens_[i_].text + "\" is not an IP prefix (write \"10.9.0.0/24\")");
+    }
+    out = tokens_[i_].text;
+    ++i_;
+    return true;
+  }
   bool Done() {
     if (!AtEnd()) return Fail("unexpected \"" + Peek() + "\" after the end of the expectation");
     return true;
@@ -168,7 +179,8 @@ constexpr const char* kForms =
     "NODE runs from its cache at T; key rotations on NODE at T is N; NODE is in sync at T; "
     "NODE is offline at T; "
     "every core is healthy at T; NODE resolves NAME at T [via upstream]; "
-    "NODE gets NXDOMAIN|SERVFAIL for NAME at T";
+    "NODE gets NXDOMAIN|SERVFAIL for NAME at T; "
+    "NODE's routes at T include|exclude PREFIX... [via NODE]";
 
 }  // namespace
 
@@ -221,6 +233,27 @@ std::optional<ExpectSpec> parse_expectation(const std::string& text, hujson::Pos
     }
     x.node = name;
     s.Word(first.c_str());
+    if (s.Peek() == "routes") {
+      // NODE's routes at T include|exclude PREFIX... [via NODE]
+      x.kind = ExpectKind::kRoutes;
+      ok = s.Word("routes") && s.Word("at") && s.Time(x.at);
+      if (ok && s.Peek() == "exclude") {
+        x.include = false;
+        ok = s.Word("exclude");
+      } else if (ok) {
+        ok = s.Word("include");
+      }
+      while (ok && !s.AtEnd() && s.Peek() != "via") {
+        std::string prefix;
+        ok = s.Prefix(prefix);
+        if (ok) x.prefixes.push_back(prefix);
+      }
+      if (ok && x.prefixes.empty()) ok = s.Fail("expected IP prefixes (\"10.9.0.0/24\")");
+      if (ok && s.Peek() == "via") ok = s.Word("via") && s.Node(x.other, false);
+      ok = ok && s.Done();
+      if (!ok) return std::nullopt;
+      return x;
+    }
     ok = s.Word("peers") && s.Word("at") && s.Time(x.at);
     if (ok && s.Peek() == "exclude") {
       x.include = false;

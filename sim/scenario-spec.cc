@@ -25,6 +25,10 @@ const char* to_string(EventKind kind) {
     case EventKind::kUdpOpen: return "udp-open";
     case EventKind::kLogin: return "login";
     case EventKind::kDns: return "dns";
+    case EventKind::kSetAttr: return "set-attr";
+    case EventKind::kUnsetAttr: return "unset-attr";
+    case EventKind::kApproveRoutes: return "approve-routes";
+    case EventKind::kRejectRoutes: return "reject-routes";
   }
   return "?";
 }

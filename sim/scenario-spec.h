@@ -60,6 +60,9 @@ struct NodeSpec {
   /// Registers without a pre-auth key, through the server's OpenID Connect login, as the person
   /// with this e-mail address (once a "login" event has them open the link); empty: with a key.
   std::string login;
+  /// Subnet routes it advertises (`weft up --advertise-routes`; "0.0.0.0/0" and "::/0": an exit
+  /// node), as prefixes in text.
+  std::vector<std::string> advertise_routes;
 };
 
 /// The server's OpenID Connect login when a node uses it (docs/simulation.md, "Login"): a
@@ -122,6 +125,10 @@ enum class EventKind : uint8_t {
   kUdpOpen,       ///< ... and is lifted
   kLogin,         ///< node's person opens its login link and signs in at the provider
   kDns,           ///< the operator replaces the DNS settings with `dns`
+  kSetAttr,       ///< the operator sets node's posture attributes `attrs` (`weft admin nodes set-attr`)
+  kUnsetAttr,     ///< ... removes the attributes named in `names`
+  kApproveRoutes, ///< the operator approves node's routes `names` (`weft admin routes approve`)
+  kRejectRoutes,  ///< ... rejects them
 };
 
 const char* to_string(EventKind kind);
@@ -138,6 +145,8 @@ struct TimelineEvent {
   SimTime downtime = std::chrono::seconds(5);  ///< kRestart
   std::string policy_text;  ///< kPolicy: the policy file's text
   DnsSettingsSpec dns;      ///< kDns
+  std::vector<std::pair<std::string, std::string>> attrs;  ///< kSetAttr: name -> value
+  std::vector<std::string> names;  ///< kUnsetAttr: attribute names; k*Routes: prefixes
 };
 
 /// How every node's engine runs the AEAD of its data path (docs/simulation.md, "Crypto path").
@@ -172,6 +181,7 @@ enum class ExpectKind : uint8_t {
   kHealthy,          ///< every core slot healthy at `at` (no stale timers, past deadlines)
   kResolves,         ///< node's MagicDNS answers `name` with an address at `at` (a query sent then)
   kDnsRcode,         ///< node's MagicDNS answers `name` with `rcode` (NXDOMAIN, SERVFAIL) at `at`
+  kRoutes,           ///< node's netmap at `at` routes (or not) `prefixes` [through `other`]
 };
 
 /// One expectation, as written (a sentence, docs/scenarios.md) and as read. `node` "*" means
@@ -186,6 +196,7 @@ struct ExpectSpec {
   std::string name;                 ///< kResolves, kDnsRcode: the DNS name asked
   bool via_upstream = false;        ///< kResolves: the answer must come from a resolver host
   uint8_t rcode = 0;                ///< kDnsRcode: 3 NXDOMAIN, 2 SERVFAIL
+  std::vector<std::string> prefixes;  ///< kRoutes (`include` says which way; `other` the router)
   bool include = true;              ///< kPeers
   Route route = Route::kDirect;     ///< kReaches
   SimTime within = std::chrono::seconds(2);  ///< kReaches: the probe's delivery deadline

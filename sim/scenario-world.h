@@ -163,6 +163,10 @@ class ScenarioWorld {
   void ConfigureDns(WorldNode& n);
   void RestartDns(WorldNode& n);
   void ScheduleDnsProbe(std::size_t expectation);
+  // Network configuration (scenario-netconfig.cc): advertised routes into a node's Hostinfo,
+  // the operator's route approvals and posture attributes.
+  void AdvertiseRoutes(WorldNode& n) const;
+  void ApplyNetworkConfig(const TimelineEvent& e);
 
   const ScenarioSpec& m_spec;
   RunOptions m_options;
@@ -194,5 +198,7 @@ class ScenarioWorld {
 JudgedExpectation Judge(ScenarioWorld& world, std::size_t i);
 /// Judges a DNS expectation (kResolves, kDnsRcode) now (scenario-dns.cc).
 JudgedExpectation JudgeDns(ScenarioWorld& world, std::size_t i);
+/// Judges a routes expectation (kRoutes) now (scenario-netconfig.cc).
+JudgedExpectation JudgeRoutes(ScenarioWorld& world, std::size_t i);
 
 }  // namespace weft::sim

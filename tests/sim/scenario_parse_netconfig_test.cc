@@ -1,7 +1,8 @@
-// Tests of a scenario file's DNS parts (sim/scenario-parse-dns.h, docs/scenarios.md "DNS"):
-// resolvers, DNS settings and the "dns" event, the resolves / gets sentences, each mistake
-// reported at its line and column.
-#define BOOST_TEST_MODULE sim_scenario_parse_dns
+// Tests of a scenario file's network configuration (docs/scenarios.md): resolvers, DNS settings
+// and the "dns" event, the resolves / gets sentences (sim/scenario-parse-dns.h); advertised
+// routes, route approvals, posture attributes and the routes sentence; each mistake reported at
+// its line and column.
+#define BOOST_TEST_MODULE sim_scenario_parse_netconfig
 #include <boost/test/unit_test.hpp>
 #include <string>
 
@@ -137,4 +138,63 @@ BOOST_AUTO_TEST_CASE(normalizes_dns_names) {
   BOOST_TEST(!normalized_dns_name("a b").has_value());
   BOOST_TEST(!normalized_dns_name(std::string(64, 'x') + ".example").has_value());
   BOOST_TEST(normalized_dns_name(std::string(63, 'x') + ".example").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reads_routes_approvals_attributes_and_the_routes_sentence) {
+  const ParsedScenario p = parse(R"({
+  "duration": "100s",
+  "policy": {},
+  "nodes": {"a": {}, "r": {"advertise_routes": ["10.9.0.0/24", "::/0"]}},
+  "timeline": [
+    {"at": "10s", "event": "set-attr", "node": "a", "attrs": {"custom:trusted": "yes"}},
+    {"at": "20s", "event": "unset-attr", "node": "a", "attrs": ["custom:trusted"]},
+    {"at": "30s", "event": "approve-routes", "node": "r", "routes": ["10.9.0.0/24"]},
+    {"at": "40s", "event": "reject-routes", "node": "r", "routes": ["::/0"]},
+  ],
+  "expect": ["a's routes at 50s include 10.9.0.0/24, 0.0.0.0/0 via r",
+             "a's routes at 60s exclude ::/0"],
+})");
+  for (const SpecError& e : p.errors) BOOST_TEST_MESSAGE(format_error("f", e));
+  BOOST_TEST_REQUIRE(p.spec.has_value());
+  const ScenarioSpec& s = *p.spec;
+  BOOST_TEST(s.nodes[1].advertise_routes == (std::vector<std::string>{"10.9.0.0/24", "::/0"}));
+  BOOST_TEST_REQUIRE(s.timeline.size() == 4u);
+  BOOST_TEST(s.timeline[0].kind == EventKind::kSetAttr);
+  BOOST_TEST_REQUIRE(s.timeline[0].attrs.size() == 1u);
+  BOOST_TEST(s.timeline[0].attrs[0].first == "custom:trusted");
+  BOOST_TEST(s.timeline[0].attrs[0].second == "yes");
+  BOOST_TEST(s.timeline[1].kind == EventKind::kUnsetAttr);
+  BOOST_TEST(s.timeline[1].names == std::vector<std::string>{"custom:trusted"});
+  BOOST_TEST(s.timeline[2].kind == EventKind::kApproveRoutes);
+  BOOST_TEST(s.timeline[3].kind == EventKind::kRejectRoutes);
+  BOOST_TEST(s.timeline[3].names == std::vector<std::string>{"::/0"});
+  BOOST_TEST_REQUIRE(s.expect.size() == 2u);
+  BOOST_TEST(s.expect[0].kind == ExpectKind::kRoutes);
+  BOOST_TEST(s.expect[0].include);
+  BOOST_TEST(s.expect[0].prefixes == (std::vector<std::string>{"10.9.0.0/24", "0.0.0.0/0"}));
+  BOOST_TEST(s.expect[0].other == "r");
+  BOOST_TEST(!s.expect[1].include);
+  BOOST_TEST(s.expect[1].other.empty());
+  BOOST_TEST(s.expect[1].JudgedAt() == SimTime(60s));
+}
+
+BOOST_AUTO_TEST_CASE(reports_route_and_attribute_mistakes_at_their_place) {
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+       "expect": ["a's routes at 10s include 10.9.0.1/24"]})") ==
+             "2:46: \"10.9.0.1/24\" is not an IP prefix (write \"10.9.0.0/24\")");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+       "expect": ["a's routes at 10s include"]})") ==
+             "2:45: expected IP prefixes (\"10.9.0.0/24\")");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+       "expect": ["a's routes at 10s include 10.9.0.0/24 via z"]})") ==
+             "2:62: \"z\" is not a node");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {"advertise_routes": []}}})") ==
+             "1:70: node \"a\" advertise_routes names no prefix");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+      "timeline": [{"at": "10s", "event": "set-attr", "node": "a"}]})") ==
+             "2:20: event \"set-attr\" needs \"attrs\" ({\"custom:NAME\": \"VALUE\"})");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+      "timeline": [{"at": "10s", "event": "approve-routes", "node": "a", "routes": ["x"]}]})") ==
+             "2:85: event \"approve-routes\" routes: \"x\" is not an IP prefix (write "
+             "\"10.9.0.0/24\")");
 }
