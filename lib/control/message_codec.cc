@@ -206,6 +206,8 @@ void put(Writer& w, const ErrorMessage& m) {
 
 void put(Writer& w, const VerifyNodeRequest& m) { put(w, m.node_key); }
 
+void put(Writer& w, const PolicyApplied& m) { w.u64(m.version); }
+
 void put(Writer& w, const VerifyNodeResponse& m) {
   put(w, m.node_key);
   w.boolean(m.allowed);
@@ -215,7 +217,7 @@ void put(Writer& w, const VerifyNodeResponse& m) {
 constexpr std::array<NodeMessageType, std::variant_size_v<NodeMessage>> kNodeTypes = {
     NodeMessageType::kRegisterRequest, NodeMessageType::kMapRequest,
     NodeMessageType::kEndpointUpdate, NodeMessageType::kKeepAlive,
-    NodeMessageType::kVerifyNodeRequest};
+    NodeMessageType::kVerifyNodeRequest, NodeMessageType::kPolicyApplied};
 constexpr std::array<ServerMessageType, std::variant_size_v<ServerMessage>> kServerTypes = {
     ServerMessageType::kRegisterResponse, ServerMessageType::kMapResponse,
     ServerMessageType::kMapDelta,         ServerMessageType::kRotateKey,
@@ -529,6 +531,8 @@ void get(Reader& r, ErrorMessage& m) {
 }
 
 void get(Reader& r, VerifyNodeRequest& m) { get(r, m.node_key, "verify.node_key"); }
+
+void get(Reader& r, PolicyApplied& m) { r.u64(m.version, "policy_applied.version"); }
 
 void get(Reader& r, VerifyNodeResponse& m) {
   get(r, m.node_key, "verify_response.node_key");

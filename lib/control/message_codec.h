@@ -20,6 +20,7 @@ enum class NodeMessageType : uint8_t {
   kEndpointUpdate = 0x03,
   kKeepAlive = 0x04,
   kVerifyNodeRequest = 0x05,
+  kPolicyApplied = 0x06,  // capability 5
 };
 
 /// The type byte of a server's message.

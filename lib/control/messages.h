@@ -39,7 +39,12 @@ namespace weft::control {
 ///                  MapDelta::dns replaces it; Hostinfo::os_version (device posture's
 ///                  node:osVersion). The layouts of MapResponse, MapDelta and RegisterRequest
 ///                  changed, so version 3 is no longer accepted.
-inline constexpr uint32_t kCapabilityVersion = 4;
+///   5  2026-12-02  PolicyApplied: the node reports each policy version it applies while
+///                  streaming (MapRequest alone reported it only when a connection opened, so
+///                  the server held the version from before the first map: `weft admin nodes
+///                  show` said 0 for a running node). A new node message and no layout change:
+///                  version 4 nodes are still accepted (they report at connect only).
+inline constexpr uint32_t kCapabilityVersion = 5;
 inline constexpr uint32_t kMinCapabilityVersion = 4;
 
 /// Limits every decoder enforces (untrusted input): a larger value is malformed.
@@ -111,6 +116,12 @@ struct EndpointUpdate {
 
 /// Either side, when nothing else was sent for a keepalive interval.
 struct KeepAlive {};
+
+/// The node applied a map or delta that changed its policy version (capability 5): the server
+/// records it as the device's reported version. Only on a map stream.
+struct PolicyApplied {
+  uint64_t version = 0;
+};
 
 /// A relay (`weft derp --verify-clients`) asks whether a node key belongs to an authorized,
 /// unexpired device of the tailnet. Sent instead of RegisterRequest on a connection of its own;
@@ -264,8 +275,8 @@ struct VerifyNodeResponse {
   bool allowed = false;
 };
 
-using NodeMessage =
-    std::variant<RegisterRequest, MapRequest, EndpointUpdate, KeepAlive, VerifyNodeRequest>;
+using NodeMessage = std::variant<RegisterRequest, MapRequest, EndpointUpdate, KeepAlive,
+                                 VerifyNodeRequest, PolicyApplied>;
 using ServerMessage = std::variant<RegisterResponse, MapResponse, MapDelta, RotateKey, KeepAlive,
                                    ErrorMessage, VerifyNodeResponse>;
 

@@ -126,7 +126,14 @@ void Client::Impl::send_map_request(core::Now now) {
   m.endpoints = endpoints;
   m.home_region = home_region;
   m.policy_version = netmap.policy_version;
+  if (conn) conn->policy_reported = m.policy_version;
   send(control::NodeMessage{std::move(m)}, now);
+}
+
+void Client::Impl::report_policy(core::Now now) {
+  if (!conn || conn->policy_reported == netmap.policy_version) return;
+  conn->policy_reported = netmap.policy_version;
+  send(control::NodeMessage{control::PolicyApplied{netmap.policy_version}}, now);
 }
 
 void Client::Impl::close(core::Now now, Retry why) {

@@ -190,6 +190,7 @@ void Client::Impl::on_map_response(control::MapResponse&& m, core::Now now) {
   // The server is healthy and this node is in: the next outage starts from a short delay.
   backoff.reset();
   emit(netmap_event(*change));
+  report_policy(now);
 }
 
 void Client::Impl::on_map_delta(control::MapDelta&& d, core::Now now) {
@@ -202,6 +203,7 @@ void Client::Impl::on_map_delta(control::MapDelta&& d, core::Now now) {
   }
   ++counters.deltas;
   emit(netmap_event(*change));
+  report_policy(now);
 }
 
 void Client::Impl::on_rotate_key(core::Now now, core::Random& rng) {

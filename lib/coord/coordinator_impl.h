@@ -142,6 +142,7 @@ struct Coordinator::Impl {
   void start_login(Session& s, RegisterInput in, core::Now now, core::Random& rng);
   void forget_login(Session& s);
   void on_endpoint_update(Session& s, const control::EndpointUpdate& u, core::Now now);
+  void on_policy_applied(Session& s, const control::PolicyApplied& p, core::Now now);
   void on_verify_node(Session& s, const control::VerifyNodeRequest& r, core::Now now);
   bool node_key_allowed(const core::NodePublicKey& node_key, core::WallTime now) const;
   void send(Session& s, const control::ServerMessage& m, core::Now now);

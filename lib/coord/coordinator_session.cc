@@ -115,6 +115,7 @@ void Coordinator::Impl::handle_message(Session& s, core::ByteView message, core:
                  [&](const control::EndpointUpdate& u) { on_endpoint_update(s, u, now); },
                  [&](const control::KeepAlive&) {},
                  [&](const control::VerifyNodeRequest& r) { on_verify_node(s, r, now); },
+                 [&](const control::PolicyApplied& p) { on_policy_applied(s, p, now); },
              },
              *decoded);
 }
@@ -283,6 +284,22 @@ void Coordinator::Impl::on_endpoint_update(Session& s, const control::EndpointUp
   lazy(*c, now);
   owe_peer_update(*s.device);
   flush(now);
+}
+
+// The node's own word on the policy it runs (capability 5): recorded like the version of its
+// MapRequest, lazily, for `weft admin nodes show`; peers are not told.
+void Coordinator::Impl::on_policy_applied(Session& s, const control::PolicyApplied& p,
+                                          core::Now now) {
+  if (s.phase != Session::Phase::kStreaming || !s.device) {
+    fail(s, "control.unexpected", "PolicyApplied outside a map stream", now);
+    return;
+  }
+  auto c = registry->set_policy_version(*s.device, p.version);
+  if (!c) {
+    fail(s, c.error().code, c.error().detail, now);
+    return;
+  }
+  lazy(*c, now);
 }
 
 void Coordinator::Impl::send(Session& s, const control::ServerMessage& m, core::Now now) {

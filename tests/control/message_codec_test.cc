@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(round_trips_extreme_times_and_numbers) {
 }
 
 BOOST_AUTO_TEST_CASE(type_bytes_follow_the_table) {
-  const std::vector<uint8_t> node_types = {0x01, 0x02, 0x03, 0x04, 0x05};
+  const std::vector<uint8_t> node_types = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
   const auto node = sample_node_messages();
   for (std::size_t i = 0; i < node.size(); ++i) BOOST_TEST(encode(node[i])[0] == node_types[i]);
   const std::vector<uint8_t> server_types = {0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x83, 0x87};
@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(encodes_times_as_signed_nanoseconds_since_the_epoch) {
 // ---------------------------------------------------------------- framing of the bytes
 
 BOOST_AUTO_TEST_CASE(refuses_an_unknown_type_byte) {
-  for (uint8_t t : {0x00, 0x06, 0x80, 0x88, 0xff}) {
+  for (uint8_t t : {0x00, 0x07, 0x80, 0x88, 0xff}) {
     expect_node_refused(Bytes{t}, "control.unknown_message", "message type");
     expect_server_refused(Bytes{t}, "control.unknown_message", "message type");
   }
@@ -531,8 +531,8 @@ BOOST_AUTO_TEST_CASE(capability_version_is_only_read_from_a_register_request) {
 // The seeds of tests/fuzz/control_message_fuzz are these samples' bytes. Run with
 // WEFT_WRITE_SEEDS=1 to rewrite them after a sample or the layout changes.
 BOOST_AUTO_TEST_CASE(fuzz_seeds_are_the_encoded_samples) {
-  const char* node_names[] = {"register_request", "map_request", "endpoint_update",
-                              "node_keepalive", "verify_node_request"};
+  const char* node_names[] = {"register_request", "map_request",         "endpoint_update",
+                              "node_keepalive",   "verify_node_request", "policy_applied"};
   const char* server_names[] = {"register_response", "map_response", "map_delta",
                                 "rotate_key",        "server_keepalive", "error",
                                 "map_delta_incremental", "verify_node_response"};

@@ -61,6 +61,9 @@ inline bool operator==(const RelayRegion& a, const RelayRegion& b) {
 inline bool operator==(const VerifyNodeRequest& a, const VerifyNodeRequest& b) {
   return a.node_key == b.node_key;
 }
+inline bool operator==(const PolicyApplied& a, const PolicyApplied& b) {
+  return a.version == b.version;
+}
 inline bool operator==(const VerifyNodeResponse& a, const VerifyNodeResponse& b) {
   return a.node_key == b.node_key && a.allowed == b.allowed;
 }
@@ -230,7 +233,8 @@ inline ErrorMessage sample_error() {
 
 inline std::vector<NodeMessage> sample_node_messages() {
   return {sample_register_request(), sample_map_request(), sample_endpoint_update(),
-          KeepAlive{}, VerifyNodeRequest{key_from<core::NodePublicKey>(90)}};
+          KeepAlive{}, VerifyNodeRequest{key_from<core::NodePublicKey>(90)},
+          PolicyApplied{0x1112131415161718ull}};
 }
 
 inline std::vector<ServerMessage> sample_server_messages() {

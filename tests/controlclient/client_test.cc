@@ -693,6 +693,37 @@ BOOST_FIXTURE_TEST_CASE(ignores_bytes_after_it_asked_to_close, Streaming) {
   BOOST_TEST(delay_until_reconnect(h) <= 1s);
 }
 
+BOOST_FIXTURE_TEST_CASE(reports_each_policy_version_it_applies, Started) {
+  h.connect();
+  h.send(authorized(7));
+  BOOST_TEST(h.last_received<control::MapRequest>()->policy_version == 0u);
+  h.send(full_map(1, {2, 3}));  // policy version 3
+  BOOST_TEST_REQUIRE(h.received<control::PolicyApplied>().size() == 1u);
+  BOOST_TEST(h.last_received<control::PolicyApplied>()->version == 3u);
+  control::MapDelta same;
+  same.seq = 2;
+  same.upserted = {peer(4, "peer4")};
+  same.policy_version = 3;
+  h.send(same);
+  BOOST_TEST(h.received<control::PolicyApplied>().size() == 1u);  // nothing new to say
+  control::MapDelta next;
+  next.seq = 3;
+  next.policy_version = 4;
+  h.send(next);
+  BOOST_TEST_REQUIRE(h.received<control::PolicyApplied>().size() == 2u);
+  BOOST_TEST(h.last_received<control::PolicyApplied>()->version == 4u);
+  // A new connection reports 4 in its MapRequest; a map of version 4 needs no PolicyApplied.
+  h.server_closes();
+  h.run_deadline();
+  h.connect();
+  h.send(authorized(7));
+  BOOST_TEST(h.last_received<control::MapRequest>()->policy_version == 4u);
+  control::MapResponse again = full_map(1, {2});
+  again.policy_version = 4;
+  h.send(again);
+  BOOST_TEST(h.received<control::PolicyApplied>().size() == 2u);
+}
+
 // ---------------------------------------------------------------- the fuzz seed corpus
 
 /// One input of tests/fuzz/control_client_fuzz: the state its fixture leads the client into

@@ -220,6 +220,30 @@ BOOST_AUTO_TEST_CASE(restart_keeps_devices_and_addresses_and_reconnects_without_
   BOOST_TEST(after.name == before.name);
 }
 
+BOOST_AUTO_TEST_CASE(records_the_policy_version_a_streaming_node_applies) {
+  World w(kPolicy);
+  TestNode& web = w.join(w.key("alice@example.com", {"tag:web"}), "web");
+  const DeviceId id{id_of(web)};
+  // The MapRequest was sent before the first map: the node had no policy yet.
+  BOOST_TEST(w.coordinator->registry().find(id)->policy_version == 0u);
+  w.send(web, control::PolicyApplied{web.received<control::MapResponse>().at(0).policy_version});
+  BOOST_TEST(!web.closed);
+  BOOST_TEST(w.coordinator->registry().find(id)->policy_version == 1u);
+  // A presence row: written with the lazy flush, so it survives a restart.
+  w.advance(std::chrono::minutes(1));
+  w.restart();
+  BOOST_TEST(w.coordinator->registry().find(id)->policy_version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_policy_applied_outside_a_map_stream) {
+  World w(kPolicy);
+  TestNode& n = w.node();
+  w.connect(n);
+  w.send(n, control::PolicyApplied{1});
+  BOOST_TEST(n.closed);
+  BOOST_TEST(n.received<control::ErrorMessage>().back().code == "control.unexpected");
+}
+
 BOOST_AUTO_TEST_CASE(policy_change_sends_deltas_and_invalid_policy_is_refused) {
   World w(kPolicy);
   TestNode& web = w.join(w.key("alice@example.com", {"tag:web"}), "web");

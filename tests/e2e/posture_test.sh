@@ -8,7 +8,8 @@
 #   (the time from the command to the first answered ping is printed);
 # - `nodes unset-attr`: b is gone from a's `weft status`, a from b's, and the ping fails (time
 #   printed); set again: back (time printed);
-# - `nodes show` and `nodes list --json` show the node's reported attributes and the operator's;
+# - `nodes show` and `nodes list --json` show the node's reported attributes and the operator's,
+#   and `nodes show` the policy version the node applies;
 #   a name the node reports (node:os) is refused.
 # Needs WEFT_BIN (set by ctest), root, ip, jq, ping. About 15 s.
 set -euo pipefail
@@ -74,6 +75,11 @@ shown=$(admin "$state" nodes show "$id_a")
 echo "$shown" | sed 's/^/  show> /'
 check "nodes show lists the operator's attribute" grep -qE '^set by operator +custom:trusted=yes$' \
   <<<"$shown"
+# The version a runs, reported with PolicyApplied (MapRequest alone said 0: its only report came
+# before the first map).
+applied=$(node_status a | jq -r .policy_version)
+check "nodes show has the policy version a applies ($applied, not 0)" \
+  bash -c "test '$applied' -ge 1 && grep -qE '^policy version +$applied\$' <<<\"\$1\"" _ "$shown"
 check "nodes list shows it (ATTRIBUTES)" grep -qE "^$id_a +a .*custom:trusted=yes\$" \
   <<<"$(admin "$state" nodes list)"
 check "nodes list --json carries it" \

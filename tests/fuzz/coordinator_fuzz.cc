@@ -578,6 +578,7 @@ void step(Fixture& f, Script& in) {
     case 11: f.send(slot, control::KeepAlive{}); break;
     case 12: operator_command(f, in); break;
     case 13: policy_command(f, in); break;
+    case 14: f.send(slot, control::PolicyApplied{in.u8()}); break;
     default:  // the store fails from now on: the driver must stop once the core says so
       f.store.fail = true;
       break;
