@@ -22,6 +22,7 @@ namespace weft::sim {
 enum class DnsDrop : uint8_t {
   kNotAQuery,          ///< the resolver's kDrop: a response from a client, or no header
   kUnmatchedResponse,  ///< from an upstream's port 53, answering no forward in flight
+  kTooLarge,           ///< an upstream answer over kMaxDnsMessage (not relayed; the client times out)
   kCount,
 };
 
@@ -42,6 +43,7 @@ struct DnsDriverCounters {
   uint64_t forwards_refused = 0;
   uint64_t unmatched_responses = 0;
   uint64_t answers_relayed = 0;  ///< upstream answers passed to their client
+  uint64_t too_large = 0;        ///< upstream answers over kMaxDnsMessage, dropped
 };
 
 class DnsCore {
@@ -95,9 +97,13 @@ class DnsCore {
   std::deque<Pending> m_pending;
 };
 
+/// Largest DNS message the slot sends: EDNS's customary 4,096-byte UDP payload (RFC 6891 section
+/// 6.2.5) — the slot's output buffer per node, instead of a 64 KiB one.
+inline constexpr std::size_t kMaxDnsMessage = 4096;
+
 template <>
 struct CoreTraits<DnsCore> {
-  static constexpr std::size_t kOutputCapacity = kMaxDatagram;
+  static constexpr std::size_t kOutputCapacity = kMaxDnsMessage;
   static constexpr std::size_t kDropReasons = static_cast<std::size_t>(DnsDrop::kCount);
   static Effect effect(const DnsOutput& output) {
     switch (output.action) {

@@ -45,7 +45,7 @@ class DnsUpstreamCore {
 
 template <>
 struct CoreTraits<DnsUpstreamCore> {
-  static constexpr std::size_t kOutputCapacity = kMaxDatagram;
+  static constexpr std::size_t kOutputCapacity = dns::kMaxUdpPayload;
   static constexpr std::size_t kDropReasons = 1;
   static Effect effect(const DnsUpstreamOutput& output) {
     return output.size == 0 ? Effect{} : Effect::Send(output.size, output.to);

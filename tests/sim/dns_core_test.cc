@@ -124,6 +124,19 @@ BOOST_AUTO_TEST_CASE(tries_the_next_upstream_after_two_seconds_then_answers_serv
   BOOST_TEST(late.action != DnsOutput::Action::kSend);
 }
 
+BOOST_AUTO_TEST_CASE(drops_an_upstream_answer_larger_than_the_slot_sends) {
+  Harness h;
+  const auto query = dns::build_query(15, "example.com", dns::kTypeA);
+  const Sent f = h.receive(1s, kClient, query);
+  std::vector<uint8_t> big = upstream_answer(query, dns::Rcode::kNoError);
+  big.resize(kMaxDnsMessage + 1);
+  const Sent dropped = h.receive(1100ms, f.to, big);
+  BOOST_TEST(dropped.action == DnsOutput::Action::kDrop);
+  BOOST_TEST(h.core.Counters().too_large == 1u);
+  // The forward stays; the client gets SERVFAIL when the upstreams are exhausted.
+  BOOST_TEST(h.core.next_deadline().has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_reset_forgets_names_and_forwards) {
   Harness h;
   h.receive(1s, kClient, dns::build_query(12, "example.com", dns::kTypeA));
