@@ -572,6 +572,11 @@ Status Agent::run() {
   d.relays->close_all();
   d.control->stop();
   d.path->stop();
+  const dataplane::DataPathCounters& c = d.path->counters();
+  d.log("data path: udp in " + std::to_string(c.udp_datagrams_in) + ", udp out " +
+        std::to_string(c.udp_datagrams_out) + ", tun in " + std::to_string(c.tun_packets_in) +
+        ", tun out " + std::to_string(c.tun_packets_out) + "; offloads: " +
+        dataplane::format_offload_counters(c.offload));
   return d.result;
 }
 
