@@ -7,7 +7,7 @@
 
 namespace weft::policy {
 
-LoadResult load_policy(std::string_view text) {
+LoadResult load_policy(std::string_view text, const TailnetView& tailnet) {
   LoadResult result;
   auto parsed = parse_document(text, "policy", result.diagnostics);
   if (!parsed) {
@@ -19,7 +19,7 @@ LoadResult load_policy(std::string_view text) {
   ReadExtras extras;
   Reader reader(text, result.diagnostics, extras);
   read_document(reader, *parsed, policy);
-  validate(policy, extras, result.diagnostics);
+  validate(policy, extras, result.diagnostics, tailnet);
   sort_by_position(result.diagnostics);
   if (!has_errors(result.diagnostics)) result.policy = std::move(policy);
   return result;

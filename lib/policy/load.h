@@ -6,6 +6,7 @@
 
 #include "policy/diagnostic.h"
 #include "policy/model.h"
+#include "policy/tailnet.h"
 
 namespace weft::policy {
 
@@ -17,7 +18,8 @@ struct LoadResult {
 /// Parses (hujson::parse), reads the document into a Policy (unknown keys, wrong types, bad
 /// selectors, ports, protocols) and validates references (groups, tags, hosts, ipsets, postures,
 /// autogroup placement). Reports all findings rather than stopping at the first; only a HuJSON
-/// syntax error stops early. Never throws.
-LoadResult load_policy(std::string_view text);
+/// syntax error stops early. Never throws. `tailnet` (see TailnetView; nothing by default) tells
+/// the validator what the file alone cannot: who is in a group synced from the identity provider.
+LoadResult load_policy(std::string_view text, const TailnetView& tailnet = {});
 
 }  // namespace weft::policy

@@ -12,7 +12,7 @@ bool CheckedPolicy::valid() const { return !has_errors(diagnostics) && tests.fai
 
 CheckedPolicy check_policy(std::string_view text, RunTests run, const TailnetView& tailnet) {
   CheckedPolicy result;
-  LoadResult loaded = load_policy(text);
+  LoadResult loaded = load_policy(text, tailnet);
   result.policy = std::move(loaded.policy);
   result.diagnostics = std::move(loaded.diagnostics);
   if (!result.policy) return result;

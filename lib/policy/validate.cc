@@ -32,7 +32,8 @@ class NameTable {
 
 class Validator {
  public:
-  Validator(Policy& p, Diagnostics& out) : p_(p), out_(out) {
+  Validator(Policy& p, Diagnostics& out, const TailnetView& tailnet)
+      : p_(p), out_(out), tailnet_(tailnet) {
     for (std::size_t i = 0; i < p.groups.size(); ++i) groups_.add(p.groups[i].name, i);
     for (std::size_t i = 0; i < p.tag_owners.size(); ++i) tags_.add(p.tag_owners[i].tag, i);
     for (std::size_t i = 0; i < p.hosts.size(); ++i) hosts_.add(p.hosts[i].name, i);
@@ -215,11 +216,18 @@ class Validator {
   }
 
   // A group synced from the identity provider (SCIM) is valid without a `groups` entry; its
-  // members are the identity provider's to know, so offline it holds nobody. Said once a name.
+  // members are the identity provider's to know: offline it holds nobody, and a tailnet (file or
+  // server) says who is in it. Said once a name, and only when it matches nobody.
   void synced_group(const Selector& s) {
     if (!synced_warned_.insert(s.name).second) return;
-    warning(s.at, quoted(s.name) + " is a group synced from the identity provider: it matches "
-                  "nobody offline; tests can name it as a src");
+    if (!tailnet_.synced_members) {
+      warning(s.at, quoted(s.name) + " is a group synced from the identity provider: it matches "
+                    "nobody offline; tests can name it as a src");
+    } else if (tailnet_.synced_members(s.name).empty()) {
+      warning(s.at, quoted(s.name) + " is a group synced from the identity provider with no "
+                    "members in " + tailnet_.source + ": it matches nobody; tests can name it "
+                    "as a src");
+    }
   }
 
   // weft's coordination server hosts no Tailscale Services, so a grant to one reaches no device
@@ -432,6 +440,7 @@ class Validator {
 
   Policy& p_;
   Diagnostics& out_;
+  const TailnetView& tailnet_;
   std::vector<bool> host_used_;
   std::unordered_map<std::string, std::string> suggestions_;
   std::unordered_set<std::string> services_warned_;
@@ -442,8 +451,9 @@ class Validator {
 
 }  // namespace
 
-void validate(Policy& policy, const ReadExtras& extras, Diagnostics& out) {
-  Validator(policy, out).run(extras);
+void validate(Policy& policy, const ReadExtras& extras, Diagnostics& out,
+              const TailnetView& tailnet) {
+  Validator(policy, out, tailnet).run(extras);
 }
 
 }  // namespace weft::policy

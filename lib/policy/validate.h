@@ -7,6 +7,7 @@
 
 #include "policy/diagnostic.h"
 #include "policy/model.h"
+#include "policy/tailnet.h"
 
 namespace weft::policy {
 
@@ -29,7 +30,10 @@ struct ReadExtras {
 ///  - `group members cannot be recursive` and other kinds misplaced in groups, tagOwners,
 ///    ipsets, via, ssh and tests; `"autogroup:self" not valid on the src side of a rule`;
 ///    `"autogroup:internet" not valid on the src side of a rule`; ipset cycles
-///  - warnings: empty groups, rules that can never match
-void validate(Policy& policy, const ReadExtras& extras, Diagnostics& out);
+///  - warnings: empty groups, rules that can never match, a group synced from the identity
+///    provider that matches nobody: offline (no `tailnet`) each one, with a tailnet that knows
+///    synced groups (`tailnet.synced_members` set) those it lists no member of
+void validate(Policy& policy, const ReadExtras& extras, Diagnostics& out,
+              const TailnetView& tailnet = {});
 
 }  // namespace weft::policy

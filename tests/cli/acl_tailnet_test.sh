@@ -89,6 +89,26 @@ expect_rc 0 "$weft" acl check "$tmp/domains.hujson"
 expect_rc 1 "$weft" acl check --tailnet "$tmp/domains-tailnet.hujson" "$tmp/domains.hujson"
 expect_out "^$tmp/domains.hujson:3:23: error: \"example.org\" is not one of the tailnet's domains in $tmp/domains-tailnet.hujson"
 
+# --- a group synced from the identity provider: offline it matches nobody (a warning); the
+# tailnet file's "groups" say who is in it, so a group listed with members draws no warning
+cat >"$tmp/synced.hujson" <<'P'
+{
+  "tagOwners": {"tag:web": []},
+  "acls": [{"action": "accept", "src": ["group:sec@example.com"], "dst": ["tag:web:22"]}],
+}
+P
+synced_warning='"group:sec@example.com" is a group synced from the identity provider'
+expect_rc 0 "$weft" acl check "$tmp/synced.hujson"
+expect_out "^$tmp/synced.hujson:3:41: warning: $synced_warning: it matches nobody offline"
+printf '{"users": [{"email": "bob@example.com"}],\n "groups": {"group:sec@example.com": ["bob@example.com"]}}\n' \
+  >"$tmp/synced-tailnet.hujson"
+expect_rc 0 "$weft" acl check --tailnet "$tmp/synced-tailnet.hujson" "$tmp/synced.hujson"
+expect_no "synced from the identity provider"
+expect_out "0 errors, 0 warnings"
+printf '{"users": [{"email": "bob@example.com"}]}\n' >"$tmp/no-groups-tailnet.hujson"
+expect_rc 0 "$weft" acl check --tailnet "$tmp/no-groups-tailnet.hujson" "$tmp/synced.hujson"
+expect_out "^$tmp/synced.hujson:3:41: warning: $synced_warning with no members in $tmp/no-groups-tailnet.hujson: it matches nobody"
+
 # --- a malformed tailnet file: positioned errors, exit 2, no policy checked
 cat >"$tmp/bad-tailnet.hujson" <<'T'
 {

@@ -472,4 +472,26 @@ BOOST_AUTO_TEST_CASE(accepts_groups_synced_from_the_identity_provider_with_one_w
   BOOST_TEST(r.diagnostics.size() == 2u, "one warning per group\n" + render(r));
 }
 
+BOOST_AUTO_TEST_CASE(asks_the_tailnet_who_is_in_a_synced_group) {
+  const char* text = R"({"tagOwners": {"tag:srv": ["group:ops@example.com"]},
+"acls": [{"action": "accept", "src": ["group:sec@example.com", "group:ops@example.com"], "dst": ["tag:srv:22"]}]})";
+  TailnetView tailnet;
+  tailnet.source = "tailnet.hujson";
+  tailnet.synced_members = [](const std::string& group) {
+    return group == "group:sec@example.com" ? std::vector<std::string>{"bob@example.com"}
+                                            : std::vector<std::string>{};
+  };
+  auto r = load_policy(text, tailnet);
+  BOOST_TEST_REQUIRE(r.policy.has_value(), render(r));
+  // sec has a member in the tailnet: nothing to say; ops has none there.
+  BOOST_TEST(has(r, "1:28: warning: \"group:ops@example.com\" is a group synced from the identity "
+                    "provider with no members in tailnet.hujson: it matches nobody; tests can name "
+                    "it as a src"), render(r));
+  BOOST_TEST(r.diagnostics.size() == 1u, render(r));
+  // A view without synced groups (an enricher alone) knows no more than the file: the offline
+  // warning for both.
+  auto offline = load_policy(text, TailnetView{});
+  BOOST_TEST(offline.diagnostics.size() == 2u, render(offline));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
