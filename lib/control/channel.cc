@@ -30,6 +30,11 @@ NodeHandshake::NodeHandshake(const core::MachinePrivateKey& machine,
                              const core::MachinePublicKey& server, uint16_t version)
     : version_(version), ik_(machine.bytes, server.bytes, view(prologue_for(version))) {}
 
+NodeHandshake::NodeHandshake(const core::MachinePrivateKey& machine,
+                             const core::MachinePublicKey& server, const IkStatics& statics,
+                             uint16_t version)
+    : version_(version), ik_(machine.bytes, server.bytes, view(prologue_for(version)), statics) {}
+
 Outcome NodeHandshake::start(core::Random& rng, core::MutableBytes out) {
   if (out.size < kNodeHelloSize) return Outcome{Refusal::kBufferTooSmall};
   uint8_t payload[kVersionSize];

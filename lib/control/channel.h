@@ -34,6 +34,9 @@ class NodeHandshake {
  public:
   NodeHandshake(const core::MachinePrivateKey& machine, const core::MachinePublicKey& server,
                 uint16_t version = kProtocolVersion);
+  /// The same with the keys' IkStatics computed before (a client keeps them across connections).
+  NodeHandshake(const core::MachinePrivateKey& machine, const core::MachinePublicKey& server,
+                const IkStatics& statics, uint16_t version = kProtocolVersion);
 
   /// Writes the node's first frame (kNodeHelloSize bytes) to `out`.
   /// Errors: kBufferTooSmall, kLowOrderKey (the server key), kWrongState.

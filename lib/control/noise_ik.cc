@@ -63,9 +63,22 @@ void split_into(const wg::SymmetricState& ss, bool initiator, Transport& transpo
 
 // ---- Initiator ----
 
+IkStatics::IkStatics(const Key32& local_static_private, const Key32& remote_static_public)
+    : s_pub(crypto::x25519_public(local_static_private)) {
+  ss_ok = crypto::x25519(local_static_private, remote_static_public, ss);
+  if (!ss_ok) wipe(ss);
+}
+
+IkStatics::~IkStatics() { wipe(ss); }
+
 IkInitiator::IkInitiator(const Key32& local_static_private, const Key32& remote_static_public,
                          core::ByteView prologue)
-    : s_(local_static_private), rs_(remote_static_public) {
+    : IkInitiator(local_static_private, remote_static_public, prologue,
+                  IkStatics(local_static_private, remote_static_public)) {}
+
+IkInitiator::IkInitiator(const Key32& local_static_private, const Key32& remote_static_public,
+                         core::ByteView prologue, const IkStatics& statics)
+    : s_(local_static_private), rs_(remote_static_public), statics_(statics) {
   initialize(ss_, prologue, rs_);
 }
 
@@ -93,11 +106,13 @@ Outcome IkInitiator::write_message1(core::Random& rng, core::ByteView payload,
   // es
   if (!mix_dh(ss_, e_, rs_)) return fail(Refusal::kLowOrderKey);
   // s
-  const Key32 s_pub = crypto::x25519_public(s_);
-  if (!ss_.encrypt_and_hash(s_pub.data(), kDhSize, p)) return fail(Refusal::kNonceExhausted);
+  if (!ss_.encrypt_and_hash(statics_.s_pub.data(), kDhSize, p)) {
+    return fail(Refusal::kNonceExhausted);
+  }
   p += kDhSize + kTagSize;
-  // ss
-  if (!mix_dh(ss_, s_, rs_)) return fail(Refusal::kLowOrderKey);
+  // ss (computed once for the two static keys)
+  if (!statics_.ss_ok) return fail(Refusal::kLowOrderKey);
+  ss_.mix_key(statics_.ss.data(), statics_.ss.size());
   if (!ss_.encrypt_and_hash(payload.data, payload.size, p)) return fail(Refusal::kNonceExhausted);
   step_ = Step::kRead2;
   return Outcome{Refusal::kNone, 0, size};

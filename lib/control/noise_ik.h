@@ -22,6 +22,23 @@ inline constexpr std::size_t kIkMessage2Overhead = kDhSize + kTagSize;
 
 class Transport;
 
+/// What an initiator derives from its own static key and the responder's alone: its static
+/// public key (the "s" token) and DH(s, rs) (the "ss" token). They are the same on every
+/// handshake between the two keys, so a caller that handshakes again and again (a node redialing
+/// its server through an outage) computes them once: two of message 1's four X25519 operations.
+/// Copies are independent; each wipes its secret when dropped.
+struct IkStatics {
+  IkStatics() = default;
+  IkStatics(const crypto::Key32& local_static_private, const crypto::Key32& remote_static_public);
+  IkStatics(const IkStatics& other) = default;
+  IkStatics& operator=(const IkStatics& other) = default;
+  ~IkStatics();
+
+  crypto::Key32 s_pub{};
+  crypto::Key32 ss{};  ///< DH(s, rs); all zero when `ss_ok` is false
+  bool ss_ok = false;  ///< false: the remote static is a low-order point (kLowOrderKey)
+};
+
 /// The initiator's side: write message 1, read message 2, then split into a Transport.
 /// Calling contract: write_message1 once, read_message2 once, finish once; any refusal makes
 /// the handshake terminal (kWrongState afterwards). Non-copyable; wipes its secrets.
@@ -30,6 +47,9 @@ class IkInitiator {
   /// `prologue` is hashed at once; the view is not kept.
   IkInitiator(const crypto::Key32& local_static_private, const crypto::Key32& remote_static_public,
               core::ByteView prologue);
+  /// The same with `statics` computed before for these two keys (IkStatics(local, remote)).
+  IkInitiator(const crypto::Key32& local_static_private, const crypto::Key32& remote_static_public,
+              core::ByteView prologue, const IkStatics& statics);
   IkInitiator(const IkInitiator&) = delete;
   IkInitiator& operator=(const IkInitiator&) = delete;
   ~IkInitiator();
@@ -55,6 +75,7 @@ class IkInitiator {
   crypto::Key32 s_{};   // local static private
   crypto::Key32 e_{};   // local ephemeral private
   crypto::Key32 rs_{};  // remote static public
+  IkStatics statics_;   // s_pub and DH(s_, rs_)
   Step step_ = Step::kWrite1;
 };
 

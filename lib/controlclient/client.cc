@@ -191,7 +191,7 @@ Status Client::connected(core::Now now, core::Random& rng) {
   m.jitter = random_u32(rng);
   m.out.clear();
   m.close_pending = false;
-  m.conn = std::make_unique<Connection>(m.config.machine_key, m.config.server_key);
+  m.conn = std::make_unique<Connection>(m.config.machine_key, m.config.server_key, m.statics);
   m.connected_at = m.last_sent = m.last_received = now.mono;
   // After a key expiry, the registration that follows carries a new node key.
   if (m.needs_new_key && !(m.next_key && m.key_change == KeyChange::kReregistration)) {

@@ -29,8 +29,9 @@ enum class KeyChange : uint8_t {
 /// One connection's channel. Transport and MessageReceiver are not movable, and each
 /// connection starts from fresh ones.
 struct Connection {
-  Connection(const core::MachinePrivateKey& machine, const core::MachinePublicKey& server)
-      : handshake(machine, server) {}
+  Connection(const core::MachinePrivateKey& machine, const core::MachinePublicKey& server,
+             const control::IkStatics& statics)
+      : handshake(machine, server, statics) {}
 
   control::NodeHandshake handshake;
   control::Transport transport;
@@ -50,12 +51,16 @@ struct Client::Impl {
   explicit Impl(const ClientConfig& c)
       : config(c),
         backoff(c.backoff_initial, c.backoff_max, c.unreachable_retry),
+        statics(c.machine_key.bytes, c.server_key.bytes),
         node_key(c.node_key),
         auth_key(c.auth_key) {}
 
   ClientConfig config;  // its node_key and auth_key are the initial values only
   ClientState state = ClientState::kDisconnected;
   Backoff backoff;
+  /// The handshake's static-key work, the same for every connection (machine and server keys
+  /// never change): each dial costs two X25519 operations instead of four.
+  control::IkStatics statics;
   core::Duration reconnect_at{};  // kDisconnected: when wants_connection() turns true
   uint32_t jitter = 0;            // drawn per connection (and per deadline) for the backoff
 

@@ -190,6 +190,23 @@ BOOST_AUTO_TEST_CASE(rejects_short_messages_and_steps_out_of_order) {
   BOOST_TEST(static_cast<int>(r2.refusal) == static_cast<int>(Refusal::kWrongState));
 }
 
+BOOST_AUTO_TEST_CASE(precomputed_statics_give_the_vector_message_on_every_handshake) {
+  // One IkStatics serves many handshakes (a client redialing): each message 1 is the vector's.
+  Vector v;
+  const weft::control::IkStatics statics(v.init_static, v.init_remote_static);
+  BOOST_TEST(statics.ss_ok);
+  BOOST_TEST(statics.s_pub == weft::crypto::x25519_public(v.init_static));
+  for (int round = 0; round < 2; ++round) {
+    IkInitiator init(v.init_static, v.init_remote_static, view(v.prologue), statics);
+    FixedRandom rng(v.init_ephemeral);
+    Bytes m1(512);
+    Outcome w = init.write_message1(rng, view(v.payloads[0]), MutableBytes{m1.data(), m1.size()});
+    BOOST_REQUIRE(w.ok());
+    m1.resize(w.size);
+    BOOST_TEST(m1 == v.ciphertexts[0], boost::test_tools::per_element());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(rejects_low_order_responder_key) {
   Vector v;
   const Key32 zero{};
@@ -198,6 +215,8 @@ BOOST_AUTO_TEST_CASE(rejects_low_order_responder_key) {
   Bytes m1(512);
   Outcome w = init.write_message1(rng, view(v.payloads[0]), MutableBytes{m1.data(), m1.size()});
   BOOST_TEST(static_cast<int>(w.refusal) == static_cast<int>(Refusal::kLowOrderKey));
+  const weft::control::IkStatics statics(v.init_static, zero);
+  BOOST_TEST(!statics.ss_ok);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
