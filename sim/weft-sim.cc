@@ -18,6 +18,8 @@
 #include <string>
 
 #include "hujson/value.h"
+#include "ns3/global-value.h"
+#include "ns3/string.h"
 #include "scenario-parse.h"
 #include "scenario-report.h"
 #include "scenario-runner.h"
@@ -141,6 +143,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // A binary heap instead of ns-3's default std::map: the same order (both sort by time, then
+  // by the order of scheduling), without a node allocation per event; a 1,000-node scenario
+  // holds about a million pending events (its traffic is scheduled up front).
+  ns3::GlobalValue::Bind("SchedulerType", ns3::StringValue("ns3::HeapScheduler"));
   RunOptions options;
   options.seed = seed ? *seed : parsed.spec->seed.value_or(1);
   options.pcap_dir = pcap;
