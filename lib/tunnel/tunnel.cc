@@ -13,6 +13,7 @@
 #include "dataplane/interface_setup.h"
 #include "dataplane/limits.h"
 #include "dataplane/policy_routing.h"
+#include "offload/error.h"
 #include "routing/route_plan.h"
 #include "runtime/resolve.h"
 #include "runtime/system_random.h"
@@ -86,11 +87,24 @@ struct Tunnel::Impl final : UapiHandler {
     return with_device([](wg::Device& dev) { return dev.stats(); });
   }
 
+  // Malformed super-packets the path dropped: TUN reads happen on this (the loop's) thread, so
+  // its counters are current here.
+  uint64_t offload_drops() const { return path->counters().offload.offload_dropped(); }
+
   void log_drops() {
     wg::DeviceStats st = device_stats();
     uint64_t queue_full = path->handshake_queue_full();
-    logged_drops = total_drops(st) + queue_full;
-    log(format_drops(st, queue_full));
+    logged_drops = total_drops(st) + queue_full + offload_drops();
+    std::string line = format_drops(st, queue_full);
+    // Apart from total= (the core's and the handshake queue's): the driver's own refusals.
+    const auto& errors = path->counters().offload.tun_offload_errors;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      if (errors[i] == 0) continue;
+      line += std::string(" offload_") +
+              offload::error_name(static_cast<offload::OffloadError>(i)) + "=" +
+              std::to_string(errors[i]);
+    }
+    log(line);
   }
 
   // Logs the counters when they changed since the last line, at most every kDropLogInterval.
@@ -98,7 +112,8 @@ struct Tunnel::Impl final : UapiHandler {
     drop_log_timer->expires_after(kDropLogInterval);
     drop_log_timer->async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      if (total_drops(device_stats()) + path->handshake_queue_full() != logged_drops) {
+      if (total_drops(device_stats()) + path->handshake_queue_full() + offload_drops() !=
+          logged_drops) {
         log_drops();
       }
       schedule_drop_log();
