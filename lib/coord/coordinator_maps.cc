@@ -40,6 +40,9 @@ bool Coordinator::Impl::is_peer(DeviceId node, DeviceId other) const {
 void Coordinator::Impl::owe_peer_update(DeviceId changed) {
   if (!visibility->contains(changed)) return;
   for (DeviceId p : visibility->peers_of(changed)) pending[p].upsert.insert(changed);
+  // A router and the nodes that use its routes may be peers through the route alone: they
+  // hear of each other's endpoints, home region and state too.
+  for (DeviceId p : route_view.peers_of(changed)) pending[p].upsert.insert(changed);
 }
 
 void Coordinator::Impl::owe(const VisibilityChange& change, std::optional<DeviceId> joined,

@@ -112,6 +112,28 @@ BOOST_AUTO_TEST_CASE(an_approved_route_reaches_only_the_nodes_the_policy_lets_re
               std::vector<util::IpPrefix>{prefix("10.9.0.0/24")}));
 }
 
+BOOST_AUTO_TEST_CASE(a_router_seen_through_its_route_alone_sends_its_endpoints_to_its_users) {
+  // a may reach the subnet, not r itself: they are peers through the route only. r's later
+  // endpoints and home region must reach a, or a has no way to r (found by
+  // scenarios/network-config.hujson: a's packets to the subnet were dropped, no endpoint).
+  World w(kPolicy);
+  TestNode& a = w.join(w.key("alice@example.com"), "a");
+  TestNode& r = join_router(w, w.key("carol@example.com"), "r", {prefix("10.9.0.0/24")});
+  BOOST_REQUIRE(w.coordinator->set_route_approval(DeviceId{id_of(r)}, {prefix("10.9.0.0/24")},
+                                                  true, w.now).ok());
+  w.pump();
+  BOOST_REQUIRE(routes_seen(a, r).has_value());
+  control::EndpointUpdate u;
+  u.endpoints = {*core::SocketAddress::parse("198.51.100.7:41641")};
+  u.home_region = 7;
+  w.send(r, u);
+  w.pump();
+  const auto peers = model_of(a);
+  BOOST_REQUIRE(peers.count(id_of(r)) == 1);
+  BOOST_TEST((peers.at(id_of(r)).endpoints == u.endpoints));
+  BOOST_TEST(peers.at(id_of(r)).home_region == 7);
+}
+
 BOOST_AUTO_TEST_CASE(the_second_router_takes_over_when_the_primary_goes_offline) {
   World w(kPolicy);
   TestNode& a = w.join(w.key("alice@example.com"), "a");
