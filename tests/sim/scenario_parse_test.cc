@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(points_at_the_wrong_word_of_an_expectation) {
 BOOST_AUTO_TEST_CASE(reports_each_mistake_at_its_place) {
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {"colour": 1}}})") ==
              "1:50: unknown key \"colour\" in node \"a\" (expected one of \"tag\", \"user\", "
-             "\"network\", \"link\", \"joins\", \"login\")");
+             "\"network\", \"link\", \"joins\", \"login\", \"advertise_routes\")");
   BOOST_TEST(only_error(R"({"duration": "soon", "policy": {}, "nodes": {}})") ==
              "1:14: \"duration\" \"soon\" is not a time (write \"120s\", \"2m\", \"250ms\")");
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
