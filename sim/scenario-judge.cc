@@ -289,6 +289,7 @@ JudgedExpectation Judge(ScenarioWorld& w, std::size_t i) {
     case ExpectKind::kResolves:
     case ExpectKind::kDnsRcode: j = JudgeDns(w, i); break;
     case ExpectKind::kRoutes: j = JudgeRoutes(w, i); break;
+    case ExpectKind::kReachesAddress: j = JudgeReachesAddress(w, i); break;
   }
   j.spec = &x;
   j.judged_at = FromNs3(ns3::Simulator::Now());

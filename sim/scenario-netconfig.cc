@@ -43,18 +43,13 @@ void ScenarioWorld::ApplyNetworkConfig(const TimelineEvent& e) {
   Log("server", what + " on " + n.Name() + (s ? ": done" : ": refused (" + s.error().detail + ")"));
 }
 
-JudgedExpectation JudgeRoutes(ScenarioWorld& w, std::size_t i) {
-  const ExpectSpec& x = w.Spec().expect[i];
-  JudgedExpectation j;
-  WorldNode& n = *w.Node(x.node);
-  const controlclient::NetMap* map = n.slot != nullptr && n.up ? n.Engine().netmap() : nullptr;
-  if (map == nullptr) {
-    j.observed = x.node + (n.up && n.slot != nullptr ? " has no netmap" : " is not running");
-    return j;
-  }
-  // Every routed prefix (not a peer's own address) by the peers that carry it.
+namespace {
+
+/// Every routed prefix of a netmap (not a peer's own address) by the nodes that carry it.
+std::map<std::string, std::vector<std::string>> routes_of(ScenarioWorld& w,
+                                                          const controlclient::NetMap& map) {
   std::map<std::string, std::vector<std::string>> routes;
-  for (const auto& [id, peer] : map->peers) {
+  for (const auto& [id, peer] : map.peers) {
     std::string name = peer.name;
     for (WorldNode& other : w.Nodes()) {
       if (other.slot != nullptr && other.Engine().node_public_key() == peer.node_key) {
@@ -65,6 +60,31 @@ JudgedExpectation JudgeRoutes(ScenarioWorld& w, std::size_t i) {
       if (!p.is_single_address()) routes[p.to_string()].push_back(name);
     }
   }
+  return routes;
+}
+
+std::string routes_text(const std::map<std::string, std::vector<std::string>>& routes) {
+  std::string seen;
+  for (const auto& [prefix, via] : routes) {
+    std::string names;
+    for (const std::string& v : via) names += (names.empty() ? "" : ", ") + v;
+    seen += (seen.empty() ? "" : "; ") + prefix + " via " + names;
+  }
+  return seen.empty() ? "none" : seen;
+}
+
+}  // namespace
+
+JudgedExpectation JudgeRoutes(ScenarioWorld& w, std::size_t i) {
+  const ExpectSpec& x = w.Spec().expect[i];
+  JudgedExpectation j;
+  WorldNode& n = *w.Node(x.node);
+  const controlclient::NetMap* map = n.slot != nullptr && n.up ? n.Engine().netmap() : nullptr;
+  if (map == nullptr) {
+    j.observed = x.node + (n.up && n.slot != nullptr ? " has no netmap" : " is not running");
+    return j;
+  }
+  const std::map<std::string, std::vector<std::string>> routes = routes_of(w, *map);
   j.ok = true;
   for (const std::string& text : x.prefixes) {
     const std::string p = util::IpPrefix::parse(text, true)->to_string();
@@ -75,14 +95,45 @@ JudgedExpectation JudgeRoutes(ScenarioWorld& w, std::size_t i) {
     }
     j.ok = j.ok && carried == x.include;
   }
-  std::string seen;
-  for (const auto& [prefix, via] : routes) {
-    std::string names;
-    for (const std::string& v : via) names += (names.empty() ? "" : ", ") + v;
-    seen += (seen.empty() ? "" : "; ") + prefix + " via " + names;
-  }
-  j.observed = x.node + "'s routes: " + (seen.empty() ? "none" : seen) + " (netmap policy version " +
+  j.observed = x.node + "'s routes: " + routes_text(routes) + " (netmap policy version " +
                std::to_string(map->policy_version) + ")";
+  return j;
+}
+
+JudgedExpectation JudgeReachesAddress(ScenarioWorld& w, std::size_t i) {
+  const ExpectSpec& x = w.Spec().expect[i];
+  JudgedExpectation j;
+  const Flow* probe = w.ProbeOf(i);
+  const std::string expected = x.other.empty() ? "nobody" : x.other;
+  std::string by = "nobody";
+  if (probe == nullptr || probe->packets.sent.empty()) {
+    j.observed = "no probe could be sent (" + (probe ? probe->unsent_why : std::string()) + ")";
+  } else if (probe->packets.delivered[0] && probe->received_by) {
+    by = w.Nodes()[*probe->received_by].Name();
+    j.observed = "the probe to " + x.name + " sent at " +
+                 time_text(FromNs3(probe->packets.sent[0])) + " reached " + by + "'s tunnel after " +
+                 time_text(FromNs3(*probe->packets.delivered[0] - probe->packets.sent[0])) +
+                 (probe->packets.relayed[0] ? " through a relay" : " directly");
+  } else {
+    j.observed = "the probe to " + x.name + " sent at " +
+                 time_text(FromNs3(probe->packets.sent[0])) + " reached no node within " +
+                 time_text(x.within);
+  }
+  j.ok = by == expected;
+  WorldNode& n = *w.Node(x.node);
+  if (!j.ok && n.slot != nullptr) {
+    // The sender's own drops say why a packet never left (no route, no endpoint, ...).
+    std::string drops;
+    for (std::size_t r = 0; r < CoreTraits<EngineCore>::kDropReasons; ++r) {
+      if (n.slot->GetDrops(r) != 0) {
+        drops += (drops.empty() ? "" : ", ") + std::to_string(n.slot->GetDrops(r)) + " of reason " +
+                 std::to_string(r);
+      }
+    }
+    j.observed += "; " + x.node + "'s engine dropped " + (drops.empty() ? "nothing" : drops);
+  }
+  const controlclient::NetMap* map = n.slot != nullptr && n.up ? n.Engine().netmap() : nullptr;
+  if (map != nullptr) j.observed += "; " + x.node + "'s routes: " + routes_text(routes_of(w, *map));
   return j;
 }
 

@@ -369,8 +369,14 @@ void ScenarioWorld::OnDeliver(WorldNode& n, ns3::Ptr<const ns3::Packet> packet) 
   const std::optional<ParsedUdp> udp = parse_ipv4_udp(bytes.data(), bytes.size());
   if (!udp || udp->flow.source_port < kFirstFlowPort) return;
   const uint32_t index = udp->flow.source_port - kFirstFlowPort;
-  if (index >= m_flows.size() || m_flows[index].to != n.position) return;
-  m_flows[index].packets.Receive(bytes, n.receiving_relayed);
+  if (index >= m_flows.size()) return;
+  Flow& flow = m_flows[index];
+  if (flow.destination) {
+    if (!flow.received_by) flow.received_by = n.position;
+  } else if (flow.to != n.position) {
+    return;
+  }
+  flow.packets.Receive(bytes, n.receiving_relayed);
 }
 
 uint32_t ScenarioWorld::AddFlow(uint32_t from, uint32_t to, bool probe) {
@@ -393,13 +399,18 @@ void ScenarioWorld::Send(Flow& flow) {
     return;
   }
   if (!flow.packets.pattern) {
-    if (!from.address || !to.address) {
+    if (flow.destination && from.address) {
+      flow.packets.pattern.emplace(UdpFlow{*from.address, *flow.destination, flow.port, kSinkPort},
+                                   kProbePayload);
+    } else if (!from.address || !to.address) {
       ++flow.unsendable;
       flow.unsent_why = (from.address ? to.Name() : from.Name()) + " had no tunnel address yet";
       return;
     }
-    flow.packets.pattern.emplace(UdpFlow{*from.address, *to.address, flow.port, kSinkPort},
-                                 flow.probe ? kProbePayload : kTrafficPayload);
+    if (!flow.packets.pattern) {
+      flow.packets.pattern.emplace(UdpFlow{*from.address, *to.address, flow.port, kSinkPort},
+                                   flow.probe ? kProbePayload : kTrafficPayload);
+    }
   }
   flow.packets.SendNext(*from.slot);
 }
@@ -633,7 +644,13 @@ std::vector<JudgedExpectation> ScenarioWorld::Run() {
   }
   for (std::size_t i = 0; i < m_spec.expect.size(); ++i) {
     const ExpectSpec& x = m_spec.expect[i];
-    if (x.kind == ExpectKind::kReaches) {
+    if (x.kind == ExpectKind::kReachesAddress) {
+      const uint32_t f = AddFlow(Node(x.node)->position, Node(x.node)->position, true);
+      const auto a = util::IpAddress::parse(x.name);
+      m_flows[f].destination = make_ipv4(a->bytes()[0], a->bytes()[1], a->bytes()[2], a->bytes()[3]);
+      m_probeOf[i] = f;
+      ns3::Simulator::Schedule(ToNs3(x.at), [this, f] { Send(m_flows[f]); });
+    } else if (x.kind == ExpectKind::kReaches) {
       const uint32_t f = AddFlow(Node(x.node)->position, Node(x.other)->position, true);
       m_probeOf[i] = f;
       ns3::Simulator::Schedule(ToNs3(x.at), [this, f] { Send(m_flows[f]); });

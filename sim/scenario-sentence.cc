@@ -136,6 +136,19 @@ class Sentence {
     ++i_;
     return true;
   }
+  /// The word after the next one, or "".
+  const std::string& PeekSecond() const {
+    static const std::string kNone;
+    return i_ + 1 < tokens_.size() ? tokens_[i_ + 1].text : kNone;
+  }
+  /// An IPv4 address ("10.9.0.5").
+  bool Address(std::string& out) {
+    const std::optional<util::IpAddress> a = util::IpAddress::parse(Peek());
+    if (!a || !a->is_v4()) return Fail("expected an IPv4 address" + Found());
+    out = Peek();
+    ++i_;
+    return true;
+  }
   /// An IP prefix with its host bits zero ("10.9.0.0/24", "::/0").
   bool Prefix(std::string& out) {
     if (AtEnd()) return Fail("expected an IP prefix" + Found());
@@ -172,6 +185,12 @@ class Sentence {
   bool failed_ = false;
 };
 
+/// Whether the word after "reaches" is an address (a routed host) rather than a node.
+bool i_address(const Sentence& s) {
+  const std::optional<util::IpAddress> a = util::IpAddress::parse(s.PeekSecond());
+  return a.has_value();
+}
+
 constexpr const char* kForms =
     "NODE reaches NODE at T via direct|relay|none; NODE's peers at T include|exclude NODE...; "
     "no new connection NODE->NODE between T and T; policy version on NODE at T is N; "
@@ -180,7 +199,8 @@ constexpr const char* kForms =
     "NODE is offline at T; "
     "every core is healthy at T; NODE resolves NAME at T [via upstream]; "
     "NODE gets NXDOMAIN|SERVFAIL for NAME at T; "
-    "NODE's routes at T include|exclude PREFIX... [via NODE]";
+    "NODE's routes at T include|exclude PREFIX... [via NODE]; "
+    "NODE reaches ADDRESS via NODE|nobody at T";
 
 }  // namespace
 
@@ -270,7 +290,20 @@ std::optional<ExpectSpec> parse_expectation(const std::string& text, hujson::Pos
   } else if (spec.FindNode(first) != nullptr || first == "*") {
     ok = s.Node(x.node, true);
     const std::string verb = s.Peek();
-    if (ok && verb == "reaches") {
+    if (ok && verb == "reaches" && i_address(s)) {
+      // NODE reaches ADDRESS via NODE|nobody at T [within D]: a routed address (a subnet's host).
+      x.kind = ExpectKind::kReachesAddress;
+      ok = x.node != "*" || s.Fail("\"*\" cannot reach: name one node");
+      ok = ok && s.Word("reaches") && s.Address(x.name) && s.Word("via");
+      if (ok && s.Peek() == "nobody") {
+        ok = s.Word("nobody");
+      } else if (ok) {
+        ok = s.Node(x.other, false);
+      }
+      ok = ok && s.Word("at") && s.Time(x.at);
+      if (ok && s.Peek() == "within") ok = s.Word("within") && s.Time(x.within);
+      ok = ok && s.Done();
+    } else if (ok && verb == "reaches") {
       x.kind = ExpectKind::kReaches;
       ok = x.node != "*" || s.Fail("\"*\" cannot reach: name one node");
       ok = ok && s.Word("reaches") && s.Node(x.other, false) && s.Word("at") && s.Time(x.at) &&

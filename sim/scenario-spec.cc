@@ -54,6 +54,7 @@ const char* to_string(CryptoPath path) {
 SimTime ExpectSpec::JudgedAt() const {
   switch (kind) {
     case ExpectKind::kReaches:
+    case ExpectKind::kReachesAddress:
     case ExpectKind::kResolves:
     case ExpectKind::kDnsRcode: return at + within;
     case ExpectKind::kNoNewConnection:

@@ -182,6 +182,8 @@ enum class ExpectKind : uint8_t {
   kResolves,         ///< node's MagicDNS answers `name` with an address at `at` (a query sent then)
   kDnsRcode,         ///< node's MagicDNS answers `name` with `rcode` (NXDOMAIN, SERVFAIL) at `at`
   kRoutes,           ///< node's netmap at `at` routes (or not) `prefixes` [through `other`]
+  kReachesAddress,   ///< a probe node -> address `name` sent at `at` is delivered by `other`'s
+                     ///< engine ("": by none)
 };
 
 /// One expectation, as written (a sentence, docs/scenarios.md) and as read. `node` "*" means

@@ -44,6 +44,10 @@ struct Flow {
   TailnetFlow packets;      ///< sent, delivered, relayed
   uint32_t unsendable = 0;  ///< sends skipped: no address yet, or the node was down
   std::string unsent_why;   ///< why the last one was skipped
+  /// A routed address (a subnet route's host) instead of node `to`'s: whichever node's engine
+  /// delivers it to its tunnel counts, and is recorded.
+  std::optional<Ipv4> destination;
+  std::optional<uint32_t> received_by;
 };
 
 /// When a node's view changed: its peers (by scenario name), its policy version, streaming.
@@ -200,5 +204,7 @@ JudgedExpectation Judge(ScenarioWorld& world, std::size_t i);
 JudgedExpectation JudgeDns(ScenarioWorld& world, std::size_t i);
 /// Judges a routes expectation (kRoutes) now (scenario-netconfig.cc).
 JudgedExpectation JudgeRoutes(ScenarioWorld& world, std::size_t i);
+/// Judges a routed address's probe (kReachesAddress) now (scenario-netconfig.cc).
+JudgedExpectation JudgeReachesAddress(ScenarioWorld& world, std::size_t i);
 
 }  // namespace weft::sim

@@ -152,7 +152,9 @@ BOOST_AUTO_TEST_CASE(reads_routes_approvals_attributes_and_the_routes_sentence) 
     {"at": "40s", "event": "reject-routes", "node": "r", "routes": ["::/0"]},
   ],
   "expect": ["a's routes at 50s include 10.9.0.0/24, 0.0.0.0/0 via r",
-             "a's routes at 60s exclude ::/0"],
+             "a's routes at 60s exclude ::/0",
+             "a reaches 10.9.0.5 via r at 70s within 3s",
+             "r reaches 10.9.0.5 via nobody at 80s"],
 })");
   for (const SpecError& e : p.errors) BOOST_TEST_MESSAGE(format_error("f", e));
   BOOST_TEST_REQUIRE(p.spec.has_value());
@@ -168,7 +170,12 @@ BOOST_AUTO_TEST_CASE(reads_routes_approvals_attributes_and_the_routes_sentence) 
   BOOST_TEST(s.timeline[2].kind == EventKind::kApproveRoutes);
   BOOST_TEST(s.timeline[3].kind == EventKind::kRejectRoutes);
   BOOST_TEST(s.timeline[3].names == std::vector<std::string>{"::/0"});
-  BOOST_TEST_REQUIRE(s.expect.size() == 2u);
+  BOOST_TEST_REQUIRE(s.expect.size() == 4u);
+  BOOST_TEST(s.expect[2].kind == ExpectKind::kReachesAddress);
+  BOOST_TEST(s.expect[2].name == "10.9.0.5");
+  BOOST_TEST(s.expect[2].other == "r");
+  BOOST_TEST(s.expect[2].JudgedAt() == SimTime(73s));
+  BOOST_TEST(s.expect[3].other.empty());
   BOOST_TEST(s.expect[0].kind == ExpectKind::kRoutes);
   BOOST_TEST(s.expect[0].include);
   BOOST_TEST(s.expect[0].prefixes == (std::vector<std::string>{"10.9.0.0/24", "0.0.0.0/0"}));
@@ -188,6 +195,8 @@ BOOST_AUTO_TEST_CASE(reports_route_and_attribute_mistakes_at_their_place) {
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
        "expect": ["a's routes at 10s include 10.9.0.0/24 via z"]})") ==
              "2:62: \"z\" is not a node");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+       "expect": ["a reaches 10.9.0.5 via z at 10s"]})") == "2:43: \"z\" is not a node");
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {"advertise_routes": []}}})") ==
              "1:70: node \"a\" advertise_routes names no prefix");
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
