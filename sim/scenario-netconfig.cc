@@ -19,6 +19,22 @@ void ScenarioWorld::AdvertiseRoutes(WorldNode& n) const {
 
 void ScenarioWorld::ApplyNetworkConfig(const TimelineEvent& e) {
   WorldNode& n = *Node(e.node);
+  if (e.kind == EventKind::kExitNode) {
+    // A setting of the node's own process (`weft up --exit-node`): a restart forgets it.
+    if (n.slot == nullptr || !n.up) {
+      Log(n.Name(), "exit node not set: not running");
+      return;
+    }
+    n.slot->Input([&](core::Now, core::MutableBytes) {
+      n.Engine().set_exit_node(e.other);
+      return engine::Output{};
+    });
+    const engine::Engine::ExitNode exit = n.Engine().exit_node();
+    Log(n.Name(), e.other.empty() ? std::string("uses no exit node")
+                                  : "uses exit node " + e.other +
+                                        (exit.offered ? "" : " (not offered by the server)"));
+    return;
+  }
   const std::optional<coord::DeviceId> id = DeviceOf(n);
   std::string what = to_string(e.kind);
   Status s = make_error("sim.unknown_device", "not registered");

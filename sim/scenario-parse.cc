@@ -655,6 +655,18 @@ struct Parser {
             r ? Prefixes(*r, what + " routes") : std::nullopt;
         ok = !ev.node.empty() && routes.has_value();
         if (routes) ev.names = *routes;
+      } else if (name == "exit-node") {
+        ev.kind = EventKind::kExitNode;
+        in.OnlyKeys(e, what, {"at", "event", "node", "exit"});
+        ev.node = NodeRef(e.find("node"), what, e.pos);
+        const hujson::Value* x = e.find("exit");
+        ok = !ev.node.empty() && x != nullptr && in.Is(*x, hujson::Kind::kString, what + " exit");
+        if (x == nullptr) in.Error(e.pos, what + " needs \"exit\" (a node, or \"\" for none)");
+        if (ok && !x->text.empty() && (spec.FindNode(x->text) == nullptr || x->text == ev.node)) {
+          in.Error(x->pos, what + ": \"" + x->text + "\" is not another node");
+          ok = false;
+        }
+        if (ok) ev.other = x->text;
       } else if (name == "udp-block" || name == "udp-open") {
         ev.kind = name == "udp-block" ? EventKind::kUdpBlock : EventKind::kUdpOpen;
         in.OnlyKeys(e, what, {"at", "event", "between"});
@@ -663,7 +675,7 @@ struct Parser {
         in.Error(kind->pos, "unknown event \"" + name + "\" (server-down, server-up, relay-down, "
                             "relay-up, link-down, link-up, link-degraded, restart, move, policy, "
                             "rotate-key, key-expiry, join, leave, udp-block, udp-open, dns, set-attr, "
-                            "unset-attr, approve-routes, reject-routes)");
+                            "unset-attr, approve-routes, reject-routes, exit-node)");
         ok = false;
       }
       if (ok) spec.timeline.push_back(std::move(ev));

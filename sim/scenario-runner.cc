@@ -564,7 +564,8 @@ void ScenarioWorld::Apply(const TimelineEvent& e) {
     case EventKind::kSetAttr:
     case EventKind::kUnsetAttr:
     case EventKind::kApproveRoutes:
-    case EventKind::kRejectRoutes: ApplyNetworkConfig(e); break;
+    case EventKind::kRejectRoutes:
+    case EventKind::kExitNode: ApplyNetworkConfig(e); break;
     case EventKind::kUdpBlock:
     case EventKind::kUdpOpen: {
       const auto key = std::make_pair(std::min(e.node, e.other), std::max(e.node, e.other));

@@ -29,6 +29,7 @@ const char* to_string(EventKind kind) {
     case EventKind::kUnsetAttr: return "unset-attr";
     case EventKind::kApproveRoutes: return "approve-routes";
     case EventKind::kRejectRoutes: return "reject-routes";
+    case EventKind::kExitNode: return "exit-node";
   }
   return "?";
 }

@@ -129,6 +129,7 @@ enum class EventKind : uint8_t {
   kUnsetAttr,     ///< ... removes the attributes named in `names`
   kApproveRoutes, ///< the operator approves node's routes `names` (`weft admin routes approve`)
   kRejectRoutes,  ///< ... rejects them
+  kExitNode,      ///< node uses `other` as its exit node ("": none), as `weft up --exit-node`
 };
 
 const char* to_string(EventKind kind);
@@ -138,7 +139,7 @@ struct TimelineEvent {
   EventKind kind = EventKind::kServerDown;
   hujson::Position pos;
   std::string node;     ///< the node (kLink*, kRestart, kMove, kRotateKey, kKeyExpiry, kJoin, kLeave, kUdp*)
-  std::string other;    ///< kUdpBlock, kUdpOpen: the second node
+  std::string other;    ///< kUdpBlock, kUdpOpen: the second node; kExitNode: the exit node
   std::string region;   ///< kRelayDown, kRelayUp
   std::string network;  ///< kMove
   LinkConfig link;      ///< kLinkDegraded

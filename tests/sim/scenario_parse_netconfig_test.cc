@@ -150,6 +150,8 @@ BOOST_AUTO_TEST_CASE(reads_routes_approvals_attributes_and_the_routes_sentence) 
     {"at": "20s", "event": "unset-attr", "node": "a", "attrs": ["custom:trusted"]},
     {"at": "30s", "event": "approve-routes", "node": "r", "routes": ["10.9.0.0/24"]},
     {"at": "40s", "event": "reject-routes", "node": "r", "routes": ["::/0"]},
+    {"at": "45s", "event": "exit-node", "node": "a", "exit": "r"},
+    {"at": "46s", "event": "exit-node", "node": "a", "exit": ""},
   ],
   "expect": ["a's routes at 50s include 10.9.0.0/24, 0.0.0.0/0 via r",
              "a's routes at 60s exclude ::/0",
@@ -160,7 +162,10 @@ BOOST_AUTO_TEST_CASE(reads_routes_approvals_attributes_and_the_routes_sentence) 
   BOOST_TEST_REQUIRE(p.spec.has_value());
   const ScenarioSpec& s = *p.spec;
   BOOST_TEST(s.nodes[1].advertise_routes == (std::vector<std::string>{"10.9.0.0/24", "::/0"}));
-  BOOST_TEST_REQUIRE(s.timeline.size() == 4u);
+  BOOST_TEST_REQUIRE(s.timeline.size() == 6u);
+  BOOST_TEST(s.timeline[4].kind == EventKind::kExitNode);
+  BOOST_TEST(s.timeline[4].other == "r");
+  BOOST_TEST(s.timeline[5].other.empty());
   BOOST_TEST(s.timeline[0].kind == EventKind::kSetAttr);
   BOOST_TEST_REQUIRE(s.timeline[0].attrs.size() == 1u);
   BOOST_TEST(s.timeline[0].attrs[0].first == "custom:trusted");
@@ -197,6 +202,9 @@ BOOST_AUTO_TEST_CASE(reports_route_and_attribute_mistakes_at_their_place) {
              "2:62: \"z\" is not a node");
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
        "expect": ["a reaches 10.9.0.5 via z at 10s"]})") == "2:43: \"z\" is not a node");
+  BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
+      "timeline": [{"at": "10s", "event": "exit-node", "node": "a", "exit": "a"}]})") ==
+             "2:77: event \"exit-node\": \"a\" is not another node");
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {"advertise_routes": []}}})") ==
              "1:70: node \"a\" advertise_routes names no prefix");
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {}},
