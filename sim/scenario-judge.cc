@@ -135,7 +135,8 @@ std::string crypto_text(const WorldNode& n) {
   return "; " + n.Name() + "'s split crypto: " + std::to_string(s.seals) + " seals, " +
          std::to_string(s.opens) + " opens, " + std::to_string(s.held_back) +
          " finished before an older job and waited for it, at most " +
-         std::to_string(s.max_in_flight) + " in flight" +
+         std::to_string(s.max_in_flight) + " in flight, " +
+         std::to_string(s.keypair_switches) + " opens on another keypair than the one before" +
          (s.lost_to_restart ? ", " + std::to_string(s.lost_to_restart) + " lost with a restart"
                             : std::string());
 }

@@ -52,6 +52,8 @@ engine::Output SplitCrypto::Receive(engine::Engine& engine, core::Now now, const
   engine::Output o = engine.receive_datagram(now, from, datagram, out, *job);
   if (job->kind != wg::CryptoJob::Kind::kOpen) return o;  // not a data message, or dropped
   ++m_stats.opens;
+  if (m_lastOpenSerial != 0 && job->keypair_serial != m_lastOpenSerial) ++m_stats.keypair_switches;
+  m_lastOpenSerial = job->keypair_serial;
   if (!m_deferred) {
     m_scratch.assign(datagram.data, datagram.data + datagram.size);
     m_crypto.run(*job, m_scratch.data(), out.data);

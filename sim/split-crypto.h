@@ -31,6 +31,7 @@ struct SplitCryptoStats {
   uint64_t opens = 0;             ///< data messages opened apart from receive_datagram()
   uint64_t held_back = 0;         ///< jobs finished before an older one of their direction
   uint64_t lost_to_restart = 0;   ///< jobs pending when the process restarted
+  uint64_t keypair_switches = 0;  ///< opens whose keypair differs from the open's before (rekeys)
   std::size_t max_in_flight = 0;  ///< most jobs pending at once (both directions)
 };
 
@@ -88,6 +89,7 @@ class SplitCrypto {
   wg::TransportCrypto m_crypto;
   CoreSlotOf<EngineCore>* m_slot = nullptr;
   std::vector<uint8_t> m_scratch;  ///< inline open: TransportCrypto takes a mutable datagram
+  uint64_t m_lastOpenSerial = 0;   ///< the keypair of the last open (0: none yet)
   Queue m_seals;
   Queue m_opens;
   SplitCryptoStats m_stats;
