@@ -140,7 +140,9 @@ void LoginDriver::Finish(const std::shared_ptr<identity::TokenExchange>& x,
     m_lastRefetch = now.mono;
     ++m_refetches;
     FetchKeys([this, x, answer, done](const std::string& e) {
-      if (!e.empty()) m_log("JWK Set refetch failed: " + e);
+      m_log(e.empty() ? "the provider's JWK Set refetched for an unknown key id (" +
+                            std::to_string(m_keys->keys.size()) + " signing keys)"
+                      : "JWK Set refetch failed: " + e);
       Finish(x, answer, done, false);
     });
     return;

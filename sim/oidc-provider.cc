@@ -41,6 +41,11 @@ OidcProvider::OidcProvider(ns3::Ptr<ns3::Node> node, uint16_t port, std::string 
 
 OidcProvider::~OidcProvider() = default;
 
+void OidcProvider::RotateKey() {
+  m_signer = std::make_unique<weft::testing::JwtSigner>(
+      "ES256", "sim-key-" + std::to_string(++m_keyGeneration));
+}
+
 HttpResponse OidcProvider::Handle(const HttpRequest& request) {
   if (request.method == "GET" && request.target == "/.well-known/openid-configuration") {
     ++m_stats.discovery;

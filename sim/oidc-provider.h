@@ -50,6 +50,9 @@ class OidcProvider {
   /// "state=S&error=invalid_request" for a request that is not this client's (RFC 6749 4.1.2).
   std::string Authorize(const std::string& url, const std::string& email);
 
+  /// A new signing key with a new key id; the JWK Set publishes only the new one from now on.
+  void RotateKey();
+
   const std::string& Issuer() const { return m_issuer; }
   const OidcProviderStats& Stats() const { return m_stats; }
 
@@ -70,6 +73,7 @@ class OidcProvider {
   HttpServer m_server;
   std::map<std::string, Grant> m_codes;  ///< unused codes (a code is good once)
   uint64_t m_nextCode = 1;
+  uint64_t m_keyGeneration = 1;
   OidcProviderStats m_stats;
 };
 

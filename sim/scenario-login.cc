@@ -43,6 +43,12 @@ void ScenarioWorld::StartLogin() {
         Log("server", line);
       });
   ns3::Simulator::ScheduleNow([this] { m_login->Start(); });
+  if (m_spec.oidc.rotate_key_at) {
+    ns3::Simulator::Schedule(ToNs3(*m_spec.oidc.rotate_key_at), [this] {
+      m_idp->RotateKey();
+      Log("timeline", "the identity provider rotates its signing key");
+    });
+  }
 }
 
 void ScenarioWorld::Login(WorldNode& n) {

@@ -321,7 +321,10 @@ struct Parser {
 
   void Oidc(const hujson::Value& v) {
     if (!in.Is(v, hujson::Kind::kObject, "\"oidc\"")) return;
-    in.OnlyKeys(v, "\"oidc\"", {"allowed_domains"});
+    in.OnlyKeys(v, "\"oidc\"", {"allowed_domains", "rotate_key_at"});
+    if (const hujson::Value* x = v.find("rotate_key_at")) {
+      spec.oidc.rotate_key_at = in.Time(*x, "oidc rotate_key_at");
+    }
     if (const hujson::Value* x = v.find("allowed_domains")) {
       if (!in.Is(*x, hujson::Kind::kArray, "oidc allowed_domains")) return;
       for (const hujson::Value& d : x->items) {

@@ -69,6 +69,8 @@ struct NodeSpec {
 /// provider host "idp" and the server's allow-list (`weft serve --oidc-allowed-domains`).
 struct OidcSpec {
   std::vector<std::string> allowed_domains;  ///< empty: every verified e-mail address
+  /// The provider replaces its signing key then (the old one is no longer published).
+  std::optional<SimTime> rotate_key_at;
 };
 
 /// UDP between two nodes lost (TCP and other UDP pass): a firewall between them.

@@ -231,13 +231,14 @@ BOOST_AUTO_TEST_CASE(reads_the_crypto_path_and_in_order_deliveries) {
 
 BOOST_AUTO_TEST_CASE(reads_logins_and_the_allow_list) {
   const ParsedScenario p = parse(R"({"duration": "1m", "policy": {},
-    "oidc": {"allowed_domains": ["example.com"]},
+    "oidc": {"allowed_domains": ["example.com"], "rotate_key_at": "30s"},
     "nodes": {"a": {}, "d": {"login": "dave@example.com"}},
     "timeline": [{"at": "20s", "event": "login", "node": "d"}]})");
   BOOST_TEST_REQUIRE(p.spec.has_value());
   BOOST_TEST(p.spec->nodes[1].login == "dave@example.com");
   BOOST_TEST(p.spec->nodes[0].login.empty());
   BOOST_TEST(p.spec->oidc.allowed_domains == std::vector<std::string>{"example.com"});
+  BOOST_TEST((p.spec->oidc.rotate_key_at == SimTime(30s)));
   BOOST_TEST_REQUIRE(p.spec->timeline.size() == 1u);
   BOOST_TEST(p.spec->timeline[0].kind == EventKind::kLogin);
   BOOST_TEST(only_error(R"({"duration": "1m", "policy": {}, "nodes": {"a": {},
