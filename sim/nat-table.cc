@@ -71,16 +71,21 @@ NatVerdict NatTable::Drop(NatDrop reason) {
   return NatVerdict{std::nullopt, reason};
 }
 
+void NatTable::Erase(std::map<PortKey, Mapping>::iterator it) {
+  m_lru[static_cast<std::size_t>(it->first.first)].erase(it->second.lru);
+  m_byKey.erase(it->second.key);
+  m_byPort.erase(it);
+  ++m_stats.mappings_expired;
+}
+
 void NatTable::Sweep(core::Duration now) {
   if (now - m_lastSweep < kSweepInterval) return;
   m_lastSweep = now;
-  for (auto it = m_byPort.begin(); it != m_byPort.end();) {
-    if (Expired(it->second, it->first.first, now)) {
-      m_byKey.erase(it->second.key);
-      it = m_byPort.erase(it);
-      ++m_stats.mappings_expired;
-    } else {
-      ++it;
+  for (std::list<PortKey>& lru : m_lru) {
+    while (!lru.empty()) {
+      auto it = m_byPort.find(lru.front());
+      if (!Expired(it->second, it->first.first, now)) break;
+      Erase(it);
     }
   }
 }
@@ -91,9 +96,7 @@ std::optional<uint16_t> NatTable::AllocatePort(NatProtocol protocol, uint16_t wa
     auto it = m_byPort.find({protocol, port});
     if (it == m_byPort.end()) return true;
     if (!Expired(it->second, protocol, now)) return false;
-    m_byKey.erase(it->second.key);
-    m_byPort.erase(it);
-    ++m_stats.mappings_expired;
+    Erase(it);
     return true;
   };
   if (m_config.port_preservation && wanted != 0 && free(wanted)) return wanted;
@@ -114,13 +117,11 @@ NatVerdict NatTable::Outbound(core::Duration now, NatProtocol protocol, NatEndpo
   Mapping* mapping = nullptr;
   uint16_t port = 0;
   if (auto it = m_byKey.find(key); it != m_byKey.end()) {
-    Mapping& m = m_byPort.at({protocol, it->second});
-    if (Expired(m, protocol, now)) {
-      m_byPort.erase({protocol, it->second});
-      m_byKey.erase(it);
-      ++m_stats.mappings_expired;
+    auto at = m_byPort.find({protocol, it->second});
+    if (Expired(at->second, protocol, now)) {
+      Erase(at);
     } else {
-      mapping = &m;
+      mapping = &at->second;
       port = it->second;
     }
   }
@@ -131,9 +132,13 @@ NatVerdict NatTable::Outbound(core::Duration now, NatProtocol protocol, NatEndpo
     mapping = &m_byPort[{protocol, port}];
     mapping->internal = source;
     mapping->key = key;
+    std::list<PortKey>& lru = m_lru[static_cast<std::size_t>(protocol)];
+    mapping->lru = lru.insert(lru.end(), PortKey{protocol, port});
     m_byKey[key] = port;
     ++m_stats.mappings_created;
   }
+  std::list<PortKey>& lru = m_lru[static_cast<std::size_t>(protocol)];
+  lru.splice(lru.end(), lru, mapping->lru);
   mapping->refreshed = now;
   mapping->permitted[Masked(m_config.filtering, destination)] = now;
   ++m_stats.outbound;
@@ -148,9 +153,7 @@ NatVerdict NatTable::Inbound(core::Duration now, NatProtocol protocol, NatEndpoi
   if (it == m_byPort.end()) return Drop(NatDrop::kNoMapping);
   Mapping& m = it->second;
   if (Expired(m, protocol, now)) {
-    m_byKey.erase(m.key);
-    m_byPort.erase(it);
-    ++m_stats.mappings_expired;
+    Erase(it);
     return Drop(NatDrop::kNoMapping);
   }
   auto permit = m.permitted.find(Masked(m_config.filtering, remote));

@@ -3,7 +3,9 @@
 // hairpinning (6). No ns-3 types: sim/nat-router.h plugs it into a simulated router.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -131,6 +133,7 @@ class NatTable {
     NatEndpoint internal;
     MappingKey key;
     core::Duration refreshed{};
+    std::list<PortKey>::iterator lru;  ///< its place in m_lru
     /// Remotes let back in (their address, and port for address-and-port-dependent filtering),
     /// with the time the inside last sent to them.
     std::map<NatEndpoint, core::Duration> permitted;
@@ -139,8 +142,11 @@ class NatTable {
   NatEndpoint Masked(NatBehavior behavior, NatEndpoint remote) const;
   core::Duration Timeout(NatProtocol protocol) const;
   bool Expired(const Mapping& m, NatProtocol protocol, core::Duration now) const;
-  /// Drops every expired mapping, at most once per simulated second.
+  /// Drops every expired mapping, at most once per simulated second: O(expired), from the
+  /// front of the refresh order.
   void Sweep(core::Duration now);
+  /// Forgets a mapping (expired).
+  void Erase(std::map<PortKey, Mapping>::iterator it);
   std::optional<uint16_t> AllocatePort(NatProtocol protocol, uint16_t wanted, core::Duration now);
   NatVerdict Drop(NatDrop reason);
 
@@ -148,6 +154,10 @@ class NatTable {
   uint32_t m_external;
   std::map<MappingKey, uint16_t> m_byKey;  ///< to the external port
   std::map<PortKey, Mapping> m_byPort;
+  /// Per protocol, the mappings least recently refreshed first: each protocol has one timeout,
+  /// so this is also their expiry order (a sweep no longer walks every mapping: a thousand
+  /// simulated nodes redialing through an outage leave thousands of TCP mappings behind).
+  std::array<std::list<PortKey>, 2> m_lru;
   uint16_t m_nextPort = kFirstDynamicPort;
   core::Duration m_lastSweep{};
   NatStats m_stats;

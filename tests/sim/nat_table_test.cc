@@ -147,6 +147,36 @@ BOOST_AUTO_TEST_CASE(tcp_mappings_outlive_the_udp_timeout) {
   BOOST_TEST(t.Inbound(seconds(3600), kUdp, {kServer1, 443}, p).drop == NatDrop::kNoMapping);
 }
 
+BOOST_AUTO_TEST_CASE(a_sweep_forgets_exactly_the_mappings_not_refreshed_within_their_timeout) {
+  // Mappings refreshed out of creation order, both protocols: each goes when its own last
+  // outbound packet is a timeout old, whatever the others do.
+  NatConfig c =
+      config(NatBehavior::kAddressAndPortDependent, NatBehavior::kAddressAndPortDependent);
+  c.mapping_timeout = seconds(30);
+  NatTable t(c, kExternal);
+  const NatEndpoint a{kHostA, 41641};
+  const NatEndpoint s1{kServer1, 3478}, s2{kServer2, 3478}, s3{kServer1, 4000};
+  out_port(t, seconds(0), a, s1);
+  out_port(t, seconds(1), a, s2);
+  out_port(t, seconds(2), a, s3);
+  out_port(t, seconds(3), {kHostA, 50000}, {kServer1, 443}, kTcp);
+  out_port(t, seconds(20), a, s1);  // s1 is now the most recently refreshed
+  BOOST_TEST(t.MappingCount(seconds(30)) == 4u);
+  BOOST_TEST(t.MappingCount(seconds(31)) == 3u);  // s2 (1 s + 30 s)
+  BOOST_TEST(t.MappingCount(seconds(32)) == 2u);  // s3
+  BOOST_TEST(t.MappingCount(seconds(49)) == 2u);  // s1 until 50 s, TCP for two hours
+  BOOST_TEST(t.MappingCount(seconds(50)) == 1u);
+  BOOST_TEST(t.Stats().mappings_expired == 3u);
+  BOOST_TEST(t.MappingCount(seconds(3 + 7439)) == 1u);
+  BOOST_TEST(t.MappingCount(seconds(3 + 7440)) == 0u);
+  // A mapping made again after its expiry is swept by its new time, not the old one.
+  out_port(t, seconds(8000), a, s2);
+  BOOST_TEST(t.MappingCount(seconds(8029)) == 1u);
+  BOOST_TEST(t.MappingCount(seconds(8030)) == 0u);
+  BOOST_TEST(t.Stats().mappings_created == 5u);
+  BOOST_TEST(t.Stats().mappings_expired == 5u);
+}
+
 BOOST_AUTO_TEST_CASE(hairpinning_reaches_a_neighbour_through_the_external_address) {
   NatConfig c;
   c.filtering = NatBehavior::kEndpointIndependent;
