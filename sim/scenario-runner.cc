@@ -314,12 +314,13 @@ void ScenarioWorld::Sample(WorldNode& n, bool netmap) {
   NodeView v;
   v.at = ns3::Simulator::Now();
   const NodeView* last = n.views.empty() ? nullptr : &n.views.back();
+  // The periodic tick keeps the last peers: copied only if the view changed (a thousand nodes
+  // sampled every second).
+  const bool last_peers = n.up && !netmap && last != nullptr;
   if (n.up) {
     const controlclient::NetMap* map = n.Engine().netmap();
     if (map != nullptr) v.policy_version = map->policy_version;
-    if (!netmap && last != nullptr) {
-      v.peers = last->peers;
-    } else if (map != nullptr) {
+    if (!last_peers && map != nullptr) {
       for (const auto& entry : map->peers) {
         auto it = m_byKey.find(entry.second.node_key);
         if (it != m_byKey.end() && it->second != n.position) {
@@ -331,13 +332,14 @@ void ScenarioWorld::Sample(WorldNode& n, bool netmap) {
   }
   if (last != nullptr) {
     v.from_cache = last->from_cache && n.up;
-    if (last->peers == v.peers && last->policy_version == v.policy_version &&
+    if ((last_peers || last->peers == v.peers) && last->policy_version == v.policy_version &&
         last->streaming == v.streaming && last->from_cache == v.from_cache) {
       return;
     }
     if (last->streaming != v.streaming) {
       Log(n.Name(), v.streaming ? "control stream up" : "control stream lost");
     }
+    if (last_peers) v.peers = last->peers;
   }
   n.views.push_back(std::move(v));
 }
@@ -583,7 +585,7 @@ void ScenarioWorld::Apply(const TimelineEvent& e) {
 
 void ScenarioWorld::Tick() {
   for (WorldNode& n : m_nodes) Sample(n, false);
-  // Paths of the pairs the scenario looks at, one status per sending node.
+  // Paths of the pairs the scenario looks at.
   std::string paths;
   uint32_t from = UINT32_MAX;
   auto flush = [&] {
@@ -594,22 +596,19 @@ void ScenarioWorld::Tick() {
     }
     paths.clear();
   };
-  std::optional<engine::EngineStatus> status;
   for (const auto& [a, b] : m_watched) {
     if (a != from) {
       flush();
       from = a;
-      status.reset();
     }
     const WorldNode& n = m_nodes[a];
     const WorldNode& other = m_nodes[b];
     if (n.slot == nullptr || !n.up || other.slot == nullptr) continue;
-    if (!status) status = n.Engine().status(now_of());
-    const core::NodePublicKey key = other.Engine().node_public_key();
-    for (const engine::PeerStatus& p : status->peers) {
-      if (p.node_key != key) continue;
-      paths += " " + other.Name() + ": " + disco::to_string(p.path) + " " + p.endpoint.to_string() +
-               ";";
+    const std::optional<engine::PeerStatus> p =
+        n.Engine().peer_status(other.Engine().node_public_key(), now_of());
+    if (p) {
+      paths += " " + other.Name() + ": " + disco::to_string(p->path) + " " +
+               p->endpoint.to_string() + ";";
     }
   }
   flush();

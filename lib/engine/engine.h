@@ -305,6 +305,9 @@ class Engine {
 
   // ---- observation ----
   EngineStatus status(core::Now now) const;
+  /// One peer of status(), found by its node key; nullopt when the netmap has no such peer.
+  /// For a driver that follows a few peers of many (weft sim's path log, every second).
+  std::optional<PeerStatus> peer_status(const core::NodePublicKey& key, core::Now now) const;
   const EngineStats& stats() const;
   const controlclient::Client& client() const;
   /// The netmap in use (the client's, or the cache's until the client has one); null before

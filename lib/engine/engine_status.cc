@@ -4,6 +4,56 @@
 #include "engine/engine_impl.h"
 
 namespace weft::engine {
+namespace {
+
+// A netmap peer as `weft status` shows it: its map entry, discovery's path, WireGuard's counters.
+PeerStatus peer_status_of(const Engine::Impl& m, control::NodeId id,
+                          const control::Peer& peer, core::Now now) {
+  PeerStatus p;
+  p.id = id;
+  p.name = peer.name;
+  p.dns_name = peer.dns_name;
+  p.user = peer.user;
+  p.os = peer.os;
+  p.tags = peer.tags;
+  p.node_key = peer.node_key;
+  p.addresses = peer.addresses;
+  p.online = peer.online;
+  p.home_region = peer.home_region;
+  const disco::PathStatus path = m.disco.status(peer.node_key, now);
+  p.path = path.state;
+  p.direct = path.direct;
+  p.direct_latency = path.latency;
+  p.candidates = path.candidates;
+  const wg::PeerId wg_peer = m.peers.peer_of(id);
+  if (wg_peer != wg::kNoPeer) {
+    const wg::PeerStats w = m.device.peer_stats(wg_peer);
+    p.endpoint = w.endpoint;
+    if (auto way = m.disco.peek_path(peer.node_key, now)) p.endpoint = *way;
+    if (p.endpoint.is_relay()) {
+      if (const control::RelayRegion* r =
+              m.relays.region(static_cast<uint16_t>(p.endpoint.relay.relay)))
+        p.relay_code = r->code;
+    }
+    p.last_handshake = w.last_handshake;
+    p.rx_bytes = w.rx_bytes;
+    p.tx_bytes = w.tx_bytes;
+  }
+  return p;
+}
+
+}  // namespace
+
+std::optional<PeerStatus> Engine::peer_status(const core::NodePublicKey& key,
+                                              core::Now now) const {
+  const Impl& m = *impl_;
+  const controlclient::NetMap* map = m.netmap();
+  if (map == nullptr) return std::nullopt;
+  for (const auto& [id, peer] : map->peers) {
+    if (peer.node_key == key) return peer_status_of(m, id, peer, now);
+  }
+  return std::nullopt;
+}
 
 EngineStatus Engine::status(core::Now now) const {
   const Impl& m = *impl_;
@@ -29,39 +79,7 @@ EngineStatus Engine::status(core::Now now) const {
   s.from_cache = m.cached.has_value() && map == &m.cached->netmap;
   s.policy_version = map->policy_version;
   s.peers.reserve(map->peers.size());
-  for (const auto& [id, peer] : map->peers) {
-    PeerStatus p;
-    p.id = id;
-    p.name = peer.name;
-    p.dns_name = peer.dns_name;
-    p.user = peer.user;
-    p.os = peer.os;
-    p.tags = peer.tags;
-    p.node_key = peer.node_key;
-    p.addresses = peer.addresses;
-    p.online = peer.online;
-    p.home_region = peer.home_region;
-    const disco::PathStatus path = m.disco.status(peer.node_key, now);
-    p.path = path.state;
-    p.direct = path.direct;
-    p.direct_latency = path.latency;
-    p.candidates = path.candidates;
-    const wg::PeerId wg_peer = m.peers.peer_of(id);
-    if (wg_peer != wg::kNoPeer) {
-      const wg::PeerStats w = m.device.peer_stats(wg_peer);
-      p.endpoint = w.endpoint;
-      if (auto way = m.disco.peek_path(peer.node_key, now)) p.endpoint = *way;
-      if (p.endpoint.is_relay()) {
-        if (const control::RelayRegion* r =
-                m.relays.region(static_cast<uint16_t>(p.endpoint.relay.relay)))
-          p.relay_code = r->code;
-      }
-      p.last_handshake = w.last_handshake;
-      p.rx_bytes = w.rx_bytes;
-      p.tx_bytes = w.tx_bytes;
-    }
-    s.peers.push_back(std::move(p));
-  }
+  for (const auto& [id, peer] : map->peers) s.peers.push_back(peer_status_of(m, id, peer, now));
   return s;
 }
 

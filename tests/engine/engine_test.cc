@@ -74,6 +74,24 @@ BOOST_AUTO_TEST_CASE(a_reaches_b_through_a_handshake) {
   BOOST_TEST(delivered_with(t.c, "hello c") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(peer_status_is_the_status_entry_of_that_peer) {
+  Abc t;
+  t.udp(t.a, t.b, "hello b");
+  const EngineStatus s = t.a.engine->status(t.net.world.now);
+  BOOST_REQUIRE(s.peers.size() == 1u);
+  const std::optional<PeerStatus> b =
+      t.a.engine->peer_status(t.b.engine->node_public_key(), t.net.world.now);
+  BOOST_REQUIRE(b.has_value());
+  BOOST_TEST(b->name == "b");
+  BOOST_TEST((b->node_key == s.peers[0].node_key));
+  BOOST_TEST((b->endpoint == s.peers[0].endpoint));
+  BOOST_TEST((b->path == s.peers[0].path));
+  BOOST_TEST(b->tx_bytes == s.peers[0].tx_bytes);
+  BOOST_TEST(b->last_handshake.has_value());
+  // c is no peer of a's.
+  BOOST_TEST(!t.a.engine->peer_status(t.c.engine->node_public_key(), t.net.world.now));
+}
+
 BOOST_AUTO_TEST_CASE(b_filter_drops_c_and_counts_it) {
   Abc t;
   t.udp(t.c, t.b, "from c");
