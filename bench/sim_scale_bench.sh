@@ -3,9 +3,10 @@
 # regions at different distances and mixed NATs (public hosts, endpoint-independent "easy" NATs with
 # several nodes each, per-destination "hard" NATs, UDP-blocking firewalls) through a 10-minute
 # coordination-server outage, run by weft-sim (`weft sim run`) from a generated scenario file.
-# Prints per size: wall time, simulated seconds, ns-3 events and events per wall second, peak
-# memory (/usr/bin/time -v), and the scenario's expectations (traffic through the outage, every
-# node in sync after it). Timing never makes it fail; a failed run or expectation is reported.
+# Prints per size: wall time, CPU time (user + system: on a shared machine the figure to compare),
+# simulated seconds, ns-3 events and events per wall second, peak memory (/usr/bin/time -v), and
+# the scenario's expectations (traffic through the outage, every node in sync after it). Timing
+# never makes it fail; a failed run or expectation is reported.
 #
 # Usage: bench/sim_scale_bench.sh [--weft PATH | --weft-sim PATH] [--nodes LIST] [--keep DIR]
 #                                 [--seed N]
@@ -14,7 +15,8 @@
 #   -DCMAKE_BUILD_TYPE=Release && cmake --build build-bench -j2 --target weft-sim);
 #   --nodes 100,1000 (default); --keep DIR keeps the generated scenarios and outputs there.
 # Needs no root (scripts/bench runs it only as root, like every shell benchmark).
-# Profile: perf record -g build-bench/cli/weft-sim DIR/scale-100.hujson, or valgrind
+# Profile: perf record -F 150 --call-graph dwarf,8192 build-bench/cli/weft-sim DIR/scale-100.hujson
+#   (ns-3 and OpenSSL have no frame pointers: -g alone loses the callers), or valgrind
 #   --tool=callgrind on a small size (--nodes 30).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -101,7 +103,8 @@ print(json.dumps(scenario, indent=1))
 EOF
 }
 
-printf '%-6s %9s %9s %12s %12s %10s %s\n' nodes wall_s sim_s events events/s peak_MiB expectations
+printf '%-6s %9s %8s %9s %12s %12s %10s %s\n' nodes wall_s cpu_s sim_s events events/s peak_MiB \
+  expectations
 IFS=, read -r -a list <<<"$sizes"
 for n in "${list[@]}"; do
   file="$work/scale-$n.hujson"
@@ -112,6 +115,7 @@ for n in "${list[@]}"; do
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time-$n.txt" |
          awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$work/time-$n.txt")
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$work/time-$n.txt")
   summary=$(python3 - "$work/out-$n.json" <<'EOF'
 import json, sys
 try:
@@ -132,8 +136,8 @@ EOF
   if [[ "$events" =~ ^[0-9]+$ && -n "$wall" ]]; then
     eps=$(awk -v e="$events" -v w="$wall" 'BEGIN { printf "%.0f", e / w }')
   fi
-  printf '%-6s %9s %9s %12s %12s %10s %s (exit %d)\n' "$n" "$wall" "$sim_s" "$events" "$eps" "$rss" \
-    "$rest" "$status"
+  printf '%-6s %9s %8s %9s %12s %12s %10s %s (exit %d)\n' "$n" "$wall" "$cpu" "$sim_s" "$events" \
+    "$eps" "$rss" "$rest" "$status"
   if [[ $status -ne 0 && $status -ne 1 ]]; then
     echo "  weft-sim failed; its stderr:" >&2
     tail -5 "$work/err-$n.txt" >&2
