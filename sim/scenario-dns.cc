@@ -87,6 +87,13 @@ Status ScenarioWorld::ApplyDnsSettings(const DnsSettingsSpec& settings) {
 }
 
 void ScenarioWorld::AddDnsSlot(WorldNode& n) {
+  // Only where the scenario uses DNS: a slot costs each node a socket and its buffers, and
+  // its names a log line per change (the scale benchmark runs a thousand nodes).
+  bool uses_dns = m_spec.dns.has_value() || !m_spec.resolvers.empty();
+  for (const ExpectSpec& x : m_spec.expect) {
+    uses_dns = uses_dns || x.kind == ExpectKind::kResolves || x.kind == ExpectKind::kDnsRcode;
+  }
+  if (!uses_dns) return;
   AddMagicDnsAddress(m_net->Node(n.Name()));
   n.dns = m_net->Host(n.Name())->AddCore(kDnsPort, std::make_unique<DnsCore>());
 }
