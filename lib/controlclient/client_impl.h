@@ -42,10 +42,10 @@ struct Connection {
   bool rotation_sent = false;
   /// The server sent a byte on this connection (it is reachable, whatever happens next).
   bool heard = false;
-};
   /// The policy version the server last heard from this node on this connection (MapRequest,
   /// then PolicyApplied).
   uint64_t policy_reported = 0;
+};
 
 struct Client::Impl {
   explicit Impl(const ClientConfig& c)
@@ -98,13 +98,13 @@ struct Client::Impl {
   // ---- client.cc ----
   /// Seals and queues a message; a failure closes the connection.
   void send(const control::NodeMessage& m, core::Now now);
+  /// Tells the server the policy version of the map just taken, unless it knows it already.
+  void report_policy(core::Now now);
   void send_register(core::Now now);
   void send_map_request(core::Now now);
   /// Asks the driver to close the connection and waits as `why` says (a refusal unless told).
   void close(core::Now now, Retry why = Retry::kRefused);
   /// The connection is gone (closed by either side): waits as `why` says unless stopped.
-  /// Tells the server the policy version of the map just taken, unless it knows it already.
-  void report_policy(core::Now now);
   void end_connection(core::Now now, Retry why);
   /// Closes the connection and stops reconnecting until set_auth_key().
   void stop(const std::string& code);
