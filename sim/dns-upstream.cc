@@ -12,6 +12,7 @@ DnsUpstreamOutput DnsUpstreamCore::receive_datagram(core::Now, const core::Path&
   if (!parsed.query) return {};
   const dns::Query& q = *parsed.query;
   ++m_asked[q.question.name];
+  if (m_silent) return {};
   auto it = m_records.find(q.question.name);
   std::vector<dns::Record> records;
   if (it != m_records.end() && q.question.type == dns::kTypeA) {

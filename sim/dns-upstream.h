@@ -22,8 +22,9 @@ inline bool is_idle(const DnsUpstreamOutput& o) { return o.size == 0; }
 class DnsUpstreamCore {
  public:
   /// `records`: lowercase names without the final dot -> IPv4 address.
-  explicit DnsUpstreamCore(std::map<std::string, util::IpAddress> records)
-      : m_records(std::move(records)) {}
+  /// `silent`: takes every query (counted) and answers none.
+  DnsUpstreamCore(std::map<std::string, util::IpAddress> records, bool silent)
+      : m_records(std::move(records)), m_silent(silent) {}
 
   /// Queries for `name` it answered (any rcode) since the start.
   uint64_t Asked(const std::string& name) const {
@@ -41,6 +42,7 @@ class DnsUpstreamCore {
  private:
   std::map<std::string, util::IpAddress> m_records;
   std::map<std::string, uint64_t> m_asked;
+  bool m_silent = false;
 };
 
 template <>

@@ -51,7 +51,7 @@ bool ScenarioWorld::StartDns(std::string& error) {
       records.emplace(name, *util::IpAddress::parse(address));
     }
     m_resolvers[r.name] =
-        m_net->Host(r.name)->AddCore(kDnsPort, std::make_unique<DnsUpstreamCore>(records));
+        m_net->Host(r.name)->AddCore(kDnsPort, std::make_unique<DnsUpstreamCore>(records, r.silent));
   }
   if (m_spec.dns) {
     Status s = ApplyDnsSettings(*m_spec.dns);

@@ -104,7 +104,7 @@ void parse_resolvers(const hujson::Value& v, ScenarioSpec& spec, std::vector<Spe
       continue;
     }
     if (!in.Is(m.value, hujson::Kind::kObject, what)) continue;
-    in.Keys(m.value, what, {"records"});
+    in.Keys(m.value, what, {"records", "silent"});
     ResolverSpec r;
     r.name = m.key;
     r.pos = m.key_pos;
@@ -123,6 +123,13 @@ void parse_resolvers(const hujson::Value& v, ScenarioSpec& spec, std::vector<Spe
           }
           r.records.emplace_back(*name, a->to_string());
         }
+      }
+    }
+    if (const hujson::Value* silent = m.value.find("silent")) {
+      if (silent->kind != hujson::Kind::kBool) {
+        in.Fail(silent->pos, what + " silent must be true or false");
+      } else {
+        r.silent = silent->boolean;
       }
     }
     spec.resolvers.push_back(std::move(r));

@@ -106,6 +106,8 @@ struct ResolverSpec {
   std::string network = "internet";
   LinkConfig link;
   std::vector<std::pair<std::string, std::string>> records;
+  /// Takes every query and answers none (a nameserver that is down or filtered).
+  bool silent = false;
 };
 
 enum class EventKind : uint8_t {

@@ -38,7 +38,7 @@ const char* const kValid = R"({
   "nodes": {"a": {}, "b": {}},
   "resolvers": {
     "upstream": {"records": {"Example.COM.": "93.184.216.34"}},
-    "corp-ns": {},
+    "corp-ns": {"silent": true},
   },
   "dns": {"nameservers": ["upstream"], "search_domains": ["corp.example"],
           "split": {"corp.example": ["corp-ns", "upstream"]}},
@@ -64,6 +64,8 @@ BOOST_AUTO_TEST_CASE(reads_resolvers_settings_the_dns_event_and_sentences) {
   BOOST_TEST(s.resolvers[0].records[0].first == "example.com");
   BOOST_TEST(s.resolvers[0].records[0].second == "93.184.216.34");
   BOOST_TEST(s.resolvers[1].records.empty());
+  BOOST_TEST(s.resolvers[1].silent);
+  BOOST_TEST(!s.resolvers[0].silent);
   BOOST_TEST_REQUIRE(s.dns.has_value());
   BOOST_TEST(s.dns->nameservers == std::vector<std::string>{"upstream"});
   BOOST_TEST(s.dns->search_domains == std::vector<std::string>{"corp.example"});
