@@ -77,7 +77,7 @@ std::string internet_spec_error(const InternetSpec& spec) {
 Internet::Internet(const InternetSpec& spec, uint64_t seed) : m_seed(seed) {
   const std::string error = internet_spec_error(spec);
   NS_ABORT_MSG_IF(!error.empty(), "internet: " << error);
-  m_core = NewNode();
+  m_core = NewRouter(m_coreRouting);
   uint32_t index = 0;
   for (const SiteSpec& s : spec.sites) {
     SiteState& site = m_sites[s.name];
@@ -116,19 +116,27 @@ ns3::Ptr<ns3::Node> Internet::NewNode() {
   return node;
 }
 
+ns3::Ptr<ns3::Node> Internet::NewRouter(ns3::Ptr<BackboneRouter>& routing) {
+  ns3::Ptr<ns3::Node> node = NewNode();
+  routing = ns3::CreateObject<BackboneRouter>();
+  node->GetObject<ns3::Ipv4>()->SetRoutingProtocol(routing);
+  return node;
+}
+
 Internet::Pop& Internet::PopWithRoom() {
   if (m_pops.empty() || m_pops.back().links == kLinksPerPop) {
     const uint32_t k = static_cast<uint32_t>(m_pops.size());
     NS_ABORT_MSG_IF(k == kMaxPops, "internet: no room for another point of presence");
-    Pop pop{NewNode(), 0};
+    Pop pop;
+    pop.router = NewRouter(pop.routing);
     auto link = std::make_unique<ShapedLink>(m_core, pop.router, kBackbone, NextLinkSeed());
     const uint32_t base = kCoreBase + 256 * (k / 64) + 4 * (k % 64);
     const uint32_t core_if = add_interface(m_core, link->Device(0), ns3::Ipv4Address(base + 1));
     const uint32_t pop_if = add_interface(pop.router, link->Device(1), ns3::Ipv4Address(base + 2));
-    static_routing(m_core)->AddNetworkRouteTo(ns3::Ipv4Address(kPublicBase + 256 * k),
-                                              ns3::Ipv4Mask("255.255.255.0"),
-                                              ns3::Ipv4Address(base + 2), core_if);
-    static_routing(pop.router)->SetDefaultRoute(ns3::Ipv4Address(base + 1), pop_if);
+    m_coreRouting->AddNetworkRouteTo(ns3::Ipv4Address(kPublicBase + 256 * k),
+                                     ns3::Ipv4Mask("255.255.255.0"), ns3::Ipv4Address(base + 2),
+                                     core_if);
+    pop.routing->SetDefaultRoute(ns3::Ipv4Address(base + 1), pop_if);
     m_popLinks.push_back(std::move(link));
     m_pops.push_back(pop);
   }

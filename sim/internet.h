@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backbone-router.h"
 #include "core-host.h"
 #include "core/path.h"
 #include "link-model.h"
@@ -120,10 +121,13 @@ class Internet {
   };
   struct Pop {
     ns3::Ptr<ns3::Node> router;
+    ns3::Ptr<BackboneRouter> routing;
     uint32_t links = 0;
   };
 
   ns3::Ptr<ns3::Node> NewNode();
+  /// A new node that forwards as one of the internet's own routers (backbone-router.h).
+  ns3::Ptr<ns3::Node> NewRouter(ns3::Ptr<BackboneRouter>& routing);
   /// Attaches `node` to the internet with a shaped link: a public /30, default route upstream.
   Attachment AttachPublic(ns3::Ptr<ns3::Node> node, const LinkShape& shape, bool set_default);
   Attachment AttachInside(SiteState& site, ns3::Ptr<ns3::Node> node, const LinkShape& shape);
@@ -134,6 +138,7 @@ class Internet {
   uint64_t m_links = 0;
   ns3::NodeContainer m_all;
   ns3::Ptr<ns3::Node> m_core;
+  ns3::Ptr<BackboneRouter> m_coreRouting;
   std::vector<Pop> m_pops;
   std::vector<std::unique_ptr<ShapedLink>> m_popLinks;
   std::map<std::string, SiteState> m_sites;

@@ -80,13 +80,13 @@ NS_OBJECT_ENSURE_REGISTERED(NatRouter);
 
 ns3::TypeId NatRouter::GetTypeId() {
   static ns3::TypeId tid = ns3::TypeId("weft::sim::NatRouter")
-                               .SetParent<ns3::Ipv4RoutingProtocol>()
+                               .SetParent<InnerStaticRouting>()
                                .SetGroupName("Weft")
                                .AddConstructor<NatRouter>();
   return tid;
 }
 
-NatRouter::NatRouter() : m_static(ns3::CreateObject<ns3::Ipv4StaticRouting>()) {}
+NatRouter::NatRouter() = default;
 
 void NatRouter::Configure(const NatConfig& config, uint32_t outside_interface,
                           ns3::Ipv4Address external, ns3::Ipv4Address upstream) {
@@ -170,41 +170,6 @@ bool NatRouter::RouteInput(ns3::Ptr<const ns3::Packet> p, const ns3::Ipv4Header&
   auto [packet, ip] = rewrite(*protocol, *p, header, *v.endpoint, destination);
   ucb(route, packet, ip);
   return true;
-}
-
-ns3::Ptr<ns3::Ipv4Route> NatRouter::RouteOutput(ns3::Ptr<ns3::Packet> p,
-                                                const ns3::Ipv4Header& header,
-                                                ns3::Ptr<ns3::NetDevice> oif,
-                                                ns3::Socket::SocketErrno& sockerr) {
-  return m_static->RouteOutput(p, header, oif, sockerr);
-}
-
-void NatRouter::NotifyInterfaceUp(uint32_t interface) { m_static->NotifyInterfaceUp(interface); }
-void NatRouter::NotifyInterfaceDown(uint32_t interface) {
-  m_static->NotifyInterfaceDown(interface);
-}
-void NatRouter::NotifyAddAddress(uint32_t interface, ns3::Ipv4InterfaceAddress address) {
-  m_static->NotifyAddAddress(interface, address);
-}
-void NatRouter::NotifyRemoveAddress(uint32_t interface, ns3::Ipv4InterfaceAddress address) {
-  m_static->NotifyRemoveAddress(interface, address);
-}
-
-void NatRouter::SetIpv4(ns3::Ptr<ns3::Ipv4> ipv4) {
-  m_ipv4 = ipv4;
-  m_static->SetIpv4(ipv4);
-}
-
-void NatRouter::PrintRoutingTable(ns3::Ptr<ns3::OutputStreamWrapper> stream,
-                                  ns3::Time::Unit unit) const {
-  m_static->PrintRoutingTable(stream, unit);
-}
-
-void NatRouter::DoDispose() {
-  m_static->Dispose();
-  m_static = nullptr;
-  m_ipv4 = nullptr;
-  ns3::Ipv4RoutingProtocol::DoDispose();
 }
 
 }  // namespace weft::sim

@@ -6,10 +6,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "inner-static-routing.h"
 #include "nat-table.h"
-#include "ns3/ipv4-routing-protocol.h"
-#include "ns3/ipv4-static-routing.h"
-#include "ns3/ipv4.h"
 
 namespace weft::sim {
 
@@ -25,7 +23,7 @@ struct NatRouterStats {
 /// Configure() once the outside interface has its address. Routes (the default route to the
 /// upstream router, each inside link's connected route) live in an inner Ipv4StaticRouting.
 /// Inside hosts' addresses are never reachable from outside: only what the table maps back.
-class NatRouter : public ns3::Ipv4RoutingProtocol {
+class NatRouter : public InnerStaticRouting {
  public:
   static ns3::TypeId GetTypeId();
   NatRouter();
@@ -39,29 +37,16 @@ class NatRouter : public ns3::Ipv4RoutingProtocol {
   const NatRouterStats& Stats() const { return m_stats; }
   ns3::Ipv4Address ExternalAddress() const { return m_external; }
 
-  ns3::Ptr<ns3::Ipv4Route> RouteOutput(ns3::Ptr<ns3::Packet> p, const ns3::Ipv4Header& header,
-                                       ns3::Ptr<ns3::NetDevice> oif,
-                                       ns3::Socket::SocketErrno& sockerr) override;
   bool RouteInput(ns3::Ptr<const ns3::Packet> p, const ns3::Ipv4Header& header,
                   ns3::Ptr<const ns3::NetDevice> idev, UnicastForwardCallback ucb,
                   MulticastForwardCallback mcb, LocalDeliverCallback lcb,
                   ErrorCallback ecb) override;
-  void NotifyInterfaceUp(uint32_t interface) override;
-  void NotifyInterfaceDown(uint32_t interface) override;
-  void NotifyAddAddress(uint32_t interface, ns3::Ipv4InterfaceAddress address) override;
-  void NotifyRemoveAddress(uint32_t interface, ns3::Ipv4InterfaceAddress address) override;
-  void SetIpv4(ns3::Ptr<ns3::Ipv4> ipv4) override;
-  void PrintRoutingTable(ns3::Ptr<ns3::OutputStreamWrapper> stream,
-                         ns3::Time::Unit unit = ns3::Time::S) const override;
 
  private:
-  void DoDispose() override;
   /// Sends `packet` with `header` on the route the inner table gives; false when none.
   bool Forward(ns3::Ptr<const ns3::Packet> packet, const ns3::Ipv4Header& header,
                const UnicastForwardCallback& ucb);
 
-  ns3::Ptr<ns3::Ipv4> m_ipv4;
-  ns3::Ptr<ns3::Ipv4StaticRouting> m_static;
   std::unique_ptr<NatTable> m_table;
   uint32_t m_outside = 0;
   ns3::Ipv4Address m_external;

@@ -115,6 +115,28 @@ BOOST_AUTO_TEST_CASE(public_hosts_reach_each_other_over_the_sum_of_their_latenci
   Finish();
 }
 
+BOOST_AUTO_TEST_CASE(hosts_on_different_points_of_presence_reach_each_other_through_the_core) {
+  // 62 public hosts fill the first point of presence (60 links): the last one is on the second.
+  // Routers remember routes per destination (backbone-router.h): the second packet of each way
+  // takes the remembered route, and a destination nothing routes is dropped on the way.
+  InternetSpec spec;
+  for (int i = 0; i < 62; ++i) {
+    spec.hosts.push_back({"h" + std::to_string(i), "internet", Latency(5)});
+  }
+  Internet net(spec, 1);
+  BOOST_TEST(net.Address("h61") == ns3::Ipv4Address("198.18.1.6"));
+  Open(net, "h0");
+  Open(net, "h61", kPort, true);
+  SendAt(1, "h0", net.Address("h61"));
+  SendAt(2, "h0", ns3::Ipv4Address("203.0.113.1"));
+  SendAt(3, "h0", net.Address("h61"));
+  ns3::Simulator::Run();
+  BOOST_TEST(Received("h61") == 2u);
+  BOOST_TEST(Received("h0") == 2u);  // the echoes
+  BOOST_TEST(g_endpoints["h61"].received[0].first.GetIpv4() == net.Address("h0"));
+  Finish();
+}
+
 BOOST_AUTO_TEST_CASE(a_host_behind_a_nat_is_seen_at_the_nat_address_and_gets_replies) {
   InternetSpec spec;
   spec.sites = {Site("home", *nat_preset("easy"))};
