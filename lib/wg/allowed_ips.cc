@@ -102,6 +102,8 @@ std::vector<AllowedIp> AllowedIps::prefixes_of(PeerId peer) const {
 }
 
 void AllowedIps::mark(std::vector<Node>& trie, const AllowedIp& p, PeerId peer) {
+  last_v4_.valid = false;
+  last_v6_.valid = false;
   uint32_t node = 0;
   for (int i = 0; i < p.cidr; ++i) {
     int b = bit_at(p.address.data(), i);
@@ -115,6 +117,8 @@ void AllowedIps::mark(std::vector<Node>& trie, const AllowedIp& p, PeerId peer) 
 }
 
 void AllowedIps::rebuild() {
+  last_v4_.valid = false;
+  last_v6_.valid = false;
   v4_.assign(1, Node{{kNil, kNil}, kNoPeer});
   v6_.assign(1, Node{{kNil, kNil}, kNoPeer});
   for (const auto& [k, peer] : entries_) {
@@ -125,18 +129,18 @@ void AllowedIps::rebuild() {
 }
 
 PeerId AllowedIps::lookup(uint8_t family, const uint8_t* address) const {
-  const std::vector<Node>* trie;
-  int bits;
-  if (family == 4) {
-    trie = &v4_;
-    bits = 32;
-  } else if (family == 6) {
-    trie = &v6_;
-    bits = 128;
-  } else {
-    return kNoPeer;
-  }
-  const Node* nodes = trie->data();
+  if (family != 4 && family != 6) return kNoPeer;
+  Remembered& last = family == 4 ? last_v4_ : last_v6_;
+  const std::size_t size = family == 4 ? 4 : 16;
+  if (last.valid && std::memcmp(last.address.data(), address, size) == 0) return last.peer;
+  last.peer = walk(family == 4 ? v4_ : v6_, family == 4 ? 32 : 128, address);
+  std::memcpy(last.address.data(), address, size);
+  last.valid = true;
+  return last.peer;
+}
+
+PeerId AllowedIps::walk(const std::vector<Node>& trie, int bits, const uint8_t* address) const {
+  const Node* nodes = trie.data();
   uint32_t node = 0;
   PeerId best = nodes[0].peer;
   for (int i = 0; i < bits; ++i) {

@@ -43,7 +43,9 @@ class AllowedIps {
   /// Prefixes owned by `peer`, in ascending order.
   std::vector<AllowedIp> prefixes_of(PeerId peer) const;
   /// The peer owning the longest prefix containing the address (4 or 16 bytes per family),
-  /// or kNoPeer.
+  /// or kNoPeer. The last answer per family is remembered until the table changes, so the
+  /// segments of one flow (and its replies' source checks) walk the trie once. Not safe for
+  /// concurrent calls, like every other member (the device is single-threaded).
   PeerId lookup(uint8_t family, const uint8_t* address) const;
   std::size_t size() const { return entries_.size(); }
 
@@ -59,12 +61,22 @@ class AllowedIps {
   void rebuild();
   /// Sets the owner of the prefix's node (kNoPeer clears it), creating the path if needed.
   void mark(std::vector<Node>& trie, const AllowedIp& p, PeerId peer);
+  PeerId walk(const std::vector<Node>& trie, int bits, const uint8_t* address) const;
+
+  /// The last lookup of a family and its answer; forgotten by every change of the tries.
+  struct Remembered {
+    bool valid = false;
+    std::array<uint8_t, 16> address{};
+    PeerId peer = kNoPeer;
+  };
 
   std::map<Key, PeerId> entries_;
   std::map<PeerId, std::set<Key>> by_peer_;
   std::vector<Node> v4_;
   std::vector<Node> v6_;
   std::size_t cleared_ = 0;  // trie nodes unowned by removals since the last rebuild
+  mutable Remembered last_v4_;
+  mutable Remembered last_v6_;
 };
 
 }  // namespace weft::wg

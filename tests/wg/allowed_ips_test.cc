@@ -86,6 +86,33 @@ BOOST_AUTO_TEST_CASE(moves_a_prefix_to_its_new_owner_and_removes_peers) {
   BOOST_TEST(look4(t, 192, 168, 4, 4) == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(answers_a_repeated_lookup_anew_after_every_change) {
+  // The last answer per family is remembered: each change must make it forgotten.
+  AllowedIps t;
+  t.insert(AllowedIp::v4(10, 0, 0, 0, 8), 1);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == 1u);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == 1u);
+  t.insert(AllowedIp::v4(10, 1, 0, 0, 16), 2);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == 2u);
+  t.insert(AllowedIp::v4(10, 1, 0, 0, 16), 3);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == 3u);
+  t.remove_peer(3);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == 1u);
+  t.remove_peer(1);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == kNoPeer);
+  t.insert(AllowedIp::v4(0, 0, 0, 0, 0), 4);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == 4u);
+
+  // Families apart: the same leading bytes as an IPv6 address are another lookup.
+  std::array<uint8_t, 16> six{10, 1, 2, 3};
+  BOOST_TEST(t.lookup(6, six.data()) == kNoPeer);
+  t.insert(AllowedIp::v6(six, 128), 5);
+  BOOST_TEST(t.lookup(6, six.data()) == 5u);
+  BOOST_TEST(look4(t, 10, 1, 2, 3) == 4u);
+  six[15] = 1;  // differs only in the last byte from the remembered address
+  BOOST_TEST(t.lookup(6, six.data()) == kNoPeer);
+}
+
 BOOST_AUTO_TEST_CASE(masks_host_bits_and_clamps_lengths) {
   AllowedIp p = AllowedIp::v4(10, 1, 2, 3, 8);
   BOOST_TEST(p.address[1] == 0);
