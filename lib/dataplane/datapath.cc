@@ -35,7 +35,7 @@ struct DataPath::LockedCore {
 // Outputs land in the send pool (datagrams) or go straight to the TUN device (packets).
 struct DataPath::Sink {
   DataPath& path;
-  core::MutableBytes buffer() { return path.next_send_buffer(); }
+  core::MutableBytes buffer() { return path.next_send_buffer(kMaxPacket); }
   void execute(const wg::Output& o, core::MutableBytes buf) { path.execute(o, buf); }
 };
 
@@ -52,13 +52,15 @@ DataPath::DataPath(Loop& loop, DataCore& core, runtime::TunDevice& tun,
       recv_slots_(kBatch),
       tun_buf_(runtime::TunDevice::kTunMaxRead),
       writer_(tun, kBatch),
-      rx_area_(kBatch * kDatagramCapacity),
+      rx_bufs_(kBatch),
       gro_views_(kMaxGroSegments),
-      send_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)),
+      send_bufs_(kBatch),
+      split_targets_(kBatch),
       seal_jobs_(kBatch),
       seal_bufs_(kBatch) {
   core_.core = &core;
-  if (threads_ >= 2) pool_ = std::make_unique<CryptoPool>(static_cast<std::size_t>(threads_ - 1));
+  // No workers with one thread: the seals of a batch run on the loop, just before its send.
+  pool_ = std::make_unique<CryptoPool>(static_cast<std::size_t>(threads_ >= 2 ? threads_ - 1 : 0));
   send_queue_.reserve(kBatch);
   (void)udp_.set_buffer_sizes(kSocketBufferBytes);  // best effort: defaults still work
 }
@@ -138,7 +140,7 @@ void DataPath::stop() {
   flush_deliveries();
   fold_writer_counters();
   counters_.handshake_queue_full = handshake_queue_full();
-  if (pool_) counters_.crypto_parallel_batches = pool_->parallel_batches();
+  counters_.crypto_parallel_batches = pool_->parallel_batches();
 }
 
 void DataPath::fold_receiver_counters() {
@@ -160,15 +162,12 @@ void DataPath::fold_writer_counters() {
   counters_.offload.tun_gro_packets += w.gro_packets;
 }
 
-core::MutableBytes DataPath::next_receive_buffer() {
-  if (rx_used_ == kBatch) flush_deliveries();
-  return core::MutableBytes{rx_area_.data() + (rx_used_++) * kDatagramCapacity,
-                            kDatagramCapacity};
+core::MutableBytes DataPath::next_receive_buffer(std::size_t datagram_size) {
+  if (rx_used_ == rx_bufs_.positions()) flush_deliveries();
+  return rx_bufs_.at(rx_used_++, datagram_size);
 }
 
-bool DataPath::is_receive_buffer(const uint8_t* p) const {
-  return p >= rx_area_.data() && p < rx_area_.data() + rx_area_.size();
-}
+bool DataPath::is_receive_buffer(const uint8_t* p) const { return rx_bufs_.holds(p); }
 
 void DataPath::flush_deliveries() {
   // A datagram the core answered with may sit in a receive buffer: sent before they are reused.
@@ -177,11 +176,10 @@ void DataPath::flush_deliveries() {
   rx_used_ = 0;
 }
 
-core::MutableBytes DataPath::next_send_buffer() {
+core::MutableBytes DataPath::next_send_buffer(std::size_t input_size) {
   // >=: answers the core wrote into receive buffers are queued too.
-  if (send_queue_.size() >= send_bufs_.size()) flush_sends();
-  auto& b = send_bufs_[send_queue_.size()];
-  return core::MutableBytes{b.data(), b.size()};
+  if (send_queue_.size() >= send_bufs_.positions()) flush_sends();
+  return send_bufs_.at(send_queue_.size(), input_size);
 }
 
 void DataPath::execute(const wg::Output& o, core::MutableBytes buf) {
@@ -266,7 +264,7 @@ void DataPath::send(const core::SocketAddress& to, core::ByteView datagram) {
     ++counters_.udp_send_dropped;
     return;
   }
-  core::MutableBytes buf = next_send_buffer();
+  core::MutableBytes buf = next_send_buffer(datagram.size);
   std::copy(datagram.data, datagram.data + datagram.size, buf.data);
   send_queue_.push_back(runtime::SendItem{buf.data, datagram.size, to});
   flush_sends();
@@ -284,7 +282,7 @@ void DataPath::receive_relayed(core::Now now, const core::Path& from, core::Byte
     schedule_handshakes();
     return;
   }
-  core::MutableBytes out = next_receive_buffer();
+  core::MutableBytes out = next_receive_buffer(datagram.size);
   wg::Output o;
   {
     std::lock_guard<std::mutex> lock(core_.mu);
@@ -306,7 +304,7 @@ void DataPath::dispatch(core::Now now, const core::SocketAddress& from, core::By
     core_.handshakes.push(now.mono, core::Path::to_udp(from), datagram);  // a full queue counts the drop
     return;
   }
-  core::MutableBytes out = next_receive_buffer();
+  core::MutableBytes out = next_receive_buffer(datagram.size);
   wg::Output o;
   {
     std::lock_guard<std::mutex> lock(core_.mu);
@@ -334,7 +332,7 @@ void DataPath::on_handshake_turn() {
   core::Now t = loop_.clock().now();
   HandshakeQueue::Message m;
   for (std::size_t i = 0; i < kHandshakesPerTurn; ++i) {
-    core::MutableBytes out = next_send_buffer();
+    core::MutableBytes out = next_send_buffer(kMaxPacket);
     wg::Output o;
     {
       std::lock_guard<std::mutex> lock(core_.mu);
@@ -382,22 +380,37 @@ bool DataPath::on_udp_readable() {
 
 void DataPath::send_tun_packet(core::Now t, core::ByteView packet) {
   ++counters_.tun_packets_in;
-  core::MutableBytes out = next_send_buffer();  // may flush: seals_pending_ is 0 then
+  core::MutableBytes out = next_send_buffer(packet.size);  // may flush: no seal pending then
   wg::Output o;
-  if (pool_) {
-    // The core numbers the datagram and copies the packet in; the seal waits for the batch.
-    {
-      std::lock_guard<std::mutex> lock(core_.mu);
-      o = core_.core->prepare_send(t, packet, out, seal_jobs_[seals_pending_]);
-    }
-    execute_prepared(o, out);
-    return;
-  }
+  // The core numbers the datagram and copies the packet in (unless it lies there already: a
+  // segment split in place); the seal waits for the batch, on the workers if there are any.
   {
     std::lock_guard<std::mutex> lock(core_.mu);
-    o = core_.core->send_packet(t, packet, out);
+    o = core_.core->prepare_send(t, packet, out, seal_jobs_[seals_pending_]);
   }
-  execute(o, out);
+  execute_prepared(o, out);
+}
+
+std::size_t DataPath::segment_tun_read(uint8_t* read, std::size_t size) {
+  const bool vnet = tun_.vnet_hdr();
+  const TunSegmenter::Bound bound = TunSegmenter::bound(vnet, read, size);
+  if (bound.packets <= 1 || bound.packets > send_bufs_.positions()) {
+    return segmenter_.segment(vnet, read, size, counters_.offload);
+  }
+  // A super-packet is split straight into the datagram buffers its segments will be sent from,
+  // each where the core puts a datagram's body: segment i in the buffer next_send_buffer()
+  // gives for it while every segment before it is queued, so the core copies nothing (one it
+  // did not queue makes the rest move down a buffer, a copy each, as before).
+  if (send_bufs_.positions() - send_queue_.size() < bound.packets) flush_sends();
+  const std::size_t queued = send_queue_.size();
+  for (std::size_t i = 0; i < bound.packets; ++i) {
+    core::MutableBytes buf = send_bufs_.at(queued + i, bound.largest);
+    split_targets_[i] = offload::Segment::over(buf.data + wg::kTransportHeaderSize,
+                                               wg::output_capacity_for(bound.largest) -
+                                                   wg::kTransportHeaderSize);
+  }
+  return segmenter_.segment_into(vnet, read, size, counters_.offload, split_targets_.data(),
+                                 bound.packets);
 }
 
 bool DataPath::on_tun_readable() {
@@ -417,7 +430,7 @@ bool DataPath::on_tun_readable() {
     // One input after another, then one drain for the batch (finish_event): the core contract
     // asks for a drain after any input, not after each one. A super-packet's segments go to
     // the same peer one after another, so UDP GSO sends them as one message.
-    std::size_t k = segmenter_.segment(tun_.vnet_hdr(), tun_buf_.data(), *r, counters_.offload);
+    std::size_t k = segment_tun_read(tun_buf_.data(), *r);
     for (std::size_t i = 0; i < k; ++i) send_tun_packet(t, segmenter_.packet(i));
     packets += k;
   }

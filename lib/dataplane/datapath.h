@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/path.h"
+#include "dataplane/batch_buffers.h"
 #include "dataplane/crypto_pool.h"
 #include "dataplane/data_core.h"
 #include "dataplane/demux.h"
@@ -66,7 +67,8 @@ class DatagramHandler {
 
 class DataPath {
  public:
-  /// threads: 1 = everything on the loop, the AEAD inline (one thread); N >= 2 = UDP receive
+  /// threads: 1 = everything on the loop, one thread (a TUN batch's seals just before its
+  /// sendmmsg, as with workers; a datagram's open inline); N >= 2 = UDP receive
   /// in a ReceiveThread, and the AEAD of each batch (seals of TUN packets on the loop, opens of
   /// datagrams on the receive thread) shared with N - 1 crypto workers, the core called only
   /// to prepare and complete each packet, in order (docs/dataplane.md, "Workers"). `core`
@@ -164,16 +166,21 @@ class DataPath {
   void schedule_handshakes();
   void dispatch(core::Now now, const core::SocketAddress& from, core::ByteView datagram);
   void execute(const wg::Output& o, core::MutableBytes buf);
-  core::MutableBytes next_send_buffer();
+  /// The buffer for the next queued datagram, for an input of `input_size` bytes (kMaxPacket
+  /// when unknown: a drain of the core).
+  core::MutableBytes next_send_buffer(std::size_t input_size);
   /// A buffer for a received datagram's output: a decrypted packet stays there for the TUN
   /// writer's batch until flush_deliveries().
-  core::MutableBytes next_receive_buffer();
+  core::MutableBytes next_receive_buffer(std::size_t datagram_size);
   bool is_receive_buffer(const uint8_t* p) const;
   /// Sends what is queued, then writes the held TUN packets (coalesced) and frees the
   /// receive buffers.
   void flush_deliveries();
-  /// Seals (threads >= 2) or sends one IP packet read from the TUN.
+  /// Queues one IP packet read from the TUN as a datagram whose seal waits for the batch.
   void send_tun_packet(core::Now now, core::ByteView packet);
+  /// The packets of one TUN read (segmenter_.packet(i)); a super-packet split into the send
+  /// buffers when they can hold it.
+  std::size_t segment_tun_read(uint8_t* read, std::size_t size);
   /// Asks the socket for the UDP offloads when wanted, and logs what it got.
   void enable_udp_offloads();
   /// execute() for a prepare_send() result: a datagram that was queued keeps its seal pending
@@ -202,7 +209,7 @@ class DataPath {
   bool udp_offloads_wanted_ = false;
   bool gso_refusal_logged_ = true;  // false while GSO is on (then its refusal is logged)
   bool in_after_event_ = false;
-  std::unique_ptr<CryptoPool> pool_;         // threads >= 2 only
+  std::unique_ptr<CryptoPool> pool_;         // no workers with threads = 1
   std::unique_ptr<ReceiveThread> receiver_;  // threads >= 2 only
   runtime::UniqueFd wake_;                    // eventfd the receive thread writes
   std::optional<ReadWatch> udp_watch_;
@@ -225,12 +232,14 @@ class DataPath {
   // Decrypted packets of the loop thread (threads = 1, relayed datagrams) on their way to the
   // TUN: kBatch receive buffers, used in turn until flush_deliveries().
   TunWriter writer_;
-  std::vector<uint8_t> rx_area_;
+  BatchBuffers rx_bufs_;
   std::size_t rx_used_ = 0;
   std::vector<runtime::RecvSlot> gro_views_;  // one UDP_GRO slot's datagrams
-  std::vector<std::vector<uint8_t>> send_bufs_;
+  BatchBuffers send_bufs_;
   std::vector<runtime::SendItem> send_queue_;
-  // Seals pending for datagrams in send_queue_ (threads >= 2): run by flush_sends().
+  // Where segment_tun_read() splits a super-packet: in the free send buffers.
+  std::vector<offload::Segment> split_targets_;
+  // Seals pending for datagrams in send_queue_: run by flush_sends().
   wg::TransportCrypto crypto_;
   std::vector<wg::CryptoJob> seal_jobs_;
   std::vector<uint8_t*> seal_bufs_;

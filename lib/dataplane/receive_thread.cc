@@ -38,7 +38,8 @@ ReceiveThread::ReceiveThread(SharedCore& core, runtime::TunDevice& tun, int wake
       slots_(kBatch),
       views_(kMaxRoundDatagrams),
       writer_(tun, kBatch),
-      out_bufs_(kBatch, std::vector<uint8_t>(kDatagramCapacity)),
+      out_bufs_(kBatch),
+      out_views_(kBatch),
       outs_(kBatch),
       jobs_(kBatch),
       classes_(kBatch) {}
@@ -142,7 +143,7 @@ void ReceiveThread::process_chunk(const runtime::RecvSlot* in_slots, std::size_t
     jobs_[i].kind = wg::CryptoJob::Kind::kNone;
     classes_[i] = classify(in);
     ++counters_.by_class[static_cast<std::size_t>(classes_[i])];
-    core::MutableBytes out{out_bufs_[i].data(), out_bufs_[i].size()};
+    core::MutableBytes out = out_views_[i] = out_bufs_.at(i, in.size);
     std::lock_guard<std::mutex> lock(core_.mu);
     if (core_.handled[static_cast<std::size_t>(classes_[i])]) {
       outs_[i] = wg::Output{};  // for a main-thread handler; queued below
@@ -161,20 +162,19 @@ void ReceiveThread::process_chunk(const runtime::RecvSlot* in_slots, std::size_t
   pool_.run(
       count,
       [this, in_slots](std::size_t i, wg::TransportCrypto& crypto) {
-        crypto.run(jobs_[i], in_slots[i].data, out_bufs_[i].data());
+        crypto.run(jobs_[i], in_slots[i].data, out_views_[i].data);
       },
       crypto_);
   for (std::size_t i = 0; i < count; ++i) {
     if (jobs_[i].kind != wg::CryptoJob::Kind::kOpen) continue;
-    core::MutableBytes out{out_bufs_[i].data(), out_bufs_[i].size()};
     std::lock_guard<std::mutex> lock(core_.mu);
     outs_[i] = core_.core->complete_receive(t, core::Path::to_udp(in_slots[i].from), jobs_[i],
-                                            out);
+                                            out_views_[i]);
   }
   // The filter and the core's accounting saw every packet by now: GRO may rewrite headers.
   for (std::size_t i = 0; i < count; ++i) {
     if (outs_[i].action != wg::Action::kDeliverToTunnel) continue;
-    writer_.add(out_bufs_[i].data(), outs_[i].size);
+    writer_.add(out_views_[i].data, outs_[i].size);
   }
   writer_.flush();
   bool wake = false;
@@ -185,7 +185,7 @@ void ReceiveThread::process_chunk(const runtime::RecvSlot* in_slots, std::size_t
         hand_off(core_.received, in_slots[i].data, in_slots[i].size, in_slots[i].from,
                  classes_[i]);
       } else if (outs_[i].action == wg::Action::kSendDatagram && outs_[i].endpoint.is_udp()) {
-        hand_off(core_.to_send, out_bufs_[i].data(), outs_[i].size, outs_[i].endpoint.udp,
+        hand_off(core_.to_send, out_views_[i].data, outs_[i].size, outs_[i].endpoint.udp,
                  DatagramClass::kWireGuard);
       }
     }
@@ -199,7 +199,7 @@ void ReceiveThread::process_chunk(const runtime::RecvSlot* in_slots, std::size_t
         self.hand_off(self.core_.to_send, buf.data, o.size, o.endpoint.udp,
                       DatagramClass::kWireGuard);
       }
-    } sink{*this, core::MutableBytes{out_bufs_[0].data(), out_bufs_[0].size()}};
+    } sink{*this, out_bufs_.at(0, kMaxPacket)};  // every output above is consumed by now
     HeldCore held{*core_.core};
     core::drain_transmits(held, t, sink);
     auto deadline = core_.core->next_deadline();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/path.h"
+#include "dataplane/batch_buffers.h"
 #include "dataplane/crypto_pool.h"
 #include "dataplane/data_core.h"
 #include "dataplane/demux.h"
@@ -116,7 +117,8 @@ class ReceiveThread {
   std::vector<runtime::RecvSlot> slots_;
   std::vector<runtime::RecvSlot> views_;  // the datagrams of a round's slots
   TunWriter writer_;
-  std::vector<std::vector<uint8_t>> out_bufs_;
+  BatchBuffers out_bufs_;
+  std::vector<core::MutableBytes> out_views_;  // the chunk's output buffer of each datagram
   std::vector<wg::Output> outs_;
   std::vector<wg::CryptoJob> jobs_;
   wg::TransportCrypto crypto_;

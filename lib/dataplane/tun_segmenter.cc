@@ -2,6 +2,8 @@
 // checksum completed in place, a TCP super-packet split into MTU-sized segments.
 #include "dataplane/tun_segmenter.h"
 
+#include <algorithm>
+
 #include "offload/virtio_net_hdr.h"
 
 namespace weft::dataplane {
@@ -21,8 +23,29 @@ void count(OffloadCounters& counters, offload::OffloadError e) {
 
 TunSegmenter::TunSegmenter() : area_(kAreaSize), segments_(kMaxSegments) {}
 
+TunSegmenter::Bound TunSegmenter::bound(bool vnet, const uint8_t* read, std::size_t size) {
+  if (!vnet) return Bound{1, size};
+  auto hdr = offload::parse_virtio_net_hdr(core::ByteView{read, size});
+  if (!hdr) return Bound{1, size};
+  const std::size_t packet_size = size - offload::kVirtioNetHdrSize;
+  if (hdr->gso_type == offload::kVirtioNetHdrGsoNone || hdr->gso_size == 0) {
+    return Bound{1, packet_size};
+  }
+  // The payload is less than the packet, so the count is never below the split's; a segment
+  // is its headers (at most kMaxHeaders) and at most gso_size bytes of payload.
+  const std::size_t mss = hdr->gso_size;
+  const std::size_t largest = mss + kMaxHeaders < packet_size ? mss + kMaxHeaders : packet_size;
+  return Bound{(packet_size + mss - 1) / mss, largest};
+}
+
 std::size_t TunSegmenter::segment(bool vnet, uint8_t* read, std::size_t size,
                                   OffloadCounters& counters) {
+  return segment_into(vnet, read, size, counters, nullptr, 0);
+}
+
+std::size_t TunSegmenter::segment_into(bool vnet, uint8_t* read, std::size_t size,
+                                       OffloadCounters& counters, offload::Segment* out,
+                                       std::size_t n) {
   if (!vnet) {
     segments_[0] = offload::Segment{read, size, size};
     return 1;
@@ -44,19 +67,23 @@ std::size_t TunSegmenter::segment(bool vnet, uint8_t* read, std::size_t size,
     segments_[0] = offload::Segment{packet, packet_size, packet_size};
     return 1;
   }
-  // Each segment gets gso_size payload bytes and its headers; as many buffers as fit the area.
-  std::size_t capacity = static_cast<std::size_t>(hdr->gso_size) + kMaxHeaders;
-  std::size_t n = area_.size() / capacity;
-  if (n > kMaxSegments) n = kMaxSegments;
-  for (std::size_t i = 0; i < n; ++i) {
-    segments_[i] = offload::Segment::over(area_.data() + i * capacity, capacity);
+  if (out == nullptr) {
+    // Each segment gets gso_size payload bytes and its headers; as many buffers as fit the area.
+    std::size_t capacity = static_cast<std::size_t>(hdr->gso_size) + kMaxHeaders;
+    n = area_.size() / capacity;
+    if (n > kMaxSegments) n = kMaxSegments;
+    for (std::size_t i = 0; i < n; ++i) {
+      segments_[i] = offload::Segment::over(area_.data() + i * capacity, capacity);
+    }
+    out = segments_.data();
   }
-  offload::SplitResult r =
-      offload::split(*hdr, core::ByteView{packet, packet_size}, segments_.data(), n);
+  if (n > kMaxSegments) n = kMaxSegments;
+  offload::SplitResult r = offload::split(*hdr, core::ByteView{packet, packet_size}, out, n);
   if (!r.ok()) {
     count(counters, r.error);
     return 0;
   }
+  if (out != segments_.data()) std::copy(out, out + r.count, segments_.begin());
   ++counters.tun_superpackets_in;
   counters.tun_segments_in += r.count;
   return r.count;

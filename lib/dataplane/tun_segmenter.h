@@ -29,6 +29,20 @@ class TunSegmenter {
   /// place (a partial checksum completed there); a super-packet is split into this object's
   /// buffers. A refused read gives 0 and is counted in `counters` by cause.
   std::size_t segment(bool vnet, uint8_t* read, std::size_t size, OffloadCounters& counters);
+  /// segment(), but a super-packet is split into the caller's buffers `out[0, n)` (where the
+  /// core will seal each segment, so that it is not copied again); `n` at least
+  /// bound(vnet, read, size).packets, each buffer at least its `largest` bytes. packet(i) views
+  /// them.
+  std::size_t segment_into(bool vnet, uint8_t* read, std::size_t size, OffloadCounters& counters,
+                           offload::Segment* out, std::size_t n);
+  /// What segment() may give for a read, before the split checks anything: at least as many
+  /// packets (1 but for a super-packet: its size over the header's gso_size, rounded up), none
+  /// longer than `largest` bytes.
+  struct Bound {
+    std::size_t packets = 1;
+    std::size_t largest = 0;
+  };
+  static Bound bound(bool vnet, const uint8_t* read, std::size_t size);
   core::ByteView packet(std::size_t i) const {
     return core::ByteView{segments_[i].data, segments_[i].size};
   }

@@ -163,10 +163,11 @@ Output Engine::Impl::send(core::Now now, core::ByteView ip_packet, core::Mutable
   } else {
     static_cast<wg::Output&>(o) = m.device.send_packet(now, ip_packet, out);
   }
-  m.route(o, out, now, job != nullptr && job->kind == wg::CryptoJob::Kind::kSeal ? job : nullptr);
   // Only a packet that leaves (now, or staged until the handshake) opens a flow: one the device
-  // dropped for want of a route will see no reply to admit.
+  // dropped for want of a route will see no reply to admit. Noted before route(), which seals a
+  // relayed datagram in place: the driver may have put the packet where its body is sealed.
   if (o.action != wg::Action::kDrop) m.filter.note_outbound(now, ip_packet);
+  m.route(o, out, now, job != nullptr && job->kind == wg::CryptoJob::Kind::kSeal ? job : nullptr);
   return o;
 }
 

@@ -225,7 +225,9 @@ class Engine {
   /// Parallel crypto (wg::Device's CryptoJob entry points, docs/dataplane.md "Workers"): the
   /// same calls with the AEAD left to the caller. The packet filter, discovery's path choice
   /// and the relays stay here, in call order: a datagram whose path is a relay is sealed at
-  /// once and handed to the relay (then job.kind is kNone and the result kNone).
+  /// once and handed to the relay (then job.kind is kNone and the result kNone). Here, as with
+  /// the device, `ip_packet` may lie at out.data + wg::kTransportHeaderSize (no copy); the plain
+  /// send_packet() above needs it elsewhere (its in-place seal would hide it from the filter).
   Output send_packet(core::Now now, core::ByteView ip_packet, core::MutableBytes out,
                      wg::CryptoJob& job);
   Output receive_datagram(core::Now now, const core::Path& from, core::ByteView datagram,

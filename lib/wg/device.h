@@ -152,7 +152,9 @@ class Device {
 
   /// Handles one IP packet read from the tunnel: routes it by destination through allowed IPs
   /// and encrypts it (kSendDatagram), or stages it while a handshake runs (kNone; poll next),
-  /// or drops it (kNoRoute, kMalformed, kNoEndpoint, kBufferTooSmall).
+  /// or drops it (kNoRoute, kMalformed, kNoEndpoint, kBufferTooSmall). `ip_packet` may lie in
+  /// `out` itself at out.data + kTransportHeaderSize, where the datagram's body goes: it is then
+  /// encrypted in place without a copy (anywhere else in `out` it must not overlap).
   Output send_packet(Now now, ByteView ip_packet, MutableBytes out);
 
   // ---- parallel crypto (docs/dataplane.md, "Workers") ----
@@ -167,7 +169,8 @@ class Device {
   /// send_packet() that leaves sealing to the caller: on kSendDatagram with job.kind == kSeal,
   /// out[0, size) holds the header and the padded plaintext, and must be passed to
   /// TransportCrypto::run(job, out.data, nullptr) before it is sent. Other results are final
-  /// (job.kind == kNone).
+  /// (job.kind == kNone). `ip_packet` may lie at out.data + kTransportHeaderSize (no copy), and
+  /// stays readable there until the seal.
   Output send_packet(Now now, ByteView ip_packet, MutableBytes out, CryptoJob& job);
   /// receive_datagram() that leaves opening a transport data message to the caller: then the
   /// result is kNone with job.kind == kOpen; run TransportCrypto::run(job, datagram, out.data)

@@ -66,7 +66,9 @@ Output Device::Impl::encrypt(Now now, Peer& p, Keypair& kp, const uint8_t* packe
   hdr.counter = kp.next_send_counter++;
   serialize(hdr, out.data);
   uint8_t* body = out.data + kTransportHeaderSize;
-  if (len > 0) std::memmove(body, packet, len);
+  // A driver that split a super-packet straight into its datagram buffers hands the packet
+  // where the body goes: nothing to move then.
+  if (len > 0 && body != packet) std::memmove(body, packet, len);
   std::memset(body + len, 0, padded - len);
   if (job != nullptr) {
     // The nonce is reserved above, in call order; the caller seals (on any thread) and keeps

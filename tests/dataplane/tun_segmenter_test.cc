@@ -5,6 +5,8 @@
 #define BOOST_TEST_MODULE dataplane_tun_segmenter
 #include <boost/test/unit_test.hpp>
 
+#include <vector>
+
 #include "dataplane/tun_segmenter.h"
 #include "offload/packets.h"
 #include "offload/virtio_net_hdr.h"
@@ -93,6 +95,54 @@ BOOST_AUTO_TEST_CASE(splits_ipv4_and_ipv6_super_packets_into_valid_segments) {
     BOOST_TEST(c.tun_superpackets_in == 1u);
     BOOST_TEST(c.tun_segments_in == n);
   }
+}
+
+BOOST_AUTO_TEST_CASE(splits_into_the_callers_buffers_what_it_would_split_into_its_own) {
+  // The data path splits straight into its datagram buffers: the same segments must land
+  // there, and max_packets() must never promise fewer buffers than the split needs.
+  for (bool v6 : {false, true}) {
+    TcpSpec spec;
+    spec.v6 = v6;
+    spec.options = timestamps(3, 4);
+    const Bytes payload = pattern(40001, v6 ? 7 : 9);
+    Bytes p = tcp_packet(spec, payload, /*partial_checksum=*/true);
+    const uint16_t mss = 1368;
+    Bytes r = vnet_read(tso_hdr(p, mss), p);
+    Bytes copy = r;  // each split completes the read's header fields in its own copy
+
+    dataplane::TunSegmenter own;
+    dataplane::OffloadCounters c_own;
+    const std::size_t n = own.segment(true, r.data(), r.size(), c_own);
+    BOOST_REQUIRE_EQUAL(n, (payload.size() + mss - 1) / mss);
+    const auto bound = dataplane::TunSegmenter::bound(true, copy.data(), copy.size());
+    BOOST_TEST(bound.packets >= n);
+    BOOST_TEST(bound.packets <= n + 1);
+    BOOST_TEST(bound.largest >= own.packet(0).size);
+
+    // Buffers of exactly the promised size: a segment longer than `largest` would be refused.
+    std::vector<Bytes> bufs(bound.packets, Bytes(bound.largest, 0xee));
+    std::vector<Segment> out;
+    for (Bytes& b : bufs) out.push_back(Segment::over(b.data(), b.size()));
+    dataplane::TunSegmenter into;
+    dataplane::OffloadCounters c_into;
+    BOOST_REQUIRE_EQUAL(into.segment_into(true, copy.data(), copy.size(), c_into, out.data(),
+                                          out.size()),
+                        n);
+    for (std::size_t i = 0; i < n; ++i) {
+      BOOST_TEST(into.packet(i).data == bufs[i].data());  // where the caller wanted it
+      Bytes a(own.packet(i).data, own.packet(i).data + own.packet(i).size);
+      Bytes b(into.packet(i).data, into.packet(i).data + into.packet(i).size);
+      BOOST_TEST(a == b, "segment " << i << (v6 ? " (v6)" : " (v4)"));
+    }
+    BOOST_TEST(c_into.tun_superpackets_in == 1u);
+    BOOST_TEST(c_into.tun_segments_in == n);
+  }
+  // Anything but a super-packet is one packet.
+  Bytes plain = tcp_packet(TcpSpec{}, pattern(100));
+  BOOST_TEST(dataplane::TunSegmenter::bound(false, plain.data(), plain.size()).packets == 1u);
+  BOOST_TEST(dataplane::TunSegmenter::bound(false, plain.data(), plain.size()).largest ==
+             plain.size());
+  BOOST_TEST(dataplane::TunSegmenter::bound(true, plain.data(), 3).packets == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(drops_and_counts_malformed_reads_by_cause) {

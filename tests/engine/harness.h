@@ -248,8 +248,10 @@ struct Tailnet {
 
   /// With split_crypto, data goes through the engine's CryptoJob entry points and the AEAD
   /// runs here between them, as the Linux data path's workers run it (docs/dataplane.md,
-  /// "Workers"); split_seals/split_opens count the jobs run.
+  /// "Workers"); split_seals/split_opens count the jobs run. With split_in_place too, each
+  /// packet is first put where the datagram's body goes (the data path's in-place split).
   bool split_crypto = false;
+  bool split_in_place = false;
   wg::TransportCrypto crypto;
   std::size_t split_seals = 0;
   std::size_t split_opens = 0;
@@ -257,6 +259,11 @@ struct Tailnet {
   Output send_on(Engine& e, core::ByteView packet, core::MutableBytes b) {
     if (!split_crypto) return e.send_packet(world.now, packet, b);
     wg::CryptoJob job;
+    if (split_in_place) {
+      BOOST_REQUIRE(b.size >= wg::kTransportHeaderSize + packet.size);
+      std::copy(packet.data, packet.data + packet.size, b.data + wg::kTransportHeaderSize);
+      packet = core::ByteView{b.data + wg::kTransportHeaderSize, packet.size};
+    }
     Output o = e.send_packet(world.now, packet, b, job);
     if (job.kind == wg::CryptoJob::Kind::kSeal) {
       crypto.run(job, b.data, nullptr);
