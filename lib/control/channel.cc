@@ -35,18 +35,31 @@ NodeHandshake::NodeHandshake(const core::MachinePrivateKey& machine,
                              uint16_t version)
     : version_(version), ik_(machine.bytes, server.bytes, view(prologue_for(version)), statics) {}
 
-Outcome NodeHandshake::start(core::Random& rng, core::MutableBytes out) {
+template <typename WriteMessage1>
+Outcome NodeHandshake::write_hello(core::MutableBytes out, WriteMessage1&& write_message1) {
   if (out.size < kNodeHelloSize) return Outcome{Refusal::kBufferTooSmall};
   uint8_t payload[kVersionSize];
   put_version(version_, payload);
   uint8_t* body = out.data + kLengthPrefixSize;
   put_version(version_, body);
-  const Outcome w = ik_.write_message1(
-      rng, core::ByteView{payload, sizeof payload},
+  const Outcome w = write_message1(
+      core::ByteView{payload, sizeof payload},
       core::MutableBytes{body + kVersionSize, out.size - kLengthPrefixSize - kVersionSize});
   if (!w.ok()) return w;
   write_length_prefix(kNodeHelloSize - kLengthPrefixSize, out.data);
   return Outcome{Refusal::kNone, 0, kNodeHelloSize};
+}
+
+Outcome NodeHandshake::start(core::Random& rng, core::MutableBytes out) {
+  return write_hello(out, [&](core::ByteView payload, core::MutableBytes body) {
+    return ik_.write_message1(rng, payload, body);
+  });
+}
+
+Outcome NodeHandshake::start(const crypto::Key32& ephemeral_seed, core::MutableBytes out) {
+  return write_hello(out, [&](core::ByteView payload, core::MutableBytes body) {
+    return ik_.write_message1(ephemeral_seed, payload, body);
+  });
 }
 
 Outcome NodeHandshake::finish(core::ByteView input, Transport& transport) {

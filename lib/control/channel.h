@@ -41,6 +41,10 @@ class NodeHandshake {
   /// Writes the node's first frame (kNodeHelloSize bytes) to `out`.
   /// Errors: kBufferTooSmall, kLowOrderKey (the server key), kWrongState.
   Outcome start(core::Random& rng, core::MutableBytes out);
+  /// The same with the ephemeral key's 32 random bytes drawn before (what the overload above
+  /// draws from `rng`): a client draws them when it connects, in order with its other draws,
+  /// and writes the frame only when the stream asks for bytes.
+  Outcome start(const crypto::Key32& ephemeral_seed, core::MutableBytes out);
   /// Reads the server's frame from the start of `input` and starts `transport`.
   /// Errors: kTruncated (read more), kOversized, kMalformed (wrong size), kDecryptFailed (not
   /// the expected server, or tampered), kLowOrderKey, kVersionMismatch, kWrongState.
@@ -50,6 +54,10 @@ class NodeHandshake {
   const crypto::Key32& handshake_hash() const { return ik_.handshake_hash(); }
 
  private:
+  /// The frame around message 1, which `write_message1(payload, body)` writes.
+  template <typename WriteMessage1>
+  Outcome write_hello(core::MutableBytes out, WriteMessage1&& write_message1);
+
   uint16_t version_;
   IkInitiator ik_;
 };

@@ -30,12 +30,10 @@ bool mix_dh(wg::SymmetricState& ss, const Key32& priv, const Key32& pub) {
   return ok;
 }
 
-// The "e" token when writing: a fresh ephemeral into `e`, its public key to `out` and into h.
-void write_ephemeral(wg::SymmetricState& ss, core::Random& rng, Key32& e, uint8_t* out) {
-  Key32 seed{};
-  rng.fill(seed.data(), seed.size());
+// The "e" token when writing: the ephemeral from `seed` into `e`, its public key to `out` and
+// into h.
+void write_ephemeral(wg::SymmetricState& ss, const Key32& seed, Key32& e, uint8_t* out) {
   e = crypto::x25519_private_from_random(seed);
-  wipe(seed);
   const Key32 e_pub = crypto::x25519_public(e);
   std::memcpy(out, e_pub.data(), kDhSize);
   ss.mix_hash(out, kDhSize);
@@ -95,13 +93,34 @@ Outcome IkInitiator::fail(Refusal r) {
 
 Outcome IkInitiator::write_message1(core::Random& rng, core::ByteView payload,
                                     core::MutableBytes out) {
-  if (step_ != Step::kWrite1) return fail(Refusal::kWrongState);
+  // A message that cannot be written draws nothing.
+  if (const Refusal r = message1_refusal(payload.size, out.size); r != Refusal::kNone) {
+    return fail(r);
+  }
+  Key32 seed{};
+  rng.fill(seed.data(), seed.size());
+  const Outcome o = write_message1(seed, payload, out);
+  wipe(seed);
+  return o;
+}
+
+Refusal IkInitiator::message1_refusal(std::size_t payload_size, std::size_t out_size) const {
+  if (step_ != Step::kWrite1) return Refusal::kWrongState;
+  const std::size_t size = kIkMessage1Overhead + payload_size;
+  if (size > kMaxFrameBody) return Refusal::kOversized;
+  if (out_size < size) return Refusal::kBufferTooSmall;
+  return Refusal::kNone;
+}
+
+Outcome IkInitiator::write_message1(const Key32& ephemeral_seed, core::ByteView payload,
+                                    core::MutableBytes out) {
+  if (const Refusal r = message1_refusal(payload.size, out.size); r != Refusal::kNone) {
+    return fail(r);
+  }
   const std::size_t size = kIkMessage1Overhead + payload.size;
-  if (size > kMaxFrameBody) return fail(Refusal::kOversized);
-  if (out.size < size) return fail(Refusal::kBufferTooSmall);
   uint8_t* p = out.data;
   // e
-  write_ephemeral(ss_, rng, e_, p);
+  write_ephemeral(ss_, ephemeral_seed, e_, p);
   p += kDhSize;
   // es
   if (!mix_dh(ss_, e_, rs_)) return fail(Refusal::kLowOrderKey);
@@ -196,7 +215,10 @@ Outcome IkResponder::write_message2(core::Random& rng, core::ByteView payload,
   if (out.size < size) return fail(Refusal::kBufferTooSmall);
   uint8_t* p = out.data;
   // e
-  write_ephemeral(ss_, rng, e_, p);
+  Key32 seed{};
+  rng.fill(seed.data(), seed.size());
+  write_ephemeral(ss_, seed, e_, p);
+  wipe(seed);
   p += kDhSize;
   // ee, se
   if (!mix_dh(ss_, e_, re_)) return fail(Refusal::kLowOrderKey);

@@ -58,6 +58,10 @@ class IkInitiator {
   /// Errors: kBufferTooSmall, kOversized (message over kMaxFrameBody), kLowOrderKey (remote
   /// static), kWrongState.
   Outcome write_message1(core::Random& rng, core::ByteView payload, core::MutableBytes out);
+  /// The same with the ephemeral key's 32 random bytes drawn before (what the overload above
+  /// draws from `rng`), so a caller can draw them in order and write the message later.
+  Outcome write_message1(const crypto::Key32& ephemeral_seed, core::ByteView payload,
+                         core::MutableBytes out);
   /// <- e, ee, se, payload. Writes the payload (msg.size - kIkMessage2Overhead bytes).
   /// Errors: kMalformed (short), kBufferTooSmall, kLowOrderKey, kDecryptFailed, kWrongState.
   Outcome read_message2(core::ByteView msg, core::MutableBytes payload_out);
@@ -70,6 +74,8 @@ class IkInitiator {
  private:
   enum class Step : uint8_t { kWrite1, kRead2, kSplit, kDone, kFailed };
   Outcome fail(Refusal r);
+  /// What write_message1 refuses before any work (state and sizes), kNone if nothing.
+  Refusal message1_refusal(std::size_t payload_size, std::size_t out_size) const;
 
   wg::SymmetricState ss_;
   crypto::Key32 s_{};   // local static private

@@ -3,6 +3,7 @@
 #include "controlclient/client.h"
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
 
 #include "control/message_codec.h"
@@ -198,23 +199,36 @@ Status Client::connected(core::Now now, core::Random& rng) {
     m.next_key = generate_node_key(rng);
     m.key_change = KeyChange::kReregistration;
   }
-  uint8_t hello[control::kNodeHelloSize];
-  const control::Outcome o =
-      m.conn->handshake.start(rng, core::MutableBytes{hello, sizeof hello});
+  rng.fill(m.conn->hello_seed.data(), m.conn->hello_seed.size());
   m.state = ClientState::kHandshaking;
-  if (!o.ok()) {
-    // Only a low-order server key gets here (the size is fixed): no server can answer.
+  if (!m.statics.ss_ok) {
+    // A low-order server key, the one hello the handshake refuses to write (the size is
+    // fixed): no server can answer.
     ++m.counters.handshakes_refused;
     m.close(now);
     return Ok{};
   }
-  m.out.insert(m.out.end(), hello, hello + o.size);
+  m.conn->hello_pending = true;
   return Ok{};
+}
+
+void Client::Impl::write_hello() {
+  uint8_t hello[control::kNodeHelloSize];
+  const control::Outcome o =
+      conn->handshake.start(conn->hello_seed, core::MutableBytes{hello, sizeof hello});
+  // connected() refused the one server key that fails here.
+  assert(o.ok());
+  crypto::secure_zero(conn->hello_seed.data(), conn->hello_seed.size());
+  conn->hello_pending = false;
+  out.insert(out.begin(), hello, hello + o.size);
 }
 
 void Client::bytes(core::ByteView data, core::Now now, core::Random& rng) {
   Impl& m = *impl_;
   if (!m.connected() || data.size == 0) return;
+  // Bytes before the hello was asked for (a driver that did not poll): the handshake needs
+  // its first message written all the same.
+  if (m.conn->hello_pending) m.write_hello();
   m.last_received = now.mono;
   m.conn->heard = true;
   m.receive(data, now, rng);
@@ -236,6 +250,7 @@ void Client::disconnected(core::Now now) {
 
 bool Client::poll_transmit(Transmit& out) {
   Impl& m = *impl_;
+  if (m.conn && m.conn->hello_pending) m.write_hello();
   if (m.out.empty() && !m.close_pending) return false;
   out.bytes = std::move(m.out);
   out.close = m.close_pending;

@@ -16,6 +16,7 @@
 #include "control/transport.h"
 #include "controlclient/backoff.h"
 #include "controlclient/client.h"
+#include "crypto/crypto.h"
 
 namespace weft::controlclient {
 
@@ -32,8 +33,16 @@ struct Connection {
   Connection(const core::MachinePrivateKey& machine, const core::MachinePublicKey& server,
              const control::IkStatics& statics)
       : handshake(machine, server, statics) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() { crypto::secure_zero(hello_seed.data(), hello_seed.size()); }
 
   control::NodeHandshake handshake;
+  /// The hello's ephemeral key, drawn at connected() with the client's other random draws and
+  /// turned into the hello (two X25519 operations) only when the driver asks for bytes: a dial
+  /// reported failed (connected() then disconnected()) never pays for a hello it cannot send.
+  crypto::Key32 hello_seed{};
+  bool hello_pending = false;
   control::Transport transport;
   control::MessageSender sender;
   control::MessageReceiver receiver;
@@ -102,6 +111,8 @@ struct Client::Impl {
   void report_policy(core::Now now);
   void send_register(core::Now now);
   void send_map_request(core::Now now);
+  /// Writes the pending hello to the front of `out` (see Connection::hello_seed).
+  void write_hello();
   /// Asks the driver to close the connection and waits as `why` says (a refusal unless told).
   void close(core::Now now, Retry why = Retry::kRefused);
   /// The connection is gone (closed by either side): waits as `why` says unless stopped.

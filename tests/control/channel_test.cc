@@ -49,6 +49,24 @@ BOOST_AUTO_TEST_CASE(same_seed_gives_same_hello) {
   BOOST_TEST(a.hello_of(na) == b.hello_of(nb));
 }
 
+BOOST_AUTO_TEST_CASE(a_hello_from_bytes_drawn_before_is_the_hello_drawing_them) {
+  // A client draws the ephemeral's bytes when it connects and writes the hello later: the
+  // same 32 bytes give the same frame, and a server accepts it.
+  Pair a, b;
+  NodeHandshake na(a.node_key, public_of(a.server_key));
+  NodeHandshake nb(b.node_key, public_of(b.server_key));
+  const Bytes drawing = a.hello_of(na);
+  weft::crypto::Key32 seed{};
+  b.rng.fill(seed.data(), seed.size());
+  Bytes drawn_before(kNodeHelloSize);
+  BOOST_REQUIRE(nb.start(seed, span(drawn_before)).ok());
+  BOOST_TEST(drawn_before == drawing);
+  ServerHandshake s(b.server_key);
+  Bytes reply(kServerHelloSize);
+  BOOST_TEST(s.accept(view(drawn_before), b.rng, span(reply), b.server).outcome.ok());
+  BOOST_TEST(nb.finish(view(reply), b.node).ok());
+}
+
 BOOST_AUTO_TEST_CASE(hello_carries_the_version_in_clear) {
   Pair p;
   NodeHandshake n(p.node_key, public_of(p.server_key));

@@ -219,4 +219,42 @@ BOOST_AUTO_TEST_CASE(rejects_low_order_responder_key) {
   BOOST_TEST(!statics.ss_ok);
 }
 
+BOOST_AUTO_TEST_CASE(message1_from_an_ephemeral_drawn_before_is_the_vectors) {
+  // The control client draws the ephemeral's bytes when it connects and writes the message
+  // when the stream asks for bytes: the same bytes give the vector's message.
+  Vector v;
+  IkInitiator init(v.init_static, v.init_remote_static, view(v.prologue));
+  Bytes m1(512);
+  Outcome w = init.write_message1(v.init_ephemeral, view(v.payloads[0]),
+                                  MutableBytes{m1.data(), m1.size()});
+  BOOST_REQUIRE(w.ok());
+  m1.resize(w.size);
+  BOOST_TEST(m1 == v.ciphertexts[0], boost::test_tools::per_element());
+}
+
+/// Counts the bytes drawn.
+class CountingRandom final : public weft::core::Random {
+ public:
+  void fill(uint8_t* out, std::size_t n) override {
+    std::memset(out, 7, n);
+    drawn += n;
+  }
+  std::size_t drawn = 0;
+};
+
+BOOST_AUTO_TEST_CASE(a_message1_that_cannot_be_written_draws_nothing) {
+  Vector v;
+  IkInitiator init(v.init_static, v.init_remote_static, view(v.prologue));
+  CountingRandom rng;
+  Bytes small(16);
+  Outcome w = init.write_message1(rng, view(v.payloads[0]), MutableBytes{small.data(), small.size()});
+  BOOST_TEST(static_cast<int>(w.refusal) == static_cast<int>(Refusal::kBufferTooSmall));
+  BOOST_TEST(rng.drawn == 0u);
+  // Refused once, the handshake is over: a second try draws nothing either.
+  Bytes m1(512);
+  w = init.write_message1(rng, view(v.payloads[0]), MutableBytes{m1.data(), m1.size()});
+  BOOST_TEST(static_cast<int>(w.refusal) == static_cast<int>(Refusal::kWrongState));
+  BOOST_TEST(rng.drawn == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

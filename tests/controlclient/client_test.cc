@@ -499,6 +499,26 @@ BOOST_FIXTURE_TEST_CASE(an_unreachable_server_is_retried_soon_without_doubling, 
   BOOST_TEST(h.server.connections == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_dial_draws_the_hello_key_but_writes_no_hello) {
+  // One client's dial connects and sends its hello; the other's fails (connected() then
+  // disconnected(), nothing polled in between). Both drew the same random bytes: the failed
+  // dial's hello key is drawn in order but never turned into a hello.
+  Harness sent, failed;
+  Client& a = sent.start();
+  Client& b = failed.start();
+  BOOST_REQUIRE(a.connected(sent.now, sent.rng).ok());
+  BOOST_REQUIRE(b.connected(failed.now, failed.rng).ok());
+  Transmit t;
+  BOOST_REQUIRE(a.poll_transmit(t));
+  BOOST_TEST(t.bytes.size() == control::kNodeHelloSize);
+  BOOST_TEST(!t.close);
+  a.disconnected(sent.now);
+  b.disconnected(failed.now);
+  BOOST_TEST(!b.poll_transmit(t));
+  BOOST_TEST(sent.rng.next() == failed.rng.next());
+  BOOST_TEST(b.counters().retries_unreachable == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(unreachability_leaves_the_refusal_backoff_where_it_was, Started) {
   // Three connections the server closed after speaking (before answering the registration):
   // server trouble, the ceiling doubles to 8 s.
