@@ -6,7 +6,7 @@
 
 #include "ns3/packet.h"
 #include "ns3/simulator.h"
-#include "ns3/tcp-socket-factory.h"
+#include "tcp-socket-template.h"
 
 namespace weft::sim {
 namespace {
@@ -41,7 +41,7 @@ void StreamSocket::Detach() {
 void StreamSocket::Dial(ns3::Ptr<ns3::Node> node, const ns3::InetSocketAddress& to,
                         ns3::Time timeout, Handler on_connected) {
   m_onConnected = std::move(on_connected);
-  Attach(ns3::Socket::CreateSocket(node, ns3::TcpSocketFactory::GetTypeId()));
+  Attach(TcpSocketTemplate::CreateSocket(node));
   m_socket->SetConnectCallback(ns3::MakeCallback(&StreamSocket::OnConnected, this),
                                ns3::MakeCallback(&StreamSocket::OnConnectFailed, this));
   m_socket->Bind();

@@ -1,0 +1,40 @@
+// TCP sockets copied from a per-node template (see tcp-socket-template.h).
+#include "tcp-socket-template.h"
+
+#include "ns3/abort.h"
+#include "ns3/tcp-socket-factory.h"
+
+namespace weft::sim {
+
+NS_OBJECT_ENSURE_REGISTERED(TcpSocketTemplate);
+
+ns3::TypeId TcpSocketTemplate::GetTypeId() {
+  static ns3::TypeId tid = ns3::TypeId("weft::sim::TcpSocketTemplate")
+                               .SetParent<ns3::Object>()
+                               .SetGroupName("Weft")
+                               .AddConstructor<TcpSocketTemplate>();
+  return tid;
+}
+
+ns3::Ptr<ns3::Socket> TcpSocketTemplate::CreateSocket(ns3::Ptr<ns3::Node> node) {
+  ns3::Ptr<TcpSocketTemplate> self = node->GetObject<TcpSocketTemplate>();
+  if (!self) {
+    self = ns3::CreateObject<TcpSocketTemplate>();
+    self->m_tcp = node->GetObject<ns3::TcpL4Protocol>();
+    self->m_template = ns3::DynamicCast<ns3::TcpSocketBase>(
+        ns3::Socket::CreateSocket(node, ns3::TcpSocketFactory::GetTypeId()));
+    NS_ABORT_MSG_IF(!self->m_tcp || !self->m_template, "a TCP socket template needs ns-3's TCP");
+    node->AggregateObject(self);
+  }
+  ns3::Ptr<ns3::TcpSocketBase> socket = ns3::CopyObject<ns3::TcpSocketBase>(self->m_template);
+  self->m_tcp->AddSocket(socket);
+  return socket;
+}
+
+void TcpSocketTemplate::DoDispose() {
+  m_template = nullptr;
+  m_tcp = nullptr;
+  ns3::Object::DoDispose();
+}
+
+}  // namespace weft::sim
