@@ -71,7 +71,21 @@ NatVerdict NatTable::Drop(NatDrop reason) {
   return NatVerdict{std::nullopt, reason};
 }
 
-void NatTable::Erase(std::map<PortKey, Mapping>::iterator it) {
+std::size_t NatTable::KeyHash::operator()(const MappingKey& k) const {
+  const auto& [protocol, internal, remote] = k;
+  uint64_t h = static_cast<uint64_t>(protocol);
+  for (const NatEndpoint& e : {internal, remote}) {
+    h = (h ^ ((uint64_t{e.address} << 16) | e.port)) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  return static_cast<std::size_t>(h);
+}
+
+std::size_t NatTable::KeyHash::operator()(const PortKey& k) const {
+  return (static_cast<std::size_t>(k.first) << 16) | k.second;
+}
+
+void NatTable::Erase(std::unordered_map<PortKey, Mapping, KeyHash>::iterator it) {
   m_lru[static_cast<std::size_t>(it->first.first)].erase(it->second.lru);
   m_byKey.erase(it->second.key);
   m_byPort.erase(it);

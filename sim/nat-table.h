@@ -10,6 +10,8 @@
 #include <optional>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
+#include <utility>
 
 #include "core/time.h"
 
@@ -129,6 +131,12 @@ class NatTable {
   /// endpoint for the dependent behaviours (zero where the behaviour ignores it).
   using MappingKey = std::tuple<NatProtocol, NatEndpoint, NatEndpoint>;
   using PortKey = std::pair<NatProtocol, uint16_t>;
+  /// The tables are only looked up, never walked (the sweep follows m_lru): hashed, not
+  /// ordered, for the thousands of mappings an outage's redials leave at a site.
+  struct KeyHash {
+    std::size_t operator()(const MappingKey& k) const;
+    std::size_t operator()(const PortKey& k) const;
+  };
   struct Mapping {
     NatEndpoint internal;
     MappingKey key;
@@ -146,14 +154,15 @@ class NatTable {
   /// front of the refresh order.
   void Sweep(core::Duration now);
   /// Forgets a mapping (expired).
-  void Erase(std::map<PortKey, Mapping>::iterator it);
+  void Erase(std::unordered_map<PortKey, Mapping, KeyHash>::iterator it);
   std::optional<uint16_t> AllocatePort(NatProtocol protocol, uint16_t wanted, core::Duration now);
   NatVerdict Drop(NatDrop reason);
 
   NatConfig m_config;
   uint32_t m_external;
-  std::map<MappingKey, uint16_t> m_byKey;  ///< to the external port
-  std::map<PortKey, Mapping> m_byPort;
+  std::unordered_map<MappingKey, uint16_t, KeyHash> m_byKey;  ///< to the external port
+  /// Its elements stay where they are as it grows (Outbound holds one while adding the key).
+  std::unordered_map<PortKey, Mapping, KeyHash> m_byPort;
   /// Per protocol, the mappings least recently refreshed first: each protocol has one timeout,
   /// so this is also their expiry order (a sweep no longer walks every mapping: a thousand
   /// simulated nodes redialing through an outage leave thousands of TCP mappings behind).
