@@ -253,18 +253,25 @@ void LocalApi::next_probe(uint64_t id) {
   const uint16_t seq = next_seq_++;
   if (next_seq_ == 0) next_seq_ = 1;
   s.sent_at = std::chrono::steady_clock::now();
+  // Waiting for the reply before the request leaves: with the data path's receive thread the
+  // reply can arrive, and be handed to ping_reply() by the hook that runs after the send,
+  // before send_ping() returns. Counted as sent before, too: the reply may end the session.
+  ++s.sent;
+  s.waiting = seq;
   const Status sent = s.mode == PingMode::kDisco ? handler_.send_disco_ping(s.address, seq)
                                                  : handler_.send_ping(s.address, seq);
+  it = sessions_.find(id);  // the reply may have ended the session meanwhile
+  if (it == sessions_.end()) return;
+  PingSession& after = *it->second;
   if (!sent.ok()) {
-    s.reply.line(error_line(sent.error().code, sent.error().detail));
-    s.reply.end();
+    after.reply.line(error_line(sent.error().code, sent.error().detail));
+    after.reply.end();
     sessions_.erase(it);
     return;
   }
-  ++s.sent;
-  s.waiting = seq;
-  s.timer.expires_after(options_.ping_timeout);
-  s.timer.async_wait([this, id, alive = std::weak_ptr<bool>(alive_)](
+  if (after.waiting != seq) return;  // answered already; probe_done() went on from there
+  after.timer.expires_after(options_.ping_timeout);
+  after.timer.async_wait([this, id, alive = std::weak_ptr<bool>(alive_)](
                          const boost::system::error_code& ec) {
     if (ec || !alive.lock()) return;
     probe_done(id, false, core::Duration{});

@@ -67,6 +67,10 @@ struct FakeAgent : node::LocalApiHandler {
   }
   Status send_ping(const util::IpAddress& peer, uint16_t seq) override {
     sent.push_back(seq);
+    if (answer_before_returning) {  // the receive thread's reply, dispatched by the send's hook
+      api->ping_reply(peer, seq, 2ms);
+      return Ok{};
+    }
     if (answer_with_the_other_kind) {
       boost::asio::post(*io, [this, seq] {
         api->disco_pong(seq, 1ms, core::Path::v4(203, 0, 113, 2, 41641), "");
@@ -80,6 +84,10 @@ struct FakeAgent : node::LocalApiHandler {
   }
   Status send_disco_ping(const util::IpAddress& peer, uint16_t seq) override {
     disco_sent.push_back(seq);
+    if (answer_before_returning) {
+      api->disco_pong(seq, 2ms, core::Path::v4(203, 0, 113, 2, 41641), "");
+      return Ok{};
+    }
     if (answer_with_the_other_kind) {
       boost::asio::post(*io, [this, peer, seq] { api->ping_reply(peer, seq, 1ms); });
       return Ok{};
@@ -98,6 +106,7 @@ struct FakeAgent : node::LocalApiHandler {
 
   boost::asio::io_context* io = nullptr;
   node::LocalApi* api = nullptr;
+  bool answer_before_returning = false;
   std::vector<uint16_t> sent;
   std::vector<uint16_t> disco_sent;
   std::vector<core::Path> disco_ways;
@@ -203,6 +212,28 @@ BOOST_AUTO_TEST_CASE(ping_prints_each_round_trip_and_each_timeout) {
   BOOST_TEST(done["sent"].GetUint() == 3u);
   BOOST_TEST(done["received"].GetUint() == 2u);
   BOOST_TEST(n.agent.sent.size() == 3u);
+}
+
+// With the data path's receive thread, a reply can reach the local API inside send_ping(): the
+// hook that runs after the send dispatches the engine's events. It answers that request (it was
+// reported as a timeout, and the reply dropped as late, under CPU load before 2026-12-03).
+BOOST_AUTO_TEST_CASE(a_reply_that_arrives_before_send_ping_returns_answers_its_request) {
+  for (const char* mode : {"icmp", "disco"}) {
+    Node n;
+    n.agent.answer_before_returning = true;
+    auto lines = n.stream(std::string(R"({"op":"ping","peer":"100.64.0.2","count":3,"mode":")") +
+                          mode + R"("})");
+    BOOST_REQUIRE_MESSAGE(lines.size() == 4u, mode);
+    for (std::size_t i = 0; i < 3; ++i) {
+      auto line = parse(lines[i]);
+      BOOST_TEST(line.HasMember("rtt_ms"), mode << " line " << i);
+      BOOST_TEST(!line.HasMember("timeout"), mode << " line " << i);
+    }
+    auto done = parse(lines[3]);
+    BOOST_TEST(done["done"].GetBool());
+    BOOST_TEST(done["sent"].GetUint() == 3u, mode);
+    BOOST_TEST(done["received"].GetUint() == 3u, mode);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(ping_finds_a_peer_by_name_or_dns_name) {
