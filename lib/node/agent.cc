@@ -288,6 +288,7 @@ struct Agent::Impl final : LocalApiHandler {
     Status s = path->with_core([&] { return engine->set_auth_key(settings.auth_key, t); });
     if (!s.ok()) {
       log("cannot register again: " + s.error().detail);
+      rejoining = false;  // no registration is on its way: the node stops (the caller says so)
       return false;
     }
     path->after_core_change();
