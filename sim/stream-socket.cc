@@ -64,10 +64,14 @@ void StreamSocket::OnConnected(ns3::Ptr<ns3::Socket>) {
 void StreamSocket::OnConnectFailed(ns3::Ptr<ns3::Socket>) { Ended(); }
 
 void StreamSocket::OnDialTimeout() {
-  // Closing a socket in SYN_SENT resets it: the dial is given up, as a driver's connect timeout.
+  // The dial is given up, as a driver's connect timeout: closed without a reset, as Linux does.
   ns3::Ptr<ns3::Socket> socket = m_socket;
   Detach();
-  if (socket) socket->Close();
+  if (ns3::Ptr<DialSocket> dial = ns3::DynamicCast<DialSocket>(socket)) {
+    dial->Abandon();
+  } else if (socket) {
+    socket->Close();
+  }
   m_socket = nullptr;
   if (m_onClosed) m_onClosed();
 }

@@ -16,7 +16,12 @@ ns3::TypeId TcpSocketTemplate::GetTypeId() {
   return tid;
 }
 
-ns3::Ptr<ns3::Socket> TcpSocketTemplate::CreateSocket(ns3::Ptr<ns3::Node> node) {
+void DialSocket::Abandon() {
+  if (m_state == ns3::TcpSocket::SYN_SENT) DeallocateEndPoint();
+  Close();
+}
+
+ns3::Ptr<DialSocket> TcpSocketTemplate::CreateSocket(ns3::Ptr<ns3::Node> node) {
   ns3::Ptr<TcpSocketTemplate> self = node->GetObject<TcpSocketTemplate>();
   if (!self) {
     self = ns3::CreateObject<TcpSocketTemplate>();
@@ -26,7 +31,8 @@ ns3::Ptr<ns3::Socket> TcpSocketTemplate::CreateSocket(ns3::Ptr<ns3::Node> node) 
     NS_ABORT_MSG_IF(!self->m_tcp || !self->m_template, "a TCP socket template needs ns-3's TCP");
     node->AggregateObject(self);
   }
-  ns3::Ptr<ns3::TcpSocketBase> socket = ns3::CopyObject<ns3::TcpSocketBase>(self->m_template);
+  // As CopyObject<TcpSocketBase> would, with the subclass's (empty) additions.
+  ns3::Ptr<DialSocket> socket(new DialSocket(*ns3::PeekPointer(self->m_template)), false);
   self->m_tcp->AddSocket(socket);
   return socket;
 }
