@@ -103,8 +103,10 @@ Fn ns3_definition(const char* symbol) {
   return reinterpret_cast<Fn>(f);
 }
 
-// The member functions as libns3-internet defines them: `this` is the first argument (Itanium
-// C++ ABI), the result comes back through the same hidden pointer either way.
+// The member functions as libns3-internet defines them (Itanium C++ ABI on x86-64): `this` is
+// the first declared argument, and a class result comes back through a hidden pointer passed
+// before it, for a member and a plain function alike; Ptr<> is passed as a temporary the
+// caller owns in both.
 using LookupFn = ns3::Ipv4EndPointDemux::EndPoints (*)(ns3::Ipv4EndPointDemux*, ns3::Ipv4Address,
                                                         uint16_t, ns3::Ipv4Address, uint16_t,
                                                         ns3::Ptr<ns3::Ipv4Interface>);

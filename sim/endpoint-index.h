@@ -14,7 +14,14 @@ namespace weft::sim {
 /// libns3-internet's own calls (through its PLT) to them. Lookup answers from the index when the
 /// remembered endpoint still matches all four fields exactly (then ns-3's walk returns exactly
 /// that endpoint, or aborts on a duplicate), and otherwise calls ns-3's own Lookup and remembers
-/// an exact answer. So the simulation is the same, event for event.
+/// an exact answer. So the simulation is the same, event for event, except where ns-3 would
+/// abort: two endpoints that both match a segment exactly (ns-3's "Too many endpoints") are not
+/// detected once one of them is remembered.
+///
+/// This relies on libns3-internet calling Lookup, DeAllocate and the destructor through its PLT
+/// (Debian's 3.37 does: its TCP and UDP call them from other files, without LTO). An ns-3 built
+/// with LTO or -Bsymbolic-functions would bind some of them inside the library:
+/// tests/sim/endpoint_index_test checks that ns-3's own TCP reaches all three.
 ///
 /// The environment variable WEFT_SIM_LINEAR_DEMUX=1, read once, sends every lookup to ns-3's
 /// walk (for comparisons).

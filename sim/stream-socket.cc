@@ -38,6 +38,22 @@ void StreamSocket::Detach() {
                                ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
 }
 
+namespace {
+
+/// Close() for an accepted socket; for a dial, DialSocket::Abandon(), which closes a dial still
+/// in SYN_SENT as Linux does, without a reset, whatever gave it up (a timeout, the node's crash,
+/// a client done with it).
+void CloseSocket(const ns3::Ptr<ns3::Socket>& socket) {
+  if (!socket) return;
+  if (ns3::Ptr<DialSocket> dial = ns3::DynamicCast<DialSocket>(socket)) {
+    dial->Abandon();
+  } else {
+    socket->Close();
+  }
+}
+
+}  // namespace
+
 void StreamSocket::Dial(ns3::Ptr<ns3::Node> node, const ns3::InetSocketAddress& to,
                         ns3::Time timeout, Handler on_connected) {
   m_onConnected = std::move(on_connected);
@@ -67,11 +83,7 @@ void StreamSocket::OnDialTimeout() {
   // The dial is given up, as a driver's connect timeout: closed without a reset, as Linux does.
   ns3::Ptr<ns3::Socket> socket = m_socket;
   Detach();
-  if (ns3::Ptr<DialSocket> dial = ns3::DynamicCast<DialSocket>(socket)) {
-    dial->Abandon();
-  } else if (socket) {
-    socket->Close();
-  }
+  CloseSocket(socket);
   m_socket = nullptr;
   if (m_onClosed) m_onClosed();
 }
@@ -107,7 +119,7 @@ void StreamSocket::Ended() {
   Detach();
   m_socket = nullptr;
   m_connected = false;
-  if (socket) socket->Close();
+  CloseSocket(socket);
   if (m_onClosed) m_onClosed();
 }
 
@@ -134,7 +146,7 @@ void StreamSocket::Flush() {
     Detach();
     m_socket = nullptr;
     m_connected = false;
-    socket->Close();
+    CloseSocket(socket);
   }
 }
 
@@ -159,7 +171,7 @@ void StreamSocket::Abort() {
   m_socket = nullptr;
   m_connected = false;
   m_queue.clear();
-  if (socket) socket->Close();
+  CloseSocket(socket);
 }
 
 }  // namespace weft::sim

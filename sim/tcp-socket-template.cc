@@ -17,7 +17,10 @@ ns3::TypeId TcpSocketTemplate::GetTypeId() {
 }
 
 void DialSocket::Abandon() {
-  if (m_state == ns3::TcpSocket::SYN_SENT) DeallocateEndPoint();
+  // CLOSED with an endpoint: Bind() allocated one and Connect() found no route.
+  if (m_state == ns3::TcpSocket::SYN_SENT || m_state == ns3::TcpSocket::CLOSED) {
+    DeallocateEndPoint();
+  }
   Close();
 }
 

@@ -20,8 +20,9 @@ class DialSocket : public ns3::TcpSocketBase {
  public:
   explicit DialSocket(const ns3::TcpSocketBase& from) : ns3::TcpSocketBase(from) {}
 
-  /// Close(), after releasing the endpoint first when the dial is still in SYN_SENT: ns-3 then
-  /// has no endpoint to send its RST from, and the socket closes as it would otherwise.
+  /// Close(), after releasing the endpoint first when the dial is still in SYN_SENT (ns-3 then
+  /// has no endpoint to send its RST from, and the socket closes as it would otherwise) or
+  /// never left CLOSED (Connect() found no route: the endpoint Bind() took is released too).
   void Abandon();
 };
 

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -66,6 +67,7 @@ struct TwoNodes {
 };
 
 uint64_t g_bytes_received = 0;
+std::vector<ns3::Ptr<ns3::Socket>> g_accepted;
 
 void Drain(ns3::Ptr<ns3::Socket> socket) {
   while (ns3::Ptr<ns3::Packet> p = socket->Recv()) g_bytes_received += p->GetSize();
@@ -73,6 +75,34 @@ void Drain(ns3::Ptr<ns3::Socket> socket) {
 
 void Accept(ns3::Ptr<ns3::Socket> socket, const ns3::Address&) {
   socket->SetRecvCallback(ns3::MakeCallback(&Drain));
+  g_accepted.push_back(socket);
+}
+
+/// `n` connections from node 0 to a listener on node 1, each sending `bytes`, run for 10 s.
+std::vector<ns3::Ptr<ns3::Socket>> Connect(TwoNodes& net, int n, uint32_t bytes) {
+  const ns3::Ipv4Address server = net.interfaces.GetAddress(1);
+  ns3::Ptr<ns3::Socket> listener =
+      ns3::Socket::CreateSocket(net.nodes.Get(1), ns3::TcpSocketFactory::GetTypeId());
+  BOOST_REQUIRE(listener->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), 443)) == 0);
+  listener->Listen();
+  listener->SetAcceptCallback(
+      ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
+      ns3::MakeCallback(&Accept));
+  std::vector<ns3::Ptr<ns3::Socket>> clients;
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(
+        ns3::Socket::CreateSocket(net.nodes.Get(0), ns3::TcpSocketFactory::GetTypeId()));
+    // Once the run has started: the nodes' devices are set up when the simulation starts.
+    ns3::Simulator::Schedule(ns3::MilliSeconds(i), [c = clients.back(), server, bytes] {
+      c->Connect(ns3::InetSocketAddress(server, 443));
+      c->Send(ns3::Create<ns3::Packet>(bytes));
+    });
+  }
+  g_bytes_received = 0;
+  g_accepted.clear();
+  ns3::Simulator::Stop(ns3::Seconds(10));
+  ns3::Simulator::Run();
+  return clients;
 }
 
 }  // namespace
@@ -80,40 +110,41 @@ void Accept(ns3::Ptr<ns3::Socket> socket, const ns3::Address&) {
 BOOST_AUTO_TEST_SUITE(endpoint_index)
 
 BOOST_AUTO_TEST_CASE(ns3_tcp_segments_of_established_connections_are_answered_by_the_index) {
-  TwoNodes net;
-  const ns3::Ipv4Address server = net.interfaces.GetAddress(1);
-  ns3::Ptr<ns3::Socket> listener =
-      ns3::Socket::CreateSocket(net.nodes.Get(1), ns3::TcpSocketFactory::GetTypeId());
-  BOOST_REQUIRE(listener->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), 443)) == 0);
-  listener->Listen();
-  listener->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
-                              ns3::MakeCallback(&Accept));
   constexpr int kConnections = 20;
-  static constexpr uint32_t kBytes = 20000;  // several segments each way (data and ACKs)
-  std::vector<ns3::Ptr<ns3::Socket>> clients;
-  for (int i = 0; i < kConnections; ++i) {
-    clients.push_back(
-        ns3::Socket::CreateSocket(net.nodes.Get(0), ns3::TcpSocketFactory::GetTypeId()));
-    // Once the run has started: the nodes' devices are set up when the simulation starts.
-    ns3::Simulator::Schedule(ns3::MilliSeconds(i), [c = clients.back(), server] {
-      c->Connect(ns3::InetSocketAddress(server, 443));
-      c->Send(ns3::Create<ns3::Packet>(kBytes));
-    });
-  }
+  constexpr uint32_t kBytes = 20000;  // several segments each way (data and ACKs)
   const weft::sim::EndpointIndexStats before = endpoint_index_stats();
-  g_bytes_received = 0;
-  ns3::Simulator::Stop(ns3::Seconds(10));
-  ns3::Simulator::Run();
-  const weft::sim::EndpointIndexStats after = endpoint_index_stats();
-  BOOST_TEST(g_bytes_received == uint64_t{kConnections} * kBytes);
-  // Each connection's SYN finds the listener by a walk; its later segments, both ways, are
-  // answered from the index. No hit means libns3-internet still calls its own Lookup.
-  BOOST_TEST(after.walks - before.walks >= uint64_t{2 * kConnections});
-  BOOST_TEST(after.hits - before.hits > uint64_t{4 * kConnections});
-  // 20 connections, both ends: 40 exact endpoints.
-  BOOST_TEST(after.remembered - before.remembered == uint64_t{2 * kConnections});
-  for (auto& c : clients) c->Close();
-  listener->Close();
+  {
+    TwoNodes net;
+    std::vector<ns3::Ptr<ns3::Socket>> clients = Connect(net, kConnections, kBytes);
+    const weft::sim::EndpointIndexStats after = endpoint_index_stats();
+    BOOST_TEST(g_bytes_received == uint64_t{kConnections} * kBytes);
+    // Each connection's SYN finds the listener by a walk; its later segments, both ways, are
+    // answered from the index. No hit means libns3-internet still calls its own Lookup.
+    BOOST_TEST(after.walks - before.walks >= uint64_t{2 * kConnections});
+    BOOST_TEST(after.hits - before.hits > uint64_t{4 * kConnections});
+    // 20 connections, both ends: 40 exact endpoints.
+    BOOST_TEST(after.remembered - before.remembered == uint64_t{2 * kConnections});
+    BOOST_REQUIRE(g_accepted.size() == std::size_t{kConnections});
+    // Both ends close: ns-3's TCP deallocates each endpoint (after TIME_WAIT, 2 x 120 s, on
+    // the side that closed first), through its call to DeAllocate, which must forget it.
+    for (auto& c : clients) c->Close();
+    for (auto& a : g_accepted) a->Close();
+    ns3::Simulator::Stop(ns3::Seconds(300));
+    ns3::Simulator::Run();
+    BOOST_TEST(endpoint_index_stats().remembered == before.remembered);
+    g_accepted.clear();
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ns3_destroying_a_node_forgets_its_remembered_endpoints) {
+  const uint64_t before = endpoint_index_stats().remembered;
+  {
+    TwoNodes net;
+    Connect(net, 3, 2000);
+    BOOST_TEST(endpoint_index_stats().remembered == before + 6);
+    g_accepted.clear();
+  }  // Simulator::Destroy: ns-3's TCP deletes its demux, still holding the six endpoints
+  BOOST_TEST(endpoint_index_stats().remembered == before);
 }
 
 BOOST_AUTO_TEST_CASE(answers_every_lookup_as_ns3s_walk_does) {
@@ -142,15 +173,25 @@ BOOST_AUTO_TEST_CASE(answers_every_lookup_as_ns3s_walk_does) {
     live.push_back(e);
   }
   uint64_t exact_answers = 0;
+  const weft::sim::EndpointIndexStats before = endpoint_index_stats();
   for (int step = 0; step < 4000; ++step) {
     const int action = std::uniform_int_distribution<int>(0, 9)(rng);
     if (action == 0) {
       // A connection accepted on a listener's port: its full four-tuple.
+      // Bound to no device, the device segments come in on, or another. Never a second
+      // endpoint with the same four-tuple: ns-3's walk aborts on two exact matches.
       const uint16_t port = std::uniform_int_distribution<uint16_t>(1000, 1009)(rng);
       const uint16_t peer_port = std::uniform_int_distribution<uint16_t>(40000, 40020)(rng);
-      if (ns3::Ipv4EndPoint* e = demux->Allocate(
-              step % 7 == 0 ? other_device : nullptr, local, port, pick(peers), peer_port)) {
-        live.push_back(e);
+      const ns3::Ipv4Address peer = pick(peers);
+      const bool taken = std::any_of(live.begin(), live.end(), [&](ns3::Ipv4EndPoint* e) {
+        return e->GetLocalPort() == port && e->GetPeerAddress() == peer &&
+               e->GetPeerPort() == peer_port;
+      });
+      const ns3::Ptr<ns3::NetDevice> bound[] = {nullptr, nullptr, device, other_device};
+      if (!taken) {
+        if (ns3::Ipv4EndPoint* e = demux->Allocate(pick(bound), local, port, peer, peer_port)) {
+          live.push_back(e);
+        }
       }
     } else if (action == 1 && live.size() > 10) {
       // A connection closed (never a listener: the first ten).
@@ -158,14 +199,23 @@ BOOST_AUTO_TEST_CASE(answers_every_lookup_as_ns3s_walk_does) {
       demux->DeAllocate(live[i]);
       live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
     } else if (action == 2 && live.size() > 10) {
-      // A remembered endpoint's fields change under the index: stops receiving, or its peer
-      // port moves to one no other endpoint of that address and port has.
+      // An endpoint's fields change under the index (each change keeps four-tuples unique:
+      // a new peer port is this step's own).
       ns3::Ipv4EndPoint* e =
           live[std::uniform_int_distribution<std::size_t>(10, live.size() - 1)(rng)];
-      if (step % 2 == 0) {
-        e->SetRxEnabled(!e->IsRxEnabled());
-      } else {
-        e->SetPeer(e->GetPeerAddress(), static_cast<uint16_t>(50000 + step));
+      const ns3::Ptr<ns3::NetDevice> bound[] = {nullptr, device, other_device};
+      switch (std::uniform_int_distribution<int>(0, 4)(rng)) {
+        case 0: e->SetRxEnabled(!e->IsRxEnabled()); break;
+        case 1: e->SetPeer(e->GetPeerAddress(), static_cast<uint16_t>(50000 + step)); break;
+        case 2:  // a peer address no other endpoint has, with this step's port
+          e->SetPeer(ns3::Ipv4Address(0xCB007100u + static_cast<uint32_t>(step % 200)),
+                     static_cast<uint16_t>(50000 + step));
+          break;
+        case 3:  // another local address, or back to the one segments come to
+          e->SetLocalAddress(e->GetLocalAddress() == local ? ns3::Ipv4Address("10.9.0.200")
+                                                           : local);
+          break;
+        default: e->BindToNetDevice(pick(bound)); break;
       }
     } else {
       // A segment: to a listener's port from one of the peers, or on a connection (its
@@ -186,12 +236,12 @@ BOOST_AUTO_TEST_CASE(answers_every_lookup_as_ns3s_walk_does) {
       if (!got.empty() && got.front()->GetPeerPort() == from_port) ++exact_answers;
     }
   }
-  // The run exercised the index, not only the walk.
+  // The run exercised the index, not only the walk: answers came from it.
   BOOST_TEST(exact_answers > 500u);
-  const uint64_t remembered = endpoint_index_stats().remembered;
-  BOOST_TEST(remembered > 0u);
+  BOOST_TEST(endpoint_index_stats().hits - before.hits > 300u);
+  BOOST_TEST(endpoint_index_stats().remembered > before.remembered);
   delete demux;  // forgets what it remembered before deleting its endpoints
-  BOOST_TEST(endpoint_index_stats().remembered == 0u);
+  BOOST_TEST(endpoint_index_stats().remembered == before.remembered);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
