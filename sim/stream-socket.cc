@@ -38,22 +38,6 @@ void StreamSocket::Detach() {
                                ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
 }
 
-namespace {
-
-/// Close() for an accepted socket; for a dial, DialSocket::Abandon(), which closes a dial still
-/// in SYN_SENT as Linux does, without a reset, whatever gave it up (a timeout, the node's crash,
-/// a client done with it).
-void CloseSocket(const ns3::Ptr<ns3::Socket>& socket) {
-  if (!socket) return;
-  if (ns3::Ptr<DialSocket> dial = ns3::DynamicCast<DialSocket>(socket)) {
-    dial->Abandon();
-  } else {
-    socket->Close();
-  }
-}
-
-}  // namespace
-
 void StreamSocket::Dial(ns3::Ptr<ns3::Node> node, const ns3::InetSocketAddress& to,
                         ns3::Time timeout, Handler on_connected) {
   m_onConnected = std::move(on_connected);
@@ -80,10 +64,10 @@ void StreamSocket::OnConnected(ns3::Ptr<ns3::Socket>) {
 void StreamSocket::OnConnectFailed(ns3::Ptr<ns3::Socket>) { Ended(); }
 
 void StreamSocket::OnDialTimeout() {
-  // The dial is given up, as a driver's connect timeout: closed without a reset, as Linux does.
+  // The dial is given up, as a driver's connect timeout (a DialSocket closes without a reset).
   ns3::Ptr<ns3::Socket> socket = m_socket;
   Detach();
-  CloseSocket(socket);
+  if (socket) socket->Close();
   m_socket = nullptr;
   if (m_onClosed) m_onClosed();
 }
@@ -119,7 +103,7 @@ void StreamSocket::Ended() {
   Detach();
   m_socket = nullptr;
   m_connected = false;
-  CloseSocket(socket);
+  if (socket) socket->Close();
   if (m_onClosed) m_onClosed();
 }
 
@@ -146,7 +130,7 @@ void StreamSocket::Flush() {
     Detach();
     m_socket = nullptr;
     m_connected = false;
-    CloseSocket(socket);
+    socket->Close();
   }
 }
 
@@ -171,7 +155,7 @@ void StreamSocket::Abort() {
   m_socket = nullptr;
   m_connected = false;
   m_queue.clear();
-  CloseSocket(socket);
+  if (socket) socket->Close();
 }
 
 }  // namespace weft::sim

@@ -16,12 +16,12 @@ ns3::TypeId TcpSocketTemplate::GetTypeId() {
   return tid;
 }
 
-void DialSocket::Abandon() {
+int DialSocket::Close() {
   // CLOSED with an endpoint: Bind() allocated one and Connect() found no route.
   if (m_state == ns3::TcpSocket::SYN_SENT || m_state == ns3::TcpSocket::CLOSED) {
     DeallocateEndPoint();
   }
-  Close();
+  return ns3::TcpSocketBase::Close();
 }
 
 ns3::Ptr<DialSocket> TcpSocketTemplate::CreateSocket(ns3::Ptr<ns3::Node> node) {

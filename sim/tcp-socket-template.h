@@ -20,10 +20,12 @@ class DialSocket : public ns3::TcpSocketBase {
  public:
   explicit DialSocket(const ns3::TcpSocketBase& from) : ns3::TcpSocketBase(from) {}
 
-  /// Close(), after releasing the endpoint first when the dial is still in SYN_SENT (ns-3 then
-  /// has no endpoint to send its RST from, and the socket closes as it would otherwise) or
-  /// never left CLOSED (Connect() found no route: the endpoint Bind() took is released too).
-  void Abandon();
+  /// TcpSocketBase::Close(), after releasing the endpoint first when the dial is still in
+  /// SYN_SENT (ns-3 then has no endpoint to send its RST from, and the socket closes as it
+  /// would otherwise) or never left CLOSED (Connect() found no route: the endpoint Bind() took
+  /// is released too). Whoever gives the dial up (a timeout, a node's crash, a client done with
+  /// it) closes it so.
+  int Close() override;
 };
 
 /// Aggregated to a node on its first dial. TcpL4Protocol::CreateSocket() builds a socket, its RTT
