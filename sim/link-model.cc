@@ -5,50 +5,11 @@
 
 #include "ns3/abort.h"
 #include "ns3/data-rate.h"
-#include "ns3/drop-tail-queue.h"
 #include "ns3/mac48-address.h"
-#include "ns3/nstime.h"
-#include "ns3/packet.h"
-#include "ns3/point-to-point-net-device.h"
 
 namespace weft::sim {
-namespace {
 
-/// A uniform draw in [0, 1) from 53 random bits.
-double unit(core::SeededRandom& r) { return static_cast<double>(r.next() >> 11) * 0x1.0p-53; }
-
-}  // namespace
-
-NS_OBJECT_ENSURE_REGISTERED(JitterChannel);
 NS_OBJECT_ENSURE_REGISTERED(LinkLoss);
-
-ns3::TypeId JitterChannel::GetTypeId() {
-  static ns3::TypeId tid = ns3::TypeId("weft::sim::JitterChannel")
-                               .SetParent<ns3::PointToPointChannel>()
-                               .SetGroupName("Weft")
-                               .AddConstructor<JitterChannel>();
-  return tid;
-}
-
-JitterChannel::JitterChannel() = default;
-
-void JitterChannel::SetShape(std::chrono::nanoseconds latency, std::chrono::nanoseconds jitter) {
-  m_latency = latency;
-  m_jitter = jitter;
-  SetAttribute("Delay", ns3::TimeValue(ns3::NanoSeconds(latency.count())));
-}
-
-bool JitterChannel::TransmitStart(ns3::Ptr<const ns3::Packet> p,
-                                  ns3::Ptr<ns3::PointToPointNetDevice> src, ns3::Time txTime) {
-  if (m_jitter.count() > 0) {
-    // The base class reads its Delay attribute once per packet.
-    const double offset = (2 * unit(m_random) - 1) * static_cast<double>(m_jitter.count());
-    const int64_t delay =
-        std::max<int64_t>(0, m_latency.count() + static_cast<int64_t>(offset));
-    SetAttribute("Delay", ns3::TimeValue(ns3::NanoSeconds(delay)));
-  }
-  return ns3::PointToPointChannel::TransmitStart(p, src, txTime);
-}
 
 ns3::TypeId LinkLoss::GetTypeId() {
   static ns3::TypeId tid = ns3::TypeId("weft::sim::LinkLoss")
@@ -72,7 +33,7 @@ bool LinkLoss::DoCorrupt(ns3::Ptr<ns3::Packet>) {
     ++m_lostDown;
     return true;
   }
-  if (m_loss > 0 && unit(m_random) < m_loss) {
+  if (m_loss > 0 && unit_draw(m_random) < m_loss) {
     ++m_lostRandom;
     return true;
   }
@@ -96,15 +57,15 @@ ShapedLink::ShapedLink(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b, const LinkS
     : m_shape(shape) {
   const std::string error = link_shape_error(shape);
   NS_ABORT_MSG_IF(!error.empty(), "link: " << error);
-  m_channel = ns3::CreateObject<JitterChannel>();
+  m_channel = ns3::CreateObject<LinkChannel>();
   m_channel->SetSeed(seed * 3 + 1);
   m_channel->SetShape(shape.latency, shape.jitter);
   ns3::Ptr<ns3::Node> ends[2] = {a, b};
   for (uint32_t end = 0; end < 2; ++end) {
-    auto device = ns3::CreateObject<ns3::PointToPointNetDevice>();
+    auto device = ns3::CreateObject<LinkDevice>();
     device->SetAddress(ns3::Mac48Address::Allocate());
     device->SetDataRate(ns3::DataRate(shape.bandwidth));
-    device->SetQueue(ns3::CreateObject<ns3::DropTailQueue<ns3::Packet>>());
+    m_ends[end] = device;
     ends[end]->AddDevice(device);
     device->Attach(m_channel);
     m_loss[end] = ns3::CreateObject<LinkLoss>();
@@ -120,8 +81,7 @@ void ShapedLink::SetShape(const LinkShape& shape) {
   m_shape = shape;
   m_channel->SetShape(shape.latency, shape.jitter);
   for (uint32_t end = 0; end < 2; ++end) {
-    m_devices.Get(end)->GetObject<ns3::PointToPointNetDevice>()->SetDataRate(
-        ns3::DataRate(shape.bandwidth));
+    m_ends[end]->SetDataRate(ns3::DataRate(shape.bandwidth));
     m_loss[end]->SetLoss(shape.loss);
   }
 }
@@ -136,6 +96,10 @@ uint64_t ShapedLink::LostWhileDown() const {
 
 uint64_t ShapedLink::LostAtRandom() const {
   return m_loss[0]->LostAtRandom() + m_loss[1]->LostAtRandom();
+}
+
+uint64_t ShapedLink::LostToQueue() const {
+  return m_ends[0]->LostToQueue() + m_ends[1]->LostToQueue();
 }
 
 }  // namespace weft::sim

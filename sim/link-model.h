@@ -1,37 +1,20 @@
-// A live simulated link built from a LinkShape: a point-to-point link whose latency, bandwidth,
-// loss and jitter change at run time ("degraded"), and which can be cut and restored ("down").
+// A live simulated link built from a LinkShape: a point-to-point link (two LinkDevices, see
+// link-device.h) whose latency, bandwidth, loss and jitter change at run time ("degraded"), and
+// which can be cut and restored ("down").
 #pragma once
 
 #include <array>
 #include <cstdint>
 
 #include "core/random.h"
+#include "link-device.h"
 #include "link-shape.h"
 #include "ns3/error-model.h"
 #include "ns3/net-device-container.h"
 #include "ns3/node.h"
-#include "ns3/point-to-point-channel.h"
-#include "ns3/point-to-point-net-device.h"
 #include "ns3/ptr.h"
 
 namespace weft::sim {
-
-/// A point-to-point channel whose propagation delay is drawn per packet around a base latency.
-class JitterChannel : public ns3::PointToPointChannel {
- public:
-  static ns3::TypeId GetTypeId();
-  JitterChannel();
-
-  void SetShape(std::chrono::nanoseconds latency, std::chrono::nanoseconds jitter);
-  void SetSeed(uint64_t seed) { m_random = core::SeededRandom(seed); }
-  bool TransmitStart(ns3::Ptr<const ns3::Packet> p, ns3::Ptr<ns3::PointToPointNetDevice> src,
-                     ns3::Time txTime) override;
-
- private:
-  std::chrono::nanoseconds m_latency{0};
-  std::chrono::nanoseconds m_jitter{0};
-  core::SeededRandom m_random{0};
-};
 
 /// A receive error model for one end of a link: everything lost while the link is down, else
 /// each packet lost with the shape's probability. Counts both.
@@ -80,11 +63,14 @@ class ShapedLink {
   /// Packets lost by cuts and by the loss rate, both ends together.
   uint64_t LostWhileDown() const;
   uint64_t LostAtRandom() const;
+  /// Packets dropped at either end because its queue was full (link-device.h).
+  uint64_t LostToQueue() const;
 
  private:
   LinkShape m_shape;
   ns3::NetDeviceContainer m_devices;
-  ns3::Ptr<JitterChannel> m_channel;
+  std::array<ns3::Ptr<LinkDevice>, 2> m_ends;
+  ns3::Ptr<LinkChannel> m_channel;
   std::array<ns3::Ptr<LinkLoss>, 2> m_loss;
 };
 

@@ -13,7 +13,7 @@
 #include "core-conversions.h"
 #include "ipv4-packet.h"
 #include "ns3/names.h"
-#include "ns3/point-to-point-helper.h"
+#include "link-device.h"
 #include "ns3/simulator.h"
 #include "scenario-world.h"
 #include "support/test_keys.h"
@@ -121,14 +121,13 @@ bool ScenarioWorld::Build(std::string& error) {
   if (!m_options.pcap_dir.empty()) {
     // Named nodes give named files: DIR/SCENARIO-HOST-DEVICE.pcap (routers keep their numbers).
     for (const HostSpec& h : net.hosts) ns3::Names::Add(h.name, m_net->Node(h.name));
-    ns3::PointToPointHelper pcap;
-    pcap.EnablePcap(m_options.pcap_dir + "/" + m_spec.name, m_net->AllNodes(), false);
+    CaptureLinks(m_options.pcap_dir + "/" + m_spec.name, m_net->AllNodes());
     // Roaming gives the host a new link (new devices at both ends): captured like the first, in
     // files of their own (the new device number).
     m_net->OnMove([this](const std::string& host, ns3::Ipv4Address, ns3::Ipv4Address) {
-      ns3::PointToPointHelper capture;
-      capture.EnablePcap(m_options.pcap_dir + "/" + m_spec.name, m_net->Link(host).Devices(),
-                         false);
+      for (uint32_t end = 0; end < 2; ++end) {
+        CaptureLink(m_options.pcap_dir + "/" + m_spec.name, m_net->Link(host).Device(end));
+      }
     });
   }
 

@@ -7,6 +7,7 @@
 #include "ns3/net-device.h"
 #include "ns3/node.h"
 #include "ns3/packet.h"
+#include "ns3/point-to-point-net-device.h"
 #include "ns3/pointer.h"
 #include "ns3/ppp-header.h"
 
@@ -40,20 +41,26 @@ ns3::TypeId UdpBlock::GetTypeId() {
 
 UdpBlock::UdpBlock() = default;
 
-void UdpBlock::Configure(ns3::Ipv4Address a, ns3::Ipv4Address b, ns3::Ptr<ns3::ErrorModel> inner) {
+void UdpBlock::Configure(ns3::Ipv4Address a, ns3::Ipv4Address b, ns3::Ptr<ns3::ErrorModel> inner,
+                         bool framed) {
   m_a = a;
   m_b = b;
   m_inner = inner;
+  m_framed = framed;
 }
 
 bool UdpBlock::DoCorrupt(ns3::Ptr<ns3::Packet> packet) {
   // ErrorModel::IsCorrupt() leaves the enabled test to the model.
   if (m_inner && m_inner->IsCorrupt(packet)) return true;
   if (!IsEnabled()) return false;
-  // A point-to-point device hands its error model the frame, PPP header included.
-  ns3::Ptr<ns3::Packet> copy = packet->Copy();
-  ns3::PppHeader ppp;
-  if (copy->RemoveHeader(ppp) == 0 || ppp.GetProtocol() != kPppIpv4) return false;
+  // ns-3's point-to-point device hands its error model the frame, PPP header included; a
+  // LinkDevice hands it the IP packet.
+  ns3::Ptr<ns3::Packet> copy = packet;
+  if (m_framed) {
+    copy = packet->Copy();
+    ns3::PppHeader ppp;
+    if (copy->RemoveHeader(ppp) == 0 || ppp.GetProtocol() != kPppIpv4) return false;
+  }
   ns3::Ipv4Header ip;
   if (copy->PeekHeader(ip) == 0 || ip.GetProtocol() != kUdp) return false;
   const ns3::Ipv4Address src = ip.GetSource(), dst = ip.GetDestination();
@@ -72,7 +79,8 @@ std::array<ns3::Ptr<UdpBlock>, 2> block_on(std::array<ns3::Ptr<ns3::NetDevice>, 
     ns3::PointerValue current;
     devices[end]->GetAttribute("ReceiveErrorModel", current);
     blocks[end] = ns3::CreateObject<UdpBlock>();
-    blocks[end]->Configure(a, b, current.Get<ns3::ErrorModel>());
+    const bool framed = ns3::DynamicCast<ns3::PointToPointNetDevice>(devices[end]) != nullptr;
+    blocks[end]->Configure(a, b, current.Get<ns3::ErrorModel>(), framed);
     devices[end]->SetAttribute("ReceiveErrorModel", ns3::PointerValue(blocks[end]));
   }
   return blocks;

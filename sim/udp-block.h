@@ -21,7 +21,10 @@ class UdpBlock : public ns3::ErrorModel {
   static ns3::TypeId GetTypeId();
   UdpBlock();
 
-  void Configure(ns3::Ipv4Address a, ns3::Ipv4Address b, ns3::Ptr<ns3::ErrorModel> inner);
+  /// `framed`: the device hands its error model PPP frames (ns-3's point-to-point device), not
+  /// IP packets (a LinkDevice).
+  void Configure(ns3::Ipv4Address a, ns3::Ipv4Address b, ns3::Ptr<ns3::ErrorModel> inner,
+                 bool framed);
   /// UDP datagrams dropped so far.
   uint64_t Dropped() const { return m_dropped; }
 
@@ -32,6 +35,7 @@ class UdpBlock : public ns3::ErrorModel {
   ns3::Ipv4Address m_a;
   ns3::Ipv4Address m_b;
   ns3::Ptr<ns3::ErrorModel> m_inner;
+  bool m_framed = true;
   uint64_t m_dropped = 0;
 };
 

@@ -307,6 +307,31 @@ BOOST_AUTO_TEST_CASE(links_are_cut_degraded_lossy_and_jittery_at_run_time) {
   Finish();
 }
 
+BOOST_AUTO_TEST_CASE(a_slow_link_serializes_packets_and_drops_beyond_a_full_queue) {
+  // 1 Mbps into b: a 1,000-byte datagram is 1,030 bytes on the link (IPv4, UDP and the 2-byte
+  // PPP header the link counts), 8.24 ms of transmission. 120 of them arrive at b's link 0.1 ms
+  // apart: one is sent at once, 100 wait in the queue, the rest find it full.
+  InternetSpec spec;
+  LinkShape slow = Latency(5);
+  slow.bandwidth = "1Mbps";
+  spec.hosts = {{"a", "internet", Latency(5)}, {"b", "internet", slow}};
+  Internet net(spec, 3);
+  Open(net, "a");
+  Open(net, "b");
+  for (int i = 0; i < 120; ++i) SendAt(1 + i * 0.0001, "a", net.Address("b"), kPort, 1000);
+  ns3::Simulator::Run();
+  const auto& b = g_endpoints["b"].received;
+  BOOST_TEST(b.size() == 102u);
+  BOOST_TEST(net.Link("b").LostToQueue() == 120u - b.size());
+  for (std::size_t k = 1; k < b.size(); ++k) {
+    BOOST_TEST((b[k].second - b[k - 1].second).GetNanoSeconds() == 8240000);
+  }
+  // The first: a's link (1,030 bytes at 100 Mbps, 82.4 us, then 5 ms), b's link (8.24 + 5 ms).
+  BOOST_TEST((b[0].second - ns3::Seconds(1)).GetNanoSeconds() ==
+             82400 + 5000000 + 8240000 + 5000000);
+  Finish();
+}
+
 BOOST_AUTO_TEST_CASE(a_host_that_moves_gets_a_new_address_and_keeps_reaching_out) {
   InternetSpec spec;
   spec.sites = {Site("home", {}), Site("cafe", *nat_preset("hard"))};
