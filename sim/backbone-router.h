@@ -1,4 +1,4 @@
-// The simulated internet's own routers (internet.h: the core and the points of presence): ns-3's
+// The simulated internet's own router (internet.h: the core, with every access link): ns-3's
 // static routing with its per-packet linear scans (every address of every interface, every
 // route) replaced by lookups remembered per destination. The same routes, chosen the same way.
 #pragma once

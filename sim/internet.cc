@@ -13,12 +13,10 @@
 namespace weft::sim {
 namespace {
 
-constexpr uint32_t kPublicBase = 0xC6120000;  // 198.18.0.0: 198.18.P.0/24 per point of presence
-constexpr uint32_t kCoreBase = 0xC6130000;    // 198.19.0.0: core <-> point of presence links
+constexpr uint32_t kPublicBase = 0xC6120000;  // 198.18.0.0: 198.18.P.0/24 per public block
 constexpr uint32_t kInsideBase = 0x0A000000;  // 10.0.0.0: a /20 per site
-constexpr uint32_t kMaxPops = 256;
+constexpr uint32_t kMaxPublicBlocks = 512;    // all of 198.18.0.0/15
 constexpr uint32_t kSiteBlock = 4096;
-const LinkShape kBackbone{std::chrono::nanoseconds(0), "10Gbps", 0, std::chrono::nanoseconds(0)};
 
 ns3::Ptr<ns3::Ipv4StaticRouting> static_routing(ns3::Ptr<ns3::Node> node) {
   ns3::Ipv4StaticRoutingHelper helper;
@@ -70,7 +68,9 @@ std::string internet_spec_error(const InternetSpec& spec) {
              " hosts";
     }
   }
-  if (public_links > kMaxPops * Internet::kLinksPerPop) return "too many public hosts and sites";
+  if (public_links > kMaxPublicBlocks * Internet::kLinksPerBlock) {
+    return "too many public hosts and sites";
+  }
   return {};
 }
 
@@ -123,34 +123,14 @@ ns3::Ptr<ns3::Node> Internet::NewRouter(ns3::Ptr<BackboneRouter>& routing) {
   return node;
 }
 
-Internet::Pop& Internet::PopWithRoom() {
-  if (m_pops.empty() || m_pops.back().links == kLinksPerPop) {
-    const uint32_t k = static_cast<uint32_t>(m_pops.size());
-    NS_ABORT_MSG_IF(k == kMaxPops, "internet: no room for another point of presence");
-    Pop pop;
-    pop.router = NewRouter(pop.routing);
-    auto link = std::make_unique<ShapedLink>(m_core, pop.router, kBackbone, NextLinkSeed());
-    const uint32_t base = kCoreBase + 256 * (k / 64) + 4 * (k % 64);
-    const uint32_t core_if = add_interface(m_core, link->Device(0), ns3::Ipv4Address(base + 1));
-    const uint32_t pop_if = add_interface(pop.router, link->Device(1), ns3::Ipv4Address(base + 2));
-    m_coreRouting->AddNetworkRouteTo(ns3::Ipv4Address(kPublicBase + 256 * k),
-                                     ns3::Ipv4Mask("255.255.255.0"), ns3::Ipv4Address(base + 2),
-                                     core_if);
-    pop.routing->SetDefaultRoute(ns3::Ipv4Address(base + 1), pop_if);
-    m_popLinks.push_back(std::move(link));
-    m_pops.push_back(pop);
-  }
-  return m_pops.back();
-}
-
 Internet::Attachment Internet::AttachPublic(ns3::Ptr<ns3::Node> node, const LinkShape& shape,
                                             bool set_default) {
-  Pop& pop = PopWithRoom();
-  const uint32_t k = static_cast<uint32_t>(m_pops.size() - 1);
-  const uint32_t base = kPublicBase + 256 * k + 4 * pop.links++;
+  const uint32_t k = m_publicLinks / kLinksPerBlock;
+  NS_ABORT_MSG_IF(k == kMaxPublicBlocks, "internet: no public address left");
+  const uint32_t base = kPublicBase + 256 * k + 4 * (m_publicLinks++ % kLinksPerBlock);
   Attachment a;
-  a.link = std::make_unique<ShapedLink>(pop.router, node, shape, NextLinkSeed());
-  add_interface(pop.router, a.link->Device(0), ns3::Ipv4Address(base + 1));
+  a.link = std::make_unique<ShapedLink>(m_core, node, shape, NextLinkSeed());
+  add_interface(m_core, a.link->Device(0), ns3::Ipv4Address(base + 1));
   a.address = ns3::Ipv4Address(base + 2);
   a.interface = add_interface(node, a.link->Device(1), a.address);
   if (set_default) static_routing(node)->SetDefaultRoute(ns3::Ipv4Address(base + 1), a.interface);

@@ -48,16 +48,19 @@ struct InternetSpec {
 /// reserved names, unknown sites, bad link shapes, too many hosts).
 std::string internet_spec_error(const InternetSpec& spec);
 
-/// The live network. Shape: one core router; public hosts and NAT routers hang on access
-/// routers ("points of presence", at most kLinksPerPop each, joined to the core by 10 Gbps links
-/// without delay), so a path's latency is the sum of its access links'. Public addresses come
-/// from 198.18.0.0/15 (RFC 2544, 198.18.P.0/24 per point of presence), each site's inside from
-/// its own 10.0.0.0/8 block (a /20 per site), one /30 per link. Static routes only: inside
-/// addresses are not routed on the internet, so only what a NAT maps reaches them.
+/// The live network. Shape: one core router, on which every public host and NAT router hangs by
+/// its access link, so a path's latency is the sum of its access links'. (Until 2026-12-03 the
+/// links hung on access routers, 60 each, joined to the core by 10 Gbps links without delay:
+/// two more hops for every packet between them, and no difference in time beyond 2.5 us of
+/// serialisation; docs/simulation.md, "Scale".) Public addresses come from 198.18.0.0/15
+/// (RFC 2544): 198.18.P.0/24 per block of kLinksPerBlock links; each site's inside from its own
+/// 10.0.0.0/8 block (a /20 per site), one /30 per link. Static routes only: inside addresses are
+/// not routed on the internet, so only what a NAT maps reaches them.
 class Internet {
  public:
   static constexpr const char* kInternet = "internet";
-  static constexpr uint32_t kLinksPerPop = 60;
+  /// Public /30s per 198.18.P.0/24 (the addresses the earlier access routers had).
+  static constexpr uint32_t kLinksPerBlock = 60;
   static constexpr uint32_t kMaxSites = 4096;
   static constexpr uint32_t kMaxHostsPerSite = 1000;
 
@@ -119,19 +122,12 @@ class Internet {
     uint32_t index = 0;       ///< its 10.0.0.0/8 block
     uint32_t next_link = 0;   ///< /30s handed out inside
   };
-  struct Pop {
-    ns3::Ptr<ns3::Node> router;
-    ns3::Ptr<BackboneRouter> routing;
-    uint32_t links = 0;
-  };
-
   ns3::Ptr<ns3::Node> NewNode();
   /// A new node that forwards as one of the internet's own routers (backbone-router.h).
   ns3::Ptr<ns3::Node> NewRouter(ns3::Ptr<BackboneRouter>& routing);
   /// Attaches `node` to the internet with a shaped link: a public /30, default route upstream.
   Attachment AttachPublic(ns3::Ptr<ns3::Node> node, const LinkShape& shape, bool set_default);
   Attachment AttachInside(SiteState& site, ns3::Ptr<ns3::Node> node, const LinkShape& shape);
-  Pop& PopWithRoom();
   uint64_t NextLinkSeed() { return m_seed * 1000003 + m_links++; }
 
   uint64_t m_seed;
@@ -139,8 +135,7 @@ class Internet {
   ns3::NodeContainer m_all;
   ns3::Ptr<ns3::Node> m_core;
   ns3::Ptr<BackboneRouter> m_coreRouting;
-  std::vector<Pop> m_pops;
-  std::vector<std::unique_ptr<ShapedLink>> m_popLinks;
+  uint32_t m_publicLinks = 0;  ///< public /30s handed out
   std::map<std::string, SiteState> m_sites;
   std::map<std::string, HostState> m_hosts;
   std::vector<MoveObserver> m_onMove;

@@ -115,8 +115,8 @@ BOOST_AUTO_TEST_CASE(public_hosts_reach_each_other_over_the_sum_of_their_latenci
   Finish();
 }
 
-BOOST_AUTO_TEST_CASE(hosts_on_different_points_of_presence_reach_each_other_through_the_core) {
-  // 62 public hosts fill the first point of presence (60 links): the last one is on the second.
+BOOST_AUTO_TEST_CASE(hosts_in_different_address_blocks_reach_each_other_through_the_core) {
+  // 62 public hosts fill the first /24 (60 links): the last one is in the second.
   // Routers remember routes per destination (backbone-router.h): the second packet of each way
   // takes the remembered route, and a destination nothing routes is dropped on the way.
   InternetSpec spec;
