@@ -28,6 +28,9 @@ uint32_t add_interface(ns3::Ptr<ns3::Node> node, ns3::Ptr<ns3::NetDevice> device
                        ns3::Ipv4Address address) {
   ns3::Ptr<ns3::Ipv4> ip = node->GetObject<ns3::Ipv4>();
   const int32_t i = ip->AddInterface(device);
+  if (auto link = ns3::DynamicCast<LinkDevice>(device)) {
+    link->DeliverTo(node->GetObject<ns3::Ipv4L3Protocol>());
+  }
   ip->AddAddress(i, ns3::Ipv4InterfaceAddress(address, ns3::Ipv4Mask("255.255.255.252")));
   ip->SetMetric(i, 1);
   ip->SetUp(i);

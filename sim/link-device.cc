@@ -4,8 +4,6 @@
 #include <algorithm>
 
 #include "ns3/abort.h"
-#include "ns3/ipv4-l3-protocol.h"
-#include "ns3/ipv6-l3-protocol.h"
 #include "ns3/node.h"
 #include "ns3/packet.h"
 #include "ns3/pointer.h"
@@ -152,6 +150,10 @@ void LinkDevice::Receive(ns3::Ptr<ns3::Packet> packet, uint16_t protocol) {
   if (!m_promiscCallback.IsNull()) {
     m_promiscCallback(this, packet, protocol, from, m_address, ns3::NetDevice::PACKET_HOST);
   }
+  if (m_ipv4 && protocol == ns3::Ipv4L3Protocol::PROT_NUMBER) {
+    m_ipv4->Receive(this, packet, protocol, from, m_address, ns3::NetDevice::PACKET_HOST);
+    return;
+  }
   if (!m_rxCallback.IsNull()) m_rxCallback(this, packet, protocol, from);
 }
 
@@ -166,6 +168,7 @@ void LinkDevice::DoDispose() {
   m_channel = nullptr;
   m_receiveErrorModel = nullptr;
   m_pcap = nullptr;
+  m_ipv4 = nullptr;
   m_rxCallback = ReceiveCallback();
   m_promiscCallback = PromiscReceiveCallback();
   ns3::NetDevice::DoDispose();

@@ -15,11 +15,17 @@
 // - the receive error model sees each arriving packet (the IP packet, no PPP header) and may
 //   lose it, as with ns-3's device.
 //
-// Differences from ns-3's device, none of which the scenarios rely on: a new data rate applies to
-// packets sent after the change (ns-3: to packets that start transmitting after it); the link is
-// always up to the nodes (cuts are the error model's); the frame has no PPP header inside the
-// simulation, only in pcap files (Capture), where an outgoing packet is written when it is sent,
-// not when its transmission starts.
+// Differences from ns-3's device, none of which the scenarios rely on:
+// - a queued packet's rate, delay and jitter draw are taken when it is sent (ns-3: when it starts
+//   transmitting), so a new shape applies to packets sent after the change, and the channel's
+//   one random stream is drawn in send order rather than in transmission order;
+// - arrival times are the same, but not always the order of events at one instant: the arrival
+//   is scheduled when the packet is sent, and a packet due to start transmitting at this very
+//   instant no longer counts as waiting (ns-3 frees its place when its TransmitComplete event
+//   runs, which may come after a send at the same instant);
+// - the link is always up to the nodes (cuts are the error model's);
+// - the frame has no PPP header inside the simulation, only in pcap files (Capture), where an
+//   outgoing packet is written when it is sent, not when its transmission starts.
 #pragma once
 
 #include <array>
@@ -32,6 +38,7 @@
 #include "ns3/channel.h"
 #include "ns3/data-rate.h"
 #include "ns3/error-model.h"
+#include "ns3/ipv4-l3-protocol.h"
 #include "ns3/mac48-address.h"
 #include "ns3/net-device.h"
 #include "ns3/node-container.h"
@@ -92,6 +99,12 @@ class LinkDevice : public ns3::NetDevice {
   /// to `file`, a DLT_PPP capture, each with the PPP header a real link would carry.
   void Capture(ns3::Ptr<ns3::PcapFileWrapper> file) { m_pcap = file; }
 
+  /// Arriving IPv4 packets go straight to `ipv4`, the node's IPv4, which must have this device
+  /// as an interface and be the only handler of IPv4 on it (as with Internet's links). ns-3's
+  /// Node and traffic-control layer would hand them to it too, after walking lists of every
+  /// interface's protocol handlers: thousands of entries on a router with a link per host.
+  void DeliverTo(ns3::Ptr<ns3::Ipv4L3Protocol> ipv4) { m_ipv4 = ipv4; }
+
   /// Packets dropped because kQueuePackets were already waiting.
   uint64_t LostToQueue() const { return m_lostToQueue; }
 
@@ -137,6 +150,7 @@ class LinkDevice : public ns3::NetDevice {
   ns3::Ptr<LinkChannel> m_channel;
   ns3::Ptr<ns3::ErrorModel> m_receiveErrorModel;
   ns3::Ptr<ns3::PcapFileWrapper> m_pcap;
+  ns3::Ptr<ns3::Ipv4L3Protocol> m_ipv4;
   ns3::Mac48Address m_address;
   ns3::DataRate m_rate{"100Mbps"};
   uint32_t m_ifIndex = 0;

@@ -51,7 +51,7 @@ class ShapedLink {
   ShapedLink(const ShapedLink&) = delete;
   ShapedLink& operator=(const ShapedLink&) = delete;
 
-  /// Takes a new shape at once (packets in flight keep their delay).
+  /// Takes a new shape for the packets sent from now on (those in flight or queued keep theirs).
   void SetShape(const LinkShape& shape);
   /// Cut (every packet lost both ways, the nodes not told) or restored.
   void SetDown(bool down);

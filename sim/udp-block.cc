@@ -1,6 +1,8 @@
 // A UDP firewall on a simulated link (see udp-block.h).
 #include "udp-block.h"
 
+#include "link-device.h"
+
 #include "ns3/abort.h"
 #include "ns3/ipv4-header.h"
 #include "ns3/ipv4.h"
@@ -79,7 +81,11 @@ std::array<ns3::Ptr<UdpBlock>, 2> block_on(std::array<ns3::Ptr<ns3::NetDevice>, 
     ns3::PointerValue current;
     devices[end]->GetAttribute("ReceiveErrorModel", current);
     blocks[end] = ns3::CreateObject<UdpBlock>();
+    // ns-3's point-to-point device hands its error model PPP frames, a LinkDevice IP packets;
+    // no other device is expected (its frames would be misread).
     const bool framed = ns3::DynamicCast<ns3::PointToPointNetDevice>(devices[end]) != nullptr;
+    NS_ABORT_MSG_IF(!framed && !ns3::DynamicCast<LinkDevice>(devices[end]),
+                    "UdpBlock: the device is neither a point-to-point device nor a LinkDevice");
     blocks[end]->Configure(a, b, current.Get<ns3::ErrorModel>(), framed);
     devices[end]->SetAttribute("ReceiveErrorModel", ns3::PointerValue(blocks[end]));
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "internet.h"
+#include "udp-block.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/simulator.h"
 #include "ns3/tcp-socket-factory.h"
@@ -109,7 +110,7 @@ BOOST_AUTO_TEST_CASE(public_hosts_reach_each_other_over_the_sum_of_their_latenci
   BOOST_REQUIRE(Received("b") == 1u);
   const auto& [from, at] = g_endpoints["b"].received[0];
   BOOST_TEST(from.GetIpv4() == net.Address("a"));
-  // 35 ms of latency plus 100 Mbit/s serialization of 128 bytes twice (and the backbone).
+  // 35 ms of latency plus 100 Mbit/s serialization of 130 bytes (with the PPP header) twice.
   BOOST_TEST(at.GetMicroSeconds() >= 1035000);
   BOOST_TEST(at.GetMicroSeconds() < 1035100);
   Finish();
@@ -310,7 +311,8 @@ BOOST_AUTO_TEST_CASE(links_are_cut_degraded_lossy_and_jittery_at_run_time) {
 BOOST_AUTO_TEST_CASE(a_slow_link_serializes_packets_and_drops_beyond_a_full_queue) {
   // 1 Mbps into b: a 1,000-byte datagram is 1,030 bytes on the link (IPv4, UDP and the 2-byte
   // PPP header the link counts), 8.24 ms of transmission. 120 of them arrive at b's link 0.1 ms
-  // apart: one is sent at once, 100 wait in the queue, the rest find it full.
+  // apart: one is sent at once and 100 wait in the queue; of the rest, those that find 100
+  // waiting are dropped, and one finds room left by the second, which started at 8.24 ms.
   InternetSpec spec;
   LinkShape slow = Latency(5);
   slow.bandwidth = "1Mbps";
@@ -329,6 +331,29 @@ BOOST_AUTO_TEST_CASE(a_slow_link_serializes_packets_and_drops_beyond_a_full_queu
   // The first: a's link (1,030 bytes at 100 Mbps, 82.4 us, then 5 ms), b's link (8.24 + 5 ms).
   BOOST_TEST((b[0].second - ns3::Seconds(1)).GetNanoSeconds() ==
              82400 + 5000000 + 8240000 + 5000000);
+  Finish();
+}
+
+BOOST_AUTO_TEST_CASE(a_udp_block_on_a_link_drops_one_pair_until_it_is_lifted) {
+  InternetSpec spec;
+  spec.hosts = {{"a", "internet", Latency(5)}, {"b", "internet", Latency(5)},
+                {"c", "internet", Latency(5)}};
+  Internet net(spec, 2);
+  for (const char* h : {"a", "b", "c"}) Open(net, h);
+  auto blocks = BlockUdpOnLink(net.Link("b"), net.Address("a"), net.Address("b"));
+  SendAt(1, "a", net.Address("b"));  // blocked
+  SendAt(1, "c", net.Address("b"));  // another pair: passes
+  SendAt(1, "b", net.Address("a"));  // blocked both ways
+  ns3::Simulator::Schedule(ns3::Seconds(2), [&] {
+    for (const auto& x : blocks) x->Disable();
+  });
+  SendAt(3, "a", net.Address("b"));
+  ns3::Simulator::Run();
+  BOOST_TEST(Received("b") == 2u);
+  BOOST_TEST(g_endpoints["b"].received[0].first.GetIpv4() == net.Address("c"));
+  BOOST_TEST(g_endpoints["b"].received[1].first.GetIpv4() == net.Address("a"));
+  BOOST_TEST(Received("a") == 0u);
+  BOOST_TEST(blocks[0]->Dropped() + blocks[1]->Dropped() == 2u);
   Finish();
 }
 
