@@ -18,17 +18,6 @@ ns3::TypeId BackboneRouter::GetTypeId() {
 
 BackboneRouter::BackboneRouter() = default;
 
-void BackboneRouter::AddNetworkRouteTo(ns3::Ipv4Address network, ns3::Ipv4Mask mask,
-                                       ns3::Ipv4Address next_hop, uint32_t interface) {
-  m_static->AddNetworkRouteTo(network, mask, next_hop, interface);
-  Changed();
-}
-
-void BackboneRouter::SetDefaultRoute(ns3::Ipv4Address next_hop, uint32_t interface) {
-  m_static->SetDefaultRoute(next_hop, interface);
-  Changed();
-}
-
 void BackboneRouter::Changed() {
   m_learned = false;
   m_own.clear();

@@ -11,9 +11,9 @@
 
 namespace weft::sim {
 
-/// Install with `ipv4->SetRoutingProtocol(router)` before the node's interfaces exist, and add
-/// routes through it (not through the inner table, so that it forgets what it remembered).
-/// A router with 60 links forwarded every packet after comparing the destination with its 120
+/// Install with `ipv4->SetRoutingProtocol(router)` before the node's interfaces exist; its routes
+/// are the connected routes of its interfaces (a change of interfaces or addresses makes it forget
+/// what it remembered). A router with 60 links forwarded every packet after comparing the destination with its 120
 /// addresses and 60 routes: at 1,000 simulated nodes those scans were a tenth of the run.
 /// Anything but a unicast packet to forward (for this node, broadcast, multicast, a device
 /// without forwarding) goes to the inner Ipv4StaticRouting unchanged.
@@ -22,9 +22,6 @@ class BackboneRouter : public InnerStaticRouting {
   static ns3::TypeId GetTypeId();
   BackboneRouter();
 
-  void AddNetworkRouteTo(ns3::Ipv4Address network, ns3::Ipv4Mask mask, ns3::Ipv4Address next_hop,
-                         uint32_t interface);
-  void SetDefaultRoute(ns3::Ipv4Address next_hop, uint32_t interface);
   /// Packets forwarded by a remembered route, and lookups made (one per new destination).
   uint64_t Forwarded() const { return m_forwarded; }
   uint64_t Lookups() const { return m_lookups; }

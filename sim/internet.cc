@@ -23,14 +23,13 @@ ns3::Ptr<ns3::Ipv4StaticRouting> static_routing(ns3::Ptr<ns3::Node> node) {
   return helper.GetStaticRouting(node->GetObject<ns3::Ipv4>());
 }
 
-/// Adds `device` to the node's IPv4 with `address`/30, up.
-uint32_t add_interface(ns3::Ptr<ns3::Node> node, ns3::Ptr<ns3::NetDevice> device,
+/// Adds `device` to the node's IPv4 with `address`/30, up; IPv4 packets arriving on it go straight
+/// to that IPv4 (LinkDevice::DeliverTo).
+uint32_t add_interface(ns3::Ptr<ns3::Node> node, ns3::Ptr<LinkDevice> device,
                        ns3::Ipv4Address address) {
   ns3::Ptr<ns3::Ipv4> ip = node->GetObject<ns3::Ipv4>();
   const int32_t i = ip->AddInterface(device);
-  if (auto link = ns3::DynamicCast<LinkDevice>(device)) {
-    link->DeliverTo(node->GetObject<ns3::Ipv4L3Protocol>());
-  }
+  device->DeliverTo(node->GetObject<ns3::Ipv4L3Protocol>());
   ip->AddAddress(i, ns3::Ipv4InterfaceAddress(address, ns3::Ipv4Mask("255.255.255.252")));
   ip->SetMetric(i, 1);
   ip->SetUp(i);
@@ -80,7 +79,9 @@ std::string internet_spec_error(const InternetSpec& spec) {
 Internet::Internet(const InternetSpec& spec, uint64_t seed) : m_seed(seed) {
   const std::string error = internet_spec_error(spec);
   NS_ABORT_MSG_IF(!error.empty(), "internet: " << error);
-  m_core = NewRouter(m_coreRouting);
+  // The core forwards through BackboneRouter, installed before its interfaces exist.
+  m_core = NewNode();
+  m_core->GetObject<ns3::Ipv4>()->SetRoutingProtocol(ns3::CreateObject<BackboneRouter>());
   uint32_t index = 0;
   for (const SiteSpec& s : spec.sites) {
     SiteState& site = m_sites[s.name];
@@ -116,13 +117,6 @@ ns3::Ptr<ns3::Node> Internet::NewNode() {
   internet.SetIpv6StackInstall(false);
   internet.Install(node);
   m_all.Add(node);
-  return node;
-}
-
-ns3::Ptr<ns3::Node> Internet::NewRouter(ns3::Ptr<BackboneRouter>& routing) {
-  ns3::Ptr<ns3::Node> node = NewNode();
-  routing = ns3::CreateObject<BackboneRouter>();
-  node->GetObject<ns3::Ipv4>()->SetRoutingProtocol(routing);
   return node;
 }
 

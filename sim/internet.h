@@ -123,8 +123,6 @@ class Internet {
     uint32_t next_link = 0;   ///< /30s handed out inside
   };
   ns3::Ptr<ns3::Node> NewNode();
-  /// A new node that forwards as one of the internet's own routers (backbone-router.h).
-  ns3::Ptr<ns3::Node> NewRouter(ns3::Ptr<BackboneRouter>& routing);
   /// Attaches `node` to the internet with a shaped link: a public /30, default route upstream.
   Attachment AttachPublic(ns3::Ptr<ns3::Node> node, const LinkShape& shape, bool set_default);
   Attachment AttachInside(SiteState& site, ns3::Ptr<ns3::Node> node, const LinkShape& shape);
@@ -134,7 +132,6 @@ class Internet {
   uint64_t m_links = 0;
   ns3::NodeContainer m_all;
   ns3::Ptr<ns3::Node> m_core;
-  ns3::Ptr<BackboneRouter> m_coreRouting;
   uint32_t m_publicLinks = 0;  ///< public /30s handed out
   std::map<std::string, SiteState> m_sites;
   std::map<std::string, HostState> m_hosts;

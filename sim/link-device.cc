@@ -10,7 +10,6 @@
 #include "ns3/ppp-header.h"
 #include "ns3/simulator.h"
 #include "ns3/trace-helper.h"
-#include "ns3/uinteger.h"
 
 namespace weft::sim {
 

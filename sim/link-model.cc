@@ -71,7 +71,6 @@ ShapedLink::ShapedLink(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b, const LinkS
     m_loss[end] = ns3::CreateObject<LinkLoss>();
     m_loss[end]->Configure(shape.loss, seed * 3 + 2 + end);
     device->SetReceiveErrorModel(m_loss[end]);
-    m_devices.Add(device);
   }
 }
 

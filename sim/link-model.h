@@ -10,7 +10,6 @@
 #include "link-device.h"
 #include "link-shape.h"
 #include "ns3/error-model.h"
-#include "ns3/net-device-container.h"
 #include "ns3/node.h"
 #include "ns3/ptr.h"
 
@@ -58,8 +57,7 @@ class ShapedLink {
   bool IsDown() const { return m_loss[0]->IsDown(); }
   const LinkShape& Shape() const { return m_shape; }
   /// Device at end 0 (node a) or 1 (node b).
-  ns3::Ptr<ns3::NetDevice> Device(uint32_t end) const { return m_devices.Get(end); }
-  const ns3::NetDeviceContainer& Devices() const { return m_devices; }
+  ns3::Ptr<LinkDevice> Device(uint32_t end) const { return m_ends.at(end); }
   /// Packets lost by cuts and by the loss rate, both ends together.
   uint64_t LostWhileDown() const;
   uint64_t LostAtRandom() const;
@@ -68,7 +66,6 @@ class ShapedLink {
 
  private:
   LinkShape m_shape;
-  ns3::NetDeviceContainer m_devices;
   std::array<ns3::Ptr<LinkDevice>, 2> m_ends;
   ns3::Ptr<LinkChannel> m_channel;
   std::array<ns3::Ptr<LinkLoss>, 2> m_loss;

@@ -2,7 +2,6 @@
 #include "udp-block.h"
 
 #include "link-device.h"
-
 #include "ns3/abort.h"
 #include "ns3/ipv4-header.h"
 #include "ns3/ipv4.h"
