@@ -1,18 +1,17 @@
-// ChaCha20-Poly1305 AEAD (RFC 8439 section 2.8) on OpenSSL 3 EVP, with WireGuard's nonce
-// (whitepaper section 5.4.6: 32 zero bits then the 64-bit little-endian counter).
-#include <openssl/err.h>
-#include <openssl/evp.h>
-
+// ChaCha20-Poly1305 AEAD (RFC 8439 section 2.8) for the facade: weft's own composition of
+// ChaCha20 and Poly1305 where the CPU has AVX-512F, OpenSSL's EVP otherwise, and WireGuard's
+// nonce (whitepaper section 5.4.6: 32 zero bits then the 64-bit little-endian counter).
 #include <cstring>
 #include <memory>
 
+#include "crypto/aead_impl.h"
+#include "crypto/chacha20.h"
 #include "crypto/crypto.h"
-#include "crypto/openssl_algorithms.h"
+#include "crypto/poly1305.h"
 
 namespace weft::crypto {
+namespace detail {
 namespace {
-
-constexpr std::size_t kMaxChunk = std::size_t{1} << 30;  // EVP lengths are int
 
 Nonce12 wireguard_nonce(uint64_t counter) {
   Nonce12 n{};
@@ -20,131 +19,158 @@ Nonce12 wireguard_nonce(uint64_t counter) {
   return n;
 }
 
-EVP_CIPHER_CTX* new_ctx() {
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  if (ctx == nullptr) detail::fatal("EVP_CIPHER_CTX allocation failed");
-  return ctx;
-}
-
-// Runs the cipher over `len` bytes; EVP takes int lengths, so large inputs go in chunks.
-void update(EVP_CIPHER_CTX* ctx, const uint8_t* in, std::size_t len, uint8_t* out) {
-  while (len != 0) {
-    std::size_t n = len < kMaxChunk ? len : kMaxChunk;
-    int outl = 0;
-    if (EVP_CipherUpdate(ctx, out, &outl, in, static_cast<int>(n)) != 1 ||
-        static_cast<std::size_t>(outl) != n) {
-      detail::fatal("ChaCha20-Poly1305 update failed");
-    }
-    in += n;
-    out += n;
-    len -= n;
+void chacha20(bool vector, const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
+              const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block) {
+  if (vector) {
+    chacha20_xor_avx512(key, nonce, counter, in, out, len, first_block);
+  } else {
+    chacha20_xor_portable(key, nonce, counter, in, out, len, first_block);
   }
 }
 
-void add_ad(EVP_CIPHER_CTX* ctx, const uint8_t* ad, std::size_t ad_len) {
-  while (ad_len != 0) {
-    std::size_t n = ad_len < kMaxChunk ? ad_len : kMaxChunk;
-    int outl = 0;
-    if (EVP_CipherUpdate(ctx, nullptr, &outl, ad, static_cast<int>(n)) != 1) {
-      detail::fatal("ChaCha20-Poly1305 AAD failed");
-    }
-    ad += n;
-    ad_len -= n;
+// Section 2.8: Poly1305 over pad16(ad) || pad16(cipher) || le64(ad_len) || le64(len).
+void tag_of(bool vector, const uint8_t poly_key[32], const uint8_t* ad, std::size_t ad_len,
+            const uint8_t* cipher, std::size_t len, uint8_t tag[16]) {
+  Poly1305 mac(poly_key, vector);
+  mac.update_padded(ad, ad_len);
+  mac.update_padded(cipher, len);
+  uint8_t lengths[16];
+  for (int i = 0; i < 8; ++i) {
+    lengths[i] = static_cast<uint8_t>(static_cast<uint64_t>(ad_len) >> (8 * i));
+    lengths[8 + i] = static_cast<uint8_t>(static_cast<uint64_t>(len) >> (8 * i));
   }
+  mac.blocks(lengths, 1);
+  mac.finish(tag);
 }
 
-// `key` is null when ctx already holds the key (AeadContext): only the nonce is set per packet.
-void seal_with(EVP_CIPHER_CTX* ctx, const uint8_t* key, const Nonce12& nonce, const uint8_t* plain,
-               std::size_t len, const uint8_t* ad, std::size_t ad_len, uint8_t* out) {
-  const EVP_CIPHER* cipher = key != nullptr ? detail::chacha20_poly1305_cipher() : nullptr;
-  if (EVP_CipherInit_ex2(ctx, cipher, key, nonce.data(), 1, nullptr) != 1) {
-    detail::fatal("ChaCha20-Poly1305 init failed");
-  }
-  add_ad(ctx, ad, ad_len);
-  update(ctx, plain, len, out);
-  int outl = 0;
-  uint8_t* tag = out + len;
-  if (EVP_CipherFinal_ex(ctx, tag, &outl) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kAeadTagSize), tag) != 1) {
-    detail::fatal("ChaCha20-Poly1305 tag failed");
-  }
+void own_seal(bool vector, const uint8_t key[32], const uint8_t nonce[12], const uint8_t* plain,
+              std::size_t len, const uint8_t* ad, std::size_t ad_len, uint8_t* out) {
+  // Block 0's keystream is the one-time Poly1305 key (section 2.6); the data starts at block 1.
+  uint8_t block0[kChaChaBlockSize];
+  chacha20(vector, key, nonce, 0, plain, out, len, block0);
+  tag_of(vector, block0, ad, ad_len, out, len, out + len);
+  secure_zero(block0, sizeof(block0));
 }
 
-bool open_with(EVP_CIPHER_CTX* ctx, const uint8_t* key, const Nonce12& nonce,
-               const uint8_t* cipher_text, std::size_t len, const uint8_t* ad, std::size_t ad_len,
-               uint8_t* out) {
+bool own_open(bool vector, const uint8_t key[32], const uint8_t nonce[12],
+              const uint8_t* cipher, std::size_t len, const uint8_t* ad, std::size_t ad_len,
+              uint8_t* out) {
   if (len < kAeadTagSize) return false;
   const std::size_t plain_len = len - kAeadTagSize;
-  // Copied first: with out == cipher_text, decrypting must not be able to touch the tag.
+  // The tag is checked before anything is decrypted, so out (which may be cipher) is written
+  // only with authenticated plaintext. The Poly1305 key's block is made together with the
+  // keystream of the next seven (one pass of the eight-block path), kept until the tag is known.
+  constexpr std::size_t kHeadBlocks = 7;
+  uint8_t block0[kChaChaBlockSize];
+  alignas(64) uint8_t head_stream[kHeadBlocks * kChaChaBlockSize];
+  const std::size_t head = plain_len < sizeof(head_stream) ? plain_len : sizeof(head_stream);
+  chacha20(vector, key, nonce, 0, nullptr, head_stream, head, block0);
   uint8_t tag[kAeadTagSize];
-  std::memcpy(tag, cipher_text + plain_len, kAeadTagSize);
-  const EVP_CIPHER* cipher = key != nullptr ? detail::chacha20_poly1305_cipher() : nullptr;
-  if (EVP_CipherInit_ex2(ctx, cipher, key, nonce.data(), 0, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kAeadTagSize), tag) != 1) {
-    detail::fatal("ChaCha20-Poly1305 init failed");
-  }
-  add_ad(ctx, ad, ad_len);
-  update(ctx, cipher_text, plain_len, out);
-  uint8_t sink[kAeadTagSize];
-  int outl = 0;
-  if (EVP_CipherFinal_ex(ctx, sink, &outl) != 1) {
-    ERR_clear_error();
-    // Unauthenticated plaintext must not leak to a caller that ignores the result.
-    secure_zero(out, plain_len);
+  tag_of(vector, block0, ad, ad_len, cipher, plain_len, tag);
+  secure_zero(block0, sizeof(block0));
+  if (!constant_time_equal(tag, cipher + plain_len, kAeadTagSize)) {
+    secure_zero(head_stream, head);
+    secure_zero(out, plain_len);  // as the OpenSSL path leaves it
     return false;
+  }
+  for (std::size_t i = 0; i < head; ++i) out[i] = cipher[i] ^ head_stream[i];
+  secure_zero(head_stream, head);
+  if (plain_len > head) {
+    chacha20(vector, key, nonce, 1 + kHeadBlocks, cipher + head, out + head, plain_len - head,
+             nullptr);
   }
   return true;
 }
 
-struct CtxDeleter {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-
 }  // namespace
+
+AeadImpl aead_impl() { return have_avx512() ? AeadImpl::kAvx512 : AeadImpl::kOpenSsl; }
+
+const char* aead_impl_name(AeadImpl impl) {
+  switch (impl) {
+    case AeadImpl::kOpenSsl: return "openssl";
+    case AeadImpl::kPortable: return "weft-portable";
+    case AeadImpl::kAvx512: return "weft-avx512";
+  }
+  return "?";
+}
+
+void aead_seal_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12],
+                    const uint8_t* plain, std::size_t len, const uint8_t* ad, std::size_t ad_len,
+                    uint8_t* out) {
+  if (impl == AeadImpl::kOpenSsl) {
+    void* ctx = evp_aead_new(nullptr);
+    evp_aead_seal(ctx, key, nonce, plain, len, ad, ad_len, out);
+    evp_aead_free(ctx);
+    return;
+  }
+  own_seal(impl == AeadImpl::kAvx512, key, nonce, plain, len, ad, ad_len, out);
+}
+
+bool aead_open_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12],
+                    const uint8_t* cipher, std::size_t len, const uint8_t* ad,
+                    std::size_t ad_len, uint8_t* out) {
+  if (impl == AeadImpl::kOpenSsl) {
+    void* ctx = evp_aead_new(nullptr);
+    const bool ok = evp_aead_open(ctx, key, nonce, cipher, len, ad, ad_len, out);
+    evp_aead_free(ctx);
+    return ok;
+  }
+  return own_open(impl == AeadImpl::kAvx512, key, nonce, cipher, len, ad, ad_len, out);
+}
+
+}  // namespace detail
 
 void chacha20_poly1305_seal(const Key32& key, const Nonce12& nonce, const uint8_t* plain,
                             std::size_t len, const uint8_t* ad, std::size_t ad_len, uint8_t* out) {
-  std::unique_ptr<EVP_CIPHER_CTX, CtxDeleter> ctx(new_ctx());
-  seal_with(ctx.get(), key.data(), nonce, plain, len, ad, ad_len, out);
+  detail::aead_seal_with(detail::aead_impl(), key.data(), nonce.data(), plain, len, ad, ad_len,
+                         out);
 }
 
 bool chacha20_poly1305_open(const Key32& key, const Nonce12& nonce, const uint8_t* cipher,
                             std::size_t len, const uint8_t* ad, std::size_t ad_len, uint8_t* out) {
-  std::unique_ptr<EVP_CIPHER_CTX, CtxDeleter> ctx(new_ctx());
-  return open_with(ctx.get(), key.data(), nonce, cipher, len, ad, ad_len, out);
+  return detail::aead_open_with(detail::aead_impl(), key.data(), nonce.data(), cipher, len, ad,
+                                ad_len, out);
 }
 
 void aead_seal(const Key32& key, uint64_t counter, const uint8_t* plain, std::size_t len,
                const uint8_t* ad, std::size_t ad_len, uint8_t* out) {
-  chacha20_poly1305_seal(key, wireguard_nonce(counter), plain, len, ad, ad_len, out);
+  chacha20_poly1305_seal(key, detail::wireguard_nonce(counter), plain, len, ad, ad_len, out);
 }
 
 bool aead_open(const Key32& key, uint64_t counter, const uint8_t* cipher, std::size_t len,
                const uint8_t* ad, std::size_t ad_len, uint8_t* out) {
-  return chacha20_poly1305_open(key, wireguard_nonce(counter), cipher, len, ad, ad_len, out);
+  return chacha20_poly1305_open(key, detail::wireguard_nonce(counter), cipher, len, ad, ad_len,
+                                out);
 }
 
-AeadContext::AeadContext(const Key32& key) : ctx_(new_ctx()), key_(key) {
-  // The key schedule is set once here; seal()/open() re-initialise only the nonce.
-  if (EVP_CipherInit_ex2(static_cast<EVP_CIPHER_CTX*>(ctx_), detail::chacha20_poly1305_cipher(),
-                         key_.data(), nullptr, 1, nullptr) != 1) {
-    detail::fatal("ChaCha20-Poly1305 key setup failed");
-  }
+AeadContext::AeadContext(const Key32& key) : ctx_(nullptr), key_(key) {
+  // OpenSSL's context keeps the key schedule, set once here; weft's own needs none.
+  if (detail::aead_impl() == detail::AeadImpl::kOpenSsl) ctx_ = detail::evp_aead_new(key_.data());
 }
 
 AeadContext::~AeadContext() {
-  EVP_CIPHER_CTX_free(static_cast<EVP_CIPHER_CTX*>(ctx_));  // cleanses the key schedule
+  if (ctx_ != nullptr) detail::evp_aead_free(ctx_);
   secure_zero(key_.data(), key_.size());
 }
 
 void AeadContext::seal(uint64_t counter, const uint8_t* plain, std::size_t len, uint8_t* out) {
-  seal_with(static_cast<EVP_CIPHER_CTX*>(ctx_), nullptr, wireguard_nonce(counter), plain, len,
-            nullptr, 0, out);
+  const Nonce12 nonce = detail::wireguard_nonce(counter);
+  if (ctx_ != nullptr) {
+    detail::evp_aead_seal(ctx_, nullptr, nonce.data(), plain, len, nullptr, 0, out);
+  } else {
+    detail::aead_seal_with(detail::AeadImpl::kAvx512, key_.data(), nonce.data(), plain, len,
+                           nullptr, 0, out);
+  }
 }
 
 bool AeadContext::open(uint64_t counter, const uint8_t* cipher, std::size_t len, uint8_t* out) {
-  return open_with(static_cast<EVP_CIPHER_CTX*>(ctx_), nullptr, wireguard_nonce(counter), cipher,
-                   len, nullptr, 0, out);
+  const Nonce12 nonce = detail::wireguard_nonce(counter);
+  if (ctx_ != nullptr) {
+    return detail::evp_aead_open(ctx_, nullptr, nonce.data(), cipher, len, nullptr, 0, out);
+  }
+  return detail::aead_open_with(detail::AeadImpl::kAvx512, key_.data(), nonce.data(), cipher, len,
+                                nullptr, 0, out);
 }
 
 }  // namespace weft::crypto

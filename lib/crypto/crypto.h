@@ -91,7 +91,7 @@ class AeadContext {
   const Key32& key() const { return key_; }
 
  private:
-  void* ctx_;  // owned EVP_CIPHER_CTX
+  void* ctx_;  // owned EVP_CIPHER_CTX when OpenSSL runs the AEAD, else null
   Key32 key_;
 };
 

@@ -2,8 +2,12 @@
 // round trips, tamper detection, in-place use, and AeadContext agreeing with the one-shot calls.
 #define BOOST_TEST_MODULE chacha20_poly1305
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <random>
 #include <vector>
 
+#include "crypto/aead_impl.h"
+#include "crypto/chacha20.h"
 #include "crypto/crypto.h"
 #include "crypto/hex.h"
 
@@ -211,3 +215,88 @@ BOOST_AUTO_TEST_CASE(aead_context_keeps_working_after_rejecting_a_forgery) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- weft's own AEAD against OpenSSL's (lib/crypto/aead_impl.h) ----
+namespace {
+
+std::vector<weft::crypto::detail::AeadImpl> own_impls() {
+  using weft::crypto::detail::AeadImpl;
+  std::vector<AeadImpl> v{AeadImpl::kPortable};
+  if (weft::crypto::detail::have_avx512()) {
+    v.push_back(AeadImpl::kAvx512);
+  } else {
+    std::fprintf(stderr, "this CPU has no AVX-512F: its vector path is not checked here\n");
+  }
+  return v;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(facade_runs_avx512_exactly_when_the_cpu_has_it) {
+  using weft::crypto::detail::AeadImpl;
+  BOOST_TEST_MESSAGE("AEAD: " << weft::crypto::detail::aead_impl_name(
+                         weft::crypto::detail::aead_impl()));
+  BOOST_TEST((weft::crypto::detail::aead_impl() ==
+              (weft::crypto::detail::have_avx512() ? AeadImpl::kAvx512 : AeadImpl::kOpenSsl)));
+}
+
+BOOST_AUTO_TEST_CASE(own_aead_matches_rfc8439_2_8_2_and_a_5) {
+  namespace wd = weft::crypto::detail;
+  const auto key = hex(kRfc8439Key);
+  const auto nonce = hex("070000004041424344454647");
+  const auto plain = hex(kRfc8439Plain);
+  const auto ad = hex(kRfc8439Ad);
+  const auto a5_key = hex(kA5Key);
+  const auto a5_nonce = hex("000000000102030405060708");
+  const auto a5_plain = hex(kA5Plain);
+  const auto a5_ad = hex(kA5Ad);
+  for (auto impl : own_impls()) {
+    BOOST_TEST_CONTEXT(wd::aead_impl_name(impl)) {
+      std::vector<uint8_t> out(plain.size() + kAeadTagSize);
+      wd::aead_seal_with(impl, key.data(), nonce.data(), plain.data(), plain.size(), ad.data(),
+                         ad.size(), out.data());
+      BOOST_TEST(out == hex(kRfc8439Sealed), boost::test_tools::per_element());
+      const auto sealed = hex(kA5Sealed);
+      std::vector<uint8_t> opened(a5_plain.size());
+      BOOST_TEST(wd::aead_open_with(impl, a5_key.data(), a5_nonce.data(), sealed.data(),
+                                    sealed.size(), a5_ad.data(), a5_ad.size(), opened.data()));
+      BOOST_TEST(opened == a5_plain, boost::test_tools::per_element());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(own_aead_agrees_with_openssl_at_every_length) {
+  namespace wd = weft::crypto::detail;
+  std::mt19937 rng(2008);
+  for (std::size_t len = 0; len <= 2100; ++len) {
+    const std::size_t ad_len = std::vector<std::size_t>{0, 1, 13, 16, 32, 100}[len % 6];
+    uint8_t key[32], nonce[12];
+    for (auto& b : key) b = static_cast<uint8_t>(rng());
+    for (auto& b : nonce) b = static_cast<uint8_t>(rng());
+    std::vector<uint8_t> plain(len), ad(ad_len);
+    for (auto& b : plain) b = static_cast<uint8_t>(rng());
+    for (auto& b : ad) b = static_cast<uint8_t>(rng());
+    std::vector<uint8_t> expected(len + kAeadTagSize);
+    wd::aead_seal_with(wd::AeadImpl::kOpenSsl, key, nonce, plain.data(), len, ad.data(), ad_len,
+                       expected.data());
+    for (auto impl : own_impls()) {
+      BOOST_TEST_CONTEXT(wd::aead_impl_name(impl) << " len " << len << " ad " << ad_len) {
+        std::vector<uint8_t> sealed(len + kAeadTagSize);
+        wd::aead_seal_with(impl, key, nonce, plain.data(), len, ad.data(), ad_len, sealed.data());
+        BOOST_TEST((sealed == expected));
+        // In place, as the data path uses it.
+        std::vector<uint8_t> buf = expected;
+        BOOST_TEST(wd::aead_open_with(impl, key, nonce, buf.data(), buf.size(), ad.data(), ad_len,
+                                      buf.data()));
+        BOOST_TEST((std::vector<uint8_t>(buf.begin(), buf.begin() + len) == plain));
+        // Any flipped bit, in the data or the tag, is refused and the output wiped.
+        std::vector<uint8_t> bad = expected;
+        bad[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+        std::vector<uint8_t> out(len, 0xcc);
+        BOOST_TEST(!wd::aead_open_with(impl, key, nonce, bad.data(), bad.size(), ad.data(), ad_len,
+                                       out.data()));
+        BOOST_TEST((out == std::vector<uint8_t>(len, 0)));
+      }
+    }
+  }
+}
