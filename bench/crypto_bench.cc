@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
 
   std::printf("## ChaCha20-Poly1305 by implementation (one-shot, explicit nonce)\n");
   std::vector<wd::AeadImpl> impls{wd::AeadImpl::kOpenSsl, wd::AeadImpl::kPortable};
+  if (wd::have_avx2()) impls.push_back(wd::AeadImpl::kAvx2);
   if (wd::have_avx512()) impls.push_back(wd::AeadImpl::kAvx512);
   double openssl_seal = 0, openssl_open = 0;
   for (auto impl : impls) {

@@ -1,5 +1,5 @@
 // ChaCha20 (RFC 8439 sections 2.1-2.4), portable: one 64-byte block at a time, and the choice
-// between it and the AVX-512 version.
+// between it and the AVX-512 and AVX2 versions.
 #include "crypto/chacha20.h"
 
 #include <cstring>
@@ -49,10 +49,20 @@ bool detect_avx512() {
   return __builtin_cpu_supports("avx512f");
 }
 
+bool detect_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+
 }  // namespace
 
 bool have_avx512() {
   static const bool yes = detect_avx512();
+  return yes;
+}
+
+bool have_avx2() {
+  static const bool yes = detect_avx2();
   return yes;
 }
 
@@ -83,6 +93,8 @@ void chacha20_xor(const uint8_t key[32], const uint8_t nonce[12], uint32_t count
                   const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block) {
   if (have_avx512()) {
     chacha20_xor_avx512(key, nonce, counter, in, out, len, first_block);
+  } else if (have_avx2()) {
+    chacha20_xor_avx2(key, nonce, counter, in, out, len, first_block);
   } else {
     chacha20_xor_portable(key, nonce, counter, in, out, len, first_block);
   }

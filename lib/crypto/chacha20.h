@@ -1,5 +1,5 @@
 // ChaCha20 (RFC 8439 section 2.3-2.4): the keystream XORed over a buffer, portable and with
-// AVX-512. Internal to lib/crypto (the AEAD in chacha20_poly1305.cc, tests, bench).
+// AVX-512 or AVX2. Internal to lib/crypto (the AEAD in chacha20_poly1305.cc, tests, bench).
 #pragma once
 
 #include <cstddef>
@@ -25,7 +25,12 @@ void chacha20_xor_portable(const uint8_t key[32], const uint8_t nonce[12], uint3
 void chacha20_xor_avx512(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
                          const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block);
 
-/// True when this CPU and the OS support AVX-512F (checked once).
+/// The AVX2 implementation (four blocks at a time). Call only when have_avx2() is true.
+void chacha20_xor_avx2(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
+                       const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block);
+
+/// True when this CPU and the OS support AVX-512F, or AVX2 (each checked once).
 bool have_avx512();
+bool have_avx2();
 
 }  // namespace weft::crypto::detail

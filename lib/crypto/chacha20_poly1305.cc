@@ -1,5 +1,5 @@
 // ChaCha20-Poly1305 AEAD (RFC 8439 section 2.8) for the facade: weft's own composition of
-// ChaCha20 and Poly1305 where the CPU has AVX-512F, OpenSSL's EVP otherwise, and WireGuard's
+// ChaCha20 and Poly1305 where the CPU has AVX-512F or AVX2, OpenSSL's EVP otherwise, and WireGuard's
 // nonce (whitepaper section 5.4.6: 32 zero bits then the 64-bit little-endian counter).
 #include <cstring>
 #include <memory>
@@ -19,19 +19,32 @@ Nonce12 wireguard_nonce(uint64_t counter) {
   return n;
 }
 
-void chacha20(bool vector, const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
+void chacha20(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
               const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block) {
-  if (vector) {
-    chacha20_xor_avx512(key, nonce, counter, in, out, len, first_block);
-  } else {
-    chacha20_xor_portable(key, nonce, counter, in, out, len, first_block);
+  switch (impl) {
+    case AeadImpl::kAvx512:
+      chacha20_xor_avx512(key, nonce, counter, in, out, len, first_block);
+      return;
+    case AeadImpl::kAvx2:
+      chacha20_xor_avx2(key, nonce, counter, in, out, len, first_block);
+      return;
+    default:
+      chacha20_xor_portable(key, nonce, counter, in, out, len, first_block);
+  }
+}
+
+Poly1305Path poly1305_path(AeadImpl impl) {
+  switch (impl) {
+    case AeadImpl::kAvx512: return Poly1305Path::kAvx512;
+    case AeadImpl::kAvx2: return Poly1305Path::kAvx2;
+    default: return Poly1305Path::kPortable;
   }
 }
 
 // Section 2.8: Poly1305 over pad16(ad) || pad16(cipher) || le64(ad_len) || le64(len).
-void tag_of(bool vector, const uint8_t poly_key[32], const uint8_t* ad, std::size_t ad_len,
+void tag_of(AeadImpl impl, const uint8_t poly_key[32], const uint8_t* ad, std::size_t ad_len,
             const uint8_t* cipher, std::size_t len, uint8_t tag[16]) {
-  Poly1305 mac(poly_key, vector);
+  Poly1305 mac(poly_key, poly1305_path(impl));
   mac.update_padded(ad, ad_len);
   mac.update_padded(cipher, len);
   uint8_t lengths[16];
@@ -43,16 +56,16 @@ void tag_of(bool vector, const uint8_t poly_key[32], const uint8_t* ad, std::siz
   mac.finish(tag);
 }
 
-void own_seal(bool vector, const uint8_t key[32], const uint8_t nonce[12], const uint8_t* plain,
+void own_seal(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12], const uint8_t* plain,
               std::size_t len, const uint8_t* ad, std::size_t ad_len, uint8_t* out) {
   // Block 0's keystream is the one-time Poly1305 key (section 2.6); the data starts at block 1.
   uint8_t block0[kChaChaBlockSize];
-  chacha20(vector, key, nonce, 0, plain, out, len, block0);
-  tag_of(vector, block0, ad, ad_len, out, len, out + len);
+  chacha20(impl, key, nonce, 0, plain, out, len, block0);
+  tag_of(impl, block0, ad, ad_len, out, len, out + len);
   secure_zero(block0, sizeof(block0));
 }
 
-bool own_open(bool vector, const uint8_t key[32], const uint8_t nonce[12],
+bool own_open(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12],
               const uint8_t* cipher, std::size_t len, const uint8_t* ad, std::size_t ad_len,
               uint8_t* out) {
   if (len < kAeadTagSize) return false;
@@ -64,9 +77,9 @@ bool own_open(bool vector, const uint8_t key[32], const uint8_t nonce[12],
   uint8_t block0[kChaChaBlockSize];
   alignas(64) uint8_t head_stream[kHeadBlocks * kChaChaBlockSize];
   const std::size_t head = plain_len < sizeof(head_stream) ? plain_len : sizeof(head_stream);
-  chacha20(vector, key, nonce, 0, nullptr, head_stream, head, block0);
+  chacha20(impl, key, nonce, 0, nullptr, head_stream, head, block0);
   uint8_t tag[kAeadTagSize];
-  tag_of(vector, block0, ad, ad_len, cipher, plain_len, tag);
+  tag_of(impl, block0, ad, ad_len, cipher, plain_len, tag);
   secure_zero(block0, sizeof(block0));
   if (!constant_time_equal(tag, cipher + plain_len, kAeadTagSize)) {
     secure_zero(head_stream, head);
@@ -76,7 +89,7 @@ bool own_open(bool vector, const uint8_t key[32], const uint8_t nonce[12],
   for (std::size_t i = 0; i < head; ++i) out[i] = cipher[i] ^ head_stream[i];
   secure_zero(head_stream, head);
   if (plain_len > head) {
-    chacha20(vector, key, nonce, 1 + kHeadBlocks, cipher + head, out + head, plain_len - head,
+    chacha20(impl, key, nonce, 1 + kHeadBlocks, cipher + head, out + head, plain_len - head,
              nullptr);
   }
   return true;
@@ -84,12 +97,17 @@ bool own_open(bool vector, const uint8_t key[32], const uint8_t nonce[12],
 
 }  // namespace
 
-AeadImpl aead_impl() { return have_avx512() ? AeadImpl::kAvx512 : AeadImpl::kOpenSsl; }
+AeadImpl aead_impl() {
+  if (have_avx512()) return AeadImpl::kAvx512;
+  if (have_avx2()) return AeadImpl::kAvx2;
+  return AeadImpl::kOpenSsl;
+}
 
 const char* aead_impl_name(AeadImpl impl) {
   switch (impl) {
     case AeadImpl::kOpenSsl: return "openssl";
     case AeadImpl::kPortable: return "weft-portable";
+    case AeadImpl::kAvx2: return "weft-avx2";
     case AeadImpl::kAvx512: return "weft-avx512";
   }
   return "?";
@@ -104,7 +122,7 @@ void aead_seal_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12
     evp_aead_free(ctx);
     return;
   }
-  own_seal(impl == AeadImpl::kAvx512, key, nonce, plain, len, ad, ad_len, out);
+  own_seal(impl, key, nonce, plain, len, ad, ad_len, out);
 }
 
 bool aead_open_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12],
@@ -116,7 +134,7 @@ bool aead_open_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12
     evp_aead_free(ctx);
     return ok;
   }
-  return own_open(impl == AeadImpl::kAvx512, key, nonce, cipher, len, ad, ad_len, out);
+  return own_open(impl, key, nonce, cipher, len, ad, ad_len, out);
 }
 
 }  // namespace detail
@@ -159,7 +177,7 @@ void AeadContext::seal(uint64_t counter, const uint8_t* plain, std::size_t len, 
   if (ctx_ != nullptr) {
     detail::evp_aead_seal(ctx_, nullptr, nonce.data(), plain, len, nullptr, 0, out);
   } else {
-    detail::aead_seal_with(detail::AeadImpl::kAvx512, key_.data(), nonce.data(), plain, len,
+    detail::aead_seal_with(detail::aead_impl(), key_.data(), nonce.data(), plain, len,
                            nullptr, 0, out);
   }
 }
@@ -169,7 +187,7 @@ bool AeadContext::open(uint64_t counter, const uint8_t* cipher, std::size_t len,
   if (ctx_ != nullptr) {
     return detail::evp_aead_open(ctx_, nullptr, nonce.data(), cipher, len, nullptr, 0, out);
   }
-  return detail::aead_open_with(detail::AeadImpl::kAvx512, key_.data(), nonce.data(), cipher, len,
+  return detail::aead_open_with(detail::aead_impl(), key_.data(), nonce.data(), cipher, len,
                                 nullptr, 0, out);
 }
 

@@ -52,7 +52,20 @@ void poly1305_mul(uint32_t h[5], const uint32_t r[5]) {
   h[4] = static_cast<uint32_t>(d4 & kMask26);
 }
 
-Poly1305::Poly1305(const uint8_t key[32], bool vector) : vector_(vector) {
+void poly1305_from_lane_sums(uint64_t t[5], uint32_t h[5]) {
+  t[1] += t[0] >> 26;
+  t[2] += t[1] >> 26;
+  t[3] += t[2] >> 26;
+  t[4] += t[3] >> 26;
+  const uint64_t t0 = (t[0] & kMask26) + (t[4] >> 26) * 5;
+  h[0] = static_cast<uint32_t>(t0 & kMask26);
+  h[1] = static_cast<uint32_t>((t[1] & kMask26) + (t0 >> 26));
+  h[2] = static_cast<uint32_t>(t[2] & kMask26);
+  h[3] = static_cast<uint32_t>(t[3] & kMask26);
+  h[4] = static_cast<uint32_t>(t[4] & kMask26);
+}
+
+Poly1305::Poly1305(const uint8_t key[32], Poly1305Path path) : path_(path) {
   // Section 2.5.1's clamp: the top four bits of r's bytes 3, 7, 11, 15 and the bottom two bits
   // of bytes 4, 8, 12 cleared.
   const uint64_t lo = load64(key) & 0x0ffffffc0fffffffULL;
@@ -78,12 +91,15 @@ void Poly1305::portable_blocks(const uint8_t* m, std::size_t count) {
 }
 
 void Poly1305::blocks(const uint8_t* m, std::size_t count) {
-  // Below 16 blocks, making r^2..r^8 for the vector path costs about what it saves.
-  if (vector_ && count >= 16) {
-    const std::size_t done = poly1305_blocks_avx512(h_, r_, m, count);
-    m += done * kPoly1305BlockSize;
-    count -= done;
+  // Below these run lengths, making r^2..r^8 (r^2..r^4) costs about what the vector path saves.
+  std::size_t done = 0;
+  if (path_ == Poly1305Path::kAvx512 && count >= 16) {
+    done = poly1305_blocks_avx512(h_, r_, m, count);
+  } else if (path_ == Poly1305Path::kAvx2 && count >= 8) {
+    done = poly1305_blocks_avx2(h_, r_, m, count);
   }
+  m += done * kPoly1305BlockSize;
+  count -= done;
   portable_blocks(m, count);
 }
 

@@ -1,5 +1,5 @@
-// Poly1305 (RFC 8439 section 2.5) in radix 2^26: a portable one-block-at-a-time path and an
-// AVX-512F path for long runs of blocks. Internal to lib/crypto (the AEAD, tests, bench).
+// Poly1305 (RFC 8439 section 2.5) in radix 2^26: a portable one-block-at-a-time path and AVX-512F
+// and AVX2 paths for long runs of blocks. Internal to lib/crypto (the AEAD, tests, bench).
 #pragma once
 
 #include <cstddef>
@@ -9,12 +9,15 @@ namespace weft::crypto::detail {
 
 inline constexpr std::size_t kPoly1305BlockSize = 16;
 
+/// Where runs of blocks go: the vector paths need the CPU's support (have_avx512(),
+/// have_avx2()); shorter runs and padded tails always take the portable path.
+enum class Poly1305Path { kPortable, kAvx2, kAvx512 };
+
 /// One message's authenticator. The key must never authenticate two messages.
 class Poly1305 {
  public:
-  /// `key` is r || s (32 bytes); r is clamped here. With `vector`, runs of 16 or more blocks go
-  /// to the AVX-512 path (only when have_avx512()).
-  Poly1305(const uint8_t key[32], bool vector);
+  /// `key` is r || s (32 bytes); r is clamped here.
+  Poly1305(const uint8_t key[32], Poly1305Path path);
   ~Poly1305();
   Poly1305(const Poly1305&) = delete;
   Poly1305& operator=(const Poly1305&) = delete;
@@ -32,13 +35,20 @@ class Poly1305 {
   uint32_t h_[5] = {0, 0, 0, 0, 0};  // the accumulator, 26-bit limbs (the top one may carry)
   uint32_t r_[5];                    // clamped r, 26-bit limbs
   uint32_t pad_[4];                  // s, little-endian words
-  bool vector_;
+  Poly1305Path path_;
 };
 
 /// The AVX-512F path: absorbs the largest multiple of 8 of `count` blocks into h (26-bit
 /// limbs) with the clamped r; returns the number of blocks absorbed.
 std::size_t poly1305_blocks_avx512(uint32_t h[5], const uint32_t r[5], const uint8_t* m,
                                    std::size_t count);
+/// The AVX2 path: the same for the largest multiple of 4 of `count`.
+std::size_t poly1305_blocks_avx2(uint32_t h[5], const uint32_t r[5], const uint8_t* m,
+                                 std::size_t count);
+
+/// h = the sum of the vector lanes' accumulators `t` (limb by limb, each below 2^40), carried
+/// back to 26-bit limbs.
+void poly1305_from_lane_sums(uint64_t t[5], uint32_t h[5]);
 
 /// h = h * r mod 2^130 - 5 on 26-bit limbs (inputs below 2^27 per limb; output limbs below
 /// 2^26 except limb 1, below 2^26 + 2^10).

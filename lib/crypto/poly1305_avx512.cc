@@ -134,17 +134,7 @@ WEFT_AVX512 std::size_t poly1305_blocks_avx512(uint32_t h[5], const uint32_t r[5
   // Sum the lanes (each limb below 2^27, so eight of them fit easily) and carry.
   uint64_t t[5];
   for (int i = 0; i < 5; ++i) t[i] = _mm512_reduce_add_epi64(acc.v[i]);
-  constexpr uint64_t kMask26 = (uint64_t{1} << 26) - 1;
-  t[1] += t[0] >> 26;
-  t[2] += t[1] >> 26;
-  t[3] += t[2] >> 26;
-  t[4] += t[3] >> 26;
-  const uint64_t t0 = (t[0] & kMask26) + (t[4] >> 26) * 5;
-  h[0] = static_cast<uint32_t>(t0 & kMask26);
-  h[1] = static_cast<uint32_t>((t[1] & kMask26) + (t0 >> 26));
-  h[2] = static_cast<uint32_t>(t[2] & kMask26);
-  h[3] = static_cast<uint32_t>(t[3] & kMask26);
-  h[4] = static_cast<uint32_t>(t[4] & kMask26);
+  poly1305_from_lane_sums(t, h);
   return groups * 8;
 }
 

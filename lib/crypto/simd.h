@@ -1,6 +1,6 @@
 // The x86 vector intrinsics for the files that use them (chacha20_*.cc, poly1305_*.cc) and the
 // attributes that compile one function for a vector extension the build does not assume; the
-// callers check the CPU first (have_avx512()). Include only from .cc files.
+// callers check the CPU first (have_avx512(), have_avx2()). Include only from .cc files.
 #pragma once
 
 // GCC 12's AVX-512 headers fill "undefined" vectors in ways its own -Wuninitialized flags.
@@ -11,3 +11,4 @@
 #include <immintrin.h>
 
 #define WEFT_AVX512 __attribute__((target("avx512f")))
+#define WEFT_AVX2 __attribute__((target("avx2")))

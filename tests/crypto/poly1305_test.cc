@@ -1,5 +1,5 @@
 // Poly1305 (lib/crypto/poly1305): RFC 8439 section 2.5.2 and appendix A.3 known answers (the
-// edge cases of the final reduction), and the portable and AVX-512 paths agreeing with OpenSSL's
+// edge cases of the final reduction), and the portable, AVX-512 and AVX2 paths agreeing with OpenSSL's
 // EVP_MAC "POLY1305" at every length up to 200 blocks, including keys and messages of all ones.
 #define BOOST_TEST_MODULE poly1305
 #include <openssl/core_names.h>
@@ -19,19 +19,26 @@ using weft::crypto::test::hex;
 
 namespace {
 
-std::vector<bool> paths() {
-  std::vector<bool> v{false};
+using wd::Poly1305Path;
+
+std::vector<Poly1305Path> paths() {
+  std::vector<Poly1305Path> v{Poly1305Path::kPortable};
   if (wd::have_avx512()) {
-    v.push_back(true);
+    v.push_back(Poly1305Path::kAvx512);
   } else {
-    std::fprintf(stderr, "this CPU has no AVX-512F: its vector path is not checked here\n");
+    std::fprintf(stderr, "this CPU has no AVX-512F: that vector path is not checked here\n");
+  }
+  if (wd::have_avx2()) {
+    v.push_back(Poly1305Path::kAvx2);
+  } else {
+    std::fprintf(stderr, "this CPU has no AVX2: that vector path is not checked here\n");
   }
   return v;
 }
 
 // The MAC of a whole number of blocks (the only form the AEAD uses: it pads with zeros).
 std::vector<uint8_t> mac_blocks(const std::vector<uint8_t>& key, const std::vector<uint8_t>& msg,
-                                bool vector) {
+                                Poly1305Path vector) {
   wd::Poly1305 p(key.data(), vector);
   p.blocks(msg.data(), msg.size() / 16);
   std::vector<uint8_t> tag(16);
@@ -65,7 +72,7 @@ BOOST_AUTO_TEST_CASE(matches_rfc8439_2_5_2) {
   BOOST_TEST(openssl_mac(key, msg) == hex("a8061dc1305136c6c22b8baf0c0127a9"),
              boost::test_tools::per_element());
   const std::vector<uint8_t> whole(msg.begin(), msg.begin() + 32);
-  for (bool vector : paths()) {
+  for (Poly1305Path vector : paths()) {
     BOOST_TEST(mac_blocks(key, whole, vector) == openssl_mac(key, whole),
                boost::test_tools::per_element());
   }
@@ -99,7 +106,7 @@ BOOST_AUTO_TEST_CASE(final_reduction_edge_cases_of_rfc8439_a_3) {
     const auto msg = hex(c.msg);
     BOOST_TEST_CONTEXT(c.msg) {
       BOOST_TEST(openssl_mac(key, msg) == hex(c.tag), boost::test_tools::per_element());
-      for (bool vector : paths()) {
+      for (Poly1305Path vector : paths()) {
         BOOST_TEST(mac_blocks(key, msg, vector) == hex(c.tag), boost::test_tools::per_element());
       }
     }
@@ -116,8 +123,8 @@ BOOST_AUTO_TEST_CASE(agrees_with_openssl_up_to_200_blocks) {
       for (auto& b : key) b = kind == 1 ? 0xff : static_cast<uint8_t>(rng());
       for (auto& b : msg) b = kind == 0 ? static_cast<uint8_t>(rng()) : 0xff;
       const auto expected = openssl_mac(key, msg);
-      for (bool vector : paths()) {
-        BOOST_TEST_CONTEXT("blocks " << blocks << " kind " << kind << " vector " << vector) {
+      for (Poly1305Path vector : paths()) {
+        BOOST_TEST_CONTEXT("blocks " << blocks << " kind " << kind << " path " << static_cast<int>(vector)) {
           BOOST_TEST((mac_blocks(key, msg, vector) == expected));
         }
       }
@@ -133,7 +140,7 @@ BOOST_AUTO_TEST_CASE(runs_split_anywhere_give_the_same_tag) {
   for (auto& b : key) b = static_cast<uint8_t>(rng());
   for (auto& b : msg) b = static_cast<uint8_t>(rng());
   const auto expected = openssl_mac(key, msg);
-  for (bool vector : paths()) {
+  for (Poly1305Path vector : paths()) {
     for (std::size_t cut1 = 0; cut1 <= 100; cut1 += 7) {
       for (std::size_t cut2 = cut1; cut2 <= 100; cut2 += 17) {
         wd::Poly1305 p(key.data(), vector);
@@ -142,7 +149,7 @@ BOOST_AUTO_TEST_CASE(runs_split_anywhere_give_the_same_tag) {
         p.blocks(msg.data() + cut2 * 16, 100 - cut2);
         std::vector<uint8_t> tag(16);
         p.finish(tag.data());
-        BOOST_TEST_CONTEXT("cuts " << cut1 << " " << cut2 << " vector " << vector) {
+        BOOST_TEST_CONTEXT("cuts " << cut1 << " " << cut2 << " path " << static_cast<int>(vector)) {
           BOOST_TEST((tag == expected));
         }
       }

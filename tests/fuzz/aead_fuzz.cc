@@ -1,5 +1,5 @@
-// Differential fuzz target for ChaCha20-Poly1305 (lib/crypto): weft's own AEAD, portable and
-// AVX-512, must seal exactly as OpenSSL does, open what it sealed, and refuse (wiping the output)
+// Differential fuzz target for ChaCha20-Poly1305 (lib/crypto): weft's own AEAD, portable, AVX-512
+// and AVX2, must seal exactly as OpenSSL does, open what it sealed, and refuse (wiping the output)
 // any sealed message with one bit flipped, for any key, nonce, associated data and length.
 // Input: key (32) | nonce (12) | ad length (1) | flip position (2) | ad | plaintext.
 #include <cstddef>
@@ -31,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   wd::aead_seal_with(wd::AeadImpl::kOpenSsl, key, nonce, plain, len, ad, ad_len, expected.data());
   std::vector<wd::AeadImpl> impls{wd::AeadImpl::kPortable};
   if (wd::have_avx512()) impls.push_back(wd::AeadImpl::kAvx512);
+  if (wd::have_avx2()) impls.push_back(wd::AeadImpl::kAvx2);
   for (auto impl : impls) {
     std::vector<uint8_t> sealed(len + 16);
     wd::aead_seal_with(impl, key, nonce, plain, len, ad, ad_len, sealed.data());
