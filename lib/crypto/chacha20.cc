@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "crypto/crypto.h"
+
 namespace weft::crypto::detail {
 namespace {
 
@@ -42,6 +44,7 @@ void block(const uint32_t state[16], uint8_t out[64]) {
     quarter_round(x, 3, 4, 9, 14);
   }
   for (int i = 0; i < 16; ++i) store32(out + 4 * i, x[i] + state[i]);
+  secure_zero(x, sizeof(x));
 }
 
 bool detect_avx512() {
@@ -87,6 +90,8 @@ void chacha20_xor_portable(const uint8_t key[32], const uint8_t nonce[12], uint3
     out += n;
     len -= n;
   }
+  secure_zero(state, sizeof(state));
+  secure_zero(stream, sizeof(stream));
 }
 
 void chacha20_xor(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,

@@ -25,7 +25,7 @@ void chacha20_xor_portable(const uint8_t key[32], const uint8_t nonce[12], uint3
 void chacha20_xor_avx512(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
                          const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block);
 
-/// The AVX2 implementation (four blocks at a time). Call only when have_avx2() is true.
+/// The AVX2 implementation (eight blocks at a time). Call only when have_avx2() is true.
 void chacha20_xor_avx2(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
                        const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block);
 

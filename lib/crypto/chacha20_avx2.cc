@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "crypto/chacha20.h"
+#include "crypto/crypto.h"
 #include "crypto/simd.h"
 
 namespace weft::crypto::detail {
@@ -228,11 +229,15 @@ WEFT_AVX2 void chacha20_xor_avx2(const uint8_t key[32], const uint8_t nonce[12],
         _mm256_store_si256(reinterpret_cast<__m256i*>(stream), lo);
         _mm256_store_si256(reinterpret_cast<__m256i*>(stream + 32), hi);
         for (std::size_t i = 0; i < len; ++i) out[i] = (in != nullptr ? in[i] : 0) ^ stream[i];
+        secure_zero(stream, sizeof(stream));
         len = 0;
       }
     }
     blocks_left -= used;
   }
+  // The key's copy and the last keystream (register spills are beyond reach).
+  secure_zero(state, sizeof(state));
+  secure_zero(ks, sizeof(ks));
 }
 
 }  // namespace weft::crypto::detail

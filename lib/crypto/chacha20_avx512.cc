@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "crypto/chacha20.h"
+#include "crypto/crypto.h"
 #include "crypto/simd.h"
 
 namespace weft::crypto::detail {
@@ -139,11 +140,13 @@ WEFT_AVX512 void chacha20_xor_avx512(const uint8_t key[32], const uint8_t nonce[
         alignas(64) uint8_t stream[kChaChaBlockSize];
         _mm512_store_si512(stream, ks[k]);
         for (std::size_t i = 0; i < len; ++i) out[i] = (in != nullptr ? in[i] : 0) ^ stream[i];
+        secure_zero(stream, sizeof(stream));
         len = 0;
       }
     }
     blocks_left -= used;
   }
+  secure_zero(ks, sizeof(ks));  // the last keystream (register spills are beyond reach)
 }
 
 }  // namespace weft::crypto::detail

@@ -13,6 +13,11 @@ namespace weft::crypto {
 namespace detail {
 namespace {
 
+// Own ChaCha20 keeps a 32-bit block counter: block 0 is the Poly1305 key, so the data may use
+// blocks 1 .. 2^32 - 1. Longer inputs (256 GiB; never a packet) go to OpenSSL rather than wrap
+// onto block 0's keystream.
+constexpr uint64_t kOwnMaxLength = ((uint64_t{1} << 32) - 1) * kChaChaBlockSize;
+
 Nonce12 wireguard_nonce(uint64_t counter) {
   Nonce12 n{};
   for (int i = 0; i < 8; ++i) n[4 + i] = static_cast<uint8_t>(counter >> (8 * i));
@@ -81,7 +86,9 @@ bool own_open(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12],
   uint8_t tag[kAeadTagSize];
   tag_of(impl, block0, ad, ad_len, cipher, plain_len, tag);
   secure_zero(block0, sizeof(block0));
-  if (!constant_time_equal(tag, cipher + plain_len, kAeadTagSize)) {
+  const bool authentic = constant_time_equal(tag, cipher + plain_len, kAeadTagSize);
+  secure_zero(tag, sizeof(tag));  // after a refusal, a valid tag for the forger's message
+  if (!authentic) {
     secure_zero(head_stream, head);
     secure_zero(out, plain_len);  // as the OpenSSL path leaves it
     return false;
@@ -116,7 +123,7 @@ const char* aead_impl_name(AeadImpl impl) {
 void aead_seal_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12],
                     const uint8_t* plain, std::size_t len, const uint8_t* ad, std::size_t ad_len,
                     uint8_t* out) {
-  if (impl == AeadImpl::kOpenSsl) {
+  if (impl == AeadImpl::kOpenSsl || len > kOwnMaxLength) {
     void* ctx = evp_aead_new(nullptr);
     evp_aead_seal(ctx, key, nonce, plain, len, ad, ad_len, out);
     evp_aead_free(ctx);
@@ -128,7 +135,7 @@ void aead_seal_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12
 bool aead_open_with(AeadImpl impl, const uint8_t key[32], const uint8_t nonce[12],
                     const uint8_t* cipher, std::size_t len, const uint8_t* ad,
                     std::size_t ad_len, uint8_t* out) {
-  if (impl == AeadImpl::kOpenSsl) {
+  if (impl == AeadImpl::kOpenSsl || len > kOwnMaxLength + kAeadTagSize) {
     void* ctx = evp_aead_new(nullptr);
     const bool ok = evp_aead_open(ctx, key, nonce, cipher, len, ad, ad_len, out);
     evp_aead_free(ctx);

@@ -32,7 +32,7 @@ class Poly1305 {
  private:
   void portable_blocks(const uint8_t* m, std::size_t count);
 
-  uint32_t h_[5] = {0, 0, 0, 0, 0};  // the accumulator, 26-bit limbs (the top one may carry)
+  uint32_t h_[5] = {0, 0, 0, 0, 0};  // the accumulator, 26-bit limbs (limb 1 may exceed 2^26)
   uint32_t r_[5];                    // clamped r, 26-bit limbs
   uint32_t pad_[4];                  // s, little-endian words
   Poly1305Path path_;
@@ -50,7 +50,7 @@ std::size_t poly1305_blocks_avx2(uint32_t h[5], const uint32_t r[5], const uint8
 /// back to 26-bit limbs.
 void poly1305_from_lane_sums(uint64_t t[5], uint32_t h[5]);
 
-/// h = h * r mod 2^130 - 5 on 26-bit limbs (inputs below 2^27 per limb; output limbs below
+/// h = h * r mod 2^130 - 5 on 26-bit limbs (inputs below 2^28 per limb; output limbs below
 /// 2^26 except limb 1, below 2^26 + 2^10).
 void poly1305_mul(uint32_t h[5], const uint32_t r[5]);
 

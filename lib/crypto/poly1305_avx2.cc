@@ -1,6 +1,7 @@
 // Poly1305 (RFC 8439 section 2.5) with AVX2, for CPUs without AVX-512F: poly1305_avx512.cc's
 // method on four 64-bit lanes, so four accumulators multiplied by r^4 per step and by r^(4-j)
 // in the last step.
+#include "crypto/crypto.h"
 #include "crypto/poly1305.h"
 #include "crypto/simd.h"
 
@@ -93,6 +94,7 @@ WEFT_AVX2 std::size_t poly1305_blocks_avx2(uint32_t h[5], const uint32_t r[5], c
     r4.v[i] = _mm256_set1_epi64x(p[3][i]);
     acc.v[i] = _mm256_setr_epi64x(h[i], 0, 0, 0);
   }
+  secure_zero(p, sizeof(p));
   const Limbs sj = times5(rj);
   const Limbs s4 = times5(r4);
   for (std::size_t g = 0; g + 1 < groups; ++g, m += 64) {
@@ -108,6 +110,8 @@ WEFT_AVX2 std::size_t poly1305_blocks_avx2(uint32_t h[5], const uint32_t r[5], c
     t[i] = lanes[i][0] + lanes[i][1] + lanes[i][2] + lanes[i][3];
   }
   poly1305_from_lane_sums(t, h);
+  secure_zero(t, sizeof(t));
+  secure_zero(lanes, sizeof(lanes));
   return groups * 4;
 }
 

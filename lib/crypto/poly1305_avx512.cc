@@ -1,6 +1,7 @@
 // Poly1305 (RFC 8439 section 2.5) with AVX-512F: eight blocks at a time in eight independent
 // accumulators (one per 64-bit lane), each multiplied by r^8 per step and by r^(8-j) in the last
 // step, so that their sum is the sequential result (h + m1) r^n + m2 r^(n-1) + ... + mn r.
+#include "crypto/crypto.h"
 #include "crypto/poly1305.h"
 #include "crypto/simd.h"
 
@@ -106,6 +107,7 @@ WEFT_AVX512 inline Limbs powers_of(const uint32_t r[5]) {
     // Lane j = r^(8-j): lanes 0-3 from high's 3..0 (r^8..r^5), lanes 4-7 from low's 3..0.
     out.v[i] = _mm512_permutex2var_epi64(low.v[i], reverse, high.v[i]);
   }
+  secure_zero(r2, sizeof(r2));
   return out;
 }
 
@@ -135,6 +137,7 @@ WEFT_AVX512 std::size_t poly1305_blocks_avx512(uint32_t h[5], const uint32_t r[5
   uint64_t t[5];
   for (int i = 0; i < 5; ++i) t[i] = _mm512_reduce_add_epi64(acc.v[i]);
   poly1305_from_lane_sums(t, h);
+  secure_zero(t, sizeof(t));
   return groups * 8;
 }
 

@@ -290,6 +290,11 @@ BOOST_AUTO_TEST_CASE(own_aead_agrees_with_openssl_at_every_length) {
         std::vector<uint8_t> sealed(len + kAeadTagSize);
         wd::aead_seal_with(impl, key, nonce, plain.data(), len, ad.data(), ad_len, sealed.data());
         BOOST_TEST((sealed == expected));
+        std::vector<uint8_t> in_place = plain;
+        in_place.resize(len + kAeadTagSize);
+        wd::aead_seal_with(impl, key, nonce, in_place.data(), len, ad.data(), ad_len,
+                           in_place.data());
+        BOOST_TEST((in_place == expected));
         // In place, as the data path uses it.
         std::vector<uint8_t> buf = expected;
         BOOST_TEST(wd::aead_open_with(impl, key, nonce, buf.data(), buf.size(), ad.data(), ad_len,

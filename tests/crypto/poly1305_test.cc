@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <random>
@@ -154,5 +155,92 @@ BOOST_AUTO_TEST_CASE(runs_split_anywhere_give_the_same_tag) {
         }
       }
     }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(vector_paths_reduce_sums_next_to_p) {
+  // With r = 1 the accumulator is the plain sum of the blocks, each with its 2^128 bit, so the
+  // blocks can make it k p + delta: the final reduction's edge cases (h just below p, at p,
+  // just above), reached through the vector paths' lanes (runs of 16 or more blocks) and with
+  // s = 2^128 - 1 so that the last addition carries. Random differential inputs hit these with
+  // probability about 2^-128.
+  std::vector<uint8_t> key(32, 0);
+  key[0] = 1;
+  for (int i = 16; i < 32; ++i) key[i] = 0xff;
+  std::mt19937 rng(130);
+  for (std::size_t n : {16, 24, 32, 40}) {
+    const int k = static_cast<int>(n / 4) + 1;  // n 2^128 = (k - 1) 2^130
+    for (int delta = -5; delta <= 5; ++delta) {
+      // Sum of blocks = k p + delta - n 2^128 = 2^130 - 5k + delta: three all-ones blocks and
+      // one of 2^128 - c with c = 5k - 3 - delta, the others zero, at random positions.
+      std::vector<std::size_t> order(n);
+      for (std::size_t i = 0; i < n; ++i) order[i] = i;
+      std::shuffle(order.begin(), order.end(), rng);
+      std::vector<uint8_t> msg(n * 16, 0);
+      for (int j = 0; j < 3; ++j) std::fill_n(msg.begin() + order[j] * 16, 16, 0xff);
+      const unsigned __int128 last = -static_cast<unsigned __int128>(5 * k - 3 - delta);
+      for (int b = 0; b < 16; ++b) msg[order[3] * 16 + b] = static_cast<uint8_t>(last >> (8 * b));
+      // h mod p = delta mod p; tag = (h mod p + 2^128 - 1) mod 2^128.
+      const unsigned __int128 h = delta >= 0 ? static_cast<unsigned __int128>(delta)
+                                             : -static_cast<unsigned __int128>(5 - delta);
+      const unsigned __int128 tag_value = h - 1;
+      std::vector<uint8_t> expected(16);
+      for (int b = 0; b < 16; ++b) expected[b] = static_cast<uint8_t>(tag_value >> (8 * b));
+      BOOST_TEST_CONTEXT("blocks " << n << " delta " << delta) {
+        BOOST_TEST((openssl_mac(key, msg) == expected));
+        for (Poly1305Path path : paths()) {
+          BOOST_TEST_CONTEXT("path " << static_cast<int>(path)) {
+            BOOST_TEST((mac_blocks(key, msg, path) == expected));
+          }
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+// The canonical 26-bit limbs of a number given as five 64-bit limbs, mod p = 2^130 - 5: carry
+// (2^130 wraps to 5) until every limb fits, then take p off once if the value is p or above.
+std::vector<uint64_t> canonical(std::vector<uint64_t> v) {
+  const uint64_t mask = (uint64_t{1} << 26) - 1;
+  for (bool carried = true; carried;) {
+    carried = false;
+    for (int i = 0; i < 5; ++i) {
+      const uint64_t c = v[i] >> 26;
+      if (c == 0) continue;
+      v[i] &= mask;
+      v[(i + 1) % 5] += i == 4 ? c * 5 : c;
+      carried = true;
+    }
+  }
+  if (v[1] == mask && v[2] == mask && v[3] == mask && v[4] == mask && v[0] >= mask - 4) {
+    v = {v[0] - (mask - 4), 0, 0, 0, 0};
+  }
+  return v;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(lane_sums_at_their_bounds_carry_back_to_26_bits) {
+  // Eight lanes of limbs just under 2^27 (limb 1 under 2^27 + 2^11): the largest sums the
+  // vector paths hand over, and some smaller ones.
+  const uint64_t top = 8 * ((uint64_t{1} << 27) - 1);
+  const std::vector<std::vector<uint64_t>> cases = {
+      {top, top + 8 * (uint64_t{1} << 11), top, top, top},
+      {top, 0, 0, 0, top},
+      {0, 0, 0, 0, (uint64_t{1} << 26)},
+      {(uint64_t{1} << 26) - 5, (uint64_t{1} << 26) - 1, (uint64_t{1} << 26) - 1,
+       (uint64_t{1} << 26) - 1, (uint64_t{1} << 26) - 1},
+  };
+  for (const auto& sums : cases) {
+    uint64_t t[5] = {sums[0], sums[1], sums[2], sums[3], sums[4]};
+    uint32_t h[5];
+    wd::poly1305_from_lane_sums(t, h);
+    for (int i = 0; i < 5; ++i) {
+      BOOST_TEST(h[i] < (i == 1 ? (uint32_t{1} << 26) + (uint32_t{1} << 10) : uint32_t{1} << 26));
+    }
+    const std::vector<uint64_t> got = canonical({h[0], h[1], h[2], h[3], h[4]});
+    BOOST_TEST(got == canonical(sums), boost::test_tools::per_element());
   }
 }
