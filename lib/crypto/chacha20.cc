@@ -1,5 +1,5 @@
-// ChaCha20 (RFC 8439 sections 2.1-2.4), portable: one 64-byte block at a time, and the choice
-// between it and the AVX-512 and AVX2 versions.
+// ChaCha20 (RFC 8439 sections 2.1-2.4), portable: one 64-byte block at a time; and the CPU
+// checks that let the AEAD (chacha20_poly1305.cc) choose the AVX-512 or AVX2 version.
 #include "crypto/chacha20.h"
 
 #include <cstring>
@@ -92,17 +92,6 @@ void chacha20_xor_portable(const uint8_t key[32], const uint8_t nonce[12], uint3
   }
   secure_zero(state, sizeof(state));
   secure_zero(stream, sizeof(stream));
-}
-
-void chacha20_xor(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter,
-                  const uint8_t* in, uint8_t* out, std::size_t len, uint8_t* first_block) {
-  if (have_avx512()) {
-    chacha20_xor_avx512(key, nonce, counter, in, out, len, first_block);
-  } else if (have_avx2()) {
-    chacha20_xor_avx2(key, nonce, counter, in, out, len, first_block);
-  } else {
-    chacha20_xor_portable(key, nonce, counter, in, out, len, first_block);
-  }
 }
 
 }  // namespace weft::crypto::detail

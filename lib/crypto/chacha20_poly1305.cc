@@ -1,9 +1,6 @@
 // ChaCha20-Poly1305 AEAD (RFC 8439 section 2.8) for the facade: weft's own composition of
 // ChaCha20 and Poly1305 where the CPU has AVX-512F or AVX2, OpenSSL's EVP otherwise, and WireGuard's
 // nonce (whitepaper section 5.4.6: 32 zero bits then the 64-bit little-endian counter).
-#include <cstring>
-#include <memory>
-
 #include "crypto/aead_impl.h"
 #include "crypto/chacha20.h"
 #include "crypto/crypto.h"
